@@ -1,0 +1,308 @@
+"""Article lifecycle benchmark: this hub's event store and decider against `eventsourcing`.
+
+Workload per article: create (about 1 KB of Chinese body), submit, three stage approvals, the
+last of which also records approval for publication: 5 commands, 6 events, one command per
+transaction. Both sides use SQLite in WAL mode with synchronous=FULL, each in a fresh file.
+
+    python -m bench.lifecycle --articles 400
+
+Ends with: ratios: append_sequential=X append_concurrent=Y replay=Z
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sqlite3
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from events.ids import new_id
+from events.sqlite_store import SQLiteEventStore
+from hub.command_service import CommandService
+from hub.logs import configure_logging
+from workflows.article_commands import ActingUser, ApproveStage, CreateArticle, SubmitArticle
+from workflows.article_state import ArticleState, evolve, initial_state
+from workflows.content import ArticleContent
+from workflows.workflow_definition import WorkflowDefinition
+
+SITE = "9900000001"
+BODY = (
+    "<p>为深入贯彻落实党中央、国务院关于加快推进政务服务标准化、规范化、便利化的决策部署，"
+    "进一步提升政府网站和政务新媒体服务水平，现将有关事项通知如下。</p>"
+    "<p>一、各地各部门要对照《政府网站发展指引》要求，全面开展自查，及时整改发现的问题，"
+    "确保信息发布准确、权威、及时。</p>"
+    "<p>二、要严格落实三审三校制度，严把政治关、法律关、政策关、保密关、文字关，"
+    "坚持先审后发，杜绝错字漏字、表述不规范等问题。</p>"
+    "<p>三、请于十二月二十日前将自查报告报送省政府办公厅，联系人及电话见附件。</p>"
+)
+WORKFLOW = WorkflowDefinition.model_validate(
+    {
+        "id": "standard",
+        "name": "三审三校标准流程",
+        "stages": [
+            {
+                "id": "first",
+                "name": "初审",
+                "role": "first_reviewer",
+                "gates": ["wording", "secrecy"],
+            },
+            {
+                "id": "second",
+                "name": "复审",
+                "role": "second_reviewer",
+                "gates": ["legal", "policy", "wording"],
+            },
+            {
+                "id": "final",
+                "name": "终审",
+                "role": "final_reviewer",
+                "gates": ["political", "policy", "public_opinion"],
+            },
+        ],
+    }
+)
+CONTENT = ArticleContent(
+    title="关于开展2026年度政府网站与政务新媒体自查工作的通知",
+    body_html=BODY,
+    metadata={"source": "示范省人民政府办公厅", "doc_number": "示政办函〔2026〕58号"},
+)
+STAGES = [(s.id, tuple(str(g) for g in s.gates)) for s in WORKFLOW.stages]
+
+
+def _user(name: str, role: str) -> ActingUser:
+    return ActingUser(name, {SITE: frozenset({role})})
+
+
+EDITOR = _user("editor", "editor")
+REVIEWERS = [
+    _user("r1", "first_reviewer"),
+    _user("r2", "second_reviewer"),
+    _user("r3", "final_reviewer"),
+]
+
+
+# -- this hub ----------------------------------------------------------------------------
+
+
+def hub_lifecycle(service: CommandService) -> None:
+    article_id = new_id()
+    service.execute(CreateArticle(article_id, SITE, ("notices",), CONTENT, WORKFLOW, EDITOR))
+    service.execute(SubmitArticle(article_id, EDITOR))
+    for reviewer, (_, gates) in zip(REVIEWERS, STAGES, strict=True):
+        service.execute(ApproveStage(article_id, 1, gates, reviewer))
+
+
+def hub_replay(store: SQLiteEventStore) -> int:
+    states: dict[str, ArticleState] = {}
+    count = 0
+    for event in store.iter_all(batch_size=2000):
+        states[event.stream_id] = evolve(states.get(event.stream_id, initial_state), event.payload)
+        count += 1
+    return count
+
+
+# -- the eventsourcing library -------------------------------------------------------------
+
+
+def library_side(path: Path) -> tuple[Callable[[], None], Callable[[], int], Any]:
+    os.environ["PERSISTENCE_MODULE"] = "eventsourcing.sqlite"
+    os.environ["SQLITE_DBNAME"] = str(path)
+    from eventsourcing.application import Application
+    from eventsourcing.domain import Aggregate, event
+
+    class Article(Aggregate):
+        @event("Created")
+        def __init__(
+            self,
+            site: str,
+            columns: list,
+            author: str,
+            workflow: dict,
+            revision: int,
+            content: dict,
+            content_hash: str,
+        ) -> None:
+            self.site, self.columns, self.author = site, columns, author
+            self.workflow, self.revision, self.content = workflow, revision, content
+            self.content_hash = content_hash
+            self.status, self.stage_index, self.approvals = "draft", 0, []
+
+        @event("Submitted")
+        def submit(self, revision: int, content_hash: str, submitted_by: str, stage: str) -> None:
+            self.status, self.stage_index, self.approvals = "in_review", 0, []
+
+        @event("StageApproved")
+        def approve(
+            self,
+            stage: str,
+            stage_name: str,
+            revision: int,
+            content_hash: str,
+            approver: str,
+            gates: list,
+            opinion: str,
+            next_stage: str | None,
+        ) -> None:
+            self.approvals.append((stage, approver))
+            self.stage_index += 1
+
+        @event("Approved")
+        def approved(self, revision: int, content_hash: str, approvers: dict) -> None:
+            self.status = "approved"
+
+    class Articles(Application):
+        pass
+
+    app = Articles()
+    content = CONTENT.model_dump(mode="json")
+    workflow = WORKFLOW.model_dump(mode="json")
+    content_hash = CONTENT.content_hash()
+
+    def lifecycle() -> None:
+        article = Article(SITE, ["notices"], "editor", workflow, 1, content, content_hash)
+        app.save(article)
+        article = app.repository.get(article.id)
+        article.submit(1, content_hash, "editor", "first")
+        app.save(article)
+        for index, (stage, gates) in enumerate(STAGES):
+            article = app.repository.get(article.id)
+            last = index == len(STAGES) - 1
+            article.approve(
+                stage,
+                stage,
+                1,
+                content_hash,
+                f"r{index + 1}",
+                list(gates),
+                "",
+                None if last else STAGES[index + 1][0],
+            )
+            if last:
+                article.approved(
+                    1, content_hash, {s: f"r{i + 1}" for i, (s, _) in enumerate(STAGES)}
+                )
+            app.save(article)
+
+    def replay() -> int:
+        aggregates: dict[Any, Any] = {}
+        count, start = 0, 1
+        while True:
+            notifications = app.recorder.select_notifications(start=start, limit=2000)
+            if not notifications:
+                return count
+            for notification in notifications:
+                domain_event = app.mapper.to_domain_event(notification)
+                aggregates[domain_event.originator_id] = domain_event.mutate(
+                    aggregates.get(domain_event.originator_id)
+                )
+                count += 1
+            start = notifications[-1].id + 1
+
+    return lifecycle, replay, app
+
+
+# -- harness -------------------------------------------------------------------------------
+
+
+def run_sequential(lifecycle: Callable[[], None], articles: int) -> float:
+    started = time.perf_counter()
+    for _ in range(articles):
+        lifecycle()
+    return articles * 6 / (time.perf_counter() - started)
+
+
+def run_concurrent(lifecycle: Callable[[], None], articles: int, writers: int) -> float:
+    per_writer = max(articles // writers, 1)
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            for _ in range(per_writer):
+                lifecycle()
+        except BaseException as exc:  # reported after the run
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(writers)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if errors:
+        raise RuntimeError(f"{len(errors)} writers failed: {errors[0]!r}")
+    return per_writer * writers * 6 / elapsed
+
+
+def run_replay(replay: Callable[[], int]) -> tuple[float, int]:
+    started = time.perf_counter()
+    count = replay()
+    return count / (time.perf_counter() - started), count
+
+
+def _check_durability(path: Path) -> str:
+    conn = sqlite3.connect(path)
+    mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+    conn.close()
+    return str(mode)
+
+
+def main(argv: list[str] | None = None) -> dict[str, float]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--articles", type=int, default=400, help="lifecycles per phase")
+    parser.add_argument("--writers", type=int, default=8, help="concurrent writer threads")
+    args = parser.parse_args(argv)
+    configure_logging("warning")
+    if args.articles < args.writers:
+        parser.error("--articles must be at least --writers")
+
+    with tempfile.TemporaryDirectory(prefix="hub-bench-") as tmp:
+        hub_path, lib_path = Path(tmp) / "hub.sqlite3", Path(tmp) / "library.sqlite3"
+        store = SQLiteEventStore(hub_path, durable=True)
+        service = CommandService(store)
+        lib_lifecycle, lib_replay, _app = library_side(lib_path)
+
+        results: dict[str, tuple[float, float]] = {}
+        hub_lifecycle(service)  # warm up both sides (imports, schema, caches)
+        lib_lifecycle()
+        results["append_sequential"] = (
+            run_sequential(lambda: hub_lifecycle(service), args.articles),
+            run_sequential(lib_lifecycle, args.articles),
+        )
+        results["append_concurrent"] = (
+            run_concurrent(lambda: hub_lifecycle(service), args.articles, args.writers),
+            run_concurrent(lib_lifecycle, args.articles, args.writers),
+        )
+        hub_rate, hub_count = run_replay(lambda: hub_replay(store))
+        lib_rate, lib_count = run_replay(lib_replay)
+        results["replay"] = (hub_rate, lib_rate)
+        store.close()
+        modes = (_check_durability(hub_path), _check_durability(lib_path))
+
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cpus, "
+        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
+    )
+    print(
+        f"workload: {args.articles} lifecycles per phase (5 commands, 6 events each), "
+        f"{args.writers} concurrent writers; journal modes hub={modes[0]} library={modes[1]}, "
+        "synchronous=FULL on both"
+    )
+    print(f"replayed events: hub={hub_count} library={lib_count}")
+    print(f"{'measure':<20}{'hub events/s':>16}{'library events/s':>20}{'ratio':>8}")
+    ratios = {}
+    for name, (hub_value, lib_value) in results.items():
+        ratios[name] = hub_value / lib_value
+        print(f"{name:<20}{hub_value:>16,.0f}{lib_value:>20,.0f}{ratios[name]:>8.2f}")
+    print("ratios: " + " ".join(f"{k}={v:.2f}" for k, v in ratios.items()))
+    return ratios
+
+
+if __name__ == "__main__":
+    main()

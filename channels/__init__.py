@@ -1,0 +1,1 @@
+"""Channel adapters and protocol-faithful sandboxes (websites, WeChat, Weibo, apps, screens)."""

@@ -1,0 +1,36 @@
+"""UUIDv7 identifiers (RFC 9562): time-ordered, so ids sort by creation time."""
+
+import os
+import threading
+import time
+import uuid
+
+_lock = threading.Lock()
+_last_ms = 0
+_counter = 0
+
+
+def uuid7() -> uuid.UUID:
+    """Return a new UUIDv7, monotonic within this process (12-bit counter per millisecond)."""
+    global _last_ms, _counter
+    with _lock:
+        ms = time.time_ns() // 1_000_000
+        if ms > _last_ms:
+            _last_ms = ms
+            # Start low in the 12-bit space so many ids fit into one millisecond.
+            _counter = int.from_bytes(os.urandom(1), "big")
+        else:
+            _counter += 1
+            if _counter > 0xFFF:
+                _last_ms += 1
+                _counter = 0
+            ms = _last_ms
+        rand_a = _counter
+    rand_b = int.from_bytes(os.urandom(8), "big") & ((1 << 62) - 1)
+    value = (ms << 80) | (0x7 << 76) | (rand_a << 64) | (0b10 << 62) | rand_b
+    return uuid.UUID(int=value)
+
+
+def new_id() -> str:
+    """Return a new UUIDv7 as its canonical string."""
+    return str(uuid7())

@@ -1,0 +1,77 @@
+"""Subscribers: read models kept by folding the global event order, with checkpoints."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+import structlog
+
+from events.envelope import RecordedEvent
+from events.store import EventStore, SubscriberTransaction
+
+log = structlog.get_logger(__name__)
+Progress = Callable[[int], None]  # called with the number of events just applied
+
+
+class Subscriber(Protocol):
+    """A projection: creates its tables, applies events, and can drop everything it owns."""
+
+    name: str
+
+    def create(self, tx: SubscriberTransaction) -> None:
+        """Create the subscriber's tables if they do not exist."""
+        ...
+
+    def drop(self, tx: SubscriberTransaction) -> None:
+        """Drop the subscriber's tables."""
+        ...
+
+    def apply(self, tx: SubscriberTransaction, event: RecordedEvent) -> None:
+        """Fold one event into the read model."""
+        ...
+
+
+def catch_up(
+    store: EventStore,
+    subscriber: Subscriber,
+    *,
+    batch_size: int = 500,
+    progress: Progress | None = None,
+) -> int:
+    """Apply every event after the subscriber's checkpoint; return how many were applied.
+
+    Each batch and its checkpoint commit in one transaction, so a crash never applies an
+    event twice or skips one.
+    """
+    applied = 0
+    while True:
+        with store.subscriber_transaction(subscriber.name) as tx:
+            subscriber.create(tx)
+            batch = store.read_all(tx.position, batch_size)
+            for event in batch:
+                subscriber.apply(tx, event)
+            if batch:
+                tx.advance(batch[-1].global_position)
+        applied += len(batch)
+        if progress and batch:
+            progress(len(batch))
+        if len(batch) < batch_size:
+            break
+    if applied:
+        log.debug("subscriber.caught_up", subscriber=subscriber.name, applied=applied)
+    return applied
+
+
+def rebuild(
+    store: EventStore,
+    subscriber: Subscriber,
+    *,
+    batch_size: int = 2000,
+    progress: Progress | None = None,
+) -> int:
+    """Drop the subscriber's read model and checkpoint, then replay every event."""
+    with store.subscriber_transaction(subscriber.name) as tx:
+        subscriber.drop(tx)
+        tx.reset()
+    return catch_up(store, subscriber, batch_size=batch_size, progress=progress)

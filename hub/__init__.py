@@ -1,0 +1,1 @@
+"""The application: command handling, projections, runtimes and the `hub` command line."""

@@ -1,0 +1,323 @@
+"""Article use cases shared by every interface (CLI now, web and API later): one code path."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+from events.envelope import RecordedEvent
+from events.ids import new_id
+from events.store import EventStore
+from hub.command_service import CommandResult, CommandService, article_stream
+from hub.config import HubConfig
+from workflows.article_commands import (
+    ApproveStage,
+    ArchiveArticle,
+    ArticleCommand,
+    CreateArticle,
+    EditArticle,
+    ReturnArticle,
+    SignOff,
+    SubmitArticle,
+    WithdrawArticle,
+)
+from workflows.article_state import ArticleState
+from workflows.content import ArticleContent
+from workflows.errors import DomainError
+from workflows.vocabulary import STATUS_LABELS
+
+
+def invalid_input(exc: ValidationError) -> DomainError:
+    """Turn a pydantic validation error into one clear domain error."""
+    problems = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error["loc"]) or "输入"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        problems.append(f"{where}: {message}")
+    return DomainError("INVALID_INPUT", "输入有误: " + "; ".join(problems), problems=problems)
+
+
+def build_content(title: str, body_html: str, metadata: Mapping[str, Any]) -> ArticleContent:
+    """Validate content and metadata at the edge."""
+    try:
+        return ArticleContent.model_validate(
+            {"title": title, "body_html": body_html, "metadata": dict(metadata)}
+        )
+    except ValidationError as exc:
+        raise invalid_input(exc) from None
+
+
+class ArticleService:
+    """Resolves names, builds commands, runs them and keeps read models current."""
+
+    def __init__(
+        self,
+        config: HubConfig,
+        store: EventStore,
+        commands: CommandService,
+        after_write: Callable[[], object] = lambda: None,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.commands = commands
+        self._after_write = after_write
+
+    # -- writes --------------------------------------------------------------------------
+
+    def _run(self, command: ArticleCommand) -> CommandResult:
+        result = self.commands.execute(command)
+        self._after_write()
+        return result
+
+    def create(
+        self,
+        user: str,
+        site_ref: str,
+        column_refs: list[str],
+        title: str,
+        body_html: str,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> CommandResult:
+        """Draft a new article for a site and one or more columns."""
+        directory = self.config.directory
+        actor = directory.acting(user)
+        site = directory.site(site_ref)
+        if not column_refs:
+            raise DomainError("COLUMN_REQUIRED", "稿件至少要放入一个栏目")
+        columns = [directory.column(site, ref) for ref in column_refs]
+        content = build_content(title, body_html, metadata or {})
+        workflow = self.config.workflow_for(site, columns[0])
+        column_ids = tuple(dict.fromkeys(c.id for c in columns))
+        return self._run(CreateArticle(new_id(), site.code, column_ids, content, workflow, actor))
+
+    def edit(
+        self,
+        user: str,
+        article_ref: str,
+        *,
+        title: str | None = None,
+        body_html: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> CommandResult:
+        """Make a new revision from the current one with the given changes."""
+        article_id = self.resolve(article_ref)
+        state, _ = self.commands.load(article_id)
+        actor = self.config.directory.acting(user)
+        if state.content is None:
+            raise DomainError("ARTICLE_NOT_FOUND", f"稿件 {article_ref} 不存在")
+        current = state.content
+        merged = current.metadata.model_dump(mode="json") | dict(metadata or {})
+        content = build_content(
+            title if title is not None else current.title,
+            body_html if body_html is not None else current.body_html,
+            merged,
+        )
+        return self._run(EditArticle(article_id, content, actor))
+
+    def submit(self, user: str, article_ref: str) -> CommandResult:
+        """Send the article into review."""
+        actor = self.config.directory.acting(user)
+        return self._run(SubmitArticle(self.resolve(article_ref), actor))
+
+    def approve(
+        self,
+        user: str,
+        article_ref: str,
+        gates: list[str],
+        *,
+        revision: int | None = None,
+        content_hash: str | None = None,
+        opinion: str = "",
+        stage: str | None = None,
+    ) -> CommandResult:
+        """Approve the current stage; without `revision` the current revision is meant."""
+        actor = self.config.directory.acting(user)
+        article_id = self.resolve(article_ref)
+        if revision is None:
+            revision = self.commands.load(article_id)[0].revision
+        return self._run(
+            ApproveStage(article_id, revision, tuple(gates), actor, opinion, content_hash, stage)
+        )
+
+    def return_(
+        self, user: str, article_ref: str, reasons: list[str], stage: str | None = None
+    ) -> CommandResult:
+        """Return the article to its editor with reasons."""
+        actor = self.config.directory.acting(user)
+        return self._run(ReturnArticle(self.resolve(article_ref), tuple(reasons), actor, stage))
+
+    def sign_off(
+        self, user: str, article_ref: str, *, revision: int | None = None, opinion: str = ""
+    ) -> CommandResult:
+        """A leader signs off the reviewed revision."""
+        actor = self.config.directory.acting(user)
+        article_id = self.resolve(article_ref)
+        if revision is None:
+            revision = self.commands.load(article_id)[0].revision
+        return self._run(SignOff(article_id, revision, actor, opinion))
+
+    def withdraw(self, user: str, article_ref: str, reason: str = "") -> CommandResult:
+        """The editor pulls the article back out of review."""
+        actor = self.config.directory.acting(user)
+        return self._run(WithdrawArticle(self.resolve(article_ref), actor, reason))
+
+    def archive(self, user: str, article_ref: str, reason: str = "") -> CommandResult:
+        """Archive an article that is not in review."""
+        actor = self.config.directory.acting(user)
+        return self._run(ArchiveArticle(self.resolve(article_ref), actor, reason))
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def resolve(self, ref: str) -> str:
+        """An article id from a full id or a unique start or end of one (at least 6 characters)."""
+        ref = ref.strip().lower()
+        if self.store.stream_version(article_stream(ref)):
+            return ref
+        if len(ref) >= 6 and all(c in "0123456789abcdef-" for c in ref):
+            rows = self.store.query(
+                "SELECT article_id FROM article_list WHERE article_id LIKE ? OR article_id LIKE ? "
+                "LIMIT 2",
+                (ref + "%", "%" + ref),
+            )
+            if len(rows) == 1:
+                return str(rows[0][0])
+            if len(rows) > 1:
+                raise DomainError("ARTICLE_AMBIGUOUS", f"{ref!r} 对应多篇稿件，请写完整编号")
+        raise DomainError("ARTICLE_NOT_FOUND", f"稿件 {ref} 不存在", article_id=ref)
+
+    def state(self, article_ref: str) -> tuple[ArticleState, int]:
+        """The article's state folded from its stream (the source of truth)."""
+        return self.commands.load(self.resolve(article_ref))
+
+    def show(self, article_ref: str) -> dict[str, Any]:
+        """The article's status, current revision, hash and approvals so far."""
+        state, version = self.state(article_ref)
+        assert state.content is not None and state.workflow is not None
+        site = self.config.directory.site(state.site)
+        return {
+            "id": state.article_id,
+            "site": {"key": site.key, "code": site.code, "name": site.name},
+            "columns": list(state.columns),
+            "title": state.content.title,
+            "status": str(state.status),
+            "status_label": STATUS_LABELS[state.status],
+            "waiting_for": state.waiting_for,
+            "revision": state.revision,
+            "content_hash": state.content_hash,
+            "stream_version": version,
+            "author": state.author,
+            "revision_editor": state.revision_editor,
+            "workflow": {
+                "id": state.workflow.id,
+                "name": state.workflow.name,
+                "stages": [
+                    {
+                        "id": s.id,
+                        "name": s.name,
+                        "role": str(s.role),
+                        "gates": [str(g) for g in s.gates],
+                    }
+                    for s in state.workflow.stages
+                ],
+            },
+            "needs_signoff": state.needs_signoff,
+            "approvals": [
+                {
+                    "stage": a.stage,
+                    "user": a.user_id,
+                    "revision": a.revision,
+                    "content_hash": a.content_hash,
+                    "gates": list(a.gates),
+                }
+                for a in state.approvals
+            ],
+            "signed_off_by": state.signed_off_by,
+            "approved_revision": state.approved_revision,
+            "approved_hash": state.approved_hash,
+            "last_return": None
+            if state.last_return is None
+            else {
+                "stage": state.last_return.stage,
+                "revision": state.last_return.revision,
+                "by": state.last_return.returned_by,
+                "reasons": list(state.last_return.reasons),
+            },
+            "metadata": state.content.metadata.model_dump(mode="json"),
+            "body_html": state.content.body_html,
+        }
+
+    def history(self, article_ref: str) -> list[RecordedEvent]:
+        """The article's stored events, oldest first."""
+        return self.store.read_stream(article_stream(self.resolve(article_ref)))
+
+    def timeline(self, article_ref: str) -> list[dict[str, Any]]:
+        """The article's history projection: one described line per event."""
+        article_id = self.resolve(article_ref)
+        rows = self.store.query(
+            "SELECT stream_version, occurred_at, actor_id, actor_role, type, summary "
+            "FROM article_history WHERE article_id = ? ORDER BY stream_version",
+            (article_id,),
+        )
+        keys = ("version", "occurred_at", "actor", "role", "type", "summary")
+        return [dict(zip(keys, row, strict=True)) for row in rows]
+
+    def list(
+        self, site_ref: str | None = None, status: str | None = None, limit: int = 50
+    ) -> list[dict[str, Any]]:
+        """Articles, newest change first, optionally by site and status."""
+        sql = (
+            "SELECT article_id, site, columns, title, status, waiting_for, revision, author, "
+            "updated_at FROM article_list WHERE 1=1"
+        )
+        params: list[Any] = []
+        if site_ref:
+            sql += " AND site = ?"
+            params.append(self.config.directory.site(site_ref).code)
+        if status:
+            sql += " AND status = ?"
+            params.append(status)
+        sql += " ORDER BY updated_at DESC LIMIT ?"
+        params.append(limit)
+        keys = (
+            "id",
+            "site",
+            "columns",
+            "title",
+            "status",
+            "waiting_for",
+            "revision",
+            "author",
+            "updated_at",
+        )
+        items = [dict(zip(keys, row, strict=True)) for row in self.store.query(sql, params)]
+        for item in items:
+            item["columns"] = json.loads(item["columns"])
+        return items
+
+    def review_queue(self, user: str) -> list[dict[str, Any]]:
+        """What waits for this user: stages whose role they hold, minus separation of duties."""
+        actor = self.config.directory.acting(user)
+        rows = self.store.query(
+            "SELECT article_id, site, waiting_for, stage_name, role, revision, title, excluded, "
+            "since FROM review_queue ORDER BY since"
+        )
+        queue = []
+        for row in rows:
+            article_id, site, waiting, stage_name, role, revision, title, excluded, since = row
+            if role not in actor.roles_on(site) or user in json.loads(excluded):
+                continue
+            queue.append(
+                {
+                    "id": article_id,
+                    "site": site,
+                    "stage": waiting,
+                    "stage_name": stage_name,
+                    "revision": revision,
+                    "title": title,
+                    "since": since,
+                }
+            )
+        return queue

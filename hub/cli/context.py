@@ -1,0 +1,48 @@
+"""The per-invocation context of the CLI: which configuration, and the hub opened from it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from hub.logs import configure_logging
+from hub.runtime import EmbeddedHub
+
+
+def default_config_dir() -> Path:
+    """HUB_CONFIG, else ./config, else the config folder beside the installed sources."""
+    if os.environ.get("HUB_CONFIG"):
+        return Path(os.environ["HUB_CONFIG"])
+    local = Path.cwd() / "config"
+    if (local / "sites.yaml").exists():
+        return local
+    return Path(__file__).resolve().parents[2] / "config"
+
+
+class HubContext:
+    """Opens the embedded hub lazily, so `--help` needs no database."""
+
+    def __init__(self, config_dir: Path) -> None:
+        self.config_dir = config_dir
+        self._hub: EmbeddedHub | None = None
+
+    @property
+    def hub(self) -> EmbeddedHub:
+        if self._hub is None:
+            self._hub = EmbeddedHub.open(self.config_dir)
+            configure_logging(self._hub.config.settings.log_level)
+            self._hub.catch_up()
+        return self._hub
+
+    def close(self) -> None:
+        if self._hub is not None:
+            self._hub.close()
+
+
+def hub_of(ctx: click.Context) -> EmbeddedHub:
+    """The embedded hub of this invocation."""
+    obj: Any = ctx.find_object(HubContext)
+    return obj.hub

@@ -1,0 +1,65 @@
+"""`hub events tail`: the global event log, newest last, optionally followed live."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import click
+
+from events.envelope import RecordedEvent
+from hub.cli.articles import json_option
+from hub.cli.context import hub_of
+from hub.projections.history import describe
+
+
+def _line(event: RecordedEvent, as_json: bool) -> str:
+    if as_json:
+        return json.dumps(event.as_dict(), ensure_ascii=False)
+    return (
+        f"{event.global_position:>7}  {event.occurred_at.isoformat()[:19]}  "
+        f"{event.stream_id}@{event.stream_version}  {event.type}  "
+        f"{event.actor.user_id}({event.actor.role})  {describe(event.payload)}"
+    )
+
+
+@click.group("events")
+def events() -> None:
+    """事件日志。"""
+
+
+@events.command("tail")
+@click.option(
+    "--limit",
+    "-n",
+    default=20,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="显示最近多少条",
+)
+@click.option("--after", type=click.IntRange(0), help="从该全局位置之后开始（替代 --limit）")
+@click.option("--follow", "-f", is_flag=True, help="持续显示新事件（Ctrl-C 结束）")
+@click.option("--interval", default=0.5, show_default=True, type=click.FloatRange(0.05, 60))
+@json_option
+@click.pass_context
+def tail(
+    ctx: click.Context, limit: int, after: int | None, follow: bool, interval: float, as_json: bool
+) -> None:
+    """显示事件日志的最近部分（--json 每行一个事件）。"""
+    store = hub_of(ctx).store
+    position = after if after is not None else max(store.head_position() - limit, 0)
+    try:
+        while True:
+            for event in store.read_all(position, 1000):
+                click.echo(_line(event, as_json))
+                position = event.global_position
+            if not follow:
+                break
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        pass
+
+
+def register(cli: click.Group) -> None:
+    """Add the event log commands."""
+    cli.add_command(events)

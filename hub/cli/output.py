@@ -1,0 +1,38 @@
+"""How the CLI speaks: JSON for scripts, short Chinese lines for people, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+
+def emit_json(data: Any) -> None:
+    """Print one JSON document to stdout."""
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def emit_error(
+    code: str, message: str, as_json: bool, details: dict[str, Any] | None = None
+) -> None:
+    """Print an error as one line (or one JSON object with `--json`)."""
+    if as_json:
+        body: dict[str, Any] = {"code": code, "message": message}
+        if details:
+            body["details"] = details
+        click.echo(json.dumps({"error": body}, ensure_ascii=False, default=str))
+    else:
+        one_line = " ".join(message.split())
+        click.echo(f"错误 {code}: {one_line}", err=True)
+
+
+def wants_json(argv: list[str] | None = None) -> bool:
+    """Whether the command line asked for JSON output (also for errors before parsing)."""
+    return "--json" in (sys.argv[1:] if argv is None else argv)
+
+
+def short_id(article_id: str) -> str:
+    """The last 12 characters of an id: enough to name an article on the command line."""
+    return article_id[-12:]

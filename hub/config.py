@@ -1,0 +1,184 @@
+"""Loading and validating the configuration folder: settings, site group, users, workflows."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from hub.directory import Column, Directory, Site, User
+from workflows.article_commands import ALL_SITES
+from workflows.workflow_definition import WorkflowDefinition
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says which file and what."""
+
+    code = "CONFIG_INVALID"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class Settings(BaseModel):
+    """Runtime settings (hub.yaml), with environment overrides."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    database: str = "var/hub.sqlite3"
+    durable: bool = True
+    log_level: str = Field(default="warning", pattern="^(debug|info|warning|error)$")
+
+
+class AssignmentRule(BaseModel):
+    """Which workflow applies to a site, or to a column (and its sub-columns) of a site."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    site: str
+    column: str | None = None
+    workflow: str
+
+
+class Assignments(BaseModel):
+    """The default workflow and the rules that override it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    default: str
+    rules: tuple[AssignmentRule, ...] = ()
+
+
+class _WorkflowsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    workflows: list[WorkflowDefinition] = Field(min_length=1)
+    assignments: Assignments
+
+
+class _SitesFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sites: list[Site] = Field(min_length=1)
+
+
+class _UsersFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    users: list[User] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class HubConfig:
+    """Everything loaded from one configuration folder."""
+
+    root: Path
+    settings: Settings
+    directory: Directory
+    workflows: dict[str, WorkflowDefinition]
+    assignments: Assignments
+
+    @property
+    def database_path(self) -> Path:
+        """Where the event store lives (relative paths are relative to the project root)."""
+        path = Path(self.settings.database)
+        return path if path.is_absolute() else self.root.parent / path
+
+    def workflow_for(self, site: Site, column: Column) -> WorkflowDefinition:
+        """The workflow of the most specific matching rule, else the default."""
+        path = site.column_path(column.id)
+        best: tuple[int, str] | None = None
+        for rule in self.assignments.rules:
+            if rule.site not in (site.key, site.code):
+                continue
+            if rule.column is None:
+                rank = 0
+            elif rule.column in path:
+                rank = 1 + path.index(rule.column)
+            else:
+                continue
+            if best is None or rank > best[0]:
+                best = (rank, rule.workflow)
+        return self.workflows[best[1] if best else self.assignments.default]
+
+
+def _read_yaml(path: Path) -> Any:
+    if not path.is_file():
+        raise ConfigError(f"配置文件不存在: {path}")
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: YAML 格式错误: {exc}") from None
+
+
+def _validation_message(path: Path, exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error["loc"])
+        problems.append(f"{where}: {error['msg']}")
+    return f"{path.name}: " + "; ".join(problems)
+
+
+def _parse(model: type[M], path: Path) -> M:
+    try:
+        return model.model_validate(_read_yaml(path))
+    except ValidationError as exc:
+        raise ConfigError(_validation_message(path, exc)) from None
+
+
+def load_config(root: str | Path) -> HubConfig:
+    """Load and cross-check a configuration folder; raise `ConfigError` with a clear message."""
+    root = Path(root).resolve()
+    if not root.is_dir():
+        raise ConfigError(f"配置目录不存在: {root}")
+    settings_data = _read_yaml(root / "hub.yaml") if (root / "hub.yaml").exists() else {}
+    if os.environ.get("HUB_DATABASE"):
+        settings_data["database"] = os.environ["HUB_DATABASE"]
+    if os.environ.get("HUB_LOG_LEVEL"):
+        settings_data["log_level"] = os.environ["HUB_LOG_LEVEL"].lower()
+    try:
+        settings = Settings.model_validate(settings_data)
+    except ValidationError as exc:
+        raise ConfigError(_validation_message(root / "hub.yaml", exc)) from None
+    sites = _parse(_SitesFile, root / "sites.yaml").sites
+    users = _parse(_UsersFile, root / "users.yaml").users
+    flows = _parse(_WorkflowsFile, root / "workflows.yaml")
+    _check_unique([s.key for s in sites], "sites.yaml", "站点 key")
+    _check_unique([s.code for s in sites], "sites.yaml", "网站标识码")
+    _check_unique([u.id for u in users], "users.yaml", "用户 id")
+    _check_unique([w.id for w in flows.workflows], "workflows.yaml", "流程 id")
+    directory = Directory(sites, users)
+    site_keys = {s.key for s in sites} | {s.code for s in sites}
+    for user in users:
+        for key in user.roles:
+            if key != ALL_SITES and key not in site_keys:
+                raise ConfigError(f"users.yaml: 用户 {user.id} 的角色指向未知站点 {key!r}")
+    workflows = {w.id: w for w in flows.workflows}
+    _check_assignments(flows.assignments, workflows, directory)
+    return HubConfig(root, settings, directory, workflows, flows.assignments)
+
+
+def _check_unique(values: list[str], file: str, what: str) -> None:
+    duplicates = sorted({v for v in values if values.count(v) > 1})
+    if duplicates:
+        raise ConfigError(f"{file}: {what}重复: {', '.join(duplicates)}")
+
+
+def _check_assignments(
+    assignments: Assignments, workflows: dict[str, WorkflowDefinition], directory: Directory
+) -> None:
+    if assignments.default not in workflows:
+        raise ConfigError(f"workflows.yaml: 默认流程 {assignments.default!r} 未定义")
+    for i, rule in enumerate(assignments.rules):
+        where = f"workflows.yaml: assignments.rules.{i}"
+        if rule.workflow not in workflows:
+            raise ConfigError(f"{where}: 流程 {rule.workflow!r} 未定义")
+        site = next((s for s in directory.sites if rule.site in (s.key, s.code)), None)
+        if site is None:
+            raise ConfigError(f"{where}: 未知站点 {rule.site!r}")
+        if rule.column is not None and site.column(rule.column) is None:
+            raise ConfigError(f"{where}: 站点 {site.key} 没有栏目 {rule.column!r}")

@@ -1,0 +1,129 @@
+"""The site group and its users: sites with nested columns, users with roles per site."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from workflows.article_commands import ALL_SITES, ActingUser
+from workflows.errors import DomainError
+from workflows.vocabulary import Role
+
+SiteCode = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z]{10}$")]
+Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
+
+
+class Column(BaseModel):
+    """A section of a site (栏目), possibly with sub-columns."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: Key
+    name: str = Field(min_length=1, max_length=50)
+    type: str = Field(min_length=1, max_length=20)  # 栏目类型 ColumnType
+    description: str = ""
+    keywords: tuple[str, ...] = ()
+    children: tuple[Column, ...] = ()
+
+
+class Site(BaseModel):
+    """One government website (站点)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: Key
+    code: SiteCode  # 网站标识码
+    name: str = Field(min_length=1, max_length=80)
+    domain: str = Field(pattern=r"^[a-z0-9.-]+$")
+    level: str = "department"
+    columns: tuple[Column, ...] = ()
+
+    @model_validator(mode="after")
+    def _unique_columns(self) -> Self:
+        ids = [column.id for column, _ in self.walk()]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"栏目标识重复: {', '.join(duplicates)}")
+        return self
+
+    def walk(self) -> Iterator[tuple[Column, tuple[str, ...]]]:
+        """Every column with the ids of its ancestors, depth first."""
+        stack = [(c, ()) for c in reversed(self.columns)]
+        while stack:
+            column, parents = stack.pop()
+            yield column, parents
+            stack.extend((c, (*parents, column.id)) for c in reversed(column.children))
+
+    def column(self, ref: str) -> Column | None:
+        """A column by id, or by name when the name is unique on the site."""
+        by_name = []
+        for column, _ in self.walk():
+            if column.id == ref:
+                return column
+            if column.name == ref:
+                by_name.append(column)
+        return by_name[0] if len(by_name) == 1 else None
+
+    def column_path(self, column_id: str) -> tuple[str, ...]:
+        """The column's ancestors' ids followed by its own id."""
+        for column, parents in self.walk():
+            if column.id == column_id:
+                return (*parents, column.id)
+        return ()
+
+
+class User(BaseModel):
+    """A person with roles per site key (`*`: every site)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: Key
+    name: str = Field(min_length=1)
+    unit: str = ""
+    roles: dict[str, tuple[Role, ...]]
+
+
+class Directory:
+    """Look-ups over the configured sites and users."""
+
+    def __init__(self, sites: list[Site], users: list[User]) -> None:
+        self.sites = sites
+        self.users = users
+        self._by_key = {s.key: s for s in sites}
+        self._by_code = {s.code: s for s in sites}
+        self._users = {u.id: u for u in users}
+
+    def site(self, ref: str) -> Site:
+        """A site by key or 10-character code."""
+        site = self._by_key.get(ref) or self._by_code.get(ref)
+        if site is None:
+            known = ", ".join(s.key for s in self.sites)
+            raise DomainError("SITE_UNKNOWN", f"未知站点 {ref!r}（可用: {known}）", site=ref)
+        return site
+
+    def column(self, site: Site, ref: str) -> Column:
+        """A column of a site by id or unique name."""
+        column = site.column(ref)
+        if column is None:
+            raise DomainError(
+                "COLUMN_UNKNOWN", f"站点 {site.name} 没有栏目 {ref!r}", site=site.key, column=ref
+            )
+        return column
+
+    def user(self, user_id: str) -> User:
+        """A user by id."""
+        user = self._users.get(user_id)
+        if user is None:
+            raise DomainError("USER_UNKNOWN", f"未知用户 {user_id!r}", user=user_id)
+        return user
+
+    def acting(self, user_id: str) -> ActingUser:
+        """The user as the decider sees them: roles keyed by site code."""
+        user = self.user(user_id)
+        site_roles: dict[str, frozenset[str]] = {}
+        for key, roles in user.roles.items():
+            code = ALL_SITES if key == ALL_SITES else self.site(key).code
+            site_roles[code] = site_roles.get(code, frozenset()) | frozenset(roles)
+        return ActingUser(user.id, site_roles)

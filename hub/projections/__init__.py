@@ -1,0 +1,13 @@
+"""Read models kept by subscribers: article list, review queues, article history."""
+
+from __future__ import annotations
+
+from events.store import EventStore
+from events.subscriptions import Subscriber
+from hub.projections.articles import ArticlesProjection
+from hub.projections.history import HistoryProjection
+
+
+def all_projections(store: EventStore) -> list[Subscriber]:
+    """Every projection of the hub, in the order they are caught up."""
+    return [ArticlesProjection(store), HistoryProjection()]

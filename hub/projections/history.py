@@ -1,0 +1,89 @@
+"""The article history: one readable line per event, for timelines and audits."""
+
+from __future__ import annotations
+
+from events.envelope import Event, RecordedEvent
+from events.store import SubscriberTransaction
+from workflows.article_events import (
+    ArticleApproved,
+    ArticleArchived,
+    ArticleCreated,
+    ArticleReturned,
+    ArticleRevised,
+    ArticleSignedOff,
+    ArticleSubmitted,
+    ArticleWithdrawn,
+    StageApproved,
+)
+from workflows.vocabulary import GATE_LABELS
+
+_CREATE = """CREATE TABLE IF NOT EXISTS article_history (
+    article_id TEXT NOT NULL,
+    stream_version INTEGER NOT NULL,
+    global_position INTEGER NOT NULL,
+    occurred_at TEXT NOT NULL,
+    actor_id TEXT NOT NULL,
+    actor_role TEXT NOT NULL,
+    type TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    PRIMARY KEY (article_id, stream_version))"""
+
+
+def _gates(gates: tuple[str, ...]) -> str:
+    return "、".join(GATE_LABELS.get(g, g) for g in gates)
+
+
+def describe(payload: Event) -> str:
+    """A one-line Chinese description of an article event."""
+    match payload:
+        case ArticleCreated():
+            return f"创建稿件《{payload.content.title}》第 {payload.revision} 版"
+        case ArticleRevised():
+            note = "，此前的审核意见作废，重新从初审开始" if payload.approvals_voided else ""
+            return f"修改为第 {payload.revision} 版{note}"
+        case ArticleSubmitted():
+            return f"第 {payload.revision} 版送审"
+        case StageApproved():
+            opinion = f"，意见：{payload.opinion}" if payload.opinion else ""
+            return f"{payload.stage_name}通过第 {payload.revision} 版（{_gates(payload.gates)}）{opinion}"
+        case ArticleReturned():
+            return f"{payload.stage_name}退回第 {payload.revision} 版：{'；'.join(payload.reasons)}"
+        case ArticleSignedOff():
+            return f"领导签批第 {payload.revision} 版"
+        case ArticleApproved():
+            return f"第 {payload.revision} 版审定，可以发布（{payload.content_hash[:19]}…）"
+        case ArticleWithdrawn():
+            return f"撤回送审{('：' + payload.reason) if payload.reason else ''}"
+        case ArticleArchived():
+            return f"归档{('：' + payload.reason) if payload.reason else ''}"
+    return type(payload).type_name
+
+
+class HistoryProjection:
+    """Keeps `article_history`."""
+
+    name = "history"
+
+    def create(self, tx: SubscriberTransaction) -> None:
+        tx.execute(_CREATE)
+
+    def drop(self, tx: SubscriberTransaction) -> None:
+        tx.execute("DROP TABLE IF EXISTS article_history")
+
+    def apply(self, tx: SubscriberTransaction, event: RecordedEvent) -> None:
+        if not event.stream_id.startswith("article-"):
+            return
+        tx.execute(
+            "INSERT INTO article_history VALUES (?,?,?,?,?,?,?,?) "
+            "ON CONFLICT (article_id, stream_version) DO NOTHING",
+            (
+                event.stream_id.removeprefix("article-"),
+                event.stream_version,
+                event.global_position,
+                event.occurred_at.isoformat(),
+                event.actor.user_id,
+                event.actor.role,
+                event.type,
+                describe(event.payload),
+            ),
+        )

@@ -1,0 +1,46 @@
+"""The embedded runtime: one process, one SQLite file, projections caught up in-process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from events.sqlite_store import SQLiteEventStore
+from events.subscriptions import Progress, catch_up, rebuild
+from hub.article_service import ArticleService
+from hub.command_service import CommandService
+from hub.config import HubConfig, load_config
+from hub.projections import all_projections
+
+
+class EmbeddedHub:
+    """Everything the CLI (and later the web) needs, wired for one machine."""
+
+    def __init__(self, config: HubConfig) -> None:
+        self.config = config
+        self.store = SQLiteEventStore(config.database_path, durable=config.settings.durable)
+        self.commands = CommandService(self.store)
+        self.projections = all_projections(self.store)
+        self.articles = ArticleService(config, self.store, self.commands, self.catch_up)
+
+    @classmethod
+    def open(cls, config_dir: str | Path) -> EmbeddedHub:
+        """Load a configuration folder and open its event store."""
+        return cls(load_config(config_dir))
+
+    def catch_up(self) -> int:
+        """Bring every projection up to the newest event; return how many events were applied."""
+        return sum(catch_up(self.store, p) for p in self.projections)
+
+    def rebuild(self, progress: Progress | None = None) -> int:
+        """Drop and replay every projection; return the number of events replayed."""
+        return sum(rebuild(self.store, p, progress=progress) for p in self.projections)
+
+    def close(self) -> None:
+        """Close the event store."""
+        self.store.close()
+
+    def __enter__(self) -> EmbeddedHub:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

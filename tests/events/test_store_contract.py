@@ -1,0 +1,188 @@
+"""The EventStore contract, run against every implementation."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from events.sqlite_store import SQLiteEventStore
+from events.store import ConcurrencyConflict, EventIdReused, EventStore, StoreError
+from tests.events.sample_events import Noted, noted, registry
+
+Factory = Callable[[Path], EventStore]
+FACTORIES: dict[str, Factory] = {
+    "sqlite-durable": lambda p: SQLiteEventStore(p / "e.db", registry, durable=True),
+    "sqlite-normal": lambda p: SQLiteEventStore(p / "e.db", registry, durable=False),
+}
+
+
+@pytest.fixture(params=sorted(FACTORIES))
+def es(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EventStore]:
+    store = FACTORIES[request.param](tmp_path)
+    yield store
+    store.close()
+
+
+def test_append_and_read_back_in_order(es: EventStore) -> None:
+    result = es.append("s-1", [noted("a"), noted("b")], expected_version=0)
+    assert (result.first_version, result.last_version) == (1, 2)
+    es.append("s-1", [noted("c")], expected_version=2)
+    events = es.read_stream("s-1")
+    assert [e.payload.text for e in events] == ["a", "b", "c"]
+    assert [e.stream_version for e in events] == [1, 2, 3]
+    assert isinstance(events[0].payload, Noted)
+    assert events[0].actor.user_id == "tester"
+    assert events[0].occurred_at.tzinfo is not None
+    assert es.stream_version("s-1") == 3
+    assert es.stream_version("missing") == 0
+
+
+def test_read_stream_range(es: EventStore) -> None:
+    es.append("s", [noted(str(i)) for i in range(5)], 0)
+    assert [e.stream_version for e in es.read_stream("s", 2, 4)] == [2, 3, 4]
+
+
+def test_wrong_expected_version_is_a_conflict_and_writes_nothing(es: EventStore) -> None:
+    es.append("s", [noted("a")], 0)
+    with pytest.raises(ConcurrencyConflict) as info:
+        es.append("s", [noted("b")], 0)
+    assert (info.value.expected, info.value.actual) == (0, 1)
+    with pytest.raises(ConcurrencyConflict):
+        es.append("s", [noted("b")], 5)
+    assert [e.payload.text for e in es.read_stream("s")] == ["a"]
+
+
+def test_reappending_same_event_ids_is_a_no_op(es: EventStore) -> None:
+    batch = [noted("a"), noted("b")]
+    first = es.append("s", batch, 0)
+    again = es.append("s", batch, 0)  # a retry after a lost acknowledgement
+    assert again.replayed and not first.replayed
+    assert again.positions == first.positions
+    assert len(es.read_stream("s")) == 2
+    assert es.head_position() == 2
+
+
+def test_partly_reused_event_ids_are_refused(es: EventStore) -> None:
+    a = noted("a")
+    es.append("s", [a], 0)
+    with pytest.raises(EventIdReused):
+        es.append("s", [a, noted("b")], 1)
+    with pytest.raises(EventIdReused):
+        es.append("other", [a], 0)
+    same = noted("x")
+    with pytest.raises(EventIdReused):
+        es.append("t", [same, same], 0)
+    assert es.head_position() == 1
+
+
+def test_empty_append_and_negative_version_are_errors(es: EventStore) -> None:
+    with pytest.raises(StoreError):
+        es.append("s", [], 0)
+    with pytest.raises(StoreError):
+        es.append("s", [noted("a")], -1)
+
+
+def test_read_all_after_position_in_global_order(es: EventStore) -> None:
+    es.append("a", [noted("a1")], 0)
+    es.append("b", [noted("b1"), noted("b2")], 0)
+    es.append("a", [noted("a2")], 1)
+    everything = es.read_all(0)
+    assert [e.payload.text for e in everything] == ["a1", "b1", "b2", "a2"]
+    assert [e.global_position for e in everything] == [1, 2, 3, 4]
+    assert [e.payload.text for e in es.read_all(2, limit=1)] == ["b2"]
+    assert [e.payload.text for e in es.iter_all(1, batch_size=2)] == ["b1", "b2", "a2"]
+    assert es.count_streams() == 2
+    assert es.count_streams("a") == 1
+
+
+def test_checkpoint_commits_with_the_subscribers_writes(es: EventStore) -> None:
+    es.append("s", [noted("a"), noted("b")], 0)
+    with es.subscriber_transaction("proj") as tx:
+        tx.execute("CREATE TABLE IF NOT EXISTS seen (text TEXT)")
+        for event in es.read_all(tx.position):
+            tx.execute("INSERT INTO seen VALUES (?)", (event.payload.text,))
+            tx.advance(event.global_position)
+    assert es.checkpoint("proj") == 2
+    assert es.query("SELECT text FROM seen") == [("a",), ("b",)]
+
+
+def test_failed_subscriber_transaction_keeps_neither_writes_nor_checkpoint(es: EventStore) -> None:
+    es.append("s", [noted("a")], 0)
+    with es.subscriber_transaction("proj") as tx:
+        tx.execute("CREATE TABLE seen (text TEXT)")
+    with pytest.raises(RuntimeError), es.subscriber_transaction("proj") as tx:
+        tx.execute("INSERT INTO seen VALUES ('a')")
+        tx.advance(1)
+        raise RuntimeError("projection crashed")
+    assert es.checkpoint("proj") == 0
+    assert es.query("SELECT COUNT(*) FROM seen") == [(0,)]
+
+
+def test_checkpoint_never_moves_back(es: EventStore) -> None:
+    with pytest.raises(StoreError), es.subscriber_transaction("p") as tx:
+        tx.advance(5)
+        tx.advance(3)
+
+
+def test_concurrent_threads_each_get_their_own_stream_versions(es: EventStore) -> None:
+    errors: list[BaseException] = []
+
+    def writer(n: int) -> None:
+        try:
+            for i in range(25):
+                es.append(f"w-{n}", [noted(f"{n}-{i}")], i)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert es.head_position() == 200
+    for n in range(8):
+        assert [e.stream_version for e in es.read_stream(f"w-{n}")] == list(range(1, 26))
+    assert [e.global_position for e in es.read_all(0, 1000)] == list(range(1, 201))
+
+
+def test_concurrent_appends_to_one_stream_exactly_one_wins_each_version(es: EventStore) -> None:
+    outcomes: list[str] = []
+    barrier = threading.Barrier(8)
+
+    def writer(n: int) -> None:
+        barrier.wait()
+        try:
+            es.append("hot", [noted(str(n))], 0)
+            outcomes.append("won")
+        except ConcurrencyConflict:
+            outcomes.append("conflict")
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["conflict"] * 7 + ["won"]
+    assert es.stream_version("hot") == 1
+
+
+def test_asyncio_tasks_are_group_committed(es: EventStore) -> None:
+    async def main() -> list[int]:
+        results = await asyncio.gather(
+            *(es.append_async(f"t-{i}", [noted(str(i))], 0) for i in range(20))
+        )
+        return sorted(r.positions[0] for r in results)
+
+    assert asyncio.run(main()) == list(range(1, 21))
+
+
+def test_closed_store_refuses_appends(tmp_path: Path) -> None:
+    store = SQLiteEventStore(tmp_path / "c.db", registry)
+    store.close()
+    with pytest.raises(StoreError):
+        store.append("s", [noted("a")], 0)

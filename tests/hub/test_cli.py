@@ -1,0 +1,290 @@
+"""The `hub` command line end to end, each command a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Hub:
+    def __init__(self, config_dir: Path, tmp_path: Path) -> None:
+        self.config_dir = config_dir
+        self.body = tmp_path / "body.html"
+        self.body.write_text("<p>各有关单位：现将有关事项通知如下。</p>", encoding="utf-8")
+        self.env = {**os.environ, "HUB_CONFIG": str(config_dir)}
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "hub", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    def ok(self, *args: str) -> dict:
+        done = self.run(*args, "--json")
+        assert done.returncode == 0, done.stdout + done.stderr
+        return json.loads(done.stdout)
+
+    def fails(self, *args: str) -> dict:
+        done = self.run(*args, "--json")
+        assert done.returncode != 0
+        assert "Traceback" not in done.stderr + done.stdout
+        return json.loads(done.stdout)["error"]
+
+    def create(self, user: str = "zhangwei", *extra: str) -> str:
+        return self.ok(
+            "article",
+            "create",
+            "--site",
+            "gov",
+            "--column",
+            "notices",
+            "--title",
+            "关于开展自查工作的通知",
+            "--body-file",
+            str(self.body),
+            "--as",
+            user,
+            *extra,
+        )["id"]
+
+
+@pytest.fixture
+def cli(config_dir: Path, tmp_path: Path) -> Hub:
+    return Hub(config_dir, tmp_path)
+
+
+def test_whole_review_story_and_history(cli: Hub) -> None:
+    article = cli.create()
+    assert cli.ok("article", "submit", article, "--as", "zhangwei")["waiting_for"] == "first"
+    queue = cli.ok("review", "queue", "--as", "liting")
+    assert [item["id"] for item in queue] == [article]
+    assert cli.ok("review", "queue", "--as", "wangqiang") == []
+    cli.ok("review", "approve", article, "--gates", "wording,secrecy", "--as", "liting")
+    returned = cli.ok("review", "return", article, "--reason", "截止时间有误", "--as", "wangqiang")
+    assert returned["status"] == "returned"
+    cli.body.write_text("<p>各有关单位：截止时间改为12月20日。</p>", encoding="utf-8")
+    edited = cli.ok("article", "edit", article, "--body-file", str(cli.body), "--as", "zhangwei")
+    assert edited["revision"] == 2
+    cli.ok("article", "submit", article, "--as", "zhangwei")
+    cli.ok("review", "approve", article, "--gates", "wording,secrecy", "--as", "liting")
+    cli.ok("review", "approve", article, "--gates", "legal,policy,wording", "--as", "wangqiang")
+    final = cli.ok(
+        "review",
+        "approve",
+        article,
+        "--gates",
+        "political,policy,public_opinion",
+        "--as",
+        "chenjing",
+    )
+    assert final["status"] == "approved"
+
+    shown = cli.ok("article", "show", article)
+    assert shown["status"] == "approved" and shown["revision"] == 2
+    assert shown["approved_hash"] == shown["content_hash"]
+    assert [a["user"] for a in shown["approvals"]] == ["liting", "wangqiang", "chenjing"]
+
+    history = cli.ok("article", "history", article)
+    assert [e["type"] for e in history] == [
+        "ArticleCreated",
+        "ArticleSubmitted",
+        "StageApproved",
+        "ArticleReturned",
+        "ArticleRevised",
+        "ArticleSubmitted",
+        "StageApproved",
+        "StageApproved",
+        "StageApproved",
+        "ArticleApproved",
+    ]
+    assert [e["stream_version"] for e in history] == list(range(1, 11))
+    assert history[3]["actor"] == {"user_id": "wangqiang", "role": "second_reviewer"}
+    assert history[3]["payload"]["reasons"] == ["截止时间有误"]
+    text = cli.run("article", "history", article[-12:])
+    assert text.returncode == 0 and "复审退回第 1 版：截止时间有误" in text.stdout
+
+    listed = cli.ok("article", "list", "--site", "gov", "--status", "approved")
+    assert [item["id"] for item in listed] == [article]
+
+
+def test_major_item_waits_for_leader(cli: Hub) -> None:
+    article = cli.create("zhangwei", "--major")
+    cli.ok("article", "submit", article, "--as", "zhangwei")
+    cli.ok("review", "approve", article, "--gates", "wording,secrecy", "--as", "liting")
+    cli.ok("review", "approve", article, "--gates", "legal,policy,wording", "--as", "wangqiang")
+    done = cli.ok(
+        "review",
+        "approve",
+        article,
+        "--gates",
+        "political,policy,public_opinion",
+        "--as",
+        "chenjing",
+    )
+    assert done["status"] == "awaiting_signoff"
+    assert [i["id"] for i in cli.ok("review", "queue", "--as", "zhaolei")] == [article]
+    assert cli.ok("review", "signoff", article, "--as", "zhaolei")["status"] == "approved"
+
+
+def test_bad_input_gives_one_clear_error(cli: Hub) -> None:
+    assert (
+        cli.fails(
+            "article",
+            "create",
+            "--site",
+            "mars",
+            "--column",
+            "notices",
+            "--title",
+            "t",
+            "--body-file",
+            str(cli.body),
+            "--as",
+            "zhangwei",
+        )["code"]
+        == "SITE_UNKNOWN"
+    )
+    assert (
+        cli.fails(
+            "article",
+            "create",
+            "--site",
+            "gov",
+            "--column",
+            "nope",
+            "--title",
+            "t",
+            "--body-file",
+            str(cli.body),
+            "--as",
+            "zhangwei",
+        )["code"]
+        == "COLUMN_UNKNOWN"
+    )
+    assert (
+        cli.fails(
+            "article",
+            "create",
+            "--site",
+            "gov",
+            "--column",
+            "notices",
+            "--title",
+            "t",
+            "--body-file",
+            "/nonexistent.html",
+            "--as",
+            "zhangwei",
+        )["code"]
+        == "FILE_UNREADABLE"
+    )
+    assert (
+        cli.fails(
+            "article",
+            "create",
+            "--site",
+            "gov",
+            "--column",
+            "notices",
+            "--title",
+            " ",
+            "--body-file",
+            str(cli.body),
+            "--as",
+            "zhangwei",
+        )["code"]
+        == "INVALID_INPUT"
+    )
+    assert (
+        cli.fails(
+            "article",
+            "create",
+            "--site",
+            "gov",
+            "--column",
+            "notices",
+            "--title",
+            "t",
+            "--body-file",
+            str(cli.body),
+            "--as",
+            "nobody",
+        )["code"]
+        == "USER_UNKNOWN"
+    )
+    article = cli.create()
+    cli.ok("article", "submit", article, "--as", "zhangwei")
+    missing = cli.fails("review", "approve", article, "--gates", "wording", "--as", "liting")
+    assert missing["code"] == "GATES_MISSING" and "保密关" in missing["message"]
+    assert (
+        cli.fails("review", "approve", article, "--gates", "wording,secrecy", "--as", "wangqiang")[
+            "code"
+        ]
+        == "STAGE_ROLE_REQUIRED"
+    )
+    assert (
+        cli.fails("review", "approve", article, "--gates", "wording,secrecy", "--as", "zhouminn")[
+            "code"
+        ]
+        == "USER_UNKNOWN"
+    )
+    assert (
+        cli.fails("review", "return", article, "--reason", " ", "--as", "liting")["code"]
+        == "REASON_REQUIRED"
+    )
+    assert cli.fails("article", "show", "0000")["code"] == "ARTICLE_NOT_FOUND"
+    usage = cli.fails("review", "approve", article, "--as", "liting")
+    assert usage["code"] == "USAGE" and "--gates" in usage["message"]
+
+
+def test_errors_without_json_are_one_line_on_stderr(cli: Hub) -> None:
+    done = cli.run("article", "submit", "ffffffffffff", "--as", "zhangwei")
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr.strip().count("\n") == 0
+    assert done.stderr.startswith("错误 ARTICLE_NOT_FOUND")
+    usage = cli.run("review", "approve")
+    assert usage.returncode == 2 and usage.stderr.strip().count("\n") == 0
+
+
+def test_bad_configuration_is_one_clear_error(cli: Hub) -> None:
+    (cli.config_dir / "sites.yaml").write_text("sites: []\n", encoding="utf-8")
+    error = cli.fails("article", "list")
+    assert error["code"] == "CONFIG_INVALID" and "sites.yaml" in error["message"]
+
+
+def test_rebuild_reproduces_the_read_models(cli: Hub) -> None:
+    first = cli.create()
+    second = cli.create()
+    cli.ok("article", "submit", first, "--as", "zhangwei")
+    cli.ok("review", "approve", first, "--gates", "wording,secrecy", "--as", "liting")
+    cli.ok("article", "archive", second, "--as", "zhangwei", "--reason", "重复")
+    before = (cli.ok("article", "list"), cli.ok("review", "queue", "--as", "wangqiang"))
+    result = cli.ok("rebuild")
+    assert result["applied"] == 2 * 5  # two projections, five events
+    after = (cli.ok("article", "list"), cli.ok("review", "queue", "--as", "wangqiang"))
+    assert after == before
+    tail = cli.run("events", "tail", "-n", "3", "--json")
+    lines = [json.loads(line) for line in tail.stdout.splitlines()]
+    assert [e["global_position"] for e in lines] == [3, 4, 5]
+    assert lines[-1]["type"] == "ArticleArchived"
+
+
+def test_demo_runs_and_help_needs_no_database(cli: Hub, tmp_path: Path) -> None:
+    help_text = cli.run("--help")
+    assert help_text.returncode == 0 and "article" in help_text.stdout
+    assert not (tmp_path / "hub.sqlite3").exists()
+    demo = cli.run("demo")
+    assert demo.returncode == 0, demo.stderr
+    assert "AUTHOR_CANNOT_REVIEW" in demo.stdout and "已签批" in demo.stdout

@@ -1,0 +1,96 @@
+"""Configuration is validated when loaded, with messages that say what is wrong and where."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from hub.config import ConfigError, load_config
+
+
+def edit(config_dir: Path, name: str, change) -> None:
+    path = config_dir / name
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
+def error_of(config_dir: Path) -> str:
+    with pytest.raises(ConfigError) as info:
+        load_config(config_dir)
+    return info.value.message
+
+
+def test_demo_configuration_loads(config_dir: Path) -> None:
+    config = load_config(config_dir)
+    assert len(config.directory.sites) == 4
+    assert all(len(site.code) == 10 for site in config.directory.sites)
+    gov = config.directory.site("gov")
+    assert config.workflow_for(gov, gov.column("policy-gov")).id == "policy_documents"
+    assert config.workflow_for(gov, gov.column("notices")).id == "standard"
+    assert gov.column("政策解读") is not None  # by unique name as well as by id
+
+
+def test_unknown_role_in_a_stage(config_dir: Path) -> None:
+    edit(
+        config_dir, "workflows.yaml", lambda d: d["workflows"][0]["stages"][0].update(role="chief")
+    )
+    message = error_of(config_dir)
+    assert "workflows.yaml" in message and "stages.0.role" in message
+
+
+def test_stage_without_gates(config_dir: Path) -> None:
+    edit(config_dir, "workflows.yaml", lambda d: d["workflows"][0]["stages"][1].update(gates=[]))
+    assert "没有配置把关项" in error_of(config_dir)
+
+
+def test_duplicate_stage(config_dir: Path) -> None:
+    edit(config_dir, "workflows.yaml", lambda d: d["workflows"][0]["stages"][1].update(id="first"))
+    assert "duplicate stage" in error_of(config_dir)
+
+
+def test_unknown_gate(config_dir: Path) -> None:
+    edit(
+        config_dir,
+        "workflows.yaml",
+        lambda d: d["workflows"][0]["stages"][0].update(gates=["wording", "beauty"]),
+    )
+    assert "gates" in error_of(config_dir)
+
+
+def test_assignment_to_unknown_workflow_site_or_column(config_dir: Path) -> None:
+    edit(config_dir, "workflows.yaml", lambda d: d["assignments"].update(default="missing"))
+    assert "默认流程" in error_of(config_dir)
+    edit(
+        config_dir,
+        "workflows.yaml",
+        lambda d: d["assignments"].update(
+            default="standard", rules=[{"site": "gov", "column": "nope", "workflow": "standard"}]
+        ),
+    )
+    assert "没有栏目" in error_of(config_dir)
+    edit(
+        config_dir,
+        "workflows.yaml",
+        lambda d: d["assignments"].update(rules=[{"site": "mars", "workflow": "standard"}]),
+    )
+    assert "未知站点" in error_of(config_dir)
+
+
+def test_bad_site_code_duplicate_keys_and_unknown_user_site(config_dir: Path) -> None:
+    edit(config_dir, "sites.yaml", lambda d: d["sites"][0].update(code="123"))
+    assert "sites.0.code" in error_of(config_dir)
+    edit(config_dir, "sites.yaml", lambda d: d["sites"][0].update(code="9900000001", key="drc"))
+    assert "站点 key重复" in error_of(config_dir)
+    edit(config_dir, "sites.yaml", lambda d: d["sites"][0].update(key="gov"))
+    edit(config_dir, "users.yaml", lambda d: d["users"][0].update(roles={"mars": ["editor"]}))
+    assert "未知站点" in error_of(config_dir)
+
+
+def test_broken_yaml_and_missing_folder(config_dir: Path, tmp_path: Path) -> None:
+    (config_dir / "users.yaml").write_text("users: [\n", encoding="utf-8")
+    assert "YAML" in error_of(config_dir)
+    with pytest.raises(ConfigError):
+        load_config(tmp_path / "nowhere")

@@ -1,0 +1,1 @@
+"""Pure business rules: the article decider, review workflows and (later) compliance checks."""

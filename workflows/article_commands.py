@@ -1,0 +1,115 @@
+"""Commands on an article. Input is validated at the edge; rules live in the decider."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from workflows.content import ArticleContent
+from workflows.workflow_definition import WorkflowDefinition
+
+ALL_SITES = "*"
+
+
+@dataclass(frozen=True, slots=True)
+class ActingUser:
+    """The user issuing a command and their roles per site code (`*`: every site)."""
+
+    user_id: str
+    site_roles: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    def roles_on(self, site: str) -> frozenset[str]:
+        """Roles held on one site, including roles granted on every site."""
+        return self.site_roles.get(site, frozenset()) | self.site_roles.get(ALL_SITES, frozenset())
+
+
+@dataclass(frozen=True, slots=True)
+class CreateArticle:
+    """Draft a new article for a site and its columns, under a resolved workflow."""
+
+    article_id: str
+    site: str
+    columns: tuple[str, ...]
+    content: ArticleContent
+    workflow: WorkflowDefinition
+    actor: ActingUser
+
+
+@dataclass(frozen=True, slots=True)
+class EditArticle:
+    """Replace the content with a new revision."""
+
+    article_id: str
+    content: ArticleContent
+    actor: ActingUser
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitArticle:
+    """Send the current revision into review at the first stage."""
+
+    article_id: str
+    actor: ActingUser
+
+
+@dataclass(frozen=True, slots=True)
+class ApproveStage:
+    """Approve the current stage for the named revision, attesting gates."""
+
+    article_id: str
+    revision: int
+    gates: tuple[str, ...]
+    actor: ActingUser
+    opinion: str = ""
+    content_hash: str | None = None
+    stage: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnArticle:
+    """Return the article to its editor with reasons."""
+
+    article_id: str
+    reasons: tuple[str, ...]
+    actor: ActingUser
+    stage: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SignOff:
+    """A leader signs off the reviewed revision."""
+
+    article_id: str
+    revision: int
+    actor: ActingUser
+    opinion: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawArticle:
+    """The editor pulls a submission back out of review."""
+
+    article_id: str
+    actor: ActingUser
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveArticle:
+    """Archive an article that is not in review."""
+
+    article_id: str
+    actor: ActingUser
+    reason: str = ""
+
+
+ArticleCommand = (
+    CreateArticle
+    | EditArticle
+    | SubmitArticle
+    | ApproveStage
+    | ReturnArticle
+    | SignOff
+    | WithdrawArticle
+    | ArchiveArticle
+)

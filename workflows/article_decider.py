@@ -1,0 +1,335 @@
+"""The article decider: `decide(command, state) -> events`. Pure rules of 三审三校, no I/O."""
+
+from __future__ import annotations
+
+from events.envelope import Event
+from workflows.article_commands import (
+    ActingUser,
+    ApproveStage,
+    ArchiveArticle,
+    ArticleCommand,
+    CreateArticle,
+    EditArticle,
+    ReturnArticle,
+    SignOff,
+    SubmitArticle,
+    WithdrawArticle,
+)
+from workflows.article_events import (
+    ArticleApproved,
+    ArticleArchived,
+    ArticleCreated,
+    ArticleReturned,
+    ArticleRevised,
+    ArticleSignedOff,
+    ArticleSubmitted,
+    ArticleWithdrawn,
+    StageApproved,
+)
+from workflows.article_state import ArticleState
+from workflows.errors import DomainError
+from workflows.vocabulary import (
+    GATE_LABELS,
+    ROLE_LABELS,
+    SIGNOFF_STAGE,
+    STATUS_LABELS,
+    ArticleStatus,
+    Gate,
+    Role,
+)
+
+_REVIEWING = (ArticleStatus.IN_REVIEW, ArticleStatus.AWAITING_SIGNOFF)
+_EDITING_ROLES = frozenset(
+    {Role.EDITOR, Role.FIRST_REVIEWER, Role.SECOND_REVIEWER, Role.FINAL_REVIEWER}
+)
+
+
+def decide(command: ArticleCommand, state: ArticleState) -> list[Event]:
+    """Return the events `command` causes in `state`, or raise a `DomainError`."""
+    if isinstance(command, CreateArticle):
+        return _create(command, state)
+    _require_exists(state, command.article_id)
+    match command:
+        case EditArticle():
+            return _edit(command, state)
+        case SubmitArticle():
+            return _submit(command, state)
+        case ApproveStage():
+            return _approve(command, state)
+        case ReturnArticle():
+            return _return(command, state)
+        case SignOff():
+            return _sign_off(command, state)
+        case WithdrawArticle():
+            return _withdraw(command, state)
+        case ArchiveArticle():
+            return _archive(command, state)
+    raise DomainError("COMMAND_UNKNOWN", f"未知命令 {type(command).__name__}")
+
+
+def acting_role(command: ArticleCommand, state: ArticleState) -> str:
+    """The role a command is performed in, for the event envelope's actor."""
+    match command:
+        case ApproveStage() | ReturnArticle() if state.status is ArticleStatus.IN_REVIEW:
+            stage = state.current_stage
+            return stage.role if stage else Role.EDITOR
+        case SignOff() | ReturnArticle() if state.workflow is not None:
+            return state.workflow.signoff.role
+        case ArchiveArticle() if Role.EDITOR not in command.actor.roles_on(state.site):
+            return Role.ADMIN
+        case EditArticle() if Role.EDITOR not in command.actor.roles_on(state.site):
+            roles = command.actor.roles_on(state.site) & _EDITING_ROLES
+            return min(roles) if roles else Role.EDITOR
+    return Role.EDITOR
+
+
+# -- guards ------------------------------------------------------------------------------
+
+
+def _require_exists(state: ArticleState, article_id: str) -> None:
+    if not state.exists:
+        raise DomainError("ARTICLE_NOT_FOUND", f"稿件 {article_id} 不存在", article_id=article_id)
+    if state.status is ArticleStatus.ARCHIVED:
+        raise DomainError("ARTICLE_ARCHIVED", "稿件已归档，不能再操作", article_id=article_id)
+
+
+def _require_role(
+    actor: ActingUser, site: str, role: str, code: str = "SITE_ROLE_REQUIRED"
+) -> None:
+    if role not in actor.roles_on(site):
+        raise DomainError(
+            code,
+            f"用户 {actor.user_id} 在站点 {site} 没有“{ROLE_LABELS.get(role, role)}”角色",
+            user=actor.user_id,
+            site=site,
+            role=str(role),
+        )
+
+
+def _require_status(state: ArticleState, allowed: tuple[ArticleStatus, ...], doing: str) -> None:
+    if state.status not in allowed:
+        raise DomainError(
+            "INVALID_STATE",
+            f"稿件当前状态为“{STATUS_LABELS[state.status]}”，不能{doing}",
+            status=str(state.status),
+        )
+
+
+def _require_current_revision(state: ArticleState, revision: int, content_hash: str | None) -> None:
+    if revision != state.revision:
+        raise DomainError(
+            "REVISION_NOT_CURRENT",
+            f"审核的是第 {revision} 版，但稿件当前为第 {state.revision} 版，请审核最新版本",
+            revision=revision,
+            current=state.revision,
+        )
+    if content_hash is not None and content_hash != state.content_hash:
+        raise DomainError(
+            "CONTENT_HASH_MISMATCH",
+            "内容摘要与当前版本不一致，稿件可能已被修改",
+            content_hash=content_hash,
+            current=state.content_hash,
+        )
+
+
+def _require_separation(state: ArticleState, user_id: str) -> None:
+    if user_id == state.author:
+        raise DomainError("AUTHOR_CANNOT_REVIEW", "作者不能审核自己的稿件", user=user_id)
+    if user_id == state.revision_editor:
+        raise DomainError("EDITOR_CANNOT_REVIEW", "修改了当前版本的人不能审核该版本", user=user_id)
+    for approval in state.approvals:
+        if approval.user_id == user_id:
+            raise DomainError(
+                "REVIEWER_ALREADY_APPROVED",
+                f"用户 {user_id} 已审核过本版本的“{approval.stage}”环节，三审须由不同人员完成",
+                user=user_id,
+                stage=approval.stage,
+            )
+
+
+# -- commands ----------------------------------------------------------------------------
+
+
+def _create(command: CreateArticle, state: ArticleState) -> list[Event]:
+    if state.exists:
+        raise DomainError("ARTICLE_EXISTS", f"稿件 {command.article_id} 已存在")
+    _require_role(command.actor, command.site, Role.EDITOR)
+    if not command.columns:
+        raise DomainError("COLUMN_REQUIRED", "稿件至少要放入一个栏目")
+    return [
+        ArticleCreated(
+            article_id=command.article_id,
+            site=command.site,
+            columns=command.columns,
+            author=command.actor.user_id,
+            workflow=command.workflow,
+            revision=1,
+            content=command.content,
+            content_hash=command.content.content_hash(),
+        )
+    ]
+
+
+def _edit(command: EditArticle, state: ArticleState) -> list[Event]:
+    roles = command.actor.roles_on(state.site)
+    if state.status in _REVIEWING or state.status is ArticleStatus.APPROVED:
+        if not roles & _EDITING_ROLES:
+            _require_role(command.actor, state.site, Role.EDITOR)
+    else:
+        _require_role(command.actor, state.site, Role.EDITOR)
+    content_hash = command.content.content_hash()
+    if content_hash == state.content_hash:
+        raise DomainError("NOTHING_CHANGED", "内容没有变化，未生成新版本")
+    had_approvals = bool(state.approvals) or state.approved_hash is not None
+    restart = state.status in _REVIEWING or state.status is ArticleStatus.APPROVED
+    return [
+        ArticleRevised(
+            revision=state.revision + 1,
+            content=command.content,
+            content_hash=content_hash,
+            editor=command.actor.user_id,
+            approvals_voided=had_approvals,
+            review_restarted=restart,
+        )
+    ]
+
+
+def _submit(command: SubmitArticle, state: ArticleState) -> list[Event]:
+    _require_role(command.actor, state.site, Role.EDITOR)
+    _require_status(state, (ArticleStatus.DRAFT, ArticleStatus.RETURNED), "送审")
+    assert state.workflow is not None
+    return [
+        ArticleSubmitted(
+            revision=state.revision,
+            content_hash=state.content_hash,
+            submitted_by=command.actor.user_id,
+            stage=state.workflow.stages[0].id,
+        )
+    ]
+
+
+def _approve(command: ApproveStage, state: ArticleState) -> list[Event]:
+    if state.status is ArticleStatus.AWAITING_SIGNOFF:
+        raise DomainError("SIGNOFF_PENDING", "三审已完成，等待领导签批，请使用签批")
+    _require_status(state, (ArticleStatus.IN_REVIEW,), "审核通过")
+    stage = state.current_stage
+    assert stage is not None and state.workflow is not None
+    if command.stage is not None and command.stage != stage.id:
+        raise DomainError(
+            "STAGE_NOT_CURRENT",
+            f"当前待审环节为“{stage.name}”，不是 {command.stage}",
+            stage=stage.id,
+        )
+    _require_role(command.actor, state.site, stage.role, "STAGE_ROLE_REQUIRED")
+    _require_current_revision(state, command.revision, command.content_hash)
+    _require_separation(state, command.actor.user_id)
+    unknown = sorted(set(command.gates) - {g.value for g in Gate})
+    if unknown:
+        raise DomainError("GATE_UNKNOWN", f"未知把关项: {', '.join(unknown)}", gates=unknown)
+    missing = [g for g in stage.gates if g not in command.gates]
+    if missing:
+        labels = "、".join(GATE_LABELS[g] for g in missing)
+        raise DomainError(
+            "GATES_MISSING",
+            f"“{stage.name}”须确认以下把关项: {labels}",
+            missing=[str(g) for g in missing],
+        )
+    is_last = state.stage_index == len(state.workflow.stages) - 1
+    if not is_last:
+        next_stage: str | None = state.workflow.stages[state.stage_index + 1].id
+    elif state.needs_signoff:
+        next_stage = SIGNOFF_STAGE
+    else:
+        next_stage = None
+    approved = StageApproved(
+        stage=stage.id,
+        stage_name=stage.name,
+        revision=state.revision,
+        content_hash=state.content_hash,
+        approver=command.actor.user_id,
+        gates=tuple(str(g) for g in stage.gates)
+        + tuple(sorted(set(command.gates) - set(stage.gates))),
+        opinion=command.opinion.strip(),
+        next_stage=next_stage,
+    )
+    if next_stage is not None:
+        return [approved]
+    approvers = {a.stage: a.user_id for a in state.approvals} | {stage.id: command.actor.user_id}
+    return [
+        approved,
+        ArticleApproved(
+            revision=state.revision, content_hash=state.content_hash, approvers=approvers
+        ),
+    ]
+
+
+def _return(command: ReturnArticle, state: ArticleState) -> list[Event]:
+    _require_status(state, _REVIEWING, "退回")
+    assert state.workflow is not None
+    waiting = state.waiting_for or ""
+    if command.stage is not None and command.stage != waiting:
+        raise DomainError("STAGE_NOT_CURRENT", f"当前待审环节为 {waiting}", stage=waiting)
+    stage = state.current_stage
+    role = stage.role if stage else state.workflow.signoff.role
+    stage_name = stage.name if stage else "领导签批"
+    _require_role(command.actor, state.site, role, "STAGE_ROLE_REQUIRED")
+    if command.actor.user_id == state.author:
+        raise DomainError("AUTHOR_CANNOT_REVIEW", "作者不能审核自己的稿件")
+    reasons = tuple(r.strip() for r in command.reasons if r.strip())
+    if not reasons:
+        raise DomainError("REASON_REQUIRED", "退回稿件必须填写退回理由")
+    return [
+        ArticleReturned(
+            stage=waiting,
+            stage_name=stage_name,
+            revision=state.revision,
+            returned_by=command.actor.user_id,
+            reasons=reasons,
+        )
+    ]
+
+
+def _sign_off(command: SignOff, state: ArticleState) -> list[Event]:
+    if state.status is ArticleStatus.IN_REVIEW:
+        raise DomainError("SIGNOFF_NOT_READY", "三审尚未完成，不能签批")
+    _require_status(state, (ArticleStatus.AWAITING_SIGNOFF,), "签批")
+    assert state.workflow is not None
+    _require_role(command.actor, state.site, state.workflow.signoff.role, "SIGNOFF_ROLE_REQUIRED")
+    _require_current_revision(state, command.revision, None)
+    _require_separation(state, command.actor.user_id)
+    approvers = {a.stage: a.user_id for a in state.approvals}
+    return [
+        ArticleSignedOff(
+            revision=state.revision,
+            content_hash=state.content_hash,
+            leader=command.actor.user_id,
+            opinion=command.opinion.strip(),
+        ),
+        ArticleApproved(
+            revision=state.revision,
+            content_hash=state.content_hash,
+            approvers=approvers,
+            signed_off_by=command.actor.user_id,
+        ),
+    ]
+
+
+def _withdraw(command: WithdrawArticle, state: ArticleState) -> list[Event]:
+    _require_role(command.actor, state.site, Role.EDITOR)
+    _require_status(state, _REVIEWING, "撤回")
+    return [
+        ArticleWithdrawn(
+            revision=state.revision,
+            withdrawn_by=command.actor.user_id,
+            reason=command.reason.strip(),
+        )
+    ]
+
+
+def _archive(command: ArchiveArticle, state: ArticleState) -> list[Event]:
+    roles = command.actor.roles_on(state.site)
+    if Role.EDITOR not in roles and Role.ADMIN not in roles:
+        _require_role(command.actor, state.site, Role.EDITOR)
+    if state.status in _REVIEWING:
+        raise DomainError("ARTICLE_IN_REVIEW", "稿件正在审核中，请先撤回再归档")
+    return [ArticleArchived(archived_by=command.actor.user_id, reason=command.reason.strip())]

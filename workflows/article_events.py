@@ -1,0 +1,106 @@
+"""Events of the article stream. Each is a fact in the past tense, registered by type name."""
+
+from __future__ import annotations
+
+from events.envelope import Event
+from events.registry import event_type
+from workflows.content import ArticleContent
+from workflows.workflow_definition import WorkflowDefinition
+
+
+@event_type("ArticleCreated")
+class ArticleCreated(Event):
+    """An editor drafted an article for a site and columns; revision 1 is its content."""
+
+    article_id: str
+    site: str
+    columns: tuple[str, ...]
+    author: str
+    workflow: WorkflowDefinition
+    revision: int
+    content: ArticleContent
+    content_hash: str
+
+
+@event_type("ArticleRevised")
+class ArticleRevised(Event):
+    """A new revision replaced the content; any approvals of the old one are void."""
+
+    revision: int
+    content: ArticleContent
+    content_hash: str
+    editor: str
+    approvals_voided: bool
+    review_restarted: bool
+
+
+@event_type("ArticleSubmitted")
+class ArticleSubmitted(Event):
+    """The article entered review at the first stage."""
+
+    revision: int
+    content_hash: str
+    submitted_by: str
+    stage: str
+
+
+@event_type("StageApproved")
+class StageApproved(Event):
+    """A reviewer approved one stage of one revision, attesting gates."""
+
+    stage: str
+    stage_name: str
+    revision: int
+    content_hash: str
+    approver: str
+    gates: tuple[str, ...]
+    opinion: str = ""
+    next_stage: str | None = None  # None: review complete; "signoff": awaits a leader
+
+
+@event_type("ArticleReturned")
+class ArticleReturned(Event):
+    """A reviewer or leader sent the article back to its editor with reasons."""
+
+    stage: str
+    stage_name: str
+    revision: int
+    returned_by: str
+    reasons: tuple[str, ...]
+
+
+@event_type("ArticleSignedOff")
+class ArticleSignedOff(Event):
+    """A leader signed off (签批) the reviewed revision."""
+
+    revision: int
+    content_hash: str
+    leader: str
+    opinion: str = ""
+
+
+@event_type("ArticleApproved")
+class ArticleApproved(Event):
+    """Review is complete: this exact revision and hash may be published (先审后发)."""
+
+    revision: int
+    content_hash: str
+    approvers: dict[str, str]
+    signed_off_by: str | None = None
+
+
+@event_type("ArticleWithdrawn")
+class ArticleWithdrawn(Event):
+    """The editor pulled a submission back out of review."""
+
+    revision: int
+    withdrawn_by: str
+    reason: str = ""
+
+
+@event_type("ArticleArchived")
+class ArticleArchived(Event):
+    """The article was archived; no further commands apply."""
+
+    archived_by: str
+    reason: str = ""

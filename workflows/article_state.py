@@ -1,0 +1,185 @@
+"""Article state and `evolve`: the fold of an article's events. Pure; never stored as truth."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from events.envelope import Event
+from workflows.article_events import (
+    ArticleApproved,
+    ArticleArchived,
+    ArticleCreated,
+    ArticleReturned,
+    ArticleRevised,
+    ArticleSignedOff,
+    ArticleSubmitted,
+    ArticleWithdrawn,
+    StageApproved,
+)
+from workflows.content import ArticleContent
+from workflows.vocabulary import SIGNOFF_STAGE, ArticleStatus
+from workflows.workflow_definition import Stage, WorkflowDefinition
+
+
+class Approval(NamedTuple):
+    """One stage approval, bound to a revision and its content hash."""
+
+    stage: str
+    user_id: str
+    revision: int
+    content_hash: str
+    gates: tuple[str, ...]
+
+
+class ReturnNote(NamedTuple):
+    """Why the article was last returned, and by whom."""
+
+    stage: str
+    revision: int
+    returned_by: str
+    reasons: tuple[str, ...]
+
+
+class ArticleState(NamedTuple):
+    """Everything the rules need to know about one article.
+
+    Immutable; a named tuple because `evolve` copies it once per event and `_replace` is
+    several times cheaper than `dataclasses.replace`.
+    """
+
+    article_id: str = ""
+    status: ArticleStatus = ArticleStatus.NEW
+    site: str = ""
+    columns: tuple[str, ...] = ()
+    author: str = ""
+    workflow: WorkflowDefinition | None = None
+    revision: int = 0
+    content: ArticleContent | None = None
+    content_hash: str = ""
+    revision_editor: str = ""
+    stage_index: int = 0
+    approvals: tuple[Approval, ...] = ()
+    signed_off_by: str | None = None
+    approved_revision: int | None = None
+    approved_hash: str | None = None
+    last_return: ReturnNote | None = None
+
+    @property
+    def exists(self) -> bool:
+        """Whether the article has been created."""
+        return self.status is not ArticleStatus.NEW
+
+    @property
+    def current_stage(self) -> Stage | None:
+        """The stage waiting for a reviewer, when in review."""
+        if self.status is not ArticleStatus.IN_REVIEW or self.workflow is None:
+            return None
+        return self.workflow.stages[self.stage_index]
+
+    @property
+    def waiting_for(self) -> str | None:
+        """The stage id (or `signoff`) that must act next, if any."""
+        if self.status is ArticleStatus.AWAITING_SIGNOFF:
+            return SIGNOFF_STAGE
+        stage = self.current_stage
+        return stage.id if stage else None
+
+    @property
+    def needs_signoff(self) -> bool:
+        """Whether the current content needs a leader's sign-off after the last stage."""
+        if self.workflow is None or self.content is None:
+            return False
+        meta = self.content.metadata
+        return self.workflow.needs_signoff(meta.major, meta.sensitivity)
+
+    def excluded_reviewers(self) -> frozenset[str]:
+        """Users who may not act on the current revision's review: separation of duties."""
+        return frozenset({self.author, self.revision_editor, *(a.user_id for a in self.approvals)})
+
+
+initial_state = ArticleState()
+
+
+def evolve(state: ArticleState, event: Event) -> ArticleState:
+    """Fold one event into the state."""
+    match event:
+        case ArticleCreated():
+            return ArticleState(
+                article_id=event.article_id,
+                status=ArticleStatus.DRAFT,
+                site=event.site,
+                columns=event.columns,
+                author=event.author,
+                workflow=event.workflow,
+                revision=event.revision,
+                content=event.content,
+                content_hash=event.content_hash,
+                revision_editor=event.author,
+            )
+        case ArticleRevised():
+            status = state.status
+            if event.review_restarted:
+                status = ArticleStatus.IN_REVIEW
+            return state._replace(
+                status=status,
+                revision=event.revision,
+                content=event.content,
+                content_hash=event.content_hash,
+                revision_editor=event.editor,
+                stage_index=0,
+                approvals=(),
+                signed_off_by=None,
+                approved_revision=None,
+                approved_hash=None,
+            )
+        case ArticleSubmitted():
+            return state._replace(
+                status=ArticleStatus.IN_REVIEW,
+                stage_index=0,
+                approvals=(),
+                signed_off_by=None,
+            )
+        case StageApproved():
+            approval = Approval(
+                event.stage, event.approver, event.revision, event.content_hash, event.gates
+            )
+            if event.next_stage is None:
+                status, index = state.status, state.stage_index
+            elif event.next_stage == SIGNOFF_STAGE:
+                status, index = ArticleStatus.AWAITING_SIGNOFF, state.stage_index
+            else:
+                status, index = ArticleStatus.IN_REVIEW, state.stage_index + 1
+            return state._replace(
+                status=status, stage_index=index, approvals=(*state.approvals, approval)
+            )
+        case ArticleReturned():
+            note = ReturnNote(event.stage, event.revision, event.returned_by, event.reasons)
+            return state._replace(
+                status=ArticleStatus.RETURNED,
+                stage_index=0,
+                approvals=(),
+                signed_off_by=None,
+                last_return=note,
+            )
+        case ArticleSignedOff():
+            return state._replace(signed_off_by=event.leader)
+        case ArticleApproved():
+            return state._replace(
+                status=ArticleStatus.APPROVED,
+                approved_revision=event.revision,
+                approved_hash=event.content_hash,
+            )
+        case ArticleWithdrawn():
+            return state._replace(
+                status=ArticleStatus.DRAFT, stage_index=0, approvals=(), signed_off_by=None
+            )
+        case ArticleArchived():
+            return state._replace(status=ArticleStatus.ARCHIVED)
+    return state
+
+
+def fold(events: list[Event], state: ArticleState = initial_state) -> ArticleState:
+    """Fold many events, oldest first."""
+    for event in events:
+        state = evolve(state, event)
+    return state

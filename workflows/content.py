@@ -1,0 +1,88 @@
+"""Article content and government metadata (government-rules.md 7c), and its content hash."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Self
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    model_validator,
+)
+
+from events.envelope import from_store
+from workflows.vocabulary import Sensitivity
+
+MAX_BODY_CHARS = 2_000_000
+_TAG = re.compile(r"<[^>]*>")
+
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+
+
+class DisclosureType(StrEnum):
+    """公开方式."""
+
+    PROACTIVE = "proactive"  # 主动公开
+    ON_REQUEST = "on_request"  # 依申请公开
+    NOT_DISCLOSED = "not_disclosed"  # 不予公开
+
+
+class ArticleMetadata(BaseModel):
+    """Government metadata of one revision. Formats of 文号/索引号 are checked by the checks."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    source: ShortText = ""  # 来源 ContentSource
+    author: ShortText = ""  # 作者 Author
+    summary: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
+    keywords: tuple[ShortText, ...] = ()
+    doc_number: ShortText = ""  # 发文字号 文号
+    index_number: ShortText = ""  # 索引号
+    issuing_agency: ShortText = ""  # 发文机关
+    written_date: date | None = None  # 成文日期
+    subject_category: ShortText = ""  # 主题分类
+    disclosure_type: DisclosureType = DisclosureType.PROACTIVE
+    disclosure_reason: ShortText = ""
+    sensitivity: Sensitivity = Sensitivity.NORMAL
+    major: bool = False  # 重大事项: needs a leader's sign-off
+
+    @model_validator(mode="after")
+    def _reason_for_withholding(self, info: ValidationInfo) -> Self:
+        if from_store(info):
+            return self
+        if self.disclosure_type is DisclosureType.NOT_DISCLOSED and not self.disclosure_reason:
+            raise ValueError("不予公开必须填写理由 (disclosure_reason)")
+        return self
+
+
+class ArticleContent(BaseModel):
+    """One revision's content: what reviewers approve and what channels publish."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    body_html: Annotated[str, StringConstraints(max_length=MAX_BODY_CHARS)]
+    metadata: ArticleMetadata = Field(default_factory=ArticleMetadata)
+
+    @model_validator(mode="after")
+    def _body_has_text(self, info: ValidationInfo) -> Self:
+        if from_store(info):
+            return self
+        if not _TAG.sub("", self.body_html).strip():
+            raise ValueError("正文不能为空 (body_html has no text)")
+        return self
+
+    def content_hash(self) -> str:
+        """SHA-256 over the canonical JSON of the content: what an approval binds to."""
+        canonical = json.dumps(
+            self.model_dump(mode="json"), ensure_ascii=False, sort_keys=True, separators=(",", ":")
+        )
+        return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
