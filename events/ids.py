@@ -1,11 +1,15 @@
 """UUIDv7 identifiers (RFC 9562): time-ordered, so ids sort by creation time."""
 
 import os
+import random
 import threading
 import time
 import uuid
 
 _lock = threading.Lock()
+# Ids need uniqueness, not secrecy: a fast generator seeded from the OS (re-seeded after fork).
+_random = random.Random(os.urandom(16))
+os.register_at_fork(after_in_child=lambda: _random.seed(os.urandom(16)))
 _last_ms = 0
 _counter = 0
 
@@ -18,7 +22,7 @@ def uuid7() -> uuid.UUID:
         if ms > _last_ms:
             _last_ms = ms
             # Start low in the 12-bit space so many ids fit into one millisecond.
-            _counter = int.from_bytes(os.urandom(1), "big")
+            _counter = _random.getrandbits(8)
         else:
             _counter += 1
             if _counter > 0xFFF:
@@ -26,7 +30,7 @@ def uuid7() -> uuid.UUID:
                 _counter = 0
             ms = _last_ms
         rand_a = _counter
-    rand_b = int.from_bytes(os.urandom(8), "big") & ((1 << 62) - 1)
+    rand_b = _random.getrandbits(62)
     value = (ms << 80) | (0x7 << 76) | (rand_a << 64) | (0b10 << 62) | rand_b
     return uuid.UUID(int=value)
 

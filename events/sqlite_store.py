@@ -57,7 +57,11 @@ _COLUMNS = (
     "event_id, stream_id, stream_version, global_position, type, schema_version, "
     "occurred_at, actor_id, actor_role, correlation_id, causation_id, payload"
 )
-_INSERT = f"INSERT INTO events ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+_INSERT_COLUMNS = (
+    "event_id, stream_id, stream_version, type, schema_version, occurred_at, actor_id, "
+    "actor_role, correlation_id, causation_id, payload"
+)
+_ROW = "(?,?,?,?,?,?,?,?,?,?,?)"
 _MAX_BATCH = 512
 
 
@@ -188,8 +192,7 @@ class SQLiteEventStore(EventStore):
                 [
                     event.event_id,
                     stream_id,
-                    0,
-                    0,
+                    0,  # stream version, set when the request is applied
                     cls.type_name,
                     cls.schema_version,
                     event.occurred_at.isoformat(),
@@ -255,10 +258,9 @@ class SQLiteEventStore(EventStore):
             conn = self._writer
             try:
                 conn.execute("BEGIN IMMEDIATE")
-                head = conn.execute("SELECT COALESCE(MAX(global_position), 0) FROM events")
-                position = head.fetchone()[0]
+                alone = len(batch) == 1
                 for request in batch:
-                    position = self._apply(conn, request, position)
+                    self._apply(conn, request, alone)
                 conn.execute("COMMIT")
             except BaseException as exc:
                 if conn.in_transaction:
@@ -272,10 +274,59 @@ class SQLiteEventStore(EventStore):
                 log.error("store.commit_failed", error=str(exc), batch=len(batch))
                 if not isinstance(exc, Exception):
                     raise
-        log.debug("store.committed", batch=len(batch), head=position)
+        log.debug("store.committed", batch=len(batch))
 
-    def _apply(self, conn: sqlite3.Connection, request: _Request, position: int) -> int:
-        """Check and insert one request inside the batch transaction; return the new head."""
+    def _apply(self, conn: sqlite3.Connection, request: _Request, alone: bool) -> None:
+        """Check and insert one request inside the batch transaction.
+
+        The happy path costs one indexed read (the stream's version) and the insert. Event ids
+        are looked up only when the version does not match (a retried append that already
+        landed is then answered with its original result) or when the insert hits one.
+        """
+        current = conn.execute(
+            "SELECT COALESCE(MAX(stream_version), 0) FROM events WHERE stream_id = ?",
+            (request.stream_id,),
+        ).fetchone()[0]
+        if current != request.expected:
+            if not self._answer_repeat(conn, request):
+                request.error = ConcurrencyConflict(request.stream_id, request.expected, current)
+            return
+        version = current
+        params: list[Any] = []
+        for row in request.rows:
+            version += 1
+            row[2] = version
+            params.extend(row)
+        if not alone:  # keep the other requests of the batch if this one fails
+            conn.execute("SAVEPOINT append_request")
+        try:
+            # SQLite gives each row max(global_position) + 1 under the write lock, so one
+            # request's positions are consecutive and insert order is commit order.
+            returned = conn.execute(
+                f"INSERT INTO events ({_INSERT_COLUMNS}) VALUES "
+                + ",".join([_ROW] * len(request.rows))
+                + " RETURNING global_position",
+                params,
+            ).fetchall()
+        except sqlite3.IntegrityError:
+            if not alone:
+                conn.execute("ROLLBACK TO append_request")
+                conn.execute("RELEASE append_request")
+            else:
+                conn.execute("ROLLBACK")
+                conn.execute("BEGIN IMMEDIATE")
+            if not self._answer_repeat(conn, request):
+                request.error = EventIdReused("an append repeats an event id")
+            return
+        if not alone:
+            conn.execute("RELEASE append_request")
+        first = min(row[0] for row in returned)
+        request.result = AppendResult(
+            request.stream_id, current + 1, version, tuple(range(first, first + len(returned)))
+        )
+
+    def _answer_repeat(self, conn: sqlite3.Connection, request: _Request) -> bool:
+        """If the request's event ids are stored, answer it (replayed or refused); else False."""
         ids = request.event_ids
         marks = ",".join("?" * len(ids))
         found = conn.execute(
@@ -283,50 +334,16 @@ class SQLiteEventStore(EventStore):
             f"WHERE event_id IN ({marks}) ORDER BY global_position",
             ids,
         ).fetchall()
-        if found:
-            if len(found) == len(ids) and all(row[1] == request.stream_id for row in found):
-                request.result = AppendResult(
-                    request.stream_id,
-                    found[0][2],
-                    found[-1][2],
-                    tuple(row[3] for row in found),
-                    replayed=True,
-                )
-            else:
-                request.error = EventIdReused(
-                    f"{len(found)} of {len(ids)} event ids are already stored"
-                )
-            return position
-        if len(set(ids)) != len(ids):
-            request.error = EventIdReused("an append repeats an event id")
-            return position
-        current = conn.execute(
-            "SELECT COALESCE(MAX(stream_version), 0) FROM events WHERE stream_id = ?",
-            (request.stream_id,),
-        ).fetchone()[0]
-        if current != request.expected:
-            request.error = ConcurrencyConflict(request.stream_id, request.expected, current)
-            return position
-        version = current
-        first_position = position + 1
-        for row in request.rows:
-            version += 1
-            position += 1
-            row[2] = version
-            row[3] = position
-        conn.execute("SAVEPOINT append_request")
-        try:
-            conn.executemany(_INSERT, request.rows)
-        except sqlite3.IntegrityError as exc:
-            conn.execute("ROLLBACK TO append_request")
-            conn.execute("RELEASE append_request")
-            request.error = StoreError(f"append rejected: {exc}")
-            return first_position - 1
-        conn.execute("RELEASE append_request")
-        request.result = AppendResult(
-            request.stream_id, current + 1, version, tuple(range(first_position, position + 1))
-        )
-        return position
+        if not found:
+            return False
+        if len(found) == len(ids) and all(row[1] == request.stream_id for row in found):
+            request.result = AppendResult(
+                request.stream_id, found[0][2], found[-1][2], tuple(row[3] for row in found),
+                replayed=True,
+            )
+        else:
+            request.error = EventIdReused(f"{len(found)} of {len(ids)} event ids are already stored")
+        return True
 
     # -- reading -----------------------------------------------------------------------
 
