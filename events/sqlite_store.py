@@ -338,11 +338,16 @@ class SQLiteEventStore(EventStore):
             return False
         if len(found) == len(ids) and all(row[1] == request.stream_id for row in found):
             request.result = AppendResult(
-                request.stream_id, found[0][2], found[-1][2], tuple(row[3] for row in found),
+                request.stream_id,
+                found[0][2],
+                found[-1][2],
+                tuple(row[3] for row in found),
                 replayed=True,
             )
         else:
-            request.error = EventIdReused(f"{len(found)} of {len(ids)} event ids are already stored")
+            request.error = EventIdReused(
+                f"{len(found)} of {len(ids)} event ids are already stored"
+            )
         return True
 
     # -- reading -----------------------------------------------------------------------

@@ -14,6 +14,7 @@ from events.store import EventStore
 from hub.command_service import CommandResult, CommandService, article_stream
 from hub.config import HubConfig
 from workflows.article_commands import (
+    ALL_SITES,
     ApproveStage,
     ArchiveArticle,
     ArticleCommand,
@@ -38,6 +39,14 @@ def invalid_input(exc: ValidationError) -> DomainError:
         message = str(error["msg"]).removeprefix("Value error, ")
         problems.append(f"{where}: {message}")
     return DomainError("INVALID_INPUT", "输入有误: " + "; ".join(problems), problems=problems)
+
+
+def _stage_label(state: ArticleState, stage_id: str | None) -> str | None:
+    """The configured name of a stage (or 领导签批) for people."""
+    if stage_id is None or state.workflow is None:
+        return None
+    stage = state.workflow.stage(stage_id)
+    return stage.name if stage else "领导签批"
 
 
 def build_content(title: str, body_html: str, metadata: Mapping[str, Any]) -> ArticleContent:
@@ -205,6 +214,7 @@ class ArticleService:
             "status": str(state.status),
             "status_label": STATUS_LABELS[state.status],
             "waiting_for": state.waiting_for,
+            "waiting_label": _stage_label(state, state.waiting_for),
             "revision": state.revision,
             "content_hash": state.content_hash,
             "stream_version": version,
@@ -227,6 +237,7 @@ class ArticleService:
             "approvals": [
                 {
                     "stage": a.stage,
+                    "stage_name": _stage_label(state, a.stage),
                     "user": a.user_id,
                     "revision": a.revision,
                     "content_hash": a.content_hash,
@@ -241,6 +252,7 @@ class ArticleService:
             if state.last_return is None
             else {
                 "stage": state.last_return.stage,
+                "stage_name": _stage_label(state, state.last_return.stage),
                 "revision": state.last_return.revision,
                 "by": state.last_return.returned_by,
                 "reasons": list(state.last_return.reasons),
@@ -300,10 +312,18 @@ class ArticleService:
     def review_queue(self, user: str) -> list[dict[str, Any]]:
         """What waits for this user: stages whose role they hold, minus separation of duties."""
         actor = self.config.directory.acting(user)
-        rows = self.store.query(
+        sql = (
             "SELECT article_id, site, waiting_for, stage_name, role, revision, title, excluded, "
-            "since FROM review_queue ORDER BY since"
+            "since FROM review_queue"
         )
+        params: list[Any] = []
+        if ALL_SITES not in actor.site_roles:
+            sites = sorted(actor.site_roles)
+            if not sites:
+                return []
+            sql += f" WHERE site IN ({','.join('?' * len(sites))})"
+            params.extend(sites)
+        rows = self.store.query(sql + " ORDER BY since", params)
         queue = []
         for row in rows:
             article_id, site, waiting, stage_name, role, revision, title, excluded, since = row

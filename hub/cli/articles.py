@@ -227,14 +227,14 @@ def show(ctx: click.Context, article_ref: str, as_json: bool) -> None:
         f"标题    {data['title']}",
         f"站点    {data['site']['name']}（{data['site']['code']}） 栏目 {', '.join(data['columns'])}",
         f"状态    {data['status_label']}"
-        + (f"，待 {data['waiting_for']}" if data["waiting_for"] else ""),
+        + (f"，待{data['waiting_label']}" if data["waiting_for"] else ""),
         f"版本    第 {data['revision']} 版  {data['content_hash']}",
         f"作者    {data['author']}    流程 {data['workflow']['name']}"
         + ("（须领导签批）" if data["needs_signoff"] else ""),
     ]
     for approval in data["approvals"]:
         lines.append(
-            f"审核    {approval['stage']}: {approval['user']} 第 {approval['revision']} 版 "
+            f"审核    {approval['stage_name']}: {approval['user']} 第 {approval['revision']} 版 "
             f"把关 {', '.join(approval['gates'])}"
         )
     if data["signed_off_by"]:
@@ -243,7 +243,7 @@ def show(ctx: click.Context, article_ref: str, as_json: bool) -> None:
         lines.append(f"审定    第 {data['approved_revision']} 版 {data['approved_hash']}")
     if data["last_return"]:
         ret = data["last_return"]
-        lines.append(f"退回    {ret['stage']} 由 {ret['by']}：{'；'.join(ret['reasons'])}")
+        lines.append(f"退回    {ret['stage_name']} 由 {ret['by']}：{'；'.join(ret['reasons'])}")
     click.echo("\n".join(lines))
 
 

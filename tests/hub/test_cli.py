@@ -70,6 +70,8 @@ def test_whole_review_story_and_history(cli: Hub) -> None:
     queue = cli.ok("review", "queue", "--as", "liting")
     assert [item["id"] for item in queue] == [article]
     assert cli.ok("review", "queue", "--as", "wangqiang") == []
+    assert cli.ok("review", "queue", "--as", "wujun") == []  # first reviewer of another site
+    assert cli.ok("review", "queue", "--as", "zhangwei") == []  # the author
     cli.ok("review", "approve", article, "--gates", "wording,secrecy", "--as", "liting")
     returned = cli.ok("review", "return", article, "--reason", "截止时间有误", "--as", "wangqiang")
     assert returned["status"] == "returned"
@@ -94,6 +96,10 @@ def test_whole_review_story_and_history(cli: Hub) -> None:
     assert shown["status"] == "approved" and shown["revision"] == 2
     assert shown["approved_hash"] == shown["content_hash"]
     assert [a["user"] for a in shown["approvals"]] == ["liting", "wangqiang", "chenjing"]
+    assert [a["stage_name"] for a in shown["approvals"]] == ["初审", "复审", "终审"]
+    assert shown["last_return"]["stage_name"] == "复审"
+    human = cli.run("article", "show", article)
+    assert "审核    终审: chenjing 第 2 版" in human.stdout
 
     history = cli.ok("article", "history", article)
     assert [e["type"] for e in history] == [
