@@ -258,9 +258,8 @@ class SQLiteEventStore(EventStore):
             conn = self._writer
             try:
                 conn.execute("BEGIN IMMEDIATE")
-                alone = len(batch) == 1
                 for request in batch:
-                    self._apply(conn, request, alone)
+                    self._apply(conn, request)
                 conn.execute("COMMIT")
             except BaseException as exc:
                 if conn.in_transaction:
@@ -276,7 +275,7 @@ class SQLiteEventStore(EventStore):
                     raise
         log.debug("store.committed", batch=len(batch))
 
-    def _apply(self, conn: sqlite3.Connection, request: _Request, alone: bool) -> None:
+    def _apply(self, conn: sqlite3.Connection, request: _Request) -> None:
         """Check and insert one request inside the batch transaction.
 
         The happy path costs one indexed read (the stream's version) and the insert. Event ids
@@ -297,8 +296,7 @@ class SQLiteEventStore(EventStore):
             version += 1
             row[2] = version
             params.extend(row)
-        if not alone:  # keep the other requests of the batch if this one fails
-            conn.execute("SAVEPOINT append_request")
+        conn.execute("SAVEPOINT append_request")  # a failure keeps the rest of the batch
         try:
             # SQLite gives each row max(global_position) + 1 under the write lock, so one
             # request's positions are consecutive and insert order is commit order.
@@ -309,17 +307,12 @@ class SQLiteEventStore(EventStore):
                 params,
             ).fetchall()
         except sqlite3.IntegrityError:
-            if not alone:
-                conn.execute("ROLLBACK TO append_request")
-                conn.execute("RELEASE append_request")
-            else:
-                conn.execute("ROLLBACK")
-                conn.execute("BEGIN IMMEDIATE")
+            conn.execute("ROLLBACK TO append_request")
+            conn.execute("RELEASE append_request")
             if not self._answer_repeat(conn, request):
                 request.error = EventIdReused("an append repeats an event id")
             return
-        if not alone:
-            conn.execute("RELEASE append_request")
+        conn.execute("RELEASE append_request")
         first = min(row[0] for row in returned)
         request.result = AppendResult(
             request.stream_id, current + 1, version, tuple(range(first, first + len(returned)))
