@@ -15,6 +15,7 @@ import argparse
 import os
 import platform
 import sqlite3
+import statistics
 import tempfile
 import threading
 import time
@@ -257,10 +258,13 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--articles", type=int, default=400, help="lifecycles per phase")
     parser.add_argument("--writers", type=int, default=8, help="concurrent writer threads")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per phase (medians count)")
     args = parser.parse_args(argv)
     configure_logging("warning")
     if args.articles < args.writers:
         parser.error("--articles must be at least --writers")
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
 
     with tempfile.TemporaryDirectory(prefix="hub-bench-") as tmp:
         hub_path, lib_path = Path(tmp) / "hub.sqlite3", Path(tmp) / "library.sqlite3"
@@ -268,20 +272,39 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         service = CommandService(store)
         lib_lifecycle, lib_replay, _app = library_side(lib_path)
 
-        results: dict[str, tuple[float, float]] = {}
         hub_lifecycle(service)  # warm up both sides (imports, schema, caches)
         lib_lifecycle()
-        results["append_sequential"] = (
-            run_sequential(lambda: hub_lifecycle(service), args.articles),
-            run_sequential(lib_lifecycle, args.articles),
-        )
-        results["append_concurrent"] = (
-            run_concurrent(lambda: hub_lifecycle(service), args.articles, args.writers),
-            run_concurrent(lib_lifecycle, args.articles, args.writers),
-        )
-        hub_rate, hub_count = run_replay(lambda: hub_replay(store))
-        lib_rate, lib_count = run_replay(lib_replay)
-        results["replay"] = (hub_rate, lib_rate)
+        # Each phase runs `--repeat` times, hub and library alternating, and each side's
+        # median counts: this machine is shared and single runs vary by 20 % or more.
+        samples: dict[str, list[tuple[float, float]]] = {
+            "append_sequential": [],
+            "append_concurrent": [],
+            "replay": [],
+        }
+        for _ in range(args.repeat):
+            samples["append_sequential"].append(
+                (
+                    run_sequential(lambda: hub_lifecycle(service), args.articles),
+                    run_sequential(lib_lifecycle, args.articles),
+                )
+            )
+            samples["append_concurrent"].append(
+                (
+                    run_concurrent(lambda: hub_lifecycle(service), args.articles, args.writers),
+                    run_concurrent(lib_lifecycle, args.articles, args.writers),
+                )
+            )
+        for _ in range(args.repeat):
+            hub_rate, hub_count = run_replay(lambda: hub_replay(store))
+            lib_rate, lib_count = run_replay(lib_replay)
+            samples["replay"].append((hub_rate, lib_rate))
+        results = {
+            name: (
+                statistics.median(h for h, _ in pairs),
+                statistics.median(lib for _, lib in pairs),
+            )
+            for name, pairs in samples.items()
+        }
         store.close()
         modes = (_check_durability(hub_path), _check_durability(lib_path))
 
@@ -290,7 +313,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
     )
     print(
-        f"workload: {args.articles} lifecycles per phase (5 commands, 6 events each), "
+        f"workload: {args.articles} lifecycles per phase and run, {args.repeat} runs "
+        "(medians), 5 commands and 6 events per lifecycle, "
         f"{args.writers} concurrent writers; journal modes hub={modes[0]} library={modes[1]}, "
         "synchronous=FULL on both"
     )

@@ -14,8 +14,8 @@ _last_ms = 0
 _counter = 0
 
 
-def uuid7() -> uuid.UUID:
-    """Return a new UUIDv7, monotonic within this process (12-bit counter per millisecond)."""
+def _next_value() -> int:
+    """The next UUIDv7 as an integer, monotonic within this process."""
     global _last_ms, _counter
     with _lock:
         ms = time.time_ns() // 1_000_000
@@ -31,10 +31,15 @@ def uuid7() -> uuid.UUID:
             ms = _last_ms
         rand_a = _counter
     rand_b = _random.getrandbits(62)
-    value = (ms << 80) | (0x7 << 76) | (rand_a << 64) | (0b10 << 62) | rand_b
-    return uuid.UUID(int=value)
+    return (ms << 80) | (0x7 << 76) | (rand_a << 64) | (0b10 << 62) | rand_b
+
+
+def uuid7() -> uuid.UUID:
+    """Return a new UUIDv7, monotonic within this process (12-bit counter per millisecond)."""
+    return uuid.UUID(int=_next_value())
 
 
 def new_id() -> str:
-    """Return a new UUIDv7 as its canonical string."""
-    return str(uuid7())
+    """Return a new UUIDv7 as its canonical string (formatted directly: ids are hot)."""
+    h = f"{_next_value():032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"

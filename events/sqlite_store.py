@@ -8,6 +8,7 @@ Writers in other processes are serialised by SQLite's own lock (BEGIN IMMEDIATE)
 
 from __future__ import annotations
 
+import functools
 import gc
 import sqlite3
 import threading
@@ -62,6 +63,19 @@ _INSERT_COLUMNS = (
     "actor_role, correlation_id, causation_id, payload"
 )
 _ROW = "(?,?,?,?,?,?,?,?,?,?,?)"
+
+
+@functools.cache
+def _insert_sql(rows: int) -> str:
+    """Insert `rows` events if the stream is at the expected version (the last two params)."""
+    return (
+        f"INSERT INTO events ({_INSERT_COLUMNS}) SELECT * FROM (VALUES "
+        + ",".join([_ROW] * rows)
+        + ") WHERE (SELECT COALESCE(MAX(stream_version), 0) FROM events WHERE stream_id = ?) = ?"
+        + " RETURNING global_position"
+    )
+
+
 _MAX_BATCH = 512
 
 
@@ -73,7 +87,6 @@ class _Request:
         "event_ids",
         "expected",
         "finished",
-        "lead",
         "result",
         "rows",
         "stream_id",
@@ -85,9 +98,11 @@ class _Request:
         self.rows = rows
         self.event_ids = [row[0] for row in rows]
         self.expected = expected
-        self.wake = threading.Event()
+        # A locked lock as a one-shot signal: the waiter acquires, the leader releases. It is
+        # much cheaper to create than a threading.Event (no condition variable).
+        self.wake = threading.Lock()
+        self.wake.acquire()
         self.finished = False
-        self.lead = False
         self.result: AppendResult | None = None
         self.error: BaseException | None = None
 
@@ -221,12 +236,9 @@ class SQLiteEventStore(EventStore):
             if lead:
                 self._leader_active = True
         if not lead:
-            request.wake.wait()
-            while not request.finished:  # woken to lead the next batch
-                request.wake.clear()
+            request.wake.acquire()
+            if not request.finished:  # woken to lead the next batch, which includes itself
                 self._lead()
-                if not request.finished:
-                    request.wake.wait()
         else:
             self._lead()
         if request.error is not None:
@@ -244,12 +256,10 @@ class SQLiteEventStore(EventStore):
         finally:
             for request in batch:
                 request.finished = True
-                request.wake.set()
+                request.wake.release()
             with self._queue_lock:
                 if self._pending:
-                    successor = self._pending[0]
-                    successor.lead = True
-                    successor.wake.set()
+                    self._pending[0].wake.release()
                 else:
                     self._leader_active = False
 
@@ -278,44 +288,43 @@ class SQLiteEventStore(EventStore):
     def _apply(self, conn: sqlite3.Connection, request: _Request) -> None:
         """Check and insert one request inside the batch transaction.
 
-        The happy path costs one indexed read (the stream's version) and the insert. Event ids
+        The happy path is one statement: the insert carries the version check in its WHERE
+        clause (every SQLite call here releases and re-takes the GIL, so fewer calls keep the
+        leader quick while other threads compute). A statement is atomic in SQLite: when it
+        fails on a constraint, only its own rows are undone and the batch goes on. Event ids
         are looked up only when the version does not match (a retried append that already
         landed is then answered with its original result) or when the insert hits one.
         """
-        current = conn.execute(
-            "SELECT COALESCE(MAX(stream_version), 0) FROM events WHERE stream_id = ?",
-            (request.stream_id,),
-        ).fetchone()[0]
-        if current != request.expected:
-            if not self._answer_repeat(conn, request):
-                request.error = ConcurrencyConflict(request.stream_id, request.expected, current)
-            return
-        version = current
+        version = request.expected
         params: list[Any] = []
         for row in request.rows:
             version += 1
             row[2] = version
             params.extend(row)
-        conn.execute("SAVEPOINT append_request")  # a failure keeps the rest of the batch
+        params.append(request.stream_id)
+        params.append(request.expected)
         try:
             # SQLite gives each row max(global_position) + 1 under the write lock, so one
             # request's positions are consecutive and insert order is commit order.
-            returned = conn.execute(
-                f"INSERT INTO events ({_INSERT_COLUMNS}) VALUES "
-                + ",".join([_ROW] * len(request.rows))
-                + " RETURNING global_position",
-                params,
-            ).fetchall()
+            returned = conn.execute(_insert_sql(len(request.rows)), params).fetchall()
         except sqlite3.IntegrityError:
-            conn.execute("ROLLBACK TO append_request")
-            conn.execute("RELEASE append_request")
             if not self._answer_repeat(conn, request):
                 request.error = EventIdReused("an append repeats an event id")
             return
-        conn.execute("RELEASE append_request")
+        if not returned:  # the stream is not at the expected version
+            if not self._answer_repeat(conn, request):
+                current = conn.execute(
+                    "SELECT COALESCE(MAX(stream_version), 0) FROM events WHERE stream_id = ?",
+                    (request.stream_id,),
+                ).fetchone()[0]
+                request.error = ConcurrencyConflict(request.stream_id, request.expected, current)
+            return
         first = min(row[0] for row in returned)
         request.result = AppendResult(
-            request.stream_id, current + 1, version, tuple(range(first, first + len(returned)))
+            request.stream_id,
+            request.expected + 1,
+            version,
+            tuple(range(first, first + len(returned))),
         )
 
     def _answer_repeat(self, conn: sqlite3.Connection, request: _Request) -> bool:
@@ -363,10 +372,30 @@ class SQLiteEventStore(EventStore):
     def _decode_batch(self, rows: list[tuple[Any, ...]]) -> list[RecordedEvent]:
         # Decoding a batch allocates many objects that all survive; collecting in the middle
         # of it only re-scans them. Pause the cyclic GC for the batch (it creates no cycles).
+        # The loop is `_decode` inlined with its lookups bound to locals: replays run it for
+        # every stored event.
         enabled = gc.isenabled()
         gc.disable()
         try:
-            return [self._decode(row) for row in rows]
+            decode = self.registry.decode
+            parse_time = datetime.fromisoformat
+            make = RecordedEvent
+            return [
+                make(
+                    r[0],
+                    r[1],
+                    r[2],
+                    r[3],
+                    r[4],
+                    r[5],
+                    parse_time(r[6]),
+                    Actor(r[7], r[8]),
+                    r[9],
+                    r[10],
+                    decode(r[4], r[5], r[11]),
+                )
+                for r in rows
+            ]
         finally:
             if enabled:
                 gc.enable()

@@ -38,6 +38,7 @@ from workflows.vocabulary import (
     Role,
 )
 
+_GATE_NAMES = frozenset(g.value for g in Gate)
 _REVIEWING = (ArticleStatus.IN_REVIEW, ArticleStatus.AWAITING_SIGNOFF)
 _EDITING_ROLES = frozenset(
     {Role.EDITOR, Role.FIRST_REVIEWER, Role.SECOND_REVIEWER, Role.FINAL_REVIEWER}
@@ -223,7 +224,7 @@ def _approve(command: ApproveStage, state: ArticleState) -> list[Event]:
     _require_role(command.actor, state.site, stage.role, "STAGE_ROLE_REQUIRED")
     _require_current_revision(state, command.revision, command.content_hash)
     _require_separation(state, command.actor.user_id)
-    unknown = sorted(set(command.gates) - {g.value for g in Gate})
+    unknown = sorted(set(command.gates) - _GATE_NAMES)
     if unknown:
         raise DomainError("GATE_UNKNOWN", f"未知把关项: {', '.join(unknown)}", gates=unknown)
     missing = [g for g in stage.gates if g not in command.gates]
