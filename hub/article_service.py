@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
@@ -11,8 +12,11 @@ from pydantic import ValidationError
 from events.envelope import RecordedEvent
 from events.ids import new_id
 from events.store import EventStore
+from hub.check_service import CheckService
 from hub.command_service import CommandResult, CommandService, article_stream
 from hub.config import HubConfig
+from hub.fixes import apply_fixes
+from hub.projections.index_numbers import next_serial
 from workflows.article_commands import (
     ALL_SITES,
     ApproveStage,
@@ -20,12 +24,15 @@ from workflows.article_commands import (
     ArticleCommand,
     CreateArticle,
     EditArticle,
+    OverrideFinding,
     ReturnArticle,
     SignOff,
     SubmitArticle,
     WithdrawArticle,
 )
 from workflows.article_state import ArticleState
+from workflows.checks.findings import Finding, Severity
+from workflows.checks.rules_metadata import CATALOGUE_COLUMN_TYPES, generate_index_number
 from workflows.content import ArticleContent
 from workflows.errors import DomainError
 from workflows.vocabulary import STATUS_LABELS
@@ -72,13 +79,23 @@ class ArticleService:
         self.config = config
         self.store = store
         self.commands = commands
+        self.checks = CheckService(config, store)
         self._after_write = after_write
 
     # -- writes --------------------------------------------------------------------------
 
     def _run(self, command: ArticleCommand) -> CommandResult:
-        result = self.commands.execute(command)
+        result = self.commands.execute(command, prepare=self.checks.attach)
         self._after_write()
+        if isinstance(command, SubmitArticle) and result.state.findings:
+            blocked = [f for f in result.state.findings if f.severity is Severity.BLOCK]
+            if blocked and "ArticleSubmitted" not in result.event_types:
+                raise DomainError(
+                    "CHECKS_BLOCKED",
+                    f"系统强制校验发现 {len(blocked)} 项必须修改的问题，未能送审"
+                    f"（用 hub article findings {result.article_id[-12:]} 查看）",
+                    findings=[f.model_dump(mode="json") for f in blocked],
+                )
         return result
 
     def create(
@@ -97,7 +114,17 @@ class ArticleService:
         if not column_refs:
             raise DomainError("COLUMN_REQUIRED", "稿件至少要放入一个栏目")
         columns = [directory.column(site, ref) for ref in column_refs]
-        content = build_content(title, body_html, metadata or {})
+        metadata = dict(metadata or {})
+        if (
+            not metadata.get("index_number")
+            and site.org_code
+            and columns[0].type in CATALOGUE_COLUMN_TYPES
+        ):
+            # 公开目录 items get their 索引号 generated (P17): unit code / year - serial.
+            year = date.today().year
+            serial = next_serial(self.store, site.org_code, year)
+            metadata["index_number"] = generate_index_number(site.org_code, year, serial)
+        content = build_content(title, body_html, metadata)
         workflow = self.config.workflow_for(site, columns[0])
         column_ids = tuple(dict.fromkeys(c.id for c in columns))
         return self._run(CreateArticle(new_id(), site.code, column_ids, content, workflow, actor))
@@ -177,6 +204,53 @@ class ArticleService:
         """Archive an article that is not in review."""
         actor = self.config.directory.acting(user)
         return self._run(ArchiveArticle(self.resolve(article_ref), actor, reason))
+
+    def override(self, user: str, article_ref: str, finding_id: str, reason: str) -> CommandResult:
+        """A reviewer accepts a REVIEW finding of the current revision with a reason."""
+        actor = self.config.directory.acting(user)
+        return self._run(OverrideFinding(self.resolve(article_ref), finding_id, reason, actor))
+
+    def fix(
+        self, user: str, article_ref: str, finding_ids: list[str] | None = None
+    ) -> tuple[CommandResult, list[Finding], list[Finding]]:
+        """Apply the suggested fixes (all, or the named findings) as a new revision."""
+        article_id = self.resolve(article_ref)
+        state, _ = self.commands.load(article_id)
+        if state.content is None:
+            raise DomainError("ARTICLE_NOT_FOUND", f"稿件 {article_ref} 不存在")
+        report = self.checks.check(state, state.content, "check")
+        chosen = [
+            f
+            for f in report.findings
+            if f.fix is not None and (not finding_ids or f.id in finding_ids)
+        ]
+        unknown = sorted(set(finding_ids or ()) - {f.id for f in report.findings})
+        if unknown:
+            raise DomainError("FINDING_UNKNOWN", f"当前版本没有校验问题 {', '.join(unknown)}")
+        if not chosen:
+            raise DomainError("NOTHING_TO_FIX", "没有可自动修改的问题")
+        content, applied, skipped = apply_fixes(state.content, chosen)
+        if not applied:
+            raise DomainError("NOTHING_TO_FIX", "建议的修改无法自动套用，请手工修改")
+        actor = self.config.directory.acting(user)
+        return self._run(EditArticle(article_id, content, actor)), applied, skipped
+
+    def findings(self, article_ref: str) -> dict[str, Any]:
+        """The current revision's findings: recorded at submit, and as checked right now."""
+        state, _ = self.state(article_ref)
+        assert state.content is not None
+        current = self.checks.check(state, state.content, "check")
+        return {
+            "id": state.article_id,
+            "revision": state.revision,
+            "content_hash": state.content_hash,
+            "dictionary_version": current.dictionary_version,
+            "recorded": [
+                f.model_dump(mode="json") | {"overridden": f.id in state.overridden}
+                for f in state.findings
+            ],
+            "current": [f.model_dump(mode="json") for f in current.findings],
+        }
 
     # -- reads ---------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import structlog
@@ -80,14 +81,24 @@ class CommandService:
         with self._lock:
             self._cache.pop(stream, None)
 
-    def execute(self, command: ArticleCommand, correlation_id: str | None = None) -> CommandResult:
-        """Decide and append; on a version conflict reload and decide once more."""
+    def execute(
+        self,
+        command: ArticleCommand,
+        correlation_id: str | None = None,
+        prepare: Callable[[ArticleCommand, ArticleState], ArticleCommand] | None = None,
+    ) -> CommandResult:
+        """Decide and append; on a version conflict reload and decide once more.
+
+        `prepare` completes the command from the state it is decided on (the system checks
+        run on exactly the revision the decider sees), again on the retry.
+        """
         stream = article_stream(command.article_id)
         command_id = new_id()
         correlation = correlation_id or command_id
         for attempt in (1, 2):
             state, version = self.load(command.article_id, trust_cache=attempt == 1)
-            payloads = decide(command, state)
+            ready = prepare(command, state) if prepare else command
+            payloads = decide(ready, state)
             actor = Actor(command.actor.user_id, str(acting_role(command, state)))
             events = [NewEvent(p, actor, correlation, command_id) for p in payloads]
             try:

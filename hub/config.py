@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -12,6 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hub.directory import Column, Directory, Site, User
 from workflows.article_commands import ALL_SITES
+from workflows.checks.dictionaries import Dictionaries
+from workflows.checks.matcher import CompiledDictionaries
 from workflows.workflow_definition import WorkflowDefinition
 
 M = TypeVar("M", bound=BaseModel)
@@ -81,6 +84,12 @@ class HubConfig:
     directory: Directory
     workflows: dict[str, WorkflowDefinition]
     assignments: Assignments
+    dictionaries: Dictionaries = field(default_factory=Dictionaries)
+
+    @cached_property
+    def checks(self) -> CompiledDictionaries:
+        """The check dictionaries compiled for matching (built once, on first use)."""
+        return CompiledDictionaries(self.dictionaries)
 
     @property
     def database_path(self) -> Path:
@@ -159,7 +168,33 @@ def load_config(root: str | Path) -> HubConfig:
                 raise ConfigError(f"users.yaml: 用户 {user.id} 的角色指向未知站点 {key!r}")
     workflows = {w.id: w for w in flows.workflows}
     _check_assignments(flows.assignments, workflows, directory)
-    return HubConfig(root, settings, directory, workflows, flows.assignments)
+    dictionaries = load_dictionaries(root / "checks")
+    return HubConfig(root, settings, directory, workflows, flows.assignments, dictionaries)
+
+
+def load_dictionaries(folder: Path) -> Dictionaries:
+    """Merge every `*.yaml` in the checks folder into one `Dictionaries` (none: defaults)."""
+    if not folder.is_dir():
+        return Dictionaries()
+    merged: dict[str, Any] = {}
+    origin: dict[str, str] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        data = _read_yaml(path)
+        if not isinstance(data, dict):
+            raise ConfigError(f"checks/{path.name}: 顶层应为映射 (mapping)")
+        for key, value in data.items():
+            if key in merged:
+                raise ConfigError(f"checks/{path.name}: 词库 {key} 已在 {origin[key]} 中定义")
+            merged[key], origin[key] = value, path.name
+    try:
+        return Dictionaries.model_validate(merged)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            key = str(error["loc"][0]) if error["loc"] else ""
+            where = ".".join(str(p) for p in error["loc"])
+            problems.append(f"{origin.get(key, '?')}: {where}: {error['msg']}")
+        raise ConfigError("校验词库有误 " + "; ".join(problems)) from None
 
 
 def _check_unique(values: list[str], file: str, what: str) -> None:

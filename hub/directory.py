@@ -8,6 +8,7 @@ from typing import Annotated, Self
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from workflows.article_commands import ALL_SITES, ActingUser
+from workflows.checks.identifiers import org_code_valid, uscc_valid
 from workflows.errors import DomainError
 from workflows.vocabulary import Role
 
@@ -38,7 +39,17 @@ class Site(BaseModel):
     name: str = Field(min_length=1, max_length=80)
     domain: str = Field(pattern=r"^[a-z0-9.-]+$")
     level: str = "department"
+    # 组织机构代码 (9) or 统一社会信用代码 (18) of the publishing unit: the 索引号 prefix.
+    org_code: str | None = None
     columns: tuple[Column, ...] = ()
+
+    @model_validator(mode="after")
+    def _org_code_valid(self) -> Self:
+        if self.org_code is not None and not (
+            org_code_valid(self.org_code) or uscc_valid(self.org_code)
+        ):
+            raise ValueError(f"org_code {self.org_code} 不是有效的组织机构代码或统一社会信用代码")
+        return self
 
     @model_validator(mode="after")
     def _unique_columns(self) -> Self:

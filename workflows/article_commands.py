@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from workflows.checks.engine import CheckReport
 from workflows.content import ArticleContent
 from workflows.workflow_definition import WorkflowDefinition
 
@@ -37,19 +38,28 @@ class CreateArticle:
 
 @dataclass(frozen=True, slots=True)
 class EditArticle:
-    """Replace the content with a new revision."""
+    """Replace the content with a new revision.
+
+    `report`: the system checks of the new content; needed when the edit restarts a review.
+    """
 
     article_id: str
     content: ArticleContent
     actor: ActingUser
+    report: CheckReport | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class SubmitArticle:
-    """Send the current revision into review at the first stage."""
+    """Send the current revision into review at the first stage.
+
+    `report`: the system checks of the current revision (the service runs them; the decider
+    records them and refuses to enter review on a BLOCK).
+    """
 
     article_id: str
     actor: ActingUser
+    report: CheckReport | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +105,16 @@ class WithdrawArticle:
 
 
 @dataclass(frozen=True, slots=True)
+class OverrideFinding:
+    """A reviewer accepts a REVIEW finding of the current revision, giving a reason."""
+
+    article_id: str
+    finding_id: str
+    reason: str
+    actor: ActingUser
+
+
+@dataclass(frozen=True, slots=True)
 class ArchiveArticle:
     """Archive an article that is not in review."""
 
@@ -112,4 +132,5 @@ ArticleCommand = (
     | SignOff
     | WithdrawArticle
     | ArchiveArticle
+    | OverrideFinding
 )

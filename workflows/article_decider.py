@@ -10,6 +10,7 @@ from workflows.article_commands import (
     ArticleCommand,
     CreateArticle,
     EditArticle,
+    OverrideFinding,
     ReturnArticle,
     SignOff,
     SubmitArticle,
@@ -18,15 +19,19 @@ from workflows.article_commands import (
 from workflows.article_events import (
     ArticleApproved,
     ArticleArchived,
+    ArticleChecked,
     ArticleCreated,
     ArticleReturned,
     ArticleRevised,
     ArticleSignedOff,
     ArticleSubmitted,
     ArticleWithdrawn,
+    FindingOverridden,
     StageApproved,
 )
 from workflows.article_state import ArticleState
+from workflows.checks.engine import CheckReport
+from workflows.checks.findings import Severity
 from workflows.errors import DomainError
 from workflows.vocabulary import (
     GATE_LABELS,
@@ -65,16 +70,20 @@ def decide(command: ArticleCommand, state: ArticleState) -> list[Event]:
             return _withdraw(command, state)
         case ArchiveArticle():
             return _archive(command, state)
+        case OverrideFinding():
+            return _override(command, state)
     raise DomainError("COMMAND_UNKNOWN", f"未知命令 {type(command).__name__}")
 
 
 def acting_role(command: ArticleCommand, state: ArticleState) -> str:
     """The role a command is performed in, for the event envelope's actor."""
     match command:
-        case ApproveStage() | ReturnArticle() if state.status is ArticleStatus.IN_REVIEW:
+        case ApproveStage() | ReturnArticle() | OverrideFinding() if (
+            state.status is ArticleStatus.IN_REVIEW
+        ):
             stage = state.current_stage
             return stage.role if stage else Role.EDITOR
-        case SignOff() | ReturnArticle() if state.workflow is not None:
+        case SignOff() | ReturnArticle() | OverrideFinding() if state.workflow is not None:
             return state.workflow.signoff.role
         case ArchiveArticle() if Role.EDITOR not in command.actor.roles_on(state.site):
             return Role.ADMIN
@@ -148,6 +157,16 @@ def _require_separation(state: ArticleState, user_id: str) -> None:
             )
 
 
+def _require_findings_resolved(state: ArticleState) -> None:
+    open_findings = state.open_findings()
+    if open_findings:
+        raise DomainError(
+            "FINDINGS_NOT_OVERRIDDEN",
+            f"系统校验有 {len(open_findings)} 项需人工确认，请逐项确认（注明理由）或退回修改",
+            findings=[f.id for f in open_findings],
+        )
+
+
 # -- commands ----------------------------------------------------------------------------
 
 
@@ -183,29 +202,65 @@ def _edit(command: EditArticle, state: ArticleState) -> list[Event]:
         raise DomainError("NOTHING_CHANGED", "内容没有变化，未生成新版本")
     had_approvals = bool(state.approvals) or state.approved_hash is not None
     restart = state.status in _REVIEWING or state.status is ArticleStatus.APPROVED
-    return [
+    revision = state.revision + 1
+    checked = _checked(command.report, revision, content_hash) if restart else None
+    blocked = checked is not None and checked.blocked
+    events: list[Event] = [
         ArticleRevised(
-            revision=state.revision + 1,
+            revision=revision,
             content=command.content,
             content_hash=content_hash,
             editor=command.actor.user_id,
             approvals_voided=had_approvals,
-            review_restarted=restart,
+            review_restarted=restart and not blocked,
         )
     ]
+    if checked is not None:
+        events.append(checked)
+    if blocked and state.status in _REVIEWING:
+        # The new revision fails a BLOCK check: it cannot stay in review.
+        events.append(
+            ArticleWithdrawn(
+                revision=revision,
+                withdrawn_by=command.actor.user_id,
+                reason="修改后的版本未通过系统强制校验，已退出审核",
+            )
+        )
+    return events
+
+
+def _checked(report: CheckReport | None, revision: int, content_hash: str) -> ArticleChecked:
+    """The check report as an event, after making sure it is about this very revision."""
+    if report is None:
+        raise DomainError("CHECKS_REQUIRED", "送审前须先完成系统强制校验")
+    if report.content_hash != content_hash:
+        raise DomainError("CHECKS_STALE", "校验结果与当前版本不一致，请重新校验")
+    return ArticleChecked(
+        revision=revision,
+        content_hash=content_hash,
+        phase="submit",
+        dictionary_version=report.dictionary_version,
+        findings=report.findings,
+        blocked=report.blocked,
+    )
 
 
 def _submit(command: SubmitArticle, state: ArticleState) -> list[Event]:
     _require_role(command.actor, state.site, Role.EDITOR)
     _require_status(state, (ArticleStatus.DRAFT, ArticleStatus.RETURNED), "送审")
     assert state.workflow is not None
+    checked = _checked(command.report, state.revision, state.content_hash)
+    if checked.blocked:
+        # Recorded, but the article stays where it is: the service reports CHECKS_BLOCKED.
+        return [checked]
     return [
+        checked,
         ArticleSubmitted(
             revision=state.revision,
             content_hash=state.content_hash,
             submitted_by=command.actor.user_id,
             stage=state.workflow.stages[0].id,
-        )
+        ),
     ]
 
 
@@ -224,6 +279,7 @@ def _approve(command: ApproveStage, state: ArticleState) -> list[Event]:
     _require_role(command.actor, state.site, stage.role, "STAGE_ROLE_REQUIRED")
     _require_current_revision(state, command.revision, command.content_hash)
     _require_separation(state, command.actor.user_id)
+    _require_findings_resolved(state)
     unknown = sorted(set(command.gates) - _GATE_NAMES)
     if unknown:
         raise DomainError("GATE_UNKNOWN", f"未知把关项: {', '.join(unknown)}", gates=unknown)
@@ -334,3 +390,41 @@ def _archive(command: ArchiveArticle, state: ArticleState) -> list[Event]:
     if state.status in _REVIEWING:
         raise DomainError("ARTICLE_IN_REVIEW", "稿件正在审核中，请先撤回再归档")
     return [ArticleArchived(archived_by=command.actor.user_id, reason=command.reason.strip())]
+
+
+def _override(command: OverrideFinding, state: ArticleState) -> list[Event]:
+    _require_status(state, _REVIEWING, "确认校验结果")
+    assert state.workflow is not None
+    stage = state.current_stage
+    role = stage.role if stage else state.workflow.signoff.role
+    _require_role(command.actor, state.site, role, "STAGE_ROLE_REQUIRED")
+    if command.actor.user_id in (state.author, state.revision_editor):
+        raise DomainError("AUTHOR_CANNOT_REVIEW", "作者不能确认自己稿件的校验结果")
+    finding = next((f for f in state.findings if f.id == command.finding_id), None)
+    if finding is None:
+        raise DomainError(
+            "FINDING_UNKNOWN",
+            f"当前版本没有校验问题 {command.finding_id}",
+            finding=command.finding_id,
+        )
+    if finding.severity is not Severity.REVIEW:
+        raise DomainError(
+            "FINDING_NOT_OVERRIDABLE",
+            f"{finding.rule} 为“{finding.severity}”级问题，只有“需人工确认”级可由审核人确认",
+            finding=finding.id,
+        )
+    if finding.id in state.overridden:
+        raise DomainError("FINDING_ALREADY_OVERRIDDEN", f"问题 {finding.id} 已确认")
+    reason = command.reason.strip()
+    if not reason:
+        raise DomainError("REASON_REQUIRED", "确认校验问题必须填写理由")
+    return [
+        FindingOverridden(
+            revision=state.revision,
+            finding_id=finding.id,
+            rule=finding.rule,
+            stage=state.waiting_for or "",
+            overridden_by=command.actor.user_id,
+            reason=reason,
+        )
+    ]

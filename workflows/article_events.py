@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from events.envelope import Event
 from events.registry import event_type
+from workflows.checks.findings import Finding
 from workflows.content import ArticleContent
 from workflows.workflow_definition import WorkflowDefinition
 
@@ -104,3 +105,27 @@ class ArticleArchived(Event):
 
     archived_by: str
     reason: str = ""
+
+
+@event_type("ArticleChecked")
+class ArticleChecked(Event):
+    """The system checks (系统强制校验) ran over a revision; BLOCK findings stopped it."""
+
+    revision: int
+    content_hash: str
+    phase: str  # submit, publish, recheck
+    dictionary_version: str
+    findings: tuple[Finding, ...] = ()
+    blocked: bool = False
+
+
+@event_type("FindingOverridden")
+class FindingOverridden(Event):
+    """A reviewer confirmed a REVIEW finding as acceptable, with a reason (人工确认)."""
+
+    revision: int
+    finding_id: str
+    rule: str
+    stage: str
+    overridden_by: str
+    reason: str

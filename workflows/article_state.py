@@ -8,14 +8,17 @@ from events.envelope import Event
 from workflows.article_events import (
     ArticleApproved,
     ArticleArchived,
+    ArticleChecked,
     ArticleCreated,
     ArticleReturned,
     ArticleRevised,
     ArticleSignedOff,
     ArticleSubmitted,
     ArticleWithdrawn,
+    FindingOverridden,
     StageApproved,
 )
+from workflows.checks.findings import Finding, Severity
 from workflows.content import ArticleContent
 from workflows.vocabulary import SIGNOFF_STAGE, ArticleStatus
 from workflows.workflow_definition import Stage, WorkflowDefinition
@@ -63,6 +66,16 @@ class ArticleState(NamedTuple):
     approved_revision: int | None = None
     approved_hash: str | None = None
     last_return: ReturnNote | None = None
+    findings: tuple[Finding, ...] = ()  # the current revision's latest system check
+    overridden: frozenset[str] = frozenset()  # REVIEW finding ids a reviewer accepted
+
+    def open_findings(self) -> list[Finding]:
+        """REVIEW findings of the current revision that no reviewer has accepted yet."""
+        return [
+            f
+            for f in self.findings
+            if f.severity is Severity.REVIEW and f.id not in self.overridden
+        ]
 
     @property
     def exists(self) -> bool:
@@ -131,7 +144,15 @@ def evolve(state: ArticleState, event: Event) -> ArticleState:
                 signed_off_by=None,
                 approved_revision=None,
                 approved_hash=None,
+                findings=(),
+                overridden=frozenset(),
             )
+        case ArticleChecked():
+            if event.revision != state.revision:
+                return state
+            return state._replace(findings=event.findings)
+        case FindingOverridden():
+            return state._replace(overridden=state.overridden | {event.finding_id})
         case ArticleSubmitted():
             return state._replace(
                 status=ArticleStatus.IN_REVIEW,

@@ -35,6 +35,14 @@ class DisclosureType(StrEnum):
     NOT_DISCLOSED = "not_disclosed"  # 不予公开
 
 
+class PiiExemption(StrEnum):
+    """Why personal data may be published (2018年政务公开工作要点): 惩戒公示 or 强制性披露."""
+
+    NONE = ""
+    PUNISHMENT = "punishment"  # 惩戒公示
+    MANDATORY = "mandatory"  # 强制性信息披露
+
+
 class ArticleMetadata(BaseModel):
     """Government metadata of one revision. Formats of 文号/索引号 are checked by the checks."""
 
@@ -53,6 +61,9 @@ class ArticleMetadata(BaseModel):
     disclosure_reason: ShortText = ""
     sensitivity: Sensitivity = Sensitivity.NORMAL
     major: bool = False  # 重大事项: needs a leader's sign-off
+    repost: bool = False  # 转载: the source (来源) is then required
+    pii_exemption: PiiExemption = PiiExemption.NONE  # 惩戒公示 / 强制性信息披露
+    related_articles: tuple[ShortText, ...] = ()  # 解读关联: policy <-> interpretation
 
     @model_validator(mode="after")
     def _reason_for_withholding(self, info: ValidationInfo) -> Self:
@@ -81,8 +92,15 @@ class ArticleContent(BaseModel):
         return self
 
     def content_hash(self) -> str:
-        """SHA-256 over the canonical JSON of the content: what an approval binds to."""
+        """SHA-256 over the canonical JSON of the content: what an approval binds to.
+
+        Fields at their default are left out, so adding a field with a default to the schema
+        never changes the hash of content stored before it existed.
+        """
         canonical = json.dumps(
-            self.model_dump(mode="json"), ensure_ascii=False, sort_keys=True, separators=(",", ":")
+            self.model_dump(mode="json", exclude_defaults=True),
+            ensure_ascii=False,
+            sort_keys=True,
+            separators=(",", ":"),
         )
         return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()

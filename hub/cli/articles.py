@@ -94,6 +94,13 @@ def metadata_options(fn: Any) -> Any:
             help="信息等级: normal 普通 / important 重要 / sensitive 敏感",
         ),
         click.option("--major/--not-major", default=None, help="重大事项（须领导签批）"),
+        click.option("--repost/--original", default=None, help="转载（须注明来源）或原创"),
+        click.option(
+            "--pii-exemption",
+            type=click.Choice(["punishment", "mandatory", "none"]),
+            help="个人信息公开依据: punishment 惩戒公示 / mandatory 强制性披露 / none",
+        ),
+        click.option("--related", multiple=True, help="关联稿件编号（政策文件与解读），可重复"),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -114,10 +121,16 @@ def collect_metadata(values: dict[str, Any]) -> dict[str, Any]:
         "disclosure_reason": "disclosure_reason",
         "sensitivity": "sensitivity",
         "major": "major",
+        "repost": "repost",
     }
     metadata = {field: values[opt] for opt, field in mapping.items() if values.get(opt) is not None}
     if values.get("keywords") is not None:
         metadata["keywords"] = [k.strip() for k in values["keywords"].split(",") if k.strip()]
+    exemption = values.get("pii_exemption")
+    if exemption is not None:
+        metadata["pii_exemption"] = "" if exemption == "none" else exemption
+    if values.get("related"):
+        metadata["related_articles"] = list(values["related"])
     written = values.get("written_date")
     if written is not None:
         metadata["written_date"] = date(written.year, written.month, written.day).isoformat()

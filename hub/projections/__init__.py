@@ -6,8 +6,9 @@ from events.store import EventStore
 from events.subscriptions import Subscriber
 from hub.projections.articles import ArticlesProjection
 from hub.projections.history import HistoryProjection
+from hub.projections.index_numbers import IndexNumbersProjection
 
 
 def all_projections(store: EventStore) -> list[Subscriber]:
     """Every projection of the hub, in the order they are caught up."""
-    return [ArticlesProjection(store), HistoryProjection()]
+    return [ArticlesProjection(store), HistoryProjection(), IndexNumbersProjection()]

@@ -104,19 +104,22 @@ def test_whole_review_story_and_history(cli: Hub) -> None:
     history = cli.ok("article", "history", article)
     assert [e["type"] for e in history] == [
         "ArticleCreated",
+        "ArticleChecked",
         "ArticleSubmitted",
         "StageApproved",
         "ArticleReturned",
         "ArticleRevised",
+        "ArticleChecked",
         "ArticleSubmitted",
         "StageApproved",
         "StageApproved",
         "StageApproved",
         "ArticleApproved",
     ]
-    assert [e["stream_version"] for e in history] == list(range(1, 11))
-    assert history[3]["actor"] == {"user_id": "wangqiang", "role": "second_reviewer"}
-    assert history[3]["payload"]["reasons"] == ["截止时间有误"]
+    assert [e["stream_version"] for e in history] == list(range(1, 13))
+    assert history[1]["payload"]["blocked"] is False
+    assert history[4]["actor"] == {"user_id": "wangqiang", "role": "second_reviewer"}
+    assert history[4]["payload"]["reasons"] == ["截止时间有误"]
     text = cli.run("article", "history", article[-12:])
     assert text.returncode == 0 and "复审退回第 1 版：截止时间有误" in text.stdout
 
@@ -278,12 +281,12 @@ def test_rebuild_reproduces_the_read_models(cli: Hub) -> None:
     cli.ok("article", "archive", second, "--as", "zhangwei", "--reason", "重复")
     before = (cli.ok("article", "list"), cli.ok("review", "queue", "--as", "wangqiang"))
     result = cli.ok("rebuild")
-    assert result["applied"] == 2 * 5  # two projections, five events
+    assert result["applied"] == 3 * 6  # three projections, six events
     after = (cli.ok("article", "list"), cli.ok("review", "queue", "--as", "wangqiang"))
     assert after == before
     tail = cli.run("events", "tail", "-n", "3", "--json")
     lines = [json.loads(line) for line in tail.stdout.splitlines()]
-    assert [e["global_position"] for e in lines] == [3, 4, 5]
+    assert [e["global_position"] for e in lines] == [4, 5, 6]
     assert lines[-1]["type"] == "ArticleArchived"
 
 

@@ -1,0 +1,57 @@
+"""Runs the system checks for articles: builds each check's context from configuration and
+read models, and attaches reports to the commands that need them."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from events.store import EventStore
+from hub.config import HubConfig
+from hub.projections.index_numbers import next_serial, owners_of
+from workflows.article_commands import ArticleCommand, EditArticle, SubmitArticle
+from workflows.article_state import ArticleState
+from workflows.checks.document import CheckContext
+from workflows.checks.engine import CheckReport, check_content
+from workflows.content import ArticleContent
+
+
+class CheckService:
+    """The checks as the hub runs them: current dictionaries, the site's facts, today."""
+
+    def __init__(self, config: HubConfig, store: EventStore) -> None:
+        self.config = config
+        self.store = store
+
+    def context(self, state: ArticleState, content: ArticleContent, phase: str) -> CheckContext:
+        """What the rules need to know beyond the revision itself."""
+        directory = self.config.directory
+        site = next((s for s in directory.sites if s.code == state.site), None)
+        column_type = None
+        if site is not None and state.columns:
+            column = site.column(state.columns[0])
+            column_type = column.type if column else None
+        today = date.today()
+        org_code = site.org_code if site else None
+        index_number = content.metadata.index_number
+        return CheckContext(
+            phase=phase,
+            as_of=today,
+            column_type=column_type,
+            org_code=org_code,
+            article_id=state.article_id,
+            index_numbers=owners_of(self.store, index_number) if index_number else {},
+            next_index_serial=next_serial(self.store, org_code, today.year) if org_code else None,
+        )
+
+    def check(self, state: ArticleState, content: ArticleContent, phase: str) -> CheckReport:
+        """The report for `content` of the article in `state`."""
+        return check_content(content, self.config.checks, self.context(state, content, phase))
+
+    def attach(self, command: ArticleCommand, state: ArticleState) -> ArticleCommand:
+        """Submit and edit commands with the report the decider records."""
+        if isinstance(command, SubmitArticle) and state.content is not None:
+            return replace(command, report=self.check(state, state.content, "submit"))
+        if isinstance(command, EditArticle):
+            return replace(command, report=self.check(state, command.content, "submit"))
+        return command

@@ -1,0 +1,170 @@
+"""`hub check FILE`: run the pre-publish checks over a document, without touching the store."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from hub.attachments import AttachmentError, extract_text
+from hub.cli.articles import json_option
+from hub.cli.context import HubContext
+from hub.cli.output import emit_json
+from hub.config import load_config
+from workflows.checks.document import CheckContext
+from workflows.checks.engine import CheckReport, run_checks
+from workflows.checks.findings import SEVERITY_LABELS, Finding
+from workflows.checks.text import html_to_text
+from workflows.content import ArticleMetadata
+from workflows.errors import DomainError
+
+_FIELD_LABELS = {"title": "标题", "body": "正文", "article": "稿件", "metadata.summary": "摘要"}
+
+
+def field_label(name: str) -> str:
+    """A field name as users read it."""
+    if name.startswith("attachment:"):
+        return "附件 " + name.removeprefix("attachment:")
+    if name.startswith("metadata."):
+        return _FIELD_LABELS.get(name, "元数据 " + name.removeprefix("metadata."))
+    return _FIELD_LABELS.get(name, name)
+
+
+def finding_lines(finding: Finding, plain: str | None = None) -> list[str]:
+    """A finding as a few lines of text, with its surroundings when the text is at hand."""
+    head = (
+        f"[{SEVERITY_LABELS[finding.severity]}] {finding.rule} {field_label(finding.field)}"
+        + (f" {finding.start}-{finding.end}" if finding.end > finding.start else "")
+        + f"  {finding.id}"
+    )
+    lines = [head, f"    {finding.message}"]
+    if finding.text:
+        excerpt = f"“{finding.text}”"
+        if plain is not None and finding.end <= len(plain):
+            before = plain[max(0, finding.start - 12) : finding.start].replace("\n", " ")
+            after = plain[finding.end : finding.end + 12].replace("\n", " ")
+            excerpt = f"…{before}【{finding.text}】{after}…"
+        lines.append(f"    原文: {excerpt}")
+    if finding.fix is not None:
+        lines.append(f"    建议: {finding.fix or '（删除）'}")
+    return lines
+
+
+def report_json(report: CheckReport) -> dict[str, Any]:
+    """The report in the documented JSON shape."""
+    return {
+        "dictionary_version": report.dictionary_version,
+        "counts": report.counts(),
+        "findings": [
+            {
+                "id": f.id,
+                "rule": f.rule,
+                "severity": f.severity.value,
+                "field": f.field,
+                "start": f.start,
+                "end": f.end,
+                "text": f.text,
+                "message": f.message,
+                "fix": f.fix,
+            }
+            for f in report.findings
+        ],
+    }
+
+
+@click.command("check")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--title", default="", help="标题（默认: 文件名）")
+@click.option("--site", default=None, help="站点（决定索引号前段码）")
+@click.option("--column", default=None, help="栏目（决定栏目类型相关规则）")
+@click.option("--as-of", "as_of", default=None, help="按此日期核对领导职务等（默认今天）")
+@click.option(
+    "--attach", "attachments", multiple=True, type=click.Path(path_type=Path), help="附件，可重复"
+)
+@json_option
+@click.pass_context
+def check(
+    ctx: click.Context,
+    file: Path,
+    title: str,
+    site: str | None,
+    column: str | None,
+    as_of: str | None,
+    attachments: tuple[Path, ...],
+    as_json: bool,
+) -> None:
+    """校验一个文件（.txt .html .docx .pdf .xlsx）作为稿件正文，列出问题与修改建议。"""
+    state: HubContext = ctx.find_object(HubContext)
+    config = load_config(state.config_dir)
+    is_html = file.suffix.lower() in (".html", ".htm")
+    body = _read_html(file) if is_html else _text_of(file)
+    files = tuple((p.name, _text_of(p)) for p in attachments)
+    column_type = org_code = None
+    if site:
+        found = config.directory.site(site)
+        org_code = found.org_code
+        if column:
+            column_type = config.directory.column(found, column).type
+    context = CheckContext(
+        phase="check", as_of=_date(as_of), column_type=column_type, org_code=org_code
+    )
+    report = run_checks(
+        title or file.stem,
+        body,
+        ArticleMetadata(),
+        config.checks,
+        context,
+        files,
+        body_is_html=is_html,
+    )
+    if as_json:
+        emit_json(report_json(report))
+        return
+    counts = report.counts()
+    click.echo(
+        f"校验 {file.name}: 拦截 {counts['BLOCK']} 项，需人工确认 {counts['REVIEW']} 项，"
+        f"提示 {counts['WARN']} 项（词库版本 {report.dictionary_version}）"
+    )
+    plains = {
+        "title": title or file.stem,
+        "body": html_to_text(body).text if is_html else body,
+        **dict(files),
+    }
+    for finding in report.findings:
+        key = finding.field.removeprefix("attachment:")
+        click.echo("\n".join(finding_lines(finding, plains.get(finding.field, plains.get(key)))))
+
+
+def _read_html(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DomainError("FILE_UNREADABLE", f"无法读取文件 {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise DomainError("FILE_UNREADABLE", f"文件 {path} 不是 UTF-8 编码的 HTML") from None
+
+
+def _text_of(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DomainError("FILE_UNREADABLE", f"无法读取文件 {path}: {exc.strerror}") from None
+    try:
+        return extract_text(path.name, data)
+    except AttachmentError as exc:
+        raise DomainError(exc.code, exc.message) from None
+
+
+def _date(value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise DomainError("INVALID_INPUT", f"日期格式应为 YYYY-MM-DD: {value}") from None
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(check)

@@ -1,0 +1,137 @@
+"""What the rules read: one revision's fields as plain text, plus the facts around it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cached_property
+
+from workflows.checks.findings import Finding, Severity
+from workflows.checks.matcher import CompiledDictionaries, Hit
+from workflows.checks.text import MatchView, PlainText, html_to_text, match_view
+from workflows.content import ArticleMetadata
+
+PHASES = ("check", "submit", "publish", "recheck")
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """Facts outside the revision that some rules need. All optional: a rule that lacks its
+    facts says nothing rather than guess."""
+
+    phase: str = "check"
+    as_of: date = field(default_factory=date.today)  # leaders' terms, periods, 索引号 year
+    column_type: str | None = None  # 政策文件, 政策解读, 通知公告, ...
+    org_code: str | None = None  # the publishing unit's 组织机构代码 or 统一社会信用代码
+    publish_time: datetime | None = None
+    article_id: str | None = None
+    index_numbers: Mapping[str, str] = field(default_factory=dict)  # 索引号 -> article id
+    next_index_serial: int | None = None  # next free serial for (org_code, year)
+    related_links: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # id -> its links
+    related_types: Mapping[str, str] = field(default_factory=dict)  # id -> column type
+    new_media: bool = False  # the item goes to WeChat, Weibo or apps
+
+
+@dataclass(frozen=True)
+class Section:
+    """One field of the revision as the rules see it."""
+
+    name: str  # title, body, attachment:<file name>
+    plain: PlainText
+    html: str | None = None  # the source, for fields written in HTML
+
+    @cached_property
+    def view(self) -> MatchView:
+        return match_view(self.plain.text)
+
+    @property
+    def text(self) -> str:
+        """The searchable view (full-width folded, zero-width removed)."""
+        return self.view.text
+
+
+@dataclass
+class Document:
+    """A revision under check: its sections, metadata and the dictionary hits per section."""
+
+    sections: list[Section]
+    metadata: ArticleMetadata
+    compiled: CompiledDictionaries
+    context: CheckContext
+    _hits: dict[str, list[Hit]] = field(default_factory=dict)
+
+    @classmethod
+    def build(
+        cls,
+        title: str,
+        body_html: str,
+        metadata: ArticleMetadata,
+        compiled: CompiledDictionaries,
+        context: CheckContext,
+        attachments: tuple[tuple[str, str], ...] = (),
+        body_is_html: bool = True,
+    ) -> Document:
+        sections = [Section("title", PlainText.of_plain(title))]
+        if metadata.summary:
+            sections.append(Section("metadata.summary", PlainText.of_plain(metadata.summary)))
+        if body_is_html:
+            sections.append(Section("body", html_to_text(body_html), body_html))
+        else:
+            sections.append(Section("body", PlainText.of_plain(body_html)))
+        sections += [Section(f"attachment:{n}", PlainText.of_plain(t)) for n, t in attachments]
+        return cls(sections, metadata, compiled, context)
+
+    def section(self, name: str) -> Section | None:
+        return next((s for s in self.sections if s.name == name), None)
+
+    def hits(self, section: Section) -> list[Hit]:
+        """Dictionary hits in a section's view (computed once per section)."""
+        if section.name not in self._hits:
+            self._hits[section.name] = self.compiled.scan(section.text)
+        return self._hits[section.name]
+
+    def finding(
+        self,
+        section: Section,
+        start: int,
+        end: int,
+        rule: str,
+        severity: Severity,
+        message: str,
+        fix: str | None = None,
+    ) -> Finding:
+        """A finding for the view span [start, end) of `section`, located in its plain text."""
+        plain_start, plain_end = section.view.span(start, end)
+        return Finding(
+            rule=rule,
+            severity=severity,
+            field=section.name,
+            start=plain_start,
+            end=plain_end,
+            text=section.plain.text[plain_start:plain_end],
+            message=message,
+            fix=fix,
+        )
+
+    def metadata_finding(
+        self,
+        name: str,
+        rule: str,
+        severity: Severity,
+        message: str,
+        fix: str | None = None,
+    ) -> Finding:
+        """A finding about a whole metadata field."""
+        value = getattr(self.metadata, name, "")
+        text = "" if value is None else str(value)
+        return Finding(
+            rule=rule,
+            severity=severity,
+            field=f"metadata.{name}",
+            start=0,
+            end=len(text),
+            text=text,
+            message=message,
+            fix=fix,
+        )

@@ -1,0 +1,292 @@
+"""Rules over the submitted HTML: maps (P05), external links (P20), hidden links, zero-width
+characters and script links (P21)."""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+from workflows.checks.document import Document, Section
+from workflows.checks.findings import Finding, Severity
+from workflows.checks.text import ZERO_WIDTH
+
+_VOID = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+)
+_HIDING = re.compile(
+    r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?:\.0+)?(?:px|pt|em)?\s*(?:;|$|!)"
+    r"|line-height\s*:\s*0(?:px)?\s*(?:;|$|!)|text-indent\s*:\s*-\d{3,}|opacity\s*:\s*0(?:\.0+)?\s*(?:;|$|!)"
+    r"|(?:top|left|right)\s*:\s*-\d{3,}|z-index\s*:\s*-\d",
+    re.IGNORECASE,
+)
+_STYLE_RULE = re.compile(r"([.#][\w-]+)\s*\{([^}]*)\}")
+_URL_IN_TEXT = re.compile(r"https?://[^\s<>\"'，。；、）)]+", re.IGNORECASE)
+_MAP_WORDS = re.compile(r"地图|示意图|map", re.IGNORECASE)
+_MAP_APPROVAL = re.compile(r"审图号\s*[:：]?\s*[A-Z]{1,3}\s*[（(]\s*\d{4}\s*[)）]\s*\d+\s*号")
+_LINK_ATTRS = {"a": "href", "area": "href", "iframe": "src", "frame": "src", "embed": "src"}
+
+
+@dataclass
+class _Element:
+    tag: str
+    attrs: dict[str, str]
+    source_start: int
+    source_end: int = -1
+
+
+class _Elements(HTMLParser):
+    """Every element with its attributes and source span, plus `<style>` blocks."""
+
+    def __init__(self, source: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self._lines = [0] + [m.end() for m in re.finditer("\n", source)]
+        self._source_length = len(source)
+        self.elements: list[_Element] = []
+        self.styles: list[str] = []
+        self._open: list[_Element] = []
+        self._in_style = False
+
+    def _offset(self) -> int:
+        line, column = self.getpos()
+        return self._lines[line - 1] + column
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        element = _Element(tag, {k: v or "" for k, v in attrs}, self._offset())
+        self.elements.append(element)
+        if tag == "style":
+            self._in_style = True
+        if tag in _VOID:
+            element.source_end = element.source_start
+        else:
+            self._open.append(element)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "style":
+            self._in_style = False
+        for index in range(len(self._open) - 1, -1, -1):
+            if self._open[index].tag == tag:
+                for element in self._open[index:]:
+                    element.source_end = self._offset()
+                del self._open[index:]
+                return
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style:
+            self.styles.append(data)
+
+    def close(self) -> None:
+        super().close()
+        for element in self._open:
+            element.source_end = self._source_length
+
+
+def _elements(html: str) -> _Elements:
+    parser = _Elements(html)
+    parser.feed(html)
+    parser.close()
+    return parser
+
+
+def _plain_span(section: Section, element: _Element) -> tuple[int, int]:
+    """Plain-text offsets of an element's text (empty at its position when it has none)."""
+    index = section.plain.source_index
+    start = bisect.bisect_left(index, element.source_start, 0, len(index) - 1)
+    end = bisect.bisect_left(
+        index, max(element.source_end, element.source_start), 0, len(index) - 1
+    )
+    return start, max(start, end)
+
+
+def _finding_at(
+    section: Section,
+    element: _Element,
+    rule: str,
+    severity: Severity,
+    message: str,
+    fix: str | None = None,
+) -> Finding:
+    start, end = _plain_span(section, element)
+    text = section.plain.text[start:end]
+    if not text:
+        text = element.attrs.get(_LINK_ATTRS.get(element.tag, "src"), "") or f"<{element.tag}>"
+    return Finding(
+        rule=rule,
+        severity=severity,
+        field=section.name,
+        start=start,
+        end=end,
+        text=text,
+        message=message,
+        fix=fix,
+    )
+
+
+def _host_matches(host: str, domains: tuple[str, ...]) -> bool:
+    candidates = {host}
+    with contextlib.suppress(UnicodeError):
+        candidates.add(host.encode("ascii").decode("idna"))
+    return any(h == d or h.endswith("." + d) for h in candidates for d in domains)
+
+
+def _link_verdict(url: str, doc: Document) -> tuple[Severity, str] | None:
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    host = parts.hostname.lower()
+    d = doc.compiled.dictionaries
+    if _host_matches(host, d.blocked_link_domains):
+        return Severity.BLOCK, f"链接指向被列入黑名单的网站（{host}），不得发布"
+    if _host_matches(host, d.allowed_link_domains):
+        return None
+    return Severity.REVIEW, f"外部链接（{host}）不在允许名单内，须审核确认链接目标内容"
+
+
+def check_html(doc: Document) -> Iterator[Finding]:
+    """P05, P20 and P21 over the body (and P20/P21 over the plain-text fields)."""
+    for section in doc.sections:
+        if section.html is not None:
+            yield from _check_html_section(doc, section)
+        else:
+            yield from _text_links(doc, section, covered=[])
+        yield from _zero_width(section)
+
+
+def _zero_width(section: Section) -> Iterator[Finding]:
+    text = section.plain.text
+    index = 0
+    while index < len(text):
+        if text[index] in ZERO_WIDTH:
+            end = index
+            while end < len(text) and text[end] in ZERO_WIDTH:
+                end += 1
+            yield Finding(
+                rule="P21",
+                severity=Severity.BLOCK,
+                field=section.name,
+                start=index,
+                end=end,
+                text=text[index:end],
+                message="含零宽字符（不可见字符），可能用于隐藏内容或规避检查，请删除",
+                fix="",
+            )
+            index = end
+        else:
+            index += 1
+
+
+def _text_links(
+    doc: Document, section: Section, covered: list[tuple[int, int]]
+) -> Iterator[Finding]:
+    for match in _URL_IN_TEXT.finditer(section.text):
+        start, _end = section.view.span(match.start(), match.end())
+        if any(s <= start < e for s, e in covered):
+            continue
+        verdict = _link_verdict(match.group(0), doc)
+        if verdict:
+            yield doc.finding(section, match.start(), match.end(), "P20", *verdict)
+
+
+def _check_html_section(doc: Document, section: Section) -> Iterator[Finding]:
+    assert section.html is not None
+    parsed = _elements(section.html)
+    hidden_selectors = {
+        selector
+        for css in parsed.styles
+        for selector, body in _STYLE_RULE.findall(css)
+        if _HIDING.search(body)
+    }
+    covered: list[tuple[int, int]] = []
+    hidden_spans: list[tuple[int, int]] = []
+    for element in parsed.elements:
+        attrs = element.attrs
+        classes = {"." + c for c in attrs.get("class", "").split()}
+        ids = {"#" + attrs["id"]} if attrs.get("id") else set()
+        hidden = bool(_HIDING.search(attrs.get("style", ""))) or bool(
+            (classes | ids) & hidden_selectors
+        )
+        if element.tag == "marquee":
+            amount = re.match(r"\d+", attrs.get("scrollamount", "0"))
+            hidden = hidden or (amount is not None and int(amount.group(0)) >= 100)
+        if hidden:
+            span = (element.source_start, element.source_end)
+            if any(s <= span[0] and span[1] <= e for s, e in hidden_spans):
+                continue
+            hidden_spans.append(span)
+            links = [
+                e
+                for e in parsed.elements
+                if e.tag in ("a", "area") and span[0] <= e.source_start <= span[1]
+            ]
+            yield _finding_at(
+                section,
+                element,
+                "P21",
+                Severity.BLOCK if links else Severity.REVIEW,
+                "含隐藏链接（暗链）特征：元素被设置为不可见，请删除"
+                if links
+                else "含被隐藏的内容（不可见文字），请确认并删除",
+                "",
+            )
+        link_attr = _LINK_ATTRS.get(element.tag)
+        for name in ("href", "src", "action", "formaction"):
+            value = attrs.get(name, "").strip().lower().replace("\t", "").replace("\n", "")
+            if value.startswith(("javascript:", "data:", "vbscript:")):
+                yield _finding_at(
+                    section,
+                    element,
+                    "P21",
+                    Severity.BLOCK,
+                    f"含{value.split(':')[0]}:链接，可能执行脚本或隐藏内容，不得发布",
+                )
+        if element.tag == "meta" and re.search(
+            r"https?://|url\s*=", attrs.get("content", ""), re.I
+        ):
+            yield _finding_at(
+                section, element, "P21", Severity.BLOCK, "正文中含<meta>跳转或链接，疑似暗链"
+            )
+        if element.tag == "iframe" and (
+            attrs.get("width", "").strip() == "100%" and attrs.get("height", "").strip() == "100%"
+        ):
+            yield _finding_at(
+                section, element, "P21", Severity.BLOCK, "含全屏iframe，疑似覆盖页面内容的暗链"
+            )
+        if link_attr and attrs.get(link_attr):
+            verdict = _link_verdict(attrs[link_attr], doc)
+            start, end = _plain_span(section, element)
+            covered.append((start, max(end, start + 1)))
+            if verdict:
+                yield _finding_at(section, element, "P20", *verdict)
+        if element.tag == "img":
+            label = " ".join(attrs.get(k, "") for k in ("alt", "title", "src", "class"))
+            if _MAP_WORDS.search(label) and not _MAP_APPROVAL.search(section.text):
+                yield _finding_at(
+                    section,
+                    element,
+                    "P05",
+                    Severity.REVIEW,
+                    "疑似使用地图，须使用标准地图并标注审图号",
+                )
+    yield from _text_links(doc, section, covered)
+
+
+def check_attachment_maps(doc: Document) -> Iterator[Finding]:
+    """P05 for attachments whose names say they are maps."""
+    for section in doc.sections:
+        if not section.name.startswith("attachment:"):
+            continue
+        name = section.name.removeprefix("attachment:")
+        if "地图" in name and not _MAP_APPROVAL.search(section.text):
+            yield Finding(
+                rule="P05",
+                severity=Severity.REVIEW,
+                field=section.name,
+                start=0,
+                end=0,
+                text=name,
+                message="附件疑似地图，须使用标准地图并标注审图号",
+            )
