@@ -19,8 +19,9 @@ _DOC_NUMBER_LOOSE = re.compile(
     r"(?P<open>[\[［【〔（(〈<{])\s*(?P<year>\d{2}|\d{4})\s*(?P<close>[\]］】〕）)〉>}])\s*"
     r"(?P<first>第)?(?P<serial>\d+)\s*号"
 )
+# Words that introduce a citation: the 文号 starts after the last of them.
 _CITING_WORDS = re.compile(
-    r"^(?:参照|依据|按照|根据|详见|印发|转发|依照|落实|执行|见|及|和|与|按|据)+"
+    r"^.*(?:参照|依据|按照|根据|详见|印发|转发|依照|落实|执行|见|及|和|与|按|据)"
 )
 _BODY_DOC_NUMBER = re.compile(
     r"[\u4e00-\u9fa5]{1,8}(?:发|函|字|办|令|通|规)"
