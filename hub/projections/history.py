@@ -7,12 +7,14 @@ from events.store import SubscriberTransaction
 from workflows.article_events import (
     ArticleApproved,
     ArticleArchived,
+    ArticleChecked,
     ArticleCreated,
     ArticleReturned,
     ArticleRevised,
     ArticleSignedOff,
     ArticleSubmitted,
     ArticleWithdrawn,
+    FindingOverridden,
     StageApproved,
 )
 from workflows.vocabulary import GATE_LABELS
@@ -56,6 +58,18 @@ def describe(payload: Event) -> str:
             return f"撤回送审{('：' + payload.reason) if payload.reason else ''}"
         case ArticleArchived():
             return f"归档{('：' + payload.reason) if payload.reason else ''}"
+        case ArticleChecked():
+            counts = {
+                s: sum(f.severity == s for f in payload.findings)
+                for s in ("BLOCK", "REVIEW", "WARN")
+            }
+            verdict = "未通过，已拦截" if payload.blocked else "通过"
+            return (
+                f"系统强制校验第 {payload.revision} 版{verdict}（拦截 {counts['BLOCK']} 项、"
+                f"需人工确认 {counts['REVIEW']} 项、提示 {counts['WARN']} 项；词库 {payload.dictionary_version}）"
+            )
+        case FindingOverridden():
+            return f"人工确认校验问题 {payload.finding_id}（{payload.rule}）：{payload.reason}"
     return type(payload).type_name
 
 

@@ -118,6 +118,14 @@ class CompiledDictionaries:
         return {k: tuple(v) for k, v in grouped.items()}
 
     @cached_property
+    def leaders_by_title(self) -> dict[str, tuple[Leader, ...]]:
+        grouped: dict[str, list[Leader]] = defaultdict(list)
+        for leader in self.dictionaries.leaders:
+            for title in {t.title for t in leader.titles}:
+                grouped[title].append(leader)
+        return {k: tuple(v) for k, v in grouped.items()}
+
+    @cached_property
     def leader_titles(self) -> frozenset[str]:
         return frozenset(t.title for leader in self.dictionaries.leaders for t in leader.titles)
 

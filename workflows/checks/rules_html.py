@@ -28,6 +28,7 @@ _STYLE_RULE = re.compile(r"([.#][\w-]+)\s*\{([^}]*)\}")
 _URL_IN_TEXT = re.compile(r"https?://[^\s<>\"'，。；、）)]+", re.IGNORECASE)
 _MAP_WORDS = re.compile(r"地图|示意图|map", re.IGNORECASE)
 _MAP_APPROVAL = re.compile(r"审图号\s*[:：]?\s*[A-Z]{1,3}\s*[（(]\s*\d{4}\s*[)）]\s*\d+\s*号")
+_ZERO_WIDTH_RUN = re.compile("[" + "".join(sorted(ZERO_WIDTH)) + "]+")
 _LINK_ATTRS = {"a": "href", "area": "href", "iframe": "src", "frame": "src", "embed": "src"}
 
 
@@ -158,25 +159,17 @@ def check_html(doc: Document) -> Iterator[Finding]:
 
 def _zero_width(section: Section) -> Iterator[Finding]:
     text = section.plain.text
-    index = 0
-    while index < len(text):
-        if text[index] in ZERO_WIDTH:
-            end = index
-            while end < len(text) and text[end] in ZERO_WIDTH:
-                end += 1
-            yield Finding(
-                rule="P21",
-                severity=Severity.BLOCK,
-                field=section.name,
-                start=index,
-                end=end,
-                text=text[index:end],
-                message="含零宽字符（不可见字符），可能用于隐藏内容或规避检查，请删除",
-                fix="",
-            )
-            index = end
-        else:
-            index += 1
+    for match in _ZERO_WIDTH_RUN.finditer(text):
+        yield Finding(
+            rule="P21",
+            severity=Severity.BLOCK,
+            field=section.name,
+            start=match.start(),
+            end=match.end(),
+            text=match.group(0),
+            message="含零宽字符（不可见字符），可能用于隐藏内容或规避检查，请删除",
+            fix="",
+        )
 
 
 def _text_links(

@@ -115,13 +115,11 @@ def _check_section(doc: Document, section: Section) -> Iterator[Finding]:
         )
 
     # Near misses beside a title: the characters right after or before the title.
-    exact_spans = [(h.start, h.end) for h in names]
+    covered = {i for h in names for i in range(h.start, h.end)}
     for title in titles:
-        holders = [
-            leader for leader in all_leaders if any(t.title == title.entry for t in leader.titles)
-        ]
+        holders = list(doc.compiled.leaders_by_title.get(title.entry, ()))
         for start, end in _candidates(text, title):
-            if any(s <= start < e or s < end <= e for s, e in exact_spans):
+            if start in covered or end - 1 in covered:
                 continue
             leader = _near_miss(text[start:end], holders or all_leaders)
             if leader and (start, end) not in reported:

@@ -43,6 +43,7 @@ _BLOCK_TAGS = frozenset(
         "title",
     }
 )
+_WORDS_OR_SPACE = re.compile(r"[ \r\n\t]+|[^ \r\n\t]+")
 _CELL_TAGS = frozenset({"td", "th"})
 _SKIP_TAGS = frozenset({"script", "style", "template"})
 
@@ -111,14 +112,17 @@ class _Extractor(HTMLParser):
         if self._skip:
             return
         start = self._offset()
-        for i, char in enumerate(data):
-            if char in "\r\n\t ":
+        for match in _WORDS_OR_SPACE.finditer(data):
+            segment = match.group(0)
+            if segment[0] in " \r\n\t":
                 # Collapse runs of white space as a browser would.
                 if self.chars and self.chars[-1] in " \n\t":
                     continue
-                char = " "
-            self.chars.append(char)
-            self.index.append(start + i)
+                self.chars.append(" ")
+                self.index.append(start + match.start())
+            else:
+                self.chars.extend(segment)
+                self.index.extend(range(start + match.start(), start + match.end()))
 
     def _reference(self, raw: str) -> None:
         if self._skip:
@@ -175,8 +179,14 @@ class MatchView:
         return self.plain_index[start], self.plain_index[end - 1] + 1
 
 
+_FOLD = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
 def match_view(plain: str) -> MatchView:
     """Fold full-width ASCII and drop zero-width characters, keeping offsets."""
+    if not any(char in plain for char in ZERO_WIDTH):
+        # The common case: same length, so offsets are the identity.
+        return MatchView(plain.translate(_FOLD), tuple(range(len(plain) + 1)))
     chars: list[str] = []
     index: list[int] = []
     for i, char in enumerate(plain):
