@@ -42,6 +42,7 @@ from workflows.vocabulary import (
     Gate,
     Role,
 )
+from workflows.workflow_definition import Stage
 
 _GATE_NAMES = frozenset(g.value for g in Gate)
 _REVIEWING = (ArticleStatus.IN_REVIEW, ArticleStatus.AWAITING_SIGNOFF)
@@ -155,6 +156,16 @@ def _require_separation(state: ArticleState, user_id: str) -> None:
                 user=user_id,
                 stage=approval.stage,
             )
+
+
+def _require_waiting_role(actor: ActingUser, state: ArticleState) -> Stage | None:
+    """The actor holds the role of whoever must act now (the stage, or the sign-off leader);
+    returns the current stage (None at sign-off)."""
+    assert state.workflow is not None
+    stage = state.current_stage
+    role = stage.role if stage else state.workflow.signoff.role
+    _require_role(actor, state.site, role, "STAGE_ROLE_REQUIRED")
+    return stage
 
 
 def _require_findings_resolved(state: ArticleState) -> None:
@@ -326,10 +337,8 @@ def _return(command: ReturnArticle, state: ArticleState) -> list[Event]:
     waiting = state.waiting_for or ""
     if command.stage is not None and command.stage != waiting:
         raise DomainError("STAGE_NOT_CURRENT", f"当前待审环节为 {waiting}", stage=waiting)
-    stage = state.current_stage
-    role = stage.role if stage else state.workflow.signoff.role
+    stage = _require_waiting_role(command.actor, state)
     stage_name = stage.name if stage else "领导签批"
-    _require_role(command.actor, state.site, role, "STAGE_ROLE_REQUIRED")
     if command.actor.user_id == state.author:
         raise DomainError("AUTHOR_CANNOT_REVIEW", "作者不能审核自己的稿件")
     reasons = tuple(r.strip() for r in command.reasons if r.strip())
@@ -395,9 +404,7 @@ def _archive(command: ArchiveArticle, state: ArticleState) -> list[Event]:
 def _override(command: OverrideFinding, state: ArticleState) -> list[Event]:
     _require_status(state, _REVIEWING, "确认校验结果")
     assert state.workflow is not None
-    stage = state.current_stage
-    role = stage.role if stage else state.workflow.signoff.role
-    _require_role(command.actor, state.site, role, "STAGE_ROLE_REQUIRED")
+    _require_waiting_role(command.actor, state)
     if command.actor.user_id in (state.author, state.revision_editor):
         raise DomainError("AUTHOR_CANNOT_REVIEW", "作者不能确认自己稿件的校验结果")
     finding = next((f for f in state.findings if f.id == command.finding_id), None)

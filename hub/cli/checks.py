@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from hub.attachments import AttachmentError, extract_text
-from hub.cli.articles import json_option
+from hub.cli.articles import json_option, read_body
 from hub.cli.context import HubContext
 from hub.cli.output import emit_json
 from hub.config import load_config
@@ -99,7 +99,7 @@ def check(
     state: HubContext = ctx.find_object(HubContext)
     config = load_config(state.config_dir)
     is_html = file.suffix.lower() in (".html", ".htm")
-    body = _read_html(file) if is_html else _text_of(file)
+    body = read_body(file) if is_html else _text_of(file)
     files = tuple((p.name, _text_of(p)) for p in attachments)
     column_type = org_code = None
     if site:
@@ -135,15 +135,6 @@ def check(
     for finding in report.findings:
         key = finding.field.removeprefix("attachment:")
         click.echo("\n".join(finding_lines(finding, plains.get(finding.field, plains.get(key)))))
-
-
-def _read_html(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise DomainError("FILE_UNREADABLE", f"无法读取文件 {path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise DomainError("FILE_UNREADABLE", f"文件 {path} 不是 UTF-8 编码的 HTML") from None
 
 
 def _text_of(path: Path) -> str:

@@ -103,13 +103,44 @@ class Document:
     ) -> Finding:
         """A finding for the view span [start, end) of `section`, located in its plain text."""
         plain_start, plain_end = section.view.span(start, end)
+        return self.plain_finding(section, plain_start, plain_end, rule, severity, message, fix)
+
+    @staticmethod
+    def plain_finding(
+        section: Section,
+        start: int,
+        end: int,
+        rule: str,
+        severity: Severity,
+        message: str,
+        fix: str | None = None,
+        text: str | None = None,
+    ) -> Finding:
+        """A finding for the plain-text span [start, end) of `section` (`text` when the span
+        is empty but something else names the problem, such as a link target)."""
         return Finding(
             rule=rule,
             severity=severity,
             field=section.name,
-            start=plain_start,
-            end=plain_end,
-            text=section.plain.text[plain_start:plain_end],
+            start=start,
+            end=end,
+            text=section.plain.text[start:end] or (text or ""),
+            message=message,
+            fix=fix,
+        )
+
+    @staticmethod
+    def whole_finding(
+        field: str, text: str, rule: str, severity: Severity, message: str, fix: str | None = None
+    ) -> Finding:
+        """A finding about a whole field, file or the article (no span inside a text)."""
+        return Finding(
+            rule=rule,
+            severity=severity,
+            field=field,
+            start=0,
+            end=len(text) if field.startswith("metadata.") else 0,
+            text=text,
             message=message,
             fix=fix,
         )
@@ -125,13 +156,4 @@ class Document:
         """A finding about a whole metadata field."""
         value = getattr(self.metadata, name, "")
         text = "" if value is None else str(value)
-        return Finding(
-            rule=rule,
-            severity=severity,
-            field=f"metadata.{name}",
-            start=0,
-            end=len(text),
-            text=text,
-            message=message,
-            fix=fix,
-        )
+        return self.whole_finding(f"metadata.{name}", text, rule, severity, message, fix)

@@ -112,19 +112,8 @@ def _finding_at(
     fix: str | None = None,
 ) -> Finding:
     start, end = _plain_span(section, element)
-    text = section.plain.text[start:end]
-    if not text:
-        text = element.attrs.get(_LINK_ATTRS.get(element.tag, "src"), "") or f"<{element.tag}>"
-    return Finding(
-        rule=rule,
-        severity=severity,
-        field=section.name,
-        start=start,
-        end=end,
-        text=text,
-        message=message,
-        fix=fix,
-    )
+    target = element.attrs.get(_LINK_ATTRS.get(element.tag, "src"), "") or f"<{element.tag}>"
+    return Document.plain_finding(section, start, end, rule, severity, message, fix, target)
 
 
 def _host_matches(host: str, domains: tuple[str, ...]) -> bool:
@@ -158,17 +147,15 @@ def check_html(doc: Document) -> Iterator[Finding]:
 
 
 def _zero_width(section: Section) -> Iterator[Finding]:
-    text = section.plain.text
-    for match in _ZERO_WIDTH_RUN.finditer(text):
-        yield Finding(
-            rule="P21",
-            severity=Severity.BLOCK,
-            field=section.name,
-            start=match.start(),
-            end=match.end(),
-            text=match.group(0),
-            message="含零宽字符（不可见字符），可能用于隐藏内容或规避检查，请删除",
-            fix="",
+    for match in _ZERO_WIDTH_RUN.finditer(section.plain.text):
+        yield Document.plain_finding(
+            section,
+            match.start(),
+            match.end(),
+            "P21",
+            Severity.BLOCK,
+            "含零宽字符（不可见字符），可能用于隐藏内容或规避检查，请删除",
+            "",
         )
 
 
@@ -274,12 +261,10 @@ def check_attachment_maps(doc: Document) -> Iterator[Finding]:
             continue
         name = section.name.removeprefix("attachment:")
         if "地图" in name and not _MAP_APPROVAL.search(section.text):
-            yield Finding(
-                rule="P05",
-                severity=Severity.REVIEW,
-                field=section.name,
-                start=0,
-                end=0,
-                text=name,
-                message="附件疑似地图，须使用标准地图并标注审图号",
+            yield Document.whole_finding(
+                section.name,
+                name,
+                "P05",
+                Severity.REVIEW,
+                "附件疑似地图，须使用标准地图并标注审图号",
             )

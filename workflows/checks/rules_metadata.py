@@ -241,6 +241,4 @@ def check_sensitive_period(doc: Document) -> Iterator[Finding]:
 
 
 def _article_finding(rule: str, severity: Severity, message: str) -> Finding:
-    return Finding(
-        rule=rule, severity=severity, field="article", start=0, end=0, text="", message=message
-    )
+    return Document.whole_finding("article", "", rule, severity, message)

@@ -219,12 +219,10 @@ def check_secrecy(doc: Document) -> Iterator[Finding]:
             name = section.name.removeprefix("attachment:")
             match = _SECRET_FILE_NAME.search(name)
             if match:
-                yield Finding(
-                    rule="P14",
-                    severity=Severity.BLOCK,
-                    field=section.name,
-                    start=0,
-                    end=0,
-                    text=name,
-                    message="附件文件名含涉密或内部字样，请确认后移除",
+                yield Document.whole_finding(
+                    section.name,
+                    name,
+                    "P14",
+                    Severity.BLOCK,
+                    "附件文件名含涉密或内部字样，请确认后移除",
                 )
