@@ -126,3 +126,18 @@ def test_submit_blocks_then_fix_then_override_then_approve(cli: Hub, tmp_path: P
     assert approved["waiting_for"] == "second"
     events = [e["type"] for e in cli.ok("article", "history", article)]
     assert "FindingOverridden" in events
+
+
+def test_findings_fix_and_override_bad_input(cli: Hub) -> None:  # noqa: F811
+    article = cli.create()  # the default body has nothing to fix
+    assert cli.fails("article", "fix", article, "--as", "zhangwei")["code"] == "NOTHING_TO_FIX"
+    unknown = cli.fails("article", "fix", article, "--finding", "P09-00000000", "--as", "zhangwei")
+    assert unknown["code"] == "FINDING_UNKNOWN"
+    assert cli.fails("article", "findings", "ffffffffffff")["code"] == "ARTICLE_NOT_FOUND"
+    cli.ok("article", "submit", article, "--as", "zhangwei")
+    override = ("review", "override", article, "--finding", "P20-00000000")
+    assert cli.fails(*override, "--reason", "x", "--as", "liting")["code"] == "FINDING_UNKNOWN"
+    assert (
+        cli.fails(*override, "--reason", "x", "--as", "zhangwei")["code"] == "STAGE_ROLE_REQUIRED"
+    )
+    assert cli.fails(*override, "--as", "liting")["code"] == "USAGE"
