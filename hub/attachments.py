@@ -10,7 +10,7 @@ import io
 import zipfile
 from pathlib import Path
 
-from workflows.checks.text import html_to_text
+from workflows.checks.html_parse import html_to_text
 
 SUPPORTED = (".txt", ".html", ".htm", ".docx", ".xlsx", ".pdf")
 

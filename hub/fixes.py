@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from workflows.checks.findings import Finding
-from workflows.checks.text import html_to_text
+from workflows.checks.html_parse import html_to_text
 from workflows.content import ArticleContent
 
 # Metadata fields whose whole value a fix replaces.

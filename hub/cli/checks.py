@@ -16,7 +16,7 @@ from hub.config import load_config
 from workflows.checks.document import CheckContext
 from workflows.checks.engine import CheckReport, run_checks
 from workflows.checks.findings import SEVERITY_LABELS, Finding
-from workflows.checks.text import html_to_text
+from workflows.checks.html_parse import html_to_text
 from workflows.content import ArticleMetadata
 from workflows.errors import DomainError
 

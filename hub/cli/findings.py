@@ -10,7 +10,7 @@ from hub.cli.context import hub_of
 from hub.cli.output import emit_json
 from hub.cli.reviews import review
 from workflows.checks.findings import Finding
-from workflows.checks.text import html_to_text
+from workflows.checks.html_parse import html_to_text
 
 
 @article.command("findings")

@@ -11,9 +11,9 @@ from hub.fixes import apply_fixes
 from tests.checks.corpus_score import CONFIG, score
 from workflows.checks.document import CheckContext
 from workflows.checks.engine import run_checks
+from workflows.checks.html_parse import html_to_text
 from workflows.checks.identifiers import luhn_valid, org_code_valid, ric_mask, ric_valid, uscc_valid
 from workflows.checks.rules_metadata import fix_doc_number
-from workflows.checks.text import html_to_text
 from workflows.content import ArticleContent, ArticleMetadata
 
 COMPILED = load_config(CONFIG).checks
@@ -126,3 +126,27 @@ def test_large_dictionaries_still_match_in_one_pass() -> None:
         "标题", "<p>正文含禁词04321和禁词49999。</p>", ArticleMetadata(), compiled
     ).findings
     assert sorted(f.text for f in findings if f.rule == "P07") == ["禁词04321", "禁词49999"]
+
+
+def test_leaders_of_the_same_name_are_told_apart_by_their_titles() -> None:
+    from workflows.checks.dictionaries import Dictionaries, Leader, LeaderTitle
+    from workflows.checks.matcher import CompiledDictionaries
+
+    compiled = CompiledDictionaries(
+        Dictionaries(
+            leaders=(
+                Leader(name="王伟", rank=1, titles=(LeaderTitle(title="省长"),)),
+                Leader(name="王伟", rank=5, titles=(LeaderTitle(title="市长"),)),
+                Leader(name="李强国", rank=3, titles=(LeaderTitle(title="副省长"),)),
+            )
+        )
+    )
+
+    def p02(body: str) -> list[str]:
+        report = run_checks("标题", body, ArticleMetadata(), compiled)
+        return [f.text for f in report.findings if f.rule == "P02"]
+
+    assert p02("<p>市长王伟、省长王伟出席。</p>") == []
+    assert p02("<p>县长王伟出席。</p>") == []  # a title nobody holds is not in the dictionary
+    assert p02("<p>副省长王伟出席。</p>") == ["副省长"]
+    assert p02("<p>王伟、李强国出席。</p>") == []

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
+from typing import Any, TypeVar, cast
 
 from workflows.checks.findings import Finding, Severity
+from workflows.checks.html_parse import ParsedHtml, parse_html
 from workflows.checks.matcher import CompiledDictionaries, Hit
-from workflows.checks.text import MatchView, PlainText, html_to_text, match_view
+from workflows.checks.text import MatchView, PlainText, match_view
 from workflows.content import ArticleMetadata
+
+T = TypeVar("T")
 
 PHASES = ("check", "submit", "publish", "recheck")
 
@@ -39,7 +43,7 @@ class Section:
 
     name: str  # title, body, attachment:<file name>
     plain: PlainText
-    html: str | None = None  # the source, for fields written in HTML
+    html: ParsedHtml | None = None  # the parsed source, for fields written in HTML
 
     @cached_property
     def view(self) -> MatchView:
@@ -60,6 +64,7 @@ class Document:
     compiled: CompiledDictionaries
     context: CheckContext
     _hits: dict[str, list[Hit]] = field(default_factory=dict)
+    _derived: dict[tuple[str, str], Any] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -76,7 +81,8 @@ class Document:
         if metadata.summary:
             sections.append(Section("metadata.summary", PlainText.of_plain(metadata.summary)))
         if body_is_html:
-            sections.append(Section("body", html_to_text(body_html), body_html))
+            parsed = parse_html(body_html)
+            sections.append(Section("body", parsed.plain, parsed))
         else:
             sections.append(Section("body", PlainText.of_plain(body_html)))
         sections += [Section(f"attachment:{n}", PlainText.of_plain(t)) for n, t in attachments]
@@ -90,6 +96,13 @@ class Document:
         if section.name not in self._hits:
             self._hits[section.name] = self.compiled.scan(section.text)
         return self._hits[section.name]
+
+    def derived(self, section: Section, fn: Callable[[Section], T]) -> T:
+        """`fn(section)` computed once per document, for facts several rules read."""
+        key = (section.name, fn.__qualname__)
+        if key not in self._derived:
+            self._derived[key] = fn(section)
+        return cast(T, self._derived[key])
 
     def finding(
         self,

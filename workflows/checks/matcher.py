@@ -6,6 +6,7 @@ reads it once whatever the dictionaries' size.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from typing import Any, NamedTuple
 import ahocorasick
 
 from workflows.checks.dictionaries import Dictionaries, Leader
+from workflows.checks.text import is_cjk
 
 
 class Hit(NamedTuple):
@@ -99,7 +101,7 @@ class CompiledDictionaries:
             start = end_index - length + 1
             for kind, entry in values:
                 hits.append(Hit(start, end_index + 1, kind, entry))
-        hits.sort()
+        hits.sort(key=_position)
         right_spans = [(h.start, h.end) for h in hits if h.kind in _CORRECT_KINDS.values()]
         if right_spans:
             hits = [
@@ -111,11 +113,26 @@ class CompiledDictionaries:
         return hits
 
     @cached_property
-    def leaders_by_surname(self) -> dict[str, tuple[Leader, ...]]:
-        grouped: dict[str, list[Leader]] = defaultdict(list)
+    def leaders_by_sound(self) -> dict[tuple[str, ...], tuple[Leader, ...]]:
+        """Leaders by the pinyin of their names, character by character."""
+        grouped: dict[tuple[str, ...], list[Leader]] = defaultdict(list)
         for leader in self.dictionaries.leaders:
-            grouped[leader.name[0]].append(leader)
+            grouped[sound(leader.name)].append(leader)
         return {k: tuple(v) for k, v in grouped.items()}
+
+    @cached_property
+    def leader_name_lengths(self) -> dict[str, tuple[int, ...]]:
+        """For each surname (first character), the lengths of leaders' names starting with it."""
+        grouped: dict[str, set[int]] = defaultdict(set)
+        for leader in self.dictionaries.leaders:
+            grouped[leader.name[0]].add(len(leader.name))
+        return {k: tuple(sorted(v)) for k, v in grouped.items()}
+
+    @cached_property
+    def surnames(self) -> re.Pattern[str]:
+        """Any first character of a leader's name."""
+        firsts = sorted({leader.name[0] for leader in self.dictionaries.leaders}) or ["\x00"]
+        return re.compile("[" + "".join(re.escape(c) for c in firsts) + "]")
 
     @cached_property
     def leaders_by_title(self) -> dict[str, tuple[Leader, ...]]:
@@ -132,6 +149,26 @@ class CompiledDictionaries:
     @cached_property
     def leader_names(self) -> dict[str, Leader]:
         return {leader.name: leader for leader in self.dictionaries.leaders}
+
+
+def _position(hit: Hit) -> tuple[int, int]:
+    return hit.start, hit.end
+
+
+_CHAR_SOUNDS: dict[str, str] = {}
+
+
+def sound(text: str) -> tuple[str, ...]:
+    """The toneless pinyin of `text`, each character read on its own (names are read so)."""
+    sounds = _CHAR_SOUNDS
+    missing = [c for c in text if c not in sounds]
+    if missing:
+        from pypinyin import Style, lazy_pinyin  # its dictionaries load on first use
+
+        for char in missing:
+            read = lazy_pinyin(char, style=Style.NORMAL, errors="default") if is_cjk(char) else ()
+            sounds[char] = read[0] if read else char
+    return tuple(sounds[c] for c in text)
 
 
 def iter_kind(hits: list[Hit], kind: str) -> Iterator[Hit]:

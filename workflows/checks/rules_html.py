@@ -7,12 +7,11 @@ import bisect
 import contextlib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 from workflows.checks.document import Document, Section
 from workflows.checks.findings import Finding, Severity
+from workflows.checks.html_parse import HtmlElement
 from workflows.checks.text import ZERO_WIDTH
 
 _VOID = frozenset(
@@ -32,68 +31,7 @@ _ZERO_WIDTH_RUN = re.compile("[" + "".join(sorted(ZERO_WIDTH)) + "]+")
 _LINK_ATTRS = {"a": "href", "area": "href", "iframe": "src", "frame": "src", "embed": "src"}
 
 
-@dataclass
-class _Element:
-    tag: str
-    attrs: dict[str, str]
-    source_start: int
-    source_end: int = -1
-
-
-class _Elements(HTMLParser):
-    """Every element with its attributes and source span, plus `<style>` blocks."""
-
-    def __init__(self, source: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self._lines = [0] + [m.end() for m in re.finditer("\n", source)]
-        self._source_length = len(source)
-        self.elements: list[_Element] = []
-        self.styles: list[str] = []
-        self._open: list[_Element] = []
-        self._in_style = False
-
-    def _offset(self) -> int:
-        line, column = self.getpos()
-        return self._lines[line - 1] + column
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        element = _Element(tag, {k: v or "" for k, v in attrs}, self._offset())
-        self.elements.append(element)
-        if tag == "style":
-            self._in_style = True
-        if tag in _VOID:
-            element.source_end = element.source_start
-        else:
-            self._open.append(element)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "style":
-            self._in_style = False
-        for index in range(len(self._open) - 1, -1, -1):
-            if self._open[index].tag == tag:
-                for element in self._open[index:]:
-                    element.source_end = self._offset()
-                del self._open[index:]
-                return
-
-    def handle_data(self, data: str) -> None:
-        if self._in_style:
-            self.styles.append(data)
-
-    def close(self) -> None:
-        super().close()
-        for element in self._open:
-            element.source_end = self._source_length
-
-
-def _elements(html: str) -> _Elements:
-    parser = _Elements(html)
-    parser.feed(html)
-    parser.close()
-    return parser
-
-
-def _plain_span(section: Section, element: _Element) -> tuple[int, int]:
+def _plain_span(section: Section, element: HtmlElement) -> tuple[int, int]:
     """Plain-text offsets of an element's text (empty at its position when it has none)."""
     index = section.plain.source_index
     start = bisect.bisect_left(index, element.source_start, 0, len(index) - 1)
@@ -105,7 +43,7 @@ def _plain_span(section: Section, element: _Element) -> tuple[int, int]:
 
 def _finding_at(
     section: Section,
-    element: _Element,
+    element: HtmlElement,
     rule: str,
     severity: Severity,
     message: str,
@@ -172,8 +110,8 @@ def _text_links(
 
 
 def _check_html_section(doc: Document, section: Section) -> Iterator[Finding]:
-    assert section.html is not None
-    parsed = _elements(section.html)
+    parsed = section.html
+    assert parsed is not None
     hidden_selectors = {
         selector
         for css in parsed.styles

@@ -9,27 +9,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
-from functools import lru_cache
 
 from rapidfuzz.distance import Levenshtein
 
 from workflows.checks.dictionaries import Leader, LeaderStatus
 from workflows.checks.document import Document, Section
 from workflows.checks.findings import Finding, Severity
-from workflows.checks.matcher import LEADER_NAME, LEADER_TITLE, Hit, iter_kind
+from workflows.checks.matcher import LEADER_NAME, LEADER_TITLE, Hit, iter_kind, sound
 from workflows.checks.text import is_cjk
 
 _LIST_SEPARATORS = "、，, "
 _FORMER = "原前"  # 原省长王建国: a former title, correctly used
 
 
-@lru_cache(maxsize=65536)
-def _pinyin(text: str) -> tuple[str, ...]:
-    from pypinyin import Style, lazy_pinyin  # its dictionaries load on first use, not at start
-
-    return tuple(lazy_pinyin(text, style=Style.NORMAL, errors="default"))
+def _near_miss(candidate: str, leaders: Iterable[Leader]) -> Leader | None:
+    """A leader whose name `candidate` misspells (edit distance 1 or same pinyin)."""
+    for leader in leaders:
+        if candidate == leader.name or len(candidate) != len(leader.name):
+            continue
+        # One character off is a near miss for names of three or more characters; two-character
+        # names differ by one character from too many real people, so only pinyin counts there.
+        if len(leader.name) >= 3 and Levenshtein.distance(candidate, leader.name) <= 1:
+            return leader
+        if sound(candidate) == sound(leader.name):
+            return leader
+    return None
 
 
 def _holds(leader: Leader, title: str, as_of: date) -> bool | None:
@@ -50,20 +56,6 @@ def _current_titles(leader: Leader, as_of: date) -> list[str]:
     return [t.title for t in leader.titles if _holds(leader, t.title, as_of)]
 
 
-def _near_miss(candidate: str, leaders: list[Leader]) -> Leader | None:
-    """A leader whose name `candidate` misspells (edit distance 1 or same pinyin)."""
-    for leader in leaders:
-        if candidate == leader.name or len(candidate) != len(leader.name):
-            continue
-        # One character off is a near miss for names of three or more characters; two-character
-        # names differ by one character from too many real people, so only pinyin counts there.
-        if len(leader.name) >= 3 and Levenshtein.distance(candidate, leader.name) <= 1:
-            return leader
-        if _pinyin(candidate) == _pinyin(leader.name):
-            return leader
-    return None
-
-
 def check_leaders(doc: Document) -> Iterator[Finding]:
     """P02 for every section."""
     for section in doc.sections:
@@ -80,9 +72,15 @@ def _check_section(doc: Document, section: Section) -> Iterator[Finding]:
     reported: set[tuple[int, int]] = set()
 
     # Exact names: title beside them, removed officials.
+    # A title written right before the name (省长王建国) or right after it (王建国省长).
+    ending_at: dict[int, Hit] = {}
+    starting_at: dict[int, Hit] = {}
+    for t in titles:
+        ending_at.setdefault(t.end, t)
+        starting_at.setdefault(t.start, t)
     for hit in names:
         leader: Leader = hit.entry
-        title = _adjacent_title(hit, titles)
+        title = ending_at.get(hit.start) or starting_at.get(hit.end)
         if leader.status is LeaderStatus.REMOVED:
             reported.add((hit.start, hit.end))
             yield doc.finding(
@@ -96,6 +94,9 @@ def _check_section(doc: Document, section: Section) -> Iterator[Finding]:
             continue
         if title is None:
             continue
+        homonyms = [h.entry for h in names if (h.start, h.end) == (hit.start, hit.end)]
+        if len(homonyms) > 1 and any(_holds(h, title.entry, as_of) for h in homonyms):
+            continue  # another leader of the same name holds the title
         holds = _holds(leader, title.entry, as_of)
         former = title.start > 0 and text[title.start - 1] in _FORMER
         if holds or (holds is False and former):
@@ -127,26 +128,30 @@ def _check_section(doc: Document, section: Section) -> Iterator[Finding]:
                 yield _misspelt(doc, section, start, end, leader)
 
     # Homophones anywhere: a leader's surname followed by the rest of the name in other
-    # characters with the same pinyin (杜家毫 -> 杜家豪).
-    by_surname = doc.compiled.leaders_by_surname
-    for index, char in enumerate(text):
-        group = by_surname.get(char)
-        if not group:
-            continue
-        for leader in group:
-            end = index + len(leader.name)
+    # characters with the same pinyin (杜家毫 -> 杜家豪): one dictionary lookup per surname.
+    by_sound = doc.compiled.leaders_by_sound
+    lengths = doc.compiled.leader_name_lengths
+    for match in doc.compiled.surnames.finditer(text):
+        index, char = match.start(), match.group(0)
+        for size in lengths[char]:
+            end = index + size
             candidate = text[index:end]
-            if (
-                len(candidate) == len(leader.name)
-                and candidate != leader.name
-                and all(is_cjk(c) for c in candidate)
-                and (index, end) not in reported
-                and _pinyin(candidate) == _pinyin(leader.name)
-            ):
-                reported.add((index, end))
-                yield _misspelt(doc, section, index, end, leader)
+            if len(candidate) != size:
+                continue
+            for leader in by_sound.get(sound(candidate), ()):
+                if (
+                    leader.name[0] == char
+                    and candidate != leader.name
+                    and all(is_cjk(c) for c in candidate)
+                    and (index, end) not in reported
+                ):
+                    reported.add((index, end))
+                    yield _misspelt(doc, section, index, end, leader)
 
-    yield from _check_order(doc, section, names)
+    # Homonyms share a span: order by the first of them.
+    yield from _check_order(
+        doc, section, list({(h.start, h.end): h for h in reversed(names)}.values())[::-1]
+    )
 
 
 def _misspelt(doc: Document, section: Section, start: int, end: int, leader: Leader) -> Finding:
@@ -159,14 +164,6 @@ def _misspelt(doc: Document, section: Section, start: int, end: int, leader: Lea
         f"领导人姓名疑似写错，应为“{leader.name}”（严重表述错误，单项否决）",
         leader.name,
     )
-
-
-def _adjacent_title(hit: Hit, titles: list[Hit]) -> Hit | None:
-    """A title written right before the name (省长王建国) or right after it (王建国省长)."""
-    for title in titles:
-        if title.end == hit.start or title.start == hit.end:
-            return title
-    return None
 
 
 def _candidates(text: str, title: Hit) -> Iterator[tuple[int, int]]:

@@ -31,6 +31,7 @@ _RIC15 = re.compile(
 )
 _MOBILE = re.compile(rf"(?<![0-9*])(?:(?:\+|00)?86{_SEP})?1[3-9]\d(?:{_SEP}\d){{8}}(?![0-9*])")
 _CARD = re.compile(rf"(?<![0-9A-Za-z*])\d(?:{_SEP}\d){{15,18}}(?![0-9A-Za-z*])")
+_DIGIT_RUN = re.compile(r"[+\d](?:[ \-]?[\dXx]){10,}")
 _RIC_SHAPE = re.compile(
     r"[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]"
 )
@@ -40,6 +41,9 @@ _ADDRESS = re.compile(
     r"|[\u4e00-\u9fff]{2,12}?(?:路|街|巷|弄|大道)\d+号(?:\d+单元)?\d+室"
     r"|[\u4e00-\u9fff]{1,10}村(?:委会)?[\u4e00-\u9fff\d]{1,4}组(?:\d+号)?"
 )
+# Every address above contains one of these; the full pattern runs only around them.
+_ADDRESS_ANCHOR = re.compile(r"(?:路|街|巷|弄|大道)\d+号|村(?:委会)?[\u4e00-\u9fff\d]{1,4}组")
+_ADDRESS_REACH = 14  # characters an address may start before its anchor (12 + 大道)
 _TOWN = re.compile(r"^.*?(?:街道|镇|乡)")
 # The most common surnames (about 85 % of the population), for spotting names beside numbers.
 _SURNAMES = set(
@@ -75,29 +79,39 @@ def _exempt(doc: Document) -> bool:
 
 
 def _numbers(section: Section) -> list[_Number]:
-    """Unmasked personal numbers in a section, each counted once (longest kind wins)."""
+    """Unmasked personal numbers in a section, each counted once (longest kind wins).
+
+    The patterns run only over runs of eleven or more digits (the shortest number they find),
+    plus the character after each run for their look-ahead."""
     text = section.text
+    found: list[_Number] = []
+    for run in _DIGIT_RUN.finditer(text):
+        found += _numbers_in(text, run.start(), min(len(text), run.end() + 1))
+    return found
+
+
+def _numbers_in(text: str, lo: int, hi: int) -> list[_Number]:
     found: list[_Number] = []
     taken: list[tuple[int, int]] = []
 
     def free(start: int, end: int) -> bool:
         return all(end <= s or start >= e for s, e in taken)
 
-    for match in _RIC18.finditer(text):
+    for match in _RIC18.finditer(text, lo, hi):
         digits = _digits(match.group(0))
         if _RIC_SHAPE.fullmatch(digits):
             found.append(_Number(match.start(), match.end(), "ric"))
             taken.append(match.span())
-    for match in _CARD.finditer(text):
+    for match in _CARD.finditer(text, lo, hi):
         digits = _digits(match.group(0))
         if free(*match.span()) and (luhn_valid(digits) or digits.startswith("62")):
             found.append(_Number(match.start(), match.end(), "card"))
             taken.append(match.span())
-    for match in _MOBILE.finditer(text):
+    for match in _MOBILE.finditer(text, lo, hi):
         if free(*match.span()):
             found.append(_Number(match.start(), match.end(), "mobile"))
             taken.append(match.span())
-    for match in _RIC15.finditer(text):
+    for match in _RIC15.finditer(text, lo, hi):
         if free(*match.span()):
             found.append(_Number(match.start(), match.end(), "ric15"))
             taken.append(match.span())
@@ -109,7 +123,7 @@ def check_numbers(doc: Document) -> Iterator[Finding]:
     exempt = _exempt(doc)
     reason = "（惩戒公示/强制披露：请审核确认确需公开）" if exempt else ""
     for section in doc.sections:
-        for number in _numbers(section):
+        for number in doc.derived(section, _numbers):
             raw = section.text[number.start : number.end]
             digits = _digits(raw)
             if number.kind == "ric":
@@ -174,12 +188,25 @@ def _line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     return line_start, len(text) if line_end < 0 else line_end
 
 
+def _addresses(text: str) -> Iterator[re.Match[str]]:
+    """`_ADDRESS.finditer(text)`, searching only near the anchors every address contains."""
+    done = 0
+    for anchor in _ADDRESS_ANCHOR.finditer(text):
+        if anchor.end() <= done:
+            continue
+        start = max(done, anchor.start() - _ADDRESS_REACH)
+        match = _ADDRESS.search(text, start, anchor.end() + 40)
+        if match:
+            done = match.end()
+            yield match
+
+
 def check_addresses(doc: Document) -> Iterator[Finding]:
     """P12: home addresses below township (乡镇/街道) level."""
     if _exempt(doc):
         return
     for section in doc.sections:
-        for match in _ADDRESS.finditer(section.text):
+        for match in _addresses(section.text):
             address = match.group(0)
             town = _TOWN.match(address)
             yield doc.finding(
@@ -220,7 +247,7 @@ def check_names_beside_numbers(doc: Document) -> Iterator[Finding]:
     for section in doc.sections:
         text = section.text
         seen: set[int] = set()
-        for number in _numbers(section):
+        for number in doc.derived(section, _numbers):
             line_start, line_end = _line_bounds(text, number.start, number.end)
             if line_start in seen:
                 continue
