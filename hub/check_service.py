@@ -9,7 +9,7 @@ from datetime import date
 from events.store import EventStore
 from hub.config import HubConfig
 from hub.projections.index_numbers import next_serial, owners_of
-from workflows.article_commands import ArticleCommand, EditArticle, SubmitArticle
+from workflows.article_commands import ArticleCommand, EditArticle, RecheckArticle, SubmitArticle
 from workflows.article_state import ArticleState
 from workflows.checks.document import CheckContext
 from workflows.checks.engine import CheckReport, check_content
@@ -49,9 +49,11 @@ class CheckService:
         return check_content(content, self.config.checks, self.context(state, content, phase))
 
     def attach(self, command: ArticleCommand, state: ArticleState) -> ArticleCommand:
-        """Submit and edit commands with the report the decider records."""
+        """Submit, edit and recheck commands with the report the decider records."""
         if isinstance(command, SubmitArticle) and state.content is not None:
             return replace(command, report=self.check(state, state.content, "submit"))
+        if isinstance(command, RecheckArticle) and state.content is not None:
+            return replace(command, report=self.check(state, state.content, "recheck"))
         if isinstance(command, EditArticle):
             return replace(command, report=self.check(state, command.content, "submit"))
         return command

@@ -33,7 +33,7 @@ class CommandResult:
     version: int
     event_ids: tuple[str, ...]
     event_types: tuple[str, ...]
-    append: AppendResult
+    append: AppendResult | None  # None: the command changed nothing
 
 
 class CommandService:
@@ -101,6 +101,14 @@ class CommandService:
             payloads = decide(ready, state)
             actor = Actor(command.actor.user_id, str(acting_role(command, state)))
             events = [NewEvent(p, actor, correlation, command_id) for p in payloads]
+            if not events:
+                log.info(
+                    "command.no_change",
+                    article_id=command.article_id,
+                    command=type(command).__name__,
+                    actor=actor.user_id,
+                )
+                return CommandResult(command.article_id, state, version, (), (), None)
             try:
                 appended = self.store.append(stream, events, version)
             except ConcurrencyConflict:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from events.envelope import RecordedEvent
 from events.sqlite_store import SQLiteEventStore
 from events.subscriptions import Progress, catch_up, rebuild
 from hub.article_service import ArticleService
 from hub.command_service import CommandService
 from hub.config import HubConfig, load_config
+from hub.dictionary_records import record_dictionaries
 from hub.projections import all_projections
+from hub.recheck import Rechecker
 
 
 class EmbeddedHub:
@@ -21,6 +24,9 @@ class EmbeddedHub:
         self.commands = CommandService(self.store)
         self.projections = all_projections(self.store)
         self.articles = ArticleService(config, self.store, self.commands, self.catch_up)
+        self.rechecker = Rechecker(
+            config, self.store, self.commands, self.articles.checks, self.catch_up
+        )
 
     @classmethod
     def open(cls, config_dir: str | Path) -> EmbeddedHub:
@@ -30,6 +36,12 @@ class EmbeddedHub:
     def catch_up(self) -> int:
         """Bring every projection up to the newest event; return how many events were applied."""
         return sum(catch_up(self.store, p) for p in self.projections)
+
+    def record_dictionaries(self) -> RecordedEvent | None:
+        """Record the loaded check dictionaries if they differ from the last recorded version."""
+        return record_dictionaries(
+            self.store, self.config.dictionaries, source=str(self.config.root / "checks")
+        )
 
     def rebuild(self, progress: Progress | None = None) -> int:
         """Drop and replay every projection; return the number of events replayed."""

@@ -115,6 +115,15 @@ class OverrideFinding:
 
 
 @dataclass(frozen=True, slots=True)
+class RecheckArticle:
+    """Check an approved article again, after the dictionaries changed (词库更新后复检)."""
+
+    article_id: str
+    actor: ActingUser
+    report: CheckReport | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ArchiveArticle:
     """Archive an article that is not in review."""
 
@@ -133,4 +142,5 @@ ArticleCommand = (
     | WithdrawArticle
     | ArchiveArticle
     | OverrideFinding
+    | RecheckArticle
 )

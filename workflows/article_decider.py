@@ -11,6 +11,7 @@ from workflows.article_commands import (
     CreateArticle,
     EditArticle,
     OverrideFinding,
+    RecheckArticle,
     ReturnArticle,
     SignOff,
     SubmitArticle,
@@ -46,6 +47,8 @@ from workflows.workflow_definition import Stage
 
 _GATE_NAMES = frozenset(g.value for g in Gate)
 _REVIEWING = (ArticleStatus.IN_REVIEW, ArticleStatus.AWAITING_SIGNOFF)
+RECHECKABLE = (ArticleStatus.APPROVED,)  # what is (about to be) public
+_RECHECK_ROLES = (Role.ADMIN, Role.OPERATOR)
 _EDITING_ROLES = frozenset(
     {Role.EDITOR, Role.FIRST_REVIEWER, Role.SECOND_REVIEWER, Role.FINAL_REVIEWER}
 )
@@ -73,6 +76,8 @@ def decide(command: ArticleCommand, state: ArticleState) -> list[Event]:
             return _archive(command, state)
         case OverrideFinding():
             return _override(command, state)
+        case RecheckArticle():
+            return _recheck(command, state)
     raise DomainError("COMMAND_UNKNOWN", f"未知命令 {type(command).__name__}")
 
 
@@ -88,6 +93,9 @@ def acting_role(command: ArticleCommand, state: ArticleState) -> str:
             return state.workflow.signoff.role
         case ArchiveArticle() if Role.EDITOR not in command.actor.roles_on(state.site):
             return Role.ADMIN
+        case RecheckArticle():
+            held = command.actor.roles_on(state.site)
+            return next((r for r in _RECHECK_ROLES if r in held), Role.ADMIN)
         case EditArticle() if Role.EDITOR not in command.actor.roles_on(state.site):
             roles = command.actor.roles_on(state.site) & _EDITING_ROLES
             return min(roles) if roles else Role.EDITOR
@@ -240,7 +248,9 @@ def _edit(command: EditArticle, state: ArticleState) -> list[Event]:
     return events
 
 
-def _checked(report: CheckReport | None, revision: int, content_hash: str) -> ArticleChecked:
+def _checked(
+    report: CheckReport | None, revision: int, content_hash: str, phase: str = "submit"
+) -> ArticleChecked:
     """The check report as an event, after making sure it is about this very revision."""
     if report is None:
         raise DomainError("CHECKS_REQUIRED", "送审前须先完成系统强制校验")
@@ -249,7 +259,7 @@ def _checked(report: CheckReport | None, revision: int, content_hash: str) -> Ar
     return ArticleChecked(
         revision=revision,
         content_hash=content_hash,
-        phase="submit",
+        phase=phase,
         dictionary_version=report.dictionary_version,
         findings=report.findings,
         blocked=report.blocked,
@@ -435,3 +445,14 @@ def _override(command: OverrideFinding, state: ArticleState) -> list[Event]:
             reason=reason,
         )
     ]
+
+
+def _recheck(command: RecheckArticle, state: ArticleState) -> list[Event]:
+    """A new check of the approved revision; nothing when these dictionaries already checked it."""
+    if not any(role in command.actor.roles_on(state.site) for role in _RECHECK_ROLES):
+        _require_role(command.actor, state.site, Role.ADMIN)
+    _require_status(state, RECHECKABLE, "复检")
+    checked = _checked(command.report, state.revision, state.content_hash, "recheck")
+    if checked.dictionary_version == state.checked_with:
+        return []
+    return [checked]

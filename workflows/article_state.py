@@ -68,6 +68,7 @@ class ArticleState(NamedTuple):
     last_return: ReturnNote | None = None
     findings: tuple[Finding, ...] = ()  # the current revision's latest system check
     overridden: frozenset[str] = frozenset()  # REVIEW finding ids a reviewer accepted
+    checked_with: str | None = None  # dictionary version of the latest check of this revision
 
     def open_findings(self) -> list[Finding]:
         """REVIEW findings of the current revision that no reviewer has accepted yet."""
@@ -146,11 +147,12 @@ def evolve(state: ArticleState, event: Event) -> ArticleState:
                 approved_hash=None,
                 findings=(),
                 overridden=frozenset(),
+                checked_with=None,
             )
         case ArticleChecked():
             if event.revision != state.revision:
                 return state
-            return state._replace(findings=event.findings)
+            return state._replace(findings=event.findings, checked_with=event.dictionary_version)
         case FindingOverridden():
             return state._replace(overridden=state.overridden | {event.finding_id})
         case ArticleSubmitted():

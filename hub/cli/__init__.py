@@ -40,9 +40,9 @@ def cli(ctx: click.Context, config_dir: Path | None) -> None:
 
 
 def _register() -> None:
-    from hub.cli import articles, checks, demo, events, findings, reviews, system
+    from hub.cli import articles, checks, demo, dictionaries, events, findings, reviews, system
 
-    for module in (articles, reviews, checks, findings, events, system, demo):
+    for module in (articles, reviews, checks, findings, dictionaries, events, system, demo):
         module.register(cli)
 
 

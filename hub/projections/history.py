@@ -19,6 +19,12 @@ from workflows.article_events import (
 )
 from workflows.vocabulary import GATE_LABELS
 
+_CHECK_PHASES = {
+    "submit": "送审前系统强制校验",
+    "publish": "发布前系统强制校验",
+    "recheck": "词库更新后复检",
+}
+
 _CREATE = """CREATE TABLE IF NOT EXISTS article_history (
     article_id TEXT NOT NULL,
     stream_version INTEGER NOT NULL,
@@ -64,8 +70,11 @@ def describe(payload: Event) -> str:
                 for s in ("BLOCK", "REVIEW", "WARN")
             }
             verdict = "未通过，已拦截" if payload.blocked else "通过"
+            if payload.phase == "recheck":
+                verdict = "现在不能通过" if payload.blocked else "完成"
+            phase = _CHECK_PHASES.get(payload.phase, "系统强制校验")
             return (
-                f"系统强制校验第 {payload.revision} 版{verdict}（拦截 {counts['BLOCK']} 项、"
+                f"{phase}第 {payload.revision} 版{verdict}（拦截 {counts['BLOCK']} 项、"
                 f"需人工确认 {counts['REVIEW']} 项、提示 {counts['WARN']} 项；词库 {payload.dictionary_version}）"
             )
         case FindingOverridden():

@@ -281,12 +281,12 @@ def test_rebuild_reproduces_the_read_models(cli: Hub) -> None:
     cli.ok("article", "archive", second, "--as", "zhangwei", "--reason", "重复")
     before = (cli.ok("article", "list"), cli.ok("review", "queue", "--as", "wangqiang"))
     result = cli.ok("rebuild")
-    assert result["applied"] == 3 * 6  # three projections, six events
+    assert result["applied"] == 3 * 7  # three projections; six article events, one dictionaries
     after = (cli.ok("article", "list"), cli.ok("review", "queue", "--as", "wangqiang"))
     assert after == before
     tail = cli.run("events", "tail", "-n", "3", "--json")
     lines = [json.loads(line) for line in tail.stdout.splitlines()]
-    assert [e["global_position"] for e in lines] == [4, 5, 6]
+    assert [e["global_position"] for e in lines] == [5, 6, 7]
     assert lines[-1]["type"] == "ArticleArchived"
 
 

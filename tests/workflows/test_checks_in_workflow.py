@@ -99,3 +99,37 @@ def test_an_edit_during_review_that_fails_a_block_check_leaves_review() -> None:
     ]
     assert isinstance(events[2], ArticleWithdrawn)
     assert state.status is ArticleStatus.DRAFT and state.revision == 2
+
+
+def approved_article() -> ArticleState:
+    from tests.workflows.builders import GATES, R3
+
+    state = created()
+    state, _ = run(state, SubmitArticle("a1", EDITOR))
+    for reviewer, stage in ((R1, "first"), (R2, "second"), (R3, "final")):
+        state, _ = run(state, ApproveStage("a1", state.revision, GATES[stage], reviewer))
+    assert state.status is ArticleStatus.APPROVED
+    return state
+
+
+def test_recheck_records_new_findings_once_per_dictionary_version() -> None:
+    from tests.workflows.builders import user
+    from workflows.article_commands import RecheckArticle
+
+    admin = user("admin", "admin")
+    state = approved_article()
+    found = finding("P07", Severity.BLOCK, "新敏感词")
+    new = CheckReport(dictionary_version="v2", findings=(found,), content_hash=state.content_hash)
+    state, events = run(state, RecheckArticle("a1", admin, new))
+    (checked,) = events
+    assert isinstance(checked, ArticleChecked) and checked.phase == "recheck" and checked.blocked
+    assert state.status is ArticleStatus.APPROVED and state.findings == (found,)
+    assert run(state, RecheckArticle("a1", admin, new))[1] == []  # same dictionaries: no event
+    operator = user("op", "operator")
+    assert run(state, RecheckArticle("a1", operator, report(state)))[1]  # v1: a new version
+    assert code_of(state, RecheckArticle("a1", EDITOR, new)) == "SITE_ROLE_REQUIRED"
+    stale = CheckReport(dictionary_version="v3", content_hash="0" * 64)
+    assert code_of(state, RecheckArticle("a1", admin, stale)) == "CHECKS_STALE"
+    assert code_of(state, RecheckArticle("a1", admin)) == "CHECKS_REQUIRED"
+    draft = created()
+    assert code_of(draft, RecheckArticle("a1", admin, report(draft))) == "INVALID_STATE"

@@ -122,6 +122,24 @@ class Dictionaries(_Frozen):
             + len(self.ad_phrases)
         )
 
+    def entry_digests(self) -> dict[str, dict[str, str]]:
+        """Per dictionary, each entry's key (its first field; `#2`, `#3` for repeats) and a
+        digest of the whole entry, so two versions can be compared entry by entry."""
+        result: dict[str, dict[str, str]] = {}
+        for name in type(self).model_fields:
+            entries: dict[str, str] = {}
+            for item in getattr(self, name):
+                data = item.model_dump(mode="json") if isinstance(item, BaseModel) else item
+                key = str(next(iter(data.values()))) if isinstance(data, dict) else str(data)
+                unique, n = key, 1
+                while unique in entries:
+                    n += 1
+                    unique = f"{key}#{n}"
+                canonical = json.dumps(data, ensure_ascii=False, sort_keys=True)
+                entries[unique] = hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
+            result[name] = entries
+        return result
+
     def counts(self) -> dict[str, int]:
         """Entries per dictionary, for change records and status output."""
         return {name: len(getattr(self, name)) for name in type(self).model_fields}
