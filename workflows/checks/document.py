@@ -104,6 +104,12 @@ class Document:
             self._derived[key] = fn(section)
         return cast(T, self._derived[key])
 
+    def derived_value(self, key: str, make: Callable[[], T]) -> T:
+        """A value shared by the rules of one document, made on first use."""
+        if ("", key) not in self._derived:
+            self._derived["", key] = make()
+        return cast(T, self._derived["", key])
+
     def finding(
         self,
         section: Section,

@@ -62,6 +62,14 @@ def _host_matches(host: str, domains: tuple[str, ...]) -> bool:
 
 
 def _link_verdict(url: str, doc: Document) -> tuple[Severity, str] | None:
+    """The verdict on one link target (remembered per document: bodies repeat their links)."""
+    cache: dict[str, tuple[Severity, str] | None] = doc.derived_value("link_verdicts", dict)
+    if url not in cache:
+        cache[url] = _judge_link(url, doc)
+    return cache[url]
+
+
+def _judge_link(url: str, doc: Document) -> tuple[Severity, str] | None:
     parts = urlsplit(url.strip())
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return None
@@ -122,6 +130,8 @@ def _check_html_section(doc: Document, section: Section) -> Iterator[Finding]:
     hidden_spans: list[tuple[int, int]] = []
     for element in parsed.elements:
         attrs = element.attrs
+        if not attrs and element.tag != "marquee":
+            continue  # every rule below reads an attribute
         classes = {"." + c for c in attrs.get("class", "").split()}
         ids = {"#" + attrs["id"]} if attrs.get("id") else set()
         hidden = bool(_HIDING.search(attrs.get("style", ""))) or bool(

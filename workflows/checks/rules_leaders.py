@@ -78,6 +78,9 @@ def _check_section(doc: Document, section: Section) -> Iterator[Finding]:
     for t in titles:
         ending_at.setdefault(t.end, t)
         starting_at.setdefault(t.start, t)
+    by_span: dict[tuple[int, int], list[Leader]] = {}
+    for hit in names:
+        by_span.setdefault((hit.start, hit.end), []).append(hit.entry)
     for hit in names:
         leader: Leader = hit.entry
         title = ending_at.get(hit.start) or starting_at.get(hit.end)
@@ -94,7 +97,7 @@ def _check_section(doc: Document, section: Section) -> Iterator[Finding]:
             continue
         if title is None:
             continue
-        homonyms = [h.entry for h in names if (h.start, h.end) == (hit.start, hit.end)]
+        homonyms = by_span[hit.start, hit.end]
         if len(homonyms) > 1 and any(_holds(h, title.entry, as_of) for h in homonyms):
             continue  # another leader of the same name holds the title
         holds = _holds(leader, title.entry, as_of)
