@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from workflows.checks.engine import CheckReport
 from workflows.content import ArticleContent
+from workflows.publication import Target
 from workflows.workflow_definition import WorkflowDefinition
 
 ALL_SITES = "*"
@@ -124,6 +126,55 @@ class RecheckArticle:
 
 
 @dataclass(frozen=True, slots=True)
+class PublishArticle:
+    """Publish the approved revision now, or at `publish_at`, to `targets` (added to the live
+    targets when the article is already out, or when an approved correction replaces it)."""
+
+    article_id: str
+    actor: ActingUser
+    now: datetime
+    publication_id: str
+    targets: tuple[Target, ...] = ()
+    publish_at: datetime | None = None
+    expire_at: datetime | None = None
+    report: CheckReport | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReschedulePublication:
+    """Move a scheduled publication, or set or clear the expiry of a scheduled or live one."""
+
+    article_id: str
+    actor: ActingUser
+    now: datetime
+    publish_at: datetime | None = None
+    expire_at: datetime | None = None
+    clear_expiry: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ReleasePublication:
+    """The timer of a scheduled publication fired: check again and go live."""
+
+    article_id: str
+    actor: ActingUser
+    now: datetime
+    report: CheckReport | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RetractArticle:
+    """Withdraw the article from every target that received it (or cancel a schedule);
+    `expired`: the expiry timer fired."""
+
+    article_id: str
+    actor: ActingUser
+    now: datetime
+    reason: str = ""
+    expired: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class ArchiveArticle:
     """Archive an article that is not in review."""
 
@@ -143,4 +194,8 @@ ArticleCommand = (
     | ArchiveArticle
     | OverrideFinding
     | RecheckArticle
+    | PublishArticle
+    | ReschedulePublication
+    | ReleasePublication
+    | RetractArticle
 )

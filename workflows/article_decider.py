@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from events.envelope import Event
+from workflows import publication_decider
 from workflows.article_commands import (
-    ActingUser,
     ApproveStage,
     ArchiveArticle,
     ArticleCommand,
     CreateArticle,
     EditArticle,
     OverrideFinding,
+    PublishArticle,
     RecheckArticle,
+    ReleasePublication,
+    ReschedulePublication,
+    RetractArticle,
     ReturnArticle,
     SignOff,
     SubmitArticle,
@@ -20,7 +24,6 @@ from workflows.article_commands import (
 from workflows.article_events import (
     ArticleApproved,
     ArticleArchived,
-    ArticleChecked,
     ArticleCreated,
     ArticleReturned,
     ArticleRevised,
@@ -30,24 +33,32 @@ from workflows.article_events import (
     FindingOverridden,
     StageApproved,
 )
+from workflows.article_guards import (
+    checked_event,
+    require_current_revision,
+    require_exists,
+    require_findings_resolved,
+    require_role,
+    require_separation,
+    require_status,
+    require_waiting_role,
+)
 from workflows.article_state import ArticleState
-from workflows.checks.engine import CheckReport
 from workflows.checks.findings import Severity
 from workflows.errors import DomainError
 from workflows.vocabulary import (
     GATE_LABELS,
-    ROLE_LABELS,
     SIGNOFF_STAGE,
-    STATUS_LABELS,
     ArticleStatus,
     Gate,
     Role,
 )
-from workflows.workflow_definition import Stage
 
 _GATE_NAMES = frozenset(g.value for g in Gate)
 _REVIEWING = (ArticleStatus.IN_REVIEW, ArticleStatus.AWAITING_SIGNOFF)
-RECHECKABLE = (ArticleStatus.APPROVED,)  # what is (about to be) public
+# What is (about to be) public.
+RECHECKABLE = (ArticleStatus.APPROVED, ArticleStatus.SCHEDULED, ArticleStatus.PUBLISHED)
+_RESTARTING = (*_REVIEWING, ArticleStatus.APPROVED, ArticleStatus.PUBLISHED)
 _RECHECK_ROLES = (Role.ADMIN, Role.OPERATOR)
 _EDITING_ROLES = frozenset(
     {Role.EDITOR, Role.FIRST_REVIEWER, Role.SECOND_REVIEWER, Role.FINAL_REVIEWER}
@@ -58,7 +69,7 @@ def decide(command: ArticleCommand, state: ArticleState) -> list[Event]:
     """Return the events `command` causes in `state`, or raise a `DomainError`."""
     if isinstance(command, CreateArticle):
         return _create(command, state)
-    _require_exists(state, command.article_id)
+    require_exists(state, command.article_id)
     match command:
         case EditArticle():
             return _edit(command, state)
@@ -78,6 +89,14 @@ def decide(command: ArticleCommand, state: ArticleState) -> list[Event]:
             return _override(command, state)
         case RecheckArticle():
             return _recheck(command, state)
+        case PublishArticle():
+            return publication_decider.publish(command, state)
+        case ReschedulePublication():
+            return publication_decider.reschedule(command, state)
+        case ReleasePublication():
+            return publication_decider.release(command, state)
+        case RetractArticle():
+            return publication_decider.retract(command, state)
     raise DomainError("COMMAND_UNKNOWN", f"未知命令 {type(command).__name__}")
 
 
@@ -93,6 +112,8 @@ def acting_role(command: ArticleCommand, state: ArticleState) -> str:
             return state.workflow.signoff.role
         case ArchiveArticle() if Role.EDITOR not in command.actor.roles_on(state.site):
             return Role.ADMIN
+        case PublishArticle() | ReschedulePublication() | ReleasePublication() | RetractArticle():
+            return publication_decider.publishing_role(command.actor, state.site)
         case RecheckArticle():
             held = command.actor.roles_on(state.site)
             return next((r for r in _RECHECK_ROLES if r in held), Role.ADMIN)
@@ -102,97 +123,13 @@ def acting_role(command: ArticleCommand, state: ArticleState) -> str:
     return Role.EDITOR
 
 
-# -- guards ------------------------------------------------------------------------------
-
-
-def _require_exists(state: ArticleState, article_id: str) -> None:
-    if not state.exists:
-        raise DomainError("ARTICLE_NOT_FOUND", f"稿件 {article_id} 不存在", article_id=article_id)
-    if state.status is ArticleStatus.ARCHIVED:
-        raise DomainError("ARTICLE_ARCHIVED", "稿件已归档，不能再操作", article_id=article_id)
-
-
-def _require_role(
-    actor: ActingUser, site: str, role: str, code: str = "SITE_ROLE_REQUIRED"
-) -> None:
-    if role not in actor.roles_on(site):
-        raise DomainError(
-            code,
-            f"用户 {actor.user_id} 在站点 {site} 没有“{ROLE_LABELS.get(role, role)}”角色",
-            user=actor.user_id,
-            site=site,
-            role=str(role),
-        )
-
-
-def _require_status(state: ArticleState, allowed: tuple[ArticleStatus, ...], doing: str) -> None:
-    if state.status not in allowed:
-        raise DomainError(
-            "INVALID_STATE",
-            f"稿件当前状态为“{STATUS_LABELS[state.status]}”，不能{doing}",
-            status=str(state.status),
-        )
-
-
-def _require_current_revision(state: ArticleState, revision: int, content_hash: str | None) -> None:
-    if revision != state.revision:
-        raise DomainError(
-            "REVISION_NOT_CURRENT",
-            f"审核的是第 {revision} 版，但稿件当前为第 {state.revision} 版，请审核最新版本",
-            revision=revision,
-            current=state.revision,
-        )
-    if content_hash is not None and content_hash != state.content_hash:
-        raise DomainError(
-            "CONTENT_HASH_MISMATCH",
-            "内容摘要与当前版本不一致，稿件可能已被修改",
-            content_hash=content_hash,
-            current=state.content_hash,
-        )
-
-
-def _require_separation(state: ArticleState, user_id: str) -> None:
-    if user_id == state.author:
-        raise DomainError("AUTHOR_CANNOT_REVIEW", "作者不能审核自己的稿件", user=user_id)
-    if user_id == state.revision_editor:
-        raise DomainError("EDITOR_CANNOT_REVIEW", "修改了当前版本的人不能审核该版本", user=user_id)
-    for approval in state.approvals:
-        if approval.user_id == user_id:
-            raise DomainError(
-                "REVIEWER_ALREADY_APPROVED",
-                f"用户 {user_id} 已审核过本版本的“{approval.stage}”环节，三审须由不同人员完成",
-                user=user_id,
-                stage=approval.stage,
-            )
-
-
-def _require_waiting_role(actor: ActingUser, state: ArticleState) -> Stage | None:
-    """The actor holds the role of whoever must act now (the stage, or the sign-off leader);
-    returns the current stage (None at sign-off)."""
-    assert state.workflow is not None
-    stage = state.current_stage
-    role = stage.role if stage else state.workflow.signoff.role
-    _require_role(actor, state.site, role, "STAGE_ROLE_REQUIRED")
-    return stage
-
-
-def _require_findings_resolved(state: ArticleState) -> None:
-    open_findings = state.open_findings()
-    if open_findings:
-        raise DomainError(
-            "FINDINGS_NOT_OVERRIDDEN",
-            f"系统校验有 {len(open_findings)} 项需人工确认，请逐项确认（注明理由）或退回修改",
-            findings=[f.id for f in open_findings],
-        )
-
-
 # -- commands ----------------------------------------------------------------------------
 
 
 def _create(command: CreateArticle, state: ArticleState) -> list[Event]:
     if state.exists:
         raise DomainError("ARTICLE_EXISTS", f"稿件 {command.article_id} 已存在")
-    _require_role(command.actor, command.site, Role.EDITOR)
+    require_role(command.actor, command.site, Role.EDITOR)
     if not command.columns:
         raise DomainError("COLUMN_REQUIRED", "稿件至少要放入一个栏目")
     return [
@@ -211,18 +148,22 @@ def _create(command: CreateArticle, state: ArticleState) -> list[Event]:
 
 def _edit(command: EditArticle, state: ArticleState) -> list[Event]:
     roles = command.actor.roles_on(state.site)
-    if state.status in _REVIEWING or state.status is ArticleStatus.APPROVED:
+    if state.status is ArticleStatus.SCHEDULED:
+        raise DomainError("PUBLICATION_SCHEDULED", "稿件已定时发布，请先撤销定时再修改")
+    if state.status in _RESTARTING:
         if not roles & _EDITING_ROLES:
-            _require_role(command.actor, state.site, Role.EDITOR)
+            require_role(command.actor, state.site, Role.EDITOR)
     else:
-        _require_role(command.actor, state.site, Role.EDITOR)
+        require_role(command.actor, state.site, Role.EDITOR)
     content_hash = command.content.content_hash()
     if content_hash == state.content_hash:
         raise DomainError("NOTHING_CHANGED", "内容没有变化，未生成新版本")
     had_approvals = bool(state.approvals) or state.approved_hash is not None
-    restart = state.status in _REVIEWING or state.status is ArticleStatus.APPROVED
+    # An edit of an approved or published article (a correction) goes through review again;
+    # what is live stays live until the corrected revision is approved and published.
+    restart = state.status in _RESTARTING
     revision = state.revision + 1
-    checked = _checked(command.report, revision, content_hash) if restart else None
+    checked = checked_event(command.report, revision, content_hash) if restart else None
     blocked = checked is not None and checked.blocked
     events: list[Event] = [
         ArticleRevised(
@@ -248,29 +189,11 @@ def _edit(command: EditArticle, state: ArticleState) -> list[Event]:
     return events
 
 
-def _checked(
-    report: CheckReport | None, revision: int, content_hash: str, phase: str = "submit"
-) -> ArticleChecked:
-    """The check report as an event, after making sure it is about this very revision."""
-    if report is None:
-        raise DomainError("CHECKS_REQUIRED", "送审前须先完成系统强制校验")
-    if report.content_hash != content_hash:
-        raise DomainError("CHECKS_STALE", "校验结果与当前版本不一致，请重新校验")
-    return ArticleChecked(
-        revision=revision,
-        content_hash=content_hash,
-        phase=phase,
-        dictionary_version=report.dictionary_version,
-        findings=report.findings,
-        blocked=report.blocked,
-    )
-
-
 def _submit(command: SubmitArticle, state: ArticleState) -> list[Event]:
-    _require_role(command.actor, state.site, Role.EDITOR)
-    _require_status(state, (ArticleStatus.DRAFT, ArticleStatus.RETURNED), "送审")
+    require_role(command.actor, state.site, Role.EDITOR)
+    require_status(state, (ArticleStatus.DRAFT, ArticleStatus.RETURNED), "送审")
     assert state.workflow is not None
-    checked = _checked(command.report, state.revision, state.content_hash)
+    checked = checked_event(command.report, state.revision, state.content_hash)
     if checked.blocked:
         # Recorded, but the article stays where it is: the service reports CHECKS_BLOCKED.
         return [checked]
@@ -288,7 +211,7 @@ def _submit(command: SubmitArticle, state: ArticleState) -> list[Event]:
 def _approve(command: ApproveStage, state: ArticleState) -> list[Event]:
     if state.status is ArticleStatus.AWAITING_SIGNOFF:
         raise DomainError("SIGNOFF_PENDING", "三审已完成，等待领导签批，请使用签批")
-    _require_status(state, (ArticleStatus.IN_REVIEW,), "审核通过")
+    require_status(state, (ArticleStatus.IN_REVIEW,), "审核通过")
     stage = state.current_stage
     assert stage is not None and state.workflow is not None
     if command.stage is not None and command.stage != stage.id:
@@ -297,10 +220,10 @@ def _approve(command: ApproveStage, state: ArticleState) -> list[Event]:
             f"当前待审环节为“{stage.name}”，不是 {command.stage}",
             stage=stage.id,
         )
-    _require_role(command.actor, state.site, stage.role, "STAGE_ROLE_REQUIRED")
-    _require_current_revision(state, command.revision, command.content_hash)
-    _require_separation(state, command.actor.user_id)
-    _require_findings_resolved(state)
+    require_role(command.actor, state.site, stage.role, "STAGE_ROLE_REQUIRED")
+    require_current_revision(state, command.revision, command.content_hash)
+    require_separation(state, command.actor.user_id)
+    require_findings_resolved(state)
     unknown = sorted(set(command.gates) - _GATE_NAMES)
     if unknown:
         raise DomainError("GATE_UNKNOWN", f"未知把关项: {', '.join(unknown)}", gates=unknown)
@@ -342,12 +265,12 @@ def _approve(command: ApproveStage, state: ArticleState) -> list[Event]:
 
 
 def _return(command: ReturnArticle, state: ArticleState) -> list[Event]:
-    _require_status(state, _REVIEWING, "退回")
+    require_status(state, _REVIEWING, "退回")
     assert state.workflow is not None
     waiting = state.waiting_for or ""
     if command.stage is not None and command.stage != waiting:
         raise DomainError("STAGE_NOT_CURRENT", f"当前待审环节为 {waiting}", stage=waiting)
-    stage = _require_waiting_role(command.actor, state)
+    stage = require_waiting_role(command.actor, state)
     stage_name = stage.name if stage else "领导签批"
     if command.actor.user_id == state.author:
         raise DomainError("AUTHOR_CANNOT_REVIEW", "作者不能审核自己的稿件")
@@ -368,11 +291,11 @@ def _return(command: ReturnArticle, state: ArticleState) -> list[Event]:
 def _sign_off(command: SignOff, state: ArticleState) -> list[Event]:
     if state.status is ArticleStatus.IN_REVIEW:
         raise DomainError("SIGNOFF_NOT_READY", "三审尚未完成，不能签批")
-    _require_status(state, (ArticleStatus.AWAITING_SIGNOFF,), "签批")
+    require_status(state, (ArticleStatus.AWAITING_SIGNOFF,), "签批")
     assert state.workflow is not None
-    _require_role(command.actor, state.site, state.workflow.signoff.role, "SIGNOFF_ROLE_REQUIRED")
-    _require_current_revision(state, command.revision, None)
-    _require_separation(state, command.actor.user_id)
+    require_role(command.actor, state.site, state.workflow.signoff.role, "SIGNOFF_ROLE_REQUIRED")
+    require_current_revision(state, command.revision, None)
+    require_separation(state, command.actor.user_id)
     approvers = {a.stage: a.user_id for a in state.approvals}
     return [
         ArticleSignedOff(
@@ -391,8 +314,8 @@ def _sign_off(command: SignOff, state: ArticleState) -> list[Event]:
 
 
 def _withdraw(command: WithdrawArticle, state: ArticleState) -> list[Event]:
-    _require_role(command.actor, state.site, Role.EDITOR)
-    _require_status(state, _REVIEWING, "撤回")
+    require_role(command.actor, state.site, Role.EDITOR)
+    require_status(state, _REVIEWING, "撤回")
     return [
         ArticleWithdrawn(
             revision=state.revision,
@@ -405,16 +328,18 @@ def _withdraw(command: WithdrawArticle, state: ArticleState) -> list[Event]:
 def _archive(command: ArchiveArticle, state: ArticleState) -> list[Event]:
     roles = command.actor.roles_on(state.site)
     if Role.EDITOR not in roles and Role.ADMIN not in roles:
-        _require_role(command.actor, state.site, Role.EDITOR)
+        require_role(command.actor, state.site, Role.EDITOR)
     if state.status in _REVIEWING:
         raise DomainError("ARTICLE_IN_REVIEW", "稿件正在审核中，请先撤回再归档")
+    if state.live is not None or state.scheduled is not None:
+        raise DomainError("ARTICLE_PUBLISHED", "稿件已发布或已定时发布，请先撤稿再归档")
     return [ArticleArchived(archived_by=command.actor.user_id, reason=command.reason.strip())]
 
 
 def _override(command: OverrideFinding, state: ArticleState) -> list[Event]:
-    _require_status(state, _REVIEWING, "确认校验结果")
+    require_status(state, _REVIEWING, "确认校验结果")
     assert state.workflow is not None
-    _require_waiting_role(command.actor, state)
+    require_waiting_role(command.actor, state)
     if command.actor.user_id in (state.author, state.revision_editor):
         raise DomainError("AUTHOR_CANNOT_REVIEW", "作者不能确认自己稿件的校验结果")
     finding = next((f for f in state.findings if f.id == command.finding_id), None)
@@ -450,9 +375,9 @@ def _override(command: OverrideFinding, state: ArticleState) -> list[Event]:
 def _recheck(command: RecheckArticle, state: ArticleState) -> list[Event]:
     """A new check of the approved revision; nothing when these dictionaries already checked it."""
     if not any(role in command.actor.roles_on(state.site) for role in _RECHECK_ROLES):
-        _require_role(command.actor, state.site, Role.ADMIN)
-    _require_status(state, RECHECKABLE, "复检")
-    checked = _checked(command.report, state.revision, state.content_hash, "recheck")
+        require_role(command.actor, state.site, Role.ADMIN)
+    require_status(state, RECHECKABLE, "复检")
+    checked = checked_event(command.report, state.revision, state.content_hash, "recheck")
     if checked.dictionary_version == state.checked_with:
         return []
     return [checked]

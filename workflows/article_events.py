@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from events.envelope import Event
 from events.registry import event_type
 from workflows.checks.findings import Finding
 from workflows.content import ArticleContent
+from workflows.publication import Publication, Target
 from workflows.workflow_definition import WorkflowDefinition
 
 
@@ -129,3 +132,52 @@ class FindingOverridden(Event):
     stage: str
     overridden_by: str
     reason: str
+
+
+@event_type("PublicationScheduled")
+class PublicationScheduled(Event):
+    """An approved revision will be published to its targets at `publication.publish_at`."""
+
+    publication: Publication
+    scheduled_by: str
+
+
+@event_type("ArticlePublished")
+class ArticlePublished(Event):
+    """A revision went live on its targets (delivery to each is tracked in the ledger)."""
+
+    publication: Publication
+    published_by: str
+    added_targets: tuple[Target, ...] = ()  # targets that did not show the article before
+    replaces_revision: int | None = None  # a correction: the live revision it replaces
+
+
+@event_type("PublicationRescheduled")
+class PublicationRescheduled(Event):
+    """The publication or expiry time of a scheduled or live publication changed."""
+
+    publication_id: str
+    publish_at: datetime
+    expire_at: datetime | None = None
+    rescheduled_by: str
+
+
+@event_type("PublicationCancelled")
+class PublicationCancelled(Event):
+    """A scheduled publication will not happen."""
+
+    publication_id: str
+    cancelled_by: str
+    reason: str
+
+
+@event_type("ArticleRetracted")
+class ArticleRetracted(Event):
+    """The live revision is withdrawn from every target that received it (撤稿), or expired."""
+
+    publication_id: str
+    revision: int
+    targets: tuple[Target, ...]
+    retracted_by: str
+    reason: str
+    expired: bool = False

@@ -10,16 +10,22 @@ from workflows.article_events import (
     ArticleArchived,
     ArticleChecked,
     ArticleCreated,
+    ArticlePublished,
+    ArticleRetracted,
     ArticleReturned,
     ArticleRevised,
     ArticleSignedOff,
     ArticleSubmitted,
     ArticleWithdrawn,
     FindingOverridden,
+    PublicationCancelled,
+    PublicationRescheduled,
+    PublicationScheduled,
     StageApproved,
 )
 from workflows.checks.findings import Finding, Severity
 from workflows.content import ArticleContent
+from workflows.publication import Publication
 from workflows.vocabulary import SIGNOFF_STAGE, ArticleStatus
 from workflows.workflow_definition import Stage, WorkflowDefinition
 
@@ -69,6 +75,8 @@ class ArticleState(NamedTuple):
     findings: tuple[Finding, ...] = ()  # the current revision's latest system check
     overridden: frozenset[str] = frozenset()  # REVIEW finding ids a reviewer accepted
     checked_with: str | None = None  # dictionary version of the latest check of this revision
+    live: Publication | None = None  # what the targets show now
+    scheduled: Publication | None = None  # a publication waiting for its time
 
     def open_findings(self) -> list[Finding]:
         """REVIEW findings of the current revision that no reviewer has accepted yet."""
@@ -134,6 +142,8 @@ def evolve(state: ArticleState, event: Event) -> ArticleState:
             status = state.status
             if event.review_restarted:
                 status = ArticleStatus.IN_REVIEW
+            elif status is ArticleStatus.RETRACTED:
+                status = ArticleStatus.DRAFT
             return state._replace(
                 status=status,
                 revision=event.revision,
@@ -198,6 +208,29 @@ def evolve(state: ArticleState, event: Event) -> ArticleState:
             )
         case ArticleArchived():
             return state._replace(status=ArticleStatus.ARCHIVED)
+        case PublicationScheduled():
+            return state._replace(status=ArticleStatus.SCHEDULED, scheduled=event.publication)
+        case ArticlePublished():
+            return state._replace(
+                status=ArticleStatus.PUBLISHED, live=event.publication, scheduled=None
+            )
+        case PublicationRescheduled():
+            times = {"publish_at": event.publish_at, "expire_at": event.expire_at}
+            if state.scheduled and state.scheduled.publication_id == event.publication_id:
+                return state._replace(scheduled=state.scheduled.model_copy(update=times))
+            if state.live and state.live.publication_id == event.publication_id:
+                return state._replace(live=state.live.model_copy(update=times))
+            return state
+        case PublicationCancelled():
+            status = state.status
+            if status is ArticleStatus.SCHEDULED:
+                status = ArticleStatus.APPROVED  # approved, not (or not in this revision) out
+            return state._replace(status=status, scheduled=None)
+        case ArticleRetracted():
+            status = state.status
+            if status is ArticleStatus.PUBLISHED:
+                status = ArticleStatus.RETRACTED
+            return state._replace(status=status, live=None)
     return state
 
 

@@ -73,6 +73,9 @@ class ArticleStatus(StrEnum):
     AWAITING_SIGNOFF = "awaiting_signoff"
     RETURNED = "returned"
     APPROVED = "approved"
+    SCHEDULED = "scheduled"
+    PUBLISHED = "published"
+    RETRACTED = "retracted"
     ARCHIVED = "archived"
 
 
@@ -83,6 +86,9 @@ STATUS_LABELS: dict[str, str] = {
     ArticleStatus.AWAITING_SIGNOFF: "待领导签批",
     ArticleStatus.RETURNED: "已退回",
     ArticleStatus.APPROVED: "已审定待发布",
+    ArticleStatus.SCHEDULED: "定时待发布",
+    ArticleStatus.PUBLISHED: "已发布",
+    ArticleStatus.RETRACTED: "已撤稿",
     ArticleStatus.ARCHIVED: "已归档",
 }
 

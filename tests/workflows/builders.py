@@ -10,6 +10,8 @@ from workflows.article_commands import (
     ArticleCommand,
     CreateArticle,
     EditArticle,
+    PublishArticle,
+    ReleasePublication,
     SubmitArticle,
 )
 from workflows.article_decider import decide
@@ -81,6 +83,8 @@ def clean_report(content_hash: str) -> CheckReport:
 def checked(command: ArticleCommand, state: ArticleState) -> ArticleCommand:
     """Submit and edit commands as the service sends them: with a (clean) check report."""
     if isinstance(command, SubmitArticle) and command.report is None:
+        return replace(command, report=clean_report(state.content_hash))
+    if isinstance(command, PublishArticle | ReleasePublication) and command.report is None:
         return replace(command, report=clean_report(state.content_hash))
     if isinstance(command, EditArticle) and command.report is None:
         return replace(command, report=clean_report(command.content.content_hash()))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import event as note
 from hypothesis import strategies as st
@@ -23,6 +25,9 @@ from workflows.article_commands import (
     ArchiveArticle,
     CreateArticle,
     EditArticle,
+    PublishArticle,
+    ReleasePublication,
+    RetractArticle,
     ReturnArticle,
     SignOff,
     SubmitArticle,
@@ -31,15 +36,19 @@ from workflows.article_commands import (
 from workflows.article_events import (
     ArticleApproved,
     ArticleCreated,
+    ArticlePublished,
+    ArticleRetracted,
     ArticleReturned,
     ArticleRevised,
     ArticleSignedOff,
     ArticleSubmitted,
     ArticleWithdrawn,
+    PublicationScheduled,
     StageApproved,
 )
 from workflows.article_state import ArticleState, fold, initial_state
 from workflows.errors import DomainError
+from workflows.publication import Target
 from workflows.vocabulary import ArticleStatus
 
 USERS = [
@@ -55,6 +64,14 @@ USERS = [
     OUTSIDER,
 ]
 TITLES = ["通知一", "通知二", "通知三"]
+NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+TARGETS = [
+    Target(channel="website", account=SITE, column="notices"),
+    Target(channel="website", account="9900000012", column="news"),
+    Target(channel="app", account="sf-app"),
+    Target(channel="screen", account="hall-1"),
+]
+PUBLISHING = (ArticleStatus.APPROVED, ArticleStatus.PUBLISHED, ArticleStatus.SCHEDULED)
 
 users = st.sampled_from(USERS)
 ALL_GATES = ("political", "legal", "policy", "secrecy", "wording", "public_opinion")
@@ -79,18 +96,33 @@ BY_KIND = {
         st.integers(0, 5),
     ),
     "withdraw": st.tuples(st.just("withdraw"), users),
+    "publish": st.tuples(
+        st.just("publish"),
+        st.one_of(st.none(), users),
+        st.lists(st.sampled_from(TARGETS), max_size=3),
+        st.sampled_from([None, None, 3600]),
+        st.integers(0, 5),
+    ),
+    "release": st.tuples(st.just("release"), st.one_of(st.none(), users), st.integers(0, 5)),
+    "retract": st.tuples(
+        st.just("retract"), st.one_of(st.none(), users), st.booleans(), st.integers(0, 5)
+    ),
 }
 # Approvals are drawn far more often than anything else so that many sequences reach
 # approval and sign-off; archiving is tried once, at the end, because it ends the story.
 commands = st.sampled_from(
-    ["approve"] * 8 + ["submit"] * 2 + ["signoff"] * 2 + ["edit", "return", "withdraw"]
+    ["approve"] * 8
+    + ["submit"] * 2
+    + ["signoff"] * 2
+    + ["publish"] * 2
+    + ["edit", "return", "withdraw", "release", "retract"]
 ).flatmap(BY_KIND.__getitem__)
 
 
 def eligible(state: ArticleState, index: int):
     """A user holding the role that the waiting stage (or sign-off) needs."""
     stage = state.current_stage
-    if state.status in (ArticleStatus.DRAFT, ArticleStatus.RETURNED):
+    if state.status in (ArticleStatus.DRAFT, ArticleStatus.RETURNED, *PUBLISHING):
         role = "editor"
     else:
         role = stage.role if stage else WORKFLOW.signoff.role
@@ -116,6 +148,13 @@ def to_command(step: tuple, state: ArticleState):
             return SignOff("a1", state.revision + step[2], who)
         case "withdraw":
             return WithdrawArticle("a1", who)
+        case "publish":
+            at = NOW + timedelta(seconds=step[3]) if step[3] else None
+            return PublishArticle("a1", who, NOW, f"p{len(step[2])}", tuple(step[2]), at)
+        case "release":
+            return ReleasePublication("a1", who, NOW + timedelta(hours=2))
+        case "retract":
+            return RetractArticle("a1", who, NOW, "撤稿原因" if step[2] else "")
     return ArchiveArticle("a1", who)
 
 
@@ -126,10 +165,26 @@ def check_log(log: list[Event]) -> None:
     author = created.author
     current_hash, editor = created.content_hash, created.author
     approvers: dict[str, str] = {}  # stage -> user, for the current review round
+    approved_hash: str | None = None
+    live: tuple[str, ...] = ()  # keys of the targets showing the article
     for event in log[1:]:
         match event:
+            case ArticlePublished():
+                # 先审后发: only the approved revision goes out, and a correction or an
+                # addition reaches every target that already shows the article.
+                assert event.publication.content_hash == approved_hash == current_hash
+                keys = tuple(t.key for t in event.publication.targets)
+                assert set(live) <= set(keys)
+                assert {t.key for t in event.added_targets} == set(keys) - set(live)
+                live = keys
+            case PublicationScheduled():
+                assert event.publication.content_hash == approved_hash == current_hash
+            case ArticleRetracted():
+                assert tuple(t.key for t in event.targets) == live and live
+                live = ()
             case ArticleRevised():
                 current_hash, editor, approvers = event.content_hash, event.editor, {}
+                approved_hash = None
             case ArticleSubmitted() | ArticleReturned() | ArticleWithdrawn():
                 approvers = {}
             case StageApproved():
@@ -146,6 +201,7 @@ def check_log(log: list[Event]) -> None:
                 assert set(approvers) == {s.id for s in WORKFLOW.stages}
                 assert len(set(approvers.values())) == 3
                 assert event.approvers == approvers
+                approved_hash = event.content_hash
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -181,6 +237,7 @@ def test_random_sequences_keep_the_invariants(
             pass
     note(f"final status: {state.status}")
     note(f"reached approval: {any(isinstance(e, ArticleApproved) for e in log)}")
+    note(f"reached publication: {any(isinstance(e, ArticlePublished) for e in log)}")
     # Replaying the stored events (through their serialised form) rebuilds the same state.
     stored = [
         default_registry.decode(

@@ -1,0 +1,81 @@
+"""Where an approved article goes (targets) and what is live or scheduled (publications)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+
+_Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+
+
+class Channel(StrEnum):
+    """Kinds of targets; each has a channel adapter."""
+
+    WEBSITE = "website"
+    APP = "app"
+    SCREEN = "screen"
+    WECHAT = "wechat"
+    WEIBO = "weibo"
+
+
+CHANNEL_LABELS: dict[str, str] = {
+    Channel.WEBSITE: "网站",
+    Channel.APP: "移动客户端",
+    Channel.SCREEN: "大屏",
+    Channel.WECHAT: "微信公众号",
+    Channel.WEIBO: "微博",
+}
+
+
+class Target(BaseModel):
+    """One place an article is delivered to: a column of a site, or a channel account."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    channel: Channel
+    account: _Name  # the site code for websites, the account id otherwise
+    column: _Name | None = None  # websites only
+
+    @model_validator(mode="after")
+    def _column_for_websites_only(self) -> Target:
+        if (self.channel is Channel.WEBSITE) != (self.column is not None):
+            raise ValueError("网站目标须指定栏目，其他渠道目标不能指定栏目")
+        return self
+
+    @property
+    def key(self) -> str:
+        """A stable text form: `website:9900000001/notices`, `app:sf-app`."""
+        suffix = f"/{self.column}" if self.column else ""
+        return f"{self.channel}:{self.account}{suffix}"
+
+    @classmethod
+    def parse(cls, key: str) -> Target:
+        """The target written as `channel:account[/column]`."""
+        channel, _, rest = key.partition(":")
+        account, _, column = rest.partition("/")
+        return cls(channel=channel, account=account, column=column or None)  # type: ignore[arg-type]
+
+
+class Publication(BaseModel):
+    """A revision going (scheduled) or gone (live) to a set of targets."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    publication_id: str
+    revision: int
+    content_hash: str
+    targets: tuple[Target, ...]
+    publish_at: datetime
+    expire_at: datetime | None = None
+
+
+def merge_targets(*groups: tuple[Target, ...]) -> tuple[Target, ...]:
+    """The targets of all groups, each once, in first-seen order."""
+    seen: dict[str, Target] = {}
+    for group in groups:
+        for target in group:
+            seen.setdefault(target.key, target)
+    return tuple(seen.values())
