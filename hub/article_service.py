@@ -25,6 +25,7 @@ from workflows.article_commands import (
     CreateArticle,
     EditArticle,
     OverrideFinding,
+    PublishArticle,
     ReturnArticle,
     SignOff,
     SubmitArticle,
@@ -66,6 +67,9 @@ def build_content(title: str, body_html: str, metadata: Mapping[str, Any]) -> Ar
         raise invalid_input(exc) from None
 
 
+_CHECKED_STEPS: dict[type, str] = {SubmitArticle: "送审", PublishArticle: "发布"}
+
+
 class ArticleService:
     """Resolves names, builds commands, runs them and keeps read models current."""
 
@@ -81,21 +85,26 @@ class ArticleService:
         self.commands = commands
         self.checks = CheckService(config, store)
         self._after_write = after_write
+        # Set by the publishing service: an approved correction replaces the live revision.
+        self.on_correction_approved: Callable[[str], object] = lambda article_id: None
 
     # -- writes --------------------------------------------------------------------------
 
-    def _run(self, command: ArticleCommand) -> CommandResult:
+    def run(self, command: ArticleCommand) -> CommandResult:
+        """Run a command with its check report attached; keep read models current."""
         result = self.commands.execute(command, prepare=self.checks.attach)
         self._after_write()
-        if isinstance(command, SubmitArticle) and result.state.findings:
+        doing = _CHECKED_STEPS.get(type(command))
+        if doing and result.event_types == ("ArticleChecked",) and result.state.findings:
             blocked = [f for f in result.state.findings if f.severity is Severity.BLOCK]
-            if blocked and "ArticleSubmitted" not in result.event_types:
-                raise DomainError(
-                    "CHECKS_BLOCKED",
-                    f"系统强制校验发现 {len(blocked)} 项必须修改的问题，未能送审"
-                    f"（用 hub article findings {result.article_id[-12:]} 查看）",
-                    findings=[f.model_dump(mode="json") for f in blocked],
-                )
+            raise DomainError(
+                "CHECKS_BLOCKED",
+                f"系统强制校验发现 {len(blocked)} 项必须修改的问题，未能{doing}"
+                f"（用 hub article findings {result.article_id[-12:]} 查看）",
+                findings=[f.model_dump(mode="json") for f in blocked],
+            )
+        if "ArticleApproved" in result.event_types and result.state.live is not None:
+            self.on_correction_approved(result.article_id)
         return result
 
     def create(
@@ -127,7 +136,7 @@ class ArticleService:
         content = build_content(title, body_html, metadata)
         workflow = self.config.workflow_for(site, columns[0])
         column_ids = tuple(dict.fromkeys(c.id for c in columns))
-        return self._run(CreateArticle(new_id(), site.code, column_ids, content, workflow, actor))
+        return self.run(CreateArticle(new_id(), site.code, column_ids, content, workflow, actor))
 
     def edit(
         self,
@@ -151,12 +160,12 @@ class ArticleService:
             body_html if body_html is not None else current.body_html,
             merged,
         )
-        return self._run(EditArticle(article_id, content, actor))
+        return self.run(EditArticle(article_id, content, actor))
 
     def submit(self, user: str, article_ref: str) -> CommandResult:
         """Send the article into review."""
         actor = self.config.directory.acting(user)
-        return self._run(SubmitArticle(self.resolve(article_ref), actor))
+        return self.run(SubmitArticle(self.resolve(article_ref), actor))
 
     def approve(
         self,
@@ -174,7 +183,7 @@ class ArticleService:
         article_id = self.resolve(article_ref)
         if revision is None:
             revision = self.commands.load(article_id)[0].revision
-        return self._run(
+        return self.run(
             ApproveStage(article_id, revision, tuple(gates), actor, opinion, content_hash, stage)
         )
 
@@ -183,7 +192,7 @@ class ArticleService:
     ) -> CommandResult:
         """Return the article to its editor with reasons."""
         actor = self.config.directory.acting(user)
-        return self._run(ReturnArticle(self.resolve(article_ref), tuple(reasons), actor, stage))
+        return self.run(ReturnArticle(self.resolve(article_ref), tuple(reasons), actor, stage))
 
     def sign_off(
         self, user: str, article_ref: str, *, revision: int | None = None, opinion: str = ""
@@ -193,22 +202,22 @@ class ArticleService:
         article_id = self.resolve(article_ref)
         if revision is None:
             revision = self.commands.load(article_id)[0].revision
-        return self._run(SignOff(article_id, revision, actor, opinion))
+        return self.run(SignOff(article_id, revision, actor, opinion))
 
     def withdraw(self, user: str, article_ref: str, reason: str = "") -> CommandResult:
         """The editor pulls the article back out of review."""
         actor = self.config.directory.acting(user)
-        return self._run(WithdrawArticle(self.resolve(article_ref), actor, reason))
+        return self.run(WithdrawArticle(self.resolve(article_ref), actor, reason))
 
     def archive(self, user: str, article_ref: str, reason: str = "") -> CommandResult:
         """Archive an article that is not in review."""
         actor = self.config.directory.acting(user)
-        return self._run(ArchiveArticle(self.resolve(article_ref), actor, reason))
+        return self.run(ArchiveArticle(self.resolve(article_ref), actor, reason))
 
     def override(self, user: str, article_ref: str, finding_id: str, reason: str) -> CommandResult:
         """A reviewer accepts a REVIEW finding of the current revision with a reason."""
         actor = self.config.directory.acting(user)
-        return self._run(OverrideFinding(self.resolve(article_ref), finding_id, reason, actor))
+        return self.run(OverrideFinding(self.resolve(article_ref), finding_id, reason, actor))
 
     def fix(
         self, user: str, article_ref: str, finding_ids: list[str] | None = None
@@ -233,7 +242,7 @@ class ArticleService:
         if not applied:
             raise DomainError("NOTHING_TO_FIX", "建议的修改无法自动套用，请手工修改")
         actor = self.config.directory.acting(user)
-        return self._run(EditArticle(article_id, content, actor)), applied, skipped
+        return self.run(EditArticle(article_id, content, actor)), applied, skipped
 
     def findings(self, article_ref: str) -> dict[str, Any]:
         """The current revision's findings: recorded at submit, and as checked right now."""
@@ -322,6 +331,8 @@ class ArticleService:
             "signed_off_by": state.signed_off_by,
             "approved_revision": state.approved_revision,
             "approved_hash": state.approved_hash,
+            "live": state.live.as_json() if state.live else None,
+            "scheduled": state.scheduled.as_json() if state.scheduled else None,
             "last_return": None
             if state.last_return is None
             else {

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from hub.directory import Column, Directory, Site, User
+from hub.directory import Account, Column, Directory, Site, User
 from workflows.article_commands import ALL_SITES
 from workflows.checks.dictionaries import Dictionaries
 from workflows.checks.matcher import CompiledDictionaries
@@ -68,6 +68,11 @@ class _WorkflowsFile(BaseModel):
 class _SitesFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     sites: list[Site] = Field(min_length=1)
+
+
+class _ChannelsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    accounts: list[Account] = Field(default_factory=list)
 
 
 class _UsersFile(BaseModel):
@@ -139,6 +144,22 @@ def _parse(model: type[M], path: Path) -> M:
         raise ConfigError(_validation_message(path, exc)) from None
 
 
+def _check_accounts(directory: Directory) -> None:
+    """Accounts belong to known sites; column feeds name known accounts."""
+    keys = {s.key for s in directory.sites}
+    known = {a.id for a in directory.accounts}
+    for account in directory.accounts:
+        if account.site not in keys:
+            raise ConfigError(f"channels.yaml: 账号 {account.id} 指向未知站点 {account.site!r}")
+    for site in directory.sites:
+        for column, _ in site.walk():
+            for feed in column.feeds:
+                if feed not in known:
+                    raise ConfigError(
+                        f"sites.yaml: 站点 {site.key} 栏目 {column.id} 的 feeds 指向未知账号 {feed!r}"
+                    )
+
+
 def load_config(root: str | Path) -> HubConfig:
     """Load and cross-check a configuration folder; raise `ConfigError` with a clear message."""
     root = Path(root).resolve()
@@ -160,7 +181,14 @@ def load_config(root: str | Path) -> HubConfig:
     _check_unique([s.code for s in sites], "sites.yaml", "网站标识码")
     _check_unique([u.id for u in users], "users.yaml", "用户 id")
     _check_unique([w.id for w in flows.workflows], "workflows.yaml", "流程 id")
-    directory = Directory(sites, users)
+    accounts = (
+        _parse(_ChannelsFile, root / "channels.yaml").accounts
+        if (root / "channels.yaml").exists()
+        else []
+    )
+    _check_unique([a.id for a in accounts], "channels.yaml", "账号 id")
+    directory = Directory(sites, users, accounts)
+    _check_accounts(directory)
     site_keys = {s.key for s in sites} | {s.code for s in sites}
     for user in users:
         for key in user.roles:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from workflows.article_commands import ALL_SITES, ActingUser
 from workflows.checks.identifiers import org_code_valid, uscc_valid
 from workflows.errors import DomainError
+from workflows.publication import Channel
 from workflows.vocabulary import Role
 
 SiteCode = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z]{10}$")]
@@ -26,6 +27,7 @@ class Column(BaseModel):
     type: str = Field(min_length=1, max_length=20)  # 栏目类型 ColumnType
     description: str = ""
     keywords: tuple[str, ...] = ()
+    feeds: tuple[Key, ...] = ()  # accounts (channels.yaml) this column's articles also go to
     children: tuple[Column, ...] = ()
 
 
@@ -85,6 +87,25 @@ class Site(BaseModel):
         return ()
 
 
+class Account(BaseModel):
+    """A channel account articles are delivered to: an app, a large screen, a WeChat official
+    account, a Weibo account (账号)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: Key
+    channel: Channel
+    name: str = Field(min_length=1, max_length=80)
+    site: Key  # the site (key) that runs the account
+    settings: dict[str, str] = Field(default_factory=dict)  # channel specifics, never secrets
+
+    @model_validator(mode="after")
+    def _not_a_website(self) -> Self:
+        if self.channel is Channel.WEBSITE:
+            raise ValueError("网站不是账号：网站在 sites.yaml 中配置")
+        return self
+
+
 class User(BaseModel):
     """A person with roles per site key (`*`: every site)."""
 
@@ -99,9 +120,11 @@ class User(BaseModel):
 class Directory:
     """Look-ups over the configured sites and users."""
 
-    def __init__(self, sites: list[Site], users: list[User]) -> None:
+    def __init__(self, sites: list[Site], users: list[User], accounts: list[Account]) -> None:
         self.sites = sites
         self.users = users
+        self.accounts = accounts
+        self._accounts = {a.id: a for a in accounts}
         self._by_key = {s.key: s for s in sites}
         self._by_code = {s.code: s for s in sites}
         self._users = {u.id: u for u in users}
@@ -122,6 +145,14 @@ class Directory:
                 "COLUMN_UNKNOWN", f"站点 {site.name} 没有栏目 {ref!r}", site=site.key, column=ref
             )
         return column
+
+    def account(self, ref: str) -> Account:
+        """A channel account by id."""
+        account = self._accounts.get(ref)
+        if account is None:
+            known = ", ".join(a.id for a in self.accounts) or "无"
+            raise DomainError("ACCOUNT_UNKNOWN", f"未知账号 {ref!r}（可用: {known}）", account=ref)
+        return account
 
     def user(self, user_id: str) -> User:
         """A user by id."""

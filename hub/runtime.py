@@ -12,6 +12,7 @@ from hub.command_service import CommandService
 from hub.config import HubConfig, load_config
 from hub.dictionary_records import record_dictionaries
 from hub.projections import all_projections
+from hub.publishing import PublishingService
 from hub.recheck import Rechecker
 
 
@@ -24,6 +25,7 @@ class EmbeddedHub:
         self.commands = CommandService(self.store)
         self.projections = all_projections(self.store)
         self.articles = ArticleService(config, self.store, self.commands, self.catch_up)
+        self.publishing = PublishingService(config, self.articles)
         self.rechecker = Rechecker(
             config, self.store, self.commands, self.articles.checks, self.catch_up
         )

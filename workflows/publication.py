@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 
@@ -70,6 +70,17 @@ class Publication(BaseModel):
     targets: tuple[Target, ...]
     publish_at: datetime
     expire_at: datetime | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """JSON-ready data, targets in their text form."""
+        return {
+            "publication_id": self.publication_id,
+            "revision": self.revision,
+            "content_hash": self.content_hash,
+            "targets": [t.key for t in self.targets],
+            "publish_at": self.publish_at.isoformat(),
+            "expire_at": self.expire_at.isoformat() if self.expire_at else None,
+        }
 
 
 def merge_targets(*groups: tuple[Target, ...]) -> tuple[Target, ...]:

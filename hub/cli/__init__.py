@@ -40,9 +40,29 @@ def cli(ctx: click.Context, config_dir: Path | None) -> None:
 
 
 def _register() -> None:
-    from hub.cli import articles, checks, demo, dictionaries, events, findings, reviews, system
+    from hub.cli import (
+        articles,
+        checks,
+        demo,
+        dictionaries,
+        events,
+        findings,
+        publishing,
+        reviews,
+        system,
+    )
 
-    for module in (articles, reviews, checks, findings, dictionaries, events, system, demo):
+    for module in (
+        articles,
+        reviews,
+        publishing,
+        checks,
+        findings,
+        dictionaries,
+        events,
+        system,
+        demo,
+    ):
         module.register(cli)
 
 

@@ -46,6 +46,8 @@ def result_json(result: CommandResult) -> dict[str, Any]:
         "revision": state.revision,
         "content_hash": state.content_hash,
         "stream_version": result.version,
+        "live": state.live.as_json() if state.live else None,
+        "scheduled": state.scheduled.as_json() if state.scheduled else None,
         "events": [
             {"event_id": i, "type": t}
             for i, t in zip(result.event_ids, result.event_types, strict=True)
@@ -254,6 +256,19 @@ def show(ctx: click.Context, article_ref: str, as_json: bool) -> None:
         lines.append(f"签批    {data['signed_off_by']}")
     if data["approved_hash"]:
         lines.append(f"审定    第 {data['approved_revision']} 版 {data['approved_hash']}")
+    for label, key in (("已发布", "live"), ("定时", "scheduled")):
+        publication = data[key]
+        if publication:
+            when = publication["publish_at"][:16].replace("T", " ")
+            expiry = (
+                f"，{publication['expire_at'][:16].replace('T', ' ')} 下线"
+                if (publication["expire_at"])
+                else ""
+            )
+            lines.append(
+                f"{label}    第 {publication['revision']} 版 {when}{expiry} → "
+                + "、".join(publication["targets"])
+            )
     if data["last_return"]:
         ret = data["last_return"]
         lines.append(f"退回    {ret['stage_name']} 由 {ret['by']}：{'；'.join(ret['reasons'])}")

@@ -1,4 +1,5 @@
-"""Read models kept by subscribers: article list, review queues, article history."""
+"""Read models kept by subscribers: article list, review queues, article history, 索引号,
+publications."""
 
 from __future__ import annotations
 
@@ -7,8 +8,14 @@ from events.subscriptions import Subscriber
 from hub.projections.articles import ArticlesProjection
 from hub.projections.history import HistoryProjection
 from hub.projections.index_numbers import IndexNumbersProjection
+from hub.projections.publications import PublicationsProjection
 
 
 def all_projections(store: EventStore) -> list[Subscriber]:
     """Every projection of the hub, in the order they are caught up."""
-    return [ArticlesProjection(store), HistoryProjection(), IndexNumbersProjection()]
+    return [
+        ArticlesProjection(store),
+        HistoryProjection(),
+        IndexNumbersProjection(),
+        PublicationsProjection(),
+    ]

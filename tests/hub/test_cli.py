@@ -41,14 +41,14 @@ class Hub:
         assert "Traceback" not in done.stderr + done.stdout
         return json.loads(done.stdout)["error"]
 
-    def create(self, user: str = "zhangwei", *extra: str) -> str:
+    def create(self, user: str = "zhangwei", *extra: str, column: str = "notices") -> str:
         return self.ok(
             "article",
             "create",
             "--site",
             "gov",
             "--column",
-            "notices",
+            column,
             "--title",
             "关于开展自查工作的通知",
             "--body-file",
@@ -281,7 +281,7 @@ def test_rebuild_reproduces_the_read_models(cli: Hub) -> None:
     cli.ok("article", "archive", second, "--as", "zhangwei", "--reason", "重复")
     before = (cli.ok("article", "list"), cli.ok("review", "queue", "--as", "wangqiang"))
     result = cli.ok("rebuild")
-    assert result["applied"] == 3 * 7  # three projections; six article events, one dictionaries
+    assert result["applied"] == 4 * 7  # four projections; six article events, one dictionaries
     after = (cli.ok("article", "list"), cli.ok("review", "queue", "--as", "wangqiang"))
     assert after == before
     tail = cli.run("events", "tail", "-n", "3", "--json")

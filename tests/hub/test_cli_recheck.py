@@ -11,9 +11,9 @@ STAGES = (
 )
 
 
-def approved(cli: Hub, body: str) -> str:  # noqa: F811
+def approved(cli: Hub, body: str, column: str = "notices") -> str:  # noqa: F811
     cli.body.write_text(body, encoding="utf-8")
-    article = cli.create()
+    article = cli.create(column=column)
     cli.ok("article", "submit", article, "--as", "zhangwei")
     for user, gates in STAGES:
         cli.ok("review", "approve", article, "--gates", gates, "--as", user)

@@ -1,0 +1,156 @@
+"""What is live or scheduled where: one row per article with a live or scheduled publication.
+The durable timers (scheduled release, expiry) are queries over this table."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from events.envelope import RecordedEvent
+from events.store import EventStore, SubscriberTransaction
+from workflows.article_events import (
+    ArticlePublished,
+    ArticleRetracted,
+    PublicationCancelled,
+    PublicationRescheduled,
+    PublicationScheduled,
+)
+from workflows.publication import Target
+
+_CREATE = (
+    """CREATE TABLE IF NOT EXISTS publications (
+        article_id TEXT PRIMARY KEY,
+        live_id TEXT,
+        live_revision INTEGER,
+        live_targets TEXT,
+        published_at TEXT,
+        expire_at TEXT,
+        scheduled_id TEXT,
+        scheduled_revision INTEGER,
+        scheduled_targets TEXT,
+        publish_at TEXT,
+        scheduled_expire_at TEXT,
+        updated_at TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS publications_publish_at ON publications (publish_at)",
+    "CREATE INDEX IF NOT EXISTS publications_expire_at ON publications (expire_at)",
+)
+
+
+def _keys(targets: tuple[Target, ...]) -> str:
+    return json.dumps([t.key for t in targets])
+
+
+def utc_iso(moment: datetime | None) -> str | None:
+    """A time as UTC ISO text, so that the timer queries can compare text."""
+    return moment.astimezone(UTC).isoformat() if moment else None
+
+
+class PublicationsProjection:
+    """Keeps `publications` from the publication events of every article."""
+
+    name = "publications"
+
+    def create(self, tx: SubscriberTransaction) -> None:
+        for statement in _CREATE:
+            tx.execute(statement)
+
+    def drop(self, tx: SubscriberTransaction) -> None:
+        tx.execute("DROP TABLE IF EXISTS publications")
+
+    def apply(self, tx: SubscriberTransaction, event: RecordedEvent) -> None:
+        if not event.stream_id.startswith("article-"):
+            return
+        article_id = event.stream_id.removeprefix("article-")
+        at = event.occurred_at.isoformat()
+        payload = event.payload
+        if isinstance(payload, PublicationScheduled | ArticlePublished):
+            tx.execute(
+                "INSERT INTO publications (article_id, updated_at) VALUES (?, ?) "
+                "ON CONFLICT (article_id) DO UPDATE SET updated_at = excluded.updated_at",
+                (article_id, at),
+            )
+        match payload:
+            case PublicationScheduled(publication=p):
+                tx.execute(
+                    "UPDATE publications SET scheduled_id = ?, scheduled_revision = ?, "
+                    "scheduled_targets = ?, publish_at = ?, scheduled_expire_at = ? "
+                    "WHERE article_id = ?",
+                    (
+                        p.publication_id,
+                        p.revision,
+                        _keys(p.targets),
+                        utc_iso(p.publish_at),
+                        utc_iso(p.expire_at),
+                        article_id,
+                    ),
+                )
+            case ArticlePublished(publication=p):
+                tx.execute(
+                    "UPDATE publications SET live_id = ?, live_revision = ?, live_targets = ?, "
+                    "published_at = ?, expire_at = ?, scheduled_id = NULL, "
+                    "scheduled_revision = NULL, scheduled_targets = NULL, publish_at = NULL, "
+                    "scheduled_expire_at = NULL WHERE article_id = ?",
+                    (
+                        p.publication_id,
+                        p.revision,
+                        _keys(p.targets),
+                        utc_iso(event.occurred_at),
+                        utc_iso(p.expire_at),
+                        article_id,
+                    ),
+                )
+            case PublicationRescheduled():
+                expire = utc_iso(payload.expire_at)
+                tx.execute(
+                    "UPDATE publications SET publish_at = ?, scheduled_expire_at = ?, "
+                    "updated_at = ? WHERE article_id = ? AND scheduled_id = ?",
+                    (utc_iso(payload.publish_at), expire, at, article_id, payload.publication_id),
+                )
+                tx.execute(
+                    "UPDATE publications SET expire_at = ?, updated_at = ? "
+                    "WHERE article_id = ? AND live_id = ?",
+                    (expire, at, article_id, payload.publication_id),
+                )
+            case PublicationCancelled():
+                tx.execute(
+                    "UPDATE publications SET scheduled_id = NULL, scheduled_revision = NULL, "
+                    "scheduled_targets = NULL, publish_at = NULL, scheduled_expire_at = NULL, "
+                    "updated_at = ? WHERE article_id = ?",
+                    (at, article_id),
+                )
+            case ArticleRetracted():
+                tx.execute(
+                    "UPDATE publications SET live_id = NULL, live_revision = NULL, "
+                    "live_targets = NULL, published_at = NULL, expire_at = NULL, updated_at = ? "
+                    "WHERE article_id = ?",
+                    (at, article_id),
+                )
+
+
+def due_releases(store: EventStore, now_iso: str) -> list[str]:
+    """Articles whose scheduled publication time has come."""
+    rows = store.query(
+        "SELECT article_id FROM publications WHERE publish_at IS NOT NULL AND publish_at <= ? "
+        "ORDER BY publish_at",
+        (now_iso,),
+    )
+    return [str(r[0]) for r in rows]
+
+
+def due_expiries(store: EventStore, now_iso: str) -> list[str]:
+    """Articles whose live publication has reached its expiry time."""
+    rows = store.query(
+        "SELECT article_id FROM publications WHERE expire_at IS NOT NULL AND expire_at <= ? "
+        "AND live_id IS NOT NULL ORDER BY expire_at",
+        (now_iso,),
+    )
+    return [str(r[0]) for r in rows]
+
+
+def next_timer(store: EventStore) -> str | None:
+    """The earliest pending release or expiry time, if any."""
+    rows = store.query(
+        "SELECT MIN(t) FROM (SELECT MIN(publish_at) AS t FROM publications "
+        "UNION ALL SELECT MIN(expire_at) FROM publications WHERE live_id IS NOT NULL)"
+    )
+    return rows[0][0] if rows and rows[0][0] else None

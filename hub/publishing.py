@@ -1,0 +1,215 @@
+"""Publishing approved articles: resolving targets (columns, their fan-out, added accounts),
+publish / schedule / reschedule / correct / retract, and the durable timers that release
+scheduled publications and take expired ones down."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import structlog
+
+from events.ids import new_id
+from hub.article_service import ArticleService
+from hub.command_service import CommandResult
+from hub.config import HubConfig
+from hub.projections.publications import due_expiries, due_releases, next_timer
+from workflows.article_commands import (
+    ALL_SITES,
+    ActingUser,
+    PublishArticle,
+    ReleasePublication,
+    ReschedulePublication,
+    RetractArticle,
+)
+from workflows.article_state import ArticleState
+from workflows.errors import DomainError
+from workflows.publication import Channel, Target, merge_targets
+from workflows.vocabulary import ArticleStatus, Role
+
+log = structlog.get_logger(__name__)
+
+# The hub itself, acting on timers and on approved corrections.
+SYSTEM = ActingUser("system", {ALL_SITES: frozenset({Role.OPERATOR})})
+
+
+CHINA_TIME = timezone(timedelta(hours=8), "CST")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class PublishingService:
+    """Publication commands, as the CLI and the web call them."""
+
+    def __init__(self, config: HubConfig, articles: ArticleService) -> None:
+        self.config = config
+        self.articles = articles
+        articles.on_correction_approved = self._publish_correction
+
+    # -- targets -------------------------------------------------------------------------
+
+    def resolve_target(self, ref: str) -> Target:
+        """`site/column` (site key or code), `channel:account`, or a bare account id."""
+        directory = self.config.directory
+        ref = ref.strip()
+        if "/" in ref and ":" not in ref:
+            site_ref, _, column_ref = ref.partition("/")
+            site = directory.site(site_ref)
+            column = directory.column(site, column_ref)
+            return Target(channel=Channel.WEBSITE, account=site.code, column=column.id)
+        channel, _, account_ref = ref.rpartition(":")
+        account = directory.account(account_ref)
+        if channel and channel != account.channel:
+            raise DomainError(
+                "TARGET_CHANNEL_MISMATCH",
+                f"账号 {account.id} 属于 {account.channel} 渠道，不是 {channel}",
+                target=ref,
+            )
+        return Target(channel=account.channel, account=account.id)
+
+    def fan_out(self, targets: tuple[Target, ...]) -> tuple[Target, ...]:
+        """The targets plus the accounts their website columns feed."""
+        directory = self.config.directory
+        feeds: list[Target] = []
+        for target in targets:
+            if target.channel is not Channel.WEBSITE or target.column is None:
+                continue
+            column = directory.site(target.account).column(target.column)
+            for account_id in column.feeds if column else ():
+                account = directory.account(account_id)
+                feeds.append(Target(channel=account.channel, account=account.id))
+        return merge_targets(targets, tuple(feeds))
+
+    def targets_for(
+        self, state: ArticleState, refs: list[str], *, feeds: bool = True
+    ) -> tuple[Target, ...]:
+        """The targets named by `refs`; none named: the article's own columns."""
+        if refs:
+            chosen = tuple(self.resolve_target(r) for r in refs)
+        elif state.live is not None:
+            return ()  # republishing (a correction): the live targets, decided by the decider
+        else:
+            site = self.config.directory.site(state.site)
+            chosen = tuple(
+                Target(channel=Channel.WEBSITE, account=site.code, column=c) for c in state.columns
+            )
+        return self.fan_out(chosen) if feeds else merge_targets(chosen)
+
+    # -- commands ------------------------------------------------------------------------
+
+    def publish(
+        self,
+        user: str,
+        article_ref: str,
+        to: list[str] | None = None,
+        at: datetime | None = None,
+        expire_at: datetime | None = None,
+        *,
+        feeds: bool = True,
+    ) -> CommandResult:
+        """Publish the approved revision now, or at `at`, to `to` (default: its columns)."""
+        article_id = self.articles.resolve(article_ref)
+        state, _ = self.articles.commands.load(article_id)
+        actor = self.config.directory.acting(user)
+        targets = self.targets_for(state, to or [], feeds=feeds)
+        command = PublishArticle(
+            article_id, actor, utc_now(), new_id(), targets, _aware(at), _aware(expire_at)
+        )
+        return self.articles.run(command)
+
+    def reschedule(
+        self,
+        user: str,
+        article_ref: str,
+        at: datetime | None = None,
+        expire_at: datetime | None = None,
+        *,
+        clear_expiry: bool = False,
+    ) -> CommandResult:
+        """Move a scheduled publication, or set or clear an expiry."""
+        actor = self.config.directory.acting(user)
+        article_id = self.articles.resolve(article_ref)
+        command = ReschedulePublication(
+            article_id, actor, utc_now(), _aware(at), _aware(expire_at), clear_expiry
+        )
+        return self.articles.run(command)
+
+    def retract(self, user: str, article_ref: str, reason: str) -> CommandResult:
+        """Take the article off every target that received it (or cancel its schedule)."""
+        actor = self.config.directory.acting(user)
+        article_id = self.articles.resolve(article_ref)
+        return self.articles.run(RetractArticle(article_id, actor, utc_now(), reason))
+
+    def correct(
+        self,
+        user: str,
+        article_ref: str,
+        *,
+        title: str | None = None,
+        body_html: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> CommandResult:
+        """A new revision of a published article: reviewed again, then it replaces the live one
+        on every target (automatically, once approved)."""
+        state, _ = self.articles.state(article_ref)
+        if state.live is None:
+            raise DomainError(
+                "NOT_PUBLISHED", "稿件未发布，直接修改即可（hub article edit），无需更正"
+            )
+        return self.articles.edit(
+            user, article_ref, title=title, body_html=body_html, metadata=metadata
+        )
+
+    def _publish_correction(self, article_id: str) -> None:
+        """An approved correction goes to every target of the live revision at once."""
+        try:
+            result = self.articles.run(PublishArticle(article_id, SYSTEM, utc_now(), new_id()))
+        except DomainError as exc:
+            # The approval stands; the operator sees an approved correction not yet out.
+            log.warning("correction.not_published", article_id=article_id, code=exc.code)
+            return
+        log.info("correction.published", article_id=article_id, event_ids=result.event_ids)
+
+    # -- timers --------------------------------------------------------------------------
+
+    def run_due(self, now: datetime | None = None) -> dict[str, list[str]]:
+        """Release every due scheduled publication and take down every expired one."""
+        moment = now or utc_now()
+        iso = moment.astimezone(UTC).isoformat()
+        done: dict[str, list[str]] = {"released": [], "expired": [], "failed": []}
+        for article_id in due_releases(self.articles.store, iso):
+            self._fire(ReleasePublication(article_id, SYSTEM, moment), "released", done)
+        for article_id in due_expiries(self.articles.store, iso):
+            self._fire(RetractArticle(article_id, SYSTEM, moment, expired=True), "expired", done)
+        return done
+
+    def _fire(
+        self,
+        command: ReleasePublication | RetractArticle,
+        outcome: str,
+        done: dict[str, list[str]],
+    ) -> None:
+        try:
+            result = self.articles.run(command)
+        except DomainError as exc:
+            log.warning("timer.failed", article_id=command.article_id, code=exc.code)
+            done["failed"].append(command.article_id)
+            return
+        if result.state.status is ArticleStatus.PUBLISHED or outcome == "expired":
+            done[outcome].append(command.article_id)
+        else:  # the checks at release time stopped it
+            done["failed"].append(command.article_id)
+
+    def next_timer(self) -> str | None:
+        """When the next scheduled release or expiry is due (UTC ISO text)."""
+        return next_timer(self.articles.store)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """Times typed without a zone are China Standard Time (UTC+8), the users' clock."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=CHINA_TIME)
