@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import yaml
 
 from hub.attachments import AttachmentError, extract_text
 from hub.cli.articles import json_option, read_body
@@ -57,6 +58,7 @@ def report_json(report: CheckReport) -> dict[str, Any]:
     return {
         "dictionary_version": report.dictionary_version,
         "counts": report.counts(),
+        "blocked": report.blocked,
         "findings": [
             {
                 "id": f.id,
@@ -83,6 +85,12 @@ def report_json(report: CheckReport) -> dict[str, Any]:
 @click.option(
     "--attach", "attachments", multiple=True, type=click.Path(path_type=Path), help="附件，可重复"
 )
+@click.option(
+    "--meta",
+    "meta_file",
+    type=click.Path(path_type=Path),
+    help="元数据文件（YAML 或 JSON：doc_number、index_number、source、repost 等）",
+)
 @json_option
 @click.pass_context
 def check(
@@ -93,6 +101,7 @@ def check(
     column: str | None,
     as_of: str | None,
     attachments: tuple[Path, ...],
+    meta_file: Path | None,
     as_json: bool,
 ) -> None:
     """校验一个文件（.txt .html .docx .pdf .xlsx）作为稿件正文，列出问题与修改建议。"""
@@ -113,7 +122,7 @@ def check(
     report = run_checks(
         title or file.stem,
         body,
-        ArticleMetadata(),
+        _metadata(meta_file),
         config.checks,
         context,
         files,
@@ -146,6 +155,21 @@ def _text_of(path: Path) -> str:
         return extract_text(path.name, data)
     except AttachmentError as exc:
         raise DomainError(exc.code, exc.message) from None
+
+
+def _metadata(path: Path | None) -> ArticleMetadata:
+    """Metadata from a YAML (or JSON) mapping, validated like the article's own."""
+    if path is None:
+        return ArticleMetadata()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise DomainError("FILE_UNREADABLE", f"无法读取文件 {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise DomainError("INVALID_INPUT", f"{path.name}: 不是有效的 YAML/JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise DomainError("INVALID_INPUT", f"{path.name}: 元数据应为映射（字段: 值）")
+    return ArticleMetadata.model_validate(data)
 
 
 def _date(value: str | None) -> date:
