@@ -1,0 +1,225 @@
+"""The delivery state machine: retries with backoff, unknown outcomes resolved by asking the
+channel, retraction, cancel and requeue; and, over random runs with crashes and lost
+responses, nothing is ever sent to a channel that already has it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from workflows.delivery_decider import (
+    Cancel,
+    DeliveryState,
+    DeliveryStatus,
+    Plan,
+    Record,
+    RequestRetraction,
+    Requeue,
+    RetryPolicy,
+    Start,
+    decide,
+    delivery_id,
+    evolve,
+    next_operation,
+)
+from workflows.delivery_events import (
+    DeliveryAction,
+    DeliveryPlanned,
+    DeliveryStarted,
+    ErrorKind,
+    Operation,
+)
+from workflows.errors import DomainError
+from workflows.publication import Target
+
+T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+TARGET = Target(channel="app", account="sf-app")
+
+
+def planned() -> DeliveryState:
+    event = DeliveryPlanned(
+        delivery_id=delivery_id("p1", TARGET),
+        article_id="a1",
+        publication_id="p1",
+        revision=1,
+        content_hash="h",
+        target=TARGET,
+        action=DeliveryAction.PUBLISH,
+        not_before=T0,
+    )
+    return apply(DeliveryState(), Plan(event))
+
+
+def apply(state: DeliveryState, command: object) -> DeliveryState:
+    for event in decide(command, state):  # type: ignore[arg-type]
+        state = evolve(state, event)
+    return state
+
+
+def code_of(state: DeliveryState, command: object) -> str:
+    with pytest.raises(DomainError) as info:
+        decide(command, state)  # type: ignore[arg-type]
+    return info.value.code
+
+
+def test_backoff_grows_with_jitter_and_a_cap() -> None:
+    policy = RetryPolicy(base_seconds=2, cap_seconds=60, max_attempts=8)
+    delays = [policy.delay("d", n).total_seconds() for n in range(1, 10)]
+    for attempt, delay in enumerate(delays, start=1):
+        ceiling = min(60, 2 * 2 ** (attempt - 1))
+        assert ceiling / 2 <= delay <= ceiling
+    assert policy.delay("d", 3) == policy.delay("d", 3)  # replays decide the same
+    assert policy.delay("d", 3) != policy.delay("e", 3)  # spread across deliveries
+
+
+def test_success_retry_and_death() -> None:
+    state = apply(planned(), Start(T0, "w1"))
+    assert state.status is DeliveryStatus.SENDING and state.attempts == 1
+    failed = apply(state, Record(T0, ErrorKind.RETRYABLE, "503"))
+    assert failed.status is DeliveryStatus.RETRYING and failed.next_at is not None
+    assert next_operation(failed, T0) is None
+    assert code_of(failed, Start(T0, "w1")) == "DELIVERY_NOT_DUE"
+    again = apply(failed, Start(failed.next_at, "w1"))
+    done = apply(again, Record(T0, remote_id="m1", url="u"))
+    assert done.status is DeliveryStatus.DELIVERED and done.remote_id == "m1"
+    dead = apply(state, Record(T0, ErrorKind.PERMANENT, "40001 invalid"))
+    assert dead.status is DeliveryStatus.DEAD and "40001" in dead.last_error
+    reauth = apply(state, Record(T0, ErrorKind.REAUTH, "token expired"))
+    assert reauth.status is DeliveryStatus.DEAD
+    requeued = apply(dead, Requeue("op"))
+    assert requeued.status is DeliveryStatus.PENDING and next_operation(requeued, T0)
+    assert code_of(done, Requeue("op")) == "DELIVERY_NOT_RETRIABLE"
+
+
+def test_attempts_are_capped() -> None:
+    policy = RetryPolicy(max_attempts=2)
+    state, now = planned(), T0
+    for _ in range(2):
+        state = apply(state, Start(now, "w"))
+        state = apply(state, Record(now, ErrorKind.RETRYABLE, "timeout", policy=policy))
+        now = state.next_at or now
+    assert state.status is DeliveryStatus.DEAD
+
+
+def test_unknown_outcome_is_resolved_by_asking_not_by_resending() -> None:
+    state = apply(planned(), Start(T0, "w1"))
+    unknown = apply(state, Record(T0, ErrorKind.UNKNOWN_OUTCOME, "read timeout"))
+    assert unknown.status is DeliveryStatus.UNKNOWN
+    assert next_operation(unknown, T0) is Operation.STATUS
+    asking = apply(unknown, Start(T0, "w1"))
+    assert asking.operation is Operation.STATUS
+    assert apply(asking, Record(T0, found=True)).status is DeliveryStatus.DELIVERED
+    missing = apply(asking, Record(T0, found=False))
+    assert missing.status is DeliveryStatus.RETRYING and next_operation(missing, T0) is (
+        Operation.SEND
+    )
+    # A crashed worker's lease runs out: the next start asks first.
+    later = T0 + timedelta(minutes=5)
+    assert next_operation(state, T0) is None and next_operation(state, later) is Operation.STATUS
+    events = decide(Start(later, "w2"), state)
+    assert [type(e).__name__ for e in events] == ["DeliveryOutcomeUnknown", "DeliveryStarted"]
+    assert isinstance(events[-1], DeliveryStarted) and events[-1].operation is Operation.STATUS
+
+
+def test_retraction_cancels_what_never_arrived_and_takes_down_what_did() -> None:
+    pending = planned()
+    assert apply(pending, RequestRetraction("撤稿", "op")).status is DeliveryStatus.CANCELLED
+    sent = apply(apply(pending, Start(T0, "w")), Record(T0))
+    retracting = apply(sent, RequestRetraction("撤稿", "op"))
+    assert retracting.status is DeliveryStatus.RETRACTING
+    assert next_operation(retracting, T0) is Operation.RETRACT
+    busy = apply(retracting, Start(T0, "w"))
+    retry = apply(busy, Record(T0, ErrorKind.RETRYABLE, "503"))
+    assert retry.status is DeliveryStatus.RETRACTING and retry.next_at is not None
+    done = apply(busy, Record(T0))
+    assert done.status is DeliveryStatus.RETRACTED
+    assert decide(RequestRetraction("again", "op"), done) == []
+    # Requested while a send is in flight: retract right after it lands.
+    flying = apply(pending, Start(T0, "w"))
+    flagged = apply(flying, RequestRetraction("撤稿", "op"))
+    assert apply(flagged, Record(T0)).status is DeliveryStatus.RETRACTING
+    assert apply(flagged, Record(T0, ErrorKind.RETRYABLE, "x")).status is (DeliveryStatus.CANCELLED)
+
+
+def test_operators_cancel_only_what_has_not_arrived() -> None:
+    state = planned()
+    assert code_of(state, Cancel("op", " ")) == "REASON_REQUIRED"
+    assert apply(state, Cancel("op", "不再需要")).status is DeliveryStatus.CANCELLED
+    sent = apply(apply(state, Start(T0, "w")), Record(T0))
+    assert code_of(sent, Cancel("op", "x")) == "DELIVERY_NOT_CANCELLABLE"
+    assert code_of(DeliveryState(), Start(T0, "w")) == "DELIVERY_NOT_FOUND"
+    assert decide(Plan(DeliveryPlanned.model_validate(
+        {"delivery_id": "x", "article_id": "a", "publication_id": "p", "revision": 1,
+         "content_hash": "h", "target": TARGET, "action": "publish", "not_before": T0}
+    )), sent) == []  # fmt: skip
+
+
+OUTCOMES = st.sampled_from(
+    ["ok", "retryable", "permanent", "timeout_arrived", "timeout_lost", "crash_arrived",
+     "crash_lost"]
+)  # fmt: skip
+STEPS = st.one_of(
+    st.tuples(st.just("work"), OUTCOMES),
+    st.tuples(st.just("retract"), st.none()),
+    st.tuples(st.just("cancel"), st.none()),
+    st.tuples(st.just("requeue"), st.none()),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(STEPS, min_size=1, max_size=40))
+def test_nothing_is_ever_sent_twice(steps: list[tuple]) -> None:
+    policy = RetryPolicy(max_attempts=4)
+    state, now = planned(), T0
+    channel_has = False
+    for kind, outcome in steps:
+        now += timedelta(hours=1)  # every timer and lease has run out by the next step
+        try:
+            if kind == "retract":
+                state = apply(state, RequestRetraction("撤稿", "op"))
+                continue
+            if kind == "cancel":
+                state = apply(state, Cancel("op", "取消"))
+                continue
+            if kind == "requeue":
+                state = apply(state, Requeue("op"))
+                continue
+            operation = next_operation(state, now)
+            if operation is None:
+                continue
+            state = apply(state, Start(now, "w"))
+        except DomainError:
+            continue
+        if state.operation is Operation.SEND:
+            assert not channel_has, "sent to a channel that already has it"
+            arrived = outcome in ("ok", "timeout_arrived", "crash_arrived")
+            channel_has = channel_has or arrived
+            if outcome.startswith("crash"):
+                continue  # the worker died: no record; the lease runs out
+            error = {
+                "ok": None,
+                "retryable": ErrorKind.RETRYABLE,
+                "permanent": ErrorKind.PERMANENT,
+                "timeout_arrived": ErrorKind.UNKNOWN_OUTCOME,
+                "timeout_lost": ErrorKind.UNKNOWN_OUTCOME,
+            }[outcome]
+            state = apply(state, Record(now, error, "x", policy=policy))
+        elif state.operation is Operation.STATUS:
+            if outcome == "retryable":
+                state = apply(state, Record(now, ErrorKind.RETRYABLE, "query failed"))
+            else:
+                state = apply(state, Record(now, found=channel_has))
+        elif state.operation is Operation.RETRACT:
+            if outcome == "ok":
+                channel_has = False
+                state = apply(state, Record(now))
+            elif not outcome.startswith("crash"):
+                error = ErrorKind.PERMANENT if outcome == "permanent" else ErrorKind.RETRYABLE
+                state = apply(state, Record(now, error, "x", policy=policy))
+    if state.status is DeliveryStatus.DELIVERED:
+        assert channel_has
+    if state.status in (DeliveryStatus.RETRACTED, DeliveryStatus.CANCELLED):
+        assert not channel_has

@@ -1,0 +1,381 @@
+"""The delivery state machine: pure `decide(command, state) -> events` and `evolve`.
+
+    pending ─start→ sending ─ok→ delivered ─retraction→ retracting ─ok→ retracted
+                      │  ├─retryable→ retrying ─(due) start→ sending
+                      │  ├─permanent / reauth / attempts used up→ dead ─requeue→ pending
+                      │  └─timeout / worker died→ unknown ─start(status)→ delivered | retrying
+    pending, retrying, dead ─cancel or retraction→ cancelled
+
+Nothing is ever sent twice by the hub: a send whose outcome is unknown is followed by a status
+query, never by another send, and the channel sees the same delivery id (its idempotency key)
+on every attempt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import NamedTuple
+
+from events.envelope import Event
+from workflows.delivery_events import (
+    DeliveryAction,
+    DeliveryCancelled,
+    DeliveryFailed,
+    DeliveryOutcomeUnknown,
+    DeliveryPlanned,
+    DeliveryRequeued,
+    DeliveryRetracted,
+    DeliveryRetractionRequested,
+    DeliveryStarted,
+    DeliverySucceeded,
+    ErrorKind,
+    Operation,
+)
+from workflows.errors import DomainError
+from workflows.publication import Target
+
+
+class DeliveryStatus(StrEnum):
+    NEW = "new"
+    PENDING = "pending"
+    SENDING = "sending"
+    DELIVERED = "delivered"
+    RETRYING = "retrying"
+    UNKNOWN = "unknown"
+    DEAD = "dead"
+    CANCELLED = "cancelled"
+    RETRACTING = "retracting"
+    RETRACTED = "retracted"
+
+
+DELIVERY_STATUS_LABELS: dict[str, str] = {
+    DeliveryStatus.PENDING: "待发送",
+    DeliveryStatus.SENDING: "发送中",
+    DeliveryStatus.DELIVERED: "已送达",
+    DeliveryStatus.RETRYING: "等待重试",
+    DeliveryStatus.UNKNOWN: "结果未知（待核实）",
+    DeliveryStatus.DEAD: "失败",
+    DeliveryStatus.CANCELLED: "已取消",
+    DeliveryStatus.RETRACTING: "撤稿中",
+    DeliveryStatus.RETRACTED: "已撤稿",
+}
+FINISHED = frozenset({DeliveryStatus.CANCELLED, DeliveryStatus.RETRACTED})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter and a cap; a fixed number of attempts."""
+
+    base_seconds: float = 2.0
+    cap_seconds: float = 600.0
+    max_attempts: int = 8
+
+    def delay(self, delivery_id: str, attempt: int) -> timedelta:
+        """The wait before attempt `attempt + 1`: random in [ceiling/2, ceiling], where the
+        randomness is a hash of the delivery and attempt (replays decide the same)."""
+        ceiling = min(self.cap_seconds, self.base_seconds * 2 ** max(0, attempt - 1))
+        digest = hashlib.sha256(f"{delivery_id}:{attempt}".encode()).digest()
+        fraction = int.from_bytes(digest[:4], "big") / 0xFFFFFFFF
+        return timedelta(seconds=ceiling / 2 + fraction * ceiling / 2)
+
+
+DEFAULT_POLICY = RetryPolicy()
+
+
+class DeliveryState(NamedTuple):
+    delivery_id: str = ""
+    status: DeliveryStatus = DeliveryStatus.NEW
+    article_id: str = ""
+    publication_id: str = ""
+    revision: int = 0
+    content_hash: str = ""
+    target: Target | None = None
+    action: DeliveryAction = DeliveryAction.PUBLISH
+    attempts: int = 0
+    operation: Operation | None = None  # of the attempt in flight
+    lease_until: datetime | None = None
+    next_at: datetime | None = None  # when it may be started
+    last_error: str = ""
+    remote_id: str = ""
+    url: str = ""
+    retract: bool = False  # a retraction was requested
+    delivered_once: bool = False  # the channel has (had) it
+
+
+def evolve(state: DeliveryState, event: Event) -> DeliveryState:
+    match event:
+        case DeliveryPlanned():
+            return DeliveryState(
+                delivery_id=event.delivery_id,
+                status=DeliveryStatus.PENDING,
+                article_id=event.article_id,
+                publication_id=event.publication_id,
+                revision=event.revision,
+                content_hash=event.content_hash,
+                target=event.target,
+                action=event.action,
+                next_at=event.not_before,
+            )
+        case DeliveryStarted():
+            return state._replace(
+                status=DeliveryStatus.SENDING
+                if event.operation is not Operation.RETRACT
+                else DeliveryStatus.RETRACTING,
+                attempts=event.attempt,
+                operation=event.operation,
+                lease_until=event.lease_until,
+            )
+        case DeliverySucceeded():
+            status = DeliveryStatus.RETRACTING if state.retract else DeliveryStatus.DELIVERED
+            return state._replace(
+                status=status,
+                operation=None,
+                lease_until=None,
+                next_at=None,
+                remote_id=event.remote_id or state.remote_id,
+                url=event.url or state.url,
+                last_error="",
+                delivered_once=True,
+            )
+        case DeliveryFailed():
+            if event.retry_at is None:
+                status = DeliveryStatus.DEAD
+            elif event.operation is Operation.RETRACT:
+                status = DeliveryStatus.RETRACTING
+            else:
+                status = DeliveryStatus.RETRYING
+            return state._replace(
+                status=status,
+                operation=None,
+                lease_until=None,
+                next_at=event.retry_at,
+                last_error=f"{event.kind}: {event.reason}",
+            )
+        case DeliveryOutcomeUnknown():
+            return state._replace(
+                status=DeliveryStatus.UNKNOWN,
+                operation=None,
+                lease_until=None,
+                next_at=None,
+                last_error=event.reason,
+            )
+        case DeliveryRetractionRequested():
+            status = (
+                DeliveryStatus.RETRACTING
+                if state.status is DeliveryStatus.DELIVERED
+                else (state.status)
+            )
+            return state._replace(status=status, retract=True, next_at=None, attempts=0)
+        case DeliveryRetracted():
+            return state._replace(
+                status=DeliveryStatus.RETRACTED, operation=None, lease_until=None, next_at=None
+            )
+        case DeliveryCancelled():
+            return state._replace(
+                status=DeliveryStatus.CANCELLED, operation=None, lease_until=None, next_at=None
+            )
+        case DeliveryRequeued():
+            status = DeliveryStatus.RETRACTING if state.retract else DeliveryStatus.PENDING
+            return state._replace(status=status, next_at=None, attempts=0)
+    return state
+
+
+# -- commands ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    event: DeliveryPlanned
+
+
+@dataclass(frozen=True)
+class Start:
+    """A worker takes the delivery for one attempt, if it is due."""
+
+    now: datetime
+    worker: str
+    lease: timedelta = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class Record:
+    """The outcome of the attempt in flight: `error` None means success; for a status query,
+    `found` says whether the channel has the delivery."""
+
+    now: datetime
+    error: ErrorKind | None = None
+    reason: str = ""
+    remote_id: str = ""
+    url: str = ""
+    found: bool = True
+    policy: RetryPolicy = DEFAULT_POLICY
+
+
+@dataclass(frozen=True)
+class RequestRetraction:
+    reason: str
+    by: str
+
+
+@dataclass(frozen=True)
+class Cancel:
+    by: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Requeue:
+    by: str
+
+
+DeliveryCommand = Plan | Start | Record | RequestRetraction | Cancel | Requeue
+
+
+def next_operation(state: DeliveryState, now: datetime) -> Operation | None:
+    """What a worker would do with the delivery now, or None when nothing is due."""
+    due = state.next_at is None or state.next_at <= now
+    match state.status:
+        case DeliveryStatus.PENDING | DeliveryStatus.RETRYING if due:
+            return Operation.SEND
+        case DeliveryStatus.UNKNOWN:
+            return Operation.STATUS
+        case DeliveryStatus.RETRACTING if due and state.operation is None:
+            return Operation.RETRACT
+        case DeliveryStatus.SENDING | DeliveryStatus.RETRACTING if (
+            state.lease_until is not None and state.lease_until <= now
+        ):
+            # The worker holding it died: a send may or may not have arrived.
+            return Operation.STATUS if state.operation is Operation.SEND else state.operation
+    return None
+
+
+def decide(command: DeliveryCommand, state: DeliveryState) -> list[Event]:
+    match command:
+        case Plan(event=event):
+            return [] if state.status is not DeliveryStatus.NEW else [event]
+    if state.status is DeliveryStatus.NEW:
+        raise DomainError("DELIVERY_NOT_FOUND", "投递记录不存在")
+    match command:
+        case Start():
+            return _start(command, state)
+        case Record():
+            return _record(command, state)
+        case RequestRetraction():
+            return _request_retraction(command, state)
+        case Cancel():
+            return _cancel(command, state)
+        case Requeue():
+            return _requeue(command, state)
+    raise DomainError("COMMAND_UNKNOWN", f"未知命令 {type(command).__name__}")
+
+
+def _start(command: Start, state: DeliveryState) -> list[Event]:
+    operation = next_operation(state, command.now)
+    if operation is None:
+        raise DomainError("DELIVERY_NOT_DUE", "投递当前无需处理", status=str(state.status))
+    events: list[Event] = []
+    if state.status in (DeliveryStatus.SENDING, DeliveryStatus.RETRACTING) and (
+        state.operation is Operation.SEND
+    ):
+        events.append(
+            DeliveryOutcomeUnknown(attempt=state.attempts, reason="发送进程中断，结果未知")
+        )
+    events.append(
+        DeliveryStarted(
+            attempt=state.attempts + 1,
+            operation=operation,
+            worker=command.worker,
+            lease_until=command.now + command.lease,
+        )
+    )
+    return events
+
+
+def _record(command: Record, state: DeliveryState) -> list[Event]:
+    operation = state.operation
+    if operation is None:
+        raise DomainError("DELIVERY_NOT_STARTED", "没有进行中的投递尝试")
+    attempt = state.attempts
+    if command.error is None:
+        if operation is Operation.RETRACT:
+            return [DeliveryRetracted(attempt=attempt)]
+        if operation is Operation.STATUS and not command.found:
+            if state.retract:
+                return [DeliveryCancelled(cancelled_by="system", reason="未送达，稿件已撤回")]
+            # Not there: safe to send (again) right away.
+            return [
+                DeliveryFailed(
+                    attempt=attempt,
+                    operation=operation,
+                    kind=ErrorKind.RETRYABLE,
+                    reason="渠道核实：未收到，重新发送",
+                    retry_at=command.now,
+                )
+            ]
+        return [DeliverySucceeded(attempt=attempt, remote_id=command.remote_id, url=command.url)]
+    if command.error is ErrorKind.UNKNOWN_OUTCOME and operation is Operation.SEND:
+        return [DeliveryOutcomeUnknown(attempt=attempt, reason=command.reason)]
+    retryable = command.error in (ErrorKind.RETRYABLE, ErrorKind.UNKNOWN_OUTCOME)
+    if operation is Operation.STATUS:
+        # The question failed, not the delivery: stay unknown and ask again later.
+        return [DeliveryOutcomeUnknown(attempt=attempt, reason=command.reason)]
+    if operation is Operation.SEND and state.retract:
+        # It did not arrive and the article was retracted meanwhile: nothing more to do.
+        return [DeliveryCancelled(cancelled_by="system", reason="未送达，稿件已撤回")]
+    retry_at = None
+    if retryable and attempt < command.policy.max_attempts:
+        retry_at = command.now + command.policy.delay(state.delivery_id, attempt)
+    return [
+        DeliveryFailed(
+            attempt=attempt,
+            operation=operation,
+            kind=command.error,
+            reason=command.reason,
+            retry_at=retry_at,
+        )
+    ]
+
+
+def _request_retraction(command: RequestRetraction, state: DeliveryState) -> list[Event]:
+    if state.retract or state.status in FINISHED:
+        return []  # already asked, or nothing there
+    never_arrived = not state.delivered_once and state.status in (
+        DeliveryStatus.PENDING,
+        DeliveryStatus.RETRYING,
+        DeliveryStatus.DEAD,
+    )
+    if never_arrived:
+        return [DeliveryCancelled(cancelled_by=command.by, reason=command.reason)]
+    return [DeliveryRetractionRequested(reason=command.reason, requested_by=command.by)]
+
+
+def _cancel(command: Cancel, state: DeliveryState) -> list[Event]:
+    cancellable = (DeliveryStatus.PENDING, DeliveryStatus.RETRYING, DeliveryStatus.DEAD)
+    if state.status not in cancellable or state.delivered_once:
+        raise DomainError(
+            "DELIVERY_NOT_CANCELLABLE",
+            f"投递状态为“{DELIVERY_STATUS_LABELS.get(state.status, state.status)}”，不能取消",
+            status=str(state.status),
+        )
+    if not command.reason.strip():
+        raise DomainError("REASON_REQUIRED", "取消投递必须填写原因")
+    return [DeliveryCancelled(cancelled_by=command.by, reason=command.reason.strip())]
+
+
+def _requeue(command: Requeue, state: DeliveryState) -> list[Event]:
+    if state.status not in (DeliveryStatus.DEAD, DeliveryStatus.RETRYING):
+        raise DomainError(
+            "DELIVERY_NOT_RETRIABLE",
+            f"投递状态为“{DELIVERY_STATUS_LABELS.get(state.status, state.status)}”，无需重试",
+            status=str(state.status),
+        )
+    return [DeliveryRequeued(requeued_by=command.by)]
+
+
+def delivery_id(publication_id: str, target: Target) -> str:
+    """The stable id of the delivery of one publication to one target."""
+    digest = hashlib.sha256(f"{publication_id}|{target.key}".encode()).hexdigest()
+    return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
