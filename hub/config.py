@@ -38,6 +38,7 @@ class Settings(BaseModel):
     database: str = "var/hub.sqlite3"
     durable: bool = True
     log_level: str = Field(default="warning", pattern="^(debug|info|warning|error)$")
+    sites_root: str = "var/sites"  # each site's pages go to <sites_root>/<site key>/
 
 
 class AssignmentRule(BaseModel):
@@ -100,6 +101,12 @@ class HubConfig:
     def database_path(self) -> Path:
         """Where the event store lives (relative paths are relative to the project root)."""
         path = Path(self.settings.database)
+        return path if path.is_absolute() else self.root.parent / path
+
+    @property
+    def sites_root(self) -> Path:
+        """Where the website channel writes each site's pages (one folder per site key)."""
+        path = Path(self.settings.sites_root)
         return path if path.is_absolute() else self.root.parent / path
 
     def workflow_for(self, site: Site, column: Column) -> WorkflowDefinition:

@@ -34,8 +34,6 @@ class HubContext:
         if self._hub is None:
             self._hub = EmbeddedHub.open(self.config_dir)
             configure_logging(self._hub.config.settings.log_level)
-            self._hub.record_dictionaries()
-            self._hub.catch_up()
         return self._hub
 
     def close(self) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from events.store import EventStore
 from events.subscriptions import Subscriber
 from hub.projections.articles import ArticlesProjection
+from hub.projections.deliveries import DeliveriesProjection
 from hub.projections.history import HistoryProjection
 from hub.projections.index_numbers import IndexNumbersProjection
 from hub.projections.publications import PublicationsProjection
@@ -18,4 +19,5 @@ def all_projections(store: EventStore) -> list[Subscriber]:
         HistoryProjection(),
         IndexNumbersProjection(),
         PublicationsProjection(),
+        DeliveriesProjection(),
     ]

@@ -1,0 +1,98 @@
+"""The one small contract every channel adapter fits: what it can do, its limits, and how its
+errors are classified. The delivery engine (hub/delivery_engine.py) speaks only this."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from workflows.content import ArticleContent
+from workflows.delivery_events import DeliveryAction, ErrorKind
+from workflows.publication import Channel, Target
+
+
+class Capability(StrEnum):
+    PUBLISH = "publish"
+    UPDATE = "update"  # replace in place (else: retract + publish)
+    RETRACT = "retract"
+    STATUS = "status"  # can tell whether a delivery arrived (needed after unknown outcomes)
+
+
+@dataclass(frozen=True)
+class ChannelLimits:
+    """Checked before sending; a violation is a permanent error with its reason."""
+
+    max_title_chars: int | None = None
+    max_body_bytes: int | None = None
+    max_images: int | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryItem:
+    """Everything an adapter needs for one delivery: the revision's content and where it goes."""
+
+    delivery_id: str  # the idempotency key: the same on every attempt
+    article_id: str
+    revision: int
+    content_hash: str
+    target: Target
+    action: DeliveryAction
+    content: ArticleContent
+    published_at: datetime
+    remote_id: str = ""  # what the channel returned when it last received this delivery
+    context: dict[str, Any] = field(default_factory=dict)  # site, column, account facts
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """The channel's record of a delivery."""
+
+    remote_id: str = ""
+    url: str = ""
+
+
+class ChannelError(Exception):
+    """A failed channel call, classified for the state machine."""
+
+    def __init__(self, kind: ErrorKind, reason: str) -> None:
+        super().__init__(f"{kind}: {reason}")
+        self.kind = kind
+        self.reason = reason
+
+
+class ChannelAdapter(Protocol):
+    """A channel: send (publish or update), ask, retract. Every call is idempotent on
+    `item.delivery_id`; network timeouts raise `ChannelError(UNKNOWN_OUTCOME)`."""
+
+    channel: Channel
+    capabilities: frozenset[Capability]
+    limits: ChannelLimits
+
+    def send(self, item: DeliveryItem) -> Receipt:
+        """Publish the item, or replace what the target shows (action UPDATE)."""
+        ...
+
+    def status(self, item: DeliveryItem) -> Receipt | None:
+        """The receipt if the channel has this delivery, else None."""
+        ...
+
+    def retract(self, item: DeliveryItem) -> None:
+        """Take the item off the target (nothing to do when it is not there)."""
+        ...
+
+
+def limit_problems(limits: ChannelLimits, item: DeliveryItem) -> list[str]:
+    """Why the item does not fit the channel (empty when it fits)."""
+    problems = []
+    title = item.content.title
+    if limits.max_title_chars is not None and len(title) > limits.max_title_chars:
+        problems.append(f"标题 {len(title)} 字，超过渠道上限 {limits.max_title_chars} 字")
+    body = item.content.body_html.encode("utf-8")
+    if limits.max_body_bytes is not None and len(body) > limits.max_body_bytes:
+        problems.append(f"正文 {len(body)} 字节，超过渠道上限 {limits.max_body_bytes} 字节")
+    images = item.content.body_html.lower().count("<img")
+    if limits.max_images is not None and images > limits.max_images:
+        problems.append(f"正文含 {images} 张图片，超过渠道上限 {limits.max_images} 张")
+    return problems

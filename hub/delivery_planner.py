@@ -1,0 +1,151 @@
+"""From publication events to deliveries: each `ArticlePublished` plans one delivery per target
+that needs the revision; each `ArticleRetracted` asks every open delivery of the article to come
+down. The planner keeps a checkpoint; its events have ids derived from what caused them, so
+running it again after a crash appends nothing twice."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+import structlog
+
+from events.envelope import SYSTEM_ACTOR, NewEvent, RecordedEvent
+from events.store import ConcurrencyConflict, EventStore
+from workflows.article_events import ArticlePublished, ArticleRetracted
+from workflows.delivery_decider import (
+    DeliveryCommand,
+    DeliveryState,
+    DeliveryStatus,
+    Plan,
+    RequestRetraction,
+    decide,
+    delivery_id,
+    evolve,
+)
+from workflows.delivery_events import DeliveryAction, DeliveryPlanned
+
+log = structlog.get_logger(__name__)
+PLANNER = "delivery-planner"
+
+
+def delivery_stream(delivery: str) -> str:
+    return f"delivery-{delivery}"
+
+
+def derived_id(*parts: str) -> str:
+    """A stable event id for an event caused by `parts` (UUID layout, not time-ordered)."""
+    return str(uuid.UUID(hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]))
+
+
+def load_delivery(store: EventStore, delivery: str) -> tuple[DeliveryState, int]:
+    state, version = DeliveryState(), 0
+    for event in store.read_stream(delivery_stream(delivery)):
+        state, version = evolve(state, event.payload), event.stream_version
+    return state, version
+
+
+def apply_delivery(
+    store: EventStore,
+    delivery: str,
+    command: DeliveryCommand,
+    cause: str,
+    correlation_id: str,
+) -> DeliveryState:
+    """Decide and append for one delivery, with event ids derived from `cause`."""
+    for _attempt in range(3):
+        state, version = load_delivery(store, delivery)
+        payloads = decide(command, state)
+        if not payloads:
+            return state
+        events = [
+            NewEvent(p, SYSTEM_ACTOR, correlation_id, cause, derived_id(cause, delivery, str(i)))
+            for i, p in enumerate(payloads)
+        ]
+        try:
+            store.append(delivery_stream(delivery), events, version)
+        except ConcurrencyConflict:
+            continue
+        for payload in payloads:
+            state = evolve(state, payload)
+        return state
+    raise ConcurrencyConflict(delivery_stream(delivery), -1, -1)
+
+
+def plan(store: EventStore, event: RecordedEvent) -> list[str]:
+    """The deliveries one article event plans or retracts; returns their ids."""
+    payload = event.payload
+    article_id = event.stream_id.removeprefix("article-")
+    touched: list[str] = []
+    if isinstance(payload, ArticlePublished):
+        publication = payload.publication
+        added = {t.key for t in payload.added_targets}
+        for target in publication.targets:
+            if target.key not in added and payload.replaces_revision is None:
+                continue  # already shows this revision
+            action = DeliveryAction.PUBLISH if target.key in added else DeliveryAction.UPDATE
+            delivery = delivery_id(publication.publication_id, target)
+            planned = DeliveryPlanned(
+                delivery_id=delivery,
+                article_id=article_id,
+                publication_id=publication.publication_id,
+                revision=publication.revision,
+                content_hash=publication.content_hash,
+                target=target,
+                action=action,
+                not_before=event.occurred_at,
+            )
+            apply_delivery(store, delivery, Plan(planned), event.event_id, event.correlation_id)
+            touched.append(delivery)
+    elif isinstance(payload, ArticleRetracted):
+        for delivery in _open_deliveries(store, article_id):
+            command = RequestRetraction(payload.reason, payload.retracted_by)
+            apply_delivery(store, delivery, command, event.event_id, event.correlation_id)
+            touched.append(delivery)
+    return touched
+
+
+def _open_deliveries(store: EventStore, article_id: str) -> list[str]:
+    """Deliveries of the article that may still show it (state from their streams)."""
+    rows = store.query(
+        "SELECT delivery_id FROM planned_deliveries WHERE article_id = ?", (article_id,)
+    )
+    open_ids = []
+    for (delivery,) in rows:
+        state, _ = load_delivery(store, str(delivery))
+        if state.status not in (DeliveryStatus.CANCELLED, DeliveryStatus.RETRACTED):
+            open_ids.append(str(delivery))
+    return open_ids
+
+
+_MAPPING = """CREATE TABLE IF NOT EXISTS planned_deliveries (
+    article_id TEXT NOT NULL, delivery_id TEXT NOT NULL, PRIMARY KEY (article_id, delivery_id))"""
+
+
+def run_planner(store: EventStore, batch_size: int = 500) -> int:
+    """Plan for every article event after the planner's checkpoint; return deliveries touched.
+
+    The checkpoint advances (with the planner's article → delivery index) after each event's
+    deliveries are appended: a crash in between replays the event, and the derived event ids
+    make the replay append nothing new."""
+    touched = 0
+    while True:
+        with store.subscriber_transaction(PLANNER) as tx:
+            tx.execute(_MAPPING)
+            position = tx.position
+        batch = store.read_all(position, batch_size)
+        for event in batch:
+            deliveries = plan(store, event) if event.stream_id.startswith("article-") else []
+            touched += len(deliveries)
+            with store.subscriber_transaction(PLANNER) as tx:
+                article_id = event.stream_id.removeprefix("article-")
+                tx.executemany(
+                    "INSERT OR IGNORE INTO planned_deliveries VALUES (?, ?)",
+                    [(article_id, d) for d in deliveries],
+                )
+                tx.advance(event.global_position)
+        if len(batch) < batch_size:
+            break
+    if touched:
+        log.info("deliveries.planned", touched=touched)
+    return touched

@@ -1,0 +1,136 @@
+"""The delivery ledger as a table: one row per delivery with its state, for the operator's
+view and for the engine's queue of due work."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from events.envelope import RecordedEvent
+from events.store import EventStore, SubscriberTransaction
+from workflows.delivery_decider import DeliveryState, DeliveryStatus, evolve
+from workflows.delivery_events import DeliveryAction, Operation
+from workflows.publication import Target
+
+_COLUMNS = (
+    "delivery_id", "article_id", "publication_id", "revision", "content_hash", "target",
+    "action", "status", "attempts", "operation", "lease_until", "next_at", "last_error",
+    "remote_id", "url", "retract", "delivered_once",
+)  # fmt: skip
+_CREATE = (
+    f"""CREATE TABLE IF NOT EXISTS deliveries (
+        {", ".join(c + (" TEXT PRIMARY KEY" if c == "delivery_id" else "") for c in _COLUMNS)},
+        channel TEXT, account TEXT, updated_at TEXT)""",
+    "CREATE INDEX IF NOT EXISTS deliveries_article ON deliveries (article_id)",
+    "CREATE INDEX IF NOT EXISTS deliveries_status ON deliveries (status, next_at)",
+    "CREATE INDEX IF NOT EXISTS deliveries_account ON deliveries (channel, account)",
+)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment else None
+
+
+def _row(state: DeliveryState) -> tuple[object, ...]:
+    assert state.target is not None
+    return (
+        state.delivery_id,
+        state.article_id,
+        state.publication_id,
+        state.revision,
+        state.content_hash,
+        state.target.key,
+        str(state.action),
+        str(state.status),
+        state.attempts,
+        str(state.operation) if state.operation else None,
+        _iso(state.lease_until),
+        _iso(state.next_at),
+        state.last_error,
+        state.remote_id,
+        state.url,
+        int(state.retract),
+        int(state.delivered_once),
+    )
+
+
+def state_of(row: tuple[object, ...]) -> DeliveryState:
+    """The delivery state stored in a row of `deliveries` (columns in `_COLUMNS` order)."""
+    values = dict(zip(_COLUMNS, row, strict=False))
+
+    def moment(key: str) -> datetime | None:
+        text = values[key]
+        return datetime.fromisoformat(str(text)) if text else None
+
+    return DeliveryState(
+        delivery_id=str(values["delivery_id"]),
+        status=DeliveryStatus(values["status"]),
+        article_id=str(values["article_id"]),
+        publication_id=str(values["publication_id"]),
+        revision=int(str(values["revision"])),
+        content_hash=str(values["content_hash"]),
+        target=Target.parse(str(values["target"])),
+        action=DeliveryAction(values["action"]),
+        attempts=int(str(values["attempts"])),
+        operation=Operation(values["operation"]) if values["operation"] else None,
+        lease_until=moment("lease_until"),
+        next_at=moment("next_at"),
+        last_error=str(values["last_error"] or ""),
+        remote_id=str(values["remote_id"] or ""),
+        url=str(values["url"] or ""),
+        retract=bool(values["retract"]),
+        delivered_once=bool(values["delivered_once"]),
+    )
+
+
+SELECT = f"SELECT {', '.join(_COLUMNS)} FROM deliveries"
+
+
+class DeliveriesProjection:
+    """Folds every delivery stream into `deliveries`."""
+
+    name = "deliveries"
+
+    def create(self, tx: SubscriberTransaction) -> None:
+        for statement in _CREATE:
+            tx.execute(statement)
+
+    def drop(self, tx: SubscriberTransaction) -> None:
+        tx.execute("DROP TABLE IF EXISTS deliveries")
+
+    def apply(self, tx: SubscriberTransaction, event: RecordedEvent) -> None:
+        if not event.stream_id.startswith("delivery-"):
+            return
+        delivery_id = event.stream_id.removeprefix("delivery-")
+        rows = tx.query(f"{SELECT} WHERE delivery_id = ?", (delivery_id,))
+        state = evolve(state_of(rows[0]) if rows else DeliveryState(), event.payload)
+        if state.target is None:
+            return
+        marks = ",".join("?" * (len(_COLUMNS) + 3))
+        tx.execute(
+            f"INSERT OR REPLACE INTO deliveries ({', '.join(_COLUMNS)}, channel, account, "
+            f"updated_at) VALUES ({marks})",
+            (
+                *_row(state),
+                str(state.target.channel),
+                state.target.account,
+                event.occurred_at.isoformat(),
+            ),
+        )
+
+
+def due_deliveries(store: EventStore, now: datetime, limit: int = 500) -> list[DeliveryState]:
+    """Deliveries a worker could take now (pending or due, unknown, or with a lapsed lease)."""
+    iso = _iso(now)
+    rows = store.query(
+        f"{SELECT} WHERE (status IN ('pending', 'retrying', 'retracting') AND "
+        "(next_at IS NULL OR next_at <= ?) AND operation IS NULL) OR status = 'unknown' OR "
+        "(status IN ('sending', 'retracting') AND lease_until IS NOT NULL AND lease_until <= ?) "
+        "ORDER BY next_at LIMIT ?",
+        (iso, iso, limit),
+    )
+    return [state_of(row) for row in rows]
+
+
+def deliveries_of(store: EventStore, article_id: str) -> list[DeliveryState]:
+    rows = store.query(f"{SELECT} WHERE article_id = ? ORDER BY rowid", (article_id,))
+    return [state_of(row) for row in rows]

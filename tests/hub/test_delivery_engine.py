@@ -1,0 +1,117 @@
+"""The delivery engine with the website channel: pages appear, are corrected in place and
+disappear on retraction; a worker that dies mid-send never causes a second send."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from channels.contract import DeliveryItem, Receipt
+from channels.website.adapter import WebsiteAdapter
+from hub.delivery_engine import DeliveryEngine
+from hub.delivery_planner import run_planner
+from hub.projections.deliveries import deliveries_of
+from hub.runtime import EmbeddedHub, website_sites
+from workflows.delivery_decider import Start, decide
+from workflows.delivery_events import Operation
+
+STAGES = (
+    ("liting", ["wording", "secrecy"]),
+    ("wangqiang", ["legal", "policy", "wording"]),
+    ("chenjing", ["political", "policy", "public_opinion"]),
+)
+
+
+def approved(hub: EmbeddedHub, body: str = "<p>各有关单位：现将有关事项通知如下。</p>") -> str:
+    created = hub.articles.create("zhangwei", "gov", ["notices"], "关于开展自查工作的通知", body)
+    hub.articles.submit("zhangwei", created.article_id)
+    for user, gates in STAGES:
+        hub.articles.approve(user, created.article_id, gates)
+    return created.article_id
+
+
+def pages(hub: EmbeddedHub) -> list[Path]:
+    return sorted(hub.config.sites_root.rglob("*.html"))
+
+
+def meta(page: Path, name: str) -> str:
+    found = re.search(rf'<meta name="{name}" content="([^"]*)">', page.read_text("utf-8"))
+    assert found, name
+    return found.group(1)
+
+
+def test_publish_correct_and_retract_on_two_sites(hub: EmbeddedHub) -> None:
+    article = approved(hub)
+    hub.publishing.publish("zhangwei", article, ["gov/notices", "drc/news"], feeds=False)
+    report = hub.deliveries.run_once()
+    assert report.planned == 2 and report.outcomes == {"delivered": 2}
+    gov, drc = (hub.config.sites_root / "gov" / "notices" / f"{article}.html",
+                hub.config.sites_root / "drc" / "news" / f"{article}.html")  # fmt: skip
+    assert pages(hub) == sorted([gov, drc])
+    assert meta(gov, "SiteIDCode") == "9900000001" and meta(drc, "SiteIDCode") == "9900000012"
+    assert meta(gov, "ColumnName") == "通知公告" and meta(drc, "ColumnName") == "工作动态"
+    assert meta(gov, "ArticleTitle") == "关于开展自查工作的通知"
+    for name in ("SiteName", "SiteDomain", "ColumnType", "PubDate", "ContentSource", "Url"):
+        assert meta(gov, name)
+    assert meta(gov, "Url") == f"https://www.sf.gov.cn/notices/{article}.html"
+    states = {d.target.key: d for d in deliveries_of(hub.store, article) if d.target}
+    assert {str(d.status) for d in states.values()} == {"delivered"}
+    assert hub.deliveries.run_once().attempted == 0  # nothing due: nothing sent again
+
+    hub.publishing.correct(
+        "zhangwei", article, body_html="<p>各有关单位：截止时间更正为12月20日。</p>"
+    )
+    for user, gates in STAGES:
+        hub.articles.approve(user, article, gates)
+    report = hub.deliveries.run_once()
+    assert report.outcomes == {"delivered": 2}
+    assert "更正为12月20日" in gov.read_text("utf-8") and "更正为12月20日" in drc.read_text("utf-8")
+    actions = sorted(str(d.action) for d in deliveries_of(hub.store, article))
+    assert actions == ["publish", "publish", "update", "update"]
+
+    hub.publishing.retract("qianli", article, "政策调整")
+    report = hub.deliveries.run_once()
+    assert pages(hub) == []
+    statuses = sorted(str(d.status) for d in deliveries_of(hub.store, article))
+    assert statuses == ["retracted"] * 4
+
+
+class CountingWebsite(WebsiteAdapter):
+    """The real website adapter, counting what reaches it."""
+
+    sends = 0
+
+    def send(self, item: DeliveryItem) -> Receipt:
+        CountingWebsite.sends += 1
+        return super().send(item)
+
+
+def test_a_worker_killed_after_sending_causes_no_second_send(hub: EmbeddedHub) -> None:
+    article = approved(hub)
+    hub.publishing.publish("zhangwei", article, ["gov/notices"], feeds=False)
+    run_planner(hub.store)
+    hub.catch_up()
+    adapter = CountingWebsite(website_sites(hub.config))
+    engine = DeliveryEngine(hub.store, {"website": adapter}, after_write=hub.catch_up)
+    (delivery,) = deliveries_of(hub.store, article)
+    # The dying worker: it records the start, sends, and is killed before recording.
+    now = datetime.now(UTC)
+    started = decide(Start(now, "dying", timedelta(seconds=30)), delivery)
+    engine._append(delivery.delivery_id, started, 1)
+    engine.adapters["website"].send(engine._item(delivery._replace(operation=Operation.SEND)))
+    hub.catch_up()
+    assert engine.run_once(now).attempted == 0  # its lease still holds
+    report = engine.run_once(now + timedelta(seconds=31))
+    assert report.outcomes == {"delivered": 1}
+    assert CountingWebsite.sends == 1
+    (after,) = deliveries_of(hub.store, article)
+    assert str(after.status) == "delivered" and after.attempts == 2
+    history = [e.type for e in hub.store.read_stream(f"delivery-{delivery.delivery_id}")]
+    assert history == [
+        "DeliveryPlanned",
+        "DeliveryStarted",
+        "DeliveryOutcomeUnknown",
+        "DeliveryStarted",
+        "DeliverySucceeded",
+    ]
