@@ -4,7 +4,7 @@ scheduled publications and take expired ones down."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -48,6 +48,14 @@ class PublishingService:
         self.config = config
         self.articles = articles
         articles.on_correction_approved = self._publish_correction
+        # Set by the runtime: run the delivery engine (in-process in the embedded default).
+        self.deliver: Callable[[], object] = lambda: None
+
+    def _delivered(self, result: CommandResult) -> CommandResult:
+        """Hand new publications and retractions to the delivery engine at once."""
+        if {"ArticlePublished", "ArticleRetracted"} & set(result.event_types):
+            self.deliver()
+        return result
 
     # -- targets -------------------------------------------------------------------------
 
@@ -118,7 +126,7 @@ class PublishingService:
         command = PublishArticle(
             article_id, actor, utc_now(), new_id(), targets, _aware(at), _aware(expire_at)
         )
-        return self.articles.run(command)
+        return self._delivered(self.articles.run(command))
 
     def reschedule(
         self,
@@ -141,7 +149,9 @@ class PublishingService:
         """Take the article off every target that received it (or cancel its schedule)."""
         actor = self.config.directory.acting(user)
         article_id = self.articles.resolve(article_ref)
-        return self.articles.run(RetractArticle(article_id, actor, utc_now(), reason))
+        return self._delivered(
+            self.articles.run(RetractArticle(article_id, actor, utc_now(), reason))
+        )
 
     def correct(
         self,
@@ -172,6 +182,7 @@ class PublishingService:
             log.warning("correction.not_published", article_id=article_id, code=exc.code)
             return
         log.info("correction.published", article_id=article_id, event_ids=result.event_ids)
+        self._delivered(result)
 
     # -- timers --------------------------------------------------------------------------
 
@@ -184,6 +195,8 @@ class PublishingService:
             self._fire(ReleasePublication(article_id, SYSTEM, moment), "released", done)
         for article_id in due_expiries(self.articles.store, iso):
             self._fire(RetractArticle(article_id, SYSTEM, moment, expired=True), "expired", done)
+        if done["released"] or done["expired"]:
+            self.deliver()
         return done
 
     def _fire(

@@ -13,6 +13,7 @@ from hub.article_service import ArticleService
 from hub.command_service import CommandService
 from hub.config import HubConfig, load_config
 from hub.delivery_engine import DeliveryEngine
+from hub.delivery_service import DeliveryService
 from hub.dictionary_records import record_dictionaries
 from hub.projections import all_projections
 from hub.publishing import PublishingService
@@ -52,6 +53,8 @@ class EmbeddedHub:
             {"website": WebsiteAdapter(website_sites(config))},
             after_write=self.catch_up,
         )
+        self.publishing.deliver = self.deliveries.run_once  # in-process, within the command
+        self.delivery_service = DeliveryService(config, self.store, self.deliveries.run_once)
         self.rechecker = Rechecker(
             config, self.store, self.commands, self.articles.checks, self.catch_up
         )

@@ -43,6 +43,7 @@ def _register() -> None:
     from hub.cli import (
         articles,
         checks,
+        deliveries,
         demo,
         dictionaries,
         events,
@@ -56,6 +57,7 @@ def _register() -> None:
         articles,
         reviews,
         publishing,
+        deliveries,
         checks,
         findings,
         dictionaries,

@@ -1,0 +1,109 @@
+"""`hub deliveries`, `hub delivery retry|cancel`, `hub deliver`: the channel operator's view."""
+
+from __future__ import annotations
+
+import click
+
+from hub.cli.articles import as_option, json_option
+from hub.cli.context import hub_of
+from hub.cli.output import emit_json
+
+
+@click.command("deliveries")
+@click.option("--article", "article_ref", default=None, help="只看这篇稿件的投递")
+@click.option("--account", default=None, help="只看这个账号或站点（网站为网站标识码）")
+@click.option(
+    "--state",
+    "status",
+    default=None,
+    help="只看这个状态：pending sending delivered retrying unknown dead cancelled "
+    "retracting retracted",
+)
+@click.option("--limit", default=200, show_default=True, help="最多显示条数")
+@json_option
+@click.pass_context
+def deliveries(
+    ctx: click.Context,
+    article_ref: str | None,
+    account: str | None,
+    status: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """投递台账：每篇稿件每个发布目标的投递状态。"""
+    hub = hub_of(ctx)
+    article_id = hub.articles.resolve(article_ref) if article_ref else None
+    items = hub.delivery_service.list(article_id, account, status, limit)
+    if as_json:
+        emit_json(items)
+        return
+    if not items:
+        click.echo("没有符合条件的投递")
+    for item in items:
+        error = f"  {item['last_error']}" if item["last_error"] else ""
+        click.echo(
+            f"{item['id'][:13]}  {item['status_label']:<8} {item['target']:<34} "
+            f"第{item['revision']}版 {item['action']} 尝试{item['attempts']}次{error}"
+        )
+
+
+@click.group("delivery")
+def delivery() -> None:
+    """单个投递的处理：重试、取消。"""
+
+
+@delivery.command("retry")
+@click.argument("delivery_ref", metavar="DELIVERY")
+@as_option
+@json_option
+@click.pass_context
+def retry(ctx: click.Context, delivery_ref: str, user: str, as_json: bool) -> None:
+    """立即重试失败或等待重试的投递。"""
+    item = hub_of(ctx).delivery_service.retry(user, delivery_ref)
+    if as_json:
+        emit_json(item)
+        return
+    click.echo(f"已重试 {item['id']}：{item['status_label']}（{item['target']}）")
+
+
+@delivery.command("cancel")
+@click.argument("delivery_ref", metavar="DELIVERY")
+@click.option("--reason", required=True, help="取消原因")
+@as_option
+@json_option
+@click.pass_context
+def cancel(ctx: click.Context, delivery_ref: str, reason: str, user: str, as_json: bool) -> None:
+    """取消尚未送达的投递。"""
+    item = hub_of(ctx).delivery_service.cancel(user, delivery_ref, reason)
+    if as_json:
+        emit_json(item)
+        return
+    click.echo(f"已取消 {item['id']}（{item['target']}）")
+
+
+@click.command("deliver")
+@json_option
+@click.pass_context
+def deliver(ctx: click.Context, as_json: bool) -> None:
+    """执行一轮投递（含到时的定时发布与到期下线）；hub serve 会持续执行。"""
+    hub = hub_of(ctx)
+    timers = hub.publishing.run_due()
+    report = hub.deliveries.run_once()
+    data = {
+        "planned": report.planned,
+        "attempted": report.attempted,
+        "outcomes": report.outcomes,
+        "skipped": report.skipped,
+        "timers": timers,
+    }
+    if as_json:
+        emit_json(data)
+        return
+    outcomes = "，".join(f"{k} {v}" for k, v in report.outcomes.items()) or "无"
+    click.echo(f"新建投递 {report.planned} 个，处理 {report.attempted} 个（{outcomes}）")
+
+
+def register(cli: click.Group) -> None:
+    """Add the delivery commands."""
+    for command in (deliveries, delivery, deliver):
+        cli.add_command(command)

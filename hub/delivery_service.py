@@ -1,0 +1,135 @@
+"""What a channel operator does with deliveries: list them (by article, account, state),
+retry one now, or cancel one that has not arrived."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from events.envelope import Actor, NewEvent
+from events.ids import new_id
+from events.store import ConcurrencyConflict, EventStore
+from hub.config import HubConfig
+from hub.delivery_planner import delivery_stream, load_delivery
+from hub.projections.deliveries import SELECT, state_of
+from workflows.delivery_decider import (
+    DELIVERY_STATUS_LABELS,
+    Cancel,
+    DeliveryCommand,
+    DeliveryState,
+    DeliveryStatus,
+    Requeue,
+    decide,
+    evolve,
+)
+from workflows.errors import DomainError
+from workflows.publication import Channel, Target
+from workflows.vocabulary import Role
+
+_OPERATORS = (Role.OPERATOR, Role.ADMIN)
+
+
+class DeliveryService:
+    def __init__(
+        self, config: HubConfig, store: EventStore, deliver: Callable[[], object] = lambda: None
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.deliver = deliver
+
+    def site_of(self, target: Target) -> str:
+        """The code of the site that owns a target (the site itself, or the account's site)."""
+        directory = self.config.directory
+        if target.channel is Channel.WEBSITE:
+            return target.account
+        return directory.site(directory.account(target.account).site).code
+
+    def list(
+        self,
+        article_ref: str | None = None,
+        account: str | None = None,
+        status: str | None = None,
+        limit: int = 200,
+    ) -> list[dict[str, Any]]:
+        sql, params = f"{SELECT} WHERE 1=1", []
+        if article_ref:
+            sql += " AND article_id = ?"
+            params.append(article_ref)
+        if account:
+            sql += " AND account = ?"
+            params.append(account)
+        if status:
+            if status not in {str(s) for s in DeliveryStatus} - {"new"}:
+                raise DomainError("INVALID_INPUT", f"未知投递状态 {status!r}")
+            sql += " AND status = ?"
+            params.append(status)
+        rows = self.store.query(sql + " ORDER BY rowid DESC LIMIT ?", [*params, limit])
+        return [_json(state_of(row)) for row in rows]
+
+    def resolve(self, ref: str) -> str:
+        ref = ref.strip().lower()
+        if len(ref) < 6:
+            raise DomainError("DELIVERY_NOT_FOUND", f"投递 {ref} 不存在（至少写 6 位编号）")
+        rows = self.store.query(
+            "SELECT delivery_id FROM deliveries WHERE delivery_id LIKE ? LIMIT 2", (ref + "%",)
+        )
+        if len(rows) != 1:
+            code = "DELIVERY_AMBIGUOUS" if rows else "DELIVERY_NOT_FOUND"
+            raise DomainError(code, f"投递 {ref} {'对应多条记录' if rows else '不存在'}")
+        return str(rows[0][0])
+
+    def retry(self, user: str, ref: str) -> dict[str, Any]:
+        return self._operate(user, ref, Requeue(user), deliver=True)
+
+    def cancel(self, user: str, ref: str, reason: str) -> dict[str, Any]:
+        return self._operate(user, ref, Cancel(user, reason))
+
+    def _operate(
+        self, user: str, ref: str, command: DeliveryCommand, *, deliver: bool = False
+    ) -> dict[str, Any]:
+        actor = self.config.directory.acting(user)
+        delivery = self.resolve(ref)
+        for _attempt in range(3):
+            state, version = load_delivery(self.store, delivery)
+            assert state.target is not None
+            site = self.site_of(state.target)
+            held = actor.roles_on(site)
+            role = next((r for r in _OPERATORS if r in held), None)
+            if role is None:
+                raise DomainError(
+                    "SITE_ROLE_REQUIRED",
+                    f"用户 {user} 在站点 {site} 没有“渠道运维”角色",
+                    user=user,
+                    site=site,
+                )
+            payloads = decide(command, state)
+            events = [NewEvent(p, Actor(user, str(role)), new_id()) for p in payloads]
+            try:
+                self.store.append(delivery_stream(delivery), events, version)
+            except ConcurrencyConflict:
+                continue
+            for payload in payloads:
+                state = evolve(state, payload)
+            if deliver:
+                self.deliver()
+                state, _ = load_delivery(self.store, delivery)
+            return _json(state)
+        raise DomainError("DELIVERY_BUSY", "投递正在被处理，请稍后再试")
+
+
+def _json(state: DeliveryState) -> dict[str, Any]:
+    assert state.target is not None
+    return {
+        "id": state.delivery_id,
+        "article_id": state.article_id,
+        "publication_id": state.publication_id,
+        "revision": state.revision,
+        "target": state.target.key,
+        "action": str(state.action),
+        "status": str(state.status),
+        "status_label": DELIVERY_STATUS_LABELS.get(state.status, str(state.status)),
+        "attempts": state.attempts,
+        "next_at": state.next_at.isoformat() if state.next_at else None,
+        "last_error": state.last_error,
+        "url": state.url,
+    }

@@ -1,0 +1,53 @@
+"""The operator's delivery commands: the ledger by article, account and state; retry; cancel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.hub.test_cli import Hub, cli  # noqa: F401 (the fixture)
+from tests.hub.test_cli_recheck import approved
+
+
+def test_ledger_retry_and_cancel(cli: Hub, tmp_path: Path) -> None:  # noqa: F811
+    article = approved(cli, "<p>各有关单位：现将有关事项通知如下。</p>")
+    cli.ok("publish", article, "--as", "zhangwei")  # the column, and the app and screen it feeds
+    ledger = {d["target"]: d for d in cli.ok("deliveries", "--article", article)}
+    assert ledger["website:9900000001/notices"]["status"] == "delivered"
+    assert ledger["website:9900000001/notices"]["url"].endswith(f"/notices/{article}.html")
+    page = tmp_path / "var" / "sites" / "gov" / "notices" / f"{article}.html"
+    assert page.exists() and "SiteIDCode" in page.read_text("utf-8")
+    app = ledger["app:sf-app"]
+    assert app["status"] == "dead" and "适配器" in app["last_error"]  # no app channel yet
+    assert [d["target"] for d in cli.ok("deliveries", "--state", "dead")] == [
+        "screen:sf-hall",
+        "app:sf-app",
+    ]
+    assert [d["target"] for d in cli.ok("deliveries", "--account", "sf-app")] == ["app:sf-app"]
+
+    retried = cli.ok("delivery", "retry", app["id"][:10], "--as", "qianli")
+    assert retried["status"] == "dead" and retried["attempts"] == 1  # tried again at once
+    cancelled = cli.ok("delivery", "cancel", app["id"], "--reason", "客户端停用", "--as", "qianli")
+    assert cancelled["status"] == "cancelled"
+    website = ledger["website:9900000001/notices"]["id"]
+    refused = cli.fails("delivery", "cancel", website, "--reason", "x", "--as", "qianli")
+    assert refused["code"] == "DELIVERY_NOT_CANCELLABLE"
+    assert cli.fails("delivery", "retry", website, "--as", "qianli")["code"] == (
+        "DELIVERY_NOT_RETRIABLE"
+    )
+    assert cli.fails("delivery", "retry", website, "--as", "zhangwei")["code"] == (
+        "SITE_ROLE_REQUIRED"
+    )
+    assert cli.fails("delivery", "retry", "ffffffffff", "--as", "qianli")["code"] == (
+        "DELIVERY_NOT_FOUND"
+    )
+    assert cli.fails("deliveries", "--state", "lost")["code"] == "INVALID_INPUT"
+    assert cli.fails("delivery", "cancel", website, "--as", "qianli")["code"] == "USAGE"
+    assert cli.ok("deliver") == {
+        "planned": 0,
+        "attempted": 0,
+        "outcomes": {},
+        "skipped": 0,
+        "timers": {"released": [], "expired": [], "failed": []},
+    }
+    human = cli.run("deliveries", "--article", article)
+    assert human.returncode == 0 and "已送达" in human.stdout and "已取消" in human.stdout
