@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
-from collections.abc import Iterator
+import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -42,3 +45,22 @@ def hub(config_dir: Path) -> Iterator[EmbeddedHub]:
     h = EmbeddedHub.open(config_dir)
     yield h
     h.close()
+
+
+@pytest.fixture
+def html_validator() -> Callable[[Path], list[dict]]:
+    """The Nu Html Checker (vnu.jar, fetched by scripts/test): errors in an HTML file."""
+    jar = Path(os.environ.get("HUB_VNU_JAR", ROOT / ".cache/vnu/package/build/dist/vnu.jar"))
+    if not jar.is_file() or shutil.which("java") is None:
+        pytest.skip("vnu.jar or java missing: run the suite with ./scripts/test")
+
+    def validate(page: Path) -> list[dict]:
+        done = subprocess.run(
+            ["java", "-jar", str(jar), "--errors-only", "--format", "json", str(page)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        return list(json.loads(done.stderr or done.stdout)["messages"])
+
+    return validate

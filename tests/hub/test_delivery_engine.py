@@ -41,7 +41,7 @@ def meta(page: Path, name: str) -> str:
     return found.group(1)
 
 
-def test_publish_correct_and_retract_on_two_sites(hub: EmbeddedHub) -> None:
+def test_publish_correct_and_retract_on_two_sites(hub: EmbeddedHub, html_validator) -> None:
     article = approved(hub)
     # The embedded hub hands a publication to the delivery engine within the command.
     hub.publishing.publish("zhangwei", article, ["gov/notices", "drc/news"], feeds=False)
@@ -54,6 +54,11 @@ def test_publish_correct_and_retract_on_two_sites(hub: EmbeddedHub) -> None:
     for name in ("SiteName", "SiteDomain", "ColumnType", "PubDate", "ContentSource", "Url"):
         assert meta(gov, name)
     assert meta(gov, "Url") == f"https://www.sf.gov.cn/notices/{article}.html"
+    assert html_validator(gov) == [] and html_validator(drc) == []
+    broken = gov.with_name("broken.html")
+    broken.write_text(gov.read_text("utf-8").replace("</article>", "</section>"), "utf-8")
+    assert html_validator(broken)  # the checker does find errors
+    broken.unlink()
     states = {d.target.key: d for d in deliveries_of(hub.store, article) if d.target}
     assert {str(d.status) for d in states.values()} == {"delivered"}
     assert hub.deliveries.run_once().attempted == 0  # nothing due: nothing sent again
