@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,12 @@ def read_body(path: Path) -> str:
 
     paragraphs = [p.strip() for p in text.split("\n") if p.strip()]
     return "\n".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+
+
+def _local(iso: str) -> str:
+    """An ISO time as Beijing time, to the minute."""
+    moment = datetime.fromisoformat(iso).astimezone(timezone(timedelta(hours=8)))
+    return moment.strftime("%Y-%m-%d %H:%M")
 
 
 def result_json(result: CommandResult) -> dict[str, Any]:
@@ -259,15 +265,12 @@ def show(ctx: click.Context, article_ref: str, as_json: bool) -> None:
     for label, key in (("已发布", "live"), ("定时", "scheduled")):
         publication = data[key]
         if publication:
-            when = publication["publish_at"][:16].replace("T", " ")
             expiry = (
-                f"，{publication['expire_at'][:16].replace('T', ' ')} 下线"
-                if (publication["expire_at"])
-                else ""
+                f"，{_local(publication['expire_at'])} 下线" if publication["expire_at"] else ""
             )
             lines.append(
-                f"{label}    第 {publication['revision']} 版 {when}{expiry} → "
-                + "、".join(publication["targets"])
+                f"{label}    第 {publication['revision']} 版 {_local(publication['publish_at'])}"
+                f"{expiry} → " + "、".join(publication["targets"])
             )
     if data["last_return"]:
         ret = data["last_return"]

@@ -37,7 +37,7 @@ def _run(ctx: click.Context, line: str) -> None:
 @click.command("demo")
 @click.pass_context
 def demo(ctx: click.Context) -> None:
-    """引导演示：起草 → 三审（含一次退回）→ 审定，再演示重大事项的领导签批。"""
+    """引导演示：起草 → 三审（含一次退回）→ 审定 → 发布到两个站点，再演示重大事项的领导签批。"""
     hub = hub_of(ctx)
     with tempfile.TemporaryDirectory() as tmp:
         body = Path(tmp) / "notice.html"
@@ -106,13 +106,19 @@ def demo(ctx: click.Context) -> None:
         _run(ctx, f"article show {second}")
         _run(ctx, f"review signoff {second} --opinion 同意发布 --as zhaolei")
 
-        _step("8. 完整历史：谁、何时、对哪个版本、做了什么")
+        _step("8. 发布（先审后发）：发布前再次系统校验，推送到本站栏目和另一个站点")
+        _run(ctx, f"publish {article} --to gov/notices --to drc/notices --no-feeds --as zhangwei")
+        _run(ctx, f"deliveries --article {article}")
+
+        _step("9. 完整历史：谁、何时、对哪个版本、做了什么")
         _run(ctx, f"article history {article}")
         _run(ctx, f"article show {article}")
+        page = hub.config.sites_root / "gov" / "notices" / f"{article}.html"
     click.echo()
+    click.echo(f"网站页面已生成：{page}")
     click.echo(
         "演示结束。继续试试：hub article list、hub review queue --as chenjing、"
-        "hub events tail、hub --help"
+        "hub correct / hub retract、hub deliveries、hub events tail、hub --help"
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 from events.envelope import Event, RecordedEvent
 from events.store import SubscriberTransaction
 from workflows.article_events import (
@@ -9,14 +11,20 @@ from workflows.article_events import (
     ArticleArchived,
     ArticleChecked,
     ArticleCreated,
+    ArticlePublished,
+    ArticleRetracted,
     ArticleReturned,
     ArticleRevised,
     ArticleSignedOff,
     ArticleSubmitted,
     ArticleWithdrawn,
     FindingOverridden,
+    PublicationCancelled,
+    PublicationRescheduled,
+    PublicationScheduled,
     StageApproved,
 )
+from workflows.publication import Target
 from workflows.vocabulary import GATE_LABELS
 
 _CHECK_PHASES = {
@@ -79,7 +87,39 @@ def describe(payload: Event) -> str:
             )
         case FindingOverridden():
             return f"人工确认校验问题 {payload.finding_id}（{payload.rule}）：{payload.reason}"
+        case PublicationScheduled(publication=p):
+            return f"第 {p.revision} 版定时于 {_local(p.publish_at)} 发布到 {_targets(p.targets)}"
+        case ArticlePublished(publication=p):
+            what = (
+                f"更正：第 {p.revision} 版替换第 {payload.replaces_revision} 版"
+                if payload.replaces_revision
+                else f"第 {p.revision} 版发布"
+            )
+            partial = payload.added_targets and payload.added_targets != p.targets
+            added = f"（新增 {_targets(payload.added_targets)}）" if partial else ""
+            return f"{what}到 {_targets(p.targets)}{added}"
+        case PublicationRescheduled():
+            expiry = f"，{_local(payload.expire_at)} 下线" if payload.expire_at else "，不设下线"
+            return f"发布时间改为 {_local(payload.publish_at)}{expiry}"
+        case PublicationCancelled():
+            return f"取消定时发布：{payload.reason}"
+        case ArticleRetracted():
+            kind = "到期下线" if payload.expired else "撤稿"
+            return (
+                f"{kind}第 {payload.revision} 版（{_targets(payload.targets)}）：{payload.reason}"
+            )
     return type(payload).type_name
+
+
+_CST = timezone(timedelta(hours=8))
+
+
+def _local(moment: datetime) -> str:
+    return moment.astimezone(_CST).strftime("%Y-%m-%d %H:%M")
+
+
+def _targets(targets: tuple[Target, ...]) -> str:
+    return "、".join(t.key for t in targets) or "无"
 
 
 class HistoryProjection:
