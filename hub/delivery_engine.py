@@ -192,6 +192,13 @@ class DeliveryEngine:
         except ChannelError as exc:
             return Record(now, exc.kind, exc.reason)
         except Exception as exc:  # an adapter bug or a network error it did not classify
+            log.error(
+                "delivery.adapter_error",
+                delivery_id=state.delivery_id,
+                article_id=state.article_id,
+                operation=str(state.operation),
+                error=repr(exc),
+            )
             kind = (
                 ErrorKind.UNKNOWN_OUTCOME
                 if state.operation is Operation.SEND

@@ -16,6 +16,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from channels.contract import Capability, ChannelError, ChannelLimits, DeliveryItem, Receipt
+from channels.website.site_index import Listed, SiteIndex
 from workflows.delivery_events import ErrorKind
 from workflows.publication import Channel
 
@@ -31,11 +32,18 @@ class WebsiteAdapter:
                               Capability.STATUS})  # fmt: skip
     limits = ChannelLimits(max_title_chars=200, max_body_bytes=5_000_000)
 
-    def __init__(self, sites: dict[str, dict[str, Any]], templates: Path = TEMPLATES) -> None:
+    def __init__(
+        self,
+        sites: dict[str, dict[str, Any]],
+        templates: Path = TEMPLATES,
+        index_root: Path | None = None,
+    ) -> None:
         self.sites = sites
+        self.index_root = index_root
+        self._indexes: dict[str, SiteIndex] = {}
         self.env = Environment(
             loader=FileSystemLoader(str(templates)),
-            autoescape=select_autoescape(["html"]),
+            autoescape=select_autoescape(["html", "xml"]),
             keep_trailing_newline=True,
         )
 
@@ -74,6 +82,11 @@ class WebsiteAdapter:
     def send(self, item: DeliveryItem) -> Receipt:
         path = self.page_path(item)
         write_atomically(path, self.render(item))
+        published = item.published_at.isoformat()
+        listed = Listed(item.article_id, str(item.target.column), item.content.title,
+                        self.url(item), published)  # fmt: skip
+        self._index(item).put(listed)
+        self._rebuild_lists(item)
         return Receipt(remote_id=str(path), url=self.url(item))
 
     def status(self, item: DeliveryItem) -> Receipt | None:
@@ -89,6 +102,53 @@ class WebsiteAdapter:
 
     def retract(self, item: DeliveryItem) -> None:
         self.page_path(item).unlink(missing_ok=True)
+        self._index(item).remove(str(item.target.column), item.article_id)
+        self._rebuild_lists(item)
+
+    # -- lists: the column page and feed it touched, the homepage, the sitemap --------------
+
+    def _index(self, item: DeliveryItem) -> SiteIndex:
+        site = self._site(item)
+        if site["code"] not in self._indexes:
+            root = self.index_root or Path(site["docroot"]).parent / ".index"
+            self._indexes[site["code"]] = SiteIndex(root / f"{site['key']}.sqlite3")
+        return self._indexes[site["code"]]
+
+    def _rebuild_lists(self, item: DeliveryItem) -> None:
+        site = self._site(item)
+        index = self._index(item)
+        docroot = Path(site["docroot"])
+        column = site["columns"][item.target.column]
+        newest = index.newest(column["id"], 50)
+        render = self.env.get_template
+        write_atomically(
+            docroot / column["id"] / "index.html",
+            render("column.html").render(site=site, column=column, items=newest),
+        )
+        updated = newest[0].published_at if newest else item.published_at.isoformat()
+        write_atomically(
+            docroot / column["id"] / "atom.xml",
+            render("atom.xml").render(site=site, column=column, items=[
+                {"article_id": i.article_id, "title": i.title, "url": i.url,
+                 "updated": i.published_at} for i in newest[:20]
+            ], updated=updated),
+        )  # fmt: skip
+        sections = [
+            {"column": c, "entries": index.newest(c["id"], 8)} for c in site["columns"].values()
+        ]
+        write_atomically(
+            docroot / "index.html",
+            render("home.html").render(site=site, sections=[s for s in sections if s["entries"]]),
+        )
+        everything = index.newest(None, 50_000)
+        write_atomically(
+            docroot / "sitemap.xml",
+            render("sitemap.xml").render(
+                site=site,
+                columns=list(site["columns"].values()),
+                items=[{"url": i.url, "updated": i.published_at} for i in everything],
+            ),
+        )
 
 
 def write_atomically(path: Path, text: str) -> None:

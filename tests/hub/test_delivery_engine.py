@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from xml.etree import ElementTree
 
 from channels.contract import DeliveryItem, Receipt
 from channels.website.adapter import WebsiteAdapter
@@ -32,7 +33,8 @@ def approved(hub: EmbeddedHub, body: str = "<p>各有关单位：现将有关事
 
 
 def pages(hub: EmbeddedHub) -> list[Path]:
-    return sorted(hub.config.sites_root.rglob("*.html"))
+    """The article pages (not the column pages and homepages)."""
+    return sorted(p for p in hub.config.sites_root.rglob("*.html") if p.name != "index.html")
 
 
 def meta(page: Path, name: str) -> str:
@@ -59,6 +61,20 @@ def test_publish_correct_and_retract_on_two_sites(hub: EmbeddedHub, html_validat
     broken.write_text(gov.read_text("utf-8").replace("</article>", "</section>"), "utf-8")
     assert html_validator(broken)  # the checker does find errors
     broken.unlink()
+    # The lists it touched: the column page, its feed, the homepage and the sitemap.
+    root = hub.config.sites_root / "gov"
+    column_page, home = root / "notices" / "index.html", root / "index.html"
+    for listing in (column_page, home):
+        assert f"/notices/{article}.html" in listing.read_text("utf-8")
+        assert html_validator(listing) == []
+    feed = ElementTree.parse(root / "notices" / "atom.xml").getroot()
+    atom = "{http://www.w3.org/2005/Atom}"
+    assert [e.findtext(f"{atom}title") for e in feed.iter(f"{atom}entry")] == [
+        "关于开展自查工作的通知"
+    ]
+    sitemap = (root / "sitemap.xml").read_text("utf-8")
+    assert f"https://www.sf.gov.cn/notices/{article}.html" in sitemap
+    ElementTree.fromstring(sitemap.encode())
     states = {d.target.key: d for d in deliveries_of(hub.store, article) if d.target}
     assert {str(d.status) for d in states.values()} == {"delivered"}
     assert hub.deliveries.run_once().attempted == 0  # nothing due: nothing sent again
@@ -74,6 +90,9 @@ def test_publish_correct_and_retract_on_two_sites(hub: EmbeddedHub, html_validat
 
     hub.publishing.retract("qianli", article, "政策调整")
     assert pages(hub) == []
+    assert article not in column_page.read_text("utf-8") and article not in home.read_text("utf-8")
+    assert article not in (root / "sitemap.xml").read_text("utf-8")
+    assert "本栏目暂无信息" in column_page.read_text("utf-8")
     statuses = sorted(str(d.status) for d in deliveries_of(hub.store, article))
     assert statuses == ["retracted"] * 4
 
