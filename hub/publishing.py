@@ -5,13 +5,14 @@ scheduled publications and take expired ones down."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
 
 from events.ids import new_id
 from hub.article_service import ArticleService
+from hub.clock import as_beijing, utc_now
 from hub.command_service import CommandResult
 from hub.config import HubConfig
 from hub.projections.publications import due_expiries, due_releases, next_timer
@@ -32,13 +33,6 @@ log = structlog.get_logger(__name__)
 
 # The hub itself, acting on timers and on approved corrections.
 SYSTEM = ActingUser("system", {ALL_SITES: frozenset({Role.OPERATOR})})
-
-
-CHINA_TIME = timezone(timedelta(hours=8), "CST")
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class PublishingService:
@@ -124,7 +118,7 @@ class PublishingService:
         actor = self.config.directory.acting(user)
         targets = self.targets_for(state, to or [], feeds=feeds)
         command = PublishArticle(
-            article_id, actor, utc_now(), new_id(), targets, _aware(at), _aware(expire_at)
+            article_id, actor, utc_now(), new_id(), targets, as_beijing(at), as_beijing(expire_at)
         )
         return self._delivered(self.articles.run(command))
 
@@ -141,7 +135,7 @@ class PublishingService:
         actor = self.config.directory.acting(user)
         article_id = self.articles.resolve(article_ref)
         command = ReschedulePublication(
-            article_id, actor, utc_now(), _aware(at), _aware(expire_at), clear_expiry
+            article_id, actor, utc_now(), as_beijing(at), as_beijing(expire_at), clear_expiry
         )
         return self.articles.run(command)
 
@@ -219,10 +213,3 @@ class PublishingService:
     def next_timer(self) -> str | None:
         """When the next scheduled release or expiry is due (UTC ISO text)."""
         return next_timer(self.articles.store)
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    """Times typed without a zone are China Standard Time (UTC+8), the users' clock."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=CHINA_TIME)

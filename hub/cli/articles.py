@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +10,7 @@ import click
 
 from hub.cli.context import hub_of
 from hub.cli.output import emit_json, short_id
+from hub.clock import beijing_minute
 from hub.command_service import CommandResult
 from workflows.errors import DomainError
 from workflows.vocabulary import SENSITIVITY_LABELS, STATUS_LABELS, ArticleStatus
@@ -34,12 +35,6 @@ def read_body(path: Path) -> str:
 
     paragraphs = [p.strip() for p in text.split("\n") if p.strip()]
     return "\n".join(f"<p>{escape(p)}</p>" for p in paragraphs)
-
-
-def _local(iso: str) -> str:
-    """An ISO time as Beijing time, to the minute."""
-    moment = datetime.fromisoformat(iso).astimezone(timezone(timedelta(hours=8)))
-    return moment.strftime("%Y-%m-%d %H:%M")
 
 
 def result_json(result: CommandResult) -> dict[str, Any]:
@@ -266,10 +261,12 @@ def show(ctx: click.Context, article_ref: str, as_json: bool) -> None:
         publication = data[key]
         if publication:
             expiry = (
-                f"，{_local(publication['expire_at'])} 下线" if publication["expire_at"] else ""
+                f"，{beijing_minute(publication['expire_at'])} 下线"
+                if publication["expire_at"]
+                else ""
             )
             lines.append(
-                f"{label}    第 {publication['revision']} 版 {_local(publication['publish_at'])}"
+                f"{label}    第 {publication['revision']} 版 {beijing_minute(publication['publish_at'])}"
                 f"{expiry} → " + "、".join(publication["targets"])
             )
     if data["last_return"]:

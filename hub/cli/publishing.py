@@ -20,8 +20,8 @@ from hub.cli.articles import (
 )
 from hub.cli.context import hub_of
 from hub.cli.output import emit_json
+from hub.clock import beijing_minute
 from hub.command_service import CommandResult
-from hub.publishing import CHINA_TIME
 from workflows.publication import CHANNEL_LABELS, Target
 
 _TIME = click.DateTime(["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S%z"])
@@ -42,12 +42,8 @@ def _published(result: CommandResult, as_json: bool, done: str) -> None:
     for label, publication in (("已发布到", state.live), ("定时发布到", state.scheduled)):
         if publication is None:
             continue
-        at = publication.publish_at.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
-        expiry = (
-            f"，{publication.expire_at.astimezone(CHINA_TIME):%Y-%m-%d %H:%M} 下线"
-            if publication.expire_at
-            else ""
-        )
+        at = beijing_minute(publication.publish_at)
+        expiry = f"，{beijing_minute(publication.expire_at)} 下线" if publication.expire_at else ""
         click.echo(f"  {label}（第 {publication.revision} 版，{at}{expiry}）：")
         for target in publication.targets:
             click.echo(f"    - {_target_label(target)}")
@@ -167,8 +163,7 @@ def timers(ctx: click.Context, as_json: bool) -> None:
         f"未能执行 {len(done['failed'])} 篇"
     )
     if data["next"]:
-        moment = datetime.fromisoformat(data["next"]).astimezone(CHINA_TIME)
-        click.echo(f"下一个时间点：{moment:%Y-%m-%d %H:%M}")
+        click.echo(f"下一个时间点：{beijing_minute(data['next'])}")
 
 
 def register(cli: click.Group) -> None:

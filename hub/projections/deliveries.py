@@ -3,10 +3,11 @@ view and for the engine's queue of due work."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from events.envelope import RecordedEvent
 from events.store import EventStore, SubscriberTransaction
+from hub.clock import utc_iso
 from workflows.delivery_decider import DeliveryState, DeliveryStatus, evolve
 from workflows.delivery_events import DeliveryAction, Operation
 from workflows.publication import Target
@@ -26,10 +27,6 @@ _CREATE = (
 )
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat() if moment else None
-
-
 def _row(state: DeliveryState) -> tuple[object, ...]:
     assert state.target is not None
     return (
@@ -43,8 +40,8 @@ def _row(state: DeliveryState) -> tuple[object, ...]:
         str(state.status),
         state.attempts,
         str(state.operation) if state.operation else None,
-        _iso(state.lease_until),
-        _iso(state.next_at),
+        utc_iso(state.lease_until),
+        utc_iso(state.next_at),
         state.last_error,
         state.remote_id,
         state.url,
@@ -120,7 +117,7 @@ class DeliveriesProjection:
 
 def due_deliveries(store: EventStore, now: datetime, limit: int = 500) -> list[DeliveryState]:
     """Deliveries a worker could take now (pending or due, unknown, or with a lapsed lease)."""
-    iso = _iso(now)
+    iso = utc_iso(now)
     rows = store.query(
         f"{SELECT} WHERE (status IN ('pending', 'retrying', 'retracting') AND "
         "(next_at IS NULL OR next_at <= ?) AND operation IS NULL) OR status = 'unknown' OR "

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-
 from events.envelope import Event, RecordedEvent
 from events.store import SubscriberTransaction
+from hub.clock import beijing_minute
 from workflows.article_events import (
     ArticleApproved,
     ArticleArchived,
@@ -88,7 +87,7 @@ def describe(payload: Event) -> str:
         case FindingOverridden():
             return f"人工确认校验问题 {payload.finding_id}（{payload.rule}）：{payload.reason}"
         case PublicationScheduled(publication=p):
-            return f"第 {p.revision} 版定时于 {_local(p.publish_at)} 发布到 {_targets(p.targets)}"
+            return f"第 {p.revision} 版定时于 {beijing_minute(p.publish_at)} 发布到 {_targets(p.targets)}"
         case ArticlePublished(publication=p):
             what = (
                 f"更正：第 {p.revision} 版替换第 {payload.replaces_revision} 版"
@@ -99,8 +98,10 @@ def describe(payload: Event) -> str:
             added = f"（新增 {_targets(payload.added_targets)}）" if partial else ""
             return f"{what}到 {_targets(p.targets)}{added}"
         case PublicationRescheduled():
-            expiry = f"，{_local(payload.expire_at)} 下线" if payload.expire_at else "，不设下线"
-            return f"发布时间改为 {_local(payload.publish_at)}{expiry}"
+            expiry = (
+                f"，{beijing_minute(payload.expire_at)} 下线" if payload.expire_at else "，不设下线"
+            )
+            return f"发布时间改为 {beijing_minute(payload.publish_at)}{expiry}"
         case PublicationCancelled():
             return f"取消定时发布：{payload.reason}"
         case ArticleRetracted():
@@ -109,13 +110,6 @@ def describe(payload: Event) -> str:
                 f"{kind}第 {payload.revision} 版（{_targets(payload.targets)}）：{payload.reason}"
             )
     return type(payload).type_name
-
-
-_CST = timezone(timedelta(hours=8))
-
-
-def _local(moment: datetime) -> str:
-    return moment.astimezone(_CST).strftime("%Y-%m-%d %H:%M")
 
 
 def _targets(targets: tuple[Target, ...]) -> str:

@@ -4,10 +4,10 @@ The durable timers (scheduled release, expiry) are queries over this table."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 from events.envelope import RecordedEvent
 from events.store import EventStore, SubscriberTransaction
+from hub.clock import utc_iso
 from workflows.article_events import (
     ArticlePublished,
     ArticleRetracted,
@@ -38,11 +38,6 @@ _CREATE = (
 
 def _keys(targets: tuple[Target, ...]) -> str:
     return json.dumps([t.key for t in targets])
-
-
-def utc_iso(moment: datetime | None) -> str | None:
-    """A time as UTC ISO text, so that the timer queries can compare text."""
-    return moment.astimezone(UTC).isoformat() if moment else None
 
 
 class PublicationsProjection:
