@@ -10,7 +10,8 @@ import uuid
 
 import structlog
 
-from events.envelope import SYSTEM_ACTOR, NewEvent, RecordedEvent
+from events.envelope import SYSTEM_ACTOR, Actor, NewEvent, RecordedEvent
+from events.ids import new_id
 from events.store import ConcurrencyConflict, EventStore
 from workflows.article_events import ArticlePublished, ArticleRetracted
 from workflows.delivery_decider import (
@@ -49,17 +50,26 @@ def apply_delivery(
     store: EventStore,
     delivery: str,
     command: DeliveryCommand,
-    cause: str,
-    correlation_id: str,
+    cause: str | None = None,
+    correlation_id: str | None = None,
+    actor: Actor = SYSTEM_ACTOR,
 ) -> DeliveryState:
-    """Decide and append for one delivery, with event ids derived from `cause`."""
+    """Decide and append for one delivery, retrying on a concurrent change. Events caused by
+    another event (`cause`) get ids derived from it, so a replay appends nothing twice."""
+    correlation = correlation_id or new_id()
     for _attempt in range(3):
         state, version = load_delivery(store, delivery)
         payloads = decide(command, state)
         if not payloads:
             return state
         events = [
-            NewEvent(p, SYSTEM_ACTOR, correlation_id, cause, derived_id(cause, delivery, str(i)))
+            NewEvent(
+                p,
+                actor,
+                correlation,
+                cause,
+                derived_id(cause, delivery, str(i)) if cause else new_id(),
+            )
             for i, p in enumerate(payloads)
         ]
         try:

@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from events.envelope import Actor, NewEvent
-from events.ids import new_id
+from events.envelope import Actor
 from events.store import ConcurrencyConflict, EventStore
 from hub.config import HubConfig
-from hub.delivery_planner import delivery_stream, load_delivery
+from hub.delivery_planner import apply_delivery, load_delivery
 from hub.projections.deliveries import SELECT, state_of
 from workflows.delivery_decider import (
     DELIVERY_STATUS_LABELS,
@@ -19,8 +18,6 @@ from workflows.delivery_decider import (
     DeliveryState,
     DeliveryStatus,
     Requeue,
-    decide,
-    evolve,
 )
 from workflows.errors import DomainError
 from workflows.publication import Channel, Target
@@ -89,32 +86,26 @@ class DeliveryService:
     ) -> dict[str, Any]:
         actor = self.config.directory.acting(user)
         delivery = self.resolve(ref)
-        for _attempt in range(3):
-            state, version = load_delivery(self.store, delivery)
-            assert state.target is not None
-            site = self.site_of(state.target)
-            held = actor.roles_on(site)
-            role = next((r for r in _OPERATORS if r in held), None)
-            if role is None:
-                raise DomainError(
-                    "SITE_ROLE_REQUIRED",
-                    f"用户 {user} 在站点 {site} 没有“渠道运维”角色",
-                    user=user,
-                    site=site,
-                )
-            payloads = decide(command, state)
-            events = [NewEvent(p, Actor(user, str(role)), new_id()) for p in payloads]
-            try:
-                self.store.append(delivery_stream(delivery), events, version)
-            except ConcurrencyConflict:
-                continue
-            for payload in payloads:
-                state = evolve(state, payload)
-            if deliver:
-                self.deliver()
-                state, _ = load_delivery(self.store, delivery)
-            return _json(state)
-        raise DomainError("DELIVERY_BUSY", "投递正在被处理，请稍后再试")
+        state, _ = load_delivery(self.store, delivery)
+        assert state.target is not None
+        site = self.site_of(state.target)  # a delivery's target never changes
+        held = actor.roles_on(site)
+        role = next((r for r in _OPERATORS if r in held), None)
+        if role is None:
+            raise DomainError(
+                "SITE_ROLE_REQUIRED",
+                f"用户 {user} 在站点 {site} 没有“渠道运维”角色",
+                user=user,
+                site=site,
+            )
+        try:
+            state = apply_delivery(self.store, delivery, command, actor=Actor(user, str(role)))
+        except ConcurrencyConflict:
+            raise DomainError("DELIVERY_BUSY", "投递正在被处理，请稍后再试") from None
+        if deliver:
+            self.deliver()
+            state, _ = load_delivery(self.store, delivery)
+        return _json(state)
 
 
 def _json(state: DeliveryState) -> dict[str, Any]:
