@@ -85,6 +85,17 @@ def test_check_bad_input(cli: Hub, tmp_path: Path) -> None:  # noqa: F811
     text.write_text("正文", encoding="utf-8")
     assert cli.fails("check", str(text), "--as-of", "2026-13-01")["code"] == "INVALID_INPUT"
     assert cli.fails("check", str(text), "--site", "nowhere")["code"] == "SITE_UNKNOWN"
+    meta = tmp_path / "meta.yaml"
+    assert cli.fails("check", str(text), "--meta", str(meta))["code"] == "FILE_UNREADABLE"
+    meta.write_text("- 不是映射\n", encoding="utf-8")
+    assert cli.fails("check", str(text), "--meta", str(meta))["code"] == "INVALID_INPUT"
+    meta.write_text("doc_number: [1\n", encoding="utf-8")
+    assert cli.fails("check", str(text), "--meta", str(meta))["code"] == "INVALID_INPUT"
+    meta.write_text("unknown_field: 1\n", encoding="utf-8")
+    assert cli.fails("check", str(text), "--meta", str(meta))["code"] == "INVALID_INPUT"
+    meta.write_text("doc_number: 国办发[2017]47号\n", encoding="utf-8")
+    fixed = cli.ok("check", str(text), "--meta", str(meta))
+    assert [f["fix"] for f in fixed["findings"] if f["rule"] == "P16"] == ["国办发〔2017〕47号"]
 
 
 def test_submit_blocks_then_fix_then_override_then_approve(cli: Hub, tmp_path: Path) -> None:  # noqa: F811
