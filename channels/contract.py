@@ -42,6 +42,10 @@ class DeliveryItem:
     content: ArticleContent
     published_at: datetime
     remote_id: str = ""  # what the channel returned when it last received this delivery
+    article_site: str = ""  # the site key and (first) column id the article was written for
+    article_column: str = ""
+    notify: bool = False  # the editor asked for a push notification
+    expire_at: datetime | None = None  # the publication's expiry, if any
     context: dict[str, Any] = field(default_factory=dict)  # site, column, account facts
 
 
@@ -56,10 +60,11 @@ class Receipt:
 class ChannelError(Exception):
     """A failed channel call, classified for the state machine."""
 
-    def __init__(self, kind: ErrorKind, reason: str) -> None:
+    def __init__(self, kind: ErrorKind, reason: str, retry_after: float | None = None) -> None:
         super().__init__(f"{kind}: {reason}")
         self.kind = kind
         self.reason = reason
+        self.retry_after = retry_after  # seconds, when the channel said how long to wait
 
 
 class ChannelAdapter(Protocol):

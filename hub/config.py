@@ -31,7 +31,8 @@ class ConfigError(Exception):
 
 
 class Settings(BaseModel):
-    """Runtime settings (hub.yaml), with environment overrides."""
+    """Runtime settings (hub.yaml), with environment overrides (HUB_DATABASE, HUB_LOG_LEVEL,
+    HUB_PORT, HUB_SANDBOX_PORT, HUB_JPUSH_URL)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -39,6 +40,12 @@ class Settings(BaseModel):
     durable: bool = True
     log_level: str = Field(default="warning", pattern="^(debug|info|warning|error)$")
     sites_root: str = "var/sites"  # each site's pages go to <sites_root>/<site key>/
+    channels_root: str = "var/channels"  # the app feed and the screen playlists
+    secrets_file: str = "var/secrets.json"  # generated secrets (mode 0600), never in config/
+    host: str = "127.0.0.1"  # where `hub serve` listens
+    port: int = Field(default=8800, ge=0, le=65535)
+    sandbox_port: int = Field(default=8801, ge=0, le=65535)  # the channel sandboxes
+    jpush_url: str = "http://127.0.0.1:8801"  # JPush v3 (https://api.jpush.cn in production)
 
 
 class AssignmentRule(BaseModel):
@@ -103,11 +110,20 @@ class HubConfig:
         path = Path(self.settings.database)
         return path if path.is_absolute() else self.root.parent / path
 
+    def path(self, setting: str) -> Path:
+        """A path setting, relative paths taken from the project root."""
+        path = Path(getattr(self.settings, setting))
+        return path if path.is_absolute() else self.root.parent / path
+
     @property
     def sites_root(self) -> Path:
         """Where the website channel writes each site's pages (one folder per site key)."""
-        path = Path(self.settings.sites_root)
-        return path if path.is_absolute() else self.root.parent / path
+        return self.path("sites_root")
+
+    @property
+    def channels_root(self) -> Path:
+        """Where the hub-served channels (app feed, screen playlists) keep their data."""
+        return self.path("channels_root")
 
     def workflow_for(self, site: Site, column: Column) -> WorkflowDefinition:
         """The workflow of the most specific matching rule, else the default."""
@@ -173,8 +189,9 @@ def load_config(root: str | Path) -> HubConfig:
     if not root.is_dir():
         raise ConfigError(f"配置目录不存在: {root}")
     settings_data = _read_yaml(root / "hub.yaml") if (root / "hub.yaml").exists() else {}
-    if os.environ.get("HUB_DATABASE"):
-        settings_data["database"] = os.environ["HUB_DATABASE"]
+    for name in ("database", "jpush_url", "port", "sandbox_port"):
+        if os.environ.get(f"HUB_{name.upper()}"):
+            settings_data[name] = os.environ[f"HUB_{name.upper()}"]
     if os.environ.get("HUB_LOG_LEVEL"):
         settings_data["log_level"] = os.environ["HUB_LOG_LEVEL"].lower()
     try:

@@ -39,6 +39,7 @@ from workflows.delivery_decider import (
 )
 from workflows.delivery_events import DeliveryStarted, ErrorKind, Operation
 from workflows.errors import DomainError
+from workflows.publication import Publication
 
 log = structlog.get_logger(__name__)
 
@@ -113,7 +114,7 @@ class DeliveryEngine:
         self.lease = lease
         self.breaker = CircuitBreaker()
         self.limiter = RateLimiter()
-        self._contents: dict[tuple[str, str], tuple[ArticleContent, datetime]] = {}
+        self._contents: dict[tuple[str, str], _Source] = {}
 
     def run_once(self, now: datetime | None = None) -> EngineReport:
         """Plan from new publication events, then make one attempt on every due delivery."""
@@ -190,7 +191,7 @@ class DeliveryEngine:
                     adapter.retract(item)
                     receipt = Receipt()
         except ChannelError as exc:
-            return Record(now, exc.kind, exc.reason)
+            return Record(now, exc.kind, exc.reason, retry_after=exc.retry_after)
         except Exception as exc:  # an adapter bug or a network error it did not classify
             log.error(
                 "delivery.adapter_error",
@@ -209,7 +210,7 @@ class DeliveryEngine:
         return Record(now, remote_id=receipt.remote_id, url=receipt.url)
 
     def _item(self, state: DeliveryState) -> DeliveryItem:
-        content, published_at = self._content(state)
+        source = self._source(state)
         assert state.target is not None
         return DeliveryItem(
             delivery_id=state.delivery_id,
@@ -218,21 +219,28 @@ class DeliveryEngine:
             content_hash=state.content_hash,
             target=state.target,
             action=state.action,
-            content=content,
-            published_at=published_at,
+            content=source.content,
+            published_at=source.published_at,
             remote_id=state.remote_id,
+            article_site=source.site,
+            article_column=source.column,
+            notify=source.publication.notify,
+            expire_at=source.publication.expire_at,
             context=dict(self.context(state)),
         )
 
-    def _content(self, state: DeliveryState) -> tuple[ArticleContent, datetime]:
+    def _source(self, state: DeliveryState) -> _Source:
         """The content of the delivery's revision (a correction's predecessor still needs its
-        own), and when its publication went out."""
+        own), its publication and when that went out, and where the article was written."""
         key = (state.article_id, state.publication_id)
         if key not in self._contents:
             content: ArticleContent | None = None
-            published_at: datetime | None = None
+            published: tuple[Publication, datetime] | None = None
+            home = ("", "")
             for event in self.store.read_stream(f"article-{state.article_id}"):
                 payload = event.payload
+                if isinstance(payload, ArticleCreated):
+                    home = (payload.site, payload.columns[0] if payload.columns else "")
                 if isinstance(payload, ArticleCreated | ArticleRevised) and (
                     payload.revision == state.revision
                 ):
@@ -240,13 +248,13 @@ class DeliveryEngine:
                 if isinstance(payload, ArticlePublished) and (
                     payload.publication.publication_id == state.publication_id
                 ):
-                    published_at = event.occurred_at
-            if content is None or published_at is None:
+                    published = (payload.publication, event.occurred_at)
+            if content is None or published is None:
                 raise DomainError(
                     "REVISION_NOT_FOUND",
                     f"稿件 {state.article_id} 没有第 {state.revision} 版或其发布记录",
                 )
-            self._contents[key] = (content, published_at)
+            self._contents[key] = _Source(content, published[0], published[1], *home)
         return self._contents[key]
 
     def _append(self, delivery: str, payloads: list[Event], version: int) -> None:
@@ -255,6 +263,15 @@ class DeliveryEngine:
         correlation = new_id()
         events = [NewEvent(p, SYSTEM_ACTOR, correlation) for p in payloads]
         self.store.append(delivery_stream(delivery), events, version)
+
+
+@dataclass(frozen=True)
+class _Source:
+    content: ArticleContent
+    publication: Publication
+    published_at: datetime
+    site: str
+    column: str
 
 
 def record_operation(started: list[Event]) -> Operation | None:

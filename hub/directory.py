@@ -43,6 +43,7 @@ class Site(BaseModel):
     level: str = "department"
     # 组织机构代码 (9) or 统一社会信用代码 (18) of the publishing unit: the 索引号 prefix.
     org_code: str | None = None
+    theme: str | None = None  # a folder of templates (relative to config/) over the default
     columns: tuple[Column, ...] = ()
 
     @model_validator(mode="after")

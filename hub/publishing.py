@@ -111,6 +111,7 @@ class PublishingService:
         expire_at: datetime | None = None,
         *,
         feeds: bool = True,
+        notify: bool = False,
     ) -> CommandResult:
         """Publish the approved revision now, or at `at`, to `to` (default: its columns)."""
         article_id = self.articles.resolve(article_ref)
@@ -118,7 +119,14 @@ class PublishingService:
         actor = self.config.directory.acting(user)
         targets = self.targets_for(state, to or [], feeds=feeds)
         command = PublishArticle(
-            article_id, actor, utc_now(), new_id(), targets, as_beijing(at), as_beijing(expire_at)
+            article_id,
+            actor,
+            utc_now(),
+            new_id(),
+            targets,
+            as_beijing(at),
+            as_beijing(expire_at),
+            notify=notify,
         )
         return self._delivered(self.articles.run(command))
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+from channels.app.adapter import AppAccount, AppAdapter
+from channels.app.feed import AppFeed
+from channels.app.jpush import JPushClient
+from channels.contract import ChannelAdapter
+from channels.screen.adapter import ScreenAdapter
+from channels.screen.playlist import Playlists
 from channels.website.adapter import WebsiteAdapter
 from events.envelope import RecordedEvent
 from events.sqlite_store import SQLiteEventStore
@@ -18,6 +25,8 @@ from hub.dictionary_records import record_dictionaries
 from hub.projections import all_projections
 from hub.publishing import PublishingService
 from hub.recheck import Rechecker
+from hub.secrets import SecretStore, env_name
+from workflows.publication import Channel
 
 
 def website_sites(config: HubConfig) -> dict[str, dict[str, Any]]:
@@ -29,6 +38,7 @@ def website_sites(config: HubConfig) -> dict[str, dict[str, Any]]:
             "name": site.name,
             "domain": site.domain,
             "docroot": str(config.sites_root / site.key),
+            "theme": str(config.root / site.theme) if site.theme else None,
             "columns": {
                 column.id: {"id": column.id, "name": column.name, "type": column.type}
                 for column, _ in site.walk()
@@ -36,6 +46,32 @@ def website_sites(config: HubConfig) -> dict[str, dict[str, Any]]:
         }
         for site in config.directory.sites
     }
+
+
+def app_accounts(config: HubConfig, secrets: SecretStore) -> dict[str, AppAccount]:
+    """The app accounts with their JPush clients. An account pushes when it has an `app_key`;
+    its master secret is the secret `jpush/<account>`, generated only when the account talks
+    to the local sandbox (anything else must be given: see hub/secrets.py)."""
+    accounts = {}
+    for account in config.directory.accounts:
+        if account.channel is not Channel.APP:
+            continue
+        app_key = account.settings.get("app_key")
+        url = account.settings.get("jpush_url", config.settings.jpush_url)
+        client, problem = None, ""
+        if app_key:
+            local = urlsplit(url).hostname in ("127.0.0.1", "localhost")
+            secret = secrets.get(f"jpush/{account.id}", generate=local)
+            client = JPushClient(url, app_key, secret) if secret else None
+            if secret is None:
+                problem = (
+                    f"未配置 JPush master secret（环境变量 {env_name(f'jpush/{account.id}')}）"
+                )
+        audience: object = "all"
+        if account.settings.get("tags"):
+            audience = {"tag": account.settings["tags"].split(",")}
+        accounts[account.id] = AppAccount(account.id, account.name, client, audience, problem)
+    return accounts
 
 
 class EmbeddedHub:
@@ -48,16 +84,41 @@ class EmbeddedHub:
         self.projections = all_projections(self.store)
         self.articles = ArticleService(config, self.store, self.commands, self.catch_up)
         self.publishing = PublishingService(config, self.articles)
-        self.deliveries = DeliveryEngine(
-            self.store,
-            {"website": WebsiteAdapter(website_sites(config))},
-            after_write=self.catch_up,
-        )
+        self.secrets = SecretStore(config.path("secrets_file"))
+        self.app_feed = AppFeed(config.channels_root / "app-feed.sqlite3")
+        self.playlists = Playlists(config.channels_root / "screens.sqlite3")
+        self.adapters = self._adapters()
+        self.deliveries = DeliveryEngine(self.store, self.adapters, after_write=self.catch_up)
         self.publishing.deliver = self.deliveries.run_once  # in-process, within the command
         self.delivery_service = DeliveryService(config, self.store, self.deliveries.run_once)
         self.rechecker = Rechecker(
             config, self.store, self.commands, self.articles.checks, self.catch_up
         )
+
+    def _adapters(self) -> dict[str, ChannelAdapter]:
+        config = self.config
+        directory = config.directory
+
+        def column_name(site_key: str, column_id: str) -> str:
+            site = directory.site(site_key) if site_key else None
+            column = site.column(column_id) if site else None
+            return column.name if column else ""
+
+        def org_of(site_key: str) -> str:
+            return directory.site(site_key).name if site_key else ""
+
+        screens = {a.id for a in directory.accounts if a.channel is Channel.SCREEN}
+        return {
+            Channel.WEBSITE: WebsiteAdapter(website_sites(config)),
+            Channel.APP: AppAdapter(self.app_feed, app_accounts(config, self.secrets), column_name),
+            Channel.SCREEN: ScreenAdapter(self.playlists, screens, org_of),
+        }
+
+    def screen_token(self, screen: str) -> str:
+        """The read-only bearer token of a screen (generated on first use)."""
+        token = self.secrets.get(f"screen/{screen}", generate=True)
+        assert token is not None
+        return token
 
     @classmethod
     def open(cls, config_dir: str | Path) -> EmbeddedHub:
@@ -87,8 +148,10 @@ class EmbeddedHub:
         return sum(rebuild(self.store, p, progress=progress) for p in self.projections)
 
     def close(self) -> None:
-        """Close the event store."""
+        """Close the event store and the channels' stores."""
         self.store.close()
+        self.app_feed.close()
+        self.playlists.close()
 
     def __enter__(self) -> EmbeddedHub:
         return self

@@ -138,6 +138,7 @@ class PublishArticle:
     publish_at: datetime | None = None
     expire_at: datetime | None = None
     report: CheckReport | None = None
+    notify: bool = False  # push a notification to app users
 
 
 @dataclass(frozen=True, slots=True)

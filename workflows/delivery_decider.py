@@ -211,6 +211,7 @@ class Record:
     remote_id: str = ""
     url: str = ""
     found: bool = True
+    retry_after: float | None = None  # seconds the channel asked us to wait (rate limits)
     policy: RetryPolicy = DEFAULT_POLICY
 
 
@@ -327,7 +328,10 @@ def _record(command: Record, state: DeliveryState) -> list[Event]:
         return [DeliveryCancelled(cancelled_by="system", reason="未送达，稿件已撤回")]
     retry_at = None
     if retryable and attempt < command.policy.max_attempts:
-        retry_at = command.now + command.policy.delay(state.delivery_id, attempt)
+        delay = command.policy.delay(state.delivery_id, attempt)
+        if command.retry_after is not None:
+            delay = max(delay, timedelta(seconds=min(command.retry_after, 3600)))
+        retry_at = command.now + delay
     return [
         DeliveryFailed(
             attempt=attempt,

@@ -70,6 +70,7 @@ class Publication(BaseModel):
     targets: tuple[Target, ...]
     publish_at: datetime
     expire_at: datetime | None = None
+    notify: bool = False  # push a notification where the channel can (apps)
 
     def as_json(self) -> dict[str, Any]:
         """JSON-ready data, targets in their text form."""
@@ -80,6 +81,7 @@ class Publication(BaseModel):
             "targets": [t.key for t in self.targets],
             "publish_at": self.publish_at.isoformat(),
             "expire_at": self.expire_at.isoformat() if self.expire_at else None,
+            "notify": self.notify,
         }
 
 

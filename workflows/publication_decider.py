@@ -85,6 +85,7 @@ def publish(command: PublishArticle, state: ArticleState) -> list[Event]:
         targets=merge_targets(live.targets if live else (), command.targets),
         publish_at=at,
         expire_at=expire_at,
+        notify=command.notify,
     )
     checked = checked_event(command.report, state.revision, state.content_hash, "publish")
     if checked.blocked:

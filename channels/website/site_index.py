@@ -1,6 +1,12 @@
 """What each site shows, kept by the website channel itself: one row per live article page.
-Column pages, the homepage, the Atom feeds and the sitemap are rendered from it. It lives
-beside the document roots, never inside one (a web server must not serve it)."""
+Column pages, archive pages, the homepage, the Atom feeds and the sitemaps are rendered from
+it. It lives beside the document roots, never inside one (a web server must not serve it).
+
+Lists are ordered oldest first by (published_at, article_id); an article's *rank* is its
+place in that order. Archive pages and sitemap files hold fixed blocks of ranks, so a new
+article (the newest, the last rank) changes only the last block: the cost of a publication
+does not grow with the site. Ranks are counted from the newest end for the same reason.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +14,16 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-_SCHEMA = """CREATE TABLE IF NOT EXISTS pages (
-    article_id TEXT NOT NULL,
-    column_id TEXT NOT NULL,
-    title TEXT NOT NULL,
-    url TEXT NOT NULL,
-    published_at TEXT NOT NULL,
-    PRIMARY KEY (column_id, article_id))"""
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS pages (
+        article_id TEXT NOT NULL, column_id TEXT NOT NULL, title TEXT NOT NULL,
+        url TEXT NOT NULL, published_at TEXT NOT NULL, PRIMARY KEY (column_id, article_id))""",
+    "CREATE INDEX IF NOT EXISTS pages_column ON pages (column_id, published_at, article_id)",
+    "CREATE INDEX IF NOT EXISTS pages_site ON pages (published_at, article_id, column_id)",
+    "CREATE TABLE IF NOT EXISTS counts (column_id TEXT PRIMARY KEY, n INTEGER NOT NULL)",
+)
+_FIELDS = "article_id, column_id, title, url, published_at"
+SITE = ""  # the key of the whole site's count
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,15 @@ class Listed:
         return self.published_at[:10]
 
 
+@dataclass(frozen=True)
+class Placed:
+    """Where a put or removed page sits: its rank in its column and in the whole site."""
+
+    column_rank: int
+    site_rank: int
+    listed: Listed
+
+
 class SiteIndex:
     """The live pages of one site (SQLite, one small file per site)."""
 
@@ -37,27 +55,127 @@ class SiteIndex:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(_SCHEMA)
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA busy_timeout=10000")
+        for statement in _SCHEMA:
+            self._db.execute(statement)
 
-    def put(self, item: Listed) -> None:
-        self._db.execute(
-            "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?)",
-            (item.article_id, item.column_id, item.title, item.url, item.published_at),
+    def get(self, column_id: str, article_id: str) -> Listed | None:
+        row = self._db.execute(
+            f"SELECT {_FIELDS} FROM pages WHERE column_id = ? AND article_id = ?",
+            (column_id, article_id),
+        ).fetchone()
+        return Listed(*row) if row else None
+
+    def put(self, item: Listed) -> Placed:
+        """List the page; a page listed already keeps its place (and first publication time)."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            current = self.get(item.column_id, item.article_id)
+            if current is None:
+                self._db.execute(
+                    "INSERT INTO pages VALUES (?, ?, ?, ?, ?)",
+                    (item.article_id, item.column_id, item.title, item.url, item.published_at),
+                )
+                self._bump(item.column_id, 1)
+                listed = item
+            else:
+                self._db.execute(
+                    "UPDATE pages SET title = ?, url = ? WHERE column_id = ? AND article_id = ?",
+                    (item.title, item.url, item.column_id, item.article_id),
+                )
+                listed = Listed(item.article_id, item.column_id, item.title, item.url,
+                                current.published_at)  # fmt: skip
+            placed = self._placed(listed)
+            self._db.execute("COMMIT")
+            return placed
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+
+    def remove(self, column_id: str, article_id: str) -> Placed | None:
+        """Unlist the page; where it was, or None if it was not listed."""
+        self._db.execute("BEGIN IMMEDIATE")
+        current = self.get(column_id, article_id)
+        placed = self._placed(current) if current else None
+        if current is not None:
+            self._db.execute(
+                "DELETE FROM pages WHERE column_id = ? AND article_id = ?", (column_id, article_id)
+            )
+            self._bump(column_id, -1)
+        self._db.execute("COMMIT")
+        return placed
+
+    def _bump(self, column_id: str, delta: int) -> None:
+        for key in (column_id, SITE):
+            self._db.execute(
+                "INSERT INTO counts VALUES (?, ?) ON CONFLICT (column_id) DO UPDATE SET n = n + ?",
+                (key, max(delta, 0), delta),
+            )
+
+    def _placed(self, item: Listed) -> Placed:
+        (after_in_column,) = self._db.execute(
+            "SELECT COUNT(*) FROM pages WHERE column_id = ? AND (published_at, article_id) > (?, ?)",
+            (item.column_id, item.published_at, item.article_id),
+        ).fetchone()
+        (after_in_site,) = self._db.execute(
+            "SELECT COUNT(*) FROM pages WHERE (published_at, article_id, column_id) > (?, ?, ?)",
+            (item.published_at, item.article_id, item.column_id),
+        ).fetchone()
+        return Placed(
+            self.count(item.column_id) - 1 - int(after_in_column),
+            self.count(None) - 1 - int(after_in_site),
+            item,
         )
 
-    def remove(self, column_id: str, article_id: str) -> None:
-        self._db.execute(
-            "DELETE FROM pages WHERE column_id = ? AND article_id = ?", (column_id, article_id)
-        )
+    def count(self, column_id: str | None) -> int:
+        """Pages listed in the column (None: in the whole site)."""
+        row = self._db.execute(
+            "SELECT n FROM counts WHERE column_id = ?", (SITE if column_id is None else column_id,)
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def window(self, column_id: str | None, start: int, size: int) -> list[Listed]:
+        """The pages of ranks [start, start + size), oldest first. Read from whichever end is
+        nearer, so the newest blocks cost the same however large the site is."""
+        total = self.count(column_id)
+        end = min(total, start + size)
+        if end <= start:
+            return []
+        where, params = ("WHERE column_id = ?", (column_id,)) if column_id is not None else ("", ())
+        order = "published_at, article_id" + ("" if column_id is not None else ", column_id")
+        if start >= total - end:
+            descending = ", ".join(f"{c} DESC" for c in order.split(", "))
+            rows = self._db.execute(
+                f"SELECT {_FIELDS} FROM pages {where} ORDER BY {descending} LIMIT ? OFFSET ?",
+                (*params, end - start, total - end),
+            ).fetchall()
+            rows.reverse()
+        else:
+            rows = self._db.execute(
+                f"SELECT {_FIELDS} FROM pages {where} ORDER BY {order} LIMIT ? OFFSET ?",
+                (*params, end - start, start),
+            ).fetchall()
+        return [Listed(*row) for row in rows]
 
     def newest(self, column_id: str | None = None, limit: int = 50) -> list[Listed]:
-        sql = "SELECT article_id, column_id, title, url, published_at FROM pages"
-        params: tuple[object, ...] = ()
-        if column_id is not None:
-            sql += " WHERE column_id = ?"
-            params = (column_id,)
-        rows = self._db.execute(sql + " ORDER BY published_at DESC LIMIT ?", (*params, limit))
-        return [Listed(*row) for row in rows]
+        """The `limit` newest pages, newest first."""
+        total = self.count(column_id)
+        return list(reversed(self.window(column_id, max(0, total - limit), limit)))
+
+    def put_many(self, items: list[Listed]) -> None:
+        """Bulk-list new pages (a full rebuild); ranks are not computed."""
+        self._db.execute("BEGIN IMMEDIATE")
+        self._db.executemany(
+            "INSERT OR IGNORE INTO pages VALUES (?, ?, ?, ?, ?)",
+            [(i.article_id, i.column_id, i.title, i.url, i.published_at) for i in items],
+        )
+        self._db.execute("DELETE FROM counts")
+        self._db.execute(
+            "INSERT INTO counts SELECT column_id, COUNT(*) FROM pages GROUP BY column_id"
+        )
+        self._db.execute("INSERT INTO counts SELECT ?, COUNT(*) FROM pages", (SITE,))
+        self._db.execute("COMMIT")
 
     def close(self) -> None:
         self._db.close()

@@ -50,6 +50,7 @@ def _register() -> None:
         findings,
         publishing,
         reviews,
+        serve,
         system,
     )
 
@@ -63,6 +64,7 @@ def _register() -> None:
         dictionaries,
         events,
         system,
+        serve,
         demo,
     ):
         module.register(cli)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import click
 
 from hub.cli.articles import as_option, json_option
 from hub.cli.context import hub_of
 from hub.cli.output import emit_json
+from hub.projections.deliveries import unsettled_count
 
 
 @click.command("deliveries")
@@ -82,19 +85,32 @@ def cancel(ctx: click.Context, delivery_ref: str, reason: str, user: str, as_jso
 
 
 @click.command("deliver")
+@click.option("--until-idle", is_flag=True, help="反复执行，直到没有待处理的投递")
+@click.option("--timeout", type=click.FloatRange(0), default=300.0, show_default=True,
+              help="--until-idle 的最长秒数")  # fmt: skip
 @json_option
 @click.pass_context
-def deliver(ctx: click.Context, as_json: bool) -> None:
+def deliver(ctx: click.Context, until_idle: bool, timeout: float, as_json: bool) -> None:
     """执行一轮投递（含到时的定时发布与到期下线）；hub serve 会持续执行。"""
     hub = hub_of(ctx)
     timers = hub.publishing.run_due()
     report = hub.deliveries.run_once()
+    deadline = time.monotonic() + timeout
+    while until_idle and unsettled_count(hub.store) and time.monotonic() < deadline:
+        time.sleep(0 if report.attempted else 0.05)
+        more = hub.deliveries.run_once()
+        report.planned += more.planned
+        report.attempted += more.attempted
+        report.skipped += more.skipped
+        for key, value in more.outcomes.items():
+            report.outcomes[key] = report.outcomes.get(key, 0) + value
     data = {
         "planned": report.planned,
         "attempted": report.attempted,
         "outcomes": report.outcomes,
         "skipped": report.skipped,
         "timers": timers,
+        "unsettled": unsettled_count(hub.store),
     }
     if as_json:
         emit_json(data)

@@ -61,6 +61,7 @@ def _published(result: CommandResult, as_json: bool, done: str) -> None:
 @click.option("--at", "at", type=_TIME, help="定时发布时间" + _TIME_HELP)
 @click.option("--expire", "expire", type=_TIME, help="到期下线时间" + _TIME_HELP)
 @click.option("--no-feeds", is_flag=True, help="不带上栏目配置的联动账号（feeds）")
+@click.option("--push", is_flag=True, help="同时向客户端用户发送推送通知")
 @as_option
 @json_option
 @click.pass_context
@@ -71,12 +72,13 @@ def publish(
     at: datetime | None,
     expire: datetime | None,
     no_feeds: bool,
+    push: bool,
     user: str,
     as_json: bool,
 ) -> None:
     """发布已审定的稿件（先审后发）：立即或定时，发布前再次进行系统强制校验。"""
     result = hub_of(ctx).publishing.publish(
-        user, article_ref, list(targets), at, expire, feeds=not no_feeds
+        user, article_ref, list(targets), at, expire, feeds=not no_feeds, notify=push
     )
     _published(result, as_json, "已定时" if result.state.scheduled else "已发布")
 

@@ -131,3 +131,13 @@ def due_deliveries(store: EventStore, now: datetime, limit: int = 500) -> list[D
 def deliveries_of(store: EventStore, article_id: str) -> list[DeliveryState]:
     rows = store.query(f"{SELECT} WHERE article_id = ? ORDER BY rowid", (article_id,))
     return [state_of(row) for row in rows]
+
+
+UNSETTLED = ("pending", "sending", "retrying", "unknown", "retracting")
+
+
+def unsettled_count(store: EventStore) -> int:
+    """Deliveries not yet in a final or resting state (delivered, dead, cancelled, retracted)."""
+    marks = ", ".join("?" * len(UNSETTLED))
+    rows = store.query(f"SELECT COUNT(*) FROM deliveries WHERE status IN ({marks})", UNSETTLED)
+    return int(rows[0][0])

@@ -34,7 +34,11 @@ def approved(hub: EmbeddedHub, body: str = "<p>各有关单位：现将有关事
 
 def pages(hub: EmbeddedHub) -> list[Path]:
     """The article pages (not the column pages and homepages)."""
-    return sorted(p for p in hub.config.sites_root.rglob("*.html") if p.name != "index.html")
+    return sorted(
+        p
+        for p in hub.config.sites_root.rglob("*.html")
+        if p.name != "index.html" and not p.name.startswith("list-")
+    )
 
 
 def meta(page: Path, name: str) -> str:
@@ -72,9 +76,16 @@ def test_publish_correct_and_retract_on_two_sites(hub: EmbeddedHub, html_validat
     assert [e.findtext(f"{atom}title") for e in feed.iter(f"{atom}entry")] == [
         "关于开展自查工作的通知"
     ]
-    sitemap = (root / "sitemap.xml").read_text("utf-8")
-    assert f"https://www.sf.gov.cn/notices/{article}.html" in sitemap
-    ElementTree.fromstring(sitemap.encode())
+    index = ElementTree.parse(root / "sitemap.xml").getroot()
+    sm = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+    assert [e.findtext(f"{sm}loc") for e in index.iter(f"{sm}sitemap")] == [
+        "https://www.sf.gov.cn/sitemap-columns.xml",
+        "https://www.sf.gov.cn/sitemap-1.xml",
+    ]
+    urls = ElementTree.parse(root / "sitemap-1.xml").getroot()
+    assert [e.findtext(f"{sm}loc") for e in urls.iter(f"{sm}url")] == [
+        f"https://www.sf.gov.cn/notices/{article}.html"
+    ]
     states = {d.target.key: d for d in deliveries_of(hub.store, article) if d.target}
     assert {str(d.status) for d in states.values()} == {"delivered"}
     assert hub.deliveries.run_once().attempted == 0  # nothing due: nothing sent again
@@ -91,7 +102,7 @@ def test_publish_correct_and_retract_on_two_sites(hub: EmbeddedHub, html_validat
     hub.publishing.retract("qianli", article, "政策调整")
     assert pages(hub) == []
     assert article not in column_page.read_text("utf-8") and article not in home.read_text("utf-8")
-    assert article not in (root / "sitemap.xml").read_text("utf-8")
+    assert article not in (root / "sitemap-1.xml").read_text("utf-8")
     assert "本栏目暂无信息" in column_page.read_text("utf-8")
     statuses = sorted(str(d.status) for d in deliveries_of(hub.store, article))
     assert statuses == ["retracted"] * 4

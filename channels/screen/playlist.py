@@ -1,0 +1,153 @@
+"""Large-screen playlists: per screen, the items on air and the numbered changes that led there.
+
+The playlist version is the number of the screen's newest change; it is the playlist's ETag
+and the SSE event id, so a screen that reconnects with `Last-Event-ID: N` gets every change
+after N, and one that polls with `If-None-Match` gets 304 until something changed
+(research/channel-protocols.md 4.2). One SQLite file for all screens; the hub serves it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS items (
+        screen TEXT NOT NULL, article_id TEXT NOT NULL, delivery_id TEXT NOT NULL,
+        version INTEGER NOT NULL, item TEXT NOT NULL, PRIMARY KEY (screen, article_id))""",
+    """CREATE TABLE IF NOT EXISTS changes (
+        screen TEXT NOT NULL, version INTEGER NOT NULL, kind TEXT NOT NULL,
+        data TEXT NOT NULL, PRIMARY KEY (screen, version))""",
+    """CREATE TABLE IF NOT EXISTS heartbeats (
+        screen TEXT PRIMARY KEY, version_seen INTEGER, item_on_air TEXT, at TEXT)""",
+)
+
+
+@dataclass(frozen=True)
+class Change:
+    version: int
+    kind: str  # upsert | retract
+    data: dict[str, Any]
+
+
+class Playlists:
+    """Every screen's playlist and change log (thread-safe)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA busy_timeout=10000")
+        for statement in _SCHEMA:
+            self._db.execute(statement)
+        self._lock = threading.Lock()
+
+    def _head(self, screen: str) -> int:
+        row = self._db.execute(
+            "SELECT COALESCE(MAX(version), 0) FROM changes WHERE screen = ?", (screen,)
+        ).fetchone()
+        return int(row[0])
+
+    def _change(self, screen: str, kind: str, data: dict[str, Any]) -> int:
+        version = self._head(screen) + 1
+        data = {**data, "version": version}
+        self._db.execute(
+            "INSERT INTO changes VALUES (?, ?, ?, ?)",
+            (screen, version, kind, json.dumps(data, ensure_ascii=False)),
+        )
+        return version
+
+    def upsert(self, screen: str, delivery_id: str, item: dict[str, Any]) -> int:
+        """Put the item on the screen (a new change unless this delivery is on it already);
+        return the item's version."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                row = self._db.execute(
+                    "SELECT delivery_id, version FROM items WHERE screen = ? AND article_id = ?",
+                    (screen, item["id"]),
+                ).fetchone()
+                if row and row[0] == delivery_id:
+                    self._db.execute("COMMIT")
+                    return int(row[1])
+                version = self._change(screen, "upsert", item)
+                self._db.execute(
+                    "INSERT OR REPLACE INTO items VALUES (?, ?, ?, ?, ?)",
+                    (screen, item["id"], delivery_id, version,
+                     json.dumps({**item, "version": version}, ensure_ascii=False)),
+                )  # fmt: skip
+                self._db.execute("COMMIT")
+                return version
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def retract(self, screen: str, article_id: str) -> None:
+        """Take the item off the screen (a `retract` change) if it is on it."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            deleted = self._db.execute(
+                "DELETE FROM items WHERE screen = ? AND article_id = ?", (screen, article_id)
+            ).rowcount
+            if deleted:
+                self._change(screen, "retract", {"id": article_id})
+            self._db.execute("COMMIT")
+
+    def delivery_on_air(self, screen: str, article_id: str) -> tuple[str, int] | None:
+        """(delivery id, version) of the article's item on the screen, if any."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT delivery_id, version FROM items WHERE screen = ? AND article_id = ?",
+                (screen, article_id),
+            ).fetchone()
+        return (str(row[0]), int(row[1])) if row else None
+
+    def playlist(self, screen: str, now_iso: str) -> tuple[int, list[dict[str, Any]]]:
+        """The version and the complete current set of items still valid at `now_iso`."""
+        with self._lock:
+            version = self._head(screen)
+            rows = self._db.execute("SELECT item FROM items WHERE screen = ?", (screen,)).fetchall()
+        items = [json.loads(row[0]) for row in rows]
+        live = [i for i in items if not i["display"]["valid_until"]
+                or i["display"]["valid_until"] > now_iso]  # fmt: skip
+        live.sort(key=lambda i: (i["priority"], _negated(i["published_at"])))
+        return version, live
+
+    def head(self, screen: str) -> int:
+        with self._lock:
+            return self._head(screen)
+
+    def changes_after(self, screen: str, version: int, limit: int = 500) -> list[Change]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT version, kind, data FROM changes WHERE screen = ? AND version > ? "
+                "ORDER BY version LIMIT ?",
+                (screen, version, limit),
+            ).fetchall()
+        return [Change(int(v), str(k), json.loads(d)) for v, k, d in rows]
+
+    def heartbeat(self, screen: str, version_seen: int, item_on_air: str, at: str) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO heartbeats VALUES (?, ?, ?, ?)",
+                (screen, version_seen, item_on_air, at),
+            )
+
+    def last_heartbeat(self, screen: str) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT version_seen, item_on_air, at FROM heartbeats WHERE screen = ?", (screen,)
+            ).fetchone()
+        return {"version_seen": row[0], "item_on_air": row[1], "at": row[2]} if row else None
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def _negated(text: str) -> tuple[int, ...]:
+    """Sort key that orders ISO timestamps newest first."""
+    return tuple(-ord(c) for c in text)

@@ -1,0 +1,141 @@
+"""The list pages of a site, re-rendered for exactly the blocks a change touched.
+
+A column has `index.html` (the newest PAGE_SIZE articles, with links to the archive) and
+archive pages `list-1.html` (the oldest PAGE_SIZE) … `list-N.html` (the newest, partly
+filled). The sitemap is an index (`sitemap.xml`) of `sitemap-columns.xml` and of blocks of
+SITEMAP_SIZE article URLs (`sitemap-1.xml` …), numbered the same way. A newest article changes
+its column's last archive page (and the one before, whose "next" link appears), the column
+index, the Atom feed, the homepage and the last sitemap block; an older one (a retraction)
+changes the blocks from its own to the last.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment
+
+from channels.website.site_index import Placed, SiteIndex
+
+PAGE_SIZE = 20
+SITEMAP_SIZE = 1000
+FEED_SIZE = 20
+HOME_SIZE = 8
+
+
+def blocks(count: int, size: int) -> int:
+    """How many blocks of `size` hold `count` items (at least one: an empty list page)."""
+    return max(1, -(-count // size))
+
+
+class SiteLists:
+    def changed(
+        self, env: Environment, site: dict[str, Any], index: SiteIndex, placed: Placed,
+        removed: bool,
+    ) -> None:  # fmt: skip
+        """Re-render what a page put at (or removed from) `placed` changes."""
+        column = site["columns"][placed.listed.column_id]
+        self.column(env, site, index, column, placed.column_rank, removed)
+        self.home(env, site, index)
+        self.sitemap(env, site, index, placed.site_rank, removed)
+
+    def column(
+        self, env: Environment, site: dict[str, Any], index: SiteIndex, column: dict[str, Any],
+        from_rank: int, removed: bool,
+    ) -> None:  # fmt: skip
+        folder = Path(site["docroot"]) / column["id"]
+        count = index.count(column["id"])
+        last = blocks(count, PAGE_SIZE)
+        first = min(from_rank // PAGE_SIZE + 1, max(1, last - 1))
+        for number in range(first, last + 1):
+            entries = index.window(column["id"], (number - 1) * PAGE_SIZE, PAGE_SIZE)
+            write_atomically(
+                folder / f"list-{number}.html",
+                env.get_template("column.html").render(
+                    site=site, column=column, items=list(reversed(entries)), root="..",
+                    page=number, pages=last, count=count,
+                ),
+            )  # fmt: skip
+        if removed:
+            (folder / f"list-{last + 1}.html").unlink(missing_ok=True)
+        newest = index.newest(column["id"], max(PAGE_SIZE, FEED_SIZE))
+        write_atomically(
+            folder / "index.html",
+            env.get_template("column.html").render(
+                site=site, column=column, items=newest[:PAGE_SIZE], root="..", page=None,
+                pages=last, count=count,
+            ),
+        )  # fmt: skip
+        feed = [{"article_id": i.article_id, "title": i.title, "url": i.url,
+                 "updated": i.published_at} for i in newest[:FEED_SIZE]]  # fmt: skip
+        write_atomically(
+            folder / "atom.xml",
+            env.get_template("atom.xml").render(
+                site=site, column=column, items=feed,
+                updated=feed[0]["updated"] if feed else "1970-01-01T00:00:00+00:00",
+            ),
+        )  # fmt: skip
+
+    def home(self, env: Environment, site: dict[str, Any], index: SiteIndex) -> None:
+        sections = [
+            {"column": c, "entries": index.newest(c["id"], HOME_SIZE)}
+            for c in site["columns"].values()
+        ]
+        write_atomically(
+            Path(site["docroot"]) / "index.html",
+            env.get_template("home.html").render(
+                site=site, sections=[s for s in sections if s["entries"]], root="."
+            ),
+        )
+
+    def sitemap(
+        self, env: Environment, site: dict[str, Any], index: SiteIndex, from_rank: int,
+        removed: bool,
+    ) -> None:  # fmt: skip
+        docroot = Path(site["docroot"])
+        count = index.count(None)
+        last = blocks(count, SITEMAP_SIZE)
+        for number in range(min(from_rank // SITEMAP_SIZE + 1, last), last + 1):
+            entries = index.window(None, (number - 1) * SITEMAP_SIZE, SITEMAP_SIZE)
+            write_atomically(
+                docroot / f"sitemap-{number}.xml",
+                env.get_template("sitemap.xml").render(
+                    items=[{"url": i.url, "updated": i.published_at} for i in entries]
+                ),
+            )
+        if removed:
+            (docroot / f"sitemap-{last + 1}.xml").unlink(missing_ok=True)
+        columns = [{"url": f"https://{site['domain']}/{c}/index.html", "updated": None}
+                   for c in site["columns"]]  # fmt: skip
+        columns.insert(0, {"url": f"https://{site['domain']}/index.html", "updated": None})
+        write_atomically(
+            docroot / "sitemap-columns.xml",
+            env.get_template("sitemap.xml").render(items=columns),
+        )
+        write_atomically(
+            docroot / "sitemap.xml",
+            env.get_template("sitemap-index.xml").render(
+                site=site,
+                files=["sitemap-columns.xml"] + [f"sitemap-{n}.xml" for n in range(1, last + 1)],
+            ),
+        )
+
+
+def write_atomically(path: Path, text: str, durable: bool = True) -> None:
+    """Write `text` to `path` so that readers see the old file or the new one, never a part."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+            if durable:
+                out.flush()
+                os.fsync(out.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,74 @@
+"""`hub serve`: the sites, the app feed, the screens, the channel sandboxes and the delivery
+engine, together, until Ctrl-C."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from types import FrameType
+
+import click
+
+from hub.cli.context import hub_of
+from hub.server import serve as start
+from workflows.publication import Channel
+
+
+@click.command("serve")
+@click.option("--host", default=None, help="监听地址（默认 hub.yaml 的 host，127.0.0.1）")
+@click.option("--port", type=click.IntRange(0, 65535), default=None, help="中枢端口（默认 8800）")
+@click.option("--sandbox-port", type=click.IntRange(0, 65535), default=None,
+              help="渠道沙箱端口（默认 8801）")  # fmt: skip
+@click.option("--no-sandboxes", is_flag=True, help="不启动渠道沙箱（对接真实渠道时）")
+@click.option("--no-engine", is_flag=True, help="不运行投递引擎（另有进程运行时）")
+@click.pass_context
+def serve(
+    ctx: click.Context,
+    host: str | None,
+    port: int | None,
+    sandbox_port: int | None,
+    no_sandboxes: bool,
+    no_engine: bool,
+) -> None:
+    """运行中枢：网站、客户端稿件流、大屏、渠道沙箱与投递引擎。Ctrl-C 退出。"""
+    hub = hub_of(ctx)
+    settings = hub.config.settings
+    host = host or settings.host
+    serving = start(
+        hub,
+        host,
+        settings.port if port is None else port,
+        None if no_sandboxes else (settings.sandbox_port if sandbox_port is None else sandbox_port),
+        engine=not no_engine,
+    )
+    base = serving.hub_server.url
+    click.echo(f"发布中枢已启动：{base}/")
+    for site in hub.config.directory.sites:
+        click.echo(f"  网站  {site.name}：{base}/sites/{site.key}/index.html")
+    for account in hub.config.directory.accounts:
+        if account.channel is Channel.APP:
+            click.echo(f"  客户端稿件流  {account.name}：{base}/app/v1/feed?app={account.id}")
+        if account.channel is Channel.SCREEN:
+            token = hub.screen_token(account.id)
+            click.echo(
+                f"  大屏  {account.name}：{base}/screen/v1/screens/{account.id}/display?token={token}"
+            )
+    if serving.sandbox_server is not None:
+        click.echo(f"  渠道沙箱（JPush）：{serving.sandbox_server.url}/_sandbox/jpush/pushes")
+    click.echo(
+        "投递引擎" + ("运行中" if not no_engine else "未启动") + "。按 Ctrl-C 退出。", err=False
+    )
+    stopped = threading.Event()
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        stopped.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    stopped.wait()
+    click.echo("正在停止…")
+    serving.stop()
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(serve)

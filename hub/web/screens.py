@@ -1,0 +1,118 @@
+"""The large-screen API (research/channel-protocols.md 4.2): the playlist (ETag/304), a
+server-sent event stream of changes resumable with Last-Event-ID, heartbeats, and a display
+page for a wall. Every call needs the screen's own read-only token (Bearer, or `?token=` for
+the display page, whose EventSource cannot send headers)."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import BaseModel, Field
+
+from channels.screen.playlist import Playlists
+
+POLL_INTERVAL_S = 30
+PING_S = 15.0
+WATCH_S = 0.25  # how often a stream looks for new changes
+_TEMPLATES = Environment(
+    loader=FileSystemLoader(str(Path(__file__).parent / "templates")),
+    autoescape=select_autoescape(["html"]),
+)
+
+
+class Heartbeat(BaseModel):
+    version_seen: int = Field(ge=0)
+    item_on_air: str = Field(default="", max_length=64)
+    ts: str = Field(default="", max_length=40)
+
+
+def router(
+    playlists: Playlists, screens: dict[str, str], token_of: Callable[[str], str]
+) -> APIRouter:
+    """`screens` maps screen ids to their names."""
+    api = APIRouter(prefix="/screen/v1/screens", tags=["大屏"])
+
+    def authorised(screen: str, request: Request) -> str:
+        if screen not in screens:
+            raise HTTPException(404, detail={"code": "SCREEN_UNKNOWN", "message": "未知大屏"})
+        header = request.headers.get("authorization", "")
+        given = header[7:] if header.startswith("Bearer ") else request.query_params.get("token")
+        if not given or not hmac.compare_digest(given, token_of(screen)):
+            raise HTTPException(
+                401,
+                detail={"code": "SCREEN_TOKEN_INVALID", "message": "大屏令牌无效"},
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        return screen
+
+    @api.get("/{screen}/playlist", summary="当前播放列表")
+    def playlist(screen: str, request: Request) -> Response:
+        authorised(screen, request)
+        version, items = playlists.playlist(screen, datetime.now(UTC).isoformat())
+        headers = {"ETag": f'"{version}"', "Cache-Control": "no-cache"}
+        if request.headers.get("if-none-match") == f'"{version}"':
+            return Response(status_code=304, headers=headers)
+        body = {"screen_id": screen, "version": version,
+                "generated_at": datetime.now(UTC).isoformat(),
+                "poll_interval_s": POLL_INTERVAL_S, "items": items}  # fmt: skip
+        return JSONResponse(body, headers=headers)
+
+    @api.get("/{screen}/events", summary="变更事件流（SSE）")
+    async def events(screen: str, request: Request) -> StreamingResponse:
+        authorised(screen, request)
+        start = request.headers.get("last-event-id") or request.query_params.get("last_event_id")
+        try:
+            seen = int(start) if start else playlists.head(screen)
+        except ValueError:
+            seen = playlists.head(screen)
+        return StreamingResponse(
+            _stream(playlists, screen, seen, request),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+
+    @api.post("/{screen}/heartbeat", status_code=204, summary="心跳")
+    def heartbeat(screen: str, beat: Heartbeat, request: Request) -> Response:
+        authorised(screen, request)
+        playlists.heartbeat(screen, beat.version_seen, beat.item_on_air,
+                            datetime.now(UTC).isoformat())  # fmt: skip
+        return Response(status_code=204)
+
+    @api.get("/{screen}/display", response_class=HTMLResponse, summary="大屏播放页")
+    def display(screen: str, request: Request) -> HTMLResponse:
+        authorised(screen, request)
+        page = _TEMPLATES.get_template("screen_display.html").render(
+            screen=screen, name=screens[screen], token=request.query_params.get("token", "")
+        )
+        return HTMLResponse(page)
+
+    return api
+
+
+async def _stream(
+    playlists: Playlists, screen: str, seen: int, request: Request
+) -> AsyncIterator[str]:
+    yield "retry: 3000\n\n"
+    quiet = 0.0
+    while not await request.is_disconnected():
+        changes = await asyncio.to_thread(playlists.changes_after, screen, seen)
+        for change in changes:
+            data = json.dumps(change.data, ensure_ascii=False)
+            yield f"id: {change.version}\nevent: {change.kind}\ndata: {data}\n\n"
+            seen = change.version
+        if changes:
+            quiet = 0.0
+            continue
+        await asyncio.sleep(WATCH_S)
+        quiet += WATCH_S
+        if quiet >= PING_S:
+            quiet = 0.0
+            yield ": ping\n\n"
