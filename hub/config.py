@@ -46,6 +46,10 @@ class Settings(BaseModel):
     port: int = Field(default=8800, ge=0, le=65535)
     sandbox_port: int = Field(default=8801, ge=0, le=65535)  # the channel sandboxes
     jpush_url: str = "http://127.0.0.1:8801"  # JPush v3 (https://api.jpush.cn in production)
+    # How long a worker holds a delivery it is sending; after a crash the delivery is checked
+    # with the channel once this has passed.
+    delivery_lease_s: float = Field(default=60.0, gt=0, le=3600)
+    channel_timeout_s: float = Field(default=10.0, gt=0, le=300)  # one call to a channel's API
 
 
 class AssignmentRule(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -62,7 +63,8 @@ def app_accounts(config: HubConfig, secrets: SecretStore) -> dict[str, AppAccoun
         if app_key:
             local = urlsplit(url).hostname in ("127.0.0.1", "localhost")
             secret = secrets.get(f"jpush/{account.id}", generate=local)
-            client = JPushClient(url, app_key, secret) if secret else None
+            timeout = config.settings.channel_timeout_s
+            client = JPushClient(url, app_key, secret, timeout) if secret else None
             if secret is None:
                 problem = (
                     f"未配置 JPush master secret（环境变量 {env_name(f'jpush/{account.id}')}）"
@@ -88,7 +90,12 @@ class EmbeddedHub:
         self.app_feed = AppFeed(config.channels_root / "app-feed.sqlite3")
         self.playlists = Playlists(config.channels_root / "screens.sqlite3")
         self.adapters = self._adapters()
-        self.deliveries = DeliveryEngine(self.store, self.adapters, after_write=self.catch_up)
+        self.deliveries = DeliveryEngine(
+            self.store,
+            self.adapters,
+            after_write=self.catch_up,
+            lease=timedelta(seconds=config.settings.delivery_lease_s),
+        )
         self.publishing.deliver = self.deliveries.run_once  # in-process, within the command
         self.delivery_service = DeliveryService(config, self.store, self.deliveries.run_once)
         self.rechecker = Rechecker(

@@ -9,19 +9,21 @@ from tests.hub.test_cli_recheck import approved
 
 
 def test_ledger_retry_and_cancel(cli: Hub, tmp_path: Path) -> None:  # noqa: F811
+    # The app's JPush endpoint is a real one whose master secret was never configured.
+    cli.env["HUB_JPUSH_URL"] = "https://api.jpush.cn"
+    cli.env.pop("HUB_SECRET_JPUSH_SF_APP", None)
     article = approved(cli, "<p>各有关单位：现将有关事项通知如下。</p>")
-    cli.ok("publish", article, "--as", "zhangwei")  # the column, and the app and screen it feeds
+    # the column, and the app and screen it feeds, with a push to the app's users
+    cli.ok("publish", article, "--push", "--as", "zhangwei")
     ledger = {d["target"]: d for d in cli.ok("deliveries", "--article", article)}
     assert ledger["website:9900000001/notices"]["status"] == "delivered"
     assert ledger["website:9900000001/notices"]["url"].endswith(f"/notices/{article}.html")
     page = tmp_path / "var" / "sites" / "gov" / "notices" / f"{article}.html"
     assert page.exists() and "SiteIDCode" in page.read_text("utf-8")
     app = ledger["app:sf-app"]
-    assert app["status"] == "dead" and "适配器" in app["last_error"]  # no app channel yet
-    assert [d["target"] for d in cli.ok("deliveries", "--state", "dead")] == [
-        "screen:sf-hall",
-        "app:sf-app",
-    ]
+    assert app["status"] == "dead" and "HUB_SECRET_JPUSH_SF_APP" in app["last_error"]
+    assert ledger["screen:sf-hall"]["status"] == "delivered"
+    assert [d["target"] for d in cli.ok("deliveries", "--state", "dead")] == ["app:sf-app"]
     assert [d["target"] for d in cli.ok("deliveries", "--account", "sf-app")] == ["app:sf-app"]
 
     retried = cli.ok("delivery", "retry", app["id"][:10], "--as", "qianli")
@@ -48,6 +50,7 @@ def test_ledger_retry_and_cancel(cli: Hub, tmp_path: Path) -> None:  # noqa: F81
         "outcomes": {},
         "skipped": 0,
         "timers": {"released": [], "expired": [], "failed": []},
+        "unsettled": 0,
     }
     human = cli.run("deliveries", "--article", article)
     assert human.returncode == 0 and "已送达" in human.stdout and "已取消" in human.stdout

@@ -107,7 +107,7 @@ def test_published_everywhere_corrected_everywhere_retracted_everywhere(running:
     assert extras == {"type": "article", "article_id": article, "version": 1,
                       "deeplink": f"app://article/{article}"}  # fmt: skip
     assert push.cid.startswith(APP_KEY + "-") and push.devices == 5
-    assert "【通知公告】关于开展自查工作的通知" == push.payload["notification"]["alert"]
+    assert push.payload["notification"]["alert"] == "【通知公告】关于开展自查工作的通知"
 
     # The screen: playlist with its token only, ETag/304, and the SSE stream.
     assert running.get("/screen/v1/screens/sf-hall/playlist").status_code == 401
