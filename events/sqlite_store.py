@@ -246,6 +246,41 @@ class SQLiteEventStore(EventStore):
         assert request.result is not None
         return request.result
 
+    def append_many(
+        self, appends: Sequence[tuple[str, Sequence[NewEvent], int]]
+    ) -> list[AppendResult | StoreError]:
+        """Queue every append at once, so they share group commits (batches of _MAX_BATCH)."""
+        requests = []
+        for stream_id, events, expected in appends:
+            if not events or expected < 0:
+                raise StoreError("each append needs events and a valid expected_version")
+            requests.append(_Request(stream_id, self._encode(stream_id, events), expected))
+        if not requests:
+            return []
+        with self._queue_lock:
+            if self._closed:
+                raise StoreError("the event store is closed")
+            self._pending.extend(requests)
+            lead = not self._leader_active
+            if lead:
+                self._leader_active = True
+        if lead:
+            self._lead()
+        for request in requests:
+            while not request.finished:
+                request.wake.acquire()  # finished, or handed the lead (it heads the queue)
+                if not request.finished:
+                    self._lead()
+        outcomes: list[AppendResult | StoreError] = []
+        for request in requests:
+            if request.error is not None:
+                error = request.error
+                outcomes.append(error if isinstance(error, StoreError) else StoreError(str(error)))
+            else:
+                assert request.result is not None
+                outcomes.append(request.result)
+        return outcomes
+
     def _lead(self) -> None:
         """Commit what is queued (in batches), then hand leadership to a waiter or give it up."""
         with self._queue_lock:

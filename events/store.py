@@ -99,6 +99,20 @@ class EventStore(ABC):
     ) -> AppendResult:
         """Append `events` atomically if the stream is at `expected_version` (0: new stream)."""
 
+    def append_many(
+        self, appends: Sequence[tuple[str, Sequence[NewEvent], int]]
+    ) -> list[AppendResult | StoreError]:
+        """Several independent appends (stream, events, expected version), each checked and
+        atomic on its own as if made by concurrent callers; the result or the error of each,
+        in order. Stores commit them together where they can."""
+        outcomes: list[AppendResult | StoreError] = []
+        for stream_id, events, expected in appends:
+            try:
+                outcomes.append(self.append(stream_id, events, expected))
+            except StoreError as exc:
+                outcomes.append(exc)
+        return outcomes
+
     async def append_async(
         self, stream_id: str, events: Sequence[NewEvent], expected_version: int
     ) -> AppendResult:

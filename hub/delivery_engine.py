@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import os
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -24,9 +26,9 @@ import structlog
 from channels.contract import ChannelAdapter, ChannelError, DeliveryItem, Receipt, limit_problems
 from events.envelope import SYSTEM_ACTOR, Event, NewEvent
 from events.ids import new_id
-from events.store import ConcurrencyConflict, EventStore
+from events.store import EventStore, StoreError
 from hub.delivery_planner import delivery_stream, load_delivery, run_planner
-from hub.projections.deliveries import due_deliveries
+from hub.projections.deliveries import due_with_versions
 from workflows.article_events import ArticleCreated, ArticlePublished, ArticleRevised
 from workflows.content import ArticleContent
 from workflows.delivery_decider import (
@@ -105,6 +107,8 @@ class DeliveryEngine:
         after_write: Callable[[], object] = lambda: None,
         worker: str | None = None,
         lease: timedelta = timedelta(seconds=60),
+        workers: int = 16,
+        batch_size: int = 500,
     ) -> None:
         self.store = store
         self.adapters = adapters
@@ -114,68 +118,147 @@ class DeliveryEngine:
         self.lease = lease
         self.breaker = CircuitBreaker()
         self.limiter = RateLimiter()
-        self._contents: dict[tuple[str, str], _Source] = {}
+        self.workers = workers
+        self.batch_size = batch_size
+        self._executor: ThreadPoolExecutor | None = None
+        self._contents: OrderedDict[tuple[str, str], _Source] = OrderedDict()
 
     def run_once(self, now: datetime | None = None) -> EngineReport:
-        """Plan from new publication events, then make one attempt on every due delivery."""
+        """Plan from new publication events, then make one attempt on every due delivery.
+
+        Due deliveries go in batches: the starts of a batch are appended together (one group
+        commit), the channels are called on a pool of threads, and the outcomes are appended
+        together. A delivery gets at most one attempt per call."""
         report = EngineReport(planned=run_planner(self.store))
         self.after_write()
         moment = now or datetime.now(UTC)
-        for candidate in due_deliveries(self.store, moment):
-            target = candidate.target
-            assert target is not None
-            account = f"{target.channel}:{target.account}"
-            if not self.breaker.allows(account, moment) or not self.limiter.take(
-                account, time.monotonic()
-            ):
-                report.skipped += 1
-                continue
-            outcome = self.attempt(candidate.delivery_id, moment)
-            if outcome:
+        seen: set[str] = set()
+        while True:
+            due = [
+                (state, version)
+                for state, version in due_with_versions(self.store, moment, self.batch_size)
+                if state.delivery_id not in seen
+            ]
+            if not due:
+                break
+            chosen = []
+            for state, version in due:
+                seen.add(state.delivery_id)
+                assert state.target is not None
+                account = f"{state.target.channel}:{state.target.account}"
+                if self.breaker.allows(account, moment) and self.limiter.take(
+                    account, time.monotonic()
+                ):
+                    chosen.append((state, version))
+                else:
+                    report.skipped += 1
+            for status in self._attempt_all(chosen, moment):
                 report.attempted += 1
-                report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
-        self.after_write()
+                report.outcomes[status] = report.outcomes.get(status, 0) + 1
+            self.after_write()
         return report
 
     def attempt(self, delivery: str, now: datetime) -> str | None:
         """One attempt on one delivery; returns the new status, or None if not taken."""
-        state, version = load_delivery(self.store, delivery)
-        if next_operation(state, now) is None:
-            return None
-        started = decide(Start(now, self.worker, self.lease), state)
-        try:
-            self._append(delivery, started, version)
-        except ConcurrencyConflict:
-            return None  # another worker took it
-        for event in started:
-            state = evolve(state, event)
-        version += len(started)
-        target = state.target
-        assert target is not None and state.operation is not None
-        adapter = self.adapters.get(str(target.channel))
-        record = self._call(adapter, state, now)
-        account = f"{target.channel}:{target.account}"
-        self.breaker.record(account, record.error in (None, ErrorKind.PERMANENT), now)
-        outcome = decide(record, state)
-        self._append(delivery, outcome, version)
-        for event in outcome:
-            state = evolve(state, event)
-        log.info(
-            "delivery.attempted",
-            delivery_id=delivery,
-            article_id=state.article_id,
-            target=target.key,
-            operation=str(record_operation(started)),
-            status=str(state.status),
-            error=record.reason or None,
-        )
-        return str(state.status)
+        statuses = self._attempt_all([load_delivery(self.store, delivery)], now)
+        return statuses[0] if statuses else None
 
-    def _call(self, adapter: ChannelAdapter | None, state: DeliveryState, now: datetime) -> Record:
+    def _attempt_all(self, due: list[tuple[DeliveryState, int]], now: datetime) -> list[str]:
+        began = self._begin(due, now)
+        calls = []
+        for state, _, _ in began:
+            assert state.target is not None
+            adapter = self.adapters.get(str(state.target.channel))
+            try:
+                item: DeliveryItem | Record = self._item(state)
+            except DomainError as exc:
+                item = Record(now, ErrorKind.PERMANENT, exc.message)
+            calls.append((adapter, state, item))
+        if len(calls) > 1:
+            records = list(self._pool().map(lambda call: self._call(*call, now), calls))
+        else:
+            records = [self._call(*call, now) for call in calls]
+        return self._finish(began, records, now)
+
+    def _begin(
+        self, due: list[tuple[DeliveryState, int]], now: datetime
+    ) -> list[tuple[DeliveryState, int, list[Event]]]:
+        """Append the starts; the deliveries this worker now holds (others were taken)."""
+        prepared = []
+        for state, version in due:
+            if next_operation(state, now) is None:
+                continue
+            prepared.append((state, version, decide(Start(now, self.worker, self.lease), state)))
+        results = self.store.append_many(
+            [(delivery_stream(s.delivery_id), _new(events), v) for s, v, events in prepared]
+        )
+        began = []
+        for (state, version, events), result in zip(prepared, results, strict=True):
+            if isinstance(result, StoreError):
+                continue  # another worker took it, or our view was stale
+            for event in events:
+                state = evolve(state, event)
+            began.append((state, version + len(events), events))
+        return began
+
+    def _finish(
+        self,
+        began: list[tuple[DeliveryState, int, list[Event]]],
+        records: list[Record],
+        now: datetime,
+    ) -> list[str]:
+        outcomes = []
+        for (state, _, _), record in zip(began, records, strict=True):
+            assert state.target is not None
+            account = f"{state.target.channel}:{state.target.account}"
+            self.breaker.record(account, record.error in (None, ErrorKind.PERMANENT), now)
+            outcomes.append(decide(record, state))
+        results = self.store.append_many(
+            [(delivery_stream(s.delivery_id), _new(events), v)
+             for (s, v, _), events in zip(began, outcomes, strict=True)]
+        )  # fmt: skip
+        statuses = []
+        for (state, _, started), record, events, result in zip(
+            began, records, outcomes, results, strict=True
+        ):
+            if isinstance(result, StoreError):
+                # Changed meanwhile (an operator's cancel): the lease lapses and the
+                # delivery is checked with the channel again.
+                log.warning("delivery.outcome_not_recorded", delivery_id=state.delivery_id,
+                            article_id=state.article_id, error=str(result))  # fmt: skip
+                continue
+            for event in events:
+                state = evolve(state, event)
+            assert state.target is not None
+            log.info(
+                "delivery.attempted",
+                delivery_id=state.delivery_id,
+                article_id=state.article_id,
+                target=state.target.key,
+                operation=str(record_operation(started)),
+                status=str(state.status),
+                error=record.reason or None,
+            )
+            statuses.append(str(state.status))
+        return statuses
+
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="deliver")
+        return self._executor
+
+    def _call(
+        self,
+        adapter: ChannelAdapter | None,
+        state: DeliveryState,
+        item: DeliveryItem | Record,
+        now: datetime,
+    ) -> Record:
+        if isinstance(item, Record):
+            return item  # the delivery could not even be prepared
         if adapter is None:
             channel = state.target.channel if state.target else "?"
             return Record(now, ErrorKind.PERMANENT, f"没有 {channel} 渠道的适配器")
-        item = self._item(state)
         try:
             match state.operation:
                 case Operation.SEND:
@@ -255,14 +338,24 @@ class DeliveryEngine:
                     f"稿件 {state.article_id} 没有第 {state.revision} 版或其发布记录",
                 )
             self._contents[key] = _Source(content, published[0], published[1], *home)
+            if len(self._contents) > 256:
+                self._contents.popitem(last=False)
+        self._contents.move_to_end(key)
         return self._contents[key]
 
     def _append(self, delivery: str, payloads: list[Event], version: int) -> None:
-        if not payloads:
-            return
-        correlation = new_id()
-        events = [NewEvent(p, SYSTEM_ACTOR, correlation) for p in payloads]
-        self.store.append(delivery_stream(delivery), events, version)
+        if payloads:
+            self.store.append(delivery_stream(delivery), _new(payloads), version)
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+
+
+def _new(payloads: list[Event]) -> list[NewEvent]:
+    correlation = new_id()
+    return [NewEvent(p, SYSTEM_ACTOR, correlation) for p in payloads]
 
 
 @dataclass(frozen=True)

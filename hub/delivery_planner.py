@@ -12,13 +12,12 @@ import structlog
 
 from events.envelope import SYSTEM_ACTOR, Actor, NewEvent, RecordedEvent
 from events.ids import new_id
-from events.store import ConcurrencyConflict, EventStore
+from events.store import ConcurrencyConflict, EventStore, StoreError
 from workflows.article_events import ArticlePublished, ArticleRetracted
 from workflows.delivery_decider import (
     DeliveryCommand,
     DeliveryState,
     DeliveryStatus,
-    Plan,
     RequestRetraction,
     decide,
     delivery_id,
@@ -90,6 +89,7 @@ def plan(store: EventStore, event: RecordedEvent) -> list[str]:
     if isinstance(payload, ArticlePublished):
         publication = payload.publication
         added = {t.key for t in payload.added_targets}
+        appends = []
         for target in publication.targets:
             if target.key not in added and payload.replaces_revision is None:
                 continue  # already shows this revision
@@ -105,27 +105,54 @@ def plan(store: EventStore, event: RecordedEvent) -> list[str]:
                 action=action,
                 not_before=event.occurred_at,
             )
-            apply_delivery(store, delivery, Plan(planned), event.event_id, event.correlation_id)
+            # A new stream: its first event, with an id derived from the cause, so that a
+            # replay is answered with the first result instead of planning twice.
+            new = NewEvent(planned, SYSTEM_ACTOR, event.correlation_id, event.event_id,
+                           derived_id(event.event_id, delivery, "0"))  # fmt: skip
+            appends.append((delivery_stream(delivery), [new], 0))
             touched.append(delivery)
+        for (stream, _, _), outcome in zip(appends, store.append_many(appends), strict=True):
+            if isinstance(outcome, StoreError):
+                log.warning("delivery.plan_conflict", stream=stream, error=str(outcome))
     elif isinstance(payload, ArticleRetracted):
-        for delivery in _open_deliveries(store, article_id):
-            command = RequestRetraction(payload.reason, payload.retracted_by)
-            apply_delivery(store, delivery, command, event.event_id, event.correlation_id)
+        command = RequestRetraction(payload.reason, payload.retracted_by)
+        appends, conflicts = [], []
+        for delivery, (state, version) in _open_deliveries(store, article_id):
+            events = [
+                NewEvent(
+                    p,
+                    SYSTEM_ACTOR,
+                    event.correlation_id,
+                    event.event_id,
+                    derived_id(event.event_id, delivery, str(i)),
+                )
+                for i, p in enumerate(decide(command, state))
+            ]
+            if events:
+                appends.append((delivery_stream(delivery), events, version))
             touched.append(delivery)
+        for (stream, _, _), outcome in zip(appends, store.append_many(appends), strict=True):
+            if isinstance(outcome, ConcurrencyConflict):  # a worker recorded an attempt
+                conflicts.append(stream.removeprefix("delivery-"))
+        for delivery in conflicts:
+            apply_delivery(store, delivery, command, event.event_id, event.correlation_id)
     return touched
 
 
-def _open_deliveries(store: EventStore, article_id: str) -> list[str]:
-    """Deliveries of the article that may still show it (state from their streams)."""
+def _open_deliveries(
+    store: EventStore, article_id: str
+) -> list[tuple[str, tuple[DeliveryState, int]]]:
+    """Deliveries of the article that may still show it, with their state and version (read
+    from their streams)."""
     rows = store.query(
         "SELECT delivery_id FROM planned_deliveries WHERE article_id = ?", (article_id,)
     )
-    open_ids = []
+    found = []
     for (delivery,) in rows:
-        state, _ = load_delivery(store, str(delivery))
+        state, version = load_delivery(store, str(delivery))
         if state.status not in (DeliveryStatus.CANCELLED, DeliveryStatus.RETRACTED):
-            open_ids.append(str(delivery))
-    return open_ids
+            found.append((str(delivery), (state, version)))
+    return found
 
 
 _MAPPING = """CREATE TABLE IF NOT EXISTS planned_deliveries (

@@ -65,25 +65,32 @@ class AppAdapter:
 
     def send(self, item: DeliveryItem) -> Receipt:
         account = self._account(item)
-        stored = self.feed.upsert(self._feed_item(item))
-        receipt = Receipt(remote_id=f"feed:{stored.seq}", url=_deeplink(item))
         if item.notify and account.push_problem:
             raise ChannelError(ErrorKind.REAUTH, account.push_problem)
         if not self._wants_push(item, account):
-            return receipt
-        msg_id = self._push(item, account)
-        return Receipt(remote_id=f"feed:{stored.seq} msg:{msg_id}", url=receipt.url)
+            stored = self.feed.upsert(self._feed_item(item))
+            return Receipt(remote_id=f"feed:{stored.seq}", url=_deeplink(item))
+        assert account.jpush is not None
+        # The cid is kept with the feed item, before the push: a second attempt sends the
+        # same cid, and JPush answers it with the first result, reaching no phone twice.
+        cid = self.feed.push_cid(item.delivery_id) or account.jpush.new_cid()
+        stored = self.feed.upsert(self._feed_item(item), cid=cid)
+        cid = self.feed.push_cid(item.delivery_id) or cid
+        try:
+            msg = f"msg:{account.jpush.push(self.payload(item, account, cid))}"
+        except NoAudience:
+            msg = "msg:none (no device matched the audience)"
+        return Receipt(remote_id=f"feed:{stored.seq} {msg}", url=_deeplink(item))
 
     def status(self, item: DeliveryItem) -> Receipt | None:
+        """Found only when nothing more is to be sent: a notified delivery is always sent
+        again after a doubt (with its kept cid, so JPush repeats the first answer)."""
         account = self._account(item)
         shown = self.feed.get(account.id, item.article_id)
         if shown is None or shown.delivery_id != item.delivery_id or shown.status != "published":
             return None
         if self._wants_push(item, account):
-            pushed = self.feed.push_record(item.delivery_id)
-            if pushed is None or not pushed.outcome:
-                return None  # sending again reuses the cid: JPush will not push twice
-            return Receipt(f"feed:{shown.seq} msg:{pushed.msg_id}", _deeplink(item))
+            return None
         return Receipt(f"feed:{shown.seq}", _deeplink(item))
 
     def retract(self, item: DeliveryItem) -> None:
@@ -139,21 +146,6 @@ class AppAdapter:
             },
             "cid": cid,
         }
-
-    def _push(self, item: DeliveryItem, account: AppAccount) -> str:
-        assert account.jpush is not None
-        record = self.feed.push_record(item.delivery_id)
-        if record is not None and record.outcome:
-            return record.msg_id  # answered before: nothing to send
-        cid = record.cid if record else self.feed.remember_cid(item.delivery_id,
-                                                                 account.jpush.new_cid())  # fmt: skip
-        try:
-            msg_id = account.jpush.push(self.payload(item, account, cid))
-        except NoAudience:
-            self.feed.push_answered(item.delivery_id, "", "no_audience")
-            return ""
-        self.feed.push_answered(item.delivery_id, msg_id, "sent")
-        return msg_id
 
 
 def _deeplink(item: DeliveryItem) -> str:

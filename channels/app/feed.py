@@ -21,9 +21,7 @@ _SCHEMA = (
         updated_at TEXT NOT NULL, status TEXT NOT NULL,
         PRIMARY KEY (app, article_id))""",
     "CREATE UNIQUE INDEX IF NOT EXISTS items_seq ON items (app, seq)",
-    """CREATE TABLE IF NOT EXISTS pushes (
-        delivery_id TEXT PRIMARY KEY, cid TEXT NOT NULL, msg_id TEXT NOT NULL DEFAULT '',
-        outcome TEXT NOT NULL DEFAULT '')""",
+    "CREATE TABLE IF NOT EXISTS pushes (delivery_id TEXT PRIMARY KEY, cid TEXT NOT NULL)",
 )
 _FIELDS = ("app", "article_id", "seq", "revision", "delivery_id", "column_id", "title",
            "summary", "body_html", "source", "url", "published_at", "updated_at",
@@ -64,13 +62,6 @@ class FeedItem:
         }
 
 
-@dataclass(frozen=True)
-class PushRecord:
-    cid: str
-    msg_id: str
-    outcome: str  # "" while unanswered, "sent" or "no_audience"
-
-
 class AppFeed:
     """Feed items and push bookkeeping of every app (thread-safe)."""
 
@@ -79,6 +70,9 @@ class AppFeed:
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA busy_timeout=10000")
+        # Commits survive a killed process (the WAL is in the OS's cache); only a power cut
+        # can lose the newest ones, which the delivery ledger then re-sends (idempotently).
+        self._db.execute("PRAGMA synchronous=NORMAL")
         for statement in _SCHEMA:
             self._db.execute(statement)
         self._lock = threading.Lock()
@@ -89,11 +83,17 @@ class AppFeed:
         ).fetchone()
         return int(head) + 1
 
-    def upsert(self, item: FeedItem) -> FeedItem:
-        """Show the item (a new change unless this delivery is already shown)."""
+    def upsert(self, item: FeedItem, cid: str = "") -> FeedItem:
+        """Show the item (a new change unless this delivery is already shown); with `cid`,
+        keep it as the delivery's push key in the same transaction (unless one is kept)."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
+                if cid:
+                    self._db.execute(
+                        "INSERT OR IGNORE INTO pushes (delivery_id, cid) VALUES (?, ?)",
+                        (item.delivery_id, cid),
+                    )
                 current = self._get(item.app, item.article_id)
                 if (
                     current
@@ -155,32 +155,15 @@ class AppFeed:
             rows = self._db.execute(sql + " ORDER BY seq LIMIT ?", (*params, limit + 1)).fetchall()
         return [FeedItem(*row) for row in rows[:limit]], len(rows) > limit
 
-    # -- push bookkeeping: the cid is stored before the push, the answer after -------------
+    # -- push keys: the cid is kept before the push is sent --------------------------------
 
-    def push_record(self, delivery_id: str) -> PushRecord | None:
+    def push_cid(self, delivery_id: str) -> str | None:
+        """The JPush cid kept for the delivery, if any."""
         with self._lock:
             row = self._db.execute(
-                "SELECT cid, msg_id, outcome FROM pushes WHERE delivery_id = ?", (delivery_id,)
-            ).fetchone()
-        return PushRecord(*row) if row else None
-
-    def remember_cid(self, delivery_id: str, cid: str) -> str:
-        """Keep `cid` for the delivery unless one is kept already; return the kept one."""
-        with self._lock:
-            self._db.execute(
-                "INSERT OR IGNORE INTO pushes (delivery_id, cid) VALUES (?, ?)", (delivery_id, cid)
-            )
-            (kept,) = self._db.execute(
                 "SELECT cid FROM pushes WHERE delivery_id = ?", (delivery_id,)
             ).fetchone()
-        return str(kept)
-
-    def push_answered(self, delivery_id: str, msg_id: str, outcome: str) -> None:
-        with self._lock:
-            self._db.execute(
-                "UPDATE pushes SET msg_id = ?, outcome = ? WHERE delivery_id = ?",
-                (msg_id, outcome, delivery_id),
-            )
+        return str(row[0]) if row else None
 
     def close(self) -> None:
         self._db.close()

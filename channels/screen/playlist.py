@@ -42,6 +42,9 @@ class Playlists:
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA busy_timeout=10000")
+        # Commits survive a killed process (the WAL is in the OS's cache); only a power cut
+        # can lose the newest ones, which the delivery ledger then re-sends (idempotently).
+        self._db.execute("PRAGMA synchronous=NORMAL")
         for statement in _SCHEMA:
             self._db.execute(statement)
         self._lock = threading.Lock()

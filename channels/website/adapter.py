@@ -8,6 +8,7 @@ carries the delivery id and the content hash, which is how `status` knows what a
 from __future__ import annotations
 
 import re
+import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,9 @@ class WebsiteAdapter:
         self.index_root = index_root
         self._indexes: dict[str, SiteIndex] = {}
         self.templates = templates
-        self._envs: dict[str, Environment] = {}
+        self._envs: dict[str | None, Environment] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_lock = threading.Lock()
         self.lists = SiteLists()
 
     def _site(self, item: DeliveryItem) -> dict[str, Any]:
@@ -83,6 +86,15 @@ class WebsiteAdapter:
         )
 
     def send(self, item: DeliveryItem) -> Receipt:
+        with self._site_lock(item):
+            return self._send(item)
+
+    def _site_lock(self, item: DeliveryItem) -> threading.Lock:
+        """One change at a time per site: its page index and lists are shared."""
+        with self._locks_lock:
+            return self._locks.setdefault(item.target.account, threading.Lock())
+
+    def _send(self, item: DeliveryItem) -> Receipt:
         column = str(item.target.column)
         index = self._index(item)
         first = index.get(column, item.article_id)
@@ -106,6 +118,10 @@ class WebsiteAdapter:
         return Receipt(remote_id=str(path), url=self.url(item))
 
     def retract(self, item: DeliveryItem) -> None:
+        with self._site_lock(item):
+            self._retract(item)
+
+    def _retract(self, item: DeliveryItem) -> None:
         self.page_path(item).unlink(missing_ok=True)
         index = self._index(item)
         placed = index.remove(str(item.target.column), item.article_id)
@@ -114,21 +130,29 @@ class WebsiteAdapter:
 
     def env_of(self, site: dict[str, Any]) -> Environment:
         """The site's templates: its own theme folder (if configured) over the default."""
-        if site["code"] not in self._envs:
-            folders = [str(site["theme"])] if site.get("theme") else []
-            self._envs[site["code"]] = Environment(
-                loader=FileSystemLoader([*folders, str(self.templates)]),
-                autoescape=select_autoescape(["html", "xml"]),
-                keep_trailing_newline=True,
-            )
-        return self._envs[site["code"]]
+        theme = site.get("theme") or None
+        with self._locks_lock:
+            if theme not in self._envs:  # sites without a theme share compiled templates
+                folders = [str(theme)] if theme else []
+                self._envs[theme] = Environment(
+                    loader=FileSystemLoader([*folders, str(self.templates)]),
+                    autoescape=select_autoescape(["html", "xml"]),
+                    keep_trailing_newline=True,
+                )
+            return self._envs[theme]
 
     def _index(self, item: DeliveryItem) -> SiteIndex:
         return self.index_of(self._site(item))
 
+    def warm(self) -> None:
+        """Open every site's page index now rather than on its first delivery."""
+        for site in self.sites.values():
+            self.index_of(site)
+
     def index_of(self, site: dict[str, Any]) -> SiteIndex:
         """The page index of a site (opened once)."""
-        if site["code"] not in self._indexes:
-            root = self.index_root or Path(site["docroot"]).parent / ".index"
-            self._indexes[site["code"]] = SiteIndex(root / f"{site['key']}.sqlite3")
-        return self._indexes[site["code"]]
+        with self._locks_lock:
+            if site["code"] not in self._indexes:
+                root = self.index_root or Path(site["docroot"]).parent / ".index"
+                self._indexes[site["code"]] = SiteIndex(root / f"{site['key']}.sqlite3")
+            return self._indexes[site["code"]]

@@ -50,9 +50,10 @@ class SiteLists:
         count = index.count(column["id"])
         last = blocks(count, PAGE_SIZE)
         first = min(from_rank // PAGE_SIZE + 1, max(1, last - 1))
-        for number in range(first, last + 1):
+        # One page of articles needs no archive: the column index shows them all.
+        for number in range(first, last + 1) if last > 1 else ():
             entries = index.window(column["id"], (number - 1) * PAGE_SIZE, PAGE_SIZE)
-            write_atomically(
+            _write_list(
                 folder / f"list-{number}.html",
                 env.get_template("column.html").render(
                     site=site, column=column, items=list(reversed(entries)), root="..",
@@ -61,8 +62,10 @@ class SiteLists:
             )  # fmt: skip
         if removed:
             (folder / f"list-{last + 1}.html").unlink(missing_ok=True)
+            if last == 1:
+                (folder / "list-1.html").unlink(missing_ok=True)
         newest = index.newest(column["id"], max(PAGE_SIZE, FEED_SIZE))
-        write_atomically(
+        _write_list(
             folder / "index.html",
             env.get_template("column.html").render(
                 site=site, column=column, items=newest[:PAGE_SIZE], root="..", page=None,
@@ -71,7 +74,7 @@ class SiteLists:
         )  # fmt: skip
         feed = [{"article_id": i.article_id, "title": i.title, "url": i.url,
                  "updated": i.published_at} for i in newest[:FEED_SIZE]]  # fmt: skip
-        write_atomically(
+        _write_list(
             folder / "atom.xml",
             env.get_template("atom.xml").render(
                 site=site, column=column, items=feed,
@@ -84,7 +87,7 @@ class SiteLists:
             {"column": c, "entries": index.newest(c["id"], HOME_SIZE)}
             for c in site["columns"].values()
         ]
-        write_atomically(
+        _write_list(
             Path(site["docroot"]) / "index.html",
             env.get_template("home.html").render(
                 site=site, sections=[s for s in sections if s["entries"]], root="."
@@ -100,7 +103,7 @@ class SiteLists:
         last = blocks(count, SITEMAP_SIZE)
         for number in range(min(from_rank // SITEMAP_SIZE + 1, last), last + 1):
             entries = index.window(None, (number - 1) * SITEMAP_SIZE, SITEMAP_SIZE)
-            write_atomically(
+            _write_list(
                 docroot / f"sitemap-{number}.xml",
                 env.get_template("sitemap.xml").render(
                     items=[{"url": i.url, "updated": i.published_at} for i in entries]
@@ -111,17 +114,32 @@ class SiteLists:
         columns = [{"url": f"https://{site['domain']}/{c}/index.html", "updated": None}
                    for c in site["columns"]]  # fmt: skip
         columns.insert(0, {"url": f"https://{site['domain']}/index.html", "updated": None})
-        write_atomically(
+        _write_if_changed(
             docroot / "sitemap-columns.xml",
             env.get_template("sitemap.xml").render(items=columns),
         )
-        write_atomically(
+        _write_if_changed(
             docroot / "sitemap.xml",
             env.get_template("sitemap-index.xml").render(
                 site=site,
                 files=["sitemap-columns.xml"] + [f"sitemap-{n}.xml" for n in range(1, last + 1)],
             ),
         )
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    """For files that rarely change (the sitemap index): skip the write when equal."""
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return
+    except FileNotFoundError:
+        pass
+    _write_list(path, text)
+
+
+def _write_list(path: Path, text: str) -> None:
+    """List pages are re-derived from the index on every change: atomic, not fsynced."""
+    write_atomically(path, text, durable=False)
 
 
 def write_atomically(path: Path, text: str, durable: bool = True) -> None:

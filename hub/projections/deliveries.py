@@ -15,7 +15,7 @@ from workflows.publication import Target
 _COLUMNS = (
     "delivery_id", "article_id", "publication_id", "revision", "content_hash", "target",
     "action", "status", "attempts", "operation", "lease_until", "next_at", "last_error",
-    "remote_id", "url", "retract", "delivered_once",
+    "remote_id", "url", "retract", "delivered_once", "version",
 )  # fmt: skip
 _CREATE = (
     f"""CREATE TABLE IF NOT EXISTS deliveries (
@@ -27,7 +27,7 @@ _CREATE = (
 )
 
 
-def _row(state: DeliveryState) -> tuple[object, ...]:
+def _row(state: DeliveryState, version: int) -> tuple[object, ...]:
     assert state.target is not None
     return (
         state.delivery_id,
@@ -47,7 +47,13 @@ def _row(state: DeliveryState) -> tuple[object, ...]:
         state.url,
         int(state.retract),
         int(state.delivered_once),
+        version,
     )
+
+
+def version_of(row: tuple[object, ...]) -> int:
+    """The delivery stream's version a row of `deliveries` reflects."""
+    return int(str(row[_COLUMNS.index("version")]))
 
 
 def state_of(row: tuple[object, ...]) -> DeliveryState:
@@ -88,6 +94,10 @@ class DeliveriesProjection:
     name = "deliveries"
 
     def create(self, tx: SubscriberTransaction) -> None:
+        existing = {row[1] for row in tx.query("PRAGMA table_info(deliveries)")}
+        if existing and not set(_COLUMNS) <= existing:  # written by an older release
+            tx.execute("DROP TABLE deliveries")
+            tx.reset()
         for statement in _CREATE:
             tx.execute(statement)
 
@@ -107,7 +117,7 @@ class DeliveriesProjection:
             f"INSERT OR REPLACE INTO deliveries ({', '.join(_COLUMNS)}, channel, account, "
             f"updated_at) VALUES ({marks})",
             (
-                *_row(state),
+                *_row(state, event.stream_version),
                 str(state.target.channel),
                 state.target.account,
                 event.occurred_at.isoformat(),
@@ -117,6 +127,13 @@ class DeliveriesProjection:
 
 def due_deliveries(store: EventStore, now: datetime, limit: int = 500) -> list[DeliveryState]:
     """Deliveries a worker could take now (pending or due, unknown, or with a lapsed lease)."""
+    return [state for state, _ in due_with_versions(store, now, limit)]
+
+
+def due_with_versions(
+    store: EventStore, now: datetime, limit: int = 500
+) -> list[tuple[DeliveryState, int]]:
+    """`due_deliveries` with the stream version each state reflects (for appending)."""
     iso = utc_iso(now)
     rows = store.query(
         f"{SELECT} WHERE (status IN ('pending', 'retrying', 'retracting') AND "
@@ -125,7 +142,7 @@ def due_deliveries(store: EventStore, now: datetime, limit: int = 500) -> list[D
         "ORDER BY next_at LIMIT ?",
         (iso, iso, limit),
     )
-    return [state_of(row) for row in rows]
+    return [(state_of(row), version_of(row)) for row in rows]
 
 
 def deliveries_of(store: EventStore, article_id: str) -> list[DeliveryState]:

@@ -186,3 +186,35 @@ def test_closed_store_refuses_appends(tmp_path: Path) -> None:
     store.close()
     with pytest.raises(StoreError):
         store.append("s", [noted("a")], 0)
+
+
+def test_append_many_checks_each_append_on_its_own(es: EventStore) -> None:
+    es.append("taken", [noted("first")], 0)
+    repeat = [noted("again")]
+    es.append("repeat", repeat, 0)
+    appends = [(f"m-{i}", [noted(str(i))], 0) for i in range(1200)]  # more than one batch
+    appends.insert(7, ("taken", [noted("late")], 0))
+    appends.insert(9, ("repeat", repeat, 0))
+    outcomes = es.append_many(appends)
+    assert len(outcomes) == 1202
+    assert isinstance(outcomes[7], ConcurrencyConflict)
+    assert not isinstance(outcomes[9], StoreError)  # a repeat answers with the first result
+    assert sum(not isinstance(o, StoreError) for o in outcomes) == 1201
+    assert [e.payload.text for e in es.read_stream("taken")] == ["first"]
+    assert es.stream_version("m-1199") == 1 and es.stream_version("repeat") == 1
+    assert es.append_many([]) == []
+
+
+def test_append_many_alongside_concurrent_appenders(es: EventStore) -> None:
+    def single(n: int) -> None:
+        for i in range(50):
+            es.append(f"t{n}-{i}", [noted("x")], 0)
+
+    threads = [threading.Thread(target=single, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    outcomes = es.append_many([(f"b-{i}", [noted("y")], 0) for i in range(600)])
+    for thread in threads:
+        thread.join()
+    assert not any(isinstance(o, StoreError) for o in outcomes)
+    assert es.count_streams("b-") == 600 and es.count_streams("t") == 200

@@ -1,0 +1,133 @@
+"""Fan-out of one article to a province: N website targets (one column on each of N sites)
+and M account targets (apps on the JPush sandbox, each notified). Measures the time from the
+publish command to the last delivered state; the sandbox runs in its own process, with its
+rate limits lifted (they are the sandbox's simulation, not our cost).
+
+    python -m bench.fanout --sites 359 --accounts 2404
+
+Ends with: fanout: targets=N seconds=S
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import os
+import platform
+import pstats
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+from hub.logs import configure_logging
+from hub.projections.deliveries import unsettled_count
+from hub.runtime import EmbeddedHub
+
+CONFIG = Path(__file__).resolve().parents[1] / "config"
+STAGES = (
+    ("liting", ["wording", "secrecy"]),
+    ("wangqiang", ["legal", "policy", "wording"]),
+    ("chenjing", ["political", "policy", "public_opinion"]),
+)
+BODY = (
+    "<p>各市、县人民政府，省政府各部门：</p>" + "<p>现将有关事项通知如下，请认真贯彻落实。</p>" * 20
+)
+
+
+def province(config: Path, tmp: Path, sites: int, accounts: int) -> list[dict[str, object]]:
+    """Extend the demo configuration to `sites` sites and `accounts` app accounts; return
+    the JPush apps the sandbox must know."""
+    group = yaml.safe_load((config / "sites.yaml").read_text("utf-8"))
+    for n in range(sites - len(group["sites"])):
+        group["sites"].append({
+            "key": f"s{n:03d}", "code": f"98{n:08d}", "name": f"示范县{n:03d}人民政府",
+            "domain": f"www.x{n:03d}.sf.gov.cn", "level": "county",
+            "columns": [{"id": "notices", "name": "通知公告", "type": "通知公告"}],
+        })  # fmt: skip
+    (config / "sites.yaml").write_text(yaml.safe_dump(group, allow_unicode=True), "utf-8")
+    channels = yaml.safe_load((config / "channels.yaml").read_text("utf-8"))
+    apps, secrets = [], {}
+    for n in range(accounts):
+        key = f"{n + 1:024x}"
+        channels["accounts"].append({"id": f"app-{n:04d}", "channel": "app", "site": "gov",
+                                     "name": f"客户端{n:04d}", "settings": {"app_key": key}})  # fmt: skip
+        secrets[f"jpush/app-{n:04d}"] = f"secret-{n}"
+        apps.append({"app_key": key, "master_secret": f"secret-{n}", "devices": 2,
+                     "quota_per_minute": 1_000_000})  # fmt: skip
+    (config / "channels.yaml").write_text(yaml.safe_dump(channels, allow_unicode=True), "utf-8")
+    (tmp / "secrets.json").write_text(json.dumps(secrets), "utf-8")
+    return apps
+
+
+def main(argv: list[str] | None = None) -> dict[str, float]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sites", type=int, default=359)
+    parser.add_argument("--accounts", type=int, default=2404)
+    args = parser.parse_args(argv)
+    configure_logging("warning")
+    with tempfile.TemporaryDirectory(prefix="hub-fanout-") as name:
+        tmp = Path(name)
+        config = tmp / "config"
+        shutil.copytree(CONFIG, config)
+        (config / "hub.yaml").write_text(
+            f"database: {tmp}/hub.sqlite3\nsites_root: {tmp}/sites\nchannels_root: {tmp}/ch\n"
+            f"secrets_file: {tmp}/secrets.json\n",
+            encoding="utf-8",
+        )
+        apps = province(config, tmp, args.sites, args.accounts)
+        (tmp / "apps.json").write_text(json.dumps(apps), "utf-8")
+        sandbox = subprocess.Popen(
+            [sys.executable, "-m", "channels.sandboxes", "--port", "0", "--apps",
+             str(tmp / "apps.json")],
+            stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            assert sandbox.stdout is not None
+            url = sandbox.stdout.readline().split("listening: ")[1].strip()
+            os.environ["HUB_JPUSH_URL"] = url
+            with EmbeddedHub.open(config) as hub:
+                created = hub.articles.create("zhangwei", "gov", ["notices"],
+                                              "关于做好全省冬季安全生产工作的通知", BODY)  # fmt: skip
+                hub.articles.submit("zhangwei", created.article_id)
+                for user, gates in STAGES:
+                    hub.articles.approve(user, created.article_id, gates)
+                sites = [f"{s.key}/notices" for s in hub.config.directory.sites
+                         if s.column("notices")][: args.sites]  # fmt: skip
+                accounts = [f"app:app-{n:04d}" for n in range(args.accounts)]
+                targets = sites + accounts
+                hub.adapters["website"].warm()  # a running hub has its site indexes open
+                profile = cProfile.Profile() if os.environ.get("BENCH_PROFILE") else None
+                started = time.perf_counter()
+                if profile:
+                    profile.enable()
+                hub.publishing.publish("zhangwei", created.article_id, targets, feeds=False,
+                                       notify=True)  # fmt: skip
+                while unsettled_count(hub.store):
+                    hub.deliveries.run_once()
+                seconds = time.perf_counter() - started
+                if profile:
+                    profile.disable()
+                    pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+                delivered = hub.store.query(
+                    "SELECT COUNT(*) FROM deliveries WHERE status = 'delivered'", ()
+                )[0][0]
+                hub.deliveries.close()
+        finally:
+            sandbox.terminate()
+            sandbox.wait()
+    print(
+        f"machine: {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    print(f"delivered: {delivered} of {len(targets)} ({len(sites)} website, {len(accounts)} app)")
+    print(f"fanout: targets={len(targets)} seconds={seconds:.2f}")
+    return {"targets": len(targets), "seconds": seconds}
+
+
+if __name__ == "__main__":
+    main()
