@@ -7,8 +7,11 @@ carries the delivery id and the content hash, which is how `status` knows what a
 
 from __future__ import annotations
 
+import fcntl
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -89,10 +92,18 @@ class WebsiteAdapter:
         with self._site_lock(item):
             return self._send(item)
 
-    def _site_lock(self, item: DeliveryItem) -> threading.Lock:
-        """One change at a time per site: its page index and lists are shared."""
+    @contextmanager
+    def _site_lock(self, item: DeliveryItem) -> Iterator[None]:
+        """One change at a time per site, across threads and processes (the CLI and `hub
+        serve` may both deliver): the page index and the lists it renders are shared."""
+        site = self._site(item)
         with self._locks_lock:
-            return self._locks.setdefault(item.target.account, threading.Lock())
+            lock = self._locks.setdefault(site["code"], threading.Lock())
+        root = self.index_root or Path(site["docroot"]).parent / ".index"
+        root.mkdir(parents=True, exist_ok=True)
+        with lock, (root / f"{site['key']}.lock").open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
 
     def _send(self, item: DeliveryItem) -> Receipt:
         column = str(item.target.column)
