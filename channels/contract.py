@@ -20,6 +20,9 @@ class Capability(StrEnum):
     STATUS = "status"  # can tell whether a delivery arrived (needed after unknown outcomes)
 
 
+EVERY_CAPABILITY = frozenset(Capability)  # channels the hub runs itself can do all of it
+
+
 @dataclass(frozen=True)
 class ChannelLimits:
     """Checked before sending; a violation is a permanent error with its reason."""

@@ -19,7 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from channels.app.feed import AppFeed, FeedItem
 from channels.app.jpush import JPushClient, NoAudience
-from channels.contract import Capability, ChannelError, ChannelLimits, DeliveryItem, Receipt
+from channels.contract import EVERY_CAPABILITY, ChannelError, ChannelLimits, DeliveryItem, Receipt
 from workflows.delivery_events import DeliveryAction, ErrorKind
 from workflows.publication import Channel
 
@@ -40,8 +40,7 @@ class AppAccount:
 
 class AppAdapter:
     channel = Channel.APP
-    capabilities = frozenset({Capability.PUBLISH, Capability.UPDATE, Capability.RETRACT,
-                              Capability.STATUS})  # fmt: skip
+    capabilities = EVERY_CAPABILITY
     limits = ChannelLimits(max_title_chars=100, max_body_bytes=2_000_000)
 
     def __init__(

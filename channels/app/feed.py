@@ -7,10 +7,11 @@ for all apps, beside the site document roots; the hub serves it (hub/web/app_fee
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+
+from channels.local_db import open_local_db, write_transaction
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS items (
@@ -66,15 +67,7 @@ class AppFeed:
     """Feed items and push bookkeeping of every app (thread-safe)."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA busy_timeout=10000")
-        # Commits survive a killed process (the WAL is in the OS's cache); only a power cut
-        # can lose the newest ones, which the delivery ledger then re-sends (idempotently).
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        for statement in _SCHEMA:
-            self._db.execute(statement)
+        self._db = open_local_db(path, _SCHEMA)
         self._lock = threading.Lock()
 
     def _next_seq(self, app: str) -> int:
@@ -86,37 +79,29 @@ class AppFeed:
     def upsert(self, item: FeedItem, cid: str = "") -> FeedItem:
         """Show the item (a new change unless this delivery is already shown); with `cid`,
         keep it as the delivery's push key in the same transaction (unless one is kept)."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                if cid:
-                    self._db.execute(
-                        "INSERT OR IGNORE INTO pushes (delivery_id, cid) VALUES (?, ?)",
-                        (item.delivery_id, cid),
-                    )
-                current = self._get(item.app, item.article_id)
-                if (
-                    current
-                    and current.delivery_id == item.delivery_id
-                    and (current.status == "published")
-                ):
-                    self._db.execute("COMMIT")
-                    return current
-                stored = FeedItem(**{**item.__dict__, "seq": self._next_seq(item.app)})
+        with self._lock, write_transaction(self._db):
+            if cid:
                 self._db.execute(
-                    f"INSERT OR REPLACE INTO items VALUES ({', '.join('?' * len(_FIELDS))})",
-                    tuple(getattr(stored, f) for f in _FIELDS),
+                    "INSERT OR IGNORE INTO pushes (delivery_id, cid) VALUES (?, ?)",
+                    (item.delivery_id, cid),
                 )
-                self._db.execute("COMMIT")
-                return stored
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+            current = self._get(item.app, item.article_id)
+            if (
+                current
+                and current.delivery_id == item.delivery_id
+                and (current.status == "published")
+            ):
+                return current
+            stored = FeedItem(**{**item.__dict__, "seq": self._next_seq(item.app)})
+            self._db.execute(
+                f"INSERT OR REPLACE INTO items VALUES ({', '.join('?' * len(_FIELDS))})",
+                tuple(getattr(stored, f) for f in _FIELDS),
+            )
+            return stored
 
     def tombstone(self, app: str, article_id: str, at: str) -> None:
         """Replace the item by a tombstone (a new change) unless it is gone already."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+        with self._lock, write_transaction(self._db):
             current = self._get(app, article_id)
             if current is not None and current.status != "retracted":
                 self._db.execute(
@@ -124,7 +109,6 @@ class AppFeed:
                     "seq = ?, updated_at = ? WHERE app = ? AND article_id = ?",
                     (self._next_seq(app), at, app, article_id),
                 )
-            self._db.execute("COMMIT")
 
     def _get(self, app: str, article_id: str) -> FeedItem | None:
         row = self._db.execute(

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
-from channels.contract import Capability, ChannelError, ChannelLimits, DeliveryItem, Receipt
+from channels.contract import EVERY_CAPABILITY, ChannelError, ChannelLimits, DeliveryItem, Receipt
 from channels.screen.playlist import Playlists
 from workflows.checks.html_parse import html_to_text
 from workflows.delivery_events import ErrorKind
@@ -22,8 +22,7 @@ _PRIORITY = {Sensitivity.NORMAL: 5, Sensitivity.IMPORTANT: 3, Sensitivity.SENSIT
 
 class ScreenAdapter:
     channel = Channel.SCREEN
-    capabilities = frozenset({Capability.PUBLISH, Capability.UPDATE, Capability.RETRACT,
-                              Capability.STATUS})  # fmt: skip
+    capabilities = EVERY_CAPABILITY
     limits = ChannelLimits(max_title_chars=80, max_images=20)
 
     def __init__(
@@ -78,7 +77,3 @@ class ScreenAdapter:
 
     def retract(self, item: DeliveryItem) -> None:
         self.playlists.retract(self._screen(item), item.article_id)
-
-    @staticmethod
-    def now_iso() -> str:
-        return datetime.now(UTC).isoformat()

@@ -9,11 +9,12 @@ after N, and one that polls with `If-None-Match` gets 304 until something change
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from channels.local_db import open_local_db, write_transaction
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS items (
@@ -38,15 +39,7 @@ class Playlists:
     """Every screen's playlist and change log (thread-safe)."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA busy_timeout=10000")
-        # Commits survive a killed process (the WAL is in the OS's cache); only a power cut
-        # can lose the newest ones, which the delivery ledger then re-sends (idempotently).
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        for statement in _SCHEMA:
-            self._db.execute(statement)
+        self._db = open_local_db(path, _SCHEMA)
         self._lock = threading.Lock()
 
     def _head(self, screen: str) -> int:
@@ -67,38 +60,29 @@ class Playlists:
     def upsert(self, screen: str, delivery_id: str, item: dict[str, Any]) -> int:
         """Put the item on the screen (a new change unless this delivery is on it already);
         return the item's version."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                row = self._db.execute(
-                    "SELECT delivery_id, version FROM items WHERE screen = ? AND article_id = ?",
-                    (screen, item["id"]),
-                ).fetchone()
-                if row and row[0] == delivery_id:
-                    self._db.execute("COMMIT")
-                    return int(row[1])
-                version = self._change(screen, "upsert", item)
-                self._db.execute(
-                    "INSERT OR REPLACE INTO items VALUES (?, ?, ?, ?, ?)",
-                    (screen, item["id"], delivery_id, version,
-                     json.dumps({**item, "version": version}, ensure_ascii=False)),
-                )  # fmt: skip
-                self._db.execute("COMMIT")
-                return version
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+        with self._lock, write_transaction(self._db):
+            row = self._db.execute(
+                "SELECT delivery_id, version FROM items WHERE screen = ? AND article_id = ?",
+                (screen, item["id"]),
+            ).fetchone()
+            if row and row[0] == delivery_id:
+                return int(row[1])
+            version = self._change(screen, "upsert", item)
+            self._db.execute(
+                "INSERT OR REPLACE INTO items VALUES (?, ?, ?, ?, ?)",
+                (screen, item["id"], delivery_id, version,
+                 json.dumps({**item, "version": version}, ensure_ascii=False)),
+            )  # fmt: skip
+            return version
 
     def retract(self, screen: str, article_id: str) -> None:
         """Take the item off the screen (a `retract` change) if it is on it."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+        with self._lock, write_transaction(self._db):
             deleted = self._db.execute(
                 "DELETE FROM items WHERE screen = ? AND article_id = ?", (screen, article_id)
             ).rowcount
             if deleted:
                 self._change(screen, "retract", {"id": article_id})
-            self._db.execute("COMMIT")
 
     def delivery_on_air(self, screen: str, article_id: str) -> tuple[str, int] | None:
         """(delivery id, version) of the article's item on the screen, if any."""

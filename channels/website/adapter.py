@@ -18,7 +18,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from channels.contract import Capability, ChannelError, ChannelLimits, DeliveryItem, Receipt
+from channels.contract import EVERY_CAPABILITY, ChannelError, ChannelLimits, DeliveryItem, Receipt
 from channels.website.lists import SiteLists, write_atomically
 from channels.website.site_index import Listed, SiteIndex
 from workflows.delivery_events import ErrorKind
@@ -32,8 +32,7 @@ class WebsiteAdapter:
     """One adapter for every site; `sites` maps site codes to their facts and docroots."""
 
     channel = Channel.WEBSITE
-    capabilities = frozenset({Capability.PUBLISH, Capability.UPDATE, Capability.RETRACT,
-                              Capability.STATUS})  # fmt: skip
+    capabilities = EVERY_CAPABILITY
     limits = ChannelLimits(max_title_chars=200, max_body_bytes=5_000_000)
 
     def __init__(

@@ -10,9 +10,10 @@ does not grow with the site. Ranks are counted from the newest end for the same 
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+
+from channels.local_db import open_local_db, write_transaction
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS pages (
@@ -52,13 +53,7 @@ class SiteIndex:
     """The live pages of one site (SQLite, one small file per site)."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA busy_timeout=10000")
-        for statement in _SCHEMA:
-            self._db.execute(statement)
+        self._db = open_local_db(path, _SCHEMA)
 
     def get(self, column_id: str, article_id: str) -> Listed | None:
         row = self._db.execute(
@@ -69,8 +64,7 @@ class SiteIndex:
 
     def put(self, item: Listed) -> Placed:
         """List the page; a page listed already keeps its place (and first publication time)."""
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
+        with write_transaction(self._db):
             current = self.get(item.column_id, item.article_id)
             if current is None:
                 self._db.execute(
@@ -86,24 +80,19 @@ class SiteIndex:
                 )
                 listed = Listed(item.article_id, item.column_id, item.title, item.url,
                                 current.published_at)  # fmt: skip
-            placed = self._placed(listed)
-            self._db.execute("COMMIT")
-            return placed
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
+            return self._placed(listed)
 
     def remove(self, column_id: str, article_id: str) -> Placed | None:
         """Unlist the page; where it was, or None if it was not listed."""
-        self._db.execute("BEGIN IMMEDIATE")
-        current = self.get(column_id, article_id)
-        placed = self._placed(current) if current else None
-        if current is not None:
-            self._db.execute(
-                "DELETE FROM pages WHERE column_id = ? AND article_id = ?", (column_id, article_id)
-            )
-            self._bump(column_id, -1)
-        self._db.execute("COMMIT")
+        with write_transaction(self._db):
+            current = self.get(column_id, article_id)
+            placed = self._placed(current) if current else None
+            if current is not None:
+                self._db.execute(
+                    "DELETE FROM pages WHERE column_id = ? AND article_id = ?",
+                    (column_id, article_id),
+                )
+                self._bump(column_id, -1)
         return placed
 
     def _bump(self, column_id: str, delta: int) -> None:
@@ -165,17 +154,16 @@ class SiteIndex:
 
     def put_many(self, items: list[Listed]) -> None:
         """Bulk-list new pages (a full rebuild); ranks are not computed."""
-        self._db.execute("BEGIN IMMEDIATE")
-        self._db.executemany(
-            "INSERT OR IGNORE INTO pages VALUES (?, ?, ?, ?, ?)",
-            [(i.article_id, i.column_id, i.title, i.url, i.published_at) for i in items],
-        )
-        self._db.execute("DELETE FROM counts")
-        self._db.execute(
-            "INSERT INTO counts SELECT column_id, COUNT(*) FROM pages GROUP BY column_id"
-        )
-        self._db.execute("INSERT INTO counts SELECT ?, COUNT(*) FROM pages", (SITE,))
-        self._db.execute("COMMIT")
+        with write_transaction(self._db):
+            self._db.executemany(
+                "INSERT OR IGNORE INTO pages VALUES (?, ?, ?, ?, ?)",
+                [(i.article_id, i.column_id, i.title, i.url, i.published_at) for i in items],
+            )
+            self._db.execute("DELETE FROM counts")
+            self._db.execute(
+                "INSERT INTO counts SELECT column_id, COUNT(*) FROM pages GROUP BY column_id"
+            )
+            self._db.execute("INSERT INTO counts SELECT ?, COUNT(*) FROM pages", (SITE,))
 
     def close(self) -> None:
         self._db.close()
