@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -15,6 +15,7 @@ from channels.sandboxes import sandbox_app
 from channels.sandboxes.jpush import JPushSandbox
 from hub.runtime import EmbeddedHub
 from hub.web.app import create_app
+from workflows.errors import DomainError
 from workflows.publication import Channel
 
 log = structlog.get_logger(__name__)
@@ -29,13 +30,20 @@ class BackgroundServer:
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True, name=f"http:{port}")
         self.host = host
+        self.requested_port = port
 
     def start(self, timeout: float = 15.0) -> BackgroundServer:
         self.thread.start()
         deadline = time.monotonic() + timeout
         while not self.server.started:
             if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"HTTP 服务未能启动（{self.host}）：端口可能已被占用")
+                self.stop()
+                raise DomainError(
+                    "PORT_UNAVAILABLE",
+                    f"无法在 {self.host}:{self.requested_port} 启动 HTTP 服务：端口已被占用或地址不可用",
+                    host=self.host,
+                    port=self.requested_port,
+                )
             time.sleep(0.02)
         return self
 
@@ -87,7 +95,6 @@ class Serving:
     sandbox_server: BackgroundServer | None
     engine: EngineLoop | None
     jpush: JPushSandbox | None
-    parts: list[Any] = field(default_factory=list)
 
     def stop(self) -> None:
         if self.engine:
@@ -120,6 +127,11 @@ def serve(
         jpush = JPushSandbox()
         seed_jpush(hub, jpush)
         sandbox = BackgroundServer(sandbox_app(jpush), host, sandbox_port).start()
-    server = BackgroundServer(create_app(hub), host, port).start()
+    try:
+        server = BackgroundServer(create_app(hub), host, port).start()
+    except DomainError:
+        if sandbox is not None:
+            sandbox.stop()
+        raise
     loop = EngineLoop(hub).start() if engine else None
     return Serving(server, sandbox, loop, jpush)

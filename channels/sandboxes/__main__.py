@@ -23,9 +23,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--apps", type=Path, help="JSON list of JPush apps to register")
     args = parser.parse_args(argv)
     jpush = JPushSandbox()
-    for app in json.loads(args.apps.read_text("utf-8")) if args.apps else []:
-        jpush.add_app(app["app_key"], app["master_secret"], int(app.get("devices", 3)),
-                      int(app.get("quota_per_minute", 600)))  # fmt: skip
+    try:
+        for app in json.loads(args.apps.read_text("utf-8")) if args.apps else []:
+            jpush.add_app(app["app_key"], app["master_secret"], int(app.get("devices", 3)),
+                          int(app.get("quota_per_minute", 600)))  # fmt: skip
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        parser.error(f"--apps {args.apps}: 需要 JSON 列表 [{{app_key, master_secret, …}}]：{exc!r}")
     import uvicorn
 
     config = uvicorn.Config(sandbox_app(jpush), host=args.host, port=args.port,

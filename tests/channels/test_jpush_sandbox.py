@@ -4,7 +4,10 @@ idempotency, override ids, rate-limit headers, validate-only. Over real HTTP."""
 from __future__ import annotations
 
 import base64
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -94,3 +97,14 @@ def test_rate_limit_headers_and_429(jpush: tuple[JPushSandbox, str]) -> None:
     assert answers[0].headers["X-Rate-Limit-Quota"] == "5"
     assert error(answers[5]) == (429, 2002)
     assert 0 < int(answers[5].headers["X-Rate-Limit-Reset"]) <= 61
+
+
+def test_the_standalone_sandbox_refuses_a_bad_apps_file(tmp_path: Path) -> None:
+    broken = tmp_path / "apps.json"
+    broken.write_text('[{"app_key": "x"}]', encoding="utf-8")
+    for apps in (broken, tmp_path / "missing.json"):
+        done = subprocess.run(
+            [sys.executable, "-m", "channels.sandboxes", "--port", "0", "--apps", str(apps)],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert done.returncode == 2 and "--apps" in done.stderr and "Traceback" not in done.stderr

@@ -5,6 +5,10 @@ SSE stream carry it; a correction replaces it everywhere; a retraction removes i
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -178,3 +182,23 @@ def test_bad_requests_to_the_feed_and_the_screens(running: Running) -> None:
     assert running.hub.playlists.last_heartbeat("sf-hall")["version_seen"] == 3
     display = running.get("/screen/v1/screens/sf-hall/display", params={"token": token})
     assert display.status_code == 200 and "EventSource" in display.text
+
+
+def test_hub_serve_refuses_a_port_in_use_with_a_clear_error(config_dir: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "hub", "--config", str(config_dir), "serve",
+             "--port", str(port), "--sandbox-port", "0"],
+            capture_output=True, text=True, timeout=60, env={**os.environ},
+        )  # fmt: skip
+    assert done.returncode == 1
+    assert f"错误 PORT_UNAVAILABLE: 无法在 127.0.0.1:{port} 启动 HTTP 服务" in done.stderr
+    assert "Traceback" not in done.stderr
+    bad = subprocess.run(
+        [sys.executable, "-m", "hub", "--config", str(config_dir), "serve", "--port", "70000"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert bad.returncode == 2 and "USAGE" in bad.stderr
