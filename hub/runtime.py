@@ -155,7 +155,8 @@ class EmbeddedHub:
         return sum(rebuild(self.store, p, progress=progress) for p in self.projections)
 
     def close(self) -> None:
-        """Close the event store and the channels' stores."""
+        """Stop the delivery threads; close the event store and the channels' stores."""
+        self.deliveries.close()
         self.store.close()
         self.app_feed.close()
         self.playlists.close()

@@ -5,21 +5,14 @@ and its request models are the pydantic models the hub already uses."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from hub.runtime import EmbeddedHub
 from hub.web import app_feed, screens
+from hub.web.pages import TEMPLATES
 from workflows.publication import Channel
-
-_TEMPLATES = Environment(
-    loader=FileSystemLoader(str(Path(__file__).parent / "templates")),
-    autoescape=select_autoescape(["html"]),
-)
 
 
 def create_app(hub: EmbeddedHub) -> FastAPI:
@@ -38,7 +31,7 @@ def create_app(hub: EmbeddedHub) -> FastAPI:
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home() -> HTMLResponse:
-        page = _TEMPLATES.get_template("home.html").render(
+        page = TEMPLATES.get_template("home.html").render(
             sites=directory.sites,
             apps=[a for a in directory.accounts if a.channel is Channel.APP],
             screens=[a for a in directory.accounts if a.channel is Channel.SCREEN],

@@ -10,22 +10,17 @@ import hmac
 import json
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel, Field
 
 from channels.screen.playlist import Playlists
+from hub.web.pages import TEMPLATES
 
 POLL_INTERVAL_S = 30
 PING_S = 15.0
 WATCH_S = 0.25  # how often a stream looks for new changes
-_TEMPLATES = Environment(
-    loader=FileSystemLoader(str(Path(__file__).parent / "templates")),
-    autoescape=select_autoescape(["html"]),
-)
 
 
 class Heartbeat(BaseModel):
@@ -89,7 +84,7 @@ def router(
     @api.get("/{screen}/display", response_class=HTMLResponse, summary="大屏播放页")
     def display(screen: str, request: Request) -> HTMLResponse:
         authorised(screen, request)
-        page = _TEMPLATES.get_template("screen_display.html").render(
+        page = TEMPLATES.get_template("screen_display.html").render(
             screen=screen, name=screens[screen], token=request.query_params.get("token", "")
         )
         return HTMLResponse(page)
