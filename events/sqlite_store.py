@@ -473,6 +473,26 @@ class SQLiteEventStore(EventStore):
         )
         return self._decode_batch(rows)
 
+    def read_prefix(
+        self, stream_prefix: str, after_position: int = 0, limit: int = 1000
+    ) -> tuple[list[RecordedEvent], int]:
+        reader = self._reader()
+        # Positions are given in commit order (one writer), so nothing can appear below the
+        # head read first: everything up to it is covered once the rows up to it are read.
+        head = int(reader.execute("SELECT COALESCE(MAX(global_position), 0) FROM events")
+                   .fetchone()[0])  # fmt: skip
+        where, params = "", [after_position, head]
+        if stream_prefix:
+            where = " AND stream_id >= ? AND stream_id < ?"
+            params += [stream_prefix, _prefix_end(stream_prefix)]
+        rows = reader.execute(
+            f"SELECT {_COLUMNS} FROM events WHERE global_position > ? AND global_position <= ?"
+            f"{where} ORDER BY global_position LIMIT ?",
+            (*params, limit),
+        ).fetchall()
+        covered = rows[-1][3] if len(rows) == limit else max(head, after_position)
+        return self._decode_batch(rows), covered
+
     def head_position(self) -> int:
         row = self._reader().execute("SELECT COALESCE(MAX(global_position), 0) FROM events")
         return int(row.fetchone()[0])
@@ -525,6 +545,11 @@ class SQLiteEventStore(EventStore):
             self._writer.close()
         for conn in readers:
             conn.close()
+
+
+def _prefix_end(prefix: str) -> str:
+    """The smallest string above every string that starts with `prefix` (nonempty)."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
 def _like_prefix(prefix: str) -> str:

@@ -133,6 +133,27 @@ class EventStore(ABC):
     def read_all(self, after_position: int = 0, limit: int = 1000) -> list[RecordedEvent]:
         """Up to `limit` events with a global position greater than `after_position`."""
 
+    def read_prefix(
+        self, stream_prefix: str, after_position: int = 0, limit: int = 1000
+    ) -> tuple[list[RecordedEvent], int]:
+        """Up to `limit` events after `after_position` of the streams whose id starts with
+        `stream_prefix`, and the position the read covered: no event of those streams is
+        missing up to it, so a subscriber of only those streams may checkpoint there even
+        when nothing matched. Stores filter before decoding where they can."""
+        found: list[RecordedEvent] = []
+        covered = after_position
+        while len(found) < limit:
+            batch = self.read_all(covered, limit)
+            for event in batch:
+                if event.stream_id.startswith(stream_prefix):
+                    found.append(event)
+                    if len(found) == limit:
+                        return found, event.global_position
+                covered = event.global_position
+            if len(batch) < limit:
+                break
+        return found, covered
+
     def iter_all(self, after_position: int = 0, batch_size: int = 1000) -> Iterator[RecordedEvent]:
         """Every event after `after_position`, read in batches."""
         while True:

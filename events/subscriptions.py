@@ -11,13 +11,14 @@ from events.envelope import RecordedEvent
 from events.store import EventStore, SubscriberTransaction
 
 log = structlog.get_logger(__name__)
-Progress = Callable[[int], None]  # called with the number of events just applied
+Progress = Callable[[int], None]  # called with how many positions the read just covered
 
 
 class Subscriber(Protocol):
     """A projection: creates its tables, applies events, and can drop everything it owns."""
 
     name: str
+    stream_prefix: str  # the streams it folds ("" for every stream)
 
     def create(self, tx: SubscriberTransaction) -> None:
         """Create the subscriber's tables if they do not exist."""
@@ -48,14 +49,15 @@ def catch_up(
     while True:
         with store.subscriber_transaction(subscriber.name) as tx:
             subscriber.create(tx)
-            batch = store.read_all(tx.position, batch_size)
+            start = tx.position
+            batch, covered = store.read_prefix(subscriber.stream_prefix, start, batch_size)
             for event in batch:
                 subscriber.apply(tx, event)
-            if batch:
-                tx.advance(batch[-1].global_position)
+            if covered > start:
+                tx.advance(covered)
         applied += len(batch)
-        if progress and batch:
-            progress(len(batch))
+        if progress and covered > start:
+            progress(covered - start)
         if len(batch) < batch_size:
             break
     if applied:

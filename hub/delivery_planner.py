@@ -164,15 +164,17 @@ def run_planner(store: EventStore, batch_size: int = 500) -> int:
 
     The checkpoint advances (with the planner's article → delivery index) after each event's
     deliveries are appended: a crash in between replays the event, and the derived event ids
-    make the replay append nothing new."""
+    make the replay append nothing new. Events that plan nothing advance it together."""
     touched = 0
     while True:
         with store.subscriber_transaction(PLANNER) as tx:
             tx.execute(_MAPPING)
             position = tx.position
-        batch = store.read_all(position, batch_size)
+        batch, covered = store.read_prefix("article-", position, batch_size)
         for event in batch:
-            deliveries = plan(store, event) if event.stream_id.startswith("article-") else []
+            deliveries = plan(store, event)
+            if not deliveries:
+                continue
             touched += len(deliveries)
             with store.subscriber_transaction(PLANNER) as tx:
                 article_id = event.stream_id.removeprefix("article-")
@@ -181,6 +183,9 @@ def run_planner(store: EventStore, batch_size: int = 500) -> int:
                     [(article_id, d) for d in deliveries],
                 )
                 tx.advance(event.global_position)
+        if covered > position:
+            with store.subscriber_transaction(PLANNER) as tx:
+                tx.advance(max(covered, tx.position))
         if len(batch) < batch_size:
             break
     if touched:

@@ -69,6 +69,7 @@ class ArticlesProjection:
     """Keeps `article_list` and `review_queue` by folding each article's events."""
 
     name = "articles"
+    stream_prefix = "article-"
 
     def __init__(self, store: EventStore, cache_size: int = 20_000) -> None:
         self._store = store

@@ -92,6 +92,7 @@ class DeliveriesProjection:
     """Folds every delivery stream into `deliveries`."""
 
     name = "deliveries"
+    stream_prefix = "delivery-"
 
     def create(self, tx: SubscriberTransaction) -> None:
         existing = {row[1] for row in tx.query("PRAGMA table_info(deliveries)")}

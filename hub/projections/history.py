@@ -120,6 +120,7 @@ class HistoryProjection:
     """Keeps `article_history`."""
 
     name = "history"
+    stream_prefix = "article-"
 
     def create(self, tx: SubscriberTransaction) -> None:
         tx.execute(_CREATE)

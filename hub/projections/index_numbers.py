@@ -18,6 +18,7 @@ class IndexNumbersProjection:
     """Keeps each article's current 索引号."""
 
     name = "index_numbers"
+    stream_prefix = "article-"
 
     def create(self, tx: SubscriberTransaction) -> None:
         for statement in _CREATE:

@@ -44,6 +44,7 @@ class PublicationsProjection:
     """Keeps `publications` from the publication events of every article."""
 
     name = "publications"
+    stream_prefix = "article-"
 
     def create(self, tx: SubscriberTransaction) -> None:
         for statement in _CREATE:

@@ -99,6 +99,35 @@ def test_read_all_after_position_in_global_order(es: EventStore) -> None:
     assert es.count_streams("a") == 1
 
 
+@pytest.mark.parametrize("implementation", ["store's own", "contract default"])
+def test_read_prefix_filters_streams_and_says_how_far_it_read(
+    es: EventStore, implementation: str
+) -> None:
+    read = es.read_prefix if implementation == "store's own" else (
+        lambda *args: EventStore.read_prefix(es, *args)
+    )  # fmt: skip
+    es.append("article-1", [noted("a1")], 0)  # position 1
+    es.append("delivery-1", [noted("d1"), noted("d2")], 0)  # 2, 3
+    es.append("articles", [noted("not-an-article")], 0)  # 4: shares the letters, not "-"
+    es.append("article-2", [noted("a2")], 0)  # 5
+    es.append("delivery-2", [noted("d3")], 0)  # 6
+
+    def texts(events: list) -> list[str]:
+        return [e.payload.text for e in events]
+
+    events, covered = read("article-", 0, 10)
+    assert (texts(events), covered) == (["a1", "a2"], 6)  # the whole log was read
+    events, covered = read("article-", 0, 1)
+    assert (texts(events), covered) == (["a1"], 1)  # full batch: covered up to its last
+    events, covered = read("article-", 1, 1)
+    assert (texts(events), covered) == (["a2"], 5)
+    assert read("article-", 5, 10) == ([], 6)  # nothing new of its kind, yet it moves on
+    assert read("article-", 6, 10) == ([], 6)
+    assert texts(read("delivery-", 0, 10)[0]) == ["d1", "d2", "d3"]
+    assert texts(read("", 3, 10)[0]) == ["not-an-article", "a2", "d3"]
+    assert read("nothing-", 0, 10) == ([], 6)
+
+
 def test_checkpoint_commits_with_the_subscribers_writes(es: EventStore) -> None:
     es.append("s", [noted("a"), noted("b")], 0)
     with es.subscriber_transaction("proj") as tx:
