@@ -72,8 +72,15 @@ def test_sigkill_during_fan_out_never_loses_or_repeats_a_push(
         chance = random.Random(20261123)
         killed_with_work_left = 0
         for _ in range(KILLS):
+            # Kill at a random point of the fan-out: after a random number of further calls
+            # reached the sandbox (a fixed delay would mostly hit start-up or the end).
+            seen = sum(jpush.requests.values())
+            until = seen + chance.randint(1, 60)
             process = engine(config_dir, env)
-            time.sleep(chance.uniform(0.8, 2.5))
+            deadline = time.monotonic() + 60
+            while (sum(jpush.requests.values()) < until and process.poll() is None
+                   and time.monotonic() < deadline):  # fmt: skip
+                time.sleep(0.001)
             process.send_signal(signal.SIGKILL)
             process.wait()
             killed_with_work_left += process.returncode == -signal.SIGKILL
