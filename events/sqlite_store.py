@@ -20,7 +20,7 @@ from typing import Any
 
 import structlog
 
-from events.envelope import Actor, NewEvent, RecordedEvent
+from events.envelope import Actor, Event, NewEvent, RecordedEvent
 from events.registry import EventRegistry, default_registry
 from events.store import (
     AppendResult,
@@ -63,6 +63,8 @@ _INSERT_COLUMNS = (
     "actor_role, correlation_id, causation_id, payload"
 )
 _ROW = "(?,?,?,?,?,?,?,?,?,?,?)"
+_LARGE_PAYLOAD = 16_384  # characters of JSON from which a decoded payload is worth keeping
+_LARGE_KEPT = 32
 
 
 @functools.cache
@@ -172,6 +174,8 @@ class SQLiteEventStore(EventStore):
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._closed = False
+        self._large: dict[str, Event] = {}  # event id -> payload, of the newest large events
+        self._large_lock = threading.Lock()
 
     # -- connections -------------------------------------------------------------------
 
@@ -401,8 +405,25 @@ class SQLiteEventStore(EventStore):
             Actor(row[7], row[8]),
             row[9],
             row[10],
-            self.registry.decode(row[4], row[5], row[11]),
+            self._payload(row),
         )
+
+    def _payload(self, row: tuple[Any, ...]) -> Event:
+        """Decode a payload. Large ones (a publication to thousands of targets) are read by
+        every subscriber, the planner and the engine: the newest few are kept decoded
+        (payloads are immutable, so sharing one is safe)."""
+        data = row[11]
+        if len(data) < _LARGE_PAYLOAD:
+            return self.registry.decode(row[4], row[5], data)
+        with self._large_lock:
+            payload = self._large.get(row[0])
+        if payload is None:
+            payload = self.registry.decode(row[4], row[5], data)
+            with self._large_lock:
+                self._large[row[0]] = payload
+                while len(self._large) > _LARGE_KEPT:
+                    del self._large[next(iter(self._large))]
+        return payload
 
     def _decode_batch(self, rows: list[tuple[Any, ...]]) -> list[RecordedEvent]:
         # Decoding a batch allocates many objects that all survive; collecting in the middle
@@ -413,8 +434,10 @@ class SQLiteEventStore(EventStore):
         gc.disable()
         try:
             decode = self.registry.decode
+            payload = self._payload
             parse_time = datetime.fromisoformat
             make = RecordedEvent
+            large = _LARGE_PAYLOAD
             return [
                 make(
                     r[0],
@@ -427,7 +450,7 @@ class SQLiteEventStore(EventStore):
                     Actor(r[7], r[8]),
                     r[9],
                     r[10],
-                    decode(r[4], r[5], r[11]),
+                    decode(r[4], r[5], r[11]) if len(r[11]) < large else payload(r),
                 )
                 for r in rows
             ]

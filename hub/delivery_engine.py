@@ -107,7 +107,7 @@ class DeliveryEngine:
         after_write: Callable[[], object] = lambda: None,
         worker: str | None = None,
         lease: timedelta = timedelta(seconds=60),
-        workers: int = 16,
+        workers: int = 4,
         batch_size: int = 500,
     ) -> None:
         self.store = store

@@ -95,6 +95,7 @@ class EmbeddedHub:
             self.adapters,
             after_write=self.catch_up,
             lease=timedelta(seconds=config.settings.delivery_lease_s),
+            workers=config.settings.delivery_workers,
         )
         self.publishing.deliver = self.deliveries.run_once  # in-process, within the command
         self.delivery_service = DeliveryService(config, self.store, self.deliveries.run_once)

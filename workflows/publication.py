@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property, lru_cache
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
@@ -45,7 +46,7 @@ class Target(BaseModel):
             raise ValueError("网站目标须指定栏目，其他渠道目标不能指定栏目")
         return self
 
-    @property
+    @cached_property
     def key(self) -> str:
         """A stable text form: `website:9900000001/notices`, `app:sf-app`."""
         suffix = f"/{self.column}" if self.column else ""
@@ -54,9 +55,16 @@ class Target(BaseModel):
     @classmethod
     def parse(cls, key: str) -> Target:
         """The target written as `channel:account[/column]`."""
-        channel, _, rest = key.partition(":")
-        account, _, column = rest.partition("/")
-        return cls(channel=channel, account=account, column=column or None)  # type: ignore[arg-type]
+        return _parse_target(key)
+
+
+@lru_cache(maxsize=65_536)
+def _parse_target(key: str) -> Target:
+    """Targets are frozen, so one parsed instance per key serves every reader (the ledger
+    holds a row per target per publication)."""
+    channel, _, rest = key.partition(":")
+    account, _, column = rest.partition("/")
+    return Target(channel=channel, account=account, column=column or None)  # type: ignore[arg-type]
 
 
 class Publication(BaseModel):

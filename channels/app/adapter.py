@@ -53,7 +53,10 @@ class AppAdapter:
         self.accounts = accounts
         self.column_names = column_names
         self.env = Environment(
-            loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined, autoescape=False
+            loader=FileSystemLoader(str(TEMPLATES)),
+            undefined=StrictUndefined,
+            autoescape=False,
+            auto_reload=False,
         )
 
     def _account(self, item: DeliveryItem) -> AppAccount:
@@ -67,14 +70,13 @@ class AppAdapter:
         if item.notify and account.push_problem:
             raise ChannelError(ErrorKind.REAUTH, account.push_problem)
         if not self._wants_push(item, account):
-            stored = self.feed.upsert(self._feed_item(item))
+            stored, _ = self.feed.upsert(self._feed_item(item))
             return Receipt(remote_id=f"feed:{stored.seq}", url=_deeplink(item))
         assert account.jpush is not None
         # The cid is kept with the feed item, before the push: a second attempt sends the
-        # same cid, and JPush answers it with the first result, reaching no phone twice.
-        cid = self.feed.push_cid(item.delivery_id) or account.jpush.new_cid()
-        stored = self.feed.upsert(self._feed_item(item), cid=cid)
-        cid = self.feed.push_cid(item.delivery_id) or cid
+        # same (first kept) cid, and JPush answers it with the first result, reaching no
+        # phone twice. The fresh cid a second attempt took is simply not used.
+        stored, cid = self.feed.upsert(self._feed_item(item), cid=account.jpush.new_cid())
         try:
             msg = f"msg:{account.jpush.push(self.payload(item, account, cid))}"
         except NoAudience:

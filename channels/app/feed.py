@@ -7,26 +7,41 @@ for all apps, beside the site document roots; the hub serves it (hub/web/app_fee
 
 from __future__ import annotations
 
+import sqlite3
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from channels.local_db import open_local_db, write_transaction
 
+# An article's content is stored once per revision, however many apps show it (a province
+# has thousands of apps); each app's feed holds small entries pointing at it.
 _SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS items (
-        app TEXT NOT NULL, article_id TEXT NOT NULL, seq INTEGER NOT NULL,
-        revision INTEGER NOT NULL, delivery_id TEXT NOT NULL, column_id TEXT NOT NULL,
+    """CREATE TABLE IF NOT EXISTS contents (
+        article_id TEXT NOT NULL, revision INTEGER NOT NULL, column_id TEXT NOT NULL,
         title TEXT NOT NULL, summary TEXT NOT NULL, body_html TEXT NOT NULL,
-        source TEXT NOT NULL, url TEXT NOT NULL, published_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL, status TEXT NOT NULL,
-        PRIMARY KEY (app, article_id))""",
-    "CREATE UNIQUE INDEX IF NOT EXISTS items_seq ON items (app, seq)",
+        source TEXT NOT NULL, url TEXT NOT NULL, PRIMARY KEY (article_id, revision))""",
+    """CREATE TABLE IF NOT EXISTS entries (
+        app TEXT NOT NULL, article_id TEXT NOT NULL, seq INTEGER NOT NULL,
+        revision INTEGER NOT NULL, delivery_id TEXT NOT NULL, published_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL, status TEXT NOT NULL, PRIMARY KEY (app, article_id))""",
+    "CREATE UNIQUE INDEX IF NOT EXISTS entries_seq ON entries (app, seq)",
     "CREATE TABLE IF NOT EXISTS pushes (delivery_id TEXT PRIMARY KEY, cid TEXT NOT NULL)",
 )
-_FIELDS = ("app", "article_id", "seq", "revision", "delivery_id", "column_id", "title",
-           "summary", "body_html", "source", "url", "published_at", "updated_at",
-           "status")  # fmt: skip
+_CONTENT = ("article_id", "revision", "column_id", "title", "summary", "body_html", "source",
+            "url")  # fmt: skip
+_ENTRY = ("app", "article_id", "seq", "revision", "delivery_id", "published_at", "updated_at",
+          "status")  # fmt: skip
+# A retracted entry shows nothing of what it withdrew.
+_SELECT = (
+    "SELECT e.app, e.article_id, e.seq, e.revision, e.delivery_id, "
+    "COALESCE(c.column_id, ''), COALESCE(c.title, ''), "
+    "CASE e.status WHEN 'published' THEN c.summary ELSE '' END, "
+    "CASE e.status WHEN 'published' THEN c.body_html ELSE '' END, "
+    "COALESCE(c.source, ''), COALESCE(c.url, ''), e.published_at, "
+    "e.updated_at, e.status FROM entries e LEFT JOIN contents c "
+    "ON c.article_id = e.article_id AND c.revision = e.revision"
+)
 
 
 @dataclass(frozen=True)
@@ -64,56 +79,87 @@ class FeedItem:
 
 
 class AppFeed:
-    """Feed items and push bookkeeping of every app (thread-safe)."""
+    """Feed entries and push bookkeeping of every app (thread-safe)."""
 
     def __init__(self, path: Path) -> None:
-        self._db = open_local_db(path, _SCHEMA)
+        self._db = open_local_db(path, ())
+        with write_transaction(self._db):
+            _migrate(self._db)
+            for statement in _SCHEMA:
+                self._db.execute(statement)
         self._lock = threading.Lock()
 
     def _next_seq(self, app: str) -> int:
         (head,) = self._db.execute(
-            "SELECT COALESCE(MAX(seq), 0) FROM items WHERE app = ?", (app,)
+            "SELECT COALESCE(MAX(seq), 0) FROM entries WHERE app = ?", (app,)
         ).fetchone()
         return int(head) + 1
 
-    def upsert(self, item: FeedItem, cid: str = "") -> FeedItem:
+    def upsert(self, item: FeedItem, cid: str = "") -> tuple[FeedItem, str]:
         """Show the item (a new change unless this delivery is already shown); with `cid`,
-        keep it as the delivery's push key in the same transaction (unless one is kept)."""
+        keep it as the delivery's push key in the same transaction unless one is kept already.
+        Returns what is shown and the delivery's push key ("" when it has none)."""
         with self._lock, write_transaction(self._db):
+            kept = ""
             if cid:
-                self._db.execute(
-                    "INSERT OR IGNORE INTO pushes (delivery_id, cid) VALUES (?, ?)",
+                row = self._db.execute(
+                    "INSERT INTO pushes (delivery_id, cid) VALUES (?, ?) "
+                    "ON CONFLICT (delivery_id) DO UPDATE SET cid = cid RETURNING cid",
                     (item.delivery_id, cid),
-                )
-            current = self._get(item.app, item.article_id)
-            if (
-                current
-                and current.delivery_id == item.delivery_id
-                and (current.status == "published")
-            ):
-                return current
-            stored = FeedItem(**{**item.__dict__, "seq": self._next_seq(item.app)})
+                ).fetchone()
+                kept = str(row[0])
+            current = self._entry(item.app, item.article_id)
+            if current and current[1] == item.delivery_id and current[2] == "published":
+                return self._get(item.app, item.article_id) or item, kept
+            seq = self._next_seq(item.app)
             self._db.execute(
-                f"INSERT OR REPLACE INTO items VALUES ({', '.join('?' * len(_FIELDS))})",
-                tuple(getattr(stored, f) for f in _FIELDS),
+                f"INSERT OR IGNORE INTO contents ({', '.join(_CONTENT)}) "
+                f"VALUES ({', '.join('?' * len(_CONTENT))})",
+                tuple(getattr(item, f) for f in _CONTENT),
             )
-            return stored
+            stored = replace(item, seq=seq)
+            self._db.execute(
+                f"INSERT OR REPLACE INTO entries ({', '.join(_ENTRY)}) "
+                f"VALUES ({', '.join('?' * len(_ENTRY))})",
+                tuple(getattr(stored, f) for f in _ENTRY),
+            )
+            if current and current[0] != item.revision:
+                self._forget(item.article_id)  # the revision it replaced, if no app shows it
+            return stored, kept
 
     def tombstone(self, app: str, article_id: str, at: str) -> None:
-        """Replace the item by a tombstone (a new change) unless it is gone already."""
+        """Replace the entry by a tombstone (a new change) unless it is gone already; the
+        content goes when no app shows it any more."""
         with self._lock, write_transaction(self._db):
-            current = self._get(app, article_id)
-            if current is not None and current.status != "retracted":
+            current = self._entry(app, article_id)
+            if current is not None and current[2] != "retracted":
                 self._db.execute(
-                    "UPDATE items SET status = 'retracted', body_html = '', summary = '', "
-                    "seq = ?, updated_at = ? WHERE app = ? AND article_id = ?",
+                    "UPDATE entries SET status = 'retracted', seq = ?, updated_at = ? "
+                    "WHERE app = ? AND article_id = ?",
                     (self._next_seq(app), at, app, article_id),
                 )
+                self._forget(article_id)
+
+    def _entry(self, app: str, article_id: str) -> tuple[int, str, str] | None:
+        """(revision, delivery id, status) of the app's entry for the article."""
+        row = self._db.execute(
+            "SELECT revision, delivery_id, status FROM entries WHERE app = ? AND article_id = ?",
+            (app, article_id),
+        ).fetchone()
+        return (int(row[0]), str(row[1]), str(row[2])) if row else None
+
+    def _forget(self, article_id: str) -> None:
+        """Delete the article's contents that no published entry shows."""
+        self._db.execute(
+            "DELETE FROM contents WHERE article_id = ? AND NOT EXISTS (SELECT 1 FROM entries e "
+            "WHERE e.article_id = contents.article_id AND e.revision = contents.revision "
+            "AND e.status = 'published')",
+            (article_id,),
+        )
 
     def _get(self, app: str, article_id: str) -> FeedItem | None:
         row = self._db.execute(
-            f"SELECT {', '.join(_FIELDS)} FROM items WHERE app = ? AND article_id = ?",
-            (app, article_id),
+            f"{_SELECT} WHERE e.app = ? AND e.article_id = ?", (app, article_id)
         ).fetchone()
         return FeedItem(*row) if row else None
 
@@ -130,24 +176,34 @@ class AppFeed:
         self, app: str, since: int, limit: int, column: str | None = None
     ) -> tuple[list[FeedItem], bool]:
         """Changes after `since`, oldest first, and whether more follow."""
-        sql = f"SELECT {', '.join(_FIELDS)} FROM items WHERE app = ? AND seq > ?"
+        sql = f"{_SELECT} WHERE e.app = ? AND e.seq > ?"
         params: tuple[object, ...] = (app, since)
         if column:
-            sql += " AND column_id = ?"
+            sql += " AND c.column_id = ?"
             params += (column,)
         with self._lock:
-            rows = self._db.execute(sql + " ORDER BY seq LIMIT ?", (*params, limit + 1)).fetchall()
+            rows = self._db.execute(
+                sql + " ORDER BY e.seq LIMIT ?", (*params, limit + 1)
+            ).fetchall()
         return [FeedItem(*row) for row in rows[:limit]], len(rows) > limit
-
-    # -- push keys: the cid is kept before the push is sent --------------------------------
-
-    def push_cid(self, delivery_id: str) -> str | None:
-        """The JPush cid kept for the delivery, if any."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT cid FROM pushes WHERE delivery_id = ?", (delivery_id,)
-            ).fetchone()
-        return str(row[0]) if row else None
 
     def close(self) -> None:
         self._db.close()
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """A feed written by an older release kept a copy of the content in every app's item:
+    move it to `contents` and `entries` (tombstones keep their place in the change log)."""
+    if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'items'").fetchone():
+        return
+    for statement in _SCHEMA:
+        db.execute(statement)
+    db.execute(
+        f"INSERT OR IGNORE INTO contents ({', '.join(_CONTENT)}) SELECT {', '.join(_CONTENT)} "
+        "FROM items WHERE status = 'published'"
+    )
+    db.execute(
+        f"INSERT OR REPLACE INTO entries ({', '.join(_ENTRY)}) SELECT {', '.join(_ENTRY)} "
+        "FROM items"
+    )
+    db.execute("DROP TABLE items")

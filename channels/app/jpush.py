@@ -8,6 +8,9 @@ no phone twice.
 from __future__ import annotations
 
 import base64
+import threading
+import time
+from collections import deque
 from typing import Any
 
 from channels.contract import ChannelError
@@ -17,6 +20,10 @@ from workflows.delivery_events import ErrorKind
 RETRYABLE_CODES = frozenset({1000, 1012, 1030, 2002})
 REAUTH_CODES = frozenset({1004, 2004})
 NO_AUDIENCE = 1011
+CID_BATCH = 10  # the most `GET /v3/push/cid` hands out at once to a non-VIP app
+# A cid is valid for a day; one is used within the hour it was fetched, which leaves the rest
+# of the day for retries of the push it was stored with.
+CID_FRESH_S = 3600.0
 
 
 class NoAudience(Exception):
@@ -34,15 +41,26 @@ class JPushClient:
         self._headers = {"Authorization": f"Basic {token}"}
         self.timeout = timeout
         self._http = http or shared_client()
+        self._cids: deque[tuple[float, str]] = deque()  # (fetched at, cid), oldest first
+        self._cids_lock = threading.Lock()
 
     def new_cid(self) -> str:
-        """A fresh idempotency key from `GET /v3/push/cid`."""
-        data = self._call("GET", "/v3/push/cid", params={"count": 1, "type": "push"},
+        """An unused idempotency key. Fetched from `GET /v3/push/cid` CID_BATCH at a time:
+        one call in ten, and a tenth of the app's API quota, instead of one per push."""
+        with self._cids_lock:
+            while self._cids and time.monotonic() - self._cids[0][0] > CID_FRESH_S:
+                self._cids.popleft()
+            if self._cids:
+                return self._cids.popleft()[1]
+        data = self._call("GET", "/v3/push/cid", params={"count": CID_BATCH, "type": "push"},
                           sending=False)  # fmt: skip
         cids = data.get("cidlist")
-        if not isinstance(cids, list) or not cids:
+        if not isinstance(cids, list) or not cids or not all(isinstance(c, str) for c in cids):
             raise ChannelError(ErrorKind.RETRYABLE, "JPush 未返回 cid")
-        return str(cids[0])
+        fetched = time.monotonic()
+        with self._cids_lock:
+            self._cids.extend((fetched, cid) for cid in cids[1:])
+        return cids[0]
 
     def push(self, payload: dict[str, Any]) -> str:
         """Send; return the msg_id. Raises NoAudience, or ChannelError classified."""

@@ -148,6 +148,7 @@ class WebsiteAdapter:
                     loader=FileSystemLoader([*folders, str(self.templates)]),
                     autoescape=select_autoescape(["html", "xml"]),
                     keep_trailing_newline=True,
+                    auto_reload=False,  # a theme changed on disk applies from the next start
                 )
             return self._envs[theme]
 

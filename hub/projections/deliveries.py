@@ -106,24 +106,42 @@ class DeliveriesProjection:
         tx.execute("DROP TABLE IF EXISTS deliveries")
 
     def apply(self, tx: SubscriberTransaction, event: RecordedEvent) -> None:
-        if not event.stream_id.startswith("delivery-"):
-            return
-        delivery_id = event.stream_id.removeprefix("delivery-")
-        rows = tx.query(f"{SELECT} WHERE delivery_id = ?", (delivery_id,))
-        state = evolve(state_of(rows[0]) if rows else DeliveryState(), event.payload)
-        if state.target is None:
-            return
+        self.apply_batch(tx, [event])
+
+    def apply_batch(self, tx: SubscriberTransaction, events: list[RecordedEvent]) -> None:
+        """Fold a batch: one read of the rows it touches, one write per delivery (a fan-out
+        appends three events per delivery in quick succession)."""
+        ids = list(dict.fromkeys(e.stream_id.removeprefix("delivery-") for e in events
+                                 if e.stream_id.startswith("delivery-")))  # fmt: skip
+        states: dict[str, tuple[DeliveryState, int, str]] = {}
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for row in tx.query(f"{SELECT} WHERE delivery_id IN ({marks})", chunk):
+                states[str(row[0])] = (state_of(row), version_of(row), "")
+        changed: dict[str, tuple[DeliveryState, int, str]] = {}
+        for event in events:
+            if not event.stream_id.startswith("delivery-"):
+                continue
+            delivery_id = event.stream_id.removeprefix("delivery-")
+            state, _, _ = states.get(delivery_id, (DeliveryState(), 0, ""))
+            state = evolve(state, event.payload)
+            states[delivery_id] = (state, event.stream_version, event.occurred_at.isoformat())
+            if state.target is not None:
+                changed[delivery_id] = states[delivery_id]
         marks = ",".join("?" * (len(_COLUMNS) + 3))
-        tx.execute(
+        tx.executemany(
             f"INSERT OR REPLACE INTO deliveries ({', '.join(_COLUMNS)}, channel, account, "
             f"updated_at) VALUES ({marks})",
-            (
-                *_row(state, event.stream_version),
-                str(state.target.channel),
-                state.target.account,
-                event.occurred_at.isoformat(),
-            ),
+            [
+                (*_row(state, version), str(state.target.channel), state.target.account, at)
+                for state, version, at in changed.values()
+                if state.target is not None
+            ],
         )
+
+
+_CHUNK = 500  # delivery ids per read (well under SQLite's limit on parameters)
 
 
 def due_deliveries(store: EventStore, now: datetime, limit: int = 500) -> list[DeliveryState]:

@@ -247,3 +247,15 @@ def test_append_many_alongside_concurrent_appenders(es: EventStore) -> None:
         thread.join()
     assert not any(isinstance(o, StoreError) for o in outcomes)
     assert es.count_streams("b-") == 600 and es.count_streams("t") == 200
+
+
+def test_large_payloads_read_back_exactly_however_they_are_read(es: EventStore) -> None:
+    texts = [f"{n}:" + "长" * 20_000 for n in range(40)]  # more than any store keeps decoded
+    for n, text in enumerate(texts):
+        es.append(f"big-{n}", [noted(text), noted("small")], 0)
+    for _ in range(2):  # the second read may be served from what the first decoded
+        assert [e.payload.text for e in es.read_all(0, 1000) if e.stream_version == 1] == texts
+        assert [es.read_stream(f"big-{n}")[0].payload.text for n in range(40)] == texts
+        events, _ = es.read_prefix("big-3", 0, 1000)
+        read = [e.payload.text for e in events if e.stream_version == 1]
+        assert read == [texts[3], *texts[30:40]]

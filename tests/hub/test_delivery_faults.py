@@ -13,6 +13,7 @@ import pytest
 
 from channels.sandboxes import sandbox_app
 from channels.sandboxes.jpush import Fault, JPushSandbox
+from events.subscriptions import rebuild
 from hub.projections.deliveries import deliveries_of
 from hub.runtime import EmbeddedHub
 from hub.server import BackgroundServer, seed_jpush
@@ -126,3 +127,23 @@ def test_no_phone_to_notify_still_delivers_to_the_feed(setup: Setup) -> None:
     assert setup.hub.app_feed.get("sf-app", article) is not None
     assert "no device matched" in setup.delivery(article).remote_id
     assert setup.jpush.pushes_of(APP_KEY) == []
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 1000])
+def test_the_ledger_folded_in_batches_equals_the_ledger_folded_event_by_event(
+    setup: Setup, batch_size: int
+) -> None:
+    setup.jpush.inject(APP_KEY, Fault(code=1000))
+    retried = setup.publish()
+    setup.later(5)
+    setup.jpush.inject(APP_KEY, Fault(code=2003))
+    setup.publish()
+    setup.publish()
+    ledger = "SELECT * FROM deliveries ORDER BY delivery_id"
+    live = setup.hub.store.query(ledger)
+    assert len(live) == 3 and str(setup.delivery(retried).status) == "delivered"
+    (projection,) = [p for p in setup.hub.projections if p.name == "deliveries"]
+    rebuild(setup.hub.store, projection, batch_size=1)  # `apply`, one event at a time
+    one_by_one = setup.hub.store.query(ledger)
+    rebuild(setup.hub.store, projection, batch_size=batch_size)
+    assert setup.hub.store.query(ledger) == one_by_one == live

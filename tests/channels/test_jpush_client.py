@@ -1,0 +1,51 @@
+"""The hub's JPush client against the sandbox, over real HTTP: cids come ten to a call and
+are never handed out twice or stale."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+import channels.app.jpush as jpush_module
+from channels.app.jpush import CID_BATCH, JPushClient
+from channels.sandboxes import sandbox_app
+from channels.sandboxes.jpush import JPushSandbox
+from hub.server import BackgroundServer
+
+KEY, SECRET = "0123456789abcdef01234567", "master-secret"
+
+
+@pytest.fixture
+def sandbox() -> Iterator[tuple[JPushSandbox, JPushClient]]:
+    jpush = JPushSandbox()
+    jpush.add_app(KEY, SECRET, devices=2)
+    server = BackgroundServer(sandbox_app(jpush)).start()
+    yield jpush, JPushClient(server.url, KEY, SECRET)
+    server.stop()
+
+
+def test_cids_are_fetched_ten_at_a_time_and_used_once(
+    sandbox: tuple[JPushSandbox, JPushClient],
+) -> None:
+    jpush, client = sandbox
+    cids = [client.new_cid() for _ in range(25)]
+    assert len(set(cids)) == 25
+    assert len(jpush.cids) == 3 * CID_BATCH  # three calls, not twenty-five
+    assert all(cid in jpush.cids for cid in cids)
+    first = client.push({"platform": "all", "audience": "all",
+                         "notification": {"alert": "一"}, "cid": cids[-1]})  # fmt: skip
+    again = client.push({"platform": "all", "audience": "all",
+                         "notification": {"alert": "一"}, "cid": cids[-1]})  # fmt: skip
+    assert first == again and len(jpush.pushes) == 1
+
+
+def test_stale_pooled_cids_are_dropped(
+    sandbox: tuple[JPushSandbox, JPushClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jpush, client = sandbox
+    client.new_cid()
+    assert len(jpush.cids) == CID_BATCH
+    monkeypatch.setattr(jpush_module, "CID_FRESH_S", -1.0)  # every pooled cid is now too old
+    client.new_cid()
+    assert len(jpush.cids) == 2 * CID_BATCH
