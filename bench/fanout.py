@@ -3,7 +3,13 @@ and M account targets (apps on the JPush sandbox, each notified). Measures the t
 publish command to the last delivered state; the sandbox runs in its own process, with its
 rate limits lifted (they are the sandbox's simulation, not our cost).
 
-    python -m bench.fanout --sites 359 --accounts 2404
+    python -m bench.fanout --sites 359 --accounts 2404 [--repeat 3]
+
+The first article goes into empty sites (creating their folders and first pages) and is
+reported apart; then `--repeat` articles go into sites that hold content, and their median is
+the figure. Each run also prints the CPU seconds of the hub and of the sandbox process, and
+the machine's speed before and after. BENCH_PROFILE=1 profiles the first timed article
+(BENCH_PROFILE_LINES sets how many lines; only the calling thread is profiled).
 
 Ends with: fanout: targets=N seconds=S
 """
@@ -67,6 +73,16 @@ def province(config: Path, tmp: Path, sites: int, accounts: int) -> list[dict[st
     return apps
 
 
+def machine_speed() -> float:
+    """Milliseconds of a fixed pure-Python loop: this machine's speed at the moment (a shared
+    VM's speed varies by a third from one minute to the next; compare runs with it)."""
+    started = time.perf_counter()
+    total = 0
+    for n in range(2_000_000):
+        total += n
+    return (time.perf_counter() - started) * 1000
+
+
 def cpu_seconds(pid: int | None = None) -> float:
     """User plus system CPU seconds of this process, or of process `pid` (Linux)."""
     if pid is None:
@@ -118,6 +134,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--repeat", type=int, default=3, help="articles timed (the median counts)")
     args = parser.parse_args(argv)
     configure_logging("warning")
+    speed = [machine_speed()]
     with tempfile.TemporaryDirectory(prefix="hub-fanout-") as name:
         tmp = Path(name)
         config = tmp / "config"
@@ -152,11 +169,13 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
                     for n in range(args.repeat)
                 ]  # fmt: skip
                 hub.deliveries.close()
+                speed.append(machine_speed())
         finally:
             sandbox.terminate()
             sandbox.wait()
     print(
         f"machine: {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}"
+        f"; a fixed 2M-step loop took {speed[0]:.0f} ms before and {speed[1]:.0f} ms after"
     )
     seconds = statistics.median(r[0] for r in runs)
     print(f"targets: {len(sites)} website columns, {len(accounts)} apps (each notified)")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,7 @@ class AppAdapter:
             autoescape=False,
             auto_reload=False,
         )
+        self._alert = lru_cache(maxsize=256)(self._render_alert)
 
     def _account(self, item: DeliveryItem) -> AppAccount:
         account = self.accounts.get(item.target.account)
@@ -125,11 +127,8 @@ class AppAdapter:
 
     def payload(self, item: DeliveryItem, account: AppAccount, cid: str) -> dict[str, Any]:
         """The JPush v3 body: a short alert plus extras naming the article and its version."""
-        alert = self.env.get_template("alert.txt").render(
-            title=item.content.title,
-            column=self.column_names(item.article_site, item.article_column),
-            limit=MAX_ALERT_CHARS,
-        ).strip()  # fmt: skip
+        # Every app of a fan-out gets the same alert: render it once.
+        alert = self._alert(item.content.title, item.article_site, item.article_column)
         extras = {"type": "article", "article_id": item.article_id, "version": item.revision,
                   "deeplink": _deeplink(item)}  # fmt: skip
         return {
@@ -147,6 +146,13 @@ class AppAdapter:
             },
             "cid": cid,
         }
+
+    def _render_alert(self, title: str, site: str, column: str) -> str:
+        return (
+            self.env.get_template("alert.txt")
+            .render(title=title, column=self.column_names(site, column), limit=MAX_ALERT_CHARS)
+            .strip()
+        )
 
 
 def _deeplink(item: DeliveryItem) -> str:
