@@ -1,0 +1,41 @@
+"""Every benchmark runs end to end on a small workload and ends with its result line, so a
+change elsewhere (a new rule the workload must satisfy) cannot silently break one. Speed is
+not asserted here: bench/RESULTS.md records it."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+NUMBER = r"\d+(?:\.\d+)?"
+
+CASES = {
+    "lifecycle": (
+        ["--articles", "8", "--writers", "2", "--repeat", "1"],
+        rf"ratios: append_sequential={NUMBER} append_concurrent={NUMBER} replay={NUMBER}",
+    ),
+    "fanout": (
+        ["--sites", "5", "--accounts", "12", "--repeat", "1"],
+        rf"fanout: targets=17 seconds={NUMBER}",
+    ),
+    "incremental": (["--sizes", "30,60", "--no-rebuild"], rf"incremental_ms: 30={NUMBER} 60="),
+    "checks": (["--articles", "30", "--terms", "300", "--runs", "2"], r"checks: article_20k_ms="),
+    "recheck": (["--articles", "10"], r"recheck: articles=10 "),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_the_benchmark_runs_and_prints_its_result_line(name: str) -> None:
+    args, expected = CASES[name]
+    done = subprocess.run(
+        [sys.executable, "-m", f"bench.{name}", *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    last = done.stdout.strip().splitlines()[-1]
+    assert re.match(expected, last), last
