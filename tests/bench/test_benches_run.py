@@ -23,7 +23,10 @@ CASES = {
         ["--sites", "5", "--accounts", "12", "--repeat", "1"],
         rf"fanout: targets=17 seconds={NUMBER}",
     ),
-    "incremental": (["--sizes", "30,60", "--no-rebuild"], rf"incremental_ms: 30={NUMBER} 60="),
+    "incremental": (
+        ["--sizes", "30,60", "--no-rebuild"],
+        rf"incremental_ms: 30={NUMBER} 60={NUMBER} full_rebuild_60_s=skipped$",
+    ),
     "checks": (["--articles", "30", "--terms", "300", "--runs", "2"], r"checks: article_20k_ms="),
     "recheck": (["--articles", "10"], r"recheck: articles=10 "),
 }
