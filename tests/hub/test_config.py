@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from hub.config import ConfigError, load_config
+from hub.runtime import EmbeddedHub
 
 
 def edit(config_dir: Path, name: str, change) -> None:
@@ -94,3 +95,18 @@ def test_broken_yaml_and_missing_folder(config_dir: Path, tmp_path: Path) -> Non
     assert "YAML" in error_of(config_dir)
     with pytest.raises(ConfigError):
         load_config(tmp_path / "nowhere")
+
+
+@pytest.mark.parametrize("workers", [0, 65, "many"])
+def test_delivery_workers_out_of_range_is_refused_with_its_place(
+    config_dir: Path, workers: object
+) -> None:
+    edit(config_dir, "hub.yaml", lambda d: d.update(delivery_workers=workers))
+    message = error_of(config_dir)
+    assert "hub.yaml" in message and "delivery_workers" in message
+
+
+def test_delivery_workers_reach_the_engine(config_dir: Path) -> None:
+    edit(config_dir, "hub.yaml", lambda d: d.update(delivery_workers=7))
+    with EmbeddedHub.open(config_dir) as hub:
+        assert hub.deliveries.workers == 7
