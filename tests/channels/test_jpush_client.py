@@ -3,26 +3,17 @@ are never handed out twice or stale."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 import channels.app.jpush as jpush_module
 from channels.app.jpush import CID_BATCH, JPushClient
-from channels.sandboxes import sandbox_app
 from channels.sandboxes.jpush import JPushSandbox
-from hub.server import BackgroundServer
-
-KEY, SECRET = "0123456789abcdef01234567", "master-secret"
+from tests.channels.conftest import KEY, SECRET
 
 
 @pytest.fixture
-def sandbox() -> Iterator[tuple[JPushSandbox, JPushClient]]:
-    jpush = JPushSandbox()
-    jpush.add_app(KEY, SECRET, devices=2)
-    server = BackgroundServer(sandbox_app(jpush)).start()
-    yield jpush, JPushClient(server.url, KEY, SECRET)
-    server.stop()
+def sandbox(jpush: tuple[JPushSandbox, str]) -> tuple[JPushSandbox, JPushClient]:
+    return jpush[0], JPushClient(jpush[1], KEY, SECRET)
 
 
 def test_cids_are_fetched_ten_at_a_time_and_used_once(

@@ -6,26 +6,12 @@ from __future__ import annotations
 import base64
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import requests
 
-from channels.sandboxes import sandbox_app
 from channels.sandboxes.jpush import JPushSandbox
-from hub.server import BackgroundServer
-
-KEY, SECRET = "0123456789abcdef01234567", "master-secret"
-
-
-@pytest.fixture
-def jpush() -> Iterator[tuple[JPushSandbox, str]]:
-    sandbox = JPushSandbox()
-    sandbox.add_app(KEY, SECRET, devices=2)
-    server = BackgroundServer(sandbox_app(sandbox)).start()
-    yield sandbox, server.url
-    server.stop()
+from tests.channels.conftest import KEY, SECRET
 
 
 def auth(key: str = KEY, secret: str = SECRET) -> dict[str, str]:

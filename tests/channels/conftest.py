@@ -1,0 +1,23 @@
+"""A JPush sandbox over real HTTP, with one app, for the tests of the sandbox and the client."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from channels.sandboxes import sandbox_app
+from channels.sandboxes.jpush import JPushSandbox
+from hub.server import BackgroundServer
+
+KEY, SECRET = "0123456789abcdef01234567", "master-secret"
+
+
+@pytest.fixture
+def jpush() -> Iterator[tuple[JPushSandbox, str]]:
+    """The sandbox and its base URL; the app KEY/SECRET has two devices."""
+    sandbox = JPushSandbox()
+    sandbox.add_app(KEY, SECRET, devices=2)
+    server = BackgroundServer(sandbox_app(sandbox)).start()
+    yield sandbox, server.url
+    server.stop()
