@@ -17,6 +17,7 @@ from hub.command_service import CommandResult, CommandService, article_stream
 from hub.config import HubConfig
 from hub.fixes import apply_fixes
 from hub.projections.index_numbers import next_serial
+from hub.sanitize import clean_html
 from workflows.article_commands import (
     ALL_SITES,
     ApproveStage,
@@ -58,10 +59,10 @@ def _stage_label(state: ArticleState, stage_id: str | None) -> str | None:
 
 
 def build_content(title: str, body_html: str, metadata: Mapping[str, Any]) -> ArticleContent:
-    """Validate content and metadata at the edge."""
+    """Validate content and metadata at the edge; the body is sanitised (hub/sanitize.py)."""
     try:
         return ArticleContent.model_validate(
-            {"title": title, "body_html": body_html, "metadata": dict(metadata)}
+            {"title": title, "body_html": clean_html(body_html), "metadata": dict(metadata)}
         )
     except ValidationError as exc:
         raise invalid_input(exc) from None

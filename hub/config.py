@@ -42,6 +42,12 @@ class Settings(BaseModel):
     sites_root: str = "var/sites"  # each site's pages go to <sites_root>/<site key>/
     channels_root: str = "var/channels"  # the app feed and the screen playlists
     secrets_file: str = "var/secrets.json"  # generated secrets (mode 0600), never in config/
+    logins_file: str = "var/logins.sqlite3"  # password hashes, sessions, API tokens
+    # Every configured user gets a generated password (kept in the secrets file, printed by
+    # `hub serve`) so the demo can be tried at once; set false in production and use
+    # `hub passwd` (or a unified identity provider).
+    demo_logins: bool = True
+    secure_cookies: bool = False  # true when users reach the hub over HTTPS (a TLS proxy)
     host: str = "127.0.0.1"  # where `hub serve` listens
     port: int = Field(default=8800, ge=0, le=65535)
     sandbox_port: int = Field(default=8801, ge=0, le=65535)  # the channel sandboxes

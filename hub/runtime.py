@@ -27,6 +27,7 @@ from hub.projections import all_projections
 from hub.publishing import PublishingService
 from hub.recheck import Rechecker
 from hub.secrets import SecretStore, env_name
+from hub.web.logins import LoginStore
 from workflows.publication import Channel
 
 
@@ -87,6 +88,7 @@ class EmbeddedHub:
         self.articles = ArticleService(config, self.store, self.commands, self.catch_up)
         self.publishing = PublishingService(config, self.articles)
         self.secrets = SecretStore(config.path("secrets_file"))
+        self.logins = LoginStore(config.path("logins_file"))
         self.app_feed = AppFeed(config.channels_root / "app-feed.sqlite3")
         self.playlists = Playlists(config.channels_root / "screens.sqlite3")
         self.adapters = self._adapters()
@@ -121,6 +123,20 @@ class EmbeddedHub:
             Channel.APP: AppAdapter(self.app_feed, app_accounts(config, self.secrets), column_name),
             Channel.SCREEN: ScreenAdapter(self.playlists, screens, org_of),
         }
+
+    def demo_passwords(self) -> dict[str, str]:
+        """With `demo_logins`, each configured user's generated password (set on first use);
+        else nothing."""
+        if not self.config.settings.demo_logins:
+            return {}
+        passwords = {}
+        for user in self.config.directory.users:
+            password = self.secrets.get(f"password/{user.id}", generate=True, size=9)
+            assert password is not None
+            if not self.logins.has_password(user.id):
+                self.logins.set_password(user.id, password)
+            passwords[user.id] = password
+        return passwords
 
     def screen_token(self, screen: str) -> str:
         """The read-only bearer token of a screen (generated on first use)."""
@@ -161,6 +177,7 @@ class EmbeddedHub:
         self.store.close()
         self.app_feed.close()
         self.playlists.close()
+        self.logins.close()
 
     def __enter__(self) -> EmbeddedHub:
         return self

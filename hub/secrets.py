@@ -35,8 +35,8 @@ class SecretStore:
             return {}
         return {str(k): str(v) for k, v in data.items()}
 
-    def get(self, name: str, generate: bool = False) -> str | None:
-        """The secret, or None (a new random one when `generate`)."""
+    def get(self, name: str, generate: bool = False, size: int = 24) -> str | None:
+        """The secret, or None (a new random one of `size` bytes when `generate`)."""
         value = os.environ.get(env_name(name))
         if value:
             return value
@@ -44,7 +44,7 @@ class SecretStore:
             stored = self._read()
             if name in stored or not generate:
                 return stored.get(name)
-            stored[name] = secrets.token_urlsafe(24)
+            stored[name] = secrets.token_urlsafe(size)
             self._write(stored)
             return stored[name]
 

@@ -48,6 +48,7 @@ def _register() -> None:
         dictionaries,
         events,
         findings,
+        logins,
         publishing,
         reviews,
         serve,
@@ -64,6 +65,7 @@ def _register() -> None:
         dictionaries,
         events,
         system,
+        logins,
         serve,
         demo,
     ):

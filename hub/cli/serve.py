@@ -12,6 +12,7 @@ import click
 from hub.cli.context import hub_of
 from hub.server import serve as start
 from workflows.publication import Channel
+from workflows.vocabulary import ROLE_LABELS
 
 
 @click.command("serve")
@@ -43,6 +44,16 @@ def serve(
     )
     base = serving.hub_server.url
     click.echo(f"发布中枢已启动：{base}/")
+    click.echo(f"  工作台（编辑、审核、运维）：{base}/console    接口文档：{base}/api/docs")
+    passwords = hub.demo_passwords()
+    if passwords:
+        click.echo("  演示用户（用户名 / 密码，角色）：")
+        for user in hub.config.directory.users:
+            roles = "；".join(
+                f"{site}: " + "、".join(ROLE_LABELS[r] for r in rs)
+                for site, rs in user.roles.items()
+            )
+            click.echo(f"    {user.id:<10} {passwords[user.id]}  {user.name}（{roles}）")
     for site in hub.config.directory.sites:
         click.echo(f"  网站  {site.name}：{base}/sites/{site.key}/index.html")
     for account in hub.config.directory.accounts:

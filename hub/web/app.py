@@ -1,18 +1,36 @@
-"""The hub's ASGI application: each site's pages, the app feed API and the screen API.
+"""The hub's ASGI application: the staff interface (/console), the JSON API (/api/v1), each
+site's pages, the app feed API and the screen API.
 
 FastAPI (on Starlette) because the HTTP API must describe itself in OpenAPI for machines,
 and its request models are the pydantic models the hub already uses."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
+from collections.abc import Awaitable, Callable
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 
 from hub.runtime import EmbeddedHub
-from hub.web import app_feed, screens
+from hub.web import api, app_feed, console, screens
+from hub.web.errors import status_of
 from hub.web.pages import TEMPLATES
+from workflows.errors import DomainError
 from workflows.publication import Channel
+
+log = structlog.get_logger(__name__)
+MAX_BODY = 4 * 1024 * 1024  # bytes of one request (an article of 2 MB HTML fits in forms)
+
+
+def _error(code: str, message: str, status: int, **details: object) -> JSONResponse:
+    body: dict[str, object] = {"code": code, "message": message}
+    if details:
+        body["details"] = details
+    return JSONResponse({"error": body}, status_code=status)
 
 
 def create_app(hub: EmbeddedHub) -> FastAPI:
@@ -22,8 +40,47 @@ def create_app(hub: EmbeddedHub) -> FastAPI:
     directory = hub.config.directory
     apps = {a.id for a in directory.accounts if a.channel is Channel.APP}
     walls = {a.id: a.name for a in directory.accounts if a.channel is Channel.SCREEN}
+    app.include_router(api.router(hub))
+    app.include_router(console.router(hub))
     app.include_router(app_feed.router(hub.app_feed, apps))
     app.include_router(screens.router(hub.playlists, walls, hub.screen_token))
+    app.mount("/console/static", StaticFiles(directory=console.STATIC), "console-static")
+
+    @app.middleware("http")
+    async def limit_size(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        length = request.headers.get("content-length", "0")
+        if not length.isdigit() or int(length) > MAX_BODY:
+            return _error("BODY_TOO_LARGE", f"请求体超过 {MAX_BODY // 1024 // 1024} MB", 413)
+        return await call_next(request)
+
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        status = status_of(exc)
+        if request.url.path.startswith("/console") and status in (401, 403):
+            page = TEMPLATES.get_template("console/base.html").render(error=exc, csrf="")
+            return HTMLResponse(page, status_code=status)
+        return _error(exc.code, exc.message, status, **exc.details)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        problems = [
+            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}"
+            for e in exc.errors()
+        ]
+        return _error("INVALID_INPUT", "输入有误: " + "; ".join(problems)[:2000], 400)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        codes = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+        code = codes.get(exc.status_code, f"HTTP_{exc.status_code}")
+        return _error(code, str(exc.detail), exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, exc: Exception) -> Response:
+        log.exception("web.unhandled", path=request.url.path)
+        return _error("INTERNAL", "服务器内部错误，已记录", 500)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

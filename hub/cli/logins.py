@@ -1,0 +1,77 @@
+"""Passwords and API tokens of the web interface: `hub passwd`, `hub token …`."""
+
+from __future__ import annotations
+
+import click
+
+from hub.cli.articles import json_option
+from hub.cli.context import hub_of
+from hub.cli.output import emit_json
+
+
+@click.command("passwd")
+@click.argument("user")
+@click.option("--password-stdin", is_flag=True, help="从标准输入读取新密码（脚本用）")
+@click.pass_context
+def passwd(ctx: click.Context, user: str, password_stdin: bool) -> None:
+    """设置用户的登录密码（至少 10 个字符；该用户已登录的会话全部失效）。"""
+    hub = hub_of(ctx)
+    hub.config.directory.user(user)  # an unknown user is refused before anything is asked
+    if password_stdin:
+        password = click.get_text_stream("stdin").readline().rstrip("\n")
+    else:
+        password = click.prompt("新密码", hide_input=True, confirmation_prompt="再次输入")
+    hub.logins.set_password(user, password)
+    click.echo(f"已设置 {user} 的密码")
+
+
+@click.group("token")
+def token() -> None:
+    """接口（API）令牌：给机器调用 /api/v1 用，按 Authorization: Bearer 令牌 传入。"""
+
+
+@token.command("create")
+@click.option("--as", "user", required=True, help="令牌代表的用户（权限与该用户相同）")
+@click.option("--name", default="api", help="用途说明")
+@json_option
+@click.pass_context
+def create(ctx: click.Context, user: str, name: str, as_json: bool) -> None:
+    """新建令牌；令牌只显示这一次。"""
+    hub = hub_of(ctx)
+    hub.config.directory.user(user)
+    made, secret = hub.logins.create_token(user, name)
+    if as_json:
+        emit_json({"id": made.token_id, "user": user, "name": made.name, "token": secret})
+        return
+    click.echo(
+        f"令牌 {made.token_id}（{user}，{made.name}）：{secret}\n请妥善保存，之后无法再次查看。"
+    )
+
+
+@token.command("list")
+@click.option("--as", "user", default=None, help="只列出该用户的令牌")
+@json_option
+@click.pass_context
+def list_tokens(ctx: click.Context, user: str | None, as_json: bool) -> None:
+    """列出令牌（不含令牌本身）。"""
+    tokens = hub_of(ctx).logins.tokens(user)
+    if as_json:
+        emit_json([t.__dict__ for t in tokens])
+        return
+    for t in tokens:
+        state = f"已吊销 {t.revoked_at[:19]}" if t.revoked_at else "有效"
+        click.echo(f"{t.token_id}  {t.user_id:<10} {t.name}  {t.created_at[:19]}  {state}")
+
+
+@token.command("revoke")
+@click.argument("token_id")
+@click.pass_context
+def revoke(ctx: click.Context, token_id: str) -> None:
+    """吊销令牌（立即失效）。"""
+    hub_of(ctx).logins.revoke_token(token_id)
+    click.echo(f"已吊销令牌 {token_id}")
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(passwd)
+    cli.add_command(token)

@@ -1,0 +1,148 @@
+"""The JSON HTTP API (`/api/v1`): every article command and query, for machines (API tokens)
+and for the web pages' own scripts (session + CSRF header). OpenAPI at /api/openapi.json."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field, StringConstraints
+
+from hub.runtime import EmbeddedHub
+from hub.web.actions import ACTIONS, Action, RequiredReasonBody, result_json
+from hub.web.errors import ERROR_RESPONSES
+from hub.web.security import (
+    Caller,
+    NotLoggedIn,
+    caller_of,
+    can_see_site,
+    check_csrf,
+    delivery_site,
+)
+from workflows.errors import DomainError
+
+Id = Annotated[str, StringConstraints(min_length=1, max_length=80)]
+
+
+class CommandResponse(BaseModel):
+    id: str
+    status: str
+    revision: int
+    content_hash: str
+    waiting_for: str | None
+    events: list[str]
+
+
+class CreateBody(BaseModel):
+    site: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    columns: list[Annotated[str, StringConstraints(min_length=1, max_length=80)]] = Field(
+        min_length=1, max_length=20
+    )
+    title: Annotated[str, StringConstraints(max_length=200)]
+    body_html: Annotated[str, StringConstraints(max_length=200_000)]
+    metadata: dict[str, Any] = Field(default_factory=dict, max_length=40)
+
+
+def router(hub: EmbeddedHub) -> APIRouter:
+    api = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
+
+    async def current(request: Request) -> Caller:
+        caller = caller_of(request, hub.logins)
+        if caller is None:
+            raise NotLoggedIn()
+        await check_csrf(request, caller)
+        return caller
+
+    You = Annotated[Caller, Depends(current)]
+
+    def visible(user: str, article_ref: str) -> str:
+        """The article id if the user may see it; unseen articles do not exist for them."""
+        article_id = hub.articles.resolve(article_ref)
+        state, _ = hub.articles.state(article_id)
+        if not can_see_site(hub.config.directory.acting(user), state.site):
+            raise DomainError(
+                "ARTICLE_NOT_FOUND", f"稿件 {article_ref} 不存在", article_id=article_ref
+            )
+        return article_id
+
+    @api.get("/me", summary="当前用户与角色", tags=["用户"])
+    def me(you: You) -> dict[str, Any]:
+        user = hub.config.directory.user(you.user_id)
+        return {"id": user.id, "name": user.name, "unit": user.unit,
+                "roles": {site: [str(r) for r in roles] for site, roles in user.roles.items()},
+                "via": you.via}  # fmt: skip
+
+    @api.get("/articles", summary="稿件列表（仅本人有角色的站点）", tags=["稿件"])
+    def list_articles(
+        you: You,
+        site: Annotated[str | None, Query(max_length=40)] = None,
+        status: Annotated[str | None, Query(max_length=40)] = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    ) -> list[dict[str, Any]]:
+        actor = hub.config.directory.acting(you.user_id)
+        items = hub.articles.list(site, status, limit=limit)
+        return [item for item in items if can_see_site(actor, item["site"])]
+
+    @api.post("/articles", status_code=201, summary="新建稿件", tags=["稿件"])
+    def create(body: CreateBody, you: You) -> CommandResponse:
+        result = hub.articles.create(
+            you.user_id, body.site, body.columns, body.title, body.body_html, body.metadata
+        )
+        return CommandResponse(**result_json(result))
+
+    @api.get("/articles/{article_id}", summary="稿件详情", tags=["稿件"])
+    def show(article_id: Id, you: You) -> dict[str, Any]:
+        return hub.articles.show(visible(you.user_id, article_id))
+
+    @api.get("/articles/{article_id}/history", summary="稿件历史（事件时间线）", tags=["稿件"])
+    def history(article_id: Id, you: You) -> list[dict[str, Any]]:
+        return hub.articles.timeline(visible(you.user_id, article_id))
+
+    @api.get("/articles/{article_id}/findings", summary="系统校验结果", tags=["稿件"])
+    def findings(article_id: Id, you: You) -> dict[str, Any]:
+        return hub.articles.findings(visible(you.user_id, article_id))
+
+    def add_action(action: Action) -> None:
+        def run(article_id: Id, body: action.body, you: You) -> CommandResponse:  # type: ignore[name-defined]
+            target = visible(you.user_id, article_id)
+            return CommandResponse(**result_json(action.run(hub, you.user_id, target, body)))
+
+        api.add_api_route(
+            f"/articles/{{article_id}}/{action.name}",
+            run,
+            methods=["POST"],
+            summary=action.label,
+            tags=["稿件"],
+            operation_id=f"article_{action.name}",
+        )
+
+    for action in ACTIONS.values():
+        add_action(action)
+
+    @api.get("/reviews/queue", summary="待我审核", tags=["审核"])
+    def queue(you: You) -> list[dict[str, Any]]:
+        return hub.articles.review_queue(you.user_id)
+
+    @api.get("/deliveries", summary="投递台账", tags=["投递"])
+    def deliveries(
+        you: You,
+        article: Annotated[str | None, Query(max_length=80)] = None,
+        account: Annotated[str | None, Query(max_length=80)] = None,
+        status: Annotated[str | None, Query(max_length=40)] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    ) -> list[dict[str, Any]]:
+        actor = hub.config.directory.acting(you.user_id)
+        rows = hub.delivery_service.list(article, account, status, limit)
+        return [
+            row
+            for row in rows
+            if can_see_site(actor, delivery_site(hub.delivery_service, row["target"]))
+        ]
+
+    @api.post("/deliveries/{delivery_id}/retry", summary="立即重试投递", tags=["投递"])
+    def retry(delivery_id: Id, you: You) -> dict[str, Any]:
+        return hub.delivery_service.retry(you.user_id, delivery_id)
+
+    @api.post("/deliveries/{delivery_id}/cancel", summary="取消投递", tags=["投递"])
+    def cancel(delivery_id: Id, body: RequiredReasonBody, you: You) -> dict[str, Any]:
+        return hub.delivery_service.cancel(you.user_id, delivery_id, body.reason)
+
+    return api

@@ -1,0 +1,480 @@
+"""The staff interface (工作台) at /console: editors draft and submit, reviewers approve or
+return, leaders sign off, operators watch deliveries live. Pages are rendered on the server
+(Jinja2); every change is a form post carrying the session's CSRF token and runs the same
+action (hub/web/actions.py) as the JSON API."""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import json
+import re
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from hub.article_service import invalid_input
+from hub.clock import as_beijing
+from hub.runtime import EmbeddedHub
+from hub.web.actions import ACTIONS
+from hub.web.errors import status_of
+from hub.web.pages import TEMPLATES
+from hub.web.security import Caller, caller_of, can_see_site, check_csrf, delivery_site
+from workflows.article_events import ArticleCreated, ArticleRevised
+from workflows.delivery_decider import DELIVERY_STATUS_LABELS
+from workflows.errors import DomainError
+from workflows.vocabulary import (
+    GATE_LABELS,
+    ROLE_LABELS,
+    SENSITIVITY_LABELS,
+    STATUS_LABELS,
+    ArticleStatus,
+    Role,
+)
+
+STATIC = Path(__file__).parent / "static"
+_TAG = re.compile(r"<[^>]+>")
+_BLOCK_END = re.compile(r"</(p|h[1-6]|li|tr|div|table|blockquote)>|<br\s*/?>", re.I)
+TEMPLATES.filters["gate_label"] = lambda gate: GATE_LABELS.get(gate, gate)
+
+# Which actions a page offers in which state (the service decides whether the user may).
+_OFFERED: dict[ArticleStatus, tuple[str, ...]] = {
+    ArticleStatus.DRAFT: ("submit", "archive"),
+    ArticleStatus.RETURNED: ("submit", "archive"),
+    ArticleStatus.IN_REVIEW: ("approve", "return", "withdraw"),
+    ArticleStatus.AWAITING_SIGNOFF: ("signoff", "return", "withdraw"),
+    ArticleStatus.APPROVED: ("publish", "archive"),
+    ArticleStatus.SCHEDULED: ("retract",),
+    ArticleStatus.PUBLISHED: ("retract",),
+    ArticleStatus.RETRACTED: ("archive",),
+}
+
+
+def _plain_lines(html: str) -> list[str]:
+    text = _BLOCK_END.sub("\n", html)
+    return [line.strip() for line in _TAG.sub("", text).splitlines() if line.strip()]
+
+
+def router(hub: EmbeddedHub) -> APIRouter:
+    pages = APIRouter(include_in_schema=False)
+    directory = hub.config.directory
+
+    def render(request: Request, name: str, caller: Caller | None, code: int = 200,
+               **context: Any) -> HTMLResponse:  # fmt: skip
+        me = directory.user(caller.user_id) if caller else None
+        roles = []
+        if me:
+            roles = [(site, "、".join(ROLE_LABELS.get(r, r) for r in rs))
+                     for site, rs in me.roles.items()]  # fmt: skip
+        page = TEMPLATES.get_template(f"console/{name}").render(
+            me=me, me_roles=roles, csrf=caller.csrf if caller else "",
+            status_labels=STATUS_LABELS, notice=request.query_params.get("done", ""),
+            **context,
+        )  # fmt: skip
+        return HTMLResponse(page, status_code=code)
+
+    async def who(request: Request) -> Caller | None:
+        caller = caller_of(request, hub.logins)
+        if caller is not None and caller.via != "session":
+            return None  # API tokens are for the API, not for pages
+        return caller
+
+    def to_login(request: Request) -> RedirectResponse:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
+
+    # -- login ---------------------------------------------------------------------------
+
+    @pages.get("/login")
+    async def login_form(request: Request, next: str = "/console") -> Response:
+        return render(request, "login.html", None, next=_local(next), username="")
+
+    @pages.post("/login")
+    async def login(request: Request) -> Response:
+        form = await request.form()
+        username, password = _field(form, "username", 64), _field(form, "password", 256)
+        target = _local(_field(form, "next", 500) or "/console")
+        if not _same_origin(request):
+            error = DomainError("CSRF_FAILED", "登录请求来源不明，请从登录页登录")
+            return render(request, "login.html", None, 403, error=error, next=target,
+                          username=username)  # fmt: skip
+        try:
+            known = username in {u.id for u in directory.users}
+            ok = await run_in_threadpool(hub.logins.verify, username, password) and known
+        except DomainError as exc:
+            return render(request, "login.html", None, status_of(exc), error=exc, next=target,
+                          username=username)  # fmt: skip
+        if not ok:
+            error = DomainError("LOGIN_FAILED", "用户名或密码错误")
+            return render(request, "login.html", None, 401, error=error, next=target,
+                          username=username)  # fmt: skip
+        session = hub.logins.open_session(username)
+        response = RedirectResponse(target, status_code=303)
+        response.set_cookie(
+            "hub_session", session.token, httponly=True, samesite="lax",
+            secure=hub.config.settings.secure_cookies, path="/",
+        )  # fmt: skip
+        return response
+
+    @pages.post("/logout")
+    async def logout(request: Request) -> Response:
+        caller = await who(request)
+        if caller is not None:
+            await check_csrf(request, caller)
+            hub.logins.close_session(request.cookies.get("hub_session", ""))
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie("hub_session", path="/")
+        return response
+
+    # -- pages ---------------------------------------------------------------------------
+
+    @pages.get("/console")
+    async def dashboard(request: Request) -> Response:
+        caller = await who(request)
+        if caller is None:
+            return to_login(request)
+        actor = directory.acting(caller.user_id)
+        items = await run_in_threadpool(hub.articles.list, None, None, 200)
+        mine = [
+            i for i in items if i["author"] == caller.user_id and can_see_site(actor, i["site"])
+        ]
+        queue = await run_in_threadpool(hub.articles.review_queue, caller.user_id)
+        return render(request, "dashboard.html", caller, mine=mine[:50], queue=queue)
+
+    @pages.get("/console/articles")
+    async def articles(request: Request, site: str = "", status: str = "") -> Response:
+        caller = await who(request)
+        if caller is None:
+            return to_login(request)
+        actor = directory.acting(caller.user_id)
+        try:
+            items = await run_in_threadpool(hub.articles.list, site[:40] or None,
+                                            status[:40] or None, 200)  # fmt: skip
+        except DomainError as exc:
+            items, error = [], exc
+        else:
+            error = None
+        items = [i for i in items if can_see_site(actor, i["site"])]
+        sites = [s for s in directory.sites if can_see_site(actor, s.code)]
+        return render(request, "articles.html", caller, items=items, sites=sites, site=site,
+                      status=status, error=error)  # fmt: skip
+
+    @pages.get("/console/reviews")
+    async def reviews(request: Request) -> Response:
+        caller = await who(request)
+        if caller is None:
+            return to_login(request)
+        queue = await run_in_threadpool(hub.articles.review_queue, caller.user_id)
+        return render(request, "reviews.html", caller, queue=queue)
+
+    def placements(user_id: str) -> list[tuple[Any, list[tuple[Any, int]]]]:
+        actor = directory.acting(user_id)
+        return [
+            (site, [(column, len(parents)) for column, parents in site.walk()])
+            for site in directory.sites
+            if Role.EDITOR in actor.roles_on(site.code)
+        ]
+
+    def form_page(request: Request, caller: Caller, form: dict[str, Any], *, article: Any = None,
+                  error: DomainError | None = None) -> HTMLResponse:  # fmt: skip
+        action = f"/console/articles/{article['id']}/edit" if article else "/console/articles/new"
+        return render(
+            request, "article_form.html", caller, 400 if error else 200, form=form,
+            article=article, action=action, error=error, placements=placements(caller.user_id),
+            sensitivities=list(SENSITIVITY_LABELS.items()),
+        )  # fmt: skip
+
+    @pages.get("/console/articles/new")
+    async def new_article(request: Request) -> Response:
+        caller = await who(request)
+        if caller is None:
+            return to_login(request)
+        return form_page(request, caller, {"sensitivity": "normal"})
+
+    @pages.post("/console/articles/new")
+    async def create_article(request: Request) -> Response:
+        caller = await who(request)
+        if caller is None:
+            return to_login(request)
+        await check_csrf(request, caller)
+        form = await request.form()
+        values = _article_form(form)
+        try:
+            site, _, column = _field(form, "column", 200).partition("/")
+            result = await run_in_threadpool(
+                hub.articles.create, caller.user_id, site, [column] if column else [],
+                values["title"], values["body_html"], _metadata(values),
+            )  # fmt: skip
+        except DomainError as exc:
+            values["column"] = _field(form, "column", 200)
+            return form_page(request, caller, values, error=exc)
+        return _back(result.article_id, "稿件已保存")
+
+    @pages.get("/console/articles/{article_id}")
+    async def article_page(request: Request, article_id: str) -> Response:
+        caller = await who(request)
+        if caller is None:
+            return to_login(request)
+        return await run_in_threadpool(article_view, request, caller, article_id[:80], None)
+
+    def visible(caller: Caller, article_ref: str) -> str:
+        article_id = hub.articles.resolve(article_ref)
+        state, _ = hub.articles.state(article_id)
+        if not can_see_site(directory.acting(caller.user_id), state.site):
+            raise DomainError("ARTICLE_NOT_FOUND", f"稿件 {article_ref} 不存在")
+        return article_id
+
+    def article_view(
+        request: Request, caller: Caller, article_ref: str, error: DomainError | None
+    ) -> HTMLResponse:
+        try:
+            article_id = visible(caller, article_ref)
+        except DomainError as exc:
+            return render(request, "dashboard.html", caller, status_of(exc), error=exc,
+                          mine=[], queue=[])  # fmt: skip
+        state, _ = hub.articles.state(article_id)
+        show = hub.articles.show(article_id)
+        stage = state.current_stage
+        offered = [n for n in _OFFERED.get(state.status, ()) if n != "approve" or stage]
+        actor = directory.acting(caller.user_id)
+        can_edit = state.status in (ArticleStatus.DRAFT, ArticleStatus.RETURNED,
+                                    ArticleStatus.APPROVED, ArticleStatus.PUBLISHED) and bool(
+            {Role.EDITOR, Role.ADMIN} & actor.roles_on(state.site))  # fmt: skip
+        return render(
+            request, "article.html", caller, status_of(error) if error else 200, a=show,
+            stage=stage, offered=offered, labels={n: a.label for n, a in ACTIONS.items()},
+            can_edit=can_edit, timeline=hub.articles.timeline(article_id),
+            findings=[f.model_dump(mode="json") for f in state.findings],
+            diff=previous_diff(article_id, state.revision, show["body_html"]), error=error,
+        )  # fmt: skip
+
+    def previous_diff(article_id: str, revision: int, body_html: str) -> list[str]:
+        if revision < 2:
+            return []
+        before = next(
+            (e.payload.content.body_html for e in hub.articles.history(article_id)
+             if isinstance(e.payload, ArticleCreated | ArticleRevised)
+             and e.payload.revision == revision - 1),
+            "",
+        )  # fmt: skip
+        lines = difflib.unified_diff(
+            _plain_lines(before), _plain_lines(body_html), lineterm="", n=1
+        )
+        return [line for line in lines if not line.startswith(("---", "+++", "@@"))]
+
+    @pages.get("/console/articles/{article_id}/edit")
+    async def edit_form(request: Request, article_id: str) -> Response:
+        caller = await who(request)
+        if caller is None:
+            return to_login(request)
+        try:
+            show = await run_in_threadpool(hub.articles.show, visible(caller, article_id[:80]))
+        except DomainError as exc:
+            return render(request, "dashboard.html", caller, status_of(exc), error=exc,
+                          mine=[], queue=[])  # fmt: skip
+        meta = show["metadata"]
+        form = {**meta, "title": show["title"], "body_html": show["body_html"],
+                "keywords": "，".join(meta.get("keywords") or []),
+                "written_date": meta.get("written_date") or ""}  # fmt: skip
+        return form_page(request, caller, form, article=show)
+
+    @pages.post("/console/articles/{article_id}/edit")
+    async def edit_article(request: Request, article_id: str) -> Response:
+        caller = await who(request)
+        if caller is None:
+            return to_login(request)
+        await check_csrf(request, caller)
+        values = _article_form(await request.form())
+        try:
+            target = visible(caller, article_id[:80])
+            await run_in_threadpool(
+                lambda: hub.articles.edit(caller.user_id, target, title=values["title"],
+                                          body_html=values["body_html"],
+                                          metadata=_metadata(values)))  # fmt: skip
+        except DomainError as exc:
+            show = hub.articles.show(article_id) if exc.code != "ARTICLE_NOT_FOUND" else None
+            return form_page(request, caller, values, article=show, error=exc)
+        return _back(target, "已保存为新版本")
+
+    @pages.post("/console/articles/{article_id}/{action}")
+    async def run_action(request: Request, article_id: str, action: str) -> Response:
+        caller = await who(request)
+        if caller is None:
+            return to_login(request)
+        await check_csrf(request, caller)
+        chosen = ACTIONS.get(action)
+        if chosen is None or action == "edit":
+            return render(request, "dashboard.html", caller, 404, mine=[], queue=[],
+                          error=DomainError("COMMAND_UNKNOWN", f"没有操作 {action}"))  # fmt: skip
+        form = await request.form()
+        try:
+            body = chosen.body.model_validate(_action_body(action, form))
+            target = visible(caller, article_id[:80])
+            await run_in_threadpool(chosen.run, hub, caller.user_id, target, body)
+        except ValidationError as exc:
+            return await run_in_threadpool(article_view, request, caller, article_id[:80],
+                                           invalid_input(exc))  # fmt: skip
+        except DomainError as exc:
+            return await run_in_threadpool(article_view, request, caller, article_id[:80], exc)
+        return _back(target, f"已{chosen.label}")
+
+    # -- the operator's board ------------------------------------------------------------
+
+    def board_rows(caller: Caller, article: str, account: str, status: str) -> list[dict[str, Any]]:
+        actor = directory.acting(caller.user_id)
+        rows = hub.delivery_service.list(article or None, account or None, status or None, 500)
+        return [
+            r for r in rows if can_see_site(actor, delivery_site(hub.delivery_service, r["target"]))
+        ]
+
+    @pages.get("/console/deliveries")
+    async def deliveries(request: Request, article: str = "", account: str = "",
+                         status: str = "") -> Response:  # fmt: skip
+        caller = await who(request)
+        if caller is None:
+            return to_login(request)
+        article, account, status = article[:80], account[:80], status[:40]
+        try:
+            rows = await run_in_threadpool(board_rows, caller, article, account, status)
+            error = None
+        except DomainError as exc:
+            rows, error = [], exc
+        query = urlencode({"article": article, "account": account, "status": status})
+        return render(request, "deliveries.html", caller, rows=rows, article=article,
+                      account=account, status=status, error=error,
+                      delivery_labels=DELIVERY_STATUS_LABELS,
+                      stream=f"/console/deliveries/stream?{query}")  # fmt: skip
+
+    @pages.get("/console/deliveries/stream")
+    async def delivery_stream(request: Request, article: str = "", account: str = "",
+                              status: str = "") -> Response:  # fmt: skip
+        caller = await who(request)
+        if caller is None:
+            return Response("请先登录", status_code=401, media_type="text/plain")
+        row_template = TEMPLATES.get_template("console/delivery_row.html")
+        article, account, status = article[:80], account[:80], status[:40]
+
+        async def events() -> AsyncIterator[str]:
+            seen: dict[str, tuple[Any, ...]] = {}
+            yield "retry: 2000\n\n"
+            while not await request.is_disconnected():
+                try:
+                    rows = await run_in_threadpool(board_rows, caller, article, account, status)
+                except DomainError:
+                    rows = []
+                counts: dict[str, int] = {}
+                for row in reversed(rows):
+                    counts[row["status_label"]] = counts.get(row["status_label"], 0) + 1
+                    key = (row["status"], row["attempts"], row["last_error"], row["url"])
+                    if seen.get(row["id"]) != key:
+                        seen[row["id"]] = key
+                        html = row_template.render(d=row, csrf="")
+                        yield f"event: delivery\ndata: {json.dumps({'id': row['id'], 'html': html})}\n\n"
+                summary = "，".join(f"{label} {n}" for label, n in sorted(counts.items()))
+                yield f"event: counts\ndata: {summary or '暂无投递'}\n\n"
+                await asyncio.sleep(0.5)
+
+        return StreamingResponse(events(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-store"})  # fmt: skip
+
+    @pages.post("/console/deliveries/{delivery_id}/retry")
+    async def retry(request: Request, delivery_id: str) -> Response:
+        caller = await who(request)
+        if caller is None:
+            return to_login(request)
+        await check_csrf(request, caller)
+        try:
+            await run_in_threadpool(hub.delivery_service.retry, caller.user_id, delivery_id[:80])
+        except DomainError as exc:
+            rows = await run_in_threadpool(board_rows, caller, "", "", "")
+            return render(request, "deliveries.html", caller, status_of(exc), rows=rows,
+                          error=exc, delivery_labels=DELIVERY_STATUS_LABELS,
+                          stream="/console/deliveries/stream")  # fmt: skip
+        return RedirectResponse("/console/deliveries?" + urlencode({"done": "已重试"}), 303)
+
+    return pages
+
+
+def _field(form: FormData, name: str, limit: int) -> str:
+    value = form.get(name, "")
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def _local(target: str) -> str:
+    """Only local paths are followed after login (no open redirect)."""
+    return target if target.startswith("/") and not target.startswith(("//", "/\\")) else "/console"
+
+
+def _same_origin(request: Request) -> bool:
+    origin = request.headers.get("origin")
+    if not origin or origin == "null":
+        return origin is None
+    return origin.split("://", 1)[-1] == request.headers.get("host", "")
+
+
+def _back(article_id: str, done: str) -> RedirectResponse:
+    return RedirectResponse(
+        f"/console/articles/{article_id}?" + urlencode({"done": done}), status_code=303
+    )
+
+
+def _article_form(form: FormData) -> dict[str, Any]:
+    text = {name: _field(form, name, 200_000 if name == "body_html" else 2000)
+            for name in ("title", "body_html", "source", "author", "summary", "keywords",
+                         "doc_number", "issuing_agency", "written_date", "sensitivity")}  # fmt: skip
+    return {**text, "major": form.get("major") == "1", "repost": form.get("repost") == "1"}
+
+
+def _metadata(values: dict[str, Any]) -> dict[str, Any]:
+    keywords = [k.strip() for k in re.split(r"[,，;；\s]+", values["keywords"]) if k.strip()]
+    meta: dict[str, Any] = {
+        name: values[name]
+        for name in ("source", "author", "summary", "doc_number", "issuing_agency")
+    }
+    meta |= {"keywords": keywords, "major": values["major"], "repost": values["repost"],
+             "sensitivity": values["sensitivity"] or "normal",
+             "written_date": values["written_date"] or None}  # fmt: skip
+    return meta
+
+
+def _action_body(action: str, form: FormData) -> dict[str, Any]:
+    """A form's fields as the action's request body."""
+    match action:
+        case "approve":
+            revision = _field(form, "revision", 12)
+            return {
+                "gates": [g for g in form.getlist("gates") if isinstance(g, str)],
+                "revision": int(revision) if revision.isdigit() else None,
+                "content_hash": _field(form, "content_hash", 100) or None,
+                "opinion": _field(form, "opinion", 2000),
+            }
+        case "return":
+            reasons = _field(form, "reasons", 5000).splitlines()
+            return {"reasons": [r.strip() for r in reasons if r.strip()]}
+        case "signoff":
+            return {"opinion": _field(form, "opinion", 2000)}
+        case "withdraw" | "archive" | "retract":
+            return {"reason": _field(form, "reason", 2000)}
+        case "publish":
+            at = _field(form, "at", 40)
+            return {"notify": form.get("notify") == "1", "at": _local_time(at)}
+        case _:
+            return {}
+
+
+def _local_time(value: str) -> datetime | None:
+    """A `datetime-local` field (Beijing time) as an aware time; empty: None."""
+    if not value:
+        return None
+    try:
+        return as_beijing(datetime.fromisoformat(value))
+    except ValueError:
+        raise DomainError("INVALID_INPUT", f"时间格式有误：{value}") from None

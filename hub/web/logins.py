@@ -1,0 +1,262 @@
+"""Who may use the web interface and the API: passwords, login sessions and API tokens.
+
+Passwords are hashed with Argon2id (memory-hard; argon2-cffi's defaults, re-hashed when the
+parameters change). Sessions and API tokens are random bearer secrets of which only a
+SHA-256 digest is stored, so a copy of this file lets nobody in. Each session carries its own
+CSRF token. After `MAX_FAILURES` consecutive wrong passwords a user is locked out for
+`LOCKOUT`; the answer never says whether the user exists.
+
+How a person proved who they are is recorded per session (`via`): a unified identity
+provider (统一身份认证, OIDC) plugs in as another way to open a session for a known user.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import secrets
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import structlog
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from channels.local_db import open_local_db, write_transaction
+from workflows.errors import DomainError
+
+log = structlog.get_logger(__name__)
+
+MAX_FAILURES = 5
+LOCKOUT = timedelta(minutes=15)
+SESSION_IDLE = timedelta(minutes=30)
+SESSION_MAX = timedelta(hours=10)
+MIN_PASSWORD = 10
+TOKEN_PREFIX = "hubt_"
+
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS passwords (
+        user_id TEXT PRIMARY KEY, hash TEXT NOT NULL, changed_at TEXT NOT NULL,
+        failures INTEGER NOT NULL DEFAULT 0, locked_until TEXT)""",
+    """CREATE TABLE IF NOT EXISTS sessions (
+        digest TEXT PRIMARY KEY, user_id TEXT NOT NULL, csrf TEXT NOT NULL, via TEXT NOT NULL,
+        created_at TEXT NOT NULL, seen_at TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id)",
+    """CREATE TABLE IF NOT EXISTS api_tokens (
+        digest TEXT PRIMARY KEY, token_id TEXT NOT NULL UNIQUE, user_id TEXT NOT NULL,
+        name TEXT NOT NULL, created_at TEXT NOT NULL, used_at TEXT, revoked_at TEXT)""",
+)
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Session:
+    """A logged-in browser: the session's user and its CSRF token."""
+
+    user_id: str
+    csrf: str
+    via: str
+    token: str = ""  # the cookie value; only known right after login
+
+
+@dataclass(frozen=True)
+class ApiToken:
+    token_id: str
+    user_id: str
+    name: str
+    created_at: str
+    used_at: str | None
+    revoked_at: str | None
+
+
+class LoginStore:
+    """Credentials, sessions and API tokens of the hub's users (thread-safe)."""
+
+    def __init__(self, path: Path, hasher: PasswordHasher | None = None) -> None:
+        self._db = open_local_db(path, _SCHEMA)
+        self._lock = threading.Lock()
+        self.hasher = hasher or PasswordHasher()
+
+    @functools.cached_property
+    def _dummy(self) -> str:
+        """Verified against when the user is unknown, so both answers take as long."""
+        return self.hasher.hash(secrets.token_hex(16))
+
+    # -- passwords -----------------------------------------------------------------------
+
+    def set_password(self, user_id: str, password: str) -> None:
+        """Set (or replace) a user's password; ends the user's sessions."""
+        if len(password) < MIN_PASSWORD:
+            raise DomainError("PASSWORD_TOO_SHORT", f"密码至少 {MIN_PASSWORD} 个字符")
+        hashed = self.hasher.hash(password)
+        with self._lock, write_transaction(self._db):
+            self._db.execute(
+                "INSERT INTO passwords (user_id, hash, changed_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (user_id) DO UPDATE SET hash = excluded.hash, "
+                "changed_at = excluded.changed_at, failures = 0, locked_until = NULL",
+                (user_id, hashed, _now().isoformat()),
+            )
+            self._db.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))
+        log.info("login.password_set", user_id=user_id)
+
+    def has_password(self, user_id: str) -> bool:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT 1 FROM passwords WHERE user_id = ?", (user_id,)
+            ).fetchone()
+        return row is not None
+
+    def verify(self, user_id: str, password: str, now: datetime | None = None) -> bool:
+        """Check a password, counting failures; raises LOGIN_LOCKED while locked out."""
+        now = now or _now()
+        with self._lock:
+            row = self._db.execute(
+                "SELECT hash, failures, locked_until FROM passwords WHERE user_id = ?",
+                (user_id,),
+            ).fetchone()
+        if row is None:
+            with contextlib.suppress(VerificationError):
+                self.hasher.verify(self._dummy, password)
+            return False
+        hashed, failures, locked_until = row
+        if locked_until and datetime.fromisoformat(locked_until) > now:
+            log.warning("login.locked", user_id=user_id)
+            raise DomainError(
+                "LOGIN_LOCKED", "连续输错密码次数过多，账号已临时锁定，请 15 分钟后再试"
+            )
+        try:
+            self.hasher.verify(hashed, password)
+        except (VerificationError, InvalidHashError):
+            failures += 1
+            lock = (now + LOCKOUT).isoformat() if failures >= MAX_FAILURES else None
+            with self._lock, write_transaction(self._db):
+                self._db.execute(
+                    "UPDATE passwords SET failures = ?, locked_until = ? WHERE user_id = ?",
+                    (0 if lock else failures, lock, user_id),
+                )
+            log.warning("login.failed", user_id=user_id, failures=failures, locked=bool(lock))
+            return False
+        with self._lock, write_transaction(self._db):
+            new_hash = (
+                self.hasher.hash(password) if self.hasher.check_needs_rehash(hashed) else hashed
+            )
+            self._db.execute(
+                "UPDATE passwords SET failures = 0, locked_until = NULL, hash = ? "
+                "WHERE user_id = ?",
+                (new_hash, user_id),
+            )
+        return True
+
+    # -- sessions ------------------------------------------------------------------------
+
+    def open_session(self, user_id: str, via: str = "password") -> Session:
+        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        stamp = _now().isoformat()
+        with self._lock, write_transaction(self._db):
+            self._db.execute(
+                "INSERT INTO sessions (digest, user_id, csrf, via, created_at, seen_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (_digest(token), user_id, csrf, via, stamp, stamp),
+            )
+        log.info("login.session_opened", user_id=user_id, via=via)
+        return Session(user_id, csrf, via, token)
+
+    def session(self, token: str, now: datetime | None = None) -> Session | None:
+        """The live session of a cookie value (its idle timer restarts), or None."""
+        if not token:
+            return None
+        now = now or _now()
+        digest = _digest(token)
+        with self._lock:
+            row = self._db.execute(
+                "SELECT user_id, csrf, via, created_at, seen_at FROM sessions WHERE digest = ?",
+                (digest,),
+            ).fetchone()
+        if row is None:
+            return None
+        user_id, csrf, via, created, seen = row
+        if (
+            now - datetime.fromisoformat(seen) > SESSION_IDLE
+            or now - datetime.fromisoformat(created) > SESSION_MAX
+        ):
+            self.close_session(token)
+            return None
+        if now - datetime.fromisoformat(seen) > timedelta(minutes=1):
+            with self._lock, write_transaction(self._db):
+                self._db.execute(
+                    "UPDATE sessions SET seen_at = ? WHERE digest = ?", (now.isoformat(), digest)
+                )
+        return Session(user_id, csrf, via)
+
+    def close_session(self, token: str) -> None:
+        with self._lock, write_transaction(self._db):
+            self._db.execute("DELETE FROM sessions WHERE digest = ?", (_digest(token),))
+
+    # -- API tokens ----------------------------------------------------------------------
+
+    def create_token(self, user_id: str, name: str) -> tuple[ApiToken, str]:
+        """A new API token; the secret is returned once and never stored."""
+        secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        token = ApiToken(secrets.token_hex(6), user_id, name.strip() or "api", _now().isoformat(),
+                         None, None)  # fmt: skip
+        with self._lock, write_transaction(self._db):
+            self._db.execute(
+                "INSERT INTO api_tokens (digest, token_id, user_id, name, created_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (_digest(secret), token.token_id, user_id, token.name, token.created_at),
+            )
+        log.info("login.token_created", user_id=user_id, token_id=token.token_id)
+        return token, secret
+
+    def token_user(self, secret: str) -> str | None:
+        """The user of a live API token, or None."""
+        if not secret.startswith(TOKEN_PREFIX):
+            return None
+        digest = _digest(secret)
+        with self._lock:
+            row = self._db.execute(
+                "SELECT user_id, used_at FROM api_tokens WHERE digest = ? AND revoked_at IS NULL",
+                (digest,),
+            ).fetchone()
+        if row is None:
+            return None
+        now = _now()
+        if row[1] is None or now - datetime.fromisoformat(row[1]) > timedelta(minutes=1):
+            with self._lock, write_transaction(self._db):
+                self._db.execute(
+                    "UPDATE api_tokens SET used_at = ? WHERE digest = ?", (now.isoformat(), digest)
+                )
+        return str(row[0])
+
+    def tokens(self, user_id: str | None = None) -> list[ApiToken]:
+        sql = "SELECT token_id, user_id, name, created_at, used_at, revoked_at FROM api_tokens"
+        params: tuple[str, ...] = ()
+        if user_id:
+            sql, params = sql + " WHERE user_id = ?", (user_id,)
+        with self._lock:
+            rows = self._db.execute(sql + " ORDER BY created_at", params).fetchall()
+        return [ApiToken(*row) for row in rows]
+
+    def revoke_token(self, token_id: str, user_id: str | None = None) -> None:
+        sql = "UPDATE api_tokens SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL"
+        params: tuple[str, ...] = (_now().isoformat(), token_id)
+        if user_id:
+            sql, params = sql + " AND user_id = ?", (*params, user_id)
+        with self._lock, write_transaction(self._db):
+            changed = self._db.execute(sql, params).rowcount
+        if not changed:
+            raise DomainError("TOKEN_NOT_FOUND", f"没有可吊销的令牌 {token_id}")
+        log.info("login.token_revoked", token_id=token_id)
+
+    def close(self) -> None:
+        self._db.close()

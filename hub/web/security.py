@@ -1,0 +1,72 @@
+"""Who is calling: a browser with a login session (cookie + CSRF token on every change), or a
+machine with an API token (`Authorization: Bearer hubt_…`). Both end as the same user id,
+which the command services check against the user's roles like the CLI's `--as`."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from hub.delivery_service import DeliveryService
+from hub.web.logins import LoginStore
+from workflows.article_commands import ActingUser
+from workflows.errors import DomainError
+from workflows.publication import Target
+
+SESSION_COOKIE = "hub_session"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+_SAFE = {"GET", "HEAD", "OPTIONS"}
+
+
+@dataclass(frozen=True)
+class Caller:
+    user_id: str
+    via: str  # "session" or "token"
+    csrf: str = ""  # the session's CSRF token (empty for API tokens)
+
+
+class NotLoggedIn(DomainError):
+    def __init__(self) -> None:
+        super().__init__("LOGIN_REQUIRED", "请先登录，或在 Authorization 头中提供 API 令牌")
+
+
+def caller_of(request: Request, logins: LoginStore) -> Caller | None:
+    """The authenticated caller of a request, or None."""
+    header = request.headers.get("authorization", "")
+    if header[:7].lower() == "bearer ":
+        user = logins.token_user(header[7:].strip())
+        return Caller(user, "token") if user else None
+    session = logins.session(request.cookies.get(SESSION_COOKIE, ""))
+    return Caller(session.user_id, "session", session.csrf) if session else None
+
+
+async def check_csrf(request: Request, caller: Caller) -> None:
+    """A change made with a session cookie must carry the session's CSRF token (header or
+    form field): another site can make the browser send the cookie, not the token."""
+    if request.method in _SAFE or caller.via != "session":
+        return
+    sent = request.headers.get(CSRF_HEADER, "")
+    if not sent and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()
+        value = form.get(CSRF_FIELD, "")
+        sent = value if isinstance(value, str) else ""
+    if not sent or not hmac.compare_digest(sent, caller.csrf):
+        raise DomainError("CSRF_FAILED", "页面已过期或请求来源不明，请刷新页面后重试")
+
+
+def can_see_site(actor: ActingUser, site_code: str) -> bool:
+    """Whether a user may see a site's unpublished articles: any role on that site."""
+    return bool(actor.roles_on(site_code))
+
+
+def delivery_site(deliveries: DeliveryService, target_key: str) -> str:
+    """The code of the site a delivery's target belongs to (whose staff may see it)."""
+    try:
+        return deliveries.site_of(Target.parse(target_key))
+    except DomainError:
+        return ""  # an account no longer configured: only users of every site see it
