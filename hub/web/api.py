@@ -101,9 +101,17 @@ def router(hub: EmbeddedHub) -> APIRouter:
         return hub.articles.findings(visible(you.user_id, article_id))
 
     def add_action(action: Action) -> None:
-        def run(article_id: Id, body: action.body, you: You) -> CommandResponse:  # type: ignore[name-defined]
+        optional = all(not f.is_required() for f in action.body.model_fields.values())
+
+        def run(article_id: Id, you: You, body: Any) -> CommandResponse:
             target = visible(you.user_id, article_id)
-            return CommandResponse(**result_json(action.run(hub, you.user_id, target, body)))
+            chosen = body if body is not None else action.body()
+            return CommandResponse(**result_json(action.run(hub, you.user_id, target, chosen)))
+
+        # The body's model is the action's own (an empty body is fine when nothing is required).
+        run.__annotations__["body"] = action.body | None if optional else action.body
+        if optional:
+            run.__defaults__ = (None,)
 
         api.add_api_route(
             f"/articles/{{article_id}}/{action.name}",

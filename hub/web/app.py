@@ -26,7 +26,9 @@ log = structlog.get_logger(__name__)
 MAX_BODY = 4 * 1024 * 1024  # bytes of one request (an article of 2 MB HTML fits in forms)
 
 
-def _error(code: str, message: str, status: int, **details: object) -> JSONResponse:
+def _error(
+    code: str, message: str, status: int, details: dict[str, object] | None = None
+) -> JSONResponse:
     body: dict[str, object] = {"code": code, "message": message}
     if details:
         body["details"] = details
@@ -61,7 +63,7 @@ def create_app(hub: EmbeddedHub) -> FastAPI:
         if request.url.path.startswith("/console") and status in (401, 403):
             page = TEMPLATES.get_template("console/base.html").render(error=exc, csrf="")
             return HTMLResponse(page, status_code=status)
-        return _error(exc.code, exc.message, status, **exc.details)
+        return _error(exc.code, exc.message, status, exc.details)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:

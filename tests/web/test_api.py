@@ -1,0 +1,219 @@
+"""The JSON API over real HTTP: authentication, CSRF, the whole review story, visibility
+across sites, bad input (never a 5xx), and neutralised XSS and hidden-link payloads."""
+
+from __future__ import annotations
+
+import time
+from html.parser import HTMLParser
+
+import pytest
+
+from tests.web.conftest import Web
+
+STAGES = [("liting", ["wording", "secrecy"]), ("wangqiang", ["legal", "policy", "wording"]),
+          ("chenjing", ["political", "policy", "public_opinion"])]  # fmt: skip
+
+
+def approve_all(web: Web, article: str) -> None:
+    for user, gates in STAGES:
+        answer = web.api(user, "POST", f"/articles/{article}/approve", json={"gates": gates})
+        assert answer.status_code == 200, answer.text
+
+
+def test_every_api_call_needs_a_login_or_a_token(web: Web) -> None:
+    for method, path in (("GET", "/me"), ("GET", "/articles"), ("POST", "/articles")):
+        answer = web.api(None, method, path, json={})
+        assert answer.status_code == 401
+        assert answer.json()["error"]["code"] == "LOGIN_REQUIRED"
+    forged = web.api(None, "GET", "/me", headers={"Authorization": "Bearer hubt_forged"})
+    assert forged.status_code == 401
+
+
+def test_a_revoked_token_stops_working(web: Web) -> None:
+    made, secret = web.hub.logins.create_token("zhangwei", "revoked")
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert web.api(None, "GET", "/me", headers=headers).json()["id"] == "zhangwei"
+    web.hub.logins.revoke_token(made.token_id)
+    assert web.api(None, "GET", "/me", headers=headers).status_code == 401
+
+
+def test_session_changes_need_the_csrf_token(web: Web) -> None:
+    session, csrf = web.login("zhangwei")
+    body = {"site": "gov", "columns": ["notices"], "title": "关于开展检查的通知",
+            "body_html": "<p>正文</p>"}  # fmt: skip
+    refused = session.post(f"{web.url}/api/v1/articles", json=body, timeout=30)
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "CSRF_FAILED"
+    wrong = session.post(f"{web.url}/api/v1/articles", json=body, timeout=30,
+                         headers={"X-CSRF-Token": csrf[:-2] + "xx"})  # fmt: skip
+    assert wrong.status_code == 403
+    made = session.post(f"{web.url}/api/v1/articles", json=body, timeout=30,
+                        headers={"X-CSRF-Token": csrf})  # fmt: skip
+    assert made.status_code == 201, made.text
+    # Reading needs no token; logging out ends the session.
+    assert session.get(f"{web.url}/api/v1/me", timeout=30).json()["via"] == "session"
+    session.post(f"{web.url}/logout", data={"csrf_token": csrf}, timeout=30)
+    assert session.get(f"{web.url}/api/v1/me", timeout=30).status_code == 401
+
+
+def test_the_whole_story_through_the_api(web: Web) -> None:
+    article = web.article()
+    assert web.api("zhangwei", "POST", f"/articles/{article}/submit").status_code == 200
+    queue = web.api("liting", "GET", "/reviews/queue").json()
+    assert article in [item["id"] for item in queue]
+    returned = web.api("wangqiang", "POST", f"/articles/{article}/return",
+                       json={"reasons": ["还没到复审"]})  # fmt: skip
+    assert returned.status_code == 403  # not his stage yet
+    approve_all(web, article)
+    shown = web.api("zhangwei", "GET", f"/articles/{article}").json()
+    assert shown["status"] == "approved" and len(shown["approvals"]) == 3
+    published = web.api("zhangwei", "POST", f"/articles/{article}/publish", json={})
+    assert published.status_code == 200, published.text
+    assert published.json()["status"] == "published"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        rows = web.api("qianli", "GET", "/deliveries", params={"article": article}).json()
+        if rows and all(r["status"] == "delivered" for r in rows):
+            break
+        time.sleep(0.2)
+    assert rows and all(r["status"] == "delivered" for r in rows), rows
+    history = web.api("zhangwei", "GET", f"/articles/{article}/history").json()
+    assert [h["type"] for h in history][:2] == ["ArticleCreated", "ArticleChecked"]
+    assert "ArticlePublished" in [h["type"] for h in history]
+
+
+def test_other_sites_articles_do_not_exist_for_a_user(web: Web) -> None:
+    article = web.article()
+    answer = web.api("zhoumin", "GET", f"/articles/{article}")  # an editor of drc
+    assert answer.status_code == 404
+    assert answer.json()["error"]["code"] == "ARTICLE_NOT_FOUND"
+    listed = web.api("zhoumin", "GET", "/articles", params={"limit": 500}).json()
+    assert article not in [item["id"] for item in listed]
+    assert web.api("zhoumin", "POST", f"/articles/{article}/submit").status_code == 404
+    assert article in [i["id"] for i in web.api("liting", "GET", "/articles",
+                                                params={"limit": 500}).json()]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/articles", {"site": "gov"}),
+        (
+            "POST",
+            "/articles",
+            {"site": "nowhere", "columns": ["x"], "title": "t", "body_html": "<p>x</p>"},
+        ),
+        (
+            "POST",
+            "/articles",
+            {"site": "gov", "columns": ["notices"], "title": "", "body_html": ""},
+        ),
+        (
+            "POST",
+            "/articles",
+            {"site": "gov", "columns": ["notices"], "title": "t" * 5000, "body_html": "x"},
+        ),
+        (
+            "POST",
+            "/articles",
+            {"site": "gov", "columns": [], "title": "t", "body_html": "<p>x</p>"},
+        ),
+        (
+            "POST",
+            "/articles",
+            {
+                "site": "gov",
+                "columns": ["notices"],
+                "title": "标题",
+                "body_html": "<p>x</p>",
+                "metadata": {"written_date": "昨天"},
+            },
+        ),
+        ("POST", "/articles", [1, 2, 3]),
+        ("POST", "/articles/{a}/approve", {"gates": "political"}),
+        ("POST", "/articles/{a}/approve", {"gates": ["nonsense"], "revision": -1}),
+        ("POST", "/articles/{a}/return", {"reasons": []}),
+        ("POST", "/articles/{a}/publish", {"at": "not a time"}),
+        ("POST", "/articles/{a}/nonsense", {}),
+        ("GET", "/articles/%00%ff", None),
+        ("GET", "/articles/{a}x", None),
+        ("GET", "/articles", {"limit": "many"}),
+        ("POST", "/deliveries/abc/retry", None),
+        ("POST", "/deliveries/abcdef0123/cancel", {"reason": ""}),
+    ],
+)
+def test_bad_input_is_a_clear_4xx(web: Web, method: str, path: str, body: object) -> None:
+    article = web.article()
+    kwargs: dict[str, object] = {"params": body} if method == "GET" and body else {"json": body}
+    answer = web.api("zhangwei", method, path.replace("{a}", article), **kwargs)
+    assert 400 <= answer.status_code < 500, answer.text
+    error = answer.json()["error"]
+    assert error["code"] and error["message"]
+
+
+def test_a_malformed_json_body_is_refused(web: Web) -> None:
+    answer = web.api("zhangwei", "POST", "/articles", data=b"{not json",
+                     headers={"Authorization": f"Bearer {web.token('zhangwei')}",
+                              "Content-Type": "application/json"})  # fmt: skip
+    assert answer.status_code == 400
+
+
+PAYLOADS = [
+    '<script>alert("x")</script>',
+    "<img src=x onerror=alert(1)>",
+    '<a href="javascript:alert(1)">点此</a>',
+    '<a href="data:text/html;base64,PHNjcmlwdD4=">点此</a>',
+    '<div style="display:none"><a href="http://casino.example">博彩</a></div>',
+    '<p style="position:absolute;left:-9999px"><a href="http://dark.example">暗链</a></p>',
+    '<svg onload=alert(1)></svg><iframe src="http://evil.example"></iframe>',
+    '"><script>alert(2)</script>',
+]
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_xss_and_hidden_links_are_neutralised_in_every_field(web: Web, payload: str) -> None:
+    body = {"site": "gov", "columns": ["notices"], "title": f"通知{payload}"[:200],
+            "body_html": f"<p>正文</p>{payload}",
+            "metadata": {"source": payload[:200], "author": payload[:200],
+                         "summary": payload, "keywords": [payload[:200]]}}  # fmt: skip
+    made = web.api("zhangwei", "POST", "/articles", json=body)
+    assert made.status_code == 201, made.text
+    article = made.json()["id"]
+    stored = web.api("zhangwei", "GET", f"/articles/{article}").json()
+    html = stored["body_html"].lower()
+    for bad in ("<script", "onerror", "onload", "javascript:", "data:", "display:none",
+                "position", "<iframe", "<svg"):  # fmt: skip
+        assert bad not in html, (bad, html)
+    # Text fields are text: the page escapes them wherever they appear.
+    session, _ = web.login("zhangwei")
+    page = session.get(f"{web.url}/console/articles/{article}", timeout=30).text
+    assert active_parts(page) == []
+
+
+def active_parts(page: str) -> list[str]:
+    """Whatever in a page could run script or hide a link: script elements other than the
+    console's own, event-handler attributes, script URLs, frames, inline hiding styles."""
+    found: list[str] = []
+
+    class Finder(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            values = dict(attrs)
+            if tag == "script" and values.get("src") != "/console/static/console.js":
+                found.append(f"<script {values}>")
+            if tag in ("iframe", "svg", "object", "embed"):
+                found.append(tag)
+            for name, value in attrs:
+                text = (value or "").replace(" ", "").lower()
+                if name.startswith("on") or text.startswith(("javascript:", "data:")):
+                    found.append(f"{tag} {name}={value}")
+                if name == "style" and ("display:none" in text or "position" in text):
+                    found.append(f"{tag} style={value}")
+
+    Finder().feed(page)
+    return found
+
+
+def test_the_active_parts_finder_finds_them() -> None:
+    assert active_parts('<img src="x" onerror="alert(1)"><a href="javascript:x">a</a>')
+    assert active_parts('<script>alert(1)</script><div style="display: none">x</div>')
+    assert active_parts('<script src="/console/static/console.js"></script>') == []

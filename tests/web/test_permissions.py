@@ -1,0 +1,126 @@
+"""The permission matrix over the HTTP API: every role × every command × own site / other
+site. The web runs the same services as the CLI, so the decider's rules decide; this proves
+no web path skips them and that users of other sites cannot even see the article."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from tests.web.conftest import Web
+from tests.web.test_api import STAGES, approve_all
+
+# Users by role; "own" hold it on gov (the article's site), "other" on drc only.
+OWN = {
+    "author (editor)": "zhangwei",
+    "editor + first reviewer": "liuyang",
+    "first reviewer": "liting",
+    "second reviewer": "wangqiang",
+    "final reviewer": "chenjing",
+    "leader + final reviewer": "zhaolei",
+    "operator (every site)": "qianli",
+    "admin (every site)": "admin",
+}
+OTHER = {
+    "editor of drc": "zhoumin",
+    "first/second reviewer of drc": "wujun",
+    "second/final reviewer of drc": "xuhui",
+    "leader of drc": "hegang",
+}
+USERS = {**OWN, **OTHER}
+
+
+def draft(web: Web, major: bool = False) -> str:
+    return web.article(major=major)
+
+
+def submitted(web: Web, major: bool = False) -> str:
+    article = draft(web, major)
+    assert web.api("zhangwei", "POST", f"/articles/{article}/submit").status_code == 200
+    return article
+
+
+def at_stage(n: int, major: bool = False) -> Callable[[Web], str]:
+    def make(web: Web) -> str:
+        article = submitted(web, major)
+        for user, gates in STAGES[:n]:
+            answer = web.api(user, "POST", f"/articles/{article}/approve", json={"gates": gates})
+            assert answer.status_code == 200, answer.text
+        return article
+
+    return make
+
+
+def approved(web: Web) -> str:
+    article = submitted(web)
+    approve_all(web, article)
+    return article
+
+
+def published(web: Web) -> str:
+    article = approved(web)
+    answer = web.api("zhangwei", "POST", f"/articles/{article}/publish", json={"feeds": False})
+    assert answer.status_code == 200, answer.text
+    return article
+
+
+# command: (set-up, path, body, the users allowed)
+MATRIX: dict[str, tuple[Callable[[Web], str], str, dict, set[str]]] = {
+    "submit": (draft, "submit", {}, {"zhangwei", "liuyang"}),
+    "edit": (draft, "edit", {"title": "关于做好冬季安全工作的通知"}, {"zhangwei", "liuyang"}),
+    "withdraw": (submitted, "withdraw", {}, {"zhangwei", "liuyang"}),
+    "approve 初审": (submitted, "approve", {"gates": STAGES[0][1]}, {"liting", "liuyang"}),
+    "approve 复审": (at_stage(1), "approve", {"gates": STAGES[1][1]}, {"wangqiang"}),
+    "approve 终审": (at_stage(2), "approve", {"gates": STAGES[2][1]}, {"chenjing", "zhaolei"}),
+    "return at 初审": (submitted, "return", {"reasons": ["请补充"]}, {"liting", "liuyang"}),
+    "signoff": (at_stage(3, major=True), "signoff", {}, {"zhaolei"}),
+    "archive": (draft, "archive", {}, {"zhangwei", "liuyang", "admin"}),
+    "publish": (approved, "publish", {"feeds": False}, {"zhangwei", "liuyang", "qianli", "admin"}),
+    "retract": (published, "retract", {"reason": "内容有误"},
+                {"zhangwei", "liuyang", "qianli", "admin"}),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("command", MATRIX)
+def test_permission_matrix(web: Web, command: str) -> None:
+    setup, path, body, allowed = MATRIX[command]
+    outcomes = {}
+    for role, user in USERS.items():
+        article = setup(web)
+        answer = web.api(user, "POST", f"/articles/{article}/{path}", json=body)
+        outcomes[role] = (answer.status_code, answer.json().get("error", {}).get("code"))
+        if user in allowed:
+            assert answer.status_code == 200, (role, answer.text)
+        elif user in OTHER.values():
+            # Another site's article does not exist for them.
+            assert outcomes[role] == (404, "ARTICLE_NOT_FOUND"), (role, answer.text)
+        else:
+            assert answer.status_code == 403, (role, answer.text)
+            assert outcomes[role][1].endswith("_REQUIRED") or outcomes[role][1] in (
+                "AUTHOR_CANNOT_REVIEW", "EDITOR_CANNOT_REVIEW", "REVIEWER_ALREADY_APPROVED",
+            ), (role, answer.text)  # fmt: skip
+
+
+def test_creating_needs_the_editor_role_on_that_site(web: Web) -> None:
+    for role, user in USERS.items():
+        answer = web.api(user, "POST", "/articles", json={
+            "site": "gov", "columns": ["notices"], "title": "关于开展检查的通知",
+            "body_html": "<p>正文</p>"})  # fmt: skip
+        expected = 201 if user in ("zhangwei", "liuyang") else 403
+        assert answer.status_code == expected, (role, answer.text)
+
+
+def test_delivery_retry_and_cancel_need_the_operator_role(web: Web) -> None:
+    article = published(web)
+    rows = web.api("qianli", "GET", "/deliveries", params={"article": article}).json()
+    assert rows
+    delivery = rows[0]["id"]
+    for role, user in USERS.items():
+        answer = web.api(user, "POST", f"/deliveries/{delivery}/cancel", json={"reason": "测试"})
+        if user in ("qianli", "admin"):
+            assert answer.status_code in (200, 409), (role, answer.text)  # 409: already arrived
+        else:
+            assert answer.status_code == 403, (role, answer.text)
+    # Staff of other sites do not see the delivery at all.
+    assert web.api("zhoumin", "GET", "/deliveries", params={"article": article}).json() == []
