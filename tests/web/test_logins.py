@@ -1,0 +1,105 @@
+"""The login store: Argon2id hashes, lockout, session expiry, API tokens stored as digests."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+
+from hub.web.logins import LOCKOUT, MAX_FAILURES, SESSION_IDLE, LoginStore
+from workflows.errors import DomainError
+
+FAST = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)  # still Argon2id
+
+
+def stored_bytes(folder: Path) -> bytes:
+    """Everything the store wrote (the database and its write-ahead log)."""
+    return b"".join(p.read_bytes() for p in folder.glob("logins.sqlite3*"))
+
+
+@pytest.fixture
+def logins(tmp_path: Path) -> LoginStore:
+    store = LoginStore(tmp_path / "logins.sqlite3", FAST)
+    store.set_password("zhangwei", "correct horse battery")
+    return store
+
+
+def test_passwords_are_stored_as_argon2id_hashes(logins: LoginStore, tmp_path: Path) -> None:
+    raw = stored_bytes(tmp_path)
+    assert b"$argon2id$" in raw and b"correct horse battery" not in raw
+    assert logins.verify("zhangwei", "correct horse battery")
+    assert not logins.verify("zhangwei", "wrong horse battery")
+    assert not logins.verify("nobody", "correct horse battery")
+
+
+def test_short_passwords_are_refused(logins: LoginStore) -> None:
+    with pytest.raises(DomainError) as refused:
+        logins.set_password("zhangwei", "short")
+    assert refused.value.code == "PASSWORD_TOO_SHORT"
+
+
+def test_repeated_failures_lock_the_user_out_for_a_while(logins: LoginStore) -> None:
+    now = datetime.now(UTC)
+    for _ in range(MAX_FAILURES):
+        assert not logins.verify("zhangwei", "guess guess guess", now)
+    with pytest.raises(DomainError) as locked:
+        logins.verify("zhangwei", "correct horse battery", now + timedelta(minutes=1))
+    assert locked.value.code == "LOGIN_LOCKED"
+    assert logins.verify("zhangwei", "correct horse battery", now + LOCKOUT + timedelta(seconds=1))
+
+
+def test_a_success_resets_the_failure_count(logins: LoginStore) -> None:
+    for _ in range(MAX_FAILURES - 1):
+        logins.verify("zhangwei", "guess guess guess")
+    assert logins.verify("zhangwei", "correct horse battery")
+    for _ in range(MAX_FAILURES - 1):
+        logins.verify("zhangwei", "guess guess guess")
+    assert logins.verify("zhangwei", "correct horse battery")
+
+
+def test_sessions_expire_when_idle_and_end_with_a_new_password(logins: LoginStore) -> None:
+    session = logins.open_session("zhangwei")
+    assert logins.session(session.token).user_id == "zhangwei"
+    later = datetime.now(UTC) + SESSION_IDLE + timedelta(seconds=5)
+    assert logins.session(session.token, later) is None
+    again = logins.open_session("zhangwei")
+    logins.set_password("zhangwei", "another long password")
+    assert logins.session(again.token) is None
+    assert logins.session("") is None and logins.session("forged") is None
+
+
+def test_api_tokens_are_shown_once_and_stored_as_digests(
+    logins: LoginStore, tmp_path: Path
+) -> None:
+    token, secret = logins.create_token("zhangwei", "发布脚本")
+    assert logins.token_user(secret) == "zhangwei"
+    assert token.token_id.encode() in stored_bytes(tmp_path)
+    assert secret.encode() not in stored_bytes(tmp_path)
+    assert logins.token_user(secret + "x") is None and logins.token_user("hubt_") is None
+    logins.revoke_token(token.token_id)
+    assert logins.token_user(secret) is None
+    with pytest.raises(DomainError):
+        logins.revoke_token(token.token_id)
+
+
+def test_the_cli_sets_passwords_and_makes_tokens(config_dir: Path) -> None:
+    def hub(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "hub", "--config", str(config_dir), *args],
+                              input=stdin, capture_output=True, text=True, timeout=120)  # fmt: skip
+
+    assert (
+        hub("passwd", "zhangwei", "--password-stdin", stdin="a long new password\n").returncode == 0
+    )
+    short = hub("passwd", "zhangwei", "--password-stdin", stdin="short\n")
+    assert short.returncode != 0 and "PASSWORD_TOO_SHORT" in short.stdout + short.stderr
+    unknown = hub("passwd", "nobody", "--password-stdin", stdin="a long new password\n")
+    assert unknown.returncode != 0 and "USER_UNKNOWN" in unknown.stdout + unknown.stderr
+    made = hub("token", "create", "--as", "zhangwei", "--name", "脚本", "--json")
+    assert made.returncode == 0, made.stderr
+    assert '"token": "hubt_' in made.stdout
+    listed = hub("token", "list", "--json")
+    assert "hubt_" not in listed.stdout and "zhangwei" in listed.stdout
