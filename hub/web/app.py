@@ -10,6 +10,10 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import (
+    http_exception_handler,
+    request_validation_exception_handler,
+)
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -67,6 +71,9 @@ def create_app(hub: EmbeddedHub) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        if not request.url.path.startswith(("/api/", "/console")):
+            # The app feed and screen APIs keep FastAPI's own 422 answer (their contract).
+            return await request_validation_exception_handler(request, exc)
         problems = [
             f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}"
             for e in exc.errors()
@@ -75,6 +82,8 @@ def create_app(hub: EmbeddedHub) -> FastAPI:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
+        if not request.url.path.startswith(("/api/", "/console")):
+            return await http_exception_handler(request, exc)
         codes = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
         code = codes.get(exc.status_code, f"HTTP_{exc.status_code}")
         return _error(code, str(exc.detail), exc.status_code)
