@@ -15,9 +15,9 @@ from hub.web.security import (
     caller_of,
     can_see_site,
     check_csrf,
-    delivery_site,
+    visible_article,
+    visible_deliveries,
 )
-from workflows.errors import DomainError
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=80)]
 
@@ -54,14 +54,7 @@ def router(hub: EmbeddedHub) -> APIRouter:
     You = Annotated[Caller, Depends(current)]
 
     def visible(user: str, article_ref: str) -> str:
-        """The article id if the user may see it; unseen articles do not exist for them."""
-        article_id = hub.articles.resolve(article_ref)
-        state, _ = hub.articles.state(article_id)
-        if not can_see_site(hub.config.directory.acting(user), state.site):
-            raise DomainError(
-                "ARTICLE_NOT_FOUND", f"稿件 {article_ref} 不存在", article_id=article_ref
-            )
-        return article_id
+        return visible_article(hub, user, article_ref)
 
     @api.get("/me", summary="当前用户与角色", tags=["用户"])
     def me(you: You) -> dict[str, Any]:
@@ -137,13 +130,8 @@ def router(hub: EmbeddedHub) -> APIRouter:
         status: Annotated[str | None, Query(max_length=40)] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     ) -> list[dict[str, Any]]:
-        actor = hub.config.directory.acting(you.user_id)
         rows = hub.delivery_service.list(article, account, status, limit)
-        return [
-            row
-            for row in rows
-            if can_see_site(actor, delivery_site(hub.delivery_service, row["target"]))
-        ]
+        return visible_deliveries(hub, you.user_id, rows)
 
     @api.post("/deliveries/{delivery_id}/retry", summary="立即重试投递", tags=["投递"])
     def retry(delivery_id: Id, you: You) -> dict[str, Any]:

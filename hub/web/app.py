@@ -50,6 +50,7 @@ def create_app(hub: EmbeddedHub) -> FastAPI:
     app.include_router(console.router(hub))
     app.include_router(app_feed.router(hub.app_feed, apps))
     app.include_router(screens.router(hub.playlists, walls, hub.screen_token))
+    app.add_exception_handler(console.LoginNeeded, console.to_login)
     app.mount("/console/static", StaticFiles(directory=console.STATIC), "console-static")
 
     @app.middleware("http")

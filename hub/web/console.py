@@ -27,7 +27,14 @@ from hub.runtime import EmbeddedHub
 from hub.web.actions import ACTIONS
 from hub.web.errors import status_of
 from hub.web.pages import TEMPLATES
-from hub.web.security import Caller, caller_of, can_see_site, check_csrf, delivery_site
+from hub.web.security import (
+    Caller,
+    caller_of,
+    can_see_site,
+    check_csrf,
+    visible_article,
+    visible_deliveries,
+)
 from workflows.article_events import ArticleCreated, ArticleRevised
 from workflows.delivery_decider import DELIVERY_STATUS_LABELS
 from workflows.errors import DomainError
@@ -41,6 +48,22 @@ from workflows.vocabulary import (
 )
 
 STATIC = Path(__file__).parent / "static"
+
+
+class LoginNeeded(Exception):
+    """A page was asked for without a login: the app answers with the login page."""
+
+    def __init__(self, target: str) -> None:
+        super().__init__(target)
+        self.target = target
+
+
+def to_login(request: Request, exc: Exception) -> Response:
+    """The redirect to the login page that brings the user back to `target`."""
+    target = exc.target if isinstance(exc, LoginNeeded) else "/console"
+    return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
+
+
 _TAG = re.compile(r"<[^>]+>")
 _BLOCK_END = re.compile(r"</(p|h[1-6]|li|tr|div|table|blockquote)>|<br\s*/?>", re.I)
 TEMPLATES.filters["gate_label"] = lambda gate: GATE_LABELS.get(gate, gate)
@@ -87,9 +110,15 @@ def router(hub: EmbeddedHub) -> APIRouter:
             return None  # API tokens are for the API, not for pages
         return caller
 
-    def to_login(request: Request) -> RedirectResponse:
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
+    async def staff(request: Request) -> Caller:
+        """The logged-in user of a page; a change must also carry the session's CSRF token.
+        Without a login the browser is sent to the login page (LoginNeeded)."""
+        caller = await who(request)
+        if caller is None:
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            raise LoginNeeded(target)
+        await check_csrf(request, caller)
+        return caller
 
     # -- login ---------------------------------------------------------------------------
 
@@ -138,9 +167,7 @@ def router(hub: EmbeddedHub) -> APIRouter:
 
     @pages.get("/console")
     async def dashboard(request: Request) -> Response:
-        caller = await who(request)
-        if caller is None:
-            return to_login(request)
+        caller = await staff(request)
         actor = directory.acting(caller.user_id)
         items = await run_in_threadpool(hub.articles.list, None, None, 200)
         mine = [
@@ -151,9 +178,7 @@ def router(hub: EmbeddedHub) -> APIRouter:
 
     @pages.get("/console/articles")
     async def articles(request: Request, site: str = "", status: str = "") -> Response:
-        caller = await who(request)
-        if caller is None:
-            return to_login(request)
+        caller = await staff(request)
         actor = directory.acting(caller.user_id)
         try:
             items = await run_in_threadpool(hub.articles.list, site[:40] or None,
@@ -169,9 +194,7 @@ def router(hub: EmbeddedHub) -> APIRouter:
 
     @pages.get("/console/reviews")
     async def reviews(request: Request) -> Response:
-        caller = await who(request)
-        if caller is None:
-            return to_login(request)
+        caller = await staff(request)
         queue = await run_in_threadpool(hub.articles.review_queue, caller.user_id)
         return render(request, "reviews.html", caller, queue=queue)
 
@@ -194,21 +217,18 @@ def router(hub: EmbeddedHub) -> APIRouter:
 
     @pages.get("/console/articles/new")
     async def new_article(request: Request) -> Response:
-        caller = await who(request)
-        if caller is None:
-            return to_login(request)
+        caller = await staff(request)
         return form_page(request, caller, {"sensitivity": "normal"})
 
     @pages.post("/console/articles/new")
     async def create_article(request: Request) -> Response:
-        caller = await who(request)
-        if caller is None:
-            return to_login(request)
-        await check_csrf(request, caller)
+        caller = await staff(request)
         form = await request.form()
         values = _article_form(form)
         try:
             site, _, column = _field(form, "column", 200).partition("/")
+            if not site or not column:
+                raise DomainError("COLUMN_REQUIRED", "请选择站点与栏目")
             result = await run_in_threadpool(
                 hub.articles.create, caller.user_id, site, [column] if column else [],
                 values["title"], values["body_html"], _metadata(values),
@@ -220,17 +240,11 @@ def router(hub: EmbeddedHub) -> APIRouter:
 
     @pages.get("/console/articles/{article_id}")
     async def article_page(request: Request, article_id: str) -> Response:
-        caller = await who(request)
-        if caller is None:
-            return to_login(request)
+        caller = await staff(request)
         return await run_in_threadpool(article_view, request, caller, article_id[:80], None)
 
     def visible(caller: Caller, article_ref: str) -> str:
-        article_id = hub.articles.resolve(article_ref)
-        state, _ = hub.articles.state(article_id)
-        if not can_see_site(directory.acting(caller.user_id), state.site):
-            raise DomainError("ARTICLE_NOT_FOUND", f"稿件 {article_ref} 不存在")
-        return article_id
+        return visible_article(hub, caller.user_id, article_ref)
 
     def article_view(
         request: Request, caller: Caller, article_ref: str, error: DomainError | None
@@ -272,9 +286,7 @@ def router(hub: EmbeddedHub) -> APIRouter:
 
     @pages.get("/console/articles/{article_id}/edit")
     async def edit_form(request: Request, article_id: str) -> Response:
-        caller = await who(request)
-        if caller is None:
-            return to_login(request)
+        caller = await staff(request)
         try:
             show = await run_in_threadpool(hub.articles.show, visible(caller, article_id[:80]))
         except DomainError as exc:
@@ -288,10 +300,7 @@ def router(hub: EmbeddedHub) -> APIRouter:
 
     @pages.post("/console/articles/{article_id}/edit")
     async def edit_article(request: Request, article_id: str) -> Response:
-        caller = await who(request)
-        if caller is None:
-            return to_login(request)
-        await check_csrf(request, caller)
+        caller = await staff(request)
         values = _article_form(await request.form())
         try:
             target = visible(caller, article_id[:80])
@@ -306,10 +315,7 @@ def router(hub: EmbeddedHub) -> APIRouter:
 
     @pages.post("/console/articles/{article_id}/{action}")
     async def run_action(request: Request, article_id: str, action: str) -> Response:
-        caller = await who(request)
-        if caller is None:
-            return to_login(request)
-        await check_csrf(request, caller)
+        caller = await staff(request)
         chosen = ACTIONS.get(action)
         if chosen is None or action == "edit":
             return render(request, "dashboard.html", caller, 404, mine=[], queue=[],
@@ -329,18 +335,13 @@ def router(hub: EmbeddedHub) -> APIRouter:
     # -- the operator's board ------------------------------------------------------------
 
     def board_rows(caller: Caller, article: str, account: str, status: str) -> list[dict[str, Any]]:
-        actor = directory.acting(caller.user_id)
         rows = hub.delivery_service.list(article or None, account or None, status or None, 500)
-        return [
-            r for r in rows if can_see_site(actor, delivery_site(hub.delivery_service, r["target"]))
-        ]
+        return visible_deliveries(hub, caller.user_id, rows)
 
     @pages.get("/console/deliveries")
     async def deliveries(request: Request, article: str = "", account: str = "",
                          status: str = "") -> Response:  # fmt: skip
-        caller = await who(request)
-        if caller is None:
-            return to_login(request)
+        caller = await staff(request)
         article, account, status = article[:80], account[:80], status[:40]
         try:
             rows = await run_in_threadpool(board_rows, caller, article, account, status)
@@ -387,10 +388,7 @@ def router(hub: EmbeddedHub) -> APIRouter:
 
     @pages.post("/console/deliveries/{delivery_id}/retry")
     async def retry(request: Request, delivery_id: str) -> Response:
-        caller = await who(request)
-        if caller is None:
-            return to_login(request)
-        await check_csrf(request, caller)
+        caller = await staff(request)
         try:
             await run_in_threadpool(hub.delivery_service.retry, caller.user_id, delivery_id[:80])
         except DomainError as exc:

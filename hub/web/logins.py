@@ -191,12 +191,14 @@ class LoginStore:
         ):
             self.close_session(token)
             return None
-        if now - datetime.fromisoformat(seen) > timedelta(minutes=1):
-            with self._lock, write_transaction(self._db):
-                self._db.execute(
-                    "UPDATE sessions SET seen_at = ? WHERE digest = ?", (now.isoformat(), digest)
-                )
+        self._touch("UPDATE sessions SET seen_at = ? WHERE digest = ?", digest, seen, now)
         return Session(user_id, csrf, via)
+
+    def _touch(self, sql: str, digest: str, last: str | None, now: datetime) -> None:
+        """Record a use of a session or token, at most once a minute (reads stay reads)."""
+        if last is None or now - datetime.fromisoformat(last) > timedelta(minutes=1):
+            with self._lock, write_transaction(self._db):
+                self._db.execute(sql, (now.isoformat(), digest))
 
     def close_session(self, token: str) -> None:
         with self._lock, write_transaction(self._db):
@@ -230,12 +232,7 @@ class LoginStore:
             ).fetchone()
         if row is None:
             return None
-        now = _now()
-        if row[1] is None or now - datetime.fromisoformat(row[1]) > timedelta(minutes=1):
-            with self._lock, write_transaction(self._db):
-                self._db.execute(
-                    "UPDATE api_tokens SET used_at = ? WHERE digest = ?", (now.isoformat(), digest)
-                )
+        self._touch("UPDATE api_tokens SET used_at = ? WHERE digest = ?", digest, row[1], _now())
         return str(row[0])
 
     def tokens(self, user_id: str | None = None) -> list[ApiToken]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 
@@ -14,6 +15,9 @@ from hub.web.logins import LoginStore
 from workflows.article_commands import ActingUser
 from workflows.errors import DomainError
 from workflows.publication import Target
+
+if TYPE_CHECKING:
+    from hub.runtime import EmbeddedHub
 
 SESSION_COOKIE = "hub_session"
 CSRF_HEADER = "x-csrf-token"
@@ -70,3 +74,22 @@ def delivery_site(deliveries: DeliveryService, target_key: str) -> str:
         return deliveries.site_of(Target.parse(target_key))
     except DomainError:
         return ""  # an account no longer configured: only users of every site see it
+
+
+def visible_article(hub: EmbeddedHub, user: str, article_ref: str) -> str:
+    """The article's id if the user may see it; for anyone else it does not exist."""
+    article_id = hub.articles.resolve(article_ref)
+    state, _ = hub.articles.state(article_id)
+    if not can_see_site(hub.config.directory.acting(user), state.site):
+        raise DomainError("ARTICLE_NOT_FOUND", f"稿件 {article_ref} 不存在", article_id=article_ref)
+    return article_id
+
+
+def visible_deliveries(
+    hub: EmbeddedHub, user: str, rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The delivery rows (as `DeliveryService.list` gives them) the user may see."""
+    actor = hub.config.directory.acting(user)
+    return [
+        r for r in rows if can_see_site(actor, delivery_site(hub.delivery_service, r["target"]))
+    ]

@@ -1,0 +1,93 @@
+"""The staff pages on bad input: a clear message in Chinese and a 4xx, never a 500; no page
+without a login; no change without the session's CSRF token."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.web.conftest import Web
+
+
+def error_of(html: str) -> str:
+    match = re.search(r'<p class="error" role="alert"><strong>([A-Z_]+)</strong>', html)
+    return match.group(1) if match else ""
+
+
+def test_pages_need_a_login(web: Web) -> None:
+    import requests
+
+    for path in ("/console", "/console/articles", "/console/deliveries", "/console/articles/new"):
+        answer = requests.get(web.url + path, allow_redirects=False, timeout=30)
+        assert answer.status_code == 303
+        assert answer.headers["location"].startswith("/login?next=")
+    stream = requests.get(web.url + "/console/deliveries/stream", timeout=30)
+    assert stream.status_code == 401
+
+
+def test_login_refuses_other_origins_and_never_redirects_away(web: Web) -> None:
+    import requests
+
+    forged = requests.post(f"{web.url}/login", timeout=30, allow_redirects=False,
+                           headers={"Origin": "http://evil.example"},
+                           data={"username": "zhangwei", "password": web.passwords["zhangwei"]})  # fmt: skip
+    assert forged.status_code == 403 and error_of(forged.text) == "CSRF_FAILED"
+    away = requests.post(f"{web.url}/login", timeout=30, allow_redirects=False,
+                         data={"username": "zhangwei", "password": web.passwords["zhangwei"],
+                               "next": "//evil.example/x"})  # fmt: skip
+    assert away.status_code == 303 and away.headers["location"] == "/console"
+
+
+@pytest.mark.parametrize(
+    ("path", "form", "code"),
+    [
+        (
+            "/console/articles/new",
+            {"column": "", "title": "标题", "body_html": "<p>x</p>"},
+            "COLUMN_REQUIRED",
+        ),
+        (
+            "/console/articles/new",
+            {"column": "gov/nowhere", "title": "标题", "body_html": "<p>x</p>"},
+            "COLUMN_UNKNOWN",
+        ),
+        (
+            "/console/articles/new",
+            {"column": "gov/notices", "title": "标题", "body_html": "<script>x</script>"},
+            "INVALID_INPUT",
+        ),
+        (
+            "/console/articles/new",
+            {
+                "column": "gov/notices",
+                "title": "标题",
+                "body_html": "<p>x</p>",
+                "written_date": "昨天",
+            },
+            "INVALID_INPUT",
+        ),
+        ("/console/articles/{a}/approve", {"gates": "wording"}, "INVALID_STATE"),
+        ("/console/articles/{a}/return", {"reasons": "  "}, "INVALID_INPUT"),
+        ("/console/articles/{a}/publish", {"at": "明天早上"}, "INVALID_INPUT"),
+        ("/console/articles/{a}/nonsense", {}, "COMMAND_UNKNOWN"),
+        ("/console/articles/0000000000/submit", {}, "ARTICLE_NOT_FOUND"),
+    ],
+)
+def test_bad_forms_get_a_clear_error(web: Web, path: str, form: dict, code: str) -> None:
+    session, csrf = web.login("zhangwei")
+    article = web.article()
+    form = {"sensitivity": "normal", "keywords": "", **form, "csrf_token": csrf}
+    answer = session.post(web.url + path.replace("{a}", article), data=form, timeout=30,
+                          allow_redirects=False)  # fmt: skip
+    assert 400 <= answer.status_code < 500, answer.text[:300]
+    assert error_of(answer.text) == code
+
+
+def test_a_change_without_the_csrf_token_is_refused(web: Web) -> None:
+    session, _ = web.login("zhangwei")
+    article = web.article()
+    answer = session.post(f"{web.url}/console/articles/{article}/submit", data={}, timeout=30)
+    assert answer.status_code == 403
+    shown = web.api("zhangwei", "GET", f"/articles/{article}").json()
+    assert shown["status"] == "draft"
