@@ -4,15 +4,23 @@ Group commit: appenders queue their requests; whichever caller finds no commit u
 becomes the leader, writes every queued request in one transaction (each request behind
 its own savepoint and its own version check) and pays for one fsync on behalf of all.
 Writers in other processes are serialised by SQLite's own lock (BEGIN IMMEDIATE).
+
+Asyncio callers (`append_async`) join the same queue without a thread each: the first task to
+queue while nothing commits defers the commit to the end of the event loop's current round
+(`call_soon`), so every task that is ready in that round queues first and one fsync covers
+them all; a single committer thread writes the batch while the loop goes on, and hands the
+results back to the loop in one callback.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import gc
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -89,24 +97,41 @@ class _Request:
         "event_ids",
         "expected",
         "finished",
+        "future",
         "result",
         "rows",
         "stream_id",
         "wake",
     )
 
-    def __init__(self, stream_id: str, rows: list[list[Any]], expected: int) -> None:
+    def __init__(
+        self,
+        stream_id: str,
+        rows: list[list[Any]],
+        expected: int,
+        future: asyncio.Future[None] | None = None,
+    ) -> None:
         self.stream_id = stream_id
         self.rows = rows
         self.event_ids = [row[0] for row in rows]
         self.expected = expected
-        # A locked lock as a one-shot signal: the waiter acquires, the leader releases. It is
-        # much cheaper to create than a threading.Event (no condition variable).
+        # Threads wait on a locked lock as a one-shot signal (the waiter acquires, the leader
+        # releases; much cheaper to create than a threading.Event); asyncio tasks on a future.
+        self.future = future
         self.wake = threading.Lock()
-        self.wake.acquire()
+        if future is None:
+            self.wake.acquire()
         self.finished = False
         self.result: AppendResult | None = None
         self.error: BaseException | None = None
+
+
+def _settle(requests: list[_Request]) -> None:
+    """Wake the asyncio tasks of committed requests (runs in their event loop)."""
+    for request in requests:
+        future = request.future
+        if future is not None and not future.done():
+            future.set_result(None)
 
 
 class _Transaction:
@@ -176,6 +201,7 @@ class SQLiteEventStore(EventStore):
         self._closed = False
         self._large: dict[str, Event] = {}  # event id -> payload, of the newest large events
         self._large_lock = threading.Lock()
+        self._committer: ThreadPoolExecutor | None = None  # commits for asyncio callers
 
     # -- connections -------------------------------------------------------------------
 
@@ -285,22 +311,90 @@ class SQLiteEventStore(EventStore):
                 outcomes.append(request.result)
         return outcomes
 
-    def _lead(self) -> None:
-        """Commit what is queued (in batches), then hand leadership to a waiter or give it up."""
+    async def append_async(
+        self, stream_id: str, events: Sequence[NewEvent], expected_version: int
+    ) -> AppendResult:
+        if not events:
+            raise StoreError("an append needs at least one event")
+        if expected_version < 0:
+            raise StoreError("expected_version must be 0 (new stream) or a stream version")
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        request = _Request(stream_id, self._encode(stream_id, events), expected_version, future)
         with self._queue_lock:
-            batch = self._pending[:_MAX_BATCH]
-            del self._pending[:_MAX_BATCH]
+            if self._closed:
+                raise StoreError("the event store is closed")
+            self._pending.append(request)
+            lead = not self._leader_active
+            if lead:
+                self._leader_active = True
+        if lead:
+            # After the tasks ready in this round of the loop have queued their appends.
+            loop.call_soon(self._commit_for_tasks)
+        # A caller cancelled while waiting cancels only its wait: the append is committed (or
+        # not) with the others, and `_settle` skips the cancelled future.
+        await future
+        if request.error is not None:
+            raise request.error
+        assert request.result is not None
+        return request.result
+
+    def _commit_for_tasks(self) -> None:
+        """Lead from the committer thread (asyncio requests have no thread of their own)."""
+        with self._queue_lock:
+            if self._committer is None:
+                self._committer = ThreadPoolExecutor(1, thread_name_prefix="store-commit")
+            committer = self._committer
         try:
-            self._commit(batch)
-        finally:
-            for request in batch:
-                request.finished = True
-                request.wake.release()
+            committer.submit(self._lead, True)
+        except RuntimeError:  # closed meanwhile: answer whatever is still queued
             with self._queue_lock:
-                if self._pending:
-                    self._pending[0].wake.release()
-                else:
-                    self._leader_active = False
+                batch, self._pending = self._pending, []
+                self._leader_active = False
+            for request in batch:
+                request.error = StoreError("the event store is closed")
+            self._finish(batch)
+
+    def _lead(self, committer: bool = False) -> None:
+        """Commit what is queued (in batches), then hand leadership to a waiter or give it up.
+
+        A waiting thread is woken to lead the next batch. When an asyncio request heads the
+        queue, the committer thread leads: it goes on itself, or a caller's thread hands over.
+        """
+        while True:
+            with self._queue_lock:
+                batch = self._pending[:_MAX_BATCH]
+                del self._pending[:_MAX_BATCH]
+            try:
+                self._commit(batch)
+            finally:
+                self._finish(batch)
+                with self._queue_lock:
+                    head = self._pending[0] if self._pending else None
+                    if head is None:
+                        self._leader_active = False
+                    elif head.future is None:
+                        head.wake.release()
+            if head is None or head.future is None:
+                return
+            if not committer:
+                self._commit_for_tasks()
+                return
+
+    def _finish(self, batch: list[_Request]) -> None:
+        """Mark a committed batch finished and wake its callers, threads and tasks."""
+        tasks: dict[asyncio.AbstractEventLoop, list[_Request]] = {}
+        for request in batch:
+            request.finished = True
+            if request.future is None:
+                request.wake.release()
+            else:
+                tasks.setdefault(request.future.get_loop(), []).append(request)
+        for loop, requests in tasks.items():
+            try:
+                loop.call_soon_threadsafe(_settle, requests)
+            except RuntimeError:  # the loop was closed: nobody is waiting any more
+                log.warning("store.loop_closed", requests=len(requests))
 
     def _commit(self, batch: list[_Request]) -> None:
         with self._write_lock:
@@ -564,6 +658,8 @@ class SQLiteEventStore(EventStore):
                 return
             self._closed = True
             readers, self._readers = self._readers, []
+        if self._committer is not None:
+            self._committer.shutdown(wait=True)  # commits what tasks queued before closing
         with self._write_lock:
             self._writer.close()
         for conn in readers:

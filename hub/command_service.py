@@ -9,12 +9,13 @@ from dataclasses import dataclass
 
 import structlog
 
-from events.envelope import Actor, NewEvent
+from events.envelope import Actor, Event, NewEvent
 from events.ids import new_id
 from events.store import AppendResult, ConcurrencyConflict, EventStore
 from workflows.article_commands import ArticleCommand
 from workflows.article_decider import acting_role, decide
 from workflows.article_state import ArticleState, evolve, initial_state
+from workflows.errors import DomainError
 
 log = structlog.get_logger(__name__)
 
@@ -92,50 +93,120 @@ class CommandService:
         `prepare` completes the command from the state it is decided on (the system checks
         run on exactly the revision the decider sees), again on the retry.
         """
-        stream = article_stream(command.article_id)
         command_id = new_id()
-        correlation = correlation_id or command_id
         for attempt in (1, 2):
-            state, version = self.load(command.article_id, trust_cache=attempt == 1)
-            ready = prepare(command, state) if prepare else command
-            payloads = decide(ready, state)
-            actor = Actor(command.actor.user_id, str(acting_role(command, state)))
-            events = [NewEvent(p, actor, correlation, command_id) for p in payloads]
-            if not events:
-                log.info(
-                    "command.no_change",
-                    article_id=command.article_id,
-                    command=type(command).__name__,
-                    actor=actor.user_id,
-                )
-                return CommandResult(command.article_id, state, version, (), (), None)
+            step = self._decide(command, command_id, correlation_id, prepare, attempt)
+            if not step.events:
+                return self._unchanged(command, step)
             try:
-                appended = self.store.append(stream, events, version)
+                appended = self.store.append(step.stream, step.events, step.version)
             except ConcurrencyConflict:
-                self._forget(stream)
-                log.info("command.conflict", article_id=command.article_id, attempt=attempt)
+                self._conflicted(command, step.stream, attempt)
                 if attempt == 2:
                     raise
                 continue
-            for payload in payloads:
-                state = evolve(state, payload)
-            self._remember(stream, appended.last_version, state)
-            result = CommandResult(
-                command.article_id,
-                state,
-                appended.last_version,
-                tuple(e.event_id for e in events),
-                tuple(e.type for e in events),
-                appended,
-            )
-            log.info(
-                "command.handled",
-                article_id=command.article_id,
-                command=type(command).__name__,
-                actor=actor.user_id,
-                event_ids=list(result.event_ids),
-                version=result.version,
-                correlation_id=correlation,
-            )
-            return result
-        raise AssertionError("unreachable")
+            return self._finish(command, step, appended)
+        raise AssertionError("unreachable: the second conflict is raised")
+
+    async def execute_async(
+        self,
+        command: ArticleCommand,
+        correlation_id: str | None = None,
+        prepare: Callable[[ArticleCommand, ArticleState], ArticleCommand] | None = None,
+    ) -> CommandResult:
+        """`execute` for asyncio callers: concurrent tasks share group commits without a
+        thread each (the decision runs in the caller's loop, the commit off it)."""
+        command_id = new_id()
+        for attempt in (1, 2):
+            step = self._decide(command, command_id, correlation_id, prepare, attempt)
+            if not step.events:
+                return self._unchanged(command, step)
+            try:
+                appended = await self.store.append_async(step.stream, step.events, step.version)
+            except ConcurrencyConflict:
+                self._conflicted(command, step.stream, attempt)
+                if attempt == 2:
+                    raise
+                continue
+            return self._finish(command, step, appended)
+        raise AssertionError("unreachable: the second conflict is raised")
+
+    def _decide(
+        self,
+        command: ArticleCommand,
+        command_id: str,
+        correlation_id: str | None,
+        prepare: Callable[[ArticleCommand, ArticleState], ArticleCommand] | None,
+        attempt: int,
+    ) -> _Decision:
+        state, version = self.load(command.article_id, trust_cache=attempt == 1)
+        try:
+            ready = prepare(command, state) if prepare else command
+            payloads = decide(ready, state)
+        except DomainError:
+            # A refusal decided on a cached state is only final if the state is current
+            # (another process may have moved the article on); the version read is indexed.
+            if (
+                attempt != 1
+                or self.store.stream_version(article_stream(command.article_id)) == version
+            ):
+                raise
+            state, version = self.load(command.article_id)
+            ready = prepare(command, state) if prepare else command
+            payloads = decide(ready, state)
+        actor = Actor(command.actor.user_id, str(acting_role(command, state)))
+        correlation = correlation_id or command_id
+        events = [NewEvent(p, actor, correlation, command_id) for p in payloads]
+        stream = article_stream(command.article_id)
+        return _Decision(stream, state, version, payloads, events, correlation)
+
+    def _unchanged(self, command: ArticleCommand, step: _Decision) -> CommandResult:
+        log.info(
+            "command.no_change",
+            article_id=command.article_id,
+            command=type(command).__name__,
+            actor=command.actor.user_id,
+        )
+        return CommandResult(command.article_id, step.state, step.version, (), (), None)
+
+    def _conflicted(self, command: ArticleCommand, stream: str, attempt: int) -> None:
+        self._forget(stream)
+        log.info("command.conflict", article_id=command.article_id, attempt=attempt)
+
+    def _finish(
+        self, command: ArticleCommand, step: _Decision, appended: AppendResult
+    ) -> CommandResult:
+        state = step.state
+        for payload in step.payloads:
+            state = evolve(state, payload)
+        self._remember(step.stream, appended.last_version, state)
+        result = CommandResult(
+            command.article_id,
+            state,
+            appended.last_version,
+            tuple(e.event_id for e in step.events),
+            tuple(e.type for e in step.events),
+            appended,
+        )
+        log.info(
+            "command.handled",
+            article_id=command.article_id,
+            command=type(command).__name__,
+            actor=command.actor.user_id,
+            event_ids=list(result.event_ids),
+            version=result.version,
+            correlation_id=step.correlation,
+        )
+        return result
+
+
+@dataclass(frozen=True, slots=True)
+class _Decision:
+    """One attempt's decision, waiting for its append."""
+
+    stream: str
+    state: ArticleState
+    version: int
+    payloads: list[Event]
+    events: list[NewEvent]
+    correlation: str
