@@ -26,10 +26,10 @@ from typing import Any
 
 from events.ids import new_id
 from events.sqlite_store import SQLiteEventStore
+from hub.audit import audit, default_workers
 from hub.command_service import CommandService
 from hub.logs import configure_logging
 from workflows.article_commands import ActingUser, ApproveStage, CreateArticle, SubmitArticle
-from workflows.article_state import ArticleState, evolve, initial_state
 from workflows.checks.engine import CheckReport
 from workflows.content import ArticleContent
 from workflows.workflow_definition import WorkflowDefinition
@@ -115,12 +115,15 @@ async def hub_lifecycle_async(service: CommandService) -> None:
 
 
 def hub_replay(store: SQLiteEventStore) -> int:
-    states: dict[str, ArticleState] = {}
-    count = 0
-    for event in store.iter_all(batch_size=2000):
-        states[event.stream_id] = evolve(states.get(event.stream_id, initial_state), event.payload)
-        count += 1
-    return count
+    """`hub audit`: every article stream replayed (and checked) by one worker per CPU."""
+    report = audit(store, lambda: SQLiteEventStore(store.path), workers=default_workers())
+    if not report.ok:
+        raise RuntimeError(f"the audit found problems: {report.problems[:3]}")
+    return report.events
+
+
+def hub_replay_one_process(store: SQLiteEventStore) -> int:
+    return audit(store).events
 
 
 # -- the eventsourcing library -------------------------------------------------------------
@@ -323,6 +326,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             "append_concurrent": [],
             "append_threads": [],
             "replay": [],
+            "replay_one_process": [],
         }
         for _ in range(args.repeat):
             samples["append_sequential"].append(
@@ -352,6 +356,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             hub_rate, hub_count = run_replay(lambda: hub_replay(store))
             lib_rate, lib_count = run_replay(lib_replay)
             samples["replay"].append((hub_rate, lib_rate))
+            one_rate, _ = run_replay(lambda: hub_replay_one_process(store))
+            samples["replay_one_process"].append((one_rate, lib_rate))
         results = {
             name: (
                 statistics.median(h for h, _ in pairs),

@@ -31,6 +31,7 @@ import structlog
 from events.envelope import Actor, Event, NewEvent, RecordedEvent
 from events.registry import EventRegistry, default_registry
 from events.store import (
+    STREAM_PART_SQL,
     AppendResult,
     ConcurrencyConflict,
     EventIdReused,
@@ -609,6 +610,41 @@ class SQLiteEventStore(EventStore):
         ).fetchall()
         covered = rows[-1][3] if len(rows) == limit else max(head, after_position)
         return self._decode_batch(rows), covered
+
+    def iter_payloads(
+        self, stream_prefix: str = "", *, part: int = 0, parts: int = 1, batch_size: int = 2000
+    ) -> Iterator[tuple[str, Event]]:
+        if not 0 <= part < parts:
+            raise StoreError("part must be in [0, parts)")
+        # Four columns instead of twelve and no envelope: about half the cost per event of
+        # `iter_all` before the payload is decoded. Streams are filtered inside SQLite.
+        where, params = "", []
+        if stream_prefix:
+            where += " AND stream_id >= ? AND stream_id < ?"
+            params += [stream_prefix, _prefix_end(stream_prefix)]
+        if parts > 1:
+            where += f" AND {STREAM_PART_SQL} = ?"
+            params += [parts, part]
+        sql = (
+            "SELECT global_position, stream_id, type, schema_version, payload FROM events "
+            f"WHERE global_position > ?{where} ORDER BY global_position LIMIT ?"
+        )
+        reader = self._reader()
+        decode = self.registry.decode
+        after = 0
+        while True:
+            rows = reader.execute(sql, (after, *params, batch_size)).fetchall()
+            if not rows:
+                return
+            enabled = gc.isenabled()
+            gc.disable()  # as in `_decode_batch`: the decoded objects all survive the batch
+            try:
+                batch = [(r[1], decode(r[2], r[3], r[4])) for r in rows]
+            finally:
+                if enabled:
+                    gc.enable()
+            yield from batch
+            after = rows[-1][0]
 
     def head_position(self) -> int:
         row = self._reader().execute("SELECT COALESCE(MAX(global_position), 0) FROM events")

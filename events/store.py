@@ -17,7 +17,20 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from events.envelope import NewEvent, RecordedEvent
+from events.envelope import Event, NewEvent, RecordedEvent
+
+
+def stream_part(stream_id: str, parts: int) -> int:
+    """The partition of a stream among `parts` (from its last two characters: the random
+    end of an id). Stores compute the same in their query language (`STREAM_PART_SQL`)."""
+    second = ord(stream_id[-2]) if len(stream_id) > 1 else 0
+    return (ord(stream_id[-1]) + 31 * second) % parts
+
+
+# `stream_part` in SQL (SQLite and PostgreSQL both have unicode()/ascii-like functions).
+STREAM_PART_SQL = (
+    "((unicode(substr(stream_id, -1)) + 31 * COALESCE(unicode(substr(stream_id, -2, 1)), 0)) % ?)"
+)
 
 
 class StoreError(Exception):
@@ -162,6 +175,21 @@ class EventStore(ABC):
                 return
             yield from batch
             after_position = batch[-1].global_position
+
+    def iter_payloads(
+        self, stream_prefix: str = "", *, part: int = 0, parts: int = 1, batch_size: int = 2000
+    ) -> Iterator[tuple[str, Event]]:
+        """(stream id, payload) of every event in global order, for folds that need no
+        envelope (replays, audits). With `parts` > 1, only the streams of partition `part`:
+        the partitions split the streams between workers, each stream wholly in one."""
+        if not 0 <= part < parts:
+            raise StoreError("part must be in [0, parts)")
+        for event in self.iter_all(batch_size=batch_size):
+            stream = event.stream_id
+            if stream.startswith(stream_prefix) and (
+                parts == 1 or stream_part(stream, parts) == part
+            ):
+                yield stream, event.payload
 
     @abstractmethod
     def head_position(self) -> int:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from events.envelope import Event
 from workflows.article_events import (
@@ -123,115 +124,177 @@ initial_state = ArticleState()
 
 
 def evolve(state: ArticleState, event: Event) -> ArticleState:
-    """Fold one event into the state."""
-    match event:
-        case ArticleCreated():
-            return ArticleState(
-                article_id=event.article_id,
-                status=ArticleStatus.DRAFT,
-                site=event.site,
-                columns=event.columns,
-                author=event.author,
-                workflow=event.workflow,
-                revision=event.revision,
-                content=event.content,
-                content_hash=event.content_hash,
-                revision_editor=event.author,
-            )
-        case ArticleRevised():
-            status = state.status
-            if event.review_restarted:
-                status = ArticleStatus.IN_REVIEW
-            elif status is ArticleStatus.RETRACTED:
-                status = ArticleStatus.DRAFT
-            return state._replace(
-                status=status,
-                revision=event.revision,
-                content=event.content,
-                content_hash=event.content_hash,
-                revision_editor=event.editor,
-                stage_index=0,
-                approvals=(),
-                signed_off_by=None,
-                approved_revision=None,
-                approved_hash=None,
-                findings=(),
-                overridden=frozenset(),
-                checked_with=None,
-            )
-        case ArticleChecked():
-            if event.revision != state.revision:
-                return state
-            return state._replace(findings=event.findings, checked_with=event.dictionary_version)
-        case FindingOverridden():
-            return state._replace(overridden=state.overridden | {event.finding_id})
-        case ArticleSubmitted():
-            return state._replace(
-                status=ArticleStatus.IN_REVIEW,
-                stage_index=0,
-                approvals=(),
-                signed_off_by=None,
-            )
-        case StageApproved():
-            approval = Approval(
-                event.stage, event.approver, event.revision, event.content_hash, event.gates
-            )
-            if event.next_stage is None:
-                status, index = state.status, state.stage_index
-            elif event.next_stage == SIGNOFF_STAGE:
-                status, index = ArticleStatus.AWAITING_SIGNOFF, state.stage_index
-            else:
-                status, index = ArticleStatus.IN_REVIEW, state.stage_index + 1
-            return state._replace(
-                status=status, stage_index=index, approvals=(*state.approvals, approval)
-            )
-        case ArticleReturned():
-            note = ReturnNote(event.stage, event.revision, event.returned_by, event.reasons)
-            return state._replace(
-                status=ArticleStatus.RETURNED,
-                stage_index=0,
-                approvals=(),
-                signed_off_by=None,
-                last_return=note,
-            )
-        case ArticleSignedOff():
-            return state._replace(signed_off_by=event.leader)
-        case ArticleApproved():
-            return state._replace(
-                status=ArticleStatus.APPROVED,
-                approved_revision=event.revision,
-                approved_hash=event.content_hash,
-            )
-        case ArticleWithdrawn():
-            return state._replace(
-                status=ArticleStatus.DRAFT, stage_index=0, approvals=(), signed_off_by=None
-            )
-        case ArticleArchived():
-            return state._replace(status=ArticleStatus.ARCHIVED)
-        case PublicationScheduled():
-            return state._replace(status=ArticleStatus.SCHEDULED, scheduled=event.publication)
-        case ArticlePublished():
-            return state._replace(
-                status=ArticleStatus.PUBLISHED, live=event.publication, scheduled=None
-            )
-        case PublicationRescheduled():
-            times = {"publish_at": event.publish_at, "expire_at": event.expire_at}
-            if state.scheduled and state.scheduled.publication_id == event.publication_id:
-                return state._replace(scheduled=state.scheduled.model_copy(update=times))
-            if state.live and state.live.publication_id == event.publication_id:
-                return state._replace(live=state.live.model_copy(update=times))
-            return state
-        case PublicationCancelled():
-            status = state.status
-            if status is ArticleStatus.SCHEDULED:
-                status = ArticleStatus.APPROVED  # approved, not (or not in this revision) out
-            return state._replace(status=status, scheduled=None)
-        case ArticleRetracted():
-            status = state.status
-            if status is ArticleStatus.PUBLISHED:
-                status = ArticleStatus.RETRACTED
-            return state._replace(status=status, live=None)
+    """Fold one event into the state (events of other types leave it unchanged)."""
+    apply = _APPLY.get(type(event))
+    return apply(state, event) if apply is not None else state  # type: ignore[arg-type]
+
+
+# One function per event type, found by a dict lookup: replays fold every stored event, and
+# a lookup is several times cheaper than matching the type against each case in turn.
+
+
+def _created(state: ArticleState, event: ArticleCreated) -> ArticleState:
+    return ArticleState(
+        article_id=event.article_id,
+        status=ArticleStatus.DRAFT,
+        site=event.site,
+        columns=event.columns,
+        author=event.author,
+        workflow=event.workflow,
+        revision=event.revision,
+        content=event.content,
+        content_hash=event.content_hash,
+        revision_editor=event.author,
+    )
+
+
+def _revised(state: ArticleState, event: ArticleRevised) -> ArticleState:
+    status = state.status
+    if event.review_restarted:
+        status = ArticleStatus.IN_REVIEW
+    elif status is ArticleStatus.RETRACTED:
+        status = ArticleStatus.DRAFT
+    return _set(
+        state,
+        status=status,
+        revision=event.revision,
+        content=event.content,
+        content_hash=event.content_hash,
+        revision_editor=event.editor,
+        stage_index=0,
+        approvals=(),
+        signed_off_by=None,
+        approved_revision=None,
+        approved_hash=None,
+        findings=(),
+        overridden=frozenset(),
+        checked_with=None,
+    )
+
+
+def _checked(state: ArticleState, event: ArticleChecked) -> ArticleState:
+    if event.revision != state.revision:
+        return state
+    return _set(state, findings=event.findings, checked_with=event.dictionary_version)
+
+
+def _overridden(state: ArticleState, event: FindingOverridden) -> ArticleState:
+    return _set(state, overridden=state.overridden | {event.finding_id})
+
+
+def _submitted(state: ArticleState, event: ArticleSubmitted) -> ArticleState:
+    return _set(
+        state, status=ArticleStatus.IN_REVIEW, stage_index=0, approvals=(), signed_off_by=None
+    )
+
+
+def _stage_approved(state: ArticleState, event: StageApproved) -> ArticleState:
+    approval = Approval(
+        event.stage, event.approver, event.revision, event.content_hash, event.gates
+    )
+    if event.next_stage is None:
+        status, index = state.status, state.stage_index
+    elif event.next_stage == SIGNOFF_STAGE:
+        status, index = ArticleStatus.AWAITING_SIGNOFF, state.stage_index
+    else:
+        status, index = ArticleStatus.IN_REVIEW, state.stage_index + 1
+    return _set(state, status=status, stage_index=index, approvals=(*state.approvals, approval))
+
+
+def _returned(state: ArticleState, event: ArticleReturned) -> ArticleState:
+    note = ReturnNote(event.stage, event.revision, event.returned_by, event.reasons)
+    return _set(
+        state,
+        status=ArticleStatus.RETURNED,
+        stage_index=0,
+        approvals=(),
+        signed_off_by=None,
+        last_return=note,
+    )
+
+
+def _signed_off(state: ArticleState, event: ArticleSignedOff) -> ArticleState:
+    return _set(state, signed_off_by=event.leader)
+
+
+def _approved(state: ArticleState, event: ArticleApproved) -> ArticleState:
+    return _set(
+        state,
+        status=ArticleStatus.APPROVED,
+        approved_revision=event.revision,
+        approved_hash=event.content_hash,
+    )
+
+
+def _withdrawn(state: ArticleState, event: ArticleWithdrawn) -> ArticleState:
+    return _set(state, status=ArticleStatus.DRAFT, stage_index=0, approvals=(), signed_off_by=None)
+
+
+def _archived(state: ArticleState, event: ArticleArchived) -> ArticleState:
+    return _set(state, status=ArticleStatus.ARCHIVED)
+
+
+def _scheduled(state: ArticleState, event: PublicationScheduled) -> ArticleState:
+    return _set(state, status=ArticleStatus.SCHEDULED, scheduled=event.publication)
+
+
+def _published(state: ArticleState, event: ArticlePublished) -> ArticleState:
+    return _set(state, status=ArticleStatus.PUBLISHED, live=event.publication, scheduled=None)
+
+
+def _rescheduled(state: ArticleState, event: PublicationRescheduled) -> ArticleState:
+    times = {"publish_at": event.publish_at, "expire_at": event.expire_at}
+    if state.scheduled and state.scheduled.publication_id == event.publication_id:
+        return _set(state, scheduled=state.scheduled.model_copy(update=times))
+    if state.live and state.live.publication_id == event.publication_id:
+        return _set(state, live=state.live.model_copy(update=times))
     return state
+
+
+def _cancelled(state: ArticleState, event: PublicationCancelled) -> ArticleState:
+    status = state.status
+    if status is ArticleStatus.SCHEDULED:
+        status = ArticleStatus.APPROVED  # approved, not (or not in this revision) out
+    return _set(state, status=status, scheduled=None)
+
+
+def _retracted(state: ArticleState, event: ArticleRetracted) -> ArticleState:
+    status = state.status
+    if status is ArticleStatus.PUBLISHED:
+        status = ArticleStatus.RETRACTED
+    return _set(state, status=status, live=None)
+
+
+_FIELD_INDEX = {name: index for index, name in enumerate(ArticleState._fields)}
+_new_tuple = tuple.__new__
+
+
+def _set(state: ArticleState, **changes: Any) -> ArticleState:
+    """`state._replace(**changes)` at about half the cost (it walks only the changed fields)."""
+    values = list(state)
+    for name, value in changes.items():
+        values[_FIELD_INDEX[name]] = value
+    return _new_tuple(ArticleState, values)  # type: ignore[no-any-return]
+
+
+_APPLY: dict[type[Event], Callable[[ArticleState, Any], ArticleState]] = {
+    ArticleCreated: _created,
+    ArticleRevised: _revised,
+    ArticleChecked: _checked,
+    FindingOverridden: _overridden,
+    ArticleSubmitted: _submitted,
+    StageApproved: _stage_approved,
+    ArticleReturned: _returned,
+    ArticleSignedOff: _signed_off,
+    ArticleApproved: _approved,
+    ArticleWithdrawn: _withdrawn,
+    ArticleArchived: _archived,
+    PublicationScheduled: _scheduled,
+    ArticlePublished: _published,
+    PublicationRescheduled: _rescheduled,
+    PublicationCancelled: _cancelled,
+    ArticleRetracted: _retracted,
+}
 
 
 def fold(events: list[Event], state: ArticleState = initial_state) -> ArticleState:

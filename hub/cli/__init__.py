@@ -81,7 +81,10 @@ def main(argv: list[str] | None = None) -> None:
     as_json = wants_json(args)
     code = 0
     try:
-        cli.main(args=args, prog_name="hub", standalone_mode=False)
+        # Outside standalone mode click returns (not raises) the code of `ctx.exit(code)`.
+        returned = cli.main(args=args, prog_name="hub", standalone_mode=False)
+        if isinstance(returned, int):
+            code = returned
     except click.exceptions.Exit as exc:
         code = exc.exit_code
     except click.Abort:

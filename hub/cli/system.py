@@ -1,4 +1,5 @@
-"""`hub init`, `hub rebuild`, `hub sites`, `hub users`: setting up and looking around."""
+"""`hub init`, `hub rebuild`, `hub audit`, `hub sites`, `hub users`: setting up, checking and
+looking around."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ import time
 
 import click
 
+from events.sqlite_store import SQLiteEventStore
+from hub.audit import audit, default_workers
 from hub.cli.articles import json_option
 from hub.cli.context import hub_of
 from hub.cli.output import emit_json
-from workflows.vocabulary import ROLE_LABELS
+from workflows.vocabulary import ROLE_LABELS, STATUS_LABELS
 
 
 @click.command("init")
@@ -65,6 +68,54 @@ def rebuild(ctx: click.Context, as_json: bool) -> None:
         )
 
 
+@click.command("audit")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="并行进程数（默认每个 CPU 一个）。",
+)
+@json_option
+@click.pass_context
+def audit_command(ctx: click.Context, workers: int | None, as_json: bool) -> None:
+    """按事件重放全部稿件，核查三审规则是否始终得到遵守（发现问题时退出码为 1）。"""
+    hub = hub_of(ctx)
+    started = time.perf_counter()
+    path, durable = hub.store.path, hub.config.settings.durable
+    report = audit(
+        hub.store,
+        lambda: SQLiteEventStore(path, durable=durable),
+        workers=workers or default_workers(),
+    )
+    seconds = time.perf_counter() - started
+    result = {
+        "articles": report.articles,
+        "events": report.events,
+        "by_status": dict(sorted(report.by_status.items())),
+        "problems": [p._asdict() for p in report.problems],
+        "seconds": round(seconds, 3),
+    }
+    if as_json:
+        emit_json(result)
+    else:
+        statuses = "，".join(
+            f"{STATUS_LABELS.get(k, k)} {n}" for k, n in result["by_status"].items()
+        )
+        click.echo(
+            f"核查 {report.articles} 篇稿件、{report.events} 个事件，用时 {seconds:.2f} 秒"
+            + (f"（{statuses}）" if statuses else "")
+        )
+        for problem in report.problems:
+            click.echo(
+                f"  {problem.article_id}  第 {problem.version} 个事件  {problem.code}  {problem.message}"
+            )
+        click.echo(
+            "未发现违反审核规则的记录" if report.ok else f"发现 {len(report.problems)} 个问题"
+        )
+    if not report.ok:
+        ctx.exit(1)
+
+
 @click.command("sites")
 @json_option
 @click.pass_context
@@ -98,5 +149,5 @@ def users(ctx: click.Context, as_json: bool) -> None:
 
 def register(cli: click.Group) -> None:
     """Add the system commands."""
-    for command in (init, rebuild, sites, users):
+    for command in (init, rebuild, audit_command, sites, users):
         cli.add_command(command)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from events.sqlite_store import SQLiteEventStore
-from events.store import ConcurrencyConflict, EventIdReused, EventStore, StoreError
+from events.store import ConcurrencyConflict, EventIdReused, EventStore, StoreError, stream_part
 from tests.events.sample_events import Noted, noted, registry
 
 Factory = Callable[[Path], EventStore]
@@ -126,6 +126,46 @@ def test_read_prefix_filters_streams_and_says_how_far_it_read(
     assert texts(read("delivery-", 0, 10)[0]) == ["d1", "d2", "d3"]
     assert texts(read("", 3, 10)[0]) == ["not-an-article", "a2", "d3"]
     assert read("nothing-", 0, 10) == ([], 6)
+
+
+@pytest.mark.parametrize("implementation", ["store's own", "contract default"])
+def test_iter_payloads_partitions_streams_between_workers(
+    es: EventStore, implementation: str
+) -> None:
+    def payloads(prefix: str = "", part: int = 0, parts: int = 1) -> list[tuple[str, str]]:
+        source = es if implementation == "store's own" else None
+        it = (
+            source.iter_payloads(prefix, part=part, parts=parts, batch_size=7)
+            if source
+            else EventStore.iter_payloads(es, prefix, part=part, parts=parts, batch_size=7)
+        )
+        return [(stream, payload.text) for stream, payload in it]
+
+    streams = [f"article-{i:x}{j}" for i in range(40) for j in "7f"] + ["x", "é", "delivery-1"]
+    for n, stream in enumerate(streams):
+        es.append(stream, [noted(f"{stream}/1"), noted(f"{stream}/2")], 0)
+        if n % 3 == 0:  # interleave later events of earlier streams
+            es.append(
+                streams[n // 2],
+                [noted(f"{streams[n // 2]}/late{n}")],
+                es.stream_version(streams[n // 2]),
+            )
+    everything = payloads()
+    assert len(everything) == es.head_position()
+    by_stream: dict[str, list[str]] = {}
+    for stream, text in everything:
+        by_stream.setdefault(stream, []).append(text)
+    for stream, texts in by_stream.items():  # each stream in its own order
+        assert texts == [e.payload.text for e in es.read_stream(stream)]
+    assert {s for s, _ in payloads("article-")} == {s for s in streams if s.startswith("article-")}
+    for parts in (2, 3, 5):
+        shares = [payloads(part=p, parts=parts) for p in range(parts)]
+        assert sorted(x for share in shares for x in share) == sorted(everything)
+        for p, share in enumerate(shares):  # a stream lies wholly in one part, as computed
+            assert all(stream_part(stream, parts) == p for stream, _ in share)
+        assert all(shares), "every part gets some streams"
+    with pytest.raises(StoreError):
+        payloads(part=2, parts=2)
 
 
 def test_checkpoint_commits_with_the_subscribers_writes(es: EventStore) -> None:
