@@ -326,10 +326,12 @@ class ArticleService:
                     "revision": a.revision,
                     "content_hash": a.content_hash,
                     "gates": list(a.gates),
+                    "opinion": a.opinion,
                 }
                 for a in state.approvals
             ],
             "signed_off_by": state.signed_off_by,
+            "signoff_opinion": state.signoff_opinion if state.signed_off_by else "",
             "approved_revision": state.approved_revision,
             "approved_hash": state.approved_hash,
             "live": state.live.as_json() if state.live else None,

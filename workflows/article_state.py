@@ -39,6 +39,7 @@ class Approval(NamedTuple):
     revision: int
     content_hash: str
     gates: tuple[str, ...]
+    opinion: str = ""  # the reviewer's written opinion (审核意见), if any
 
 
 class ReturnNote(NamedTuple):
@@ -70,6 +71,7 @@ class ArticleState(NamedTuple):
     stage_index: int = 0
     approvals: tuple[Approval, ...] = ()
     signed_off_by: str | None = None
+    signoff_opinion: str = ""
     approved_revision: int | None = None
     approved_hash: str | None = None
     last_return: ReturnNote | None = None
@@ -190,7 +192,7 @@ def _submitted(state: ArticleState, event: ArticleSubmitted) -> ArticleState:
 
 def _stage_approved(state: ArticleState, event: StageApproved) -> ArticleState:
     approval = Approval(
-        event.stage, event.approver, event.revision, event.content_hash, event.gates
+        event.stage, event.approver, event.revision, event.content_hash, event.gates, event.opinion
     )
     if event.next_stage is None:
         status, index = state.status, state.stage_index
@@ -214,7 +216,7 @@ def _returned(state: ArticleState, event: ArticleReturned) -> ArticleState:
 
 
 def _signed_off(state: ArticleState, event: ArticleSignedOff) -> ArticleState:
-    return _set(state, signed_off_by=event.leader)
+    return _set(state, signed_off_by=event.leader, signoff_opinion=event.opinion)
 
 
 def _approved(state: ArticleState, event: ArticleApproved) -> ArticleState:

@@ -9,7 +9,7 @@ import asyncio
 import difflib
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -386,17 +386,27 @@ def router(hub: EmbeddedHub) -> APIRouter:
         return StreamingResponse(events(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store"})  # fmt: skip
 
-    @pages.post("/console/deliveries/{delivery_id}/retry")
-    async def retry(request: Request, delivery_id: str) -> Response:
+    @pages.post("/console/deliveries/{delivery_id}/{operation}")
+    async def operate(request: Request, delivery_id: str, operation: str) -> Response:
         caller = await staff(request)
+        form = await request.form()
+        reason = str(form.get("reason", ""))[:500]
+        service = hub.delivery_service
+        operations: dict[str, tuple[str, Callable[[], object]]] = {
+            "retry": ("已重试", lambda: service.retry(caller.user_id, delivery_id[:80])),
+            "cancel": ("已取消投递", lambda: service.cancel(caller.user_id, delivery_id[:80], reason)),
+        }  # fmt: skip
+        done = operations.get(operation, ("", None))[0]
         try:
-            await run_in_threadpool(hub.delivery_service.retry, caller.user_id, delivery_id[:80])
+            if operation not in operations:
+                raise DomainError("COMMAND_UNKNOWN", f"没有这个操作：{operation[:40]}")
+            await run_in_threadpool(operations[operation][1])
         except DomainError as exc:
             rows = await run_in_threadpool(board_rows, caller, "", "", "")
             return render(request, "deliveries.html", caller, status_of(exc), rows=rows,
                           error=exc, delivery_labels=DELIVERY_STATUS_LABELS,
                           stream="/console/deliveries/stream")  # fmt: skip
-        return RedirectResponse("/console/deliveries?" + urlencode({"done": "已重试"}), 303)
+        return RedirectResponse("/console/deliveries?" + urlencode({"done": done}), 303)
 
     return pages
 

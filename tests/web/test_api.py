@@ -217,3 +217,22 @@ def test_the_active_parts_finder_finds_them() -> None:
     assert active_parts('<img src="x" onerror="alert(1)"><a href="javascript:x">a</a>')
     assert active_parts('<script>alert(1)</script><div style="display: none">x</div>')
     assert active_parts('<script src="/console/static/console.js"></script>') == []
+
+
+def test_each_stages_opinion_and_the_signoff_opinion_are_shown(web: Web) -> None:
+    article = web.article(major=True)
+    assert web.api("zhangwei", "POST", f"/articles/{article}/submit").status_code == 200
+    opinions = ["文字已核，可送复审", "法律依据充分", "同意发布 <b>注意</b>"]
+    for (user, gates), opinion in zip(STAGES, opinions, strict=True):
+        answer = web.api(user, "POST", f"/articles/{article}/approve",
+                         json={"gates": gates, "opinion": opinion})  # fmt: skip
+        assert answer.status_code == 200, answer.text
+    signed = web.api("zhaolei", "POST", f"/articles/{article}/signoff", json={"opinion": "同意"})
+    assert signed.status_code == 200, signed.text
+    shown = web.api("zhangwei", "GET", f"/articles/{article}").json()
+    assert [a["opinion"] for a in shown["approvals"]] == opinions
+    assert (shown["signed_off_by"], shown["signoff_opinion"]) == ("zhaolei", "同意")
+    session, _ = web.login("liting")
+    page = session.get(f"{web.url}/console/articles/{article}", timeout=30).text
+    assert "审核意见：文字已核，可送复审" in page and "签批意见：同意" in page
+    assert "同意发布 &lt;b&gt;注意&lt;/b&gt;" in page  # text, not markup

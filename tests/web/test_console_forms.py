@@ -91,3 +91,34 @@ def test_a_change_without_the_csrf_token_is_refused(web: Web) -> None:
     assert answer.status_code == 403
     shown = web.api("zhangwei", "GET", f"/articles/{article}").json()
     assert shown["status"] == "draft"
+
+
+def test_operators_cancel_only_what_can_be_cancelled(web: Web) -> None:
+    import time
+
+    from tests.web.test_api import approve_all
+
+    article = web.article()
+    assert web.api("zhangwei", "POST", f"/articles/{article}/submit").status_code == 200
+    approve_all(web, article)
+    assert web.api("zhangwei", "POST", f"/articles/{article}/publish", json={}).status_code == 200
+    deadline = time.monotonic() + 20
+    rows: list = []
+    while time.monotonic() < deadline:
+        rows = web.api("qianli", "GET", "/deliveries", params={"article": article}).json()
+        if rows and all(r["status"] == "delivered" for r in rows):
+            break
+        time.sleep(0.2)
+    delivered = rows[0]["id"]
+    session, csrf = web.login("qianli")
+    board = session.get(f"{web.url}/console/deliveries?article={article}", timeout=30).text
+    assert f"/console/deliveries/{delivered}/cancel" not in board  # no button for it
+    refused = session.post(f"{web.url}/console/deliveries/{delivered}/cancel", timeout=30,
+                           data={"csrf_token": csrf, "reason": "发错了"})  # fmt: skip
+    assert refused.status_code == 409 and error_of(refused.text) == "DELIVERY_NOT_CANCELLABLE"
+    unknown = session.post(f"{web.url}/console/deliveries/{delivered}/explode", timeout=30,
+                           data={"csrf_token": csrf})  # fmt: skip
+    assert 400 <= unknown.status_code < 500 and error_of(unknown.text) == "COMMAND_UNKNOWN"
+    forged = session.post(f"{web.url}/console/deliveries/{delivered}/cancel", timeout=30,
+                          data={"reason": "发错了"})  # fmt: skip
+    assert forged.status_code == 403
