@@ -254,28 +254,14 @@ class SQLiteEventStore(EventStore):
     def append(
         self, stream_id: str, events: Sequence[NewEvent], expected_version: int
     ) -> AppendResult:
-        if not events:
-            raise StoreError("an append needs at least one event")
-        if expected_version < 0:
-            raise StoreError("expected_version must be 0 (new stream) or a stream version")
-        request = _Request(stream_id, self._encode(stream_id, events), expected_version)
-        with self._queue_lock:
-            if self._closed:
-                raise StoreError("the event store is closed")
-            self._pending.append(request)
-            lead = not self._leader_active
-            if lead:
-                self._leader_active = True
-        if not lead:
+        request = self._request(stream_id, events, expected_version)
+        if self._enqueue([request]):
+            self._lead()
+        else:
             request.wake.acquire()
             if not request.finished:  # woken to lead the next batch, which includes itself
                 self._lead()
-        else:
-            self._lead()
-        if request.error is not None:
-            raise request.error
-        assert request.result is not None
-        return request.result
+        return self._answer(request)
 
     def append_many(
         self, appends: Sequence[tuple[str, Sequence[NewEvent], int]]
@@ -288,14 +274,7 @@ class SQLiteEventStore(EventStore):
             requests.append(_Request(stream_id, self._encode(stream_id, events), expected))
         if not requests:
             return []
-        with self._queue_lock:
-            if self._closed:
-                raise StoreError("the event store is closed")
-            self._pending.extend(requests)
-            lead = not self._leader_active
-            if lead:
-                self._leader_active = True
-        if lead:
+        if self._enqueue(requests):
             self._lead()
         for request in requests:
             while not request.finished:
@@ -315,26 +294,44 @@ class SQLiteEventStore(EventStore):
     async def append_async(
         self, stream_id: str, events: Sequence[NewEvent], expected_version: int
     ) -> AppendResult:
-        if not events:
-            raise StoreError("an append needs at least one event")
-        if expected_version < 0:
-            raise StoreError("expected_version must be 0 (new stream) or a stream version")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
-        request = _Request(stream_id, self._encode(stream_id, events), expected_version, future)
-        with self._queue_lock:
-            if self._closed:
-                raise StoreError("the event store is closed")
-            self._pending.append(request)
-            lead = not self._leader_active
-            if lead:
-                self._leader_active = True
-        if lead:
+        request = self._request(stream_id, events, expected_version, future)
+        if self._enqueue([request]):
             # After the tasks ready in this round of the loop have queued their appends.
             loop.call_soon(self._commit_for_tasks)
         # A caller cancelled while waiting cancels only its wait: the append is committed (or
         # not) with the others, and `_settle` skips the cancelled future.
         await future
+        return self._answer(request)
+
+    def _request(
+        self,
+        stream_id: str,
+        events: Sequence[NewEvent],
+        expected_version: int,
+        future: asyncio.Future[None] | None = None,
+    ) -> _Request:
+        """Check an append's arguments and encode it for the queue."""
+        if not events:
+            raise StoreError("an append needs at least one event")
+        if expected_version < 0:
+            raise StoreError("expected_version must be 0 (new stream) or a stream version")
+        return _Request(stream_id, self._encode(stream_id, events), expected_version, future)
+
+    def _enqueue(self, requests: list[_Request]) -> bool:
+        """Queue requests; True when the caller must see to the commit (no leader yet)."""
+        with self._queue_lock:
+            if self._closed:
+                raise StoreError("the event store is closed")
+            self._pending.extend(requests)
+            lead = not self._leader_active
+            if lead:
+                self._leader_active = True
+        return lead
+
+    @staticmethod
+    def _answer(request: _Request) -> AppendResult:
         if request.error is not None:
             raise request.error
         assert request.result is not None
