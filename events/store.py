@@ -15,22 +15,62 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from events.envelope import Event, NewEvent, RecordedEvent
 
 
-def stream_part(stream_id: str, parts: int) -> int:
-    """The partition of a stream among `parts` (from its last two characters: the random
-    end of an id). Stores compute the same in their query language (`STREAM_PART_SQL`)."""
-    second = ord(stream_id[-2]) if len(stream_id) > 1 else 0
-    return (ord(stream_id[-1]) + 31 * second) % parts
+class StreamRange(NamedTuple):
+    """The stream ids from `first` (inclusive) up to `stop` (exclusive; None: no end), in the
+    order of their code points (which is also the byte order of their UTF-8)."""
+
+    first: str = ""
+    stop: str | None = None
+
+    def holds(self, stream_id: str) -> bool:
+        """Whether the stream lies in this range."""
+        return self.first <= stream_id and (self.stop is None or stream_id < self.stop)
 
 
-# `stream_part` in SQL (SQLite and PostgreSQL both have unicode()/ascii-like functions).
-STREAM_PART_SQL = (
-    "((unicode(substr(stream_id, -1)) + 31 * COALESCE(unicode(substr(stream_id, -2, 1)), 0)) % ?)"
-)
+EMPTY_RANGE = StreamRange("", "")
+
+
+def prefix_range(prefix: str) -> StreamRange:
+    """The range of the stream ids that start with `prefix`."""
+    if not prefix:
+        return StreamRange()
+    return StreamRange(prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1))
+
+
+def split_offsets(total: int, parts: int) -> list[int]:
+    """Where ranges 2.. of `parts` begin, as indexes of events in (stream id, version) order:
+    each range then holds about total/parts events."""
+    return [-(-total * i // parts) for i in range(1, parts)]
+
+
+def ranges_from_stops(stops: Sequence[str | None], parts: int) -> list[StreamRange]:
+    """The ranges that stop before each of `stops` (None: past the end), then the last one.
+    A stream lies wholly in one range; ranges after one that runs to the end are empty."""
+    ranges: list[StreamRange] = []
+    first: str | None = ""
+    for stop in [*stops, *[None] * (parts - len(stops))]:
+        ranges.append(StreamRange(first, stop) if first is not None else EMPTY_RANGE)
+        first = stop
+    return ranges
+
+
+def split_counts(counts: Sequence[tuple[str, int]], parts: int) -> list[StreamRange]:
+    """`parts` contiguous ranges over streams given in id order with their event counts: a
+    range stops before the first stream that begins at or past the event where the next
+    range should begin (a stream belongs to the range it begins in)."""
+    offsets = split_offsets(sum(n for _, n in counts), parts)
+    stops: list[str | None] = []
+    seen = 0
+    for stream, n in counts:
+        while len(stops) < len(offsets) and offsets[len(stops)] <= seen:
+            stops.append(stream)
+        seen += n
+    return ranges_from_stops(stops, parts)
 
 
 class StoreError(Exception):
@@ -176,20 +216,32 @@ class EventStore(ABC):
             yield from batch
             after_position = batch[-1].global_position
 
+    def split_streams(self, stream_prefix: str, parts: int) -> list[StreamRange]:
+        """`parts` contiguous ranges of the streams whose id starts with `stream_prefix`, each
+        holding about as many events as the others, for workers replaying one range each. A
+        stream lies wholly in one range; computed once, so every worker sees the same split."""
+        if parts < 1:
+            raise StoreError("parts must be at least 1")
+        counts: dict[str, int] = {}
+        for event in self.iter_all():
+            if event.stream_id.startswith(stream_prefix):
+                counts[event.stream_id] = counts.get(event.stream_id, 0) + 1
+        return split_counts(sorted(counts.items()), parts)
+
     def iter_payloads(
-        self, stream_prefix: str = "", *, part: int = 0, parts: int = 1, batch_size: int = 2000
+        self, stream_prefix: str = "", *, within: StreamRange | None = None, batch_size: int = 2000
     ) -> Iterator[tuple[str, Event]]:
-        """(stream id, payload) of every event in global order, for folds that need no
-        envelope (replays, audits). With `parts` > 1, only the streams of partition `part`:
-        the partitions split the streams between workers, each stream wholly in one."""
-        if not 0 <= part < parts:
-            raise StoreError("part must be in [0, parts)")
+        """(stream id, payload) of every event of the streams whose id starts with
+        `stream_prefix` (and lies `within` a range), stream after stream in id order, each
+        stream's events in order: for folds that need no envelope (replays, audits)."""
+        streams: dict[str, list[Event]] = {}
         for event in self.iter_all(batch_size=batch_size):
             stream = event.stream_id
-            if stream.startswith(stream_prefix) and (
-                parts == 1 or stream_part(stream, parts) == part
-            ):
-                yield stream, event.payload
+            if stream.startswith(stream_prefix) and (within is None or within.holds(stream)):
+                streams.setdefault(stream, []).append(event.payload)
+        for stream in sorted(streams):
+            for payload in streams[stream]:
+                yield stream, payload
 
     @abstractmethod
     def head_position(self) -> int:

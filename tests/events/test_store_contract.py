@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from events.sqlite_store import SQLiteEventStore
-from events.store import ConcurrencyConflict, EventIdReused, EventStore, StoreError, stream_part
+from events.store import ConcurrencyConflict, EventIdReused, EventStore, StoreError, StreamRange
 from tests.events.sample_events import Noted, noted, registry
 
 Factory = Callable[[Path], EventStore]
@@ -129,22 +129,28 @@ def test_read_prefix_filters_streams_and_says_how_far_it_read(
 
 
 @pytest.mark.parametrize("implementation", ["store's own", "contract default"])
-def test_iter_payloads_partitions_streams_between_workers(
+def test_streams_split_into_ranges_and_read_stream_after_stream(
     es: EventStore, implementation: str
 ) -> None:
-    def payloads(prefix: str = "", part: int = 0, parts: int = 1) -> list[tuple[str, str]]:
-        source = es if implementation == "store's own" else None
+    own = implementation == "store's own"
+
+    def split(prefix: str, parts: int) -> list[StreamRange]:
+        return (
+            es.split_streams(prefix, parts) if own else EventStore.split_streams(es, prefix, parts)
+        )
+
+    def payloads(prefix: str = "", within: StreamRange | None = None) -> list[tuple[str, str]]:
         it = (
-            source.iter_payloads(prefix, part=part, parts=parts, batch_size=7)
-            if source
-            else EventStore.iter_payloads(es, prefix, part=part, parts=parts, batch_size=7)
+            es.iter_payloads(prefix, within=within, batch_size=7)
+            if own
+            else EventStore.iter_payloads(es, prefix, within=within, batch_size=7)
         )
         return [(stream, payload.text) for stream, payload in it]
 
     streams = [f"article-{i:x}{j}" for i in range(40) for j in "7f"] + ["x", "é", "delivery-1"]
     for n, stream in enumerate(streams):
         es.append(stream, [noted(f"{stream}/1"), noted(f"{stream}/2")], 0)
-        if n % 3 == 0:  # interleave later events of earlier streams
+        if n % 3 == 0:  # later events of earlier streams, interleaved with other streams
             es.append(
                 streams[n // 2],
                 [noted(f"{streams[n // 2]}/late{n}")],
@@ -152,20 +158,29 @@ def test_iter_payloads_partitions_streams_between_workers(
             )
     everything = payloads()
     assert len(everything) == es.head_position()
-    by_stream: dict[str, list[str]] = {}
-    for stream, text in everything:
-        by_stream.setdefault(stream, []).append(text)
-    for stream, texts in by_stream.items():  # each stream in its own order
-        assert texts == [e.payload.text for e in es.read_stream(stream)]
-    assert {s for s, _ in payloads("article-")} == {s for s in streams if s.startswith("article-")}
-    for parts in (2, 3, 5):
-        shares = [payloads(part=p, parts=parts) for p in range(parts)]
-        assert sorted(x for share in shares for x in share) == sorted(everything)
-        for p, share in enumerate(shares):  # a stream lies wholly in one part, as computed
-            assert all(stream_part(stream, parts) == p for stream, _ in share)
-        assert all(shares), "every part gets some streams"
+    order = [stream for stream, _ in everything]
+    runs = [s for i, s in enumerate(order) if i == 0 or order[i - 1] != s]
+    assert runs == sorted(set(order)), "stream after stream, in id order, each stream once"
+    for stream in runs:  # each stream's events in its own order
+        assert [t for s, t in everything if s == stream] == [
+            e.payload.text for e in es.read_stream(stream)
+        ]
+    articles = payloads("article-")
+    assert articles == [x for x in everything if x[0].startswith("article-")]
+    for prefix, whole in (("", everything), ("article-", articles)):
+        for parts in (1, 2, 3, 5):
+            ranges = split(prefix, parts)
+            assert len(ranges) == parts
+            shares = [payloads(prefix, r) for r in ranges]
+            assert [x for share in shares for x in share] == whole, "disjoint, in order, whole"
+            longest = max(es.stream_version(s) for s in runs)
+            assert max(map(len, shares)) - min(map(len, shares)) <= longest + 1, "balanced"
+            if own:  # the store computes the split the contract describes
+                assert ranges == EventStore.split_streams(es, prefix, parts)
+    few = split("delivery-", 3)  # fewer streams than parts: the last ranges are empty
+    assert [len(payloads("delivery-", r)) for r in few] == [2, 0, 0]
     with pytest.raises(StoreError):
-        payloads(part=2, parts=2)
+        split("", 0)
 
 
 def test_checkpoint_commits_with_the_subscribers_writes(es: EventStore) -> None:

@@ -115,6 +115,7 @@ def test_forged_histories_are_reported_with_the_rule_they_broke(store: SQLiteEve
     )
     forged(store, "unapproved-out", created(), publication(1))
     forged(store, "orphan", approval("first", "r1", "second"))
+    forged(store, "recreated", created(), submitted(), approval("first", "r1", "second"), created())
     report = audit(store)
     found = {(p.article_id, p.code, p.version) for p in report.problems}
     assert found == {
@@ -124,8 +125,9 @@ def test_forged_histories_are_reported_with_the_rule_they_broke(store: SQLiteEve
         ("other-content", "APPROVED_OTHER_REVISION", 3),
         ("unapproved-out", "PUBLISHED_UNAPPROVED", 2),
         ("orphan", "EVENT_BEFORE_CREATION", 1),
+        ("recreated", "CREATED_AGAIN", 4),
     }
-    assert report.articles == 7
+    assert report.articles == 8
 
 
 def test_parallel_workers_find_exactly_what_one_process_finds(
