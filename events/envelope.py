@@ -6,17 +6,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, ValidationInfo
+from pydantic import BaseModel, ConfigDict, SerializationInfo, ValidationInfo
 
 from events.ids import new_id
 
-# Validation context used when decoding stored events: they were fully validated when they
-# were appended, so rules written in Python (`model_validator`s) need not run again on replay.
+# Context of encoding events for the store and decoding them from it. Decoding: they were
+# fully validated when they were appended, so rules written in Python (`model_validator`s)
+# need not run again on replay. Encoding: a payload may choose a compact stored form.
 STORED: dict[str, bool] = {"stored": True}
 
 
-def from_store(info: ValidationInfo) -> bool:
-    """Whether a model is being rebuilt from a stored (already validated) event."""
+def from_store(info: ValidationInfo | SerializationInfo) -> bool:
+    """Whether a model is being rebuilt from (or written to) the store."""
     return bool(info.context) and bool(info.context.get("stored"))
 
 

@@ -51,7 +51,7 @@ class EventRegistry:
 
     def encode(self, payload: Event) -> str:
         """Serialise a payload to its stored JSON text."""
-        return payload.model_dump_json()
+        return payload.model_dump_json(context=STORED)
 
     def decode(self, name: str, version: int, data: str | bytes) -> Event:
         """Decode a stored payload, upcasting it first when it was stored by older code."""

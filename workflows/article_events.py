@@ -3,18 +3,34 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from events.envelope import Event
-from events.registry import event_type
+from pydantic import (
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    ValidationInfo,
+    field_serializer,
+    field_validator,
+)
+
+from events.envelope import Event, from_store
+from events.registry import event_type, upcaster
 from workflows.checks.findings import Finding
 from workflows.content import ArticleContent
 from workflows.publication import Publication, Target
-from workflows.workflow_definition import WorkflowDefinition
+from workflows.workflow_definition import WorkflowDefinition, workflow_from_text
 
 
-@event_type("ArticleCreated")
+@event_type("ArticleCreated", version=2)
 class ArticleCreated(Event):
-    """An editor drafted an article for a site and columns; revision 1 is its content."""
+    """An editor drafted an article for a site and columns; revision 1 is its content.
+
+    The workflow in force is recorded with the article (a later change of configuration does
+    not change how it is reviewed). Stored, it is the workflow's JSON text rather than a
+    nested object (schema 2): all articles of one workflow version share that text, and a
+    replay builds the definition once instead of five models per article. Shown to people
+    (`model_dump`), it is an object as before.
+    """
 
     article_id: str
     site: str
@@ -24,6 +40,28 @@ class ArticleCreated(Event):
     revision: int
     content: ArticleContent
     content_hash: str
+
+    @field_validator("workflow", mode="before")
+    @classmethod
+    def _workflow_from_text(cls, value: object, info: ValidationInfo) -> object:
+        if isinstance(value, str) and from_store(info):
+            return workflow_from_text(value)
+        return value
+
+    @field_serializer("workflow", mode="wrap")
+    def _workflow_as_text(
+        self, workflow: WorkflowDefinition, handler: SerializerFunctionWrapHandler,
+        info: SerializationInfo,
+    ) -> object:  # fmt: skip
+        if info.mode_is_json() and from_store(info):
+            return workflow.stored_text
+        return handler(workflow)
+
+
+@upcaster("ArticleCreated", 1)
+def _workflow_object(raw: dict[str, Any]) -> dict[str, Any]:
+    """Schema 1 stored the workflow as an object, which schema 2 still reads."""
+    return raw
 
 
 @event_type("ArticleRevised")

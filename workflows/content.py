@@ -7,6 +7,7 @@ import json
 import re
 from datetime import date
 from enum import StrEnum
+from functools import cached_property
 from typing import Annotated, Self
 
 from pydantic import (
@@ -19,6 +20,7 @@ from pydantic import (
 )
 
 from events.envelope import from_store
+from workflows.frozen import FrozenModel
 from workflows.vocabulary import Sensitivity
 
 MAX_BODY_CHARS = 2_000_000
@@ -74,10 +76,8 @@ class ArticleMetadata(BaseModel):
         return self
 
 
-class ArticleContent(BaseModel):
+class ArticleContent(FrozenModel):
     """One revision's content: what reviewers approve and what channels publish."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     body_html: Annotated[str, StringConstraints(max_length=MAX_BODY_CHARS)]
@@ -97,6 +97,12 @@ class ArticleContent(BaseModel):
         Fields at their default are left out, so adding a field with a default to the schema
         never changes the hash of content stored before it existed.
         """
+        return self.canonical_hash
+
+    @cached_property
+    def canonical_hash(self) -> str:
+        """`content_hash()`, computed once per (immutable) content: the decider, the checks
+        and the screens all ask for it."""
         canonical = json.dumps(
             self.model_dump(mode="json", exclude_defaults=True),
             ensure_ascii=False,

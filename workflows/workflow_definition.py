@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Annotated, Self
 
 from pydantic import (
@@ -13,7 +14,8 @@ from pydantic import (
     model_validator,
 )
 
-from events.envelope import from_store
+from events.envelope import STORED, from_store
+from workflows.frozen import FrozenModel
 from workflows.vocabulary import SIGNOFF_STAGE, Gate, Role, Sensitivity
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
@@ -50,10 +52,8 @@ class SignoffRule(BaseModel):
     grades: tuple[Sensitivity, ...] = (Sensitivity.SENSITIVE,)
 
 
-class WorkflowDefinition(BaseModel):
+class WorkflowDefinition(FrozenModel):
     """A configured review workflow. A snapshot is recorded on each article at creation."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: Identifier
     name: str = Field(min_length=1)
@@ -72,6 +72,12 @@ class WorkflowDefinition(BaseModel):
             raise ValueError(f"环节名 {SIGNOFF_STAGE} 保留给领导签批 (reserved stage id)")
         return self
 
+    @cached_property
+    def stored_text(self) -> str:
+        """The JSON text events store this snapshot as (see `workflow_from_text`); one
+        definition serves many articles, so it is written once."""
+        return self.model_dump_json()
+
     def stage(self, stage_id: str) -> Stage | None:
         """The stage with this id, if any."""
         return next((s for s in self.stages if s.id == stage_id), None)
@@ -79,3 +85,22 @@ class WorkflowDefinition(BaseModel):
     def needs_signoff(self, major: bool, sensitivity: Sensitivity) -> bool:
         """Whether an item so marked needs a leader's sign-off after the last stage."""
         return (major and self.signoff.major) or sensitivity in self.signoff.grades
+
+
+# Stored events carry the workflow snapshot as its JSON text (see `ArticleCreated`): every
+# article created under one workflow version carries the same text, so a replay builds the
+# definition once and then finds it by the text. Few versions ever exist; the bound only
+# keeps a long-running process from growing without limit.
+_FROM_TEXT: dict[str, WorkflowDefinition] = {}
+_FROM_TEXT_LIMIT = 256
+
+
+def workflow_from_text(text: str) -> WorkflowDefinition:
+    """The stored (already validated) workflow snapshot of this JSON text, built once."""
+    found = _FROM_TEXT.get(text)
+    if found is None:
+        found = WorkflowDefinition.model_validate_json(text, context=STORED)
+        if len(_FROM_TEXT) >= _FROM_TEXT_LIMIT:
+            _FROM_TEXT.clear()
+        _FROM_TEXT[text] = found
+    return found
