@@ -132,22 +132,38 @@ def evolve(state: ArticleState, event: Event) -> ArticleState:
 
 
 # One function per event type, found by a dict lookup: replays fold every stored event, and
-# a lookup is several times cheaper than matching the type against each case in turn.
+# a lookup is several times cheaper than matching the type against each case in turn. The
+# events every article has (created, checked, submitted, approved) set the fields of a copy
+# by index: about half the cost of `_set`, which the rarer events use.
+
+_FIELD_INDEX = {name: index for index, name in enumerate(ArticleState._fields)}
+_new_tuple = tuple.__new__
+_ARTICLE_ID, _STATUS, _SITE, _COLUMNS, _AUTHOR, _WORKFLOW = (
+    _FIELD_INDEX[f] for f in ("article_id", "status", "site", "columns", "author", "workflow")
+)
+_REVISION, _CONTENT, _CONTENT_HASH, _REVISION_EDITOR, _STAGE_INDEX, _APPROVALS = (
+    _FIELD_INDEX[f]
+    for f in ("revision", "content", "content_hash", "revision_editor", "stage_index", "approvals")
+)
+_SIGNED_OFF_BY, _APPROVED_REVISION, _APPROVED_HASH, _FINDINGS, _CHECKED_WITH = (
+    _FIELD_INDEX[f]
+    for f in ("signed_off_by", "approved_revision", "approved_hash", "findings", "checked_with")
+)
+_DRAFT, _IN_REVIEW = ArticleStatus.DRAFT, ArticleStatus.IN_REVIEW
 
 
 def _created(state: ArticleState, event: ArticleCreated) -> ArticleState:
-    return ArticleState(
-        article_id=event.article_id,
-        status=ArticleStatus.DRAFT,
-        site=event.site,
-        columns=event.columns,
-        author=event.author,
-        workflow=event.workflow,
-        revision=event.revision,
-        content=event.content,
-        content_hash=event.content_hash,
-        revision_editor=event.author,
-    )
+    values = list(initial_state)
+    values[_ARTICLE_ID] = event.article_id
+    values[_STATUS] = _DRAFT
+    values[_SITE] = event.site
+    values[_COLUMNS] = event.columns
+    values[_AUTHOR] = values[_REVISION_EDITOR] = event.author
+    values[_WORKFLOW] = event.workflow
+    values[_REVISION] = event.revision
+    values[_CONTENT] = event.content
+    values[_CONTENT_HASH] = event.content_hash
+    return _new_tuple(ArticleState, values)  # type: ignore[no-any-return]
 
 
 def _revised(state: ArticleState, event: ArticleRevised) -> ArticleState:
@@ -177,7 +193,10 @@ def _revised(state: ArticleState, event: ArticleRevised) -> ArticleState:
 def _checked(state: ArticleState, event: ArticleChecked) -> ArticleState:
     if event.revision != state.revision:
         return state
-    return _set(state, findings=event.findings, checked_with=event.dictionary_version)
+    values = list(state)
+    values[_FINDINGS] = event.findings
+    values[_CHECKED_WITH] = event.dictionary_version
+    return _new_tuple(ArticleState, values)  # type: ignore[no-any-return]
 
 
 def _overridden(state: ArticleState, event: FindingOverridden) -> ArticleState:
@@ -185,22 +204,31 @@ def _overridden(state: ArticleState, event: FindingOverridden) -> ArticleState:
 
 
 def _submitted(state: ArticleState, event: ArticleSubmitted) -> ArticleState:
-    return _set(
-        state, status=ArticleStatus.IN_REVIEW, stage_index=0, approvals=(), signed_off_by=None
-    )
+    values = list(state)
+    values[_STATUS] = _IN_REVIEW
+    values[_STAGE_INDEX] = 0
+    values[_APPROVALS] = ()
+    values[_SIGNED_OFF_BY] = None
+    return _new_tuple(ArticleState, values)  # type: ignore[no-any-return]
 
 
 def _stage_approved(state: ArticleState, event: StageApproved) -> ArticleState:
-    approval = Approval(
-        event.stage, event.approver, event.revision, event.content_hash, event.gates, event.opinion
-    )
-    if event.next_stage is None:
-        status, index = state.status, state.stage_index
-    elif event.next_stage == SIGNOFF_STAGE:
-        status, index = ArticleStatus.AWAITING_SIGNOFF, state.stage_index
+    values = list(state)
+    approval = _new_tuple(
+        Approval,
+        (event.stage, event.approver, event.revision, event.content_hash, event.gates,
+         event.opinion),
+    )  # fmt: skip
+    values[_APPROVALS] = (*state.approvals, approval)
+    next_stage = event.next_stage
+    if next_stage is None:
+        pass  # review complete: approval for publication follows
+    elif next_stage == SIGNOFF_STAGE:
+        values[_STATUS] = ArticleStatus.AWAITING_SIGNOFF
     else:
-        status, index = ArticleStatus.IN_REVIEW, state.stage_index + 1
-    return _set(state, status=status, stage_index=index, approvals=(*state.approvals, approval))
+        values[_STATUS] = _IN_REVIEW
+        values[_STAGE_INDEX] = state.stage_index + 1
+    return _new_tuple(ArticleState, values)  # type: ignore[no-any-return]
 
 
 def _returned(state: ArticleState, event: ArticleReturned) -> ArticleState:
@@ -220,12 +248,11 @@ def _signed_off(state: ArticleState, event: ArticleSignedOff) -> ArticleState:
 
 
 def _approved(state: ArticleState, event: ArticleApproved) -> ArticleState:
-    return _set(
-        state,
-        status=ArticleStatus.APPROVED,
-        approved_revision=event.revision,
-        approved_hash=event.content_hash,
-    )
+    values = list(state)
+    values[_STATUS] = ArticleStatus.APPROVED
+    values[_APPROVED_REVISION] = event.revision
+    values[_APPROVED_HASH] = event.content_hash
+    return _new_tuple(ArticleState, values)  # type: ignore[no-any-return]
 
 
 def _withdrawn(state: ArticleState, event: ArticleWithdrawn) -> ArticleState:
@@ -265,10 +292,6 @@ def _retracted(state: ArticleState, event: ArticleRetracted) -> ArticleState:
     if status is ArticleStatus.PUBLISHED:
         status = ArticleStatus.RETRACTED
     return _set(state, status=status, live=None)
-
-
-_FIELD_INDEX = {name: index for index, name in enumerate(ArticleState._fields)}
-_new_tuple = tuple.__new__
 
 
 def _set(state: ArticleState, **changes: Any) -> ArticleState:
