@@ -12,7 +12,7 @@ import structlog
 from events.envelope import Actor, Event, NewEvent
 from events.ids import new_id
 from events.store import AppendResult, ConcurrencyConflict, EventStore
-from workflows.article_commands import ArticleCommand
+from workflows.article_commands import ArticleCommand, CreateArticle
 from workflows.article_decider import acting_role, decide
 from workflows.article_state import ArticleState, evolve, initial_state
 from workflows.errors import DomainError
@@ -50,17 +50,24 @@ class CommandService:
         self._cache_size = cache_size
         self._lock = threading.Lock()
 
-    def load(self, article_id: str, *, trust_cache: bool = False) -> tuple[ArticleState, int]:
+    def load(
+        self, article_id: str, *, trust_cache: bool = False, assume_new: bool = False
+    ) -> tuple[ArticleState, int]:
         """The article's current state and stream version.
 
         With `trust_cache`, a cached state is returned without reading newer events: commands
         use it because the append's version check catches a stale cache, and they reload then.
+        With `assume_new` too (a creation), an article not in the cache is taken to be new
+        without a read: if it exists, the append at version 0 is refused and the retry reads.
         """
         stream = article_stream(article_id)
         with self._lock:
             cached = self._cache.get(stream)
-        if cached and trust_cache:
-            return cached[1], cached[0]
+        if trust_cache:
+            if cached:
+                return cached[1], cached[0]
+            if assume_new:
+                return initial_state, 0
         version, state = cached if cached else (0, initial_state)
         for event in self.store.read_stream(stream, from_version=version + 1):
             state = evolve(state, event.payload)
@@ -139,7 +146,11 @@ class CommandService:
         prepare: Callable[[ArticleCommand, ArticleState], ArticleCommand] | None,
         attempt: int,
     ) -> _Decision:
-        state, version = self.load(command.article_id, trust_cache=attempt == 1)
+        state, version = self.load(
+            command.article_id,
+            trust_cache=attempt == 1,
+            assume_new=isinstance(command, CreateArticle),
+        )
         try:
             ready = prepare(command, state) if prepare else command
             payloads = decide(ready, state)

@@ -123,3 +123,22 @@ def test_a_refusal_on_a_stale_cache_is_decided_again_on_the_stored_state(
     with pytest.raises(DomainError) as info:  # a refusal on the current state stands
         here.execute(ApproveStage("a", 1, GATES["second"], R2))
     assert info.value.code == "STAGE_ROLE_REQUIRED"
+
+
+@pytest.mark.parametrize("run", ["sync", "async"])
+def test_creating_an_article_another_process_created_is_refused(
+    store: SQLiteEventStore, run: str
+) -> None:
+    # A creation takes an article it has not cached to be new without reading the store;
+    # the append at version 0 is what proves it, so an existing article is still refused.
+    CommandService(store).execute(create("taken"))
+    other = CommandService(store)
+    with pytest.raises(DomainError) as refused:
+        if run == "sync":
+            other.execute(create("taken"))
+        else:
+            asyncio.run(other.execute_async(create("taken")))
+    assert refused.value.code == "ARTICLE_EXISTS"
+    assert store.stream_version(article_stream("taken")) == 1
+    state, version = other.load("taken")
+    assert (state.status, version) == (ArticleStatus.DRAFT, 1)
