@@ -14,8 +14,8 @@ after stream (`EventStore.iter_payloads`).
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
+import pickle
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -173,43 +173,33 @@ def audit_part(store: EventStore, within: StreamRange | None = None) -> AuditRep
     return report
 
 
-# Set in the parent before the workers fork; each worker opens its own connection with it.
-_open_store: Callable[[], EventStore] | None = None
-
-
-def _worker(within: StreamRange) -> AuditReport:
-    assert _open_store is not None
-    store = _open_store()
-    try:
-        return audit_part(store, within)
-    finally:
-        store.close()
-
-
 def audit(
     store: EventStore, open_store: Callable[[], EventStore] | None = None, workers: int = 1
 ) -> AuditReport:
     """Replay every article stream and check it; with `workers` > 1 and `open_store` (which
-    opens another handle on the same store), the streams are split between processes."""
-    global _open_store
+    opens another handle on the same store), the streams are split between processes.
+
+    The workers are forked: they inherit the loaded code (nothing to import again) and share
+    nothing else, each reading its range through its own connection. Call it where no other
+    thread is inside the store (the CLI); a fork copies only the calling thread.
+    """
     report = AuditReport()
-    if workers <= 1 or open_store is None or "fork" not in multiprocessing.get_all_start_methods():
+    if workers <= 1 or open_store is None or not hasattr(os, "fork"):
         report.merge(audit_part(store))
     else:
         # Split once, here: every worker then reads a range of streams fixed before any of
-        # them started, even while new events arrive.
-        ranges = store.split_streams(ARTICLE_PREFIX, workers)
-        _open_store = open_store
+        # them started, even while new events arrive. This process replays the first range.
+        first, *others = store.split_streams(ARTICLE_PREFIX, workers)
         gc.freeze()  # the workers' collections then leave the inherited pages unshared
         try:
-            # Forked workers inherit the loaded code (no imports to repeat) and share nothing
-            # else: each reads its range through its own connection.
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                for part in pool.map(_worker, ranges):
-                    report.merge(part)
+            children = [_fork_worker(open_store, within) for within in others]
         finally:
             gc.unfreeze()
-            _open_store = None
+        try:
+            report.merge(audit_part(store, first))
+        finally:
+            for child in children:
+                report.merge(_collect(*child))
     report.problems.sort(key=lambda p: (p.article_id, p.version))
     log.info(
         "audit.done",
@@ -219,6 +209,43 @@ def audit(
         workers=workers,
     )
     return report
+
+
+def _fork_worker(open_store: Callable[[], EventStore], within: StreamRange) -> tuple[int, int]:
+    """Fork a worker auditing `within`; it sends its pickled report (or error) down a pipe."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(write_end)
+        return pid, read_end
+    os.close(read_end)
+    status = 0
+    try:
+        store = open_store()
+        try:
+            outcome: AuditReport | BaseException = audit_part(store, within)
+        finally:
+            store.close()
+    except BaseException as exc:  # reported to the parent, which raises it
+        outcome, status = RuntimeError(f"audit worker failed: {exc!r}"), 1
+    try:
+        with os.fdopen(write_end, "wb") as pipe:
+            pickle.dump(outcome, pipe)
+    finally:
+        os._exit(status)  # no atexit handlers or buffers of the parent run twice
+
+
+def _collect(pid: int, read_end: int) -> AuditReport:
+    """The report a forked worker sent; its error, or a crash without one, is raised here."""
+    with os.fdopen(read_end, "rb") as pipe:
+        data = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    if not data:
+        raise RuntimeError(f"audit worker {pid} died without a report (status {status})")
+    outcome = pickle.loads(data)
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome  # type: ignore[no-any-return]
 
 
 def default_workers() -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -148,6 +149,23 @@ def test_parallel_workers_find_exactly_what_one_process_finds(
         )
         assert many.problems == one.problems
     assert len(one.problems) == 6
+
+
+def test_a_failing_worker_fails_the_audit(store: SQLiteEventStore, tmp_path: Path) -> None:
+    reviewed(CommandService(store), "good")
+
+    def unreachable() -> SQLiteEventStore:
+        raise OSError("disk unreadable")
+
+    def killed() -> SQLiteEventStore:
+        os.kill(os.getpid(), signal.SIGKILL)
+        raise AssertionError("unreachable")
+
+    with pytest.raises(RuntimeError, match="disk unreadable"):
+        audit(store, unreachable, workers=2)
+    with pytest.raises(RuntimeError, match="died without a report"):
+        audit(store, killed, workers=2)
+    assert audit(store).ok  # nothing left behind: the store still audits
 
 
 def test_cli_audit_exits_non_zero_on_problems(tmp_path: Path) -> None:
