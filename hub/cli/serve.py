@@ -10,7 +10,6 @@ from types import FrameType
 import click
 
 from hub.cli.context import hub_of
-from hub.server import serve as start
 from workflows.publication import Channel
 from workflows.vocabulary import ROLE_LABELS
 
@@ -32,6 +31,8 @@ def serve(
     no_engine: bool,
 ) -> None:
     """运行中枢：网站、客户端稿件流、大屏、渠道沙箱与投递引擎。Ctrl-C 退出。"""
+    from hub.server import serve as start  # the web stack loads only for `hub serve`
+
     hub = hub_of(ctx)
     settings = hub.config.settings
     host = host or settings.host
