@@ -41,6 +41,7 @@ class Settings(BaseModel):
     log_level: str = Field(default="warning", pattern="^(debug|info|warning|error)$")
     sites_root: str = "var/sites"  # each site's pages go to <sites_root>/<site key>/
     channels_root: str = "var/channels"  # the app feed and the screen playlists
+    media_root: str = "var/media"  # images and attachments of articles, by content
     secrets_file: str = "var/secrets.json"  # generated secrets (mode 0600), never in config/
     logins_file: str = "var/logins.sqlite3"  # password hashes, sessions, API tokens
     # Every configured user gets a generated password (kept in the secrets file, printed by
@@ -132,6 +133,11 @@ class HubConfig:
     def sites_root(self) -> Path:
         """Where the website channel writes each site's pages (one folder per site key)."""
         return self.path("sites_root")
+
+    @property
+    def media_root(self) -> Path:
+        """Where images and attachments of articles are kept (see hub/media.py)."""
+        return self.path("media_root")
 
     @property
     def channels_root(self) -> Path:

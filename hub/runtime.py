@@ -23,6 +23,7 @@ from hub.config import HubConfig, load_config
 from hub.delivery_engine import DeliveryEngine
 from hub.delivery_service import DeliveryService
 from hub.dictionary_records import record_dictionaries
+from hub.media import MediaStore
 from hub.projections import all_projections
 from hub.publishing import PublishingService
 from hub.recheck import Rechecker
@@ -91,6 +92,7 @@ class EmbeddedHub:
         self.logins = LoginStore(config.path("logins_file"))
         self.app_feed = AppFeed(config.channels_root / "app-feed.sqlite3")
         self.playlists = Playlists(config.channels_root / "screens.sqlite3")
+        self.media = MediaStore(config.media_root)
         self.adapters = self._adapters()
         self.deliveries = DeliveryEngine(
             self.store,

@@ -3,9 +3,12 @@ and for the web pages' own scripts (session + CSRF header). OpenAPI at /api/open
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field, StringConstraints
 
+from hub.docx_import import import_docx
+from hub.media import MAX_ATTACHMENT_BYTES, download_name
 from hub.runtime import EmbeddedHub
 from hub.web.actions import ACTIONS, Action, RequiredReasonBody, result_json
 from hub.web.errors import ERROR_RESPONSES
@@ -15,6 +18,7 @@ from hub.web.security import (
     caller_of,
     can_see_site,
     check_csrf,
+    require_writer,
     visible_article,
     visible_deliveries,
 )
@@ -39,6 +43,27 @@ class CreateBody(BaseModel):
     title: Annotated[str, StringConstraints(max_length=200)]
     body_html: Annotated[str, StringConstraints(max_length=200_000)]
     metadata: dict[str, Any] = Field(default_factory=dict, max_length=40)
+
+
+class MediaResponse(BaseModel):
+    key: str
+    url: str
+    kind: str
+    media_type: str
+    size: int
+    name: str
+
+
+class ImportResponse(BaseModel):
+    title: str
+    body_html: str
+    images: list[MediaResponse]
+    messages: list[str]
+
+
+async def read_upload(file: UploadFile) -> bytes:
+    """An uploaded file's bytes, one past the largest allowed (the store then refuses it)."""
+    return await file.read(MAX_ATTACHMENT_BYTES + 1)
 
 
 def router(hub: EmbeddedHub) -> APIRouter:
@@ -117,6 +142,22 @@ def router(hub: EmbeddedHub) -> APIRouter:
 
     for action in ACTIONS.values():
         add_action(action)
+
+    @api.post("/media", status_code=201, summary="上传图片或附件（正文以返回的 url 引用）",
+              tags=["素材"])  # fmt: skip
+    async def upload(file: UploadFile, you: You) -> MediaResponse:
+        require_writer(hub.config.directory.acting(you.user_id))
+        data = await read_upload(file)
+        stored = await run_in_threadpool(hub.media.put, data, file.filename or "")
+        name = download_name(file.filename or "") if file.filename else ""
+        return MediaResponse(**stored.as_dict(name))  # type: ignore[arg-type]
+
+    @api.post("/imports/docx", summary="导入 Word 文档（返回标题与正文，不建稿）", tags=["素材"])
+    async def import_word(file: UploadFile, you: You) -> ImportResponse:
+        require_writer(hub.config.directory.acting(you.user_id))
+        data = await read_upload(file)
+        document = await run_in_threadpool(import_docx, data, file.filename or "", hub.media)
+        return ImportResponse(**document.as_dict())  # type: ignore[arg-type]
 
     @api.get("/reviews/queue", summary="待我审核", tags=["审核"])
     def queue(you: You) -> list[dict[str, Any]]:

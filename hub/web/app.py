@@ -6,8 +6,6 @@ and its request models are the pydantic models the hub already uses."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import (
@@ -20,14 +18,14 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from hub.runtime import EmbeddedHub
-from hub.web import api, app_feed, console, screens
+from hub.web import api, app_feed, console, media, screens
 from hub.web.errors import status_of
+from hub.web.limits import BodyLimit, BodyTooLarge
 from hub.web.pages import TEMPLATES
 from workflows.errors import DomainError
 from workflows.publication import Channel
 
 log = structlog.get_logger(__name__)
-MAX_BODY = 4 * 1024 * 1024  # bytes of one request (an article of 2 MB HTML fits in forms)
 
 
 def _error(
@@ -37,6 +35,11 @@ def _error(
     if details:
         body["details"] = details
     return JSONResponse({"error": body}, status_code=status)
+
+
+async def _body_too_large(request: Request, exc: Exception) -> Response:
+    message = exc.message if isinstance(exc, BodyTooLarge) else "请求体过大"
+    return _error("BODY_TOO_LARGE", message, 413)
 
 
 def create_app(hub: EmbeddedHub) -> FastAPI:
@@ -53,14 +56,9 @@ def create_app(hub: EmbeddedHub) -> FastAPI:
     app.add_exception_handler(console.LoginNeeded, console.to_login)
     app.mount("/console/static", StaticFiles(directory=console.STATIC), "console-static")
 
-    @app.middleware("http")
-    async def limit_size(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        length = request.headers.get("content-length", "0")
-        if not length.isdigit() or int(length) > MAX_BODY:
-            return _error("BODY_TOO_LARGE", f"请求体超过 {MAX_BODY // 1024 // 1024} MB", 413)
-        return await call_next(request)
+    app.add_middleware(BodyLimit)
+    app.add_exception_handler(BodyTooLarge, _body_too_large)
+    app.include_router(media.router(hub.media))
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:

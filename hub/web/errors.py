@@ -36,6 +36,11 @@ _BAD_INPUT = {
     "ARTICLE_AMBIGUOUS",
     "DELIVERY_AMBIGUOUS",
     "BODY_TOO_LARGE",
+    "MEDIA_EMPTY",
+    "MEDIA_TYPE_REFUSED",
+    "MEDIA_NOT_IMAGE",
+    "IMPORT_NOT_DOCX",
+    "IMPORT_FAILED",
 }
 
 
@@ -55,6 +60,8 @@ def status_of(error: DomainError) -> int:
         return 401
     if error.code == "LOGIN_LOCKED":
         return 429
+    if error.code == "MEDIA_TOO_LARGE":
+        return 413
     if error.code.endswith("_NOT_FOUND") or error.code == "USER_UNKNOWN":
         return 404
     if error.code in _FORBIDDEN:

@@ -68,6 +68,17 @@ def can_see_site(actor: ActingUser, site_code: str) -> bool:
     return bool(actor.roles_on(site_code))
 
 
+# Who writes article bodies, and so may upload their images and attachments: editors, and
+# reviewers (who may correct the text they review).
+WRITING_ROLES = frozenset({"editor", "first_reviewer", "second_reviewer", "final_reviewer"})
+
+
+def require_writer(actor: ActingUser) -> None:
+    """Refuse a user who writes articles on no site (an operator, a leader only)."""
+    if not any(roles & WRITING_ROLES for roles in actor.site_roles.values()):
+        raise DomainError("SITE_ROLE_REQUIRED", "仅编辑与审核人员可上传图片、附件或导入文档")
+
+
 def delivery_site(deliveries: DeliveryService, target_key: str) -> str:
     """The code of the site a delivery's target belongs to (whose staff may see it)."""
     try:

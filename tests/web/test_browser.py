@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
+from PIL import Image
 
 from tests.conftest import ROOT
 from tests.web.conftest import Web
@@ -58,7 +60,7 @@ def log_in(browser: Browser, web: Web, user: str) -> Page:
     return page
 
 
-def test_the_story_in_a_browser(browser: Browser, web: Web) -> None:
+def test_the_story_in_a_browser(browser: Browser, web: Web, tmp_path: Path) -> None:
     # A wrong password is refused in Chinese.
     page = browser.new_context().new_page()
     page.goto(f"{web.url}/login")
@@ -89,13 +91,24 @@ def test_the_story_in_a_browser(browser: Browser, web: Web) -> None:
           new ClipboardEvent('paste', {clipboardData: data, bubbles: true, cancelable: true}));
     }"""
     )
+    # A photo from the editor's disk, through the 图片 button: uploaded, then linked.
+    photo = tmp_path / "现场.png"
+    Image.new("RGB", (32, 24), (30, 120, 200)).save(photo)
+    with editor.expect_file_chooser() as chooser:
+        editor.click(".toolbar button[data-cmd=image]")
+    chooser.value.set_files(str(photo))
+    expect(body.locator("img[src^='/media/']")).to_have_count(1)
     editor.fill("input[name=source]", "省应急管理厅")
     shot(editor, "03-draft-form")
     editor.click("form#article-form button[type=submit]")
     expect(editor.locator(".notice")).to_contain_text("稿件已保存")
     content = editor.locator("article.content")
     expect(content.locator("table td").first).to_have_text("12月1日")
-    expect(content.locator("img")).to_have_attribute("alt", "检查现场")
+    expect(content.locator("img[alt=检查现场]")).to_have_count(1)
+    uploaded = content.locator("img[src^='/media/']")
+    expect(uploaded).to_have_count(1)
+    served = requests.get(web.url + str(uploaded.get_attribute("src")), timeout=30)
+    assert served.headers["content-type"] == "image/png"
     assert content.locator("script").count() == 0
     article_url = editor.url.split("?")[0]
     editor.click("form[action$='/submit'] button")

@@ -61,13 +61,20 @@
           const cell = "<td>&nbsp;</td>".repeat(cols);
           document.execCommand("insertHTML", false, `<table><tbody>${`<tr>${cell}</tr>`.repeat(rows)}</tbody></table><p></p>`);
         }
-      } else if (cmd === "image") {
-        const src = prompt("图片地址（http/https 或站内路径）", "");
-        if (src && /^(https?:|\/)/i.test(src.trim())) {
-          const img = document.createElement("img");
-          img.src = src.trim(); img.alt = prompt("图片说明", "") || "";
-          document.execCommand("insertHTML", false, img.outerHTML);
-        }
+      } else if (cmd === "image" || cmd === "attachment") {
+        chooseAndUpload(cmd, (stored) => {
+          editor.focus();
+          if (stored.kind === "image") {
+            const img = document.createElement("img");
+            img.src = stored.url; img.alt = prompt("图片说明", "") || "";
+            document.execCommand("insertHTML", false, img.outerHTML);
+          } else {
+            const link = document.createElement("a");
+            link.href = stored.url; link.textContent = `附件：${stored.name || "下载"}`;
+            document.execCommand("insertHTML", false, `<p>${link.outerHTML}</p>`);
+          }
+          sync();
+        });
       } else if (cmd === "link") {
         const href = prompt("链接地址", "https://");
         if (href && /^(https?:|\/|mailto:)/i.test(href.trim())) document.execCommand("createLink", false, href.trim());
@@ -77,6 +84,31 @@
       sync();
     });
     editor.closest("form").addEventListener("submit", sync);
+
+    // Images and attachments go to the hub's media store; the body links to what it keeps.
+    const picker = document.querySelector(`input.upload[data-for="${editor.dataset.for}"]`);
+    let uploaded = null;
+    function chooseAndUpload(kind, done) {
+      picker.accept = kind === "image" ? "image/png,image/jpeg,image/gif,image/webp" : "";
+      picker.value = "";
+      uploaded = done;
+      picker.click();
+    }
+    picker.addEventListener("change", async () => {
+      const file = picker.files[0];
+      if (!file || !uploaded) return;
+      const body = new FormData();
+      body.append("file", file);
+      const response = await fetch("/api/v1/media", {
+        method: "POST", body, credentials: "same-origin", headers: { "X-CSRF-Token": csrf },
+      });
+      const answer = await response.json().catch(() => ({}));
+      if (!response.ok) {
+        alert((answer.error && answer.error.message) || "上传失败");
+        return;
+      }
+      uploaded(answer);
+    });
   }
 
   document.querySelectorAll(".editor[contenteditable]").forEach(setupEditor);
