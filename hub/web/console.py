@@ -20,9 +20,12 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from pydantic import ValidationError
 from starlette.datastructures import FormData
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from hub.article_service import invalid_input
 from hub.clock import as_beijing
+from hub.docx_import import import_docx
+from hub.media import MAX_ATTACHMENT_BYTES
 from hub.runtime import EmbeddedHub
 from hub.web.actions import ACTIONS
 from hub.web.errors import status_of
@@ -32,12 +35,14 @@ from hub.web.security import (
     caller_of,
     can_see_site,
     check_csrf,
+    require_writer,
     visible_article,
     visible_deliveries,
 )
 from workflows.article_events import ArticleCreated, ArticleRevised
 from workflows.delivery_decider import DELIVERY_STATUS_LABELS
 from workflows.errors import DomainError
+from workflows.publication import CHANNEL_LABELS
 from workflows.vocabulary import (
     GATE_LABELS,
     ROLE_LABELS,
@@ -207,18 +212,38 @@ def router(hub: EmbeddedHub) -> APIRouter:
         ]
 
     def form_page(request: Request, caller: Caller, form: dict[str, Any], *, article: Any = None,
-                  error: DomainError | None = None) -> HTMLResponse:  # fmt: skip
+                  error: DomainError | None = None,
+                  notes: list[str] | None = None) -> HTMLResponse:  # fmt: skip
         action = f"/console/articles/{article['id']}/edit" if article else "/console/articles/new"
         return render(
             request, "article_form.html", caller, 400 if error else 200, form=form,
             article=article, action=action, error=error, placements=placements(caller.user_id),
-            sensitivities=list(SENSITIVITY_LABELS.items()),
+            sensitivities=list(SENSITIVITY_LABELS.items()), notes=notes or [],
         )  # fmt: skip
 
     @pages.get("/console/articles/new")
     async def new_article(request: Request) -> Response:
         caller = await staff(request)
         return form_page(request, caller, {"sensitivity": "normal"})
+
+    @pages.post("/console/articles/import")
+    async def import_article(request: Request) -> Response:
+        """A Word document fills the new-article form; the editor checks it and saves."""
+        caller = await staff(request)
+        form = await request.form()
+        upload = form.get("file")
+        values: dict[str, Any] = {"sensitivity": "normal"}
+        try:
+            require_writer(directory.acting(caller.user_id))
+            if not isinstance(upload, StarletteUpload) or not upload.filename:
+                raise DomainError("IMPORT_NOT_DOCX", "请选择要导入的 Word 文档（.docx）")
+            data = await upload.read(MAX_ATTACHMENT_BYTES + 1)
+            document = await run_in_threadpool(import_docx, data, upload.filename, hub.media)
+        except DomainError as exc:
+            return form_page(request, caller, values, error=exc)
+        values.update(title=document.title, body_html=document.body_html)
+        notes = [f"已导入《{upload.filename}》，图片 {len(document.images)} 张；请核对后保存"]
+        return form_page(request, caller, values, notes=notes + document.messages)
 
     @pages.post("/console/articles/new")
     async def create_article(request: Request) -> Response:
@@ -268,7 +293,30 @@ def router(hub: EmbeddedHub) -> APIRouter:
             can_edit=can_edit, timeline=hub.articles.timeline(article_id),
             findings=[f.model_dump(mode="json") for f in state.findings],
             diff=previous_diff(article_id, state.revision, show["body_html"]), error=error,
+            plan=publication_plan(state) if "publish" in offered else None,
         )  # fmt: skip
+
+    def publication_plan(state: Any) -> dict[str, Any]:
+        """What the publish form offers: every site's columns (the article's own checked, its
+        site first, 一稿多发 to the others), the other channels' accounts, and the time."""
+        own = {f"{s.key}/{c}" for s in directory.sites if s.code == state.site
+               for c in state.columns}  # fmt: skip
+        sites = sorted(directory.sites, key=lambda s: s.code != state.site)
+        return {
+            "sites": [
+                {"name": site.name, "own": site.code == state.site,
+                 "columns": [{"ref": f"{site.key}/{column.id}", "name": column.name,
+                              "depth": len(parents), "checked": f"{site.key}/{column.id}" in own}
+                             for column, parents in site.walk()]}
+                for site in sites
+            ],
+            "accounts": [
+                {"ref": f"{a.channel}:{a.id}", "name": a.name,
+                 "channel": CHANNEL_LABELS.get(a.channel, str(a.channel))}
+                for a in directory.accounts
+                if a.channel in hub.adapters  # channels this hub can deliver to
+            ],
+        }  # fmt: skip
 
     def previous_diff(article_id: str, revision: int, body_html: str) -> list[str]:
         if revision < 2:
@@ -472,8 +520,15 @@ def _action_body(action: str, form: FormData) -> dict[str, Any]:
         case "withdraw" | "archive" | "retract":
             return {"reason": _field(form, "reason", 2000)}
         case "publish":
-            at = _field(form, "at", 40)
-            return {"notify": form.get("notify") == "1", "at": _local_time(at)}
+            body: dict[str, Any] = {
+                "notify": form.get("notify") == "1",
+                "at": _local_time(_field(form, "at", 40)),
+                "expire_at": _local_time(_field(form, "expire_at", 40)),
+                "to": [t[:200] for t in form.getlist("to") if isinstance(t, str)][:5000],
+            }
+            if form.get("plan") == "1":  # the plan form: an unticked box sends nothing
+                body["feeds"] = form.get("feeds") == "1"
+            return body
         case _:
             return {}
 

@@ -122,3 +122,34 @@ def test_operators_cancel_only_what_can_be_cancelled(web: Web) -> None:
     forged = session.post(f"{web.url}/console/deliveries/{delivered}/cancel", timeout=30,
                           data={"reason": "发错了"})  # fmt: skip
     assert forged.status_code == 403
+
+
+def test_the_publication_plan_sends_one_article_to_chosen_sites_and_accounts(web: Web) -> None:
+    import time
+
+    from tests.web.test_api import approve_all
+
+    article = web.article()
+    assert web.api("zhangwei", "POST", f"/articles/{article}/submit").status_code == 200
+    approve_all(web, article)
+    session, csrf = web.login("zhangwei")
+    page = session.get(f"{web.url}/console/articles/{article}", timeout=30).text
+    assert 'name="to" value="gov/notices" checked' in page  # its own column, ticked
+    assert 'value="drc/notices"' in page and 'value="app:city-app"' in page  # 一稿多发
+    assert "sf-wechat" not in page  # no channel to deliver it yet: not offered
+    plan = [("csrf_token", csrf), ("plan", "1"), ("to", "gov/notices"), ("to", "city/notices"),
+            ("to", "app:city-app")]  # fmt: skip
+    answer = session.post(f"{web.url}/console/articles/{article}/publish", data=plan, timeout=30)
+    assert answer.status_code in (200, 303), answer.text[:300]
+    deadline = time.monotonic() + 20
+    targets: set[str] = set()
+    while time.monotonic() < deadline:
+        rows = web.api("qianli", "GET", "/deliveries", params={"article": article}).json()
+        targets = {r["target"] for r in rows}
+        if rows and all(r["status"] == "delivered" for r in rows):
+            break
+        time.sleep(0.2)
+    # The chosen columns and account; no feeds, as "feeds" was left unticked.
+    directory = web.hub.config.directory
+    gov, city = directory.site("gov").code, directory.site("city").code
+    assert targets == {f"website:{gov}/notices", f"website:{city}/notices", "app:city-app"}
