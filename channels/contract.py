@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, Protocol
 
 from workflows.content import ArticleContent
@@ -30,6 +31,13 @@ class ChannelLimits:
     max_title_chars: int | None = None
     max_body_bytes: int | None = None
     max_images: int | None = None
+
+
+class MediaFiles(Protocol):
+    """The hub's stored images and attachments (hub/media.py), as channels read them: the
+    file of a `/media/<key>` link, to copy to the channel or upload to it."""
+
+    def find(self, key: str) -> tuple[Path, Any] | None: ...
 
 
 @dataclass(frozen=True)

@@ -121,7 +121,7 @@ class EmbeddedHub:
 
         screens = {a.id for a in directory.accounts if a.channel is Channel.SCREEN}
         return {
-            Channel.WEBSITE: WebsiteAdapter(website_sites(config)),
+            Channel.WEBSITE: WebsiteAdapter(website_sites(config), media=self.media),
             Channel.APP: AppAdapter(self.app_feed, app_accounts(config, self.secrets), column_name),
             Channel.SCREEN: ScreenAdapter(self.playlists, screens, org_of),
         }

@@ -18,7 +18,14 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from channels.contract import EVERY_CAPABILITY, ChannelError, ChannelLimits, DeliveryItem, Receipt
+from channels.contract import (
+    EVERY_CAPABILITY,
+    ChannelError,
+    ChannelLimits,
+    DeliveryItem,
+    MediaFiles,
+    Receipt,
+)
 from channels.website.lists import SiteLists, write_atomically
 from channels.website.site_index import Listed, SiteIndex
 from workflows.delivery_events import ErrorKind
@@ -26,6 +33,8 @@ from workflows.publication import Channel
 
 TEMPLATES = Path(__file__).parent / "templates"
 _DELIVERY = re.compile(r'<meta name="hub-delivery" content="([^"]*)">')
+# A stored image or attachment as the hub links it: /media/<sha256>.<ext>[/<download name>].
+_MEDIA_LINK = re.compile(r'\b(src|href)="/media/([0-9a-f]{64}\.[a-z]{3,4})(?:/[^"]*)?"')
 
 
 class WebsiteAdapter:
@@ -40,8 +49,10 @@ class WebsiteAdapter:
         sites: dict[str, dict[str, Any]],
         templates: Path = TEMPLATES,
         index_root: Path | None = None,
+        media: MediaFiles | None = None,
     ) -> None:
         self.sites = sites
+        self.media = media
         self.index_root = index_root
         self._indexes: dict[str, SiteIndex] = {}
         self.templates = templates
@@ -78,6 +89,7 @@ class WebsiteAdapter:
                 site=site,
                 column=column,
                 content=item.content,
+                body_html=self._with_media(site, item.content.body_html),
                 meta=item.content.metadata,
                 published_at=(published_at or item.published_at).strftime("%Y-%m-%d %H:%M"),
                 root="..",
@@ -86,6 +98,26 @@ class WebsiteAdapter:
                 content_hash=item.content_hash,
             )
         )
+
+    def _with_media(self, site: dict[str, Any], html: str) -> str:
+        """The body with its images and attachments copied into the site's own `media/`
+        folder and linked there, so the site's pages need nothing from the hub. A link to a
+        file the hub does not have is left as it is."""
+        if self.media is None or "/media/" not in html:
+            return html
+        folder = Path(site["docroot"]) / "media"
+
+        def local(match: re.Match[str]) -> str:
+            key = match.group(2)
+            found = self.media.find(key) if self.media else None
+            if found is None:
+                return match.group(0)
+            copy = folder / key
+            if not copy.exists():  # content-addressed: an existing copy is the same file
+                write_atomically(copy, found[0].read_bytes())
+            return f'{match.group(1)}="../media/{key}"'
+
+        return _MEDIA_LINK.sub(local, html)
 
     def send(self, item: DeliveryItem) -> Receipt:
         with self._site_lock(item):

@@ -142,13 +142,14 @@ def _write_list(path: Path, text: str) -> None:
     write_atomically(path, text, durable=False)
 
 
-def write_atomically(path: Path, text: str, durable: bool = True) -> None:
-    """Write `text` to `path` so that readers see the old file or the new one, never a part."""
+def write_atomically(path: Path, text: str | bytes, durable: bool = True) -> None:
+    """Write `text` (UTF-8) or bytes to `path` so that readers see the old file or the new
+    one, never a part."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
+        with os.fdopen(handle, "wb") as out:
+            out.write(text.encode("utf-8") if isinstance(text, str) else text)
             if durable:
                 out.flush()
                 os.fsync(out.fileno())
