@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import structlog
 
@@ -122,6 +123,23 @@ class DeliveryEngine:
         self.batch_size = batch_size
         self._executor: ThreadPoolExecutor | None = None
         self._contents: OrderedDict[tuple[str, str], _Source] = OrderedDict()
+
+    def health(self, channel: str, account: str, now: datetime | None = None) -> dict[str, Any]:
+        """What this engine knows of an account: its circuit breaker, its rate limiter, and
+        what the channel's adapter reports (token, quota), if it reports anything."""
+        now = now or datetime.now(UTC)
+        until = self.breaker.open_until.get(account)
+        state: dict[str, Any] = {
+            "circuit": "open" if until is not None and until > now else "closed",
+            "circuit_until": until.isoformat() if until is not None and until > now else None,
+            "consecutive_failures": self.breaker.failures.get(account, 0),
+        }
+        tokens = self.limiter.tokens.get(account)
+        state["rate_tokens"] = round(tokens[0], 1) if tokens else self.limiter.burst
+        report = getattr(self.adapters.get(channel), "health", None)
+        if callable(report):  # optional in the adapter contract
+            state.update(report(account) or {})
+        return state
 
     def run_once(self, now: datetime | None = None) -> EngineReport:
         """Plan from new publication events, then make one attempt on every due delivery.

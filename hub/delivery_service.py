@@ -28,11 +28,16 @@ _OPERATORS = (Role.OPERATOR, Role.ADMIN)
 
 class DeliveryService:
     def __init__(
-        self, config: HubConfig, store: EventStore, deliver: Callable[[], object] = lambda: None
+        self,
+        config: HubConfig,
+        store: EventStore,
+        deliver: Callable[[], object] = lambda: None,
+        health: Callable[[str, str], dict[str, Any]] = lambda channel, account: {},
     ) -> None:
         self.config = config
         self.store = store
         self.deliver = deliver
+        self.health = health  # the engine's view of an account: circuit, rate, token, quota
 
     def site_of(self, target: Target) -> str:
         """The code of the site that owns a target (the site itself, or the account's site)."""
@@ -62,6 +67,45 @@ class DeliveryService:
             params.append(status)
         rows = self.store.query(sql + " ORDER BY rowid DESC LIMIT ?", [*params, limit])
         return [_json(state_of(row)) for row in rows]
+
+    def accounts(self) -> list[dict[str, Any]]:
+        """Every delivery target (each site, each channel account) with its deliveries by
+        state, its last delivery and its latest failure: the operator's view of health."""
+        directory = self.config.directory
+        counts: dict[tuple[str, str], dict[str, int]] = {}
+        latest: dict[tuple[str, str], str] = {}
+        for channel, account, status, n, last in self.store.query(
+            "SELECT channel, account, status, COUNT(*), MAX(updated_at) FROM deliveries "
+            "GROUP BY channel, account, status"
+        ):
+            counts.setdefault((channel, account), {})[status] = n
+            if status == "delivered":
+                latest[(channel, account)] = last
+        errors: dict[tuple[str, str], tuple[str, str]] = {}
+        for channel, account, error, at in self.store.query(
+            "SELECT channel, account, last_error, updated_at FROM deliveries "
+            "WHERE last_error IS NOT NULL AND last_error != '' "
+            "AND status IN ('retrying', 'dead', 'unknown') "
+            "ORDER BY updated_at DESC LIMIT 1000"
+        ):
+            errors.setdefault((channel, account), (error, at))
+        targets = [(str(Channel.WEBSITE), s.code, s.name, s.code) for s in directory.sites]
+        targets += [(str(a.channel), a.id, a.name, directory.site(a.site).code)
+                    for a in directory.accounts]  # fmt: skip
+        return [
+            {
+                "channel": channel,
+                "account": account,
+                "name": name,
+                "site": site,
+                "deliveries": counts.get((channel, account), {}),
+                "last_delivered_at": latest.get((channel, account)),
+                "last_error": errors.get((channel, account), ("", None))[0],
+                "last_error_at": errors.get((channel, account), ("", None))[1],
+                **self.health(channel, account),
+            }
+            for channel, account, name, site in targets
+        ]
 
     def resolve(self, ref: str) -> str:
         ref = ref.strip().lower()

@@ -102,7 +102,9 @@ class EmbeddedHub:
             workers=config.settings.delivery_workers,
         )
         self.publishing.deliver = self.deliveries.run_once  # in-process, within the command
-        self.delivery_service = DeliveryService(config, self.store, self.deliveries.run_once)
+        self.delivery_service = DeliveryService(
+            config, self.store, self.deliveries.run_once, self.deliveries.health
+        )
         self.rechecker = Rechecker(
             config, self.store, self.commands, self.articles.checks, self.catch_up
         )

@@ -174,6 +174,12 @@ def router(hub: EmbeddedHub) -> APIRouter:
         rows = hub.delivery_service.list(article, account, status, limit)
         return visible_deliveries(hub, you.user_id, rows)
 
+    @api.get("/accounts/health", summary="渠道账号健康（熔断、限流、令牌、配额、最近失败）",
+             tags=["投递"])  # fmt: skip
+    def accounts_health(you: You) -> list[dict[str, Any]]:
+        actor = hub.config.directory.acting(you.user_id)
+        return [a for a in hub.delivery_service.accounts() if can_see_site(actor, a["site"])]
+
     @api.post("/deliveries/{delivery_id}/retry", summary="立即重试投递", tags=["投递"])
     def retry(delivery_id: Id, you: You) -> dict[str, Any]:
         return hub.delivery_service.retry(you.user_id, delivery_id)

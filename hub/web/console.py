@@ -396,10 +396,13 @@ def router(hub: EmbeddedHub) -> APIRouter:
             error = None
         except DomainError as exc:
             rows, error = [], exc
+        actor = directory.acting(caller.user_id)
+        health = [a for a in await run_in_threadpool(hub.delivery_service.accounts)
+                  if can_see_site(actor, a["site"])]  # fmt: skip
         query = urlencode({"article": article, "account": account, "status": status})
         return render(request, "deliveries.html", caller, rows=rows, article=article,
-                      account=account, status=status, error=error,
-                      delivery_labels=DELIVERY_STATUS_LABELS,
+                      account=account, status=status, error=error, health=health,
+                      delivery_labels=DELIVERY_STATUS_LABELS, channel_labels=CHANNEL_LABELS,
                       stream=f"/console/deliveries/stream?{query}")  # fmt: skip
 
     @pages.get("/console/deliveries/stream")

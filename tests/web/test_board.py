@@ -1,0 +1,48 @@
+"""The operator's board: account health beside the deliveries."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from tests.web.conftest import Web
+from tests.web.test_api import approve_all
+
+
+def test_account_health_shows_deliveries_circuits_and_failures(web: Web) -> None:
+    article = web.article()
+    assert web.api("zhangwei", "POST", f"/articles/{article}/submit").status_code == 200
+    approve_all(web, article)
+    assert web.api("zhangwei", "POST", f"/articles/{article}/publish", json={}).status_code == 200
+    gov = web.hub.config.directory.site("gov").code
+    deadline, health = time.monotonic() + 20, []
+    while time.monotonic() < deadline:
+        health = web.api("qianli", "GET", "/accounts/health").json()
+        site = next(h for h in health if h["account"] == gov)
+        if site["deliveries"].get("delivered", 0) >= 1 and not site["deliveries"].get("pending"):
+            break
+        time.sleep(0.2)
+    accounts = {h["account"]: h for h in health}
+    directory = web.hub.config.directory
+    assert set(accounts) == {s.code for s in directory.sites} | {a.id for a in directory.accounts}
+    assert accounts[gov]["circuit"] == "closed" and accounts[gov]["last_delivered_at"]
+    assert accounts["sf-app"]["deliveries"].get("delivered", 0) >= 1  # the column feeds it
+
+    # Five failures in a row open an account's circuit; the board says so, and until when.
+    breaker = web.hub.deliveries.breaker
+    for _ in range(breaker.threshold):
+        breaker.record("city-app", False, datetime.now(UTC))
+    try:
+        opened = {h["account"]: h for h in web.api("qianli", "GET", "/accounts/health").json()}
+        assert opened["city-app"]["circuit"] == "open" and opened["city-app"]["circuit_until"]
+        session, _ = web.login("qianli")
+        board = session.get(f"{web.url}/console/deliveries", timeout=30).text
+        assert 'data-account="city-app" data-circuit="open"' in board and "已熔断" in board
+        assert f'data-account="{gov}" data-circuit="closed"' in board
+    finally:
+        breaker.record("city-app", True, datetime.now(UTC))
+
+    # Staff of one site see the health of that site's targets only.
+    mine = {h["account"] for h in web.api("zhangwei", "GET", "/accounts/health").json()}
+    assert gov in mine and "sf-app" in mine and "city-app" not in mine
+    assert web.api(None, "GET", "/accounts/health").status_code == 401
