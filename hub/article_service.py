@@ -15,6 +15,7 @@ from events.store import EventStore
 from hub.check_service import CheckService
 from hub.command_service import CommandResult, CommandService, article_stream
 from hub.config import HubConfig
+from hub.directory import Column, Site
 from hub.fixes import apply_fixes
 from hub.projections.index_numbers import next_serial
 from hub.sanitize import clean_html
@@ -32,12 +33,12 @@ from workflows.article_commands import (
     SubmitArticle,
     WithdrawArticle,
 )
-from workflows.article_state import ArticleState
+from workflows.article_state import ArticleState, initial_state
 from workflows.checks.findings import Finding, Severity
 from workflows.checks.rules_metadata import CATALOGUE_COLUMN_TYPES, generate_index_number
 from workflows.content import ArticleContent
 from workflows.errors import DomainError
-from workflows.vocabulary import STATUS_LABELS
+from workflows.vocabulary import STATUS_LABELS, WRITING_ROLES
 
 
 def invalid_input(exc: ValidationError) -> DomainError:
@@ -124,17 +125,7 @@ class ArticleService:
         if not column_refs:
             raise DomainError("COLUMN_REQUIRED", "稿件至少要放入一个栏目")
         columns = [directory.column(site, ref) for ref in column_refs]
-        metadata = dict(metadata or {})
-        if (
-            not metadata.get("index_number")
-            and site.org_code
-            and columns[0].type in CATALOGUE_COLUMN_TYPES
-        ):
-            # 公开目录 items get their 索引号 generated (P17): unit code / year - serial.
-            year = date.today().year
-            serial = next_serial(self.store, site.org_code, year)
-            metadata["index_number"] = generate_index_number(site.org_code, year, serial)
-        content = build_content(title, body_html, metadata)
+        content = build_content(title, body_html, self._completed(site, columns, metadata))
         workflow = self.config.workflow_for(site, columns[0])
         column_ids = tuple(dict.fromkeys(c.id for c in columns))
         return self.run(CreateArticle(new_id(), site.code, column_ids, content, workflow, actor))
@@ -244,6 +235,67 @@ class ArticleService:
             raise DomainError("NOTHING_TO_FIX", "建议的修改无法自动套用，请手工修改")
         actor = self.config.directory.acting(user)
         return self.run(EditArticle(article_id, content, actor)), applied, skipped
+
+    def _completed(
+        self, site: Site, columns: list[Column], metadata: Mapping[str, Any] | None
+    ) -> dict[str, Any]:
+        """The metadata with what the hub fills in itself: 公开目录 items get their 索引号
+        generated (P17) when none is given: unit code / year - serial."""
+        completed = dict(metadata or {})
+        if (
+            not completed.get("index_number")
+            and site.org_code
+            and columns
+            and columns[0].type in CATALOGUE_COLUMN_TYPES
+        ):
+            year = date.today().year
+            serial = next_serial(self.store, site.org_code, year)
+            completed["index_number"] = generate_index_number(site.org_code, year, serial)
+        return completed
+
+    def check_draft(
+        self,
+        user: str,
+        site_ref: str,
+        column_refs: list[str],
+        title: str,
+        body_html: str,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The system checks of content not yet saved (the editor's form as it is typed):
+        field errors if it would not validate, else the findings submission would record."""
+        directory = self.config.directory
+        actor = directory.acting(user)
+        site = directory.site(site_ref)
+        if not actor.roles_on(site.code) & WRITING_ROLES:
+            raise DomainError(
+                "SITE_ROLE_REQUIRED", f"用户 {user} 在站点 {site.code} 不能撰写或修改稿件"
+            )
+        columns = [directory.column(site, ref) for ref in column_refs]
+        try:
+            content = ArticleContent.model_validate(
+                {
+                    "title": title,
+                    "body_html": clean_html(body_html),
+                    "metadata": self._completed(site, columns, metadata),
+                }
+            )
+        except ValidationError as exc:
+            errors = [
+                {"field": ".".join(str(p) for p in e["loc"]) or "content",
+                 "message": str(e["msg"]).removeprefix("Value error, ")}
+                for e in exc.errors()
+            ]  # fmt: skip
+            return {"valid": False, "errors": errors, "findings": []}
+        state = initial_state._replace(site=site.code, columns=tuple(c.id for c in columns))
+        report = self.checks.check(state, content, "submit")
+        return {
+            "valid": True,
+            "errors": [],
+            "body_html": content.body_html,
+            "blocked": report.blocked,
+            "findings": [f.model_dump(mode="json") for f in report.findings],
+        }
 
     def findings(self, article_ref: str) -> dict[str, Any]:
         """The current revision's findings: recorded at submit, and as checked right now."""

@@ -17,6 +17,12 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+# Who writes article bodies (and so uploads their images, imports documents, checks drafts):
+# editors, and reviewers, who may correct the text they review.
+WRITING_ROLES = frozenset(
+    {Role.EDITOR, Role.FIRST_REVIEWER, Role.SECOND_REVIEWER, Role.FINAL_REVIEWER}
+)
+
 ROLE_LABELS: dict[str, str] = {
     Role.EDITOR: "编辑",
     Role.FIRST_REVIEWER: "初审",

@@ -45,6 +45,10 @@ class CreateBody(BaseModel):
     metadata: dict[str, Any] = Field(default_factory=dict, max_length=40)
 
 
+class DraftBody(CreateBody):
+    """A draft as the form holds it (the title may still be empty)."""
+
+
 class MediaResponse(BaseModel):
     key: str
     url: str
@@ -158,6 +162,12 @@ def router(hub: EmbeddedHub) -> APIRouter:
         data = await read_upload(file)
         document = await run_in_threadpool(import_docx, data, file.filename or "", hub.media)
         return ImportResponse(**document.as_dict())  # type: ignore[arg-type]
+
+    @api.post("/checks/draft", summary="校验未保存的稿件（编辑时的即时校验）", tags=["稿件"])
+    def check_draft(body: DraftBody, you: You) -> dict[str, Any]:
+        return hub.articles.check_draft(
+            you.user_id, body.site, body.columns, body.title, body.body_html, body.metadata
+        )
 
     @api.get("/reviews/queue", summary="待我审核", tags=["审核"])
     def queue(you: You) -> list[dict[str, Any]]:

@@ -29,6 +29,7 @@ from hub.media import MAX_ATTACHMENT_BYTES
 from hub.runtime import EmbeddedHub
 from hub.web.actions import ACTIONS
 from hub.web.errors import status_of
+from hub.web.highlight import mark_findings
 from hub.web.pages import TEMPLATES
 from hub.web.security import (
     Caller,
@@ -292,6 +293,7 @@ def router(hub: EmbeddedHub) -> APIRouter:
             stage=stage, offered=offered, labels={n: a.label for n, a in ACTIONS.items()},
             can_edit=can_edit, timeline=hub.articles.timeline(article_id),
             findings=[f.model_dump(mode="json") for f in state.findings],
+            marked_body=mark_findings(show["body_html"], state.findings),
             diff=previous_diff(article_id, state.revision, show["body_html"]), error=error,
             plan=publication_plan(state) if "publish" in offered else None,
         )  # fmt: skip

@@ -15,6 +15,7 @@ from hub.web.logins import LoginStore
 from workflows.article_commands import ActingUser
 from workflows.errors import DomainError
 from workflows.publication import Target
+from workflows.vocabulary import WRITING_ROLES
 
 if TYPE_CHECKING:
     from hub.runtime import EmbeddedHub
@@ -66,11 +67,6 @@ async def check_csrf(request: Request, caller: Caller) -> None:
 def can_see_site(actor: ActingUser, site_code: str) -> bool:
     """Whether a user may see a site's unpublished articles: any role on that site."""
     return bool(actor.roles_on(site_code))
-
-
-# Who writes article bodies, and so may upload their images and attachments: editors, and
-# reviewers (who may correct the text they review).
-WRITING_ROLES = frozenset({"editor", "first_reviewer", "second_reviewer", "final_reviewer"})
 
 
 def require_writer(actor: ActingUser) -> None:

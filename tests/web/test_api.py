@@ -236,3 +236,26 @@ def test_each_stages_opinion_and_the_signoff_opinion_are_shown(web: Web) -> None
     page = session.get(f"{web.url}/console/articles/{article}", timeout=30).text
     assert "审核意见：文字已核，可送复审" in page and "签批意见：同意" in page
     assert "同意发布 &lt;b&gt;注意&lt;/b&gt;" in page  # text, not markup
+
+
+def test_drafts_are_checked_before_they_are_saved(web: Web) -> None:
+    draft = {"site": "gov", "columns": ["notices"], "title": "关于某事项的公示",
+             "body_html": "<p>当事人身份证号码 11010519491231002X。</p>", "metadata": {}}  # fmt: skip
+    before = len(web.api("zhangwei", "GET", "/articles", params={"limit": 500}).json())
+    answer = web.api("zhangwei", "POST", "/checks/draft", json=draft)
+    assert answer.status_code == 200, answer.text
+    checked = answer.json()
+    assert checked["valid"] and checked["errors"] == []
+    assert any(f["text"] == "11010519491231002X" for f in checked["findings"])
+    after = web.api("zhangwei", "GET", "/articles", params={"limit": 500}).json()
+    assert len(after) == before  # a check saves nothing
+    bad = {**draft, "metadata": {"written_date": "2026-13-45", "disclosure_type": "not_disclosed"}}
+    invalid = web.api("zhangwei", "POST", "/checks/draft", json=bad).json()
+    assert not invalid["valid"] and invalid["findings"] == []
+    fields = {e["field"] for e in invalid["errors"]}
+    assert "metadata.written_date" in fields
+    for user, site, code in (("qianli", "gov", "SITE_ROLE_REQUIRED"),
+                             ("zhangwei", "city", "SITE_ROLE_REQUIRED"),
+                             ("zhangwei", "nowhere", "SITE_UNKNOWN")):  # fmt: skip
+        refused = web.api(user, "POST", "/checks/draft", json={**draft, "site": site})
+        assert refused.json()["error"]["code"] == code, (user, site, refused.text)

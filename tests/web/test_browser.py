@@ -99,6 +99,14 @@ def test_the_story_in_a_browser(browser: Browser, web: Web, tmp_path: Path) -> N
     chooser.value.set_files(str(photo))
     expect(body.locator("img[src^='/media/']")).to_have_count(1)
     editor.fill("input[name=source]", "省应急管理厅")
+    # The system checks run as the editor types: a 文号 with square brackets is flagged at
+    # its field (GB/T 9704 wants 〔〕), and the flag goes once it is corrected.
+    editor.fill("input[name=doc_number]", "示应急[2026]1号")
+    expect(editor.locator("#check-findings li[data-rule=P16]")).to_be_visible(timeout=10_000)
+    expect(editor.locator("label:has(input[name=doc_number]) .field-error")).to_contain_text("P16")
+    expect(editor.locator("#check-state")).to_contain_text("将阻止送审")
+    editor.fill("input[name=doc_number]", "示应急〔2026〕1号")
+    expect(editor.locator("#check-state")).to_have_text("未发现问题", timeout=10_000)
     shot(editor, "03-draft-form")
     editor.click("form#article-form button[type=submit]")
     expect(editor.locator(".notice")).to_contain_text("稿件已保存")

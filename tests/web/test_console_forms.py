@@ -153,3 +153,18 @@ def test_the_publication_plan_sends_one_article_to_chosen_sites_and_accounts(web
     directory = web.hub.config.directory
     gov, city = directory.site("gov").code, directory.site("city").code
     assert targets == {f"website:{gov}/notices", f"website:{city}/notices", "app:city-app"}
+
+
+def test_the_article_page_marks_findings_where_they_are(web: Web) -> None:
+    body = "<p>经核查，当事人身份证号码 <b>11010519491231002X</b>，现予公示。</p>"
+    made = web.api("zhangwei", "POST", "/articles", json={
+        "site": "gov", "columns": ["notices"], "title": "关于某事项的公示", "body_html": body})  # fmt: skip
+    article = made.json()["id"]
+    web.api("zhangwei", "POST", f"/articles/{article}/submit")  # checked, whatever it decides
+    findings = web.api("zhangwei", "GET", f"/articles/{article}/findings").json()
+    assert any("11010519491231002X" in f["text"] for f in findings["recorded"]), findings
+    session, _ = web.login("zhangwei")
+    page = session.get(f"{web.url}/console/articles/{article}", timeout=30).text
+    assert re.search(
+        r'<b><mark class="finding sev-\w+" title="P\d+ [^"]+">11010519491231002X</mark></b>', page
+    )

@@ -113,6 +113,75 @@
 
   document.querySelectorAll(".editor[contenteditable]").forEach(setupEditor);
 
+  // While an editor types, the system checks run on the form as it is (POST /api/v1/checks/
+  // draft): field errors appear under their fields, findings beside the text.
+  const form = document.getElementById("article-form");
+  const panel = document.getElementById("draft-check");
+  if (form && panel && window.fetch) {
+    panel.hidden = false;
+    const list = document.getElementById("check-findings");
+    const state = document.getElementById("check-state");
+    const value = (name) => (form.elements[name] ? form.elements[name].value : "");
+    const checked = (name) => Boolean(form.elements[name] && form.elements[name].checked);
+    let timer = null, running = 0;
+    const clearErrors = () => form.querySelectorAll(".field-error").forEach((e) => e.remove());
+    const showError = (field, message) => {
+      const name = field.replace(/^metadata\./, "").replace(/^content\./, "");
+      const input = form.elements[name] || form.elements.title;
+      const note = document.createElement("small");
+      note.className = "field-error"; note.textContent = message;
+      input.setAttribute("aria-invalid", "true");
+      input.closest("label, .field")?.append(note);
+    };
+    async function runCheck() {
+      const placement = value("column") || `${form.dataset.site}/${form.dataset.column}`;
+      const [site, column] = placement.split("/");
+      if (!site || !column) return;
+      const ticket = ++running;
+      state.textContent = "校验中…";
+      const body = {
+        site, columns: [column], title: value("title"), body_html: value("body_html"),
+        metadata: {
+          source: value("source"), author: value("author"), summary: value("summary"),
+          keywords: value("keywords").split(/[,，;；\s]+/).filter(Boolean),
+          doc_number: value("doc_number"), issuing_agency: value("issuing_agency"),
+          written_date: value("written_date") || null, sensitivity: value("sensitivity") || "normal",
+          major: checked("major"), repost: checked("repost"),
+        },
+      };
+      const response = await fetch("/api/v1/checks/draft", {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+        body: JSON.stringify(body),
+      });
+      if (ticket !== running) return; // a newer check is on its way
+      const answer = await response.json().catch(() => ({}));
+      clearErrors();
+      form.querySelectorAll("[aria-invalid]").forEach((e) => e.removeAttribute("aria-invalid"));
+      list.replaceChildren();
+      if (!response.ok) { state.textContent = (answer.error && answer.error.message) || "校验失败"; return; }
+      answer.errors.forEach((e) => showError(e.field, e.message));
+      answer.findings.forEach((f) => {
+        const item = document.createElement("li");
+        item.className = `sev-${f.severity.toLowerCase()}`;
+        item.dataset.rule = f.rule;
+        const where = f.field === "body" ? "正文" : f.field === "title" ? "标题" : f.field;
+        item.textContent = `${f.rule}（${where}）${f.message}${f.text ? `：“${f.text}”` : ""}${f.fix ? ` → 建议“${f.fix}”` : ""}`;
+        list.append(item);
+        if (f.field.startsWith("metadata.")) showError(f.field, `${f.rule} ${f.message}`);
+      });
+      const blocking = answer.findings.filter((f) => f.severity === "BLOCK").length;
+      state.textContent = answer.errors.length ? "有字段需要修改"
+        : answer.findings.length ? `发现 ${answer.findings.length} 处问题${blocking ? `，其中 ${blocking} 处将阻止送审` : ""}`
+        : "未发现问题";
+    }
+    const later = () => { clearTimeout(timer); timer = setTimeout(runCheck, 1200); };
+    form.addEventListener("input", later);
+    form.addEventListener("change", later);
+    document.getElementById("check-now").addEventListener("click", runCheck);
+    runCheck();
+  }
+
   // The delivery board: rows arrive over SSE and replace (or join) the table.
   const board = document.getElementById("deliveries");
   if (board && window.EventSource) {
