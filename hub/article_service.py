@@ -28,6 +28,7 @@ from workflows.article_commands import (
     EditArticle,
     OverrideFinding,
     PublishArticle,
+    RecheckArticle,
     ReturnArticle,
     SignOff,
     SubmitArticle,
@@ -205,6 +206,12 @@ class ArticleService:
         """Archive an article that is not in review."""
         actor = self.config.directory.acting(user)
         return self.run(ArchiveArticle(self.resolve(article_ref), actor, reason))
+
+    def recheck(self, user: str, article_ref: str) -> CommandResult:
+        """Check an approved (or scheduled, or published) article again with today's
+        dictionaries; new blocking findings take it back to its editor."""
+        actor = self.config.directory.acting(user)
+        return self.run(RecheckArticle(self.resolve(article_ref), actor))
 
     def override(self, user: str, article_ref: str, finding_id: str, reason: str) -> CommandResult:
         """A reviewer accepts a REVIEW finding of the current revision with a reason."""

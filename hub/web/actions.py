@@ -67,6 +67,23 @@ class PublishBody(Body):
     notify: bool = False
 
 
+class OverrideBody(Body):
+    finding_id: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    reason: Reason
+
+
+class FixBody(Body):
+    finding_ids: list[Annotated[str, StringConstraints(max_length=80)]] = Field(
+        default_factory=list, max_length=200
+    )  # none named: every finding with a suggested fix
+
+
+class RescheduleBody(Body):
+    at: datetime | None = None
+    expire_at: datetime | None = None
+    clear_expiry: bool = False
+
+
 Handler = Callable[[EmbeddedHub, str, str, Any], CommandResult]
 
 
@@ -99,6 +116,14 @@ ACTIONS: dict[str, Action] = {
                                                        feeds=b.feeds, notify=b.notify)),
         Action("retract", "撤稿", RequiredReasonBody,
                lambda h, u, a, b: h.publishing.retract(u, a, b.reason)),
+        Action("override", "接受校验问题", OverrideBody,
+               lambda h, u, a, b: h.articles.override(u, a, b.finding_id, b.reason)),
+        Action("fix", "套用建议修改", FixBody,
+               lambda h, u, a, b: h.articles.fix(u, a, b.finding_ids or None)[0]),
+        Action("reschedule", "调整发布时间", RescheduleBody,
+               lambda h, u, a, b: h.publishing.reschedule(u, a, b.at, b.expire_at,
+                                                          clear_expiry=b.clear_expiry)),
+        Action("recheck", "重新校验", NoBody, lambda h, u, a, b: h.articles.recheck(u, a)),
     )
 }  # fmt: skip
 

@@ -80,9 +80,9 @@ _OFFERED: dict[ArticleStatus, tuple[str, ...]] = {
     ArticleStatus.RETURNED: ("submit", "archive"),
     ArticleStatus.IN_REVIEW: ("approve", "return", "withdraw"),
     ArticleStatus.AWAITING_SIGNOFF: ("signoff", "return", "withdraw"),
-    ArticleStatus.APPROVED: ("publish", "archive"),
-    ArticleStatus.SCHEDULED: ("retract",),
-    ArticleStatus.PUBLISHED: ("retract",),
+    ArticleStatus.APPROVED: ("publish", "recheck", "archive"),
+    ArticleStatus.SCHEDULED: ("reschedule", "recheck", "retract"),
+    ArticleStatus.PUBLISHED: ("reschedule", "recheck", "retract"),
     ArticleStatus.RETRACTED: ("archive",),
 }
 
@@ -293,6 +293,7 @@ def router(hub: EmbeddedHub) -> APIRouter:
             stage=stage, offered=offered, labels={n: a.label for n, a in ACTIONS.items()},
             can_edit=can_edit, timeline=hub.articles.timeline(article_id),
             findings=[f.model_dump(mode="json") for f in state.findings],
+            overridden=state.overridden, fixable=any(f.fix for f in state.findings),
             marked_body=mark_findings(show["body_html"], state.findings),
             diff=previous_diff(article_id, state.revision, show["body_html"]), error=error,
             plan=publication_plan(state) if "publish" in offered else None,
@@ -534,6 +535,18 @@ def _action_body(action: str, form: FormData) -> dict[str, Any]:
             if form.get("plan") == "1":  # the plan form: an unticked box sends nothing
                 body["feeds"] = form.get("feeds") == "1"
             return body
+        case "override":
+            return {"finding_id": _field(form, "finding_id", 80),
+                    "reason": _field(form, "reason", 500)}  # fmt: skip
+        case "fix":
+            return {"finding_ids": [f[:80] for f in form.getlist("finding_ids")
+                                    if isinstance(f, str)][:200]}  # fmt: skip
+        case "reschedule":
+            return {
+                "at": _local_time(_field(form, "at", 40)),
+                "expire_at": _local_time(_field(form, "expire_at", 40)),
+                "clear_expiry": form.get("clear_expiry") == "1",
+            }
         case _:
             return {}
 

@@ -4,6 +4,7 @@ across sites, bad input (never a 5xx), and neutralised XSS and hidden-link paylo
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -259,3 +260,49 @@ def test_drafts_are_checked_before_they_are_saved(web: Web) -> None:
                              ("zhangwei", "nowhere", "SITE_UNKNOWN")):  # fmt: skip
         refused = web.api(user, "POST", "/checks/draft", json={**draft, "site": site})
         assert refused.json()["error"]["code"] == code, (user, site, refused.text)
+
+
+def test_fix_override_recheck_and_reschedule_through_the_api(web: Web) -> None:
+    body = "<p>联系人张三，电话13812345678。详见<a href='http://www.example.com/a'>说明</a>。</p>"
+    made = web.api("zhangwei", "POST", "/articles", json={
+        "site": "gov", "columns": ["notices"], "title": "关于调整办事指南的通知", "body_html": body})  # fmt: skip
+    article = made.json()["id"]
+    blocked = web.api("zhangwei", "POST", f"/articles/{article}/submit")
+    assert blocked.status_code == 409 and blocked.json()["error"]["code"] == "CHECKS_BLOCKED"
+    fixed = web.api("zhangwei", "POST", f"/articles/{article}/fix", json={})
+    assert fixed.status_code == 200 and fixed.json()["revision"] == 2, fixed.text
+    again = web.api("zhangwei", "POST", f"/articles/{article}/fix", json={})
+    assert again.status_code == 409 and again.json()["error"]["code"] == "NOTHING_TO_FIX"
+    assert web.api("zhangwei", "POST", f"/articles/{article}/submit").status_code == 200
+    refused = web.api("liting", "POST", f"/articles/{article}/approve",
+                      json={"gates": ["wording", "secrecy"]})  # fmt: skip
+    assert refused.json()["error"]["code"] == "FINDINGS_NOT_OVERRIDDEN"
+    open_findings = refused.json()["error"]["details"]["findings"]
+    no_reason = web.api("liting", "POST", f"/articles/{article}/override",
+                        json={"finding_id": open_findings[0], "reason": " "})  # fmt: skip
+    assert no_reason.status_code == 400
+    by_editor = web.api("zhangwei", "POST", f"/articles/{article}/override",
+                        json={"finding_id": open_findings[0], "reason": "已核实"})  # fmt: skip
+    assert by_editor.status_code == 403
+    for finding_id in open_findings:
+        accepted = web.api("liting", "POST", f"/articles/{article}/override",
+                           json={"finding_id": finding_id, "reason": "已核实，联系方式为公开的办事电话"})  # fmt: skip
+        assert accepted.status_code == 200, accepted.text
+    approve_all(web, article)
+    assert web.api("zhangwei", "GET", f"/articles/{article}").json()["status"] == "approved"
+    rechecked = web.api("qianli", "POST", f"/articles/{article}/recheck")
+    assert rechecked.status_code == 200, rechecked.text
+    # Scheduled an hour from now, then moved an hour on; a time in the past is refused.
+    soon = datetime.now(UTC).replace(microsecond=0)
+    first, later = (soon + timedelta(hours=1)).isoformat(), soon + timedelta(hours=2)
+    scheduled = web.api("zhangwei", "POST", f"/articles/{article}/publish", json={"at": first})
+    assert scheduled.status_code == 200, scheduled.text
+    assert scheduled.json()["status"] == "scheduled"
+    moved = web.api("zhangwei", "POST", f"/articles/{article}/reschedule",
+                    json={"at": later.isoformat()})  # fmt: skip
+    assert moved.status_code == 200, moved.text
+    shown = web.api("zhangwei", "GET", f"/articles/{article}").json()["scheduled"]
+    assert datetime.fromisoformat(shown["publish_at"]) == later
+    past = web.api("zhangwei", "POST", f"/articles/{article}/reschedule",
+                   json={"at": "2001-01-01T09:00:00+08:00"})  # fmt: skip
+    assert past.status_code == 400 and past.json()["error"]["code"] == "PUBLISH_TIME_PAST"

@@ -168,3 +168,29 @@ def test_the_article_page_marks_findings_where_they_are(web: Web) -> None:
     assert re.search(
         r'<b><mark class="finding sev-\w+" title="P\d+ [^"]+">11010519491231002X</mark></b>', page
     )
+
+
+def test_fixes_and_overrides_from_the_article_page(web: Web) -> None:
+    body = "<p>联系人张三，电话13812345678。详见<a href='http://www.example.com/a'>说明</a>。</p>"
+    made = web.api("zhangwei", "POST", "/articles", json={
+        "site": "gov", "columns": ["notices"], "title": "关于调整办事指南的通知", "body_html": body})  # fmt: skip
+    article = made.json()["id"]
+    web.api("zhangwei", "POST", f"/articles/{article}/submit")  # blocked: P10 has a fix
+    editor, csrf = web.login("zhangwei")
+    page = editor.get(f"{web.url}/console/articles/{article}", timeout=30).text
+    assert f'action="/console/articles/{article}/fix"' in page
+    editor.post(f"{web.url}/console/articles/{article}/fix", data={"csrf_token": csrf}, timeout=30)
+    assert web.api("zhangwei", "GET", f"/articles/{article}").json()["revision"] == 2
+    assert web.api("zhangwei", "POST", f"/articles/{article}/submit").status_code == 200
+    reviewer, token = web.login("liting")
+    page = reviewer.get(f"{web.url}/console/articles/{article}", timeout=30).text
+    ids = re.findall(r'name="finding_id" value="([^"]+)"', page)
+    assert ids, "the reviewer is offered to accept each open REVIEW finding"
+    empty = reviewer.post(f"{web.url}/console/articles/{article}/override", timeout=30,
+                          data={"csrf_token": token, "finding_id": ids[0], "reason": ""})  # fmt: skip
+    assert empty.status_code == 400
+    for finding_id in ids:
+        reviewer.post(f"{web.url}/console/articles/{article}/override", timeout=30,
+                      data={"csrf_token": token, "finding_id": finding_id, "reason": "已核实"})  # fmt: skip
+    page = reviewer.get(f"{web.url}/console/articles/{article}", timeout=30).text
+    assert page.count("已接受") == len(ids) and 'name="finding_id"' not in page

@@ -5,6 +5,7 @@ no web path skips them and that users of other sites cannot even see the article
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -65,6 +66,42 @@ def published(web: Web) -> str:
     return article
 
 
+def scheduled(web: Web) -> str:
+    article = approved(web)
+    now = datetime.now(UTC)
+    answer = web.api("zhangwei", "POST", f"/articles/{article}/publish", json={
+        "feeds": False, "at": (now + timedelta(hours=1)).isoformat(),
+        "expire_at": (now + timedelta(days=30)).isoformat()})  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    return article
+
+
+FIXABLE = "<p>联系人张三，电话13812345678。详见<a href='http://www.example.com/a'>说明</a>。</p>"
+
+
+def fixable(web: Web) -> str:
+    """A draft whose submission was blocked by a finding with a suggested fix."""
+    answer = web.api("zhangwei", "POST", "/articles", json={
+        "site": "gov", "columns": ["notices"], "title": "关于调整办事指南的通知",
+        "body_html": FIXABLE})  # fmt: skip
+    article = str(answer.json()["id"])
+    assert web.api("zhangwei", "POST", f"/articles/{article}/submit").status_code == 409
+    return article
+
+
+OPEN_FINDING: dict[str, str] = {}
+
+
+def with_open_finding(web: Web) -> str:
+    """In review at 初审 with a REVIEW finding no reviewer has accepted yet."""
+    article = fixable(web)
+    assert web.api("zhangwei", "POST", f"/articles/{article}/fix", json={}).status_code == 200
+    assert web.api("zhangwei", "POST", f"/articles/{article}/submit").status_code == 200
+    recorded = web.api("zhangwei", "GET", f"/articles/{article}/findings").json()["recorded"]
+    OPEN_FINDING[article] = next(f["id"] for f in recorded if f["severity"] == "REVIEW")
+    return article
+
+
 # command: (set-up, path, body, the users allowed)
 MATRIX: dict[str, tuple[Callable[[Web], str], str, dict, set[str]]] = {
     "submit": (draft, "submit", {}, {"zhangwei", "liuyang"}),
@@ -79,6 +116,11 @@ MATRIX: dict[str, tuple[Callable[[Web], str], str, dict, set[str]]] = {
     "publish": (approved, "publish", {"feeds": False}, {"zhangwei", "liuyang", "qianli", "admin"}),
     "retract": (published, "retract", {"reason": "内容有误"},
                 {"zhangwei", "liuyang", "qianli", "admin"}),
+    "reschedule": (scheduled, "reschedule", {"clear_expiry": True},
+                   {"zhangwei", "liuyang", "qianli", "admin"}),
+    "recheck": (approved, "recheck", {}, {"qianli", "admin"}),
+    "fix": (fixable, "fix", {}, {"zhangwei", "liuyang"}),
+    "override": (with_open_finding, "override", {"reason": "已核实"}, {"liting", "liuyang"}),
 }  # fmt: skip
 
 
@@ -88,6 +130,8 @@ def test_permission_matrix(web: Web, command: str) -> None:
     outcomes = {}
     for role, user in USERS.items():
         article = setup(web)
+        if path == "override":
+            body = {**body, "finding_id": OPEN_FINDING[article]}
         answer = web.api(user, "POST", f"/articles/{article}/{path}", json=body)
         outcomes[role] = (answer.status_code, answer.json().get("error", {}).get("code"))
         if user in allowed:
