@@ -75,7 +75,11 @@ class WebsiteAdapter:
         site = self._site(item)
         return f"https://{site['domain']}/{item.target.column}/{item.article_id}.html"
 
-    def render(self, item: DeliveryItem, published_at: datetime | None = None) -> str:
+    def render(
+        self, item: DeliveryItem, published_at: datetime | None = None, *, local_media: bool = True
+    ) -> str:
+        """The article's page; `local_media=False` (a preview) links the hub's copies of its
+        images instead of copying them into the site."""
         site = self._site(item)
         column = site["columns"].get(item.target.column)
         if column is None:
@@ -89,7 +93,11 @@ class WebsiteAdapter:
                 site=site,
                 column=column,
                 content=item.content,
-                body_html=self._with_media(site, item.content.body_html),
+                body_html=(
+                    self._with_media(site, item.content.body_html)
+                    if local_media
+                    else item.content.body_html
+                ),
                 meta=item.content.metadata,
                 published_at=(published_at or item.published_at).strftime("%Y-%m-%d %H:%M"),
                 root="..",

@@ -31,6 +31,8 @@ from hub.web.actions import ACTIONS
 from hub.web.errors import status_of
 from hub.web.highlight import mark_findings
 from hub.web.pages import TEMPLATES
+from hub.web.preview import HEADERS as PREVIEW_HEADERS
+from hub.web.preview import preview_targets, render_preview
 from hub.web.security import (
     Caller,
     caller_of,
@@ -297,6 +299,7 @@ def router(hub: EmbeddedHub) -> APIRouter:
             marked_body=mark_findings(show["body_html"], state.findings),
             diff=previous_diff(article_id, state.revision, show["body_html"]), error=error,
             plan=publication_plan(state) if "publish" in offered else None,
+            previews=preview_targets(hub, state) if state.content else [],
         )  # fmt: skip
 
     def publication_plan(state: Any) -> dict[str, Any]:
@@ -320,6 +323,21 @@ def router(hub: EmbeddedHub) -> APIRouter:
                 if a.channel in hub.adapters  # channels this hub can deliver to
             ],
         }  # fmt: skip
+
+    @pages.get("/console/articles/{article_id}/preview")
+    async def preview(request: Request, article_id: str, target: str = "") -> Response:
+        caller = await staff(request)
+
+        def page() -> str:
+            state, _ = hub.articles.state(visible(caller, article_id[:80]))
+            return render_preview(hub, state, target[:200])
+
+        try:
+            html = await run_in_threadpool(page)
+        except DomainError as exc:
+            return render(request, "dashboard.html", caller, status_of(exc), error=exc,
+                          mine=[], queue=[])  # fmt: skip
+        return HTMLResponse(html, headers=PREVIEW_HEADERS)
 
     def previous_diff(article_id: str, revision: int, body_html: str) -> list[str]:
         if revision < 2:

@@ -41,6 +41,7 @@ _BAD_INPUT = {
     "MEDIA_NOT_IMAGE",
     "IMPORT_NOT_DOCX",
     "IMPORT_FAILED",
+    "TARGET_UNKNOWN",
 }
 
 

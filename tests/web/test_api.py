@@ -201,7 +201,13 @@ def active_parts(page: str) -> list[str]:
             values = dict(attrs)
             if tag == "script" and values.get("src") != "/console/static/console.js":
                 found.append(f"<script {values}>")
-            if tag in ("iframe", "svg", "object", "embed"):
+            own_preview = (  # the console's own sandboxed frame for its preview pages
+                tag == "iframe"
+                and values.get("name") == "preview"
+                and values.get("sandbox") == "allow-same-origin"
+                and (values.get("src") or "").startswith("/console/articles/")
+            )
+            if tag in ("iframe", "svg", "object", "embed") and not own_preview:
                 found.append(tag)
             for name, value in attrs:
                 text = (value or "").replace(" ", "").lower()

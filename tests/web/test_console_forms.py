@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import requests
 
 from tests.web.conftest import Web
 
@@ -194,3 +195,38 @@ def test_fixes_and_overrides_from_the_article_page(web: Web) -> None:
                       data={"csrf_token": token, "finding_id": finding_id, "reason": "已核实"})  # fmt: skip
     page = reviewer.get(f"{web.url}/console/articles/{article}", timeout=30).text
     assert page.count("已接受") == len(ids) and 'name="finding_id"' not in page
+
+
+def test_previews_show_each_target_as_it_will_look_without_publishing(web: Web) -> None:
+    from urllib.parse import quote
+
+    body = "<p>各有关单位：请做好冬季安全生产工作。</p>"
+    made = web.api("zhangwei", "POST", "/articles", json={
+        "site": "gov", "columns": ["notices"], "title": "关于做好冬季安全生产工作的通知",
+        "body_html": body, "metadata": {"summary": "部署冬季安全生产"}})  # fmt: skip
+    article = made.json()["id"]
+    session, _ = web.login("zhangwei")
+    page = session.get(f"{web.url}/console/articles/{article}", timeout=30).text
+    targets = re.findall(r'data-target="([^"]+)"', page)
+    gov = web.hub.config.directory.site("gov").code
+    assert targets == [f"website:{gov}/notices", "app:sf-app", "screen:sf-hall"]  # with feeds
+
+    def preview(target: str) -> requests.Response:
+        return session.get(f"{web.url}/console/articles/{article}/preview?target={quote(target)}",
+                           timeout=30)  # fmt: skip
+
+    site = preview(targets[0])
+    assert site.status_code == 200 and '<base href="/sites/gov/notices/">' in site.text
+    assert "关于做好冬季安全生产工作的通知" in site.text and "请做好冬季安全生产工作" in site.text
+    assert "sandbox" in site.headers["content-security-policy"]
+    app, screen = preview(targets[1]), preview(targets[2])
+    assert 'class="phone"' in app.text and "部署冬季安全生产" in app.text
+    assert 'class="wall"' in screen.text and "关于做好冬季安全生产工作的通知" in screen.text
+    unknown = preview("app:city-app")
+    assert unknown.status_code == 400 and "TARGET_UNKNOWN" in unknown.text
+    assert not (web.hub.config.sites_root / "gov" / "notices" / f"{article}.html").exists()
+    assert web.api("qianli", "GET", "/deliveries", params={"article": article}).json() == []
+    stranger, _ = web.login("zhoumin")  # an editor of another site
+    hidden = stranger.get(f"{web.url}/console/articles/{article}/preview?target={quote(targets[0])}",
+                          timeout=30)  # fmt: skip
+    assert hidden.status_code == 404

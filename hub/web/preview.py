@@ -1,0 +1,80 @@
+"""How an article will look on each of its targets before it goes out (发布预览): the site's
+own page template, the app's article view, the large screen's card. Rendered by the
+channels' own code from the current revision, with no side effect on any channel.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from channels.contract import DeliveryItem
+from hub.runtime import EmbeddedHub
+from hub.web.pages import TEMPLATES
+from workflows.article_state import ArticleState
+from workflows.delivery_events import DeliveryAction
+from workflows.errors import DomainError
+from workflows.publication import CHANNEL_LABELS, Channel, Target
+
+# What a preview page may do inside the article page's frame: show, not run.
+HEADERS = {
+    "Content-Security-Policy": "sandbox; default-src 'self'; img-src 'self' http: https:; "
+    "style-src 'self' 'unsafe-inline'",
+    "X-Frame-Options": "SAMEORIGIN",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+def preview_targets(hub: EmbeddedHub, state: ArticleState) -> list[dict[str, str]]:
+    """The targets publishing would reach by default (its columns and the accounts they feed,
+    or where it is live), of channels this hub delivers to."""
+    targets: tuple[Target, ...] = state.live.targets if state.live else ()
+    if not targets:
+        targets = hub.publishing.targets_for(state, [], feeds=True)
+    directory = hub.config.directory
+    choices = []
+    for target in targets:
+        if target.channel not in hub.adapters:
+            continue
+        if target.channel is Channel.WEBSITE:
+            site = directory.site(target.account)
+            column = site.column(str(target.column))
+            name = f"{site.name} · {column.name if column else target.column}"
+        else:
+            name = directory.account(target.account).name
+        choices.append({"key": target.key, "label": f"{CHANNEL_LABELS[target.channel]}：{name}"})
+    return choices
+
+
+def render_preview(hub: EmbeddedHub, state: ArticleState, target_key: str) -> str:
+    """The page of `target_key` (one of `preview_targets`) for the current revision."""
+    if target_key not in {t["key"] for t in preview_targets(hub, state)}:
+        raise DomainError("TARGET_UNKNOWN", f"稿件不会发布到 {target_key}，无法预览")
+    assert state.content is not None
+    target = Target.parse(target_key)
+    site = hub.config.directory.site(state.site)
+    item = DeliveryItem(
+        delivery_id="preview",
+        article_id=state.article_id,
+        revision=state.revision,
+        content_hash=state.content_hash,
+        target=target,
+        action=DeliveryAction.PUBLISH,
+        content=state.content,
+        published_at=datetime.now(UTC),
+        article_site=site.key,
+        article_column=state.columns[0] if state.columns else "",
+    )
+    adapter: Any = hub.adapters[target.channel]
+    if target.channel is Channel.WEBSITE:
+        page = adapter.render(item, local_media=False)
+        key = hub.config.directory.site(target.account).key
+        # The page links its styles relative to where it will live on the site.
+        return page.replace("<head>", f'<head><base href="/sites/{key}/{target.column}/">', 1)
+    if target.channel is Channel.SCREEN:
+        card = adapter.screen_item(item)
+        return TEMPLATES.get_template("console/preview_screen.html").render(card=card)
+    return TEMPLATES.get_template("console/preview_app.html").render(
+        content=state.content, meta=state.content.metadata, account=target.account,
+        published_at=item.published_at.strftime("%Y-%m-%d %H:%M"),
+    )  # fmt: skip
