@@ -166,5 +166,6 @@ def _json(state: DeliveryState) -> dict[str, Any]:
         "attempts": state.attempts,
         "next_at": state.next_at.isoformat() if state.next_at else None,
         "last_error": state.last_error,
+        "remote_id": state.remote_id,  # the channel's own id for what it received
         "url": state.url,
     }

@@ -222,12 +222,13 @@ def router(hub: EmbeddedHub) -> APIRouter:
             request, "article_form.html", caller, 400 if error else 200, form=form,
             article=article, action=action, error=error, placements=placements(caller.user_id),
             sensitivities=list(SENSITIVITY_LABELS.items()), notes=notes or [],
+            disclosures=list(DISCLOSURE_LABELS.items()), exemptions=list(PII_LABELS.items()),
         )  # fmt: skip
 
     @pages.get("/console/articles/new")
     async def new_article(request: Request) -> Response:
         caller = await staff(request)
-        return form_page(request, caller, {"sensitivity": "normal"})
+        return form_page(request, caller, _NEW_FORM)
 
     @pages.post("/console/articles/import")
     async def import_article(request: Request) -> Response:
@@ -235,7 +236,7 @@ def router(hub: EmbeddedHub) -> APIRouter:
         caller = await staff(request)
         form = await request.form()
         upload = form.get("file")
-        values: dict[str, Any] = {"sensitivity": "normal"}
+        values: dict[str, Any] = dict(_NEW_FORM)
         try:
             require_writer(directory.acting(caller.user_id))
             if not isinstance(upload, StarletteUpload) or not upload.filename:
@@ -506,21 +507,33 @@ def _back(article_id: str, done: str) -> RedirectResponse:
     )
 
 
+_NEW_FORM = {"sensitivity": "normal", "disclosure_type": "proactive", "pii_exemption": ""}
+# Labels of the metadata choices, as the form offers them (government-rules.md 7c).
+DISCLOSURE_LABELS = {
+    "proactive": "主动公开",
+    "on_request": "依申请公开",
+    "not_disclosed": "不予公开",
+}
+PII_LABELS = {"": "无", "punishment": "惩戒公示", "mandatory": "强制性信息披露"}
+_TEXT_METADATA = ("source", "author", "summary", "doc_number", "index_number", "issuing_agency",
+                  "subject_category", "disclosure_reason")  # fmt: skip
+_CHOICE_METADATA = ("sensitivity", "disclosure_type", "pii_exemption")
+
+
 def _article_form(form: FormData) -> dict[str, Any]:
     text = {name: _field(form, name, 200_000 if name == "body_html" else 2000)
-            for name in ("title", "body_html", "source", "author", "summary", "keywords",
-                         "doc_number", "issuing_agency", "written_date", "sensitivity")}  # fmt: skip
+            for name in ("title", "body_html", "keywords", "written_date", *_TEXT_METADATA,
+                         *_CHOICE_METADATA)}  # fmt: skip
     return {**text, "major": form.get("major") == "1", "repost": form.get("repost") == "1"}
 
 
 def _metadata(values: dict[str, Any]) -> dict[str, Any]:
     keywords = [k.strip() for k in re.split(r"[,，;；\s]+", values["keywords"]) if k.strip()]
-    meta: dict[str, Any] = {
-        name: values[name]
-        for name in ("source", "author", "summary", "doc_number", "issuing_agency")
-    }
+    meta: dict[str, Any] = {name: values[name] for name in _TEXT_METADATA}
     meta |= {"keywords": keywords, "major": values["major"], "repost": values["repost"],
              "sensitivity": values["sensitivity"] or "normal",
+             "disclosure_type": values["disclosure_type"] or "proactive",
+             "pii_exemption": values["pii_exemption"],
              "written_date": values["written_date"] or None}  # fmt: skip
     return meta
 

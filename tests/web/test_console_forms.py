@@ -230,3 +230,29 @@ def test_previews_show_each_target_as_it_will_look_without_publishing(web: Web) 
     hidden = stranger.get(f"{web.url}/console/articles/{article}/preview?target={quote(targets[0])}",
                           timeout=30)  # fmt: skip
     assert hidden.status_code == 404
+
+
+def test_every_government_metadata_field_is_on_the_form(web: Web) -> None:
+    session, csrf = web.login("zhangwei")
+    form = session.get(f"{web.url}/console/articles/new", timeout=30).text
+    for field in ("source", "author", "summary", "keywords", "doc_number", "index_number",
+                  "issuing_agency", "written_date", "subject_category", "disclosure_type",
+                  "disclosure_reason", "sensitivity", "pii_exemption", "major", "repost"):  # fmt: skip
+        assert f'name="{field}"' in form, field
+    fields = {"csrf_token": csrf, "column": "gov/policy-gov", "title": "示范省安全生产条例实施办法",
+              "body_html": "<p>第一条 为了加强安全生产工作……</p>", "source": "示范省人民政府",
+              "doc_number": "示政发〔2026〕3号", "issuing_agency": "示范省人民政府",
+              "written_date": "2026-11-20", "subject_category": "安全生产监管",
+              "disclosure_type": "proactive", "pii_exemption": "", "keywords": "安全生产，条例"}  # fmt: skip
+    saved = session.post(f"{web.url}/console/articles/new", data=fields, timeout=30)
+    assert saved.status_code == 200 and "稿件已保存" in saved.text
+    article = re.search(r"/console/articles/([0-9a-f-]{36})", saved.url)
+    assert article
+    meta = web.api("zhangwei", "GET", f"/articles/{article.group(1)}").json()["metadata"]
+    assert meta["subject_category"] == "安全生产监管" and meta["doc_number"] == "示政发〔2026〕3号"
+    assert meta["index_number"], "a 公开目录 column gets its 索引号 generated"
+    assert meta["keywords"] == ["安全生产", "条例"] and meta["written_date"] == "2026-11-20"
+    withheld = {**fields, "disclosure_type": "not_disclosed", "disclosure_reason": ""}
+    refused = session.post(f"{web.url}/console/articles/new", data=withheld, timeout=30)
+    assert refused.status_code == 400 and "不予公开必须填写理由" in refused.text
+    assert 'value="示范省安全生产条例实施办法"' in refused.text  # the form keeps what was typed
