@@ -164,7 +164,9 @@ def run_planner(store: EventStore, batch_size: int = 500) -> int:
 
     The checkpoint advances (with the planner's article → delivery index) after each event's
     deliveries are appended: a crash in between replays the event, and the derived event ids
-    make the replay append nothing new. Events that plan nothing advance it together."""
+    make the replay append nothing new. Events that plan nothing advance it together. Several
+    planners may run at once (processes, the engine loop and in-process delivery): each plans
+    idempotently, and none moves the checkpoint back."""
     touched = 0
     while True:
         with store.subscriber_transaction(PLANNER) as tx:
@@ -182,7 +184,10 @@ def run_planner(store: EventStore, batch_size: int = 500) -> int:
                     "INSERT OR IGNORE INTO planned_deliveries VALUES (?, ?)",
                     [(article_id, d) for d in deliveries],
                 )
-                tx.advance(event.global_position)
+                # Another planner (a second process, or the engine loop while a command
+                # delivers in-process) may have planned past this event meanwhile: the
+                # derived event ids made this pass append nothing new; keep its checkpoint.
+                tx.advance(max(event.global_position, tx.position))
         if covered > position:
             with store.subscriber_transaction(PLANNER) as tx:
                 tx.advance(max(covered, tx.position))

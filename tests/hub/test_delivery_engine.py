@@ -147,3 +147,33 @@ def test_a_worker_killed_after_sending_causes_no_second_send(hub: EmbeddedHub) -
         "DeliveryStarted",
         "DeliverySucceeded",
     ]
+
+
+def test_two_planners_at_once_plan_each_delivery_once(hub: EmbeddedHub) -> None:
+    # The engine loop and a command delivering in-process both run the planner. Here the
+    # second one runs (and finishes) between the first one's reading of its checkpoint and
+    # its planning: the first must neither fail nor plan anything twice.
+    hub.publishing.deliver = lambda: None
+    articles = [approved(hub) for _ in range(3)]
+    for article in articles:
+        hub.publishing.publish("zhangwei", article, ["gov/notices"], feeds=False)
+
+    class Interleaved:
+        def __init__(self, store: object) -> None:
+            self.store, self.cut_in = store, True
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.store, name)
+
+        def read_prefix(self, *args: object, **kwargs: object) -> object:
+            found = self.store.read_prefix(*args, **kwargs)  # type: ignore[attr-defined]
+            if self.cut_in:
+                self.cut_in = False
+                assert run_planner(self.store) == 3  # the other planner plans everything
+            return found
+
+    run_planner(Interleaved(hub.store))  # type: ignore[arg-type]
+    hub.catch_up()
+    for article in articles:
+        assert len(deliveries_of(hub.store, article)) == 1
+    assert run_planner(hub.store) == 0
