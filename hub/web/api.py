@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field, StringConstraints
 
+from hub.dictionary_records import change_json, dictionary_history
 from hub.docx_import import import_docx
 from hub.media import MAX_ATTACHMENT_BYTES, download_name
 from hub.runtime import EmbeddedHub
@@ -22,6 +23,9 @@ from hub.web.security import (
     visible_article,
     visible_deliveries,
 )
+from workflows.article_commands import ALL_SITES
+from workflows.errors import DomainError
+from workflows.vocabulary import Role
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=80)]
 
@@ -168,6 +172,50 @@ def router(hub: EmbeddedHub) -> APIRouter:
         return hub.articles.check_draft(
             you.user_id, body.site, body.columns, body.title, body.body_html, body.metadata
         )
+
+    @api.get("/sites", summary="站群：站点、栏目与渠道账号", tags=["站群"])
+    def sites(you: You) -> dict[str, Any]:
+        directory = hub.config.directory
+        return {
+            "sites": [s.model_dump(mode="json") for s in directory.sites],
+            "accounts": [
+                {"id": a.id, "channel": str(a.channel), "name": a.name, "site": a.site}
+                for a in directory.accounts
+            ],  # an account's settings may name keys of its platform: not for every caller
+        }
+
+    @api.get("/dictionaries", summary="校验词库：现行版本、词条数与变更记录", tags=["校验"])
+    def dictionaries(you: You) -> dict[str, Any]:
+        current = hub.config.dictionaries
+        return {
+            "version": hub.config.checks.version,
+            "terms": current.term_count(),
+            "counts": current.counts(),
+            "history": [change_json(e) for e in dictionary_history(hub.store)],
+        }
+
+    @api.post("/recheck", summary="词库更新后复检已审定与已发布的稿件（渠道运维、管理员）",
+              tags=["校验"])  # fmt: skip
+    def recheck_all(
+        you: You, site: Annotated[str | None, Query(max_length=40)] = None
+    ) -> dict[str, Any]:
+        actor = hub.config.directory.acting(you.user_id)
+        sites = [hub.config.directory.site(site).code] if site else [
+            s.code for s in hub.config.directory.sites]  # fmt: skip
+        if not all(actor.roles_on(code) & {Role.OPERATOR, Role.ADMIN} for code in sites):
+            raise DomainError("SITE_ROLE_REQUIRED", "复检须由相关站点的渠道运维或管理员执行")
+        return hub.rechecker.run(you.user_id, site).as_dict()
+
+    @api.get("/events", summary="事件日志（管理员）：某个全局位置之后的事件", tags=["事件"])
+    def events(
+        you: You,
+        after: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> list[dict[str, Any]]:
+        actor = hub.config.directory.acting(you.user_id)
+        if Role.ADMIN not in actor.roles_on(ALL_SITES):
+            raise DomainError("SITE_ROLE_REQUIRED", "事件日志涵盖全部站点，仅全站管理员可查看")
+        return [event.as_dict() for event in hub.store.read_all(after, limit)]
 
     @api.get("/reviews/queue", summary="待我审核", tags=["审核"])
     def queue(you: You) -> list[dict[str, Any]]:

@@ -312,3 +312,23 @@ def test_fix_override_recheck_and_reschedule_through_the_api(web: Web) -> None:
     past = web.api("zhangwei", "POST", f"/articles/{article}/reschedule",
                    json={"at": "2001-01-01T09:00:00+08:00"})  # fmt: skip
     assert past.status_code == 400 and past.json()["error"]["code"] == "PUBLISH_TIME_PAST"
+
+
+def test_directory_dictionaries_event_log_and_bulk_recheck(web: Web) -> None:
+    group = web.api("zhangwei", "GET", "/sites").json()
+    assert {s["key"] for s in group["sites"]} == {"gov", "drc", "edu", "city"}
+    assert all("settings" not in a for a in group["accounts"])  # no platform keys
+    words = web.api("zhangwei", "GET", "/dictionaries").json()
+    assert words["version"] and words["terms"] > 0 and words["history"]
+    web.article()  # a few events at least
+    log = web.api("admin", "GET", "/events", params={"after": 0, "limit": 2}).json()
+    assert [e["global_position"] for e in log] == [1, 2]
+    later = web.api("admin", "GET", "/events", params={"after": 1, "limit": 1}).json()
+    assert later == log[1:]
+    assert {"event_id", "stream_id", "type", "payload", "actor"} <= set(log[0])
+    assert web.api("qianli", "GET", "/events").status_code == 403  # every site's events
+    assert web.api("admin", "GET", "/events", params={"limit": 5000}).status_code == 400
+    assert web.api("zhangwei", "POST", "/recheck").status_code == 403
+    done = web.api("qianli", "POST", "/recheck", params={"site": "gov"})
+    assert done.status_code == 200, done.text
+    assert {"checked", "unchanged", "failing"} <= set(done.json())
