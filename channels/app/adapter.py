@@ -61,6 +61,20 @@ class AppAdapter:
         )
         self._alert = lru_cache(maxsize=256)(self._render_alert)
 
+    def health(self, account_id: str) -> dict[str, object]:
+        """What the operators should know of an app's push account: why it cannot push, or
+        its JPush API quota as last stated (calls left in the window, seconds to its reset)."""
+        account = self.accounts.get(account_id)
+        if account is None:
+            return {}
+        if account.jpush is None:
+            return {"push": account.push_problem or "不推送"}
+        quota = account.jpush.quota
+        if not quota:
+            return {"push": "可推送"}
+        return {"push": "可推送", "quota_remaining": f"{quota['remaining']}/{quota['limit']}",
+                "quota_reset_s": quota["reset"]}  # fmt: skip
+
     def _account(self, item: DeliveryItem) -> AppAccount:
         account = self.accounts.get(item.target.account)
         if account is None:

@@ -43,6 +43,8 @@ class JPushClient:
         self._http = http or shared_client()
         self._cids: deque[tuple[float, str]] = deque()  # (fetched at, cid), oldest first
         self._cids_lock = threading.Lock()
+        # The API quota as the last answer stated it (X-Rate-Limit-*), for the operators.
+        self.quota: dict[str, int] = {}
 
     def new_cid(self) -> str:
         """An unused idempotency key. Fetched from `GET /v3/push/cid` CID_BATCH at a time:
@@ -76,10 +78,19 @@ class JPushClient:
                 ErrorKind.UNKNOWN_OUTCOME if sending and exc.maybe_received else ErrorKind.RETRYABLE
             )
             raise ChannelError(kind, f"JPush {exc}") from None
+        self._note_quota(response)
         data = response.json()
         if response.status == 200 and isinstance(data, dict):
             return data
         raise _classify(response, data)
+
+    def _note_quota(self, response: HttpResponse) -> None:
+        stated = {
+            name: response.header(f"X-Rate-Limit-{header}")
+            for name, header in (("limit", "Quota"), ("remaining", "Remaining"), ("reset", "Reset"))
+        }
+        if all(value and value.isdigit() for value in stated.values()):
+            self.quota = {name: int(value) for name, value in stated.items() if value}
 
 
 def _classify(response: HttpResponse, data: object) -> Exception:

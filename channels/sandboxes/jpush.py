@@ -372,17 +372,22 @@ class JPushSandbox:
             return _error(failure.code, failure.message, headers)
 
     async def _cid_endpoint(self, request: Request) -> Response:
+        headers: dict[str, str] = {}
         try:
             app = self.authenticate(request.headers.get("authorization"))
+            headers = self.rate(app, time.time())  # a cid call is an API call like any other
             try:
                 count = int(request.query_params.get("count", "1"))
             except ValueError:
                 raise JPushFailure(1003, "Invalid count") from None
             if not 1 <= count <= 10 or request.query_params.get("type", "push") != "push":
                 raise JPushFailure(1003, "Invalid count or type")
-            return JSONResponse({"cidlist": self.new_cids(app, count, time.time())})
+            cids = self.new_cids(app, count, time.time())
+            return JSONResponse({"cidlist": cids}, headers=headers)
+        except RateLimited as limited:
+            return _error(2002, ERRORS[2002][1], limited.headers)
         except JPushFailure as failure:
-            return _error(failure.code, failure.message, {})
+            return _error(failure.code, failure.message, headers)
 
     async def _pushes_endpoint(self, request: Request) -> Response:
         pushes = self.pushes_of(request.query_params.get("app_key"))

@@ -40,3 +40,16 @@ def test_stale_pooled_cids_are_dropped(
     monkeypatch.setattr(jpush_module, "CID_FRESH_S", -1.0)  # every pooled cid is now too old
     client.new_cid()
     assert len(jpush.cids) == 2 * CID_BATCH
+
+
+def test_the_quota_each_answer_states_is_kept_for_the_operators(
+    sandbox: tuple[JPushSandbox, JPushClient],
+) -> None:
+    jpush, client = sandbox
+    assert client.quota == {} and not jpush.pushes  # nothing called yet: nothing known
+    client.new_cid()
+    first = dict(client.quota)
+    assert first["limit"] == 600 and first["remaining"] == 599 and first["reset"] > 0
+    client.push({"platform": "all", "audience": "all", "notification": {"alert": "二"},
+                 "cid": client.new_cid()})  # fmt: skip
+    assert client.quota["remaining"] == 598  # the cid came from the pool: one more call

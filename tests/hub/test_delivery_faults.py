@@ -109,7 +109,9 @@ def test_a_timeout_after_the_push_went_out_is_checked_not_repeated(setup: Setup)
 
 
 def test_rate_limiting_waits_for_the_reset_the_channel_names(setup: Setup) -> None:
-    setup.jpush.apps[APP_KEY].quota_per_minute = 1
+    # Two calls a minute: the first publication fetches a batch of cids and pushes; the
+    # second (a cid from the batch) finds the quota spent.
+    setup.jpush.apps[APP_KEY].quota_per_minute = 2
     setup.publish()
     limited = setup.delivery(setup.publish())
     assert str(limited.status) == "retrying"

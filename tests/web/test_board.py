@@ -27,6 +27,22 @@ def test_account_health_shows_deliveries_circuits_and_failures(web: Web) -> None
     assert set(accounts) == {s.code for s in directory.sites} | {a.id for a in directory.accounts}
     assert accounts[gov]["circuit"] == "closed" and accounts[gov]["last_delivered_at"]
     assert accounts["sf-app"]["deliveries"].get("delivered", 0) >= 1  # the column feeds it
+    assert accounts["sf-app"]["push"] == "可推送"  # JPush credentials in place
+    # A push states the app's JPush API quota; the board shows what is left of it.
+    notified = web.article()
+    assert web.api("zhangwei", "POST", f"/articles/{notified}/submit").status_code == 200
+    approve_all(web, notified)
+    published = web.api("zhangwei", "POST", f"/articles/{notified}/publish",
+                        json={"notify": True})  # fmt: skip
+    assert published.status_code == 200, published.text
+    deadline, app = time.monotonic() + 20, {}
+    while time.monotonic() < deadline:
+        app = next(h for h in web.api("qianli", "GET", "/accounts/health").json()
+                   if h["account"] == "sf-app")  # fmt: skip
+        if "quota_remaining" in app:
+            break
+        time.sleep(0.2)
+    assert app["quota_remaining"].endswith("/600") and app["quota_reset_s"] > 0
 
     # Five failures in a row open an account's circuit; the board says so, and until when.
     breaker = web.hub.deliveries.breaker
