@@ -95,8 +95,11 @@ class HttpClient:
         params: Mapping[str, object] | None = None,
         json_body: object = None,
         body: bytes | None = None,
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
     ) -> HttpResponse:
-        """One call; raises HttpFailure when no HTTP answer came back in `timeout` seconds."""
+        """One call; raises HttpFailure when no HTTP answer came back in `timeout` seconds.
+        `files` (field -> (file name, bytes, content type)) posts multipart/form-data; the
+        bytes are copied into each request, so a retried upload sends them whole again."""
         sent_headers = dict(headers or {})
         if json_body is not None:
             body = json.dumps(json_body, ensure_ascii=False).encode()
@@ -119,6 +122,15 @@ class HttpClient:
         curl.setopt(pycurl.HTTPHEADER, [f"{k}: {v}" for k, v in sent_headers.items()] + ["Expect:"])
         if method == "GET":
             curl.setopt(pycurl.HTTPGET, 1)
+        elif method == "POST" and files:
+            mime = pycurl.CurlMime(curl)
+            for name, (filename, data, kind) in files.items():
+                part = mime.addpart()
+                part.name(name)
+                part.filename(filename)
+                part.type(kind)
+                part.data(data)
+            curl.setopt(pycurl.MIMEPOST, mime)
         elif method == "POST":
             curl.setopt(pycurl.POSTFIELDS, body or b"")
         else:

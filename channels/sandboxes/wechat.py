@@ -18,6 +18,7 @@ batchget`. The published articles are kept for tests and the demo under `/_sandb
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import secrets
@@ -90,6 +91,7 @@ class Fault:
     errcode: int | None = None
     api: str = ""  # e.g. "freepublish/submit"; empty: the next API call of any kind
     publish_status: int | None = None
+    delay: float = 0.0  # the call is carried out, and its answer withheld this long
 
 
 @dataclass
@@ -186,7 +188,7 @@ class WeChatSandbox:
         token_api = api in ("token", "stable_token")
         if (head.api and head.api != api) or (not head.api and token_api):
             return None
-        if head.publish_status is not None and api != "freepublish/submit":
+        if (head.publish_status is not None or head.delay) and api != "freepublish/submit":
             return None
         queue.popleft()
         if head.errcode is not None:
@@ -389,7 +391,10 @@ class WeChatSandbox:
                                                      name)  # fmt: skip
                     body = await _body(request)
                     with self._lock:
-                        return JSONResponse(handler(account, body, request, fault))
+                        answer = handler(account, body, request, fault)
+                    if fault is not None and fault.delay:
+                        await asyncio.sleep(fault.delay)  # done, and the answer is late
+                    return JSONResponse(answer)
                 except WxFailure as failure:
                     return _error(failure.code, failure.message)
 

@@ -1,0 +1,177 @@
+"""The WeChat official-account API calls the hub makes, each answer classified for the
+delivery state machine (research/channel-protocols.md 1.7).
+
+Every call carries the account's shared access token; a token the platform calls invalid or
+expired (40001/40014/42001) is dropped and fetched again once, then the call is retried once —
+never in a loop (wechatpy's own retry has no bound). Uploads send their bytes afresh on every
+attempt. A daily quota (45009) parks the delivery until Beijing midnight, when quotas reset,
+instead of spending retries on it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import structlog
+
+from channels.contract import ChannelError
+from channels.http_client import HttpClient, HttpFailure, shared_client
+from channels.wechat.tokens import REFRESH_EARLY_S, CachedToken, TokenStore
+from workflows.delivery_events import ErrorKind
+
+log = structlog.get_logger(__name__)
+
+TOKEN_ERRORS = frozenset({40001, 40014, 42001})
+RETRYABLE = frozenset(
+    {-1, 45011, 45066, 53501}
+)  # busy; minute quota; too fast; publishing too often
+REAUTH = frozenset({40013, 40125})  # the appid or secret is wrong: an administrator must act
+QUOTA = 45009
+BEIJING = 8 * 3600
+
+
+class WeChatApi:
+    """One official account's API client."""
+
+    def __init__(
+        self,
+        base_url: str,
+        appid: str,
+        secret: str,
+        tokens: TokenStore,
+        timeout: float = 10.0,
+        http: HttpClient | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.appid = appid
+        self._secret = secret
+        self.tokens = tokens
+        self.timeout = timeout
+        self._http = http or shared_client()
+        self.clock = clock
+
+    # -- tokens ------------------------------------------------------------------------------
+
+    def token(self) -> str:
+        """The account's current token: the shared one, or a new one fetched by this worker."""
+        cached = self.tokens.get(self.appid)
+        if cached and cached.expires_at - self.clock() > REFRESH_EARLY_S:
+            return cached.value
+        with self.tokens.refreshing(self.appid):
+            cached = self.tokens.get(self.appid)  # another worker may have just fetched it
+            if cached and cached.expires_at - self.clock() > REFRESH_EARLY_S:
+                return cached.value
+            return self._fetch(force=False, stale=cached.value if cached else "")
+
+    def _fetch(self, force: bool, stale: str) -> str:
+        data = self._answer(self._send("POST", "/cgi-bin/stable_token", sending=False, json_body={
+            "grant_type": "client_credential", "appid": self.appid, "secret": self._secret,
+            "force_refresh": force}))  # fmt: skip
+        value, left = data.get("access_token"), data.get("expires_in")
+        if not isinstance(value, str) or not isinstance(left, int):
+            raise ChannelError(ErrorKind.RETRYABLE, "微信未返回 access_token")
+        if value == stale and not force:
+            # The platform still hands out the token it just refused: replace it for good.
+            return self._fetch(force=True, stale=stale)
+        self.tokens.put(self.appid, CachedToken(value, self.clock() + left))
+        log.info("wechat.token_fetched", account=self.appid, forced=force, expires_in=left)
+        return value
+
+    # -- calls -------------------------------------------------------------------------------
+
+    def call(
+        self,
+        path: str,
+        *,
+        json_body: object = None,
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
+        params: Mapping[str, str] | None = None,
+        sending: bool = False,
+        method: str = "POST",
+    ) -> dict[str, Any]:
+        """One API call with the token; `sending` marks a call whose timeout leaves the
+        outcome unknown (it may have been acted on)."""
+        for attempt in (1, 2):
+            token = self.token()
+            response = self._send(method, path, sending=sending, json_body=json_body, files=files,
+                                  params={**(params or {}), "access_token": token})  # fmt: skip
+            try:
+                return self._answer(response)
+            except _TokenRefused:
+                self.tokens.drop(self.appid, token)
+                log.warning("wechat.token_refused", account=self.appid, attempt=attempt)
+        raise ChannelError(ErrorKind.RETRYABLE, "微信 access_token 连续两次无效")
+
+    def _send(self, method: str, path: str, *, sending: bool, **kwargs: Any) -> Any:
+        try:
+            return self._http.request(method, self.base_url + path, timeout=self.timeout,
+                                      **kwargs)  # fmt: skip
+        except HttpFailure as exc:
+            kind = (
+                ErrorKind.UNKNOWN_OUTCOME if sending and exc.maybe_received else ErrorKind.RETRYABLE
+            )
+            raise ChannelError(kind, f"微信 {exc}") from None
+
+    def _answer(self, response: Any) -> dict[str, Any]:
+        data = response.json()
+        if response.status >= 500 or not isinstance(data, dict):
+            raise ChannelError(ErrorKind.RETRYABLE, f"微信 HTTP {response.status}")
+        code = data.get("errcode", 0)
+        if not code:
+            return data
+        message = str(data.get("errmsg", "")).split(" rid: ")[0]
+        reason = f"微信 {code}：{message}"
+        if code in TOKEN_ERRORS:
+            raise _TokenRefused(reason)
+        if code == QUOTA:
+            raise ChannelError(ErrorKind.RETRYABLE, reason, retry_after=self.until_quota_reset())
+        if code in RETRYABLE:
+            raise ChannelError(
+                ErrorKind.RETRYABLE, reason, retry_after=60.0 if code != -1 else None
+            )
+        if code in REAUTH:
+            raise ChannelError(ErrorKind.REAUTH, reason)
+        raise ChannelError(ErrorKind.PERMANENT, reason)
+
+    def until_quota_reset(self) -> float:
+        """Seconds to the next Beijing midnight, when the platform's daily quotas reset."""
+        now = self.clock() + BEIJING
+        return 86_400 - now % 86_400 + 1
+
+    # -- the publishing calls ----------------------------------------------------------------
+
+    def add_thumb(self, jpeg: bytes) -> str:
+        """A permanent cover image (thumb: JPEG ≤ 64 KB); its media_id."""
+        data = self.call("/cgi-bin/material/add_material", params={"type": "thumb"},
+                         files={"media": ("cover.jpg", jpeg, "image/jpeg")})  # fmt: skip
+        return str(data["media_id"])
+
+    def upload_image(self, data: bytes, filename: str, content_type: str) -> str:
+        """A body image re-hosted by WeChat (JPEG/PNG < 1 MB); its URL."""
+        answer = self.call("/cgi-bin/media/uploadimg",
+                           files={"media": (filename, data, content_type)})  # fmt: skip
+        return str(answer["url"])
+
+    def add_draft(self, articles: list[dict[str, Any]]) -> str:
+        return str(self.call("/cgi-bin/draft/add", json_body={"articles": articles})["media_id"])
+
+    def submit(self, draft_media_id: str) -> str:
+        """Start publishing a draft; its publish_id. Not idempotent on the platform: callers
+        record the publish_id before anything else happens."""
+        data = self.call("/cgi-bin/freepublish/submit", json_body={"media_id": draft_media_id},
+                         sending=True)  # fmt: skip
+        return str(data["publish_id"])
+
+    def publish_status(self, publish_id: str) -> dict[str, Any]:
+        return self.call("/cgi-bin/freepublish/get", json_body={"publish_id": publish_id})
+
+    def delete(self, article_id: str, index: int = 0) -> None:
+        self.call("/cgi-bin/freepublish/delete", json_body={"article_id": article_id,
+                                                             "index": index})  # fmt: skip
+
+
+class _TokenRefused(Exception):
+    """The platform refused the token (40001/40014/42001): fetch another, try once more."""
