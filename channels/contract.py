@@ -3,6 +3,7 @@ errors are classified. The delivery engine (hub/delivery_engine.py) speaks only 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -58,6 +59,11 @@ class DeliveryItem:
     notify: bool = False  # the editor asked for a push notification
     expire_at: datetime | None = None  # the publication's expiry, if any
     context: dict[str, Any] = field(default_factory=dict)  # site, column, account facts
+    # A channel that publishes in several calls: what earlier steps made on the platform
+    # (recorded, so a resumed attempt continues), and `record(step, value)`, which records
+    # one durably before the adapter takes the next step (it raises if the attempt was lost).
+    steps: Mapping[str, str] = field(default_factory=dict)
+    record: Callable[[str, str], None] | None = None
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from workflows.content import ArticleContent
 from workflows.delivery_decider import (
     DeliveryState,
     Record,
+    RecordStep,
     Start,
     decide,
     evolve,
@@ -183,12 +184,14 @@ class DeliveryEngine:
 
     def _attempt_all(self, due: list[tuple[DeliveryState, int]], now: datetime) -> list[str]:
         began = self._begin(due, now)
+        # Stream versions of the deliveries in flight; steps recorded mid-attempt move them.
+        versions = {state.delivery_id: version for state, version, _ in began}
         calls = []
         for state, _, _ in began:
             assert state.target is not None
             adapter = self.adapters.get(str(state.target.channel))
             try:
-                item: DeliveryItem | Record = self._item(state)
+                item: DeliveryItem | Record = self._item(state, self._recorder(state, versions))
             except DomainError as exc:
                 item = Record(now, ErrorKind.PERMANENT, exc.message)
             calls.append((adapter, state, item))
@@ -196,7 +199,33 @@ class DeliveryEngine:
             records = list(self._pool().map(lambda call: self._call(*call, now), calls))
         else:
             records = [self._call(*call, now) for call in calls]
+        began = [(state, versions[state.delivery_id], started) for state, _, started in began]
         return self._finish(began, records, now)
+
+    def _recorder(
+        self, state: DeliveryState, versions: dict[str, int]
+    ) -> Callable[[str, str], None]:
+        """`record(step, value)` for the attempt in flight: appended before the adapter goes
+        on; a delivery taken over meanwhile raises DomainError (DELIVERY_LEASE_LOST)."""
+        current = [state]
+
+        def record(step: str, value: str) -> None:
+            delivery = state.delivery_id
+            command = RecordStep(self.worker, current[0].attempts, step, value)
+            events = decide(command, current[0])
+            if not events:
+                return
+            try:
+                self.store.append(delivery_stream(delivery), _new(events), versions[delivery])
+            except StoreError:
+                raise DomainError("DELIVERY_LEASE_LOST", "投递已由其他进程接手") from None
+            for event in events:
+                current[0] = evolve(current[0], event)
+            versions[delivery] += len(events)
+            log.info("delivery.step_recorded", delivery_id=delivery,
+                     article_id=state.article_id, step=step)  # fmt: skip
+
+        return record
 
     def _begin(
         self, due: list[tuple[DeliveryState, int]], now: datetime
@@ -310,7 +339,9 @@ class DeliveryEngine:
         assert receipt is not None
         return Record(now, remote_id=receipt.remote_id, url=receipt.url)
 
-    def _item(self, state: DeliveryState) -> DeliveryItem:
+    def _item(
+        self, state: DeliveryState, record: Callable[[str, str], None] | None = None
+    ) -> DeliveryItem:
         source = self._source(state)
         assert state.target is not None
         return DeliveryItem(
@@ -328,6 +359,8 @@ class DeliveryEngine:
             notify=source.publication.notify,
             expire_at=source.publication.expire_at,
             context=dict(self.context(state)),
+            steps=dict(state.steps),
+            record=record,
         )
 
     def _source(self, state: DeliveryState) -> _Source:

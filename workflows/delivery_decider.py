@@ -30,6 +30,7 @@ from workflows.delivery_events import (
     DeliveryRetracted,
     DeliveryRetractionRequested,
     DeliveryStarted,
+    DeliveryStepRecorded,
     DeliverySucceeded,
     ErrorKind,
     Operation,
@@ -103,6 +104,8 @@ class DeliveryState(NamedTuple):
     url: str = ""
     retract: bool = False  # a retraction was requested
     delivered_once: bool = False  # the channel has (had) it
+    worker: str = ""  # who holds the attempt in flight
+    steps: tuple[tuple[str, str], ...] = ()  # what a multi-step channel made so far
 
 
 def evolve(state: DeliveryState, event: Event) -> DeliveryState:
@@ -127,7 +130,11 @@ def evolve(state: DeliveryState, event: Event) -> DeliveryState:
                 attempts=event.attempt,
                 operation=event.operation,
                 lease_until=event.lease_until,
+                worker=event.worker,
             )
+        case DeliveryStepRecorded():
+            kept = tuple((k, v) for k, v in state.steps if k != event.step)
+            return state._replace(steps=(*kept, (event.step, event.value)))
         case DeliverySucceeded():
             status = DeliveryStatus.RETRACTING if state.retract else DeliveryStatus.DELIVERED
             return state._replace(
@@ -232,7 +239,17 @@ class Requeue:
     by: str
 
 
-DeliveryCommand = Plan | Start | Record | RequestRetraction | Cancel | Requeue
+@dataclass(frozen=True)
+class RecordStep:
+    """The worker holding the attempt records what one step made on the platform."""
+
+    worker: str
+    attempt: int
+    step: str
+    value: str
+
+
+DeliveryCommand = Plan | Start | Record | RecordStep | RequestRetraction | Cancel | Requeue
 
 
 def next_operation(state: DeliveryState, now: datetime) -> Operation | None:
@@ -264,6 +281,8 @@ def decide(command: DeliveryCommand, state: DeliveryState) -> list[Event]:
             return _start(command, state)
         case Record():
             return _record(command, state)
+        case RecordStep():
+            return _record_step(command, state)
         case RequestRetraction():
             return _request_retraction(command, state)
         case Cancel():
@@ -293,6 +312,16 @@ def _start(command: Start, state: DeliveryState) -> list[Event]:
         )
     )
     return events
+
+
+def _record_step(command: RecordStep, state: DeliveryState) -> list[Event]:
+    in_flight = state.status in (DeliveryStatus.SENDING, DeliveryStatus.RETRACTING)
+    if not in_flight or (command.worker, command.attempt) != (state.worker, state.attempts):
+        # Another worker took the delivery over (this one's lease lapsed): it must stop.
+        raise DomainError("DELIVERY_LEASE_LOST", "投递已由其他进程接手，本次尝试停止")
+    if (command.step, command.value) in state.steps:
+        return []
+    return [DeliveryStepRecorded(attempt=command.attempt, step=command.step, value=command.value)]
 
 
 def _record(command: Record, state: DeliveryState) -> list[Event]:

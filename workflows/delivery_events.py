@@ -88,6 +88,17 @@ class DeliveryOutcomeUnknown(Event):
     reason: str
 
 
+@event_type("DeliveryStepRecorded")
+class DeliveryStepRecorded(Event):
+    """A channel that publishes in several calls (WeChat: cover, draft, publish task) recorded
+    what one step made on the platform before taking the next: a resumed attempt continues
+    from it and never repeats a step that is not idempotent (a second publish)."""
+
+    attempt: int
+    step: str
+    value: str
+
+
 @event_type("DeliveryRetractionRequested")
 class DeliveryRetractionRequested(Event):
     """The article was retracted: take it off this target once it is there."""

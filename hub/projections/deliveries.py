@@ -3,6 +3,7 @@ view and for the engine's queue of due work."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from events.envelope import RecordedEvent
@@ -15,7 +16,7 @@ from workflows.publication import Target
 _COLUMNS = (
     "delivery_id", "article_id", "publication_id", "revision", "content_hash", "target",
     "action", "status", "attempts", "operation", "lease_until", "next_at", "last_error",
-    "remote_id", "url", "retract", "delivered_once", "version",
+    "remote_id", "url", "retract", "delivered_once", "worker", "steps", "version",
 )  # fmt: skip
 _CREATE = (
     f"""CREATE TABLE IF NOT EXISTS deliveries (
@@ -47,6 +48,8 @@ def _row(state: DeliveryState, version: int) -> tuple[object, ...]:
         state.url,
         int(state.retract),
         int(state.delivered_once),
+        state.worker,
+        json.dumps(state.steps, ensure_ascii=False) if state.steps else "",
         version,
     )
 
@@ -82,6 +85,8 @@ def state_of(row: tuple[object, ...]) -> DeliveryState:
         url=str(values["url"] or ""),
         retract=bool(values["retract"]),
         delivered_once=bool(values["delivered_once"]),
+        worker=str(values["worker"] or ""),
+        steps=tuple((str(k), str(v)) for k, v in json.loads(str(values["steps"]) or "[]")),
     )
 
 
