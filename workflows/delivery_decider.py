@@ -349,6 +349,11 @@ def _record(command: Record, state: DeliveryState) -> list[Event]:
     if command.error is ErrorKind.UNKNOWN_OUTCOME and operation is Operation.SEND:
         return [DeliveryOutcomeUnknown(attempt=attempt, reason=command.reason)]
     retryable = command.error in (ErrorKind.RETRYABLE, ErrorKind.UNKNOWN_OUTCOME)
+    if operation is Operation.STATUS and command.error is ErrorKind.PERMANENT:
+        # The channel can never tell (WeChat: submitted, answer lost): sending again could
+        # publish twice, so a person decides; the board shows why.
+        return [DeliveryFailed(attempt=attempt, operation=operation, kind=command.error,
+                               reason=command.reason, retry_at=None)]  # fmt: skip
     if operation is Operation.STATUS:
         # The question failed, not the delivery: stay unknown and ask again later.
         return [DeliveryOutcomeUnknown(attempt=attempt, reason=command.reason)]

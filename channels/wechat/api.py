@@ -165,6 +165,16 @@ class WeChatApi:
                          sending=True)  # fmt: skip
         return str(data["publish_id"])
 
+    def draft_exists(self, draft_media_id: str) -> bool:
+        """Whether the draft is still in the draft box (a submitted draft leaves it)."""
+        try:
+            self.call("/cgi-bin/draft/get", json_body={"media_id": draft_media_id})
+        except ChannelError as exc:
+            if exc.kind is ErrorKind.PERMANENT and exc.reason.startswith("微信 40007："):
+                return False
+            raise
+        return True
+
     def publish_status(self, publish_id: str) -> dict[str, Any]:
         return self.call("/cgi-bin/freepublish/get", json_body={"publish_id": publish_id})
 

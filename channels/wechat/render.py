@@ -133,8 +133,13 @@ def wechat_title(title: str) -> str:
 def thumb_jpeg(image: bytes | None) -> bytes:
     """A cover for `material/add_material?type=thumb`: the image cropped to 2.35:1 and
     scaled, as a JPEG of at most 64 KB (a plain cover when the article has no image)."""
+    picture = None
     if image:
-        picture = Image.open(io.BytesIO(image)).convert("RGB")
+        try:
+            picture = Image.open(io.BytesIO(image)).convert("RGB")
+        except (OSError, ValueError):  # not an image Pillow can read: the plain cover
+            picture = None
+    if picture is not None:
         width, height = picture.size
         target = COVER_SIZE[0] / COVER_SIZE[1]
         if width / height > target:  # too wide: keep the middle

@@ -61,5 +61,6 @@ def test_a_cover_is_a_jpeg_thumb_of_at_most_64_kb(size: tuple[int, int]) -> None
     assert thumb.startswith(b"\xff\xd8\xff") and len(thumb) <= THUMB_MAX_BYTES
     width, height = Image.open(io.BytesIO(thumb)).size
     assert abs(width / height - 900 / 383) < 0.02
+    assert thumb_jpeg(b"\x89PNG\r\n\x1a\n not really") == thumb_jpeg(None)  # unreadable
     plain = thumb_jpeg(None)
     assert plain.startswith(b"\xff\xd8\xff") and len(plain) <= THUMB_MAX_BYTES
