@@ -8,6 +8,7 @@ import io
 import os
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 import requests
@@ -148,7 +149,8 @@ def test_token_rules_classic_invalidates_stable_does_not(platform: Platform) -> 
 
 
 def test_an_expired_token_and_the_daily_quota(platform: Platform) -> None:
-    now = [time.time()]
+    # 10:00 in Beijing: two hours on is still the same day for the quota.
+    now = [datetime(2026, 11, 23, 2, 0, tzinfo=UTC).timestamp()]
     platform.sandbox.clock = lambda: now[0]
     client = platform.client()
     client.draft.count()
