@@ -42,13 +42,18 @@ from workflows.errors import DomainError
 from workflows.vocabulary import STATUS_LABELS, WRITING_ROLES
 
 
+def field_problems(exc: ValidationError, whole: str = "输入") -> list[tuple[str, str]]:
+    """(field path, message) of each problem pydantic found; `whole` names the input itself."""
+    return [
+        (".".join(str(p) for p in error["loc"]) or whole,
+         str(error["msg"]).removeprefix("Value error, "))
+        for error in exc.errors()
+    ]  # fmt: skip
+
+
 def invalid_input(exc: ValidationError) -> DomainError:
     """Turn a pydantic validation error into one clear domain error."""
-    problems = []
-    for error in exc.errors():
-        where = ".".join(str(p) for p in error["loc"]) or "输入"
-        message = str(error["msg"]).removeprefix("Value error, ")
-        problems.append(f"{where}: {message}")
+    problems = [f"{where}: {message}" for where, message in field_problems(exc)]
     return DomainError("INVALID_INPUT", "输入有误: " + "; ".join(problems), problems=problems)
 
 
@@ -120,12 +125,8 @@ class ArticleService:
         metadata: Mapping[str, Any] | None = None,
     ) -> CommandResult:
         """Draft a new article for a site and one or more columns."""
-        directory = self.config.directory
-        actor = directory.acting(user)
-        site = directory.site(site_ref)
-        if not column_refs:
-            raise DomainError("COLUMN_REQUIRED", "稿件至少要放入一个栏目")
-        columns = [directory.column(site, ref) for ref in column_refs]
+        actor = self.config.directory.acting(user)
+        site, columns = self._placement(site_ref, column_refs)
         content = build_content(title, body_html, self._completed(site, columns, metadata))
         workflow = self.config.workflow_for(site, columns[0])
         column_ids = tuple(dict.fromkeys(c.id for c in columns))
@@ -243,6 +244,14 @@ class ArticleService:
         actor = self.config.directory.acting(user)
         return self.run(EditArticle(article_id, content, actor)), applied, skipped
 
+    def _placement(self, site_ref: str, column_refs: list[str]) -> tuple[Site, list[Column]]:
+        """The site and columns an article is (to be) written for."""
+        directory = self.config.directory
+        site = directory.site(site_ref)
+        if not column_refs:
+            raise DomainError("COLUMN_REQUIRED", "稿件至少要放入一个栏目")
+        return site, [directory.column(site, ref) for ref in column_refs]
+
     def _completed(
         self, site: Site, columns: list[Column], metadata: Mapping[str, Any] | None
     ) -> dict[str, Any]:
@@ -271,14 +280,11 @@ class ArticleService:
     ) -> dict[str, Any]:
         """The system checks of content not yet saved (the editor's form as it is typed):
         field errors if it would not validate, else the findings submission would record."""
-        directory = self.config.directory
-        actor = directory.acting(user)
-        site = directory.site(site_ref)
-        if not actor.roles_on(site.code) & WRITING_ROLES:
+        site, columns = self._placement(site_ref, column_refs)
+        if not self.config.directory.acting(user).roles_on(site.code) & WRITING_ROLES:
             raise DomainError(
                 "SITE_ROLE_REQUIRED", f"用户 {user} 在站点 {site.code} 不能撰写或修改稿件"
             )
-        columns = [directory.column(site, ref) for ref in column_refs]
         try:
             content = ArticleContent.model_validate(
                 {
@@ -288,11 +294,8 @@ class ArticleService:
                 }
             )
         except ValidationError as exc:
-            errors = [
-                {"field": ".".join(str(p) for p in e["loc"]) or "content",
-                 "message": str(e["msg"]).removeprefix("Value error, ")}
-                for e in exc.errors()
-            ]  # fmt: skip
+            errors = [{"field": field, "message": message}
+                      for field, message in field_problems(exc, "content")]  # fmt: skip
             return {"valid": False, "errors": errors, "findings": []}
         state = initial_state._replace(site=site.code, columns=tuple(c.id for c in columns))
         report = self.checks.check(state, content, "submit")
