@@ -266,6 +266,9 @@ def test_drafts_are_checked_before_they_are_saved(web: Web) -> None:
                              ("zhangwei", "nowhere", "SITE_UNKNOWN")):  # fmt: skip
         refused = web.api(user, "POST", "/checks/draft", json={**draft, "site": site})
         assert refused.json()["error"]["code"] == code, (user, site, refused.text)
+    no_column = web.api("zhangwei", "POST", "/checks/draft", json={**draft, "columns": ["x"]})
+    assert no_column.status_code == 400, no_column.text
+    assert no_column.json()["error"]["code"] == "COLUMN_UNKNOWN"
 
 
 def test_fix_override_recheck_and_reschedule_through_the_api(web: Web) -> None:
@@ -329,6 +332,8 @@ def test_directory_dictionaries_event_log_and_bulk_recheck(web: Web) -> None:
     assert web.api("qianli", "GET", "/events").status_code == 403  # every site's events
     assert web.api("admin", "GET", "/events", params={"limit": 5000}).status_code == 400
     assert web.api("zhangwei", "POST", "/recheck").status_code == 403
+    unknown = web.api("qianli", "POST", "/recheck", params={"site": "nowhere"})
+    assert unknown.status_code == 400 and unknown.json()["error"]["code"] == "SITE_UNKNOWN"
     done = web.api("qianli", "POST", "/recheck", params={"site": "gov"})
     assert done.status_code == 200, done.text
     assert {"checked", "unchanged", "failing"} <= set(done.json())

@@ -138,6 +138,10 @@ def test_the_publication_plan_sends_one_article_to_chosen_sites_and_accounts(web
     assert 'name="to" value="gov/notices" checked' in page  # its own column, ticked
     assert 'value="drc/notices"' in page and 'value="app:city-app"' in page  # 一稿多发
     assert "sf-wechat" not in page  # no channel to deliver it yet: not offered
+    wrong = session.post(f"{web.url}/console/articles/{article}/publish", timeout=30,
+                         data=[("csrf_token", csrf), ("plan", "1"), ("to", "nowhere/x")])  # fmt: skip
+    assert wrong.status_code == 400 and "SITE_UNKNOWN" in wrong.text  # nothing published
+    assert web.api("zhangwei", "GET", f"/articles/{article}").json()["status"] == "approved"
     plan = [("csrf_token", csrf), ("plan", "1"), ("to", "gov/notices"), ("to", "city/notices"),
             ("to", "app:city-app")]  # fmt: skip
     answer = session.post(f"{web.url}/console/articles/{article}/publish", data=plan, timeout=30)
