@@ -64,6 +64,9 @@ class DeliveryItem:
     # one durably before the adapter takes the next step (it raises if the attempt was lost).
     steps: Mapping[str, str] = field(default_factory=dict)
     record: Callable[[str, str], None] | None = None
+    # A correction (action UPDATE): what the target's previous delivery left on the channel,
+    # `remote_id` and its steps — for channels that replace by deleting and publishing anew.
+    replaces: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

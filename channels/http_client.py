@@ -96,10 +96,12 @@ class HttpClient:
         json_body: object = None,
         body: bytes | None = None,
         files: Mapping[str, tuple[str, bytes, str]] | None = None,
+        fields: Mapping[str, str] | None = None,
     ) -> HttpResponse:
         """One call; raises HttpFailure when no HTTP answer came back in `timeout` seconds.
         `files` (field -> (file name, bytes, content type)) posts multipart/form-data; the
-        bytes are copied into each request, so a retried upload sends them whole again."""
+        bytes are copied into each request, so a retried upload sends them whole again; `fields`
+        are the text parts sent beside them."""
         sent_headers = dict(headers or {})
         if json_body is not None:
             body = json.dumps(json_body, ensure_ascii=False).encode()
@@ -124,6 +126,10 @@ class HttpClient:
             curl.setopt(pycurl.HTTPGET, 1)
         elif method == "POST" and files:
             mime = pycurl.CurlMime(curl)
+            for name, value in (fields or {}).items():
+                part = mime.addpart()
+                part.name(name)
+                part.data(value.encode())
             for name, (filename, data, kind) in files.items():
                 part = mime.addpart()
                 part.name(name)

@@ -32,7 +32,7 @@ class ConfigError(Exception):
 
 class Settings(BaseModel):
     """Runtime settings (hub.yaml), with environment overrides (HUB_DATABASE, HUB_LOG_LEVEL,
-    HUB_PORT, HUB_SANDBOX_PORT, HUB_JPUSH_URL)."""
+    HUB_PORT, HUB_SANDBOX_PORT, HUB_JPUSH_URL, HUB_WECHAT_URL, HUB_WEIBO_URL)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -53,6 +53,8 @@ class Settings(BaseModel):
     port: int = Field(default=8800, ge=0, le=65535)
     sandbox_port: int = Field(default=8801, ge=0, le=65535)  # the channel sandboxes
     jpush_url: str = "http://127.0.0.1:8801"  # JPush v3 (https://api.jpush.cn in production)
+    wechat_url: str = "http://127.0.0.1:8801"  # WeChat (https://api.weixin.qq.com in production)
+    weibo_url: str = "http://127.0.0.1:8801"  # Weibo (https://api.weibo.com in production)
     # How long a worker holds a delivery it is sending; after a crash the delivery is checked
     # with the channel once this has passed.
     delivery_lease_s: float = Field(default=60.0, gt=0, le=3600)
@@ -208,7 +210,7 @@ def load_config(root: str | Path) -> HubConfig:
     if not root.is_dir():
         raise ConfigError(f"配置目录不存在: {root}")
     settings_data = _read_yaml(root / "hub.yaml") if (root / "hub.yaml").exists() else {}
-    for name in ("database", "jpush_url", "port", "sandbox_port"):
+    for name in ("database", "jpush_url", "wechat_url", "weibo_url", "port", "sandbox_port"):
         if os.environ.get(f"HUB_{name.upper()}"):
             settings_data[name] = os.environ[f"HUB_{name.upper()}"]
     if os.environ.get("HUB_LOG_LEVEL"):

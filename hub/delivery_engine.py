@@ -24,7 +24,14 @@ from typing import Any
 
 import structlog
 
-from channels.contract import ChannelAdapter, ChannelError, DeliveryItem, Receipt, limit_problems
+from channels.contract import (
+    Capability,
+    ChannelAdapter,
+    ChannelError,
+    DeliveryItem,
+    Receipt,
+    limit_problems,
+)
 from events.envelope import SYSTEM_ACTOR, Event, NewEvent
 from events.ids import new_id
 from events.store import EventStore, StoreError
@@ -38,10 +45,11 @@ from workflows.delivery_decider import (
     RecordStep,
     Start,
     decide,
+    delivery_id,
     evolve,
     next_operation,
 )
-from workflows.delivery_events import DeliveryStarted, ErrorKind, Operation
+from workflows.delivery_events import DeliveryAction, DeliveryStarted, ErrorKind, Operation
 from workflows.errors import DomainError
 from workflows.publication import Publication
 
@@ -361,7 +369,27 @@ class DeliveryEngine:
             context=dict(self.context(state)),
             steps=dict(state.steps),
             record=record,
+            replaces=self._replaced(state, source),
         )
+
+    def _replaced(self, state: DeliveryState, source: _Source) -> Mapping[str, str]:
+        """For a correction: what the target's last delivered publication left on the
+        channel (its remote id and steps), which a channel that cannot edit in place deletes
+        before publishing anew."""
+        assert state.target is not None
+        adapter = self.adapters.get(str(state.target.channel))
+        if state.action is not DeliveryAction.UPDATE or (
+            adapter is None or Capability.UPDATE in adapter.capabilities
+        ):
+            return {}
+        for publication in reversed(source.earlier):
+            if not any(t.key == state.target.key for t in publication.targets):
+                continue
+            before, _ = load_delivery(self.store, delivery_id(publication.publication_id,
+                                                              state.target))  # fmt: skip
+            if before.delivered_once:
+                return {"remote_id": before.remote_id, **dict(before.steps)}
+        return {}
 
     def _source(self, state: DeliveryState) -> _Source:
         """The content of the delivery's revision (a correction's predecessor still needs its
@@ -371,6 +399,7 @@ class DeliveryEngine:
             content: ArticleContent | None = None
             published: tuple[Publication, datetime] | None = None
             home = ("", "")
+            earlier: list[Publication] = []  # publications before this one, oldest first
             for event in self.store.read_stream(f"article-{state.article_id}"):
                 payload = event.payload
                 if isinstance(payload, ArticleCreated):
@@ -379,16 +408,18 @@ class DeliveryEngine:
                     payload.revision == state.revision
                 ):
                     content = payload.content
-                if isinstance(payload, ArticlePublished) and (
-                    payload.publication.publication_id == state.publication_id
-                ):
-                    published = (payload.publication, event.occurred_at)
+                if isinstance(payload, ArticlePublished) and published is None:
+                    if payload.publication.publication_id == state.publication_id:
+                        published = (payload.publication, event.occurred_at)
+                    else:
+                        earlier.append(payload.publication)
             if content is None or published is None:
                 raise DomainError(
                     "REVISION_NOT_FOUND",
                     f"稿件 {state.article_id} 没有第 {state.revision} 版或其发布记录",
                 )
-            self._contents[key] = _Source(content, published[0], published[1], *home)
+            self._contents[key] = _Source(content, published[0], published[1], *home,
+                                          tuple(earlier))  # fmt: skip
             if len(self._contents) > 256:
                 self._contents.popitem(last=False)
         self._contents.move_to_end(key)
@@ -416,6 +447,7 @@ class _Source:
     published_at: datetime
     site: str
     column: str
+    earlier: tuple[Publication, ...] = ()
 
 
 def record_operation(started: list[Event]) -> Operation | None:

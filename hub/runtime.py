@@ -5,19 +5,21 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from channels.app.adapter import AppAccount, AppAdapter
+from channels.app.adapter import AppAdapter
 from channels.app.feed import AppFeed
-from channels.app.jpush import JPushClient
 from channels.contract import ChannelAdapter
 from channels.screen.adapter import ScreenAdapter
 from channels.screen.playlist import Playlists
 from channels.website.adapter import WebsiteAdapter
+from channels.wechat.adapter import WeChatAdapter
+from channels.wechat.tokens import TokenStore
+from channels.weibo.adapter import WeiboAdapter
 from events.envelope import RecordedEvent
 from events.sqlite_store import SQLiteEventStore
 from events.subscriptions import Progress, catch_up, rebuild
 from hub.article_service import ArticleService
+from hub.channel_accounts import app_accounts, article_link, wechat_accounts, weibo_accounts
 from hub.command_service import CommandService
 from hub.config import HubConfig, load_config
 from hub.delivery_engine import DeliveryEngine
@@ -27,7 +29,7 @@ from hub.media import MediaStore
 from hub.projections import all_projections
 from hub.publishing import PublishingService
 from hub.recheck import Rechecker
-from hub.secrets import SecretStore, env_name
+from hub.secrets import SecretStore
 from hub.web.logins import LoginStore
 from workflows.publication import Channel
 
@@ -51,33 +53,6 @@ def website_sites(config: HubConfig) -> dict[str, dict[str, Any]]:
     }
 
 
-def app_accounts(config: HubConfig, secrets: SecretStore) -> dict[str, AppAccount]:
-    """The app accounts with their JPush clients. An account pushes when it has an `app_key`;
-    its master secret is the secret `jpush/<account>`, generated only when the account talks
-    to the local sandbox (anything else must be given: see hub/secrets.py)."""
-    accounts = {}
-    for account in config.directory.accounts:
-        if account.channel is not Channel.APP:
-            continue
-        app_key = account.settings.get("app_key")
-        url = account.settings.get("jpush_url", config.settings.jpush_url)
-        client, problem = None, ""
-        if app_key:
-            local = urlsplit(url).hostname in ("127.0.0.1", "localhost")
-            secret = secrets.get(f"jpush/{account.id}", generate=local)
-            timeout = config.settings.channel_timeout_s
-            client = JPushClient(url, app_key, secret, timeout) if secret else None
-            if secret is None:
-                problem = (
-                    f"未配置 JPush master secret（环境变量 {env_name(f'jpush/{account.id}')}）"
-                )
-        audience: object = "all"
-        if account.settings.get("tags"):
-            audience = {"tag": account.settings["tags"].split(",")}
-        accounts[account.id] = AppAccount(account.id, account.name, client, audience, problem)
-    return accounts
-
-
 class EmbeddedHub:
     """Everything the CLI (and later the web) needs, wired for one machine."""
 
@@ -93,6 +68,8 @@ class EmbeddedHub:
         self.app_feed = AppFeed(config.channels_root / "app-feed.sqlite3")
         self.playlists = Playlists(config.channels_root / "screens.sqlite3")
         self.media = MediaStore(config.media_root)
+        # Channel access tokens shared by every worker on this machine (WeChat, Weibo).
+        self.tokens = TokenStore(config.channels_root / "tokens.sqlite3")
         self.adapters = self._adapters()
         self.deliveries = DeliveryEngine(
             self.store,
@@ -122,10 +99,15 @@ class EmbeddedHub:
             return directory.site(site_key).name if site_key else ""
 
         screens = {a.id for a in directory.accounts if a.channel is Channel.SCREEN}
+        link = article_link(config)
+        wechat = wechat_accounts(config, self.secrets, self.tokens)
+        weibo = weibo_accounts(config, self.secrets, self.tokens)
         return {
             Channel.WEBSITE: WebsiteAdapter(website_sites(config), media=self.media),
             Channel.APP: AppAdapter(self.app_feed, app_accounts(config, self.secrets), column_name),
             Channel.SCREEN: ScreenAdapter(self.playlists, screens, org_of),
+            Channel.WECHAT: WeChatAdapter(wechat.apis, self.media, link, wechat.problems),
+            Channel.WEIBO: WeiboAdapter(weibo.apis, link, self.media, weibo.problems),
         }
 
     def demo_passwords(self) -> dict[str, str]:

@@ -11,8 +11,12 @@ from typing import Any
 import structlog
 import uvicorn
 
+from channels.contract import ChannelError
 from channels.sandboxes import sandbox_app
 from channels.sandboxes.jpush import JPushSandbox
+from channels.sandboxes.wechat import WeChatSandbox
+from channels.sandboxes.weibo import WeiboSandbox
+from hub.channel_accounts import accounts_of, is_local, safe_domain
 from hub.runtime import EmbeddedHub
 from hub.web.app import create_app
 from workflows.errors import DomainError
@@ -90,11 +94,39 @@ class EngineLoop:
 
 
 @dataclass
+class Sandboxes:
+    """The platforms' sandboxes `hub serve` runs in the embedded default."""
+
+    jpush: JPushSandbox
+    wechat: WeChatSandbox
+    weibo: WeiboSandbox
+
+    @classmethod
+    def seeded(cls, hub: EmbeddedHub) -> Sandboxes:
+        sandboxes = cls(JPushSandbox(), WeChatSandbox(), WeiboSandbox())
+        seed_jpush(hub, sandboxes.jpush)
+        seed_wechat(hub, sandboxes.wechat)
+        seed_weibo(hub, sandboxes.weibo)
+        return sandboxes
+
+    def app(self) -> Any:
+        return sandbox_app(self.jpush, self.wechat, self.weibo)
+
+    def served_at(self, url: str) -> None:
+        """Where the sandboxes' own pages (articles, images, posts) are: their links use it."""
+        self.wechat.base_url = self.weibo.base_url = url
+
+
+@dataclass
 class Serving:
     hub_server: BackgroundServer
     sandbox_server: BackgroundServer | None
     engine: EngineLoop | None
-    jpush: JPushSandbox | None
+    sandboxes: Sandboxes | None
+
+    @property
+    def jpush(self) -> JPushSandbox | None:
+        return self.sandboxes.jpush if self.sandboxes else None
 
     def stop(self) -> None:
         if self.engine:
@@ -114,6 +146,44 @@ def seed_jpush(hub: EmbeddedHub, jpush: JPushSandbox) -> None:
             jpush.add_app(app.jpush.app_key, secret, devices=5)
 
 
+def seed_wechat(hub: EmbeddedHub, wechat: WeChatSandbox) -> None:
+    """Register every official account that talks to the local sandbox, with its AppSecret."""
+    for account_id, api in hub.adapters[Channel.WECHAT].accounts.items():  # type: ignore[attr-defined]
+        if is_local(api.base_url):
+            secret = hub.secrets.get(f"wechat/{account_id}", generate=True)
+            assert secret is not None
+            wechat.add_account(api.appid, secret)
+
+
+def seed_weibo(hub: EmbeddedHub, weibo: WeiboSandbox) -> None:
+    """Register the platform app (its safe domains) and each account's user in the sandbox."""
+    apis = hub.adapters[Channel.WEIBO].accounts  # type: ignore[attr-defined]
+    for account in accounts_of(hub.config, Channel.WEIBO):
+        api = apis.get(account.id)
+        if api is None or not is_local(api.base_url):
+            continue
+        secret = hub.secrets.get(f"weibo/{account.id}", generate=True)
+        assert secret is not None
+        known = weibo.apps.get(api.app_key)
+        domains = (*(known.safe_domains if known else ()), safe_domain(hub.config, account))
+        weibo.add_app(api.app_key, secret, domains)
+        weibo.add_user(account.settings.get("uid") or "1000000001", account.name)
+
+
+def authorize_weibo(hub: EmbeddedHub, weibo: WeiboSandbox) -> None:
+    """Each local Weibo account's holder consents, as on the platform (the code grant), so
+    the hub holds a token the sandbox knows."""
+    apis = hub.adapters[Channel.WEIBO].accounts  # type: ignore[attr-defined]
+    for account in accounts_of(hub.config, Channel.WEIBO):
+        api = apis.get(account.id)
+        if api is None or not is_local(api.base_url):
+            continue
+        try:
+            api.authorize_locally()
+        except ChannelError as exc:
+            log.warning("weibo.sandbox_authorize_failed", account=account.id, error=exc.reason)
+
+
 def serve(
     hub: EmbeddedHub,
     host: str,
@@ -122,11 +192,12 @@ def serve(
     engine: bool = True,
 ) -> Serving:
     """Start everything; `sandbox_port` None runs no sandboxes."""
-    jpush = sandbox = None
+    sandboxes = sandbox = None
     if sandbox_port is not None:
-        jpush = JPushSandbox()
-        seed_jpush(hub, jpush)
-        sandbox = BackgroundServer(sandbox_app(jpush), host, sandbox_port).start()
+        sandboxes = Sandboxes.seeded(hub)
+        sandbox = BackgroundServer(sandboxes.app(), host, sandbox_port).start()
+        sandboxes.served_at(sandbox.url)
+        authorize_weibo(hub, sandboxes.weibo)
     try:
         server = BackgroundServer(create_app(hub), host, port).start()
     except DomainError:
@@ -134,4 +205,4 @@ def serve(
             sandbox.stop()
         raise
     loop = EngineLoop(hub).start() if engine else None
-    return Serving(server, sandbox, loop, jpush)
+    return Serving(server, sandbox, loop, sandboxes)

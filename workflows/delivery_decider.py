@@ -324,6 +324,9 @@ def _record_step(command: RecordStep, state: DeliveryState) -> list[Event]:
     return [DeliveryStepRecorded(attempt=command.attempt, step=command.step, value=command.value)]
 
 
+MAX_RETRY_AFTER_S = 86_400 + 60
+
+
 def _record(command: Record, state: DeliveryState) -> list[Event]:
     operation = state.operation
     if operation is None:
@@ -364,7 +367,9 @@ def _record(command: Record, state: DeliveryState) -> list[Event]:
     if retryable and attempt < command.policy.max_attempts:
         delay = command.policy.delay(state.delivery_id, attempt)
         if command.retry_after is not None:
-            delay = max(delay, timedelta(seconds=min(command.retry_after, 3600)))
+            # A channel's own word on when to come back: up to a day (a daily quota resets at
+            # midnight), so a quota parks the delivery instead of spending its attempts.
+            delay = max(delay, timedelta(seconds=min(command.retry_after, MAX_RETRY_AFTER_S)))
         retry_at = command.now + delay
     return [
         DeliveryFailed(

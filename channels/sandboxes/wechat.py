@@ -19,6 +19,7 @@ batchget`. The published articles are kept for tests and the demo under `/_sandb
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import re
 import secrets
@@ -33,7 +34,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 ERRORS: dict[int, str] = {
@@ -61,6 +62,7 @@ ERRORS: dict[int, str] = {
     53502: "Publish ID无效",
     53600: "Article ID无效",
     45110: "author size out of limit",
+    76021: "cgi_path not found, please check",
 }
 TOKEN_LIFETIME = 7200.0
 STABLE_ROTATE_EARLY = 300.0  # a stable token is replaced 5 min early; both work meanwhile
@@ -194,6 +196,17 @@ class WeChatSandbox:
         if head.errcode is not None:
             raise WxFailure(head.errcode)
         return head
+
+    def quota(self, account: Account, cgi_path: Any) -> dict[str, Any]:
+        """`openapi/quota/get`: an API's daily limit and what is left of it today."""
+        api = str(cgi_path).removeprefix("/cgi-bin/")
+        if not isinstance(cgi_path, str) or not cgi_path.startswith("/cgi-bin/"):
+            raise WxFailure(76021)
+        day = int((self.clock() + 8 * 3600) // 86_400)
+        limit = DAILY_QUOTA.get(api, account.daily_quota)
+        used = account.calls.get((api, day), 0)
+        return {"errcode": 0, "errmsg": "ok",
+                "quota": {"daily_limit": limit, "used": used, "remain": limit - used}}  # fmt: skip
 
     def _issue(self, account: Account, kind: str, now: float) -> Token:
         token = Token(secrets.token_urlsafe(96), account.appid, kind, now + TOKEN_LIFETIME)
@@ -353,6 +366,21 @@ class WeChatSandbox:
                 for i in range(1, len(task.articles) + 1)]}  # fmt: skip
         return answer
 
+    def batchget(self, account: Account, body: Any) -> dict[str, Any]:
+        """`freepublish/batchget`: the account's published articles, newest first."""
+        offset, count = _field(body, "offset"), _field(body, "count")
+        if not isinstance(offset, int) or not isinstance(count, int) or not 1 <= count <= 20:
+            raise WxFailure(47001)
+        now = self.clock()
+        done = [t for t in self.publishes.values()
+                if t.appid == account.appid and self._status(t, now) in (0, 5)]  # fmt: skip
+        done.reverse()
+        chosen = done[offset : offset + count]
+        return {"total_count": len(done), "item_count": len(chosen), "item": [
+            {"article_id": t.article_id, "update_time": int(t.ready_at),
+             "content": self.get_article(account, t.article_id)}
+            for t in chosen]}  # fmt: skip
+
     def article_url(self, task: Published, idx: int) -> str:
         return f"{self.base_url}/_sandbox/wechat/s/{task.article_id}/{idx}"
 
@@ -417,9 +445,33 @@ class WeChatSandbox:
             api("freepublish/delete", lambda a, b, r, f: self._deleted(a, b)),
             api("freepublish/getarticle", lambda a, b, r, f: self.get_article(
                 a, _field(b, "article_id"))),
+            api("freepublish/batchget", lambda a, b, r, f: self.batchget(a, b)),
+            api("openapi/quota/get", lambda a, b, r, f: self.quota(a, _field(b, "cgi_path"))),
             Route("/_sandbox/wechat/mmbiz/{name}", self._image_endpoint),
             Route("/_sandbox/wechat/published", self._published_endpoint),
+            Route("/_sandbox/wechat/s/{article_id}/{idx:int}", self._article_page),
         ])  # fmt: skip
+
+    async def _article_page(self, request: Request) -> Response:
+        """The article as followers read it (mp.weixin.qq.com/s/… on the platform)."""
+        article_id, idx = request.path_params["article_id"], request.path_params["idx"]
+        with self._lock:
+            task = next((t for t in self.publishes.values() if t.article_id == article_id), None)
+            ready = task is not None and self._status(task, self.clock()) in (0, 5)
+        if task is None or not ready or not 1 <= idx <= len(task.articles):
+            return HTMLResponse("<p>该内容不存在</p>", status_code=404)
+        if idx in task.deleted:
+            return HTMLResponse("<p>该内容已被发布者删除</p>", status_code=410)
+        article = task.articles[idx - 1]
+        account = html.escape(task.appid)
+        return HTMLResponse(
+            '<!doctype html><html lang="zh-CN"><meta charset="utf-8">'
+            f"<title>{html.escape(article['title'])}</title>"
+            '<body style="max-width:40em;margin:2em auto;font-family:sans-serif">'
+            f"<h1>{html.escape(article['title'])}</h1><p><small>{account} · "
+            f"{html.escape(str(article.get('author', '')))}</small></p>"
+            f"{article['content']}<p><small>微信公众平台沙箱</small></p></body></html>"
+        )
 
     def _deleted(self, account: Account, body: Any) -> dict[str, Any]:
         self.delete(account, _field(body, "article_id"), body.get("index", 0))

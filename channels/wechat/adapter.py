@@ -11,7 +11,8 @@ still at it, the attempt ends as retryable with a short wait and the next one on
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -25,12 +26,15 @@ from channels.contract import (
 )
 from channels.wechat.api import WeChatApi
 from channels.wechat.render import thumb_jpeg, wechat_body, wechat_title
-from workflows.delivery_events import ErrorKind
+from workflows.delivery_events import DeliveryAction, ErrorKind
 from workflows.publication import Channel
 
 _MEDIA_KEY = re.compile(r"^/media/([0-9a-f]{64}\.[a-z]{3,4})")
 _FIRST_IMAGE = re.compile(r"""<img\b[^>]*?\bsrc="(/media/[^"]+)\"""")
 POLL_AFTER_S = 5.0
+FIRST_POLLS_S = (0.3, 0.6)  # inline waits before the attempt ends as "still publishing"
+QUOTA_ASK_EVERY_S = 300.0
+UNANSWERED_GRACE_S = 600.0  # how long a lost submit is looked for before a person is asked
 BEIJING_TZ = timezone(timedelta(hours=8))
 # publish_status (research/channel-protocols.md 1.5) -> why it did not become an article
 _FAILED = {
@@ -48,13 +52,25 @@ class WeChatAdapter:
     capabilities = frozenset({Capability.PUBLISH, Capability.RETRACT, Capability.STATUS})
     limits = ChannelLimits(max_title_chars=32, max_body_bytes=1_000_000)
 
-    def __init__(self, accounts: Mapping[str, WeChatApi], media: MediaFiles | None = None) -> None:
+    def __init__(
+        self,
+        accounts: Mapping[str, WeChatApi],
+        media: MediaFiles | None = None,
+        link: Callable[[DeliveryItem], str] | None = None,
+        problems: Mapping[str, str] | None = None,
+    ) -> None:
         self.accounts = accounts
         self.media = media
+        self.link = link  # the article on its own site (阅读原文)
+        self.problems = problems or {}  # accounts that cannot publish, and why
+        self._quotas: dict[str, tuple[float, dict[str, int] | None]] = {}
 
     def _api(self, item: DeliveryItem) -> WeChatApi:
         api = self.accounts.get(item.target.account)
         if api is None:
+            problem = self.problems.get(item.target.account)
+            if problem:
+                raise ChannelError(ErrorKind.REAUTH, problem)
             raise ChannelError(ErrorKind.PERMANENT, f"未配置微信公众号 {item.target.account}")
         return api
 
@@ -96,15 +112,39 @@ class WeChatAdapter:
             article = {"title": title, "author": content.metadata.source[:16],
                        "digest": content.metadata.summary[:128],
                        "content": wechat_body(content.body_html, rehost),
-                       "content_source_url": str(item.context.get("url", ""))[:1000],
+                       "content_source_url": self._source_url(item)[:1000],
                        "thumb_media_id": thumb, "need_open_comment": 0,
                        "only_fans_can_comment": 0}  # fmt: skip
             return api.add_draft([article])
 
+        self._replace(item, api)
         thumb = self._step(item, "thumb", cover)
         draft_id = self._step(item, "draft", draft)
         publish_id = self._step(item, "publish", lambda: api.submit(draft_id))
+        for wait in FIRST_POLLS_S:  # most publishing is done in moments: ask again soon
+            try:
+                return self._outcome(item, api, publish_id, waiting_is_an_error=True)
+            except ChannelError as exc:
+                if exc.retry_after != POLL_AFTER_S:
+                    raise
+            time.sleep(wait)
         return self._outcome(item, api, publish_id, waiting_is_an_error=True)
+
+    def _source_url(self, item: DeliveryItem) -> str:
+        return self.link(item) if self.link else str(item.context.get("url", ""))
+
+    def _replace(self, item: DeliveryItem, api: WeChatApi) -> None:
+        """A correction: WeChat cannot edit a published article, so the previous one is
+        deleted (the platform confirms it) before the corrected one is published."""
+        previous = item.replaces.get("article")
+        if item.action is not DeliveryAction.UPDATE or not previous or item.steps.get("replaced"):
+            return
+        try:
+            api.delete(previous, 0)
+        except ChannelError as exc:
+            if not exc.reason.startswith("微信 53600："):  # 53600: no such article any more
+                raise
+        self._step(item, "replaced", lambda: previous)
 
     def _outcome(
         self, item: DeliveryItem, api: WeChatApi, publish_id: str, waiting_is_an_error: bool
@@ -134,12 +174,36 @@ class WeChatAdapter:
         draft = item.steps.get("draft")
         if not draft or api.draft_exists(draft):
             return None  # not submitted: the resent attempt submits the recorded draft
-        # Submitted, but its answer (the publish_id) never came back: submitting again could
-        # publish twice, so a person checks the account instead.
+        # Submitted, but its answer (the publish_id) never came back. Submitting again could
+        # publish twice: the account's published articles are searched for this one instead.
+        found = self._published_as(item, api)
+        if found is not None:
+            return found
+        noticed = self._step(item, "submit_unanswered", lambda: str(int(time.time())))
+        if time.time() - float(noticed) < UNANSWERED_GRACE_S:
+            raise ChannelError(
+                ErrorKind.RETRYABLE, "已提交发布但未收到微信应答：等待文章出现在已发表列表"
+            )
         raise ChannelError(
             ErrorKind.PERMANENT,
-            "已提交发布但未收到微信应答（草稿已被取走），为免重复发布不再自动重试：请在公众号后台核对",
+            "已提交发布但未收到微信应答（草稿已被取走），已发表列表中也未出现；"
+            "为免重复发布不再自动重试：请在公众号后台核对",
         )
+
+    def _published_as(self, item: DeliveryItem, api: WeChatApi) -> Receipt | None:
+        """This delivery's article among the account's latest published ones (same title and
+        阅读原文 link, not deleted), recorded as if the publish task had answered."""
+        title, source = item.content.title, self._source_url(item)
+        for entry in api.published():
+            for news in entry.get("content", {}).get("news_item", [])[:1]:
+                if news.get("is_deleted") or news.get("title") != title:
+                    continue
+                if source and news.get("content_source_url") != source:
+                    continue
+                article_id = str(entry.get("article_id", ""))
+                self._step(item, "article", lambda: article_id)  # noqa: B023
+                return Receipt(remote_id=f"?/{article_id}", url=str(news.get("url", "")))
+        return None
 
     def retract(self, item: DeliveryItem) -> None:
         article_id = item.steps.get("article")
@@ -150,9 +214,32 @@ class WeChatAdapter:
     def health(self, account_id: str) -> dict[str, object]:
         api = self.accounts.get(account_id)
         if api is None:
-            return {}
+            problem = self.problems.get(account_id)
+            return {"token": problem} if problem else {}
         cached = api.tokens.get(api.appid)
-        return {"token_expires_at": _clock_text(cached.expires_at)} if cached else {}
+        if cached is None:
+            return {"token": "尚未获取"}
+        if cached.expires_at <= api.clock():
+            return {"token": "已过期，下次调用时更新"}
+        report: dict[str, object] = {"token": "有效",
+                                     "token_expires_at": _clock_text(cached.expires_at)}  # fmt: skip
+        quota = self._quota(account_id, api)
+        if quota:
+            report["quota_remaining"] = f"{quota['remain']}/{quota['daily_limit']}"
+        return report
+
+    def _quota(self, account_id: str, api: WeChatApi) -> dict[str, int] | None:
+        """Today's publishing quota, asked of WeChat at most every few minutes (a health page
+        must not spend the account's calls); None when WeChat did not say."""
+        now = api.clock()
+        asked = self._quotas.get(account_id)
+        if asked is None or now - asked[0] > QUOTA_ASK_EVERY_S:
+            try:
+                asked = (now, api.quota("freepublish/submit"))
+            except ChannelError:
+                asked = (now, None)
+            self._quotas[account_id] = asked
+        return asked[1]
 
 
 def _clock_text(epoch: float) -> str:

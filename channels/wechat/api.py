@@ -178,6 +178,18 @@ class WeChatApi:
     def publish_status(self, publish_id: str) -> dict[str, Any]:
         return self.call("/cgi-bin/freepublish/get", json_body={"publish_id": publish_id})
 
+    def published(self, count: int = 20) -> list[dict[str, Any]]:
+        """The account's latest published articles (`freepublish/batchget`), newest first."""
+        data = self.call("/cgi-bin/freepublish/batchget",
+                         json_body={"offset": 0, "count": count, "no_content": 1})  # fmt: skip
+        return [i for i in data.get("item", []) if isinstance(i, dict)]
+
+    def quota(self, api: str) -> dict[str, int]:
+        """`openapi/quota/get`: the daily limit of an API (`freepublish/submit`), used, left."""
+        data = self.call("/cgi-bin/openapi/quota/get", json_body={"cgi_path": f"/cgi-bin/{api}"})
+        quota = data.get("quota", {})
+        return {k: int(quota.get(k, 0)) for k in ("daily_limit", "used", "remain")}
+
     def delete(self, article_id: str, index: int = 0) -> None:
         self.call("/cgi-bin/freepublish/delete", json_body={"article_id": article_id,
                                                              "index": index})  # fmt: skip

@@ -66,7 +66,9 @@ def serve(
                 f"  大屏  {account.name}：{base}/screen/v1/screens/{account.id}/display?token={token}"
             )
     if serving.sandbox_server is not None:
-        click.echo(f"  渠道沙箱（JPush）：{serving.sandbox_server.url}/_sandbox/jpush/pushes")
+        sandbox = serving.sandbox_server.url
+        click.echo(f"  渠道沙箱（微信公众号、微博已发布的内容）：{sandbox}/_sandbox/")
+        click.echo(f"  渠道沙箱（JPush 推送记录）：{sandbox}/_sandbox/jpush/pushes")
     click.echo(
         "投递引擎" + ("运行中" if not no_engine else "未启动") + "。按 Ctrl-C 退出。", err=False
     )

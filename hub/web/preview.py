@@ -8,7 +8,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from channels.contract import DeliveryItem
+from channels.contract import ChannelError, DeliveryItem
+from channels.wechat.render import wechat_body, wechat_title
+from channels.weibo.adapter import FIRST_IMAGE as _FIRST_IMAGE
+from channels.weibo.text import units
 from hub.runtime import EmbeddedHub
 from hub.web.pages import TEMPLATES
 from workflows.article_state import ArticleState
@@ -74,7 +77,49 @@ def render_preview(hub: EmbeddedHub, state: ArticleState, target_key: str) -> st
     if target.channel is Channel.SCREEN:
         card = adapter.screen_item(item)
         return TEMPLATES.get_template("console/preview_screen.html").render(card=card)
+    published_at = item.published_at.strftime("%Y-%m-%d %H:%M")
+    account_name = "" if target.channel is Channel.WEBSITE else (
+        hub.config.directory.account(target.account).name)  # fmt: skip
+    if target.channel is Channel.WECHAT:
+        return _wechat(adapter, item, account_name, published_at)
+    if target.channel is Channel.WEIBO:
+        return _weibo(adapter, item, account_name, published_at)
     return TEMPLATES.get_template("console/preview_app.html").render(
         content=state.content, meta=state.content.metadata, account=target.account,
         published_at=item.published_at.strftime("%Y-%m-%d %H:%M"),
+    )  # fmt: skip
+
+
+def _wechat(adapter: Any, item: DeliveryItem, account_name: str, published_at: str) -> str:
+    """The article as WeChat will show it: its HTML subset, and what would stop it."""
+    problems = []
+    content = item.content
+    try:
+        title = wechat_title(content.title)
+    except ChannelError as exc:
+        title, problems = content.title, [exc.reason]
+    try:
+        body = wechat_body(content.body_html, lambda src: src)  # the hub's images, as-is
+    except ChannelError as exc:
+        body, problems = "", [*problems, exc.reason]
+    return TEMPLATES.get_template("console/preview_wechat.html").render(
+        title=title, body=body, problems=problems, account=item.target.account,
+        account_name=account_name, author=content.metadata.source[:16],
+        published_at=published_at[:10], source_url=adapter.link(item) if adapter.link else "",
+    )  # fmt: skip
+
+
+def _weibo(adapter: Any, item: DeliveryItem, account_name: str, published_at: str) -> str:
+    """The post as Weibo will show it: its text (within 140), the link and the picture."""
+    link = adapter.link(item)
+    try:
+        text = adapter.text(item)
+    except ChannelError as exc:
+        return TEMPLATES.get_template("console/preview_weibo.html").render(
+            problem=exc.reason, account=item.target.account)  # fmt: skip
+    first = _FIRST_IMAGE.search(item.content.body_html)
+    return TEMPLATES.get_template("console/preview_weibo.html").render(
+        problem="", account=item.target.account, account_name=account_name,
+        published_at=published_at, text_before=text.removesuffix(link), link=link,
+        picture=first.group(1) if first else "", units=units(text),
     )  # fmt: skip

@@ -1,4 +1,5 @@
-"""A JPush sandbox over real HTTP, with one app, for the tests of the sandbox and the client."""
+"""A JPush sandbox over real HTTP, with one app, for the tests of the sandbox and the client;
+and `world`: both social platforms' sandboxes with the real adapters (social_world.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from channels.sandboxes import sandbox_app
 from channels.sandboxes.jpush import JPushSandbox
 from hub.server import BackgroundServer
+from tests.channels.social_world import world  # noqa: F401  (the WeChat + Weibo fixture)
 
 KEY, SECRET = "0123456789abcdef01234567", "master-secret"
 

@@ -66,21 +66,31 @@ def test_an_article_becomes_one_published_wechat_article(setup: Setup) -> None:
     Image.new("RGB", (640, 360), (30, 120, 200)).save(photo, "PNG")
     image = setup.hub.media.put(photo.getvalue(), "现场.png")
     article = setup.publish(f'<p>各有关单位：</p><p><img src="{image.url}" alt="现场"></p>')
+    setup.engine().run_once(datetime.now(UTC))  # WeChat takes 0.2 s: asked again at once
+    done = setup.delivery(article)
+    assert str(done.status) == "delivered", done
+    assert set(dict(done.steps)) == {"thumb", "draft", "publish", "article"}
+    assert done.url.startswith(setup.sandbox.base_url + "/_sandbox/wechat/s/")
+    (published,) = setup.sandbox.published(APPID)
+    body = published.articles[0]["content"]
+    assert "/_sandbox/wechat/mmbiz/" in body and 'alt="现场"' in body  # re-hosted
+    assert published.articles[0]["title"] == "关于开展自查工作的通知"
+
+
+def test_a_long_publish_is_asked_again_later_without_failing(setup: Setup) -> None:
+    setup.sandbox.publish_delay = 2.0
+    article = setup.publish()
     engine, now = setup.engine(), datetime.now(UTC)
     engine.run_once(now)
     waiting = setup.delivery(article)
     assert str(waiting.status) == "retrying", waiting
     assert waiting.last_error.endswith("微信发布中")
     assert set(dict(waiting.steps)) == {"thumb", "draft", "publish"}
-    time.sleep(0.25)
+    time.sleep(1.2)
     engine.run_once(now + timedelta(seconds=6))
     done = setup.delivery(article)
     assert str(done.status) == "delivered", done
-    assert done.url.startswith(setup.sandbox.base_url + "/_sandbox/wechat/s/")
-    (published,) = setup.sandbox.published(APPID)
-    body = published.articles[0]["content"]
-    assert "/_sandbox/wechat/mmbiz/" in body and 'alt="现场"' in body  # re-hosted
-    assert published.articles[0]["title"] == "关于开展自查工作的通知"
+    assert len(setup.sandbox.publishes) == 1
 
 
 @pytest.mark.parametrize("killed_after", ["thumb", "draft", "publish"])
@@ -140,7 +150,7 @@ def test_the_platforms_refusals_reach_the_operator(setup: Setup) -> None:
     assert setup.sandbox.published(APPID) == []
 
 
-def test_a_submit_whose_answer_is_lost_is_never_submitted_again(setup: Setup) -> None:
+def test_a_submit_whose_answer_is_lost_is_found_among_the_published(setup: Setup) -> None:
     article = setup.publish()
     setup.adapter.accounts["sf-wechat"].timeout = 0.5  # type: ignore[attr-defined]
     setup.sandbox.inject(APPID, Fault(api="freepublish/submit", delay=1.5))
@@ -148,9 +158,33 @@ def test_a_submit_whose_answer_is_lost_is_never_submitted_again(setup: Setup) ->
     engine.run_once(now)
     assert str(setup.delivery(article).status) == "unknown"
     time.sleep(1.2)
-    engine.run_once(now + timedelta(seconds=1))  # the status check finds the draft taken
+    engine.run_once(now + timedelta(seconds=1))  # the draft is taken: batchget has it
+    found = setup.delivery(article)
+    assert str(found.status) == "delivered", found
+    (published,) = setup.sandbox.published(APPID)
+    assert found.url == setup.sandbox.article_url(published, 1)
+    assert dict(found.steps)["article"] == published.article_id
+    for n in range(3):
+        engine.run_once(now + timedelta(seconds=60 * (n + 1)))
+    assert len(setup.sandbox.publishes) == 1  # one submit, whatever happened after
+
+
+def test_a_lost_submit_that_never_shows_is_left_to_a_person(
+    setup: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    article = setup.publish()
+    setup.adapter.accounts["sf-wechat"].timeout = 0.5  # type: ignore[attr-defined]
+    setup.sandbox.inject(APPID, Fault(api="freepublish/submit", delay=1.5, publish_status=3))
+    engine, now = setup.engine(), datetime.now(UTC)
+    engine.run_once(now)
+    time.sleep(1.2)
+    engine.run_once(now + timedelta(seconds=1))
+    waiting = setup.delivery(article)
+    assert str(waiting.status) == "unknown" and "等待文章出现" in waiting.last_error
+    monkeypatch.setattr("channels.wechat.adapter.UNANSWERED_GRACE_S", 0.0)
+    engine.run_once(now + timedelta(seconds=2))
     stopped = setup.delivery(article)
     assert str(stopped.status) == "dead" and "为免重复发布" in stopped.last_error
     for n in range(3):
         engine.run_once(now + timedelta(seconds=60 * (n + 1)))
-    assert len(setup.sandbox.publishes) == 1  # one submit, whatever happened after
+    assert len(setup.sandbox.publishes) == 1 and setup.sandbox.published(APPID) == []
