@@ -32,6 +32,7 @@ from channels.contract import (
     Receipt,
     limit_problems,
 )
+from channels.wechat.tokens import CachedToken
 from events.envelope import SYSTEM_ACTOR, Event, NewEvent
 from events.ids import new_id
 from events.store import EventStore, StoreError
@@ -64,6 +65,9 @@ class CircuitBreaker:
     cooldown: timedelta = timedelta(seconds=30)
     failures: dict[str, int] = field(default_factory=dict)
     open_until: dict[str, datetime] = field(default_factory=dict)
+    # Where an open circuit is told to other processes (the CLI, other workers' health views):
+    # the shared token store (channels/wechat/tokens.py), as `circuit:<account>`.
+    shared: Any = None
 
     def allows(self, account: str, now: datetime) -> bool:
         until = self.open_until.get(account)
@@ -72,12 +76,27 @@ class CircuitBreaker:
     def record(self, account: str, ok: bool, now: datetime) -> None:
         if ok:
             self.failures.pop(account, None)
-            self.open_until.pop(account, None)
+            if self.open_until.pop(account, None) is not None and self.shared is not None:
+                self.shared.forget(f"circuit:{account}")
             return
         self.failures[account] = self.failures.get(account, 0) + 1
         if self.failures[account] >= self.threshold:
             self.open_until[account] = now + self.cooldown
             log.warning("delivery.circuit_open", account=account, until=str(now + self.cooldown))
+            if self.shared is not None:
+                self.shared.put(f"circuit:{account}", CachedToken(
+                    str(self.failures[account]), (now + self.cooldown).timestamp()))  # fmt: skip
+
+    def opened(self, account: str, now: datetime) -> tuple[datetime | None, int]:
+        """Until when the account's circuit is open (None: closed) and its failures in a row,
+        as this process knows them or, failing that, as another process told them."""
+        until = self.open_until.get(account)
+        if until is not None and until > now:
+            return until, self.failures.get(account, 0)
+        told = self.shared.get(f"circuit:{account}") if self.shared is not None else None
+        if told is not None and told.expires_at > now.timestamp():
+            return datetime.fromtimestamp(told.expires_at, UTC), int(told.value)
+        return None, self.failures.get(account, 0)
 
 
 @dataclass
@@ -119,6 +138,7 @@ class DeliveryEngine:
         lease: timedelta = timedelta(seconds=60),
         workers: int = 4,
         batch_size: int = 500,
+        shared: Any = None,
     ) -> None:
         self.store = store
         self.adapters = adapters
@@ -126,7 +146,7 @@ class DeliveryEngine:
         self.after_write = after_write
         self.worker = worker or f"{os.uname().nodename}:{os.getpid()}"
         self.lease = lease
-        self.breaker = CircuitBreaker()
+        self.breaker = CircuitBreaker(shared=shared)
         self.limiter = RateLimiter()
         self.workers = workers
         self.batch_size = batch_size
@@ -137,11 +157,11 @@ class DeliveryEngine:
         """What this engine knows of an account: its circuit breaker, its rate limiter, and
         what the channel's adapter reports (token, quota), if it reports anything."""
         now = now or datetime.now(UTC)
-        until = self.breaker.open_until.get(account)
+        until, failures = self.breaker.opened(account, now)
         state: dict[str, Any] = {
-            "circuit": "open" if until is not None and until > now else "closed",
-            "circuit_until": until.isoformat() if until is not None and until > now else None,
-            "consecutive_failures": self.breaker.failures.get(account, 0),
+            "circuit": "open" if until is not None else "closed",
+            "circuit_until": until.isoformat() if until is not None else None,
+            "consecutive_failures": failures,
         }
         tokens = self.limiter.tokens.get(account)
         state["rate_tokens"] = round(tokens[0], 1) if tokens else self.limiter.burst

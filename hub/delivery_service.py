@@ -168,4 +168,5 @@ def _json(state: DeliveryState) -> dict[str, Any]:
         "last_error": state.last_error,
         "remote_id": state.remote_id,  # the channel's own id for what it received
         "url": state.url,
+        "steps": dict(state.steps),  # what a multi-step channel made (media ids, publish id)
     }

@@ -77,6 +77,7 @@ class EmbeddedHub:
             after_write=self.catch_up,
             lease=timedelta(seconds=config.settings.delivery_lease_s),
             workers=config.settings.delivery_workers,
+            shared=self.tokens,
         )
         self.publishing.deliver = self.deliveries.run_once  # in-process, within the command
         self.delivery_service = DeliveryService(

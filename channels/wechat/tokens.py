@@ -68,6 +68,10 @@ class TokenStore:
         with self._connect() as conn:
             conn.execute("DELETE FROM tokens WHERE account = ? AND token = ?", (account, value))
 
+    def forget(self, account: str) -> None:
+        with self._connect() as conn:
+            conn.execute("DELETE FROM tokens WHERE account = ?", (account,))
+
     @contextmanager
     def refreshing(self, account: str) -> Iterator[None]:
         """Held while one worker fetches the account's token: threads and processes wait."""

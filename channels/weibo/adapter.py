@@ -24,7 +24,7 @@ from channels.contract import (
 )
 from channels.weibo.api import Duplicate, Slow, WeiboApi
 from channels.weibo.text import post_text, same_post
-from workflows.delivery_events import ErrorKind
+from workflows.delivery_events import DeliveryAction, ErrorKind
 from workflows.publication import Channel
 
 _MEDIA_KEY = re.compile(r"^/media/([0-9a-f]{64}\.[a-z]{3,4})")
@@ -80,6 +80,7 @@ class WeiboAdapter:
     def send(self, item: DeliveryItem) -> Receipt:
         api = self._api(item)
         text = self.text(item)
+        self._replace(item, api)
         if item.steps.get("share"):
             found = self._find(api, text)
             if found is not None:
@@ -100,6 +101,29 @@ class WeiboAdapter:
             raise ChannelError(ErrorKind.RETRYABLE, f"{exc.reason}（微博已有这条，等待出现在时间线）",
                                retry_after=UNSEEN_POLL_S) from None  # fmt: skip
         return self._receipt(api, status)
+
+    def _replace(self, item: DeliveryItem, api: WeiboApi) -> None:
+        """A correction: Weibo cannot edit a post, so the previous one is deleted before the
+        corrected one is posted (and a correction is not posted beside an undeletable one)."""
+        previous = item.replaces.get("remote_id")
+        if item.action is not DeliveryAction.UPDATE or not previous or item.steps.get("replaced"):
+            return
+        self._destroy(api, previous, "更正未发布")
+        self._step(item, "replaced", previous)
+
+    def _destroy(self, api: WeiboApi, status_id: str, consequence: str) -> None:
+        try:
+            api.destroy(status_id)
+        except ChannelError as exc:
+            if exc.reason.startswith("微博 20101："):
+                return  # already gone
+            if exc.kind is ErrorKind.PERMANENT:
+                raise ChannelError(
+                    ErrorKind.PERMANENT,
+                    f"{exc.reason}：微博未允许删除这条微博（{status_id}），{consequence}；"
+                    "请在微博后台手动删除",
+                ) from None
+            raise
 
     def _step(self, item: DeliveryItem, step: str, value: str) -> str:
         done = item.steps.get(step)
@@ -146,17 +170,7 @@ class WeiboAdapter:
             if found is None:
                 return  # never posted: nothing to take down
             status_id = found.remote_id
-        try:
-            api.destroy(status_id)
-        except ChannelError as exc:
-            if exc.reason.startswith("微博 20101："):
-                return  # already gone
-            if exc.kind is ErrorKind.PERMANENT:
-                raise ChannelError(
-                    ErrorKind.PERMANENT,
-                    f"{exc.reason}：微博未允许删除这条微博，请在微博后台手动删除",
-                ) from None
-            raise
+        self._destroy(api, status_id, "撤稿未完成")
 
     def health(self, account_id: str) -> dict[str, object]:
         api = self.accounts.get(account_id)

@@ -42,6 +42,7 @@ def cli(ctx: click.Context, config_dir: Path | None) -> None:
 def _register() -> None:
     from hub.cli import (
         articles,
+        channels,
         checks,
         deliveries,
         demo,
@@ -60,6 +61,7 @@ def _register() -> None:
         reviews,
         publishing,
         deliveries,
+        channels,
         checks,
         findings,
         dictionaries,

@@ -48,6 +48,13 @@ def deliveries(
             f"{item['id'][:13]}  {item['status_label']:<8} {item['target']:<34} "
             f"第{item['revision']}版 {item['action']} 尝试{item['attempts']}次{error}"
         )
+        if article_ref and (item.get("remote_id") or item.get("url")):
+            # One article: the platform's own ids and address, as its back office shows them.
+            click.echo(f"{'':15}渠道编号 {item.get('remote_id') or '-'}  {item.get('url') or ''}")
+        steps = item.get("steps") or {}
+        if article_ref and steps:
+            shown = "，".join(f"{k}={v}" for k, v in steps.items())
+            click.echo(f"{'':15}步骤 {shown}")
 
 
 @click.group("delivery")

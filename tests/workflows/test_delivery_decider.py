@@ -94,6 +94,15 @@ def test_success_retry_and_death() -> None:
     assert code_of(done, Requeue("op")) == "DELIVERY_NOT_RETRIABLE"
 
 
+def test_a_channel_may_park_a_delivery_until_its_quota_resets() -> None:
+    state = apply(planned(), Start(T0, "w1"))
+    ten_hours = apply(state, Record(T0, ErrorKind.RETRYABLE, "45009", retry_after=36_000))
+    assert ten_hours.next_at == T0 + timedelta(hours=10)  # one attempt spent, not ten
+    assert ten_hours.attempts == 1
+    forever = apply(state, Record(T0, ErrorKind.RETRYABLE, "45009", retry_after=10**9))
+    assert forever.next_at == T0 + timedelta(days=1, minutes=1)  # at most a day
+
+
 def test_attempts_are_capped() -> None:
     policy = RetryPolicy(max_attempts=2)
     state, now = planned(), T0
