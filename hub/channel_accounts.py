@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 from channels.app.adapter import AppAccount
 from channels.app.jpush import JPushClient
 from channels.contract import DeliveryItem
+from channels.tokens import Tokens
 from channels.wechat.api import WeChatApi
-from channels.wechat.tokens import TokenStore
 from channels.weibo.api import WeiboApi
 from hub.config import HubConfig
 from hub.directory import Account
@@ -78,9 +78,7 @@ def app_accounts(config: HubConfig, secrets: SecretStore) -> dict[str, AppAccoun
     return accounts
 
 
-def wechat_accounts(
-    config: HubConfig, secrets: SecretStore, tokens: TokenStore
-) -> Clients[WeChatApi]:
+def wechat_accounts(config: HubConfig, secrets: SecretStore, tokens: Tokens) -> Clients[WeChatApi]:
     """WeChat official accounts: `appid` in the settings, the AppSecret as a secret."""
     found: Clients[WeChatApi] = Clients()
     for account in accounts_of(config, Channel.WECHAT):
@@ -98,9 +96,7 @@ def wechat_accounts(
     return found
 
 
-def weibo_accounts(
-    config: HubConfig, secrets: SecretStore, tokens: TokenStore
-) -> Clients[WeiboApi]:
+def weibo_accounts(config: HubConfig, secrets: SecretStore, tokens: Tokens) -> Clients[WeiboApi]:
     """Weibo accounts: the platform app's `app_key` and the account's `uid` in the settings,
     the App Secret as a secret, the token from the account holder's authorisation."""
     found: Clients[WeiboApi] = Clients()

@@ -32,7 +32,7 @@ from channels.contract import (
     Receipt,
     limit_problems,
 )
-from channels.wechat.tokens import CachedToken
+from channels.tokens import CachedToken
 from events.envelope import SYSTEM_ACTOR, Event, NewEvent
 from events.ids import new_id
 from events.store import EventStore, StoreError

@@ -11,9 +11,9 @@ from channels.app.feed import AppFeed
 from channels.contract import ChannelAdapter
 from channels.screen.adapter import ScreenAdapter
 from channels.screen.playlist import Playlists
+from channels.tokens import TokenStore
 from channels.website.adapter import WebsiteAdapter
 from channels.wechat.adapter import WeChatAdapter
-from channels.wechat.tokens import TokenStore
 from channels.weibo.adapter import WeiboAdapter
 from events.envelope import RecordedEvent
 from events.sqlite_store import SQLiteEventStore

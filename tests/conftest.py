@@ -14,6 +14,7 @@ import pytest
 from events.sqlite_store import SQLiteEventStore
 from hub.logs import configure_logging
 from hub.runtime import EmbeddedHub
+from tests.servers import redis_url  # noqa: F401  (real servers the tests start)
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "config"

@@ -18,7 +18,7 @@ import structlog
 
 from channels.contract import ChannelError
 from channels.http_client import HttpClient, HttpFailure, shared_client
-from channels.wechat.tokens import REFRESH_EARLY_S, CachedToken, TokenStore
+from channels.tokens import REFRESH_EARLY_S, CachedToken, Tokens
 from workflows.delivery_events import ErrorKind
 
 log = structlog.get_logger(__name__)
@@ -40,7 +40,7 @@ class WeChatApi:
         base_url: str,
         appid: str,
         secret: str,
-        tokens: TokenStore,
+        tokens: Tokens,
         timeout: float = 10.0,
         http: HttpClient | None = None,
         clock: Callable[[], float] = time.time,

@@ -18,7 +18,7 @@ import structlog
 
 from channels.contract import ChannelError
 from channels.http_client import HttpClient, HttpFailure, shared_client
-from channels.wechat.tokens import CachedToken, TokenStore
+from channels.tokens import CachedToken, Tokens
 from workflows.delivery_events import ErrorKind
 
 log = structlog.get_logger(__name__)
@@ -48,7 +48,7 @@ class WeiboApi:
         account: str,
         app_key: str,
         app_secret: str | None,
-        tokens: TokenStore,
+        tokens: Tokens,
         *,
         rip: str = "127.0.0.1",
         status_url: str = "https://m.weibo.cn/status/{id}",

@@ -13,9 +13,9 @@ import pytest
 
 from channels.sandboxes.wechat import WeChatSandbox
 from channels.sandboxes.weibo import WeiboSandbox
+from channels.tokens import TokenStore
 from channels.wechat.adapter import WeChatAdapter
 from channels.wechat.api import WeChatApi
-from channels.wechat.tokens import TokenStore
 from channels.weibo.adapter import WeiboAdapter
 from channels.weibo.api import WeiboApi
 from hub.channel_accounts import article_link

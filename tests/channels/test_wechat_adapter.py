@@ -14,9 +14,9 @@ import pytest
 from PIL import Image
 
 from channels.sandboxes.wechat import Fault, WeChatSandbox
+from channels.tokens import TokenStore
 from channels.wechat.adapter import WeChatAdapter
 from channels.wechat.api import WeChatApi
-from channels.wechat.tokens import TokenStore
 from hub.delivery_engine import DeliveryEngine
 from hub.delivery_planner import run_planner
 from hub.projections.deliveries import deliveries_of

@@ -11,8 +11,8 @@ import pytest
 
 from channels.contract import ChannelError
 from channels.sandboxes.wechat import Fault, WeChatSandbox
+from channels.tokens import TokenStore
 from channels.wechat.api import WeChatApi
-from channels.wechat.tokens import TokenStore
 from hub.server import BackgroundServer
 from tests.channels.test_wechat_sandbox import APPID, SECRET, jpeg
 from workflows.delivery_events import ErrorKind

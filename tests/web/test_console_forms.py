@@ -137,7 +137,7 @@ def test_the_publication_plan_sends_one_article_to_chosen_sites_and_accounts(web
     page = session.get(f"{web.url}/console/articles/{article}", timeout=30).text
     assert 'name="to" value="gov/notices" checked' in page  # its own column, ticked
     assert 'value="drc/notices"' in page and 'value="app:city-app"' in page  # 一稿多发
-    assert "sf-wechat" not in page  # no channel to deliver it yet: not offered
+    assert 'value="wechat:sf-wechat"' in page and 'value="weibo:sf-weibo"' in page  # new media
     wrong = session.post(f"{web.url}/console/articles/{article}/publish", timeout=30,
                          data=[("csrf_token", csrf), ("plan", "1"), ("to", "nowhere/x")])  # fmt: skip
     assert wrong.status_code == 400 and "SITE_UNKNOWN" in wrong.text  # nothing published

@@ -1,7 +1,9 @@
-"""WeChat access tokens, fetched through `stable_token` and shared by every worker on the
-machine (one SQLite file; the token is a secret and the file is made readable by its owner
-only). Refreshed 5 minutes before it expires — when the platform itself rotates a stable token —
-by one worker at a time (a lock file per account), so a fleet of workers makes one fetch.
+"""Channel access tokens shared by every worker on the machine — WeChat's (fetched through
+`stable_token`), Weibo's (from the account holder's authorisation), and open circuits
+(`circuit:<account>`) — in one SQLite file (tokens are secrets: the file is made readable by
+its owner only). Workers on several machines share them in Redis instead (tokens_redis.py).
+A WeChat token is refreshed 5 minutes before it expires — when the platform itself rotates a
+stable token — by one worker at a time (a lock file per account), so a fleet makes one fetch.
 
 research/channel-protocols.md 1.2: the classic `/cgi-bin/token` invalidates the previous token
 (which breaks several processes sharing one account); `stable_token` returns the same token
@@ -15,9 +17,9 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 REFRESH_EARLY_S = 300.0
 
@@ -25,6 +27,16 @@ REFRESH_EARLY_S = 300.0
 class CachedToken(NamedTuple):
     value: str
     expires_at: float  # epoch seconds
+
+
+class Tokens(Protocol):
+    """What the channels need of a token store (SQLite here, Redis in tokens_redis.py)."""
+
+    def get(self, account: str) -> CachedToken | None: ...
+    def put(self, account: str, token: CachedToken) -> None: ...
+    def drop(self, account: str, value: str) -> None: ...
+    def forget(self, account: str) -> None: ...
+    def refreshing(self, account: str) -> AbstractContextManager[None]: ...
 
 
 class TokenStore:
