@@ -3,6 +3,7 @@ errors are classified. The delivery engine (hub/delivery_engine.py) speaks only 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -39,6 +40,26 @@ class MediaFiles(Protocol):
     file of a `/media/<key>` link, to copy to the channel or upload to it."""
 
     def find(self, key: str) -> tuple[Path, Any] | None: ...
+
+
+_MEDIA_KEY = re.compile(r"^/media/([0-9a-f]{64}\.[a-z]{3,4})")
+_FIRST_IMAGE = re.compile(r"""<img\b[^>]*?\bsrc="(/media/[^"]+)\"""")
+
+
+def first_image(body_html: str) -> str | None:
+    """The `/media/…` link of the body's first image of the hub's own (a cover, a picture)."""
+    found = _FIRST_IMAGE.search(body_html)
+    return found.group(1) if found else None
+
+
+def media_file(media: MediaFiles | None, src: str) -> tuple[Path, str] | None:
+    """The stored file behind a `/media/<key>` link and its media type (None: not the hub's)."""
+    match = _MEDIA_KEY.match(src)
+    found = media.find(match.group(1)) if match and media is not None else None
+    if found is None:
+        return None
+    path, stored = found
+    return path, str(stored.media_type)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ still at it, the attempt ends as retryable with a short wait and the next one on
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
@@ -23,14 +22,14 @@ from channels.contract import (
     DeliveryItem,
     MediaFiles,
     Receipt,
+    first_image,
+    media_file,
 )
 from channels.wechat.api import WeChatApi
 from channels.wechat.render import thumb_jpeg, wechat_body, wechat_title
 from workflows.delivery_events import DeliveryAction, ErrorKind
 from workflows.publication import Channel
 
-_MEDIA_KEY = re.compile(r"^/media/([0-9a-f]{64}\.[a-z]{3,4})")
-_FIRST_IMAGE = re.compile(r"""<img\b[^>]*?\bsrc="(/media/[^"]+)\"""")
 POLL_AFTER_S = 5.0
 FIRST_POLLS_S = (0.3, 0.6)  # inline waits before the attempt ends as "still publishing"
 QUOTA_ASK_EVERY_S = 300.0
@@ -84,12 +83,8 @@ class WeChatAdapter:
         return value
 
     def _file(self, src: str) -> tuple[bytes, str] | None:
-        match = _MEDIA_KEY.match(src)
-        found = self.media.find(match.group(1)) if match and self.media else None
-        if found is None:
-            return None
-        path, stored = found
-        return path.read_bytes(), stored.media_type
+        found = media_file(self.media, src)
+        return (found[0].read_bytes(), found[1]) if found else None
 
     def send(self, item: DeliveryItem) -> Receipt:
         api = self._api(item)
@@ -97,8 +92,8 @@ class WeChatAdapter:
         title = wechat_title(content.title)
 
         def cover() -> str:
-            first = _FIRST_IMAGE.search(content.body_html)
-            image = self._file(first.group(1)) if first else None
+            first = first_image(content.body_html)
+            image = self._file(first) if first else None
             return api.add_thumb(thumb_jpeg(image[0] if image else None))
 
         def rehost(src: str) -> str:

@@ -10,7 +10,6 @@ which is taken as "probably posted" and reconciled the same way, never posted ag
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
@@ -21,14 +20,14 @@ from channels.contract import (
     DeliveryItem,
     MediaFiles,
     Receipt,
+    first_image,
+    media_file,
 )
 from channels.weibo.api import Duplicate, Slow, WeiboApi
 from channels.weibo.text import post_text, same_post
 from workflows.delivery_events import DeliveryAction, ErrorKind
 from workflows.publication import Channel
 
-_MEDIA_KEY = re.compile(r"^/media/([0-9a-f]{64}\.[a-z]{3,4})")
-FIRST_IMAGE = re.compile(r"""<img\b[^>]*?\bsrc="(/media/[^"]+)\"""")
 PIC_TYPES = {"image/jpeg", "image/png", "image/gif"}
 PIC_MAX = 5 * 1024 * 1024
 TIMELINE_DEPTH = 50
@@ -67,15 +66,14 @@ class WeiboAdapter:
         return post_text(item.content, self.link(item))
 
     def _picture(self, item: DeliveryItem) -> tuple[str, bytes, str] | None:
-        first = FIRST_IMAGE.search(item.content.body_html)
-        match = _MEDIA_KEY.match(first.group(1)) if first else None
-        found = self.media.find(match.group(1)) if match and self.media else None
+        first = first_image(item.content.body_html)
+        found = media_file(self.media, first) if first else None
         if found is None:
             return None
-        path, stored = found
-        if stored.media_type not in PIC_TYPES or path.stat().st_size >= PIC_MAX:
+        path, kind = found
+        if kind not in PIC_TYPES or path.stat().st_size >= PIC_MAX:
             return None
-        return path.name, path.read_bytes(), stored.media_type
+        return path.name, path.read_bytes(), kind
 
     def send(self, item: DeliveryItem) -> Receipt:
         api = self._api(item)

@@ -8,9 +8,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from channels.contract import ChannelError, DeliveryItem
+from channels.contract import ChannelError, DeliveryItem, first_image
 from channels.wechat.render import wechat_body, wechat_title
-from channels.weibo.adapter import FIRST_IMAGE as _FIRST_IMAGE
 from channels.weibo.text import units
 from hub.runtime import EmbeddedHub
 from hub.web.pages import TEMPLATES
@@ -117,9 +116,9 @@ def _weibo(adapter: Any, item: DeliveryItem, account_name: str, published_at: st
     except ChannelError as exc:
         return TEMPLATES.get_template("console/preview_weibo.html").render(
             problem=exc.reason, account=item.target.account)  # fmt: skip
-    first = _FIRST_IMAGE.search(item.content.body_html)
+    first = first_image(item.content.body_html)
     return TEMPLATES.get_template("console/preview_weibo.html").render(
         problem="", account=item.target.account, account_name=account_name,
         published_at=published_at, text_before=text.removesuffix(link), link=link,
-        picture=first.group(1) if first else "", units=units(text),
+        picture=first or "", units=units(text),
     )  # fmt: skip

@@ -236,6 +236,34 @@ def test_previews_show_each_target_as_it_will_look_without_publishing(web: Web) 
     assert hidden.status_code == 404
 
 
+def test_wechat_and_weibo_previews_and_what_would_stop_them(web: Web) -> None:
+    from urllib.parse import quote
+
+    def previews(title: str) -> tuple[str, str]:
+        made = web.api("zhangwei", "POST", "/articles", json={
+            "site": "gov", "columns": ["news-gov"], "title": title,
+            "body_html": "<p>省政府召开全省数字政府建设推进会。</p>",
+            "metadata": {"summary": "部署数字政府建设"}})  # fmt: skip
+        article = made.json()["id"]
+        session, _ = web.login("zhangwei")
+        page = session.get(f"{web.url}/console/articles/{article}", timeout=30).text
+        targets = re.findall(r'data-target="([^"]+)"', page)
+        assert "wechat:sf-wechat" in targets and "weibo:sf-weibo" in targets  # 政务要闻 feeds
+        shown = [session.get(f"{web.url}/console/articles/{article}/preview?target={quote(t)}",
+                             timeout=30) for t in ("wechat:sf-wechat", "weibo:sf-weibo")]  # fmt: skip
+        assert all(p.status_code == 200 for p in shown)
+        return shown[0].text, shown[1].text
+
+    wechat, weibo = previews("省政府召开全省数字政府建设推进会")
+    assert "示范省人民政府微信公众号" in wechat and "阅读原文" in wechat
+    assert "不能发布" not in wechat
+    assert "【省政府召开全省数字政府建设推进会】部署数字政府建设" in weibo
+    assert "https://www.sf.gov.cn/news-gov/" in weibo and "/140 字" in weibo
+    wechat, weibo = previews("关于" + "全省数字政府建设" * 5 + "的通知")  # 44 characters
+    assert "不能发布到微信" in wechat and "32" in wechat
+    assert "不能发布到微博" not in weibo  # a post holds it
+
+
 def test_every_government_metadata_field_is_on_the_form(web: Web) -> None:
     session, csrf = web.login("zhangwei")
     form = session.get(f"{web.url}/console/articles/new", timeout=30).text
