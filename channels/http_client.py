@@ -20,6 +20,9 @@ from urllib.parse import urlencode
 import certifi
 import pycurl
 
+from channels.contract import ChannelError
+from workflows.delivery_events import ErrorKind
+
 _NOT_SENT = frozenset({
     pycurl.E_COULDNT_RESOLVE_PROXY, pycurl.E_COULDNT_RESOLVE_HOST, pycurl.E_COULDNT_CONNECT,
     pycurl.E_SSL_CONNECT_ERROR, pycurl.E_PEER_FAILED_VERIFICATION, pycurl.E_URL_MALFORMAT,
@@ -71,6 +74,13 @@ class HttpFailure(Exception):
         super().__init__(message)
         self.maybe_received = maybe_received
         self.timed_out = timed_out
+
+    def channel_error(self, platform: str, sending: bool) -> ChannelError:
+        """The failure classified for the delivery state machine: a call that sends something
+        and may have arrived has an unknown outcome; anything else may simply be retried."""
+        maybe_acted = sending and self.maybe_received
+        kind = ErrorKind.UNKNOWN_OUTCOME if maybe_acted else ErrorKind.RETRYABLE
+        return ChannelError(kind, f"{platform} {self}")
 
 
 class HttpClient:

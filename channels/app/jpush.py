@@ -74,10 +74,7 @@ class JPushClient:
             response = self._http.request(method, self.base_url + path, headers=self._headers,
                                           timeout=self.timeout, **kwargs)  # fmt: skip
         except HttpFailure as exc:
-            kind = (
-                ErrorKind.UNKNOWN_OUTCOME if sending and exc.maybe_received else ErrorKind.RETRYABLE
-            )
-            raise ChannelError(kind, f"JPush {exc}") from None
+            raise exc.channel_error("JPush", sending) from None
         self._note_quota(response)
         data = response.json()
         if response.status == 200 and isinstance(data, dict):

@@ -110,10 +110,7 @@ class WeChatApi:
             return self._http.request(method, self.base_url + path, timeout=self.timeout,
                                       **kwargs)  # fmt: skip
         except HttpFailure as exc:
-            kind = (
-                ErrorKind.UNKNOWN_OUTCOME if sending and exc.maybe_received else ErrorKind.RETRYABLE
-            )
-            raise ChannelError(kind, f"微信 {exc}") from None
+            raise exc.channel_error("微信", sending) from None
 
     def _answer(self, response: Any) -> dict[str, Any]:
         data = response.json()

@@ -153,10 +153,7 @@ class WeiboApi:
             return self._http.request(method, self.base_url + path, timeout=self.timeout,
                                       **kwargs)  # fmt: skip
         except HttpFailure as exc:
-            kind = (
-                ErrorKind.UNKNOWN_OUTCOME if sending and exc.maybe_received else ErrorKind.RETRYABLE
-            )
-            raise ChannelError(kind, f"微博 {exc}") from None
+            raise exc.channel_error("微博", sending) from None
 
     def _answer(self, response: Any) -> dict[str, Any]:
         try:
