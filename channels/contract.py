@@ -9,11 +9,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from workflows.content import ArticleContent
 from workflows.delivery_events import DeliveryAction, ErrorKind
 from workflows.publication import Channel, Target
+
+ApiClient = TypeVar("ApiClient")
 
 
 class Capability(StrEnum):
@@ -44,6 +46,20 @@ class MediaFiles(Protocol):
 
 _MEDIA_KEY = re.compile(r"^/media/([0-9a-f]{64}\.[a-z]{3,4})")
 _FIRST_IMAGE = re.compile(r"""<img\b[^>]*?\bsrc="(/media/[^"]+)\"""")
+
+
+def account_client(
+    clients: Mapping[str, ApiClient], problems: Mapping[str, str], item: DeliveryItem, what: str
+) -> ApiClient:
+    """The API client of the item's account; an account that cannot publish (credentials
+    missing) needs an administrator (REAUTH, with why), an unknown one is permanent."""
+    client = clients.get(item.target.account)
+    if client is not None:
+        return client
+    problem = problems.get(item.target.account)
+    if problem:
+        raise ChannelError(ErrorKind.REAUTH, problem)
+    raise ChannelError(ErrorKind.PERMANENT, f"未配置{what} {item.target.account}")
 
 
 def first_image(body_html: str) -> str | None:
@@ -88,6 +104,17 @@ class DeliveryItem:
     # A correction (action UPDATE): what the target's previous delivery left on the channel,
     # `remote_id` and its steps — for channels that replace by deleting and publishing anew.
     replaces: Mapping[str, str] = field(default_factory=dict)
+
+    def step(self, name: str, make: Callable[[], object]) -> str:
+        """What step `name` made: its recorded value, or `make()`'s, recorded durably before
+        the adapter takes its next step (so a resumed attempt never takes it again)."""
+        done = self.steps.get(name)
+        if done:
+            return done
+        value = str(make())
+        if self.record is not None:
+            self.record(name, value)
+        return value
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from channels.contract import (
     DeliveryItem,
     MediaFiles,
     Receipt,
+    account_client,
     first_image,
     media_file,
 )
@@ -65,22 +66,11 @@ class WeChatAdapter:
         self._quotas: dict[str, tuple[float, dict[str, int] | None]] = {}
 
     def _api(self, item: DeliveryItem) -> WeChatApi:
-        api = self.accounts.get(item.target.account)
-        if api is None:
-            problem = self.problems.get(item.target.account)
-            if problem:
-                raise ChannelError(ErrorKind.REAUTH, problem)
-            raise ChannelError(ErrorKind.PERMANENT, f"未配置微信公众号 {item.target.account}")
-        return api
+        return account_client(self.accounts, self.problems, item, "微信公众号")
 
     def _step(self, item: DeliveryItem, step: str, make: Any) -> str:
-        done = item.steps.get(step)
-        if done:
-            return done
-        value = str(make())
-        if item.record is not None:
-            item.record(step, value)  # durable before the next platform call
-        return value
+        """One platform step, taken once (the tests kill workers here)."""
+        return item.step(step, make)
 
     def _file(self, src: str) -> tuple[bytes, str] | None:
         found = media_file(self.media, src)

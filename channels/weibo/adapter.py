@@ -20,6 +20,7 @@ from channels.contract import (
     DeliveryItem,
     MediaFiles,
     Receipt,
+    account_client,
     first_image,
     media_file,
 )
@@ -54,13 +55,7 @@ class WeiboAdapter:
         self.problems = problems or {}
 
     def _api(self, item: DeliveryItem) -> WeiboApi:
-        api = self.accounts.get(item.target.account)
-        if api is None:
-            problem = self.problems.get(item.target.account)
-            if problem:
-                raise ChannelError(ErrorKind.REAUTH, problem)
-            raise ChannelError(ErrorKind.PERMANENT, f"未配置微博账号 {item.target.account}")
-        return api
+        return account_client(self.accounts, self.problems, item, "微博账号")
 
     def text(self, item: DeliveryItem) -> str:
         return post_text(item.content, self.link(item))
@@ -95,7 +90,8 @@ class WeiboAdapter:
             found = self._find(api, text)
             if found is not None:
                 return found
-            self._step(item, "unseen", f"{_now_text()} {exc.reason}")
+            unseen = f"{_now_text()} {exc.reason}"
+            item.step("unseen", lambda: unseen)
             raise ChannelError(ErrorKind.RETRYABLE, f"{exc.reason}（微博已有这条，等待出现在时间线）",
                                retry_after=UNSEEN_POLL_S) from None  # fmt: skip
         return self._receipt(api, status)
@@ -107,7 +103,7 @@ class WeiboAdapter:
         if item.action is not DeliveryAction.UPDATE or not previous or item.steps.get("replaced"):
             return
         self._destroy(api, previous, "更正未发布")
-        self._step(item, "replaced", previous)
+        item.step("replaced", lambda: previous)
 
     def _destroy(self, api: WeiboApi, status_id: str, consequence: str) -> None:
         try:
@@ -122,14 +118,6 @@ class WeiboAdapter:
                     "请在微博后台手动删除",
                 ) from None
             raise
-
-    def _step(self, item: DeliveryItem, step: str, value: str) -> str:
-        done = item.steps.get(step)
-        if done:
-            return done
-        if item.record is not None:
-            item.record(step, value)
-        return value
 
     def _still_unseen(self, item: DeliveryItem) -> None:
         since, _, reason = item.steps["unseen"].partition(" ")
