@@ -37,6 +37,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from channels.sandboxes.images import image_kind
+
 ERRORS: dict[int, str] = {
     -1: "system error",
     40001: "invalid credential, access_token is invalid or not latest",
@@ -281,8 +283,8 @@ class WeChatSandbox:
             raise WxFailure(40005)
         if kind == "thumb" and (not data.startswith(b"\xff\xd8") or len(data) > THUMB_MAX):
             raise WxFailure(40009 if data.startswith(b"\xff\xd8") else 40005)
-        if kind == "image" and (_image_kind(data) is None or len(data) > IMAGE_MAX):
-            raise WxFailure(40009 if _image_kind(data) else 40005)
+        if kind == "image" and (image_kind(data) is None or len(data) > IMAGE_MAX):
+            raise WxFailure(40009 if image_kind(data) else 40005)
         media_id = "sandbox_" + secrets.token_urlsafe(24)
         account.materials[media_id] = (kind, data)
         answer: dict[str, Any] = {"media_id": media_id}
@@ -291,7 +293,7 @@ class WeChatSandbox:
         return answer
 
     def upload_image(self, data: bytes) -> str:
-        if _image_kind(data) not in ("jpg", "png"):
+        if image_kind(data) not in ("jpeg", "png"):
             raise WxFailure(40005)
         if len(data) >= UPLOADIMG_MAX:
             raise WxFailure(40009)
@@ -515,18 +517,6 @@ class WeChatSandbox:
              "titles": [a["title"] for a in p.articles], "deleted": sorted(p.deleted)}
             for p in self.published(request.query_params.get("appid"))
         ])  # fmt: skip
-
-
-def _image_kind(data: bytes) -> str | None:
-    if data.startswith(b"\xff\xd8\xff"):
-        return "jpg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if data.startswith((b"GIF87a", b"GIF89a")):
-        return "gif"
-    if data.startswith(b"BM"):
-        return "bmp"
-    return None
 
 
 async def _body(request: Request) -> Any:

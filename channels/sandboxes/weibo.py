@@ -49,6 +49,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from channels.sandboxes.images import image_kind
+
 ERRORS = {
     10001: "system error!",
     10002: "service unavailable!",
@@ -78,6 +80,7 @@ TOKEN_LIFETIME = 30 * 86_400.0  # seconds; the real lifetime depends on the app'
 CODE_LIFETIME = 600.0
 POSTS_PER_HOUR = 30
 PIC_MAX = 5 * 1024 * 1024
+PIC_KINDS = ("jpeg", "png", "gif")
 MAX_UNITS = 140
 SLOW_S = 1.0  # a 20032 post shows on the timeline this much later
 BEIJING = timezone(timedelta(hours=8))
@@ -291,7 +294,7 @@ class WeiboSandbox:
             if not any(_on_domain(link, app.safe_domains) for link in links):
                 raise WeiboFailure(10017, "appkey not bind domain!")
             if pic is not None:
-                if _image_kind(pic) is None:
+                if image_kind(pic) not in PIC_KINDS:
                     raise WeiboFailure(20005)
                 if len(pic) >= PIC_MAX:
                     raise WeiboFailure(20006)
@@ -473,7 +476,7 @@ class WeiboSandbox:
         status = self.statuses.get(request.path_params["id"])
         if status is None or status.pic is None:
             return Response(status_code=404)
-        kind = _image_kind(status.pic) or "jpeg"
+        kind = image_kind(status.pic) or "jpeg"
         return Response(status.pic, media_type=f"image/{kind}")
 
     async def _statuses_endpoint(self, request: Request) -> Response:
@@ -497,16 +500,6 @@ def _plain(status: Status) -> str:
 def _on_domain(link: str, domains: tuple[str, ...]) -> bool:
     host = (urlsplit(link).hostname or "").lower()
     return any(host == d or host.endswith("." + d) for d in domains)
-
-
-def _image_kind(data: bytes) -> str | None:
-    if data.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if data.startswith((b"GIF87a", b"GIF89a")):
-        return "gif"
-    return None
 
 
 async def _form(request: Request) -> dict[str, str]:

@@ -150,6 +150,12 @@ def test_a_picture_goes_as_multipart(api: Api) -> None:
                          data={"access_token": token, "status": f"文 {LINK}", "rip": "1.2.3.4"},
                          files={"pic": ("a.txt", b"not an image", "text/plain")}, timeout=10)  # fmt: skip
     assert text.json()["error_code"] == 20005
+    bmp = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(bmp, "BMP")  # an image, but not one Weibo takes
+    refused = requests.post(api.url + "/2/statuses/share.json",
+                            data={"access_token": token, "status": f"位图 {LINK}", "rip": "1.2.3.4"},
+                            files={"pic": ("a.bmp", bmp.getvalue(), "image/bmp")}, timeout=10)  # fmt: skip
+    assert refused.json()["error_code"] == 20005
 
 
 def test_the_same_text_twice_is_refused(api: Api) -> None:
