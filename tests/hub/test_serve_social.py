@@ -6,7 +6,6 @@ account's health."""
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -123,4 +122,3 @@ def test_a_real_platform_is_one_configuration_change(config_dir: Path, tmp_path:
     rows = {r["account"]: r for r in cli.ok("channels", "health")}
     assert "未配置公众号 AppSecret" in rows["sf-wechat"]["token"]  # no secret is made up
     assert rows["sf-weibo"]["token"] == "未授权"
-    os.environ.pop("HUB_SECRET_WECHAT_SF_WECHAT", None)
