@@ -26,6 +26,7 @@ from workflows.delivery_events import (
     DeliveryFailed,
     DeliveryOutcomeUnknown,
     DeliveryPlanned,
+    DeliveryReported,
     DeliveryRequeued,
     DeliveryRetracted,
     DeliveryRetractionRequested,
@@ -187,6 +188,12 @@ def evolve(state: DeliveryState, event: Event) -> DeliveryState:
         case DeliveryRequeued():
             status = DeliveryStatus.RETRACTING if state.retract else DeliveryStatus.PENDING
             return state._replace(status=status, next_at=None, attempts=0)
+        case DeliveryReported():
+            waiting = state.status is DeliveryStatus.RETRYING
+            return state._replace(
+                next_at=None if waiting else state.next_at,
+                url=state.url or (event.url if state.status is DeliveryStatus.DELIVERED else ""),
+            )
     return state
 
 
@@ -240,6 +247,16 @@ class Requeue:
 
 
 @dataclass(frozen=True)
+class Report:
+    """The platform pushed word that its task for the delivery finished (`url`: the link it
+    gave, if any)."""
+
+    now: datetime
+    by: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
 class RecordStep:
     """The worker holding the attempt records what one step made on the platform."""
 
@@ -249,7 +266,7 @@ class RecordStep:
     value: str
 
 
-DeliveryCommand = Plan | Start | Record | RecordStep | RequestRetraction | Cancel | Requeue
+DeliveryCommand = Plan | Start | Record | RecordStep | RequestRetraction | Cancel | Requeue | Report
 
 
 def next_operation(state: DeliveryState, now: datetime) -> Operation | None:
@@ -289,6 +306,8 @@ def decide(command: DeliveryCommand, state: DeliveryState) -> list[Event]:
             return _cancel(command, state)
         case Requeue():
             return _requeue(command, state)
+        case Report():
+            return _report(command, state)
     raise DomainError("COMMAND_UNKNOWN", f"未知命令 {type(command).__name__}")
 
 
@@ -416,6 +435,19 @@ def _requeue(command: Requeue, state: DeliveryState) -> list[Event]:
             status=str(state.status),
         )
     return [DeliveryRequeued(requeued_by=command.by)]
+
+
+def _report(command: Report, state: DeliveryState) -> list[Event]:
+    """Only what the report changes: a wait cut short (the platform finished before the next
+    poll) or a delivered link filled in. Anything else — an attempt in flight, which asks the
+    platform itself; a report repeated by the platform's own retries — is nothing to do."""
+    waiting = state.status is DeliveryStatus.RETRYING and (
+        state.next_at is not None and state.next_at > command.now
+    )
+    fills_link = state.status is DeliveryStatus.DELIVERED and command.url and not state.url
+    if not waiting and not fills_link:
+        return []
+    return [DeliveryReported(reported_by=command.by, url=command.url)]
 
 
 def delivery_id(publication_id: str, target: Target) -> str:

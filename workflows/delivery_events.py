@@ -128,3 +128,14 @@ class DeliveryRequeued(Event):
     """An operator asked for another try now (after dead or while waiting to retry)."""
 
     requeued_by: str
+
+
+@event_type("DeliveryReported")
+class DeliveryReported(Event):
+    """The channel's platform told the hub, unasked, that its task for this delivery finished
+    (WeChat's PUBLISHJOBFINISH / MASSSENDJOBFINISH push): a delivery waiting to ask again is
+    due at once, and a delivered one without a link takes the one reported. A hint only: the
+    next attempt still asks the platform for the final state."""
+
+    reported_by: str  # what sent it, e.g. "wechat:PUBLISHJOBFINISH"
+    url: str = ""

@@ -16,6 +16,7 @@ from workflows.delivery_decider import (
     DeliveryStatus,
     Plan,
     Record,
+    Report,
     RequestRetraction,
     Requeue,
     RetryPolicy,
@@ -166,6 +167,30 @@ def test_operators_cancel_only_what_has_not_arrived() -> None:
     )), sent) == []  # fmt: skip
 
 
+def test_a_platform_report_cuts_a_wait_short_and_fills_a_missing_link() -> None:
+    flying = apply(planned(), Start(T0, "w"))
+    polling = apply(flying, Record(T0, ErrorKind.RETRYABLE, "微信发布中", retry_after=5))
+    assert next_operation(polling, T0 + timedelta(seconds=1)) is None
+    told = apply(polling, Report(T0 + timedelta(seconds=1), "wechat:PUBLISHJOBFINISH", "u1"))
+    assert told.status is DeliveryStatus.RETRYING and told.url == ""  # a hint, not a result
+    assert next_operation(told, T0 + timedelta(seconds=1)) is Operation.SEND
+    assert told.attempts == polling.attempts  # no attempt given back or spent
+    # Repeated pushes (the platform retries them) and reports of nothing waiting change nothing.
+    assert decide(Report(T0, "wechat:PUBLISHJOBFINISH"), told) == []
+    assert decide(Report(T0, "wechat:PUBLISHJOBFINISH"), flying) == []
+    assert decide(Report(T0, "wechat:PUBLISHJOBFINISH"), planned()) == []
+    dead = apply(flying, Record(T0, ErrorKind.PERMANENT, "x"))
+    assert decide(Report(T0, "wechat:PUBLISHJOBFINISH", "u"), dead) == []
+    # Delivered without a link (a WeChat mass send): the reported link fills it, once.
+    delivered = apply(flying, Record(T0, remote_id="mass/1"))
+    linked = apply(delivered, Report(T0, "wechat:MASSSENDJOBFINISH", "https://mp/s/1"))
+    assert linked.status is DeliveryStatus.DELIVERED and linked.url == "https://mp/s/1"
+    assert decide(Report(T0, "wechat:MASSSENDJOBFINISH", "https://mp/s/2"), linked) == []
+    assert decide(Report(T0, "wechat:MASSSENDJOBFINISH"), delivered) == []
+    with pytest.raises(DomainError):
+        decide(Report(T0, "wechat:x"), DeliveryState())
+
+
 OUTCOMES = st.sampled_from(
     ["ok", "retryable", "permanent", "timeout_arrived", "timeout_lost", "crash_arrived",
      "crash_lost"]
@@ -175,6 +200,7 @@ STEPS = st.one_of(
     st.tuples(st.just("retract"), st.none()),
     st.tuples(st.just("cancel"), st.none()),
     st.tuples(st.just("requeue"), st.none()),
+    st.tuples(st.just("report"), st.none()),
 )
 
 
@@ -185,6 +211,9 @@ def test_nothing_is_ever_sent_twice(steps: list[tuple]) -> None:
     state, now = planned(), T0
     channel_has = False
     for kind, outcome in steps:
+        if kind == "report":  # the platform's push comes before any timer ran out
+            state = apply(state, Report(now, "wechat:PUBLISHJOBFINISH", "u"))
+            continue
         now += timedelta(hours=1)  # every timer and lease has run out by the next step
         try:
             if kind == "retract":
