@@ -25,7 +25,7 @@ def sandbox_app(
         rows = []
         for task in wechat.published() if wechat else []:
             for idx, article in enumerate(task.articles, start=1):
-                state = "已删除" if idx in task.deleted else "已发表"
+                state = "已删除" if idx in task.deleted else "已群发" if task.msg_id else "已发表"
                 url = wechat.article_url(task, idx)  # type: ignore[union-attr]
                 rows.append(("微信公众号", task.appid, article["title"], state, url))
         for status in weibo.posted(include_deleted=True) if weibo else []:

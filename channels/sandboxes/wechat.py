@@ -14,6 +14,16 @@ Publishing: `material/add_material` (a permanent cover: thumb ≤ 64 KB JPEG), `
 `freepublish/submit` (status 1 "publishing" until `publish_delay` seconds pass, then 0 with an
 article URL, or a failure status injected as a fault), `freepublish/get|getarticle|delete|
 batchget`. The published articles are kept for tests and the demo under `/_sandbox/wechat/`.
+
+Mass send (群发): `message/mass/sendall` of a draft (`mpnews`) to every follower, one
+successful send a day (45028 after it), deduplicated for 24 h by `clientmsgid` (45065 with the
+first send's `msg_id`; 45066 when the same id comes back within a minute; 45067 over 64 bytes);
+`message/mass/get` (SENDING, SEND_SUCCESS, SEND_FAIL, DELETE) and `message/mass/delete`.
+
+Server configuration (`set_server`, as saved in the platform's console): the URL is checked
+first (echostr), then each finished publish (`PUBLISHJOBFINISH`) and mass send
+(`MASSSENDJOBFINISH`, with its article links in `ArticleUrlResult`) is pushed to it, signed,
+plaintext mode (wechat_push.py).
 """
 
 from __future__ import annotations
@@ -38,6 +48,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from channels.sandboxes.images import image_kind
+from channels.sandboxes.wechat_push import Push, Server, deliver, event_xml, verify
 
 ERRORS: dict[int, str] = {
     -1: "system error",
@@ -59,6 +70,10 @@ ERRORS: dict[int, str] = {
     45004: "description size out of limit",
     45008: "article size out of limit",
     45009: "reach max api daily quota limit",
+    45028: "has no masssend quota",
+    45065: "clientmsgid exist",
+    45066: "clientmsgid exist, retry after 1 min",
+    45067: "clientmsgid size out of limit",
     45011: "api minute-quota reach limit, must slower, retry next minute",
     47001: "data format error",
     53502: "Publish ID无效",
@@ -76,6 +91,10 @@ UPLOADIMG_MAX = 1024 * 1024
 CONTENT_MAX_CHARS = 20_000
 CONTENT_MAX_BYTES = 1024 * 1024
 DAILY_QUOTA = {"token": 2000, "stable_token": 500_000}  # the rest: `Account.daily_quota`
+MASS_PER_DAY = 1  # successful mass sends of a subscription account (公众号)
+CLIENTMSGID_WINDOW = 86_400.0
+CLIENTMSGID_GAP = 60.0
+CLIENTMSGID_MAX_BYTES = 64
 _IMG_SRC = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["']([^"']*)["'][^>]*>""", re.I)
 _SCRIPT = re.compile(r"<script\b.*?</script\s*>", re.I | re.S)
 
@@ -119,6 +138,14 @@ class Published:
     final_status: int = 0
     article_id: str = ""
     deleted: set[int] = field(default_factory=set)  # 1-based indexes deleted by the account
+    msg_id: str = ""  # a mass send's (then `publish_id` is empty)
+    followers: int = 0  # whom a mass send went to
+    sent_on: int = 0  # a mass send's Beijing day (its quota is per day)
+    pushed: bool = False  # its finish event went to the account's server
+
+    @property
+    def key(self) -> str:
+        return self.msg_id or self.publish_id
 
 
 @dataclass
@@ -134,6 +161,11 @@ class Account:
     materials: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # media_id -> type
     drafts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     calls: dict[tuple[str, int], int] = field(default_factory=dict)  # (api, day) -> count
+    followers: int = 1200
+    original_id: str = field(default_factory=lambda: "gh_" + secrets.token_hex(6))
+    server: Server | None = None
+    client_msg_ids: dict[str, tuple[str, float, float]] = field(default_factory=dict)
+    # clientmsgid -> (msg_id, first sent at, last tried at)
 
 
 class WeChatSandbox:
@@ -146,10 +178,14 @@ class WeChatSandbox:
         self.tokens: dict[str, Token] = {}
         self.images: dict[str, bytes] = {}  # uploadimg URL path -> bytes
         self.publishes: dict[str, Published] = {}
+        self.masses: dict[str, Published] = {}  # msg_id -> mass send
+        self.pushes: list[Push] = []
         self.faults: dict[str, deque[Fault]] = {}
         self.base_url = "http://127.0.0.1"  # where uploaded images are served; set by the server
         self._lock = threading.Lock()
         self._serial = 2_247_483_000
+        self._stop = threading.Event()
+        self._pusher: threading.Thread | None = None
 
     # -- seeding and bookkeeping -----------------------------------------------------------
 
@@ -163,12 +199,83 @@ class WeChatSandbox:
         with self._lock:
             self.faults.setdefault(appid, deque()).extend(faults)
 
-    def published(self, appid: str | None = None) -> list[Published]:
-        """Publish tasks that succeeded (what followers could read), oldest first."""
+    def published(self, appid: str | None = None, mass: bool | None = None) -> list[Published]:
+        """Publish tasks and mass sends that succeeded (what followers could read), oldest
+        first; `mass` True or False: only mass sends, or only publishes."""
         now = self.clock()
         with self._lock:
-            return [p for p in self.publishes.values()
-                    if appid in (None, p.appid) and self._status(p, now) == 0]  # fmt: skip
+            tasks = [*(self.publishes.values() if mass is not True else ()),
+                     *(self.masses.values() if mass is not False else ())]  # fmt: skip
+            return [p for p in tasks if appid in (None, p.appid) and self._status(p, now) == 0]
+
+    # -- the account's server (events pushed to it) ----------------------------------------
+
+    def set_server(self, appid: str, url: str, token: str) -> str:
+        """Save the account's server configuration, as in the platform's console: the URL
+        must answer the check first. The reason it was refused, or empty when saved."""
+        server = Server(url, token)
+        refused = verify(server)
+        if refused:
+            return refused
+        with self._lock:
+            self.accounts[appid].server = server
+            if self._pusher is None:
+                self._pusher = threading.Thread(target=self._push_loop, daemon=True,
+                                                name="wechat-sandbox-push")  # fmt: skip
+                self._pusher.start()
+        return ""
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._pusher is not None:
+            self._pusher.join(timeout=20)
+
+    def _push_loop(self) -> None:
+        while not self._stop.wait(0.05):
+            with self._lock:
+                due = self._finished_unpushed()
+            for server, push in due:
+                deliver(server, push)
+                with self._lock:
+                    self.pushes.append(push)
+
+    def _finished_unpushed(self) -> list[tuple[Server, Push]]:
+        now, due = self.clock(), []
+        for task in [*self.publishes.values(), *self.masses.values()]:
+            server = self.accounts[task.appid].server
+            if task.pushed or server is None or self._status(task, now) == 1:
+                continue
+            task.pushed = True
+            due.append((server, self._finish_event(task, now)))
+        return due
+
+    def _finish_event(self, task: Published, now: float) -> Push:
+        account = self.accounts[task.appid]
+        status = self._status(task, now)
+        links = [{"idx": i, "article_url": self.article_url(task, i)}
+                 for i in range(1, len(task.articles) + 1)]  # fmt: skip
+        if task.msg_id:
+            event = "MASSSENDJOBFINISH"
+            ok = status == 0
+            info: dict[str, Any] = {
+                "MsgID": int(task.msg_id), "Status": "send success" if ok else "send fail",
+                "TotalCount": task.followers, "FilterCount": task.followers,
+                "SentCount": task.followers if ok else 0,
+                "ErrorCount": 0 if ok else task.followers,
+                "ArticleUrlResult": {"Count": len(links) if ok else 0, "ResultList": {"item": [
+                    {"ArticleIdx": link["idx"], "ArticleUrl": link["article_url"]}
+                    for link in (links if ok else [])]}},
+            }  # fmt: skip
+        else:
+            event = "PUBLISHJOBFINISH"
+            info = {"PublishEventInfo": {
+                "publish_id": int(task.publish_id), "publish_status": status,
+                **({"article_id": task.article_id,
+                    "article_detail": {"count": len(links), "item": links}}
+                   if status == 0 else {"fail_idx": 1}),
+            }}  # fmt: skip
+        xml = event_xml(account.original_id, "o" + account.appid[2:14], now, event, info)
+        return Push(task.appid, event, task.key, xml)
 
     # -- rules -----------------------------------------------------------------------------
 
@@ -192,7 +299,10 @@ class WeChatSandbox:
         token_api = api in ("token", "stable_token")
         if (head.api and head.api != api) or (not head.api and token_api):
             return None
-        if (head.publish_status is not None or head.delay) and api != "freepublish/submit":
+        if (head.publish_status is not None or head.delay) and api not in (
+            "freepublish/submit",
+            "message/mass/sendall",
+        ):
             return None
         queue.popleft()
         if head.errcode is not None:
@@ -270,6 +380,7 @@ class WeChatSandbox:
         return account, fault
 
     def _status(self, task: Published, now: float) -> int:
+        """publish_status (1.5); for a mass send 0 is SEND_SUCCESS and any failure 3."""
         if now < task.ready_at:
             return 1
         if task.final_status == 0 and task.deleted and len(task.deleted) >= len(task.articles):
@@ -352,6 +463,70 @@ class WeChatSandbox:
         self.publishes[publish_id] = task
         return {"errcode": 0, "errmsg": "ok", "publish_id": publish_id,
                 "msg_data_id": self._next_id()}  # fmt: skip
+
+    def mass_send(self, account: Account, body: Any, fault: Fault | None) -> dict[str, Any]:
+        """`message/mass/sendall` of a draft to all followers (or a tag: the sandbox treats a
+        tag as everyone), deduplicated by `clientmsgid`."""
+        client_msg_id = body.get("clientmsgid") if isinstance(body, dict) else None
+        now = self.clock()
+        if client_msg_id is not None:
+            if len(str(client_msg_id).encode()) > CLIENTMSGID_MAX_BYTES:
+                raise WxFailure(45067)
+            seen = account.client_msg_ids.get(str(client_msg_id))
+            if seen and now - seen[1] < CLIENTMSGID_WINDOW:
+                account.client_msg_ids[str(client_msg_id)] = (seen[0], seen[1], now)
+                if now - seen[2] < CLIENTMSGID_GAP:
+                    raise WxFailure(45066)
+                task = self.masses[seen[0]]
+                return {"errcode": 45065, "errmsg": ERRORS[45065], "msg_id": int(seen[0]),
+                        "msg_data_id": int(task.article_id.rsplit("_", 1)[-1])}  # fmt: skip
+        if _field(body, "msgtype") != "mpnews" or not isinstance(body.get("mpnews"), dict):
+            raise WxFailure(47001)
+        audience = body.get("filter")
+        if not isinstance(audience, dict) or not (
+            audience.get("is_to_all") is True or isinstance(audience.get("tag_id"), int)
+        ):
+            raise WxFailure(47001)
+        media_id = str(body["mpnews"].get("media_id", ""))
+        if media_id not in account.drafts:
+            raise WxFailure(40007)
+        day = int((now + 8 * 3600) // 86_400)
+        sent_today = [m for m in self.masses.values()
+                      if (m.appid, m.sent_on, m.final_status) == (account.appid, day, 0)]  # fmt: skip
+        if len(sent_today) >= MASS_PER_DAY:
+            raise WxFailure(45028)
+        articles = account.drafts.pop(media_id)  # a mass-sent draft leaves the box too
+        msg_id, data_id = self._next_id(), self._next_id()
+        final = fault.publish_status if fault and fault.publish_status is not None else 0
+        task = Published("", account.appid, media_id, articles, now + self.publish_delay, final,
+                         article_id=f"sandbox_mass_{data_id}", msg_id=msg_id,
+                         followers=account.followers, sent_on=day)  # fmt: skip
+        self.masses[msg_id] = task
+        if client_msg_id is not None:
+            account.client_msg_ids[str(client_msg_id)] = (msg_id, now, now)
+        return {"errcode": 0, "errmsg": "send job submission success", "msg_id": int(msg_id),
+                "msg_data_id": int(data_id)}  # fmt: skip
+
+    def _mass(self, account: Account, msg_id: Any) -> Published:
+        task = self.masses.get(str(msg_id))
+        if task is None or task.appid != account.appid:
+            raise WxFailure(40007 if msg_id is not None else 47001)
+        return task
+
+    def mass_status(self, account: Account, msg_id: Any) -> dict[str, Any]:
+        task = self._mass(account, msg_id)
+        status = self._status(task, self.clock())
+        text = {0: "SEND_SUCCESS", 1: "SENDING", 5: "DELETE"}.get(status, "SEND_FAIL")
+        return {"msg_id": int(task.msg_id), "msg_status": text}
+
+    def mass_delete(self, account: Account, body: Any) -> dict[str, Any]:
+        """`message/mass/delete`: `article_idx` 1-based, 0 or absent: the whole send."""
+        task = self._mass(account, _field(body, "msg_id"))
+        index = body.get("article_idx", 0)
+        if not isinstance(index, int) or not 0 <= index <= len(task.articles):
+            raise WxFailure(47001)
+        task.deleted |= set(range(1, len(task.articles) + 1)) if index == 0 else {index}
+        return {"errcode": 0, "errmsg": "ok"}
 
     def publish_status(self, account: Account, publish_id: Any) -> dict[str, Any]:
         task = self.publishes.get(str(publish_id))
@@ -449,8 +624,12 @@ class WeChatSandbox:
                 a, _field(b, "article_id"))),
             api("freepublish/batchget", lambda a, b, r, f: self.batchget(a, b)),
             api("openapi/quota/get", lambda a, b, r, f: self.quota(a, _field(b, "cgi_path"))),
+            api("message/mass/sendall", lambda a, b, r, f: self.mass_send(a, b, f)),
+            api("message/mass/get", lambda a, b, r, f: self.mass_status(a, _field(b, "msg_id"))),
+            api("message/mass/delete", lambda a, b, r, f: self.mass_delete(a, b)),
             Route("/_sandbox/wechat/mmbiz/{name}", self._image_endpoint),
             Route("/_sandbox/wechat/published", self._published_endpoint),
+            Route("/_sandbox/wechat/pushes", self._pushes_endpoint),
             Route("/_sandbox/wechat/s/{article_id}/{idx:int}", self._article_page),
         ])  # fmt: skip
 
@@ -458,7 +637,8 @@ class WeChatSandbox:
         """The article as followers read it (mp.weixin.qq.com/s/… on the platform)."""
         article_id, idx = request.path_params["article_id"], request.path_params["idx"]
         with self._lock:
-            task = next((t for t in self.publishes.values() if t.article_id == article_id), None)
+            tasks = [*self.publishes.values(), *self.masses.values()]
+            task = next((t for t in tasks if t.article_id == article_id), None)
             ready = task is not None and self._status(task, self.clock()) in (0, 5)
         if task is None or not ready or not 1 <= idx <= len(task.articles):
             return HTMLResponse("<p>该内容不存在</p>", status_code=404)
@@ -513,10 +693,19 @@ class WeChatSandbox:
 
     async def _published_endpoint(self, request: Request) -> Response:
         return JSONResponse([
-            {"appid": p.appid, "publish_id": p.publish_id, "article_id": p.article_id,
-             "titles": [a["title"] for a in p.articles], "deleted": sorted(p.deleted)}
+            {"appid": p.appid, "publish_id": p.publish_id, "msg_id": p.msg_id,
+             "article_id": p.article_id, "titles": [a["title"] for a in p.articles],
+             "deleted": sorted(p.deleted)}
             for p in self.published(request.query_params.get("appid"))
         ])  # fmt: skip
+
+    async def _pushes_endpoint(self, request: Request) -> Response:
+        """What was pushed to the accounts' servers, and what became of it."""
+        with self._lock:
+            pushes = list(self.pushes)
+        return JSONResponse([{"appid": p.appid, "event": p.event, "key": p.key,
+                              "delivered": p.delivered, "tries": p.tries, "answer": p.answer}
+                             for p in pushes])  # fmt: skip
 
 
 async def _body(request: Request) -> Any:

@@ -182,3 +182,64 @@ def test_faults_and_failed_publishes(platform: Platform) -> None:
     status = client.freepublish.get(publish_id)
     assert status["publish_status"] == 4 and "article_detail" not in status
     assert platform.sandbox.published(APPID) == []
+
+
+def test_wechatpy_mass_sends_a_draft_once_per_clientmsgid_and_once_a_day(
+    platform: Platform,
+) -> None:
+    client = platform.client()
+    thumb = client.material.add("thumb", ("cover.jpg", jpeg(), "image/jpeg"))["media_id"]
+    draft = client.draft.add([article(thumb, "<p>正文</p>")])["media_id"]
+    with pytest.raises(WeChatClientException) as long_id:
+        client.message.send_mass_article(draft, is_to_all=True, client_msg_id="x" * 65)
+    assert long_id.value.errcode == 45067
+    sent = client.message.send_mass_article(draft, is_to_all=True, client_msg_id="d-1")
+    msg_id = sent["msg_id"]
+    assert sent["errcode"] == 0 and msg_id
+    assert client.message.get_mass(msg_id)["msg_status"] == "SENDING"
+    with pytest.raises(WeChatClientException) as too_fast:  # the same id again within 60 s
+        client.message.send_mass_article(draft, is_to_all=True, client_msg_id="d-1")
+    assert too_fast.value.errcode == 45066
+    sandbox = platform.sandbox
+    with sandbox._lock:  # a minute later
+        first, tried_at, _ = sandbox.accounts[APPID].client_msg_ids["d-1"]
+        sandbox.accounts[APPID].client_msg_ids["d-1"] = (first, tried_at, tried_at - 61)
+    with pytest.raises(WeChatClientException) as exists:
+        client.message.send_mass_article(draft, is_to_all=True, client_msg_id="d-1")
+    assert exists.value.errcode == 45065 and exists.value.response.json()["msg_id"] == msg_id
+    with pytest.raises(WeChatClientException) as gone:  # a mass-sent draft leaves the box
+        client.draft.get(draft)
+    assert gone.value.errcode == 40007
+    time.sleep(0.3)
+    assert client.message.get_mass(msg_id)["msg_status"] == "SEND_SUCCESS"
+    (task,) = sandbox.published(APPID, mass=True)
+    assert task.msg_id == str(msg_id) and sandbox.published(APPID, mass=False) == []
+    page = requests.get(sandbox.article_url(task, 1), timeout=10)
+    assert page.status_code == 200 and "关于做好冬季安全生产工作的通知" in page.text
+    # One successful mass send a day for a subscription account.
+    second = client.draft.add([article(thumb, "<p>另一篇</p>")])["media_id"]
+    with pytest.raises(WeChatClientException) as quota:
+        client.message.send_mass_article(second, is_to_all=True, client_msg_id="d-2")
+    assert quota.value.errcode == 45028
+    client.message.delete_mass(msg_id)
+    assert client.message.get_mass(msg_id)["msg_status"] == "DELETE"
+    assert requests.get(sandbox.article_url(task, 1), timeout=10).status_code == 410
+
+
+def test_mass_send_bad_input(platform: Platform) -> None:
+    client = platform.client()
+    token = client.access_token
+    url = f"{platform.url}/cgi-bin/message/mass/sendall?access_token={token}"
+
+    def code(body: object) -> int:
+        return int(requests.post(url, json=body, timeout=10).json()["errcode"])
+
+    assert code({}) == 47001  # no msgtype
+    assert code({"msgtype": "mpnews", "mpnews": {"media_id": "x"}}) == 47001  # no audience
+    assert code({"msgtype": "text", "filter": {"is_to_all": True}}) == 47001
+    assert code({"msgtype": "mpnews", "mpnews": {"media_id": "nope"},
+                 "filter": {"is_to_all": True}}) == 40007  # fmt: skip
+    assert requests.post(url, data=b"{", timeout=10).json()["errcode"] == 47001
+    get = f"{platform.url}/cgi-bin/message/mass/get?access_token={token}"
+    assert requests.post(get, json={"msg_id": 1}, timeout=10).json()["errcode"] == 40007
+    assert requests.post(get, json={}, timeout=10).json()["errcode"] == 47001
