@@ -3,7 +3,8 @@ with their credentials, or the reason an account cannot publish.
 
 Credentials are secrets (hub/secrets.py), never configuration: the JPush master secret
 `jpush/<account>`, the WeChat AppSecret `wechat/<account>`, the Weibo App Secret
-`weibo/<account>`. For an account that talks to a local sandbox they are generated on first
+`weibo/<account>`, and the token of a WeChat account's callback URL
+`wechat-callback/<account>`. For an account that talks to a local sandbox they are generated on first
 use (and the sandbox is seeded with them by `hub serve`); for the real platforms they must be
 given (HUB_SECRET_… or the secrets file). Access tokens are not secrets of the configuration
 but shared state: WeChat's are fetched by the hub, Weibo's come from the account holder's
@@ -94,6 +95,16 @@ def wechat_accounts(config: HubConfig, secrets: SecretStore, tokens: Tokens) -> 
             found.apis[account.id] = WeChatApi(url, appid, secret, tokens,
                                                config.settings.channel_timeout_s)  # fmt: skip
     return found
+
+
+def wechat_callback_token(config: HubConfig, secrets: SecretStore, account_id: str) -> str | None:
+    """The token of an official account's callback URL (服务器配置 Token): the secret
+    `wechat-callback/<account>`, generated for a sandbox account; None: no callback."""
+    account = next((a for a in accounts_of(config, Channel.WECHAT) if a.id == account_id), None)
+    if account is None:
+        return None
+    url = account.settings.get("wechat_url", config.settings.wechat_url)
+    return _secret(secrets, f"wechat-callback/{account.id}", url)
 
 
 def weibo_accounts(config: HubConfig, secrets: SecretStore, tokens: Tokens) -> Clients[WeiboApi]:

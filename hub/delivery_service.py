@@ -3,7 +3,10 @@ retry one now, or cancel one that has not arrived."""
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from events.envelope import Actor
@@ -17,6 +20,7 @@ from workflows.delivery_decider import (
     DeliveryCommand,
     DeliveryState,
     DeliveryStatus,
+    Report,
     Requeue,
 )
 from workflows.errors import DomainError
@@ -24,6 +28,7 @@ from workflows.publication import Channel, Target
 from workflows.vocabulary import Role
 
 _OPERATORS = (Role.OPERATOR, Role.ADMIN)
+REPORT_WAIT_S = 3.0
 
 
 class DeliveryService:
@@ -33,11 +38,13 @@ class DeliveryService:
         store: EventStore,
         deliver: Callable[[], object] = lambda: None,
         health: Callable[[str, str], dict[str, Any]] = lambda channel, account: {},
+        catch_up: Callable[[], object] = lambda: None,
     ) -> None:
         self.config = config
         self.store = store
         self.deliver = deliver
         self.health = health  # the engine's view of an account: circuit, rate, token, quota
+        self.catch_up = catch_up  # brings the delivery table up to the event store
 
     def site_of(self, target: Target) -> str:
         """The code of the site that owns a target (the site itself, or the account's site)."""
@@ -121,6 +128,41 @@ class DeliveryService:
 
     def retry(self, user: str, ref: str) -> dict[str, Any]:
         return self._operate(user, ref, Requeue(user), deliver=True)
+
+    def report(self, target: Target, step: str, key: str, by: str, url: str = "") -> list[str]:
+        """A platform pushed word that the task one of the target's deliveries started (the
+        value its step `step` recorded is `key`) has finished: a delivery waiting to poll
+        is due at once, a delivered one without a link takes `url`. The deliveries told."""
+        pattern = "%" + json.dumps([step, key], ensure_ascii=False)[1:-1] + "%"
+        found: list[DeliveryState] = []
+        deadline = time.monotonic() + REPORT_WAIT_S
+        while not found and time.monotonic() <= deadline:
+            # The step is recorded as the attempt goes; the table may not show it yet.
+            self.catch_up()
+            rows = self.store.query(
+                f"{SELECT} WHERE channel = ? AND account = ? AND steps LIKE ? "
+                "ORDER BY rowid DESC LIMIT 20",
+                (str(target.channel), target.account, pattern),
+            )
+            # (LIKE's `_` matches any character: the steps themselves decide.)
+            found = [s for s in map(state_of, rows) if (step, key) in s.steps]
+            if not found:
+                time.sleep(0.2)
+        told = []
+        for state in found:
+            while True:
+                try:
+                    now = datetime.now(UTC)
+                    state = apply_delivery(self.store, state.delivery_id, Report(now, by, url))
+                except ConcurrencyConflict:
+                    pass
+                # An attempt in flight may end waiting for its next poll, or delivered with
+                # no link: the report is for after it (a short wait: the platform allows 5 s).
+                if state.status is not DeliveryStatus.SENDING or time.monotonic() > deadline:
+                    break
+                time.sleep(0.1)
+            told.append(state.delivery_id)
+        return told
 
     def cancel(self, user: str, ref: str, reason: str) -> dict[str, Any]:
         return self._operate(user, ref, Cancel(user, reason))

@@ -19,7 +19,13 @@ from events.envelope import RecordedEvent
 from events.sqlite_store import SQLiteEventStore
 from events.subscriptions import Progress, catch_up, rebuild
 from hub.article_service import ArticleService
-from hub.channel_accounts import app_accounts, article_link, wechat_accounts, weibo_accounts
+from hub.channel_accounts import (
+    app_accounts,
+    article_link,
+    wechat_accounts,
+    wechat_callback_token,
+    weibo_accounts,
+)
 from hub.command_service import CommandService
 from hub.config import HubConfig, load_config
 from hub.delivery_engine import DeliveryEngine
@@ -81,7 +87,7 @@ class EmbeddedHub:
         )
         self.publishing.deliver = self.deliveries.run_once  # in-process, within the command
         self.delivery_service = DeliveryService(
-            config, self.store, self.deliveries.run_once, self.deliveries.health
+            config, self.store, self.deliveries.run_once, self.deliveries.health, self.catch_up
         )
         self.rechecker = Rechecker(
             config, self.store, self.commands, self.articles.checks, self.catch_up
@@ -124,6 +130,10 @@ class EmbeddedHub:
                 self.logins.set_password(user.id, password)
             passwords[user.id] = password
         return passwords
+
+    def wechat_callback_token(self, account: str) -> str | None:
+        """The token signing what WeChat pushes for an official account (None: no callback)."""
+        return wechat_callback_token(self.config, self.secrets, account)
 
     def screen_token(self, screen: str) -> str:
         """The read-only bearer token of a screen (generated on first use)."""

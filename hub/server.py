@@ -131,6 +131,8 @@ class Serving:
     def stop(self) -> None:
         if self.engine:
             self.engine.stop()
+        if self.sandboxes:
+            self.sandboxes.wechat.close()
         self.hub_server.stop()
         if self.sandbox_server:
             self.sandbox_server.stop()
@@ -153,6 +155,20 @@ def seed_wechat(hub: EmbeddedHub, wechat: WeChatSandbox) -> None:
             secret = hub.secrets.get(f"wechat/{account_id}", generate=True)
             assert secret is not None
             wechat.add_account(api.appid, secret)
+
+
+def connect_wechat(hub: EmbeddedHub, wechat: WeChatSandbox, hub_url: str) -> None:
+    """Save each local official account's server configuration in the sandbox (the hub's
+    callback URL and token), as an administrator does in the platform's console; the
+    sandbox checks the URL first, then pushes each finished publish and mass send to it."""
+    for account_id, api in hub.adapters[Channel.WECHAT].accounts.items():  # type: ignore[attr-defined]
+        token = hub.wechat_callback_token(account_id)
+        if not is_local(api.base_url) or token is None:
+            continue
+        refused = wechat.set_server(api.appid, f"{hub_url}/channels/wechat/{account_id}/callback",
+                                    token)  # fmt: skip
+        if refused:
+            log.warning("wechat.sandbox_callback_refused", account=account_id, reason=refused)
 
 
 def seed_weibo(hub: EmbeddedHub, weibo: WeiboSandbox) -> None:
@@ -204,5 +220,7 @@ def serve(
         if sandbox is not None:
             sandbox.stop()
         raise
+    if sandboxes is not None:
+        connect_wechat(hub, sandboxes.wechat, server.url)
     loop = EngineLoop(hub).start() if engine else None
     return Serving(server, sandbox, loop, sandboxes)

@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from hub.runtime import EmbeddedHub
-from hub.web import api, app_feed, console, media, screens
+from hub.web import api, app_feed, channel_callbacks, console, media, screens
 from hub.web.errors import status_of
 from hub.web.limits import BodyLimit, BodyTooLarge
 from hub.web.pages import TEMPLATES
@@ -53,6 +53,8 @@ def create_app(hub: EmbeddedHub) -> FastAPI:
     app.include_router(console.router(hub))
     app.include_router(app_feed.router(hub.app_feed, apps))
     app.include_router(screens.router(hub.playlists, walls, hub.screen_token))
+    app.include_router(channel_callbacks.router(hub.delivery_service, hub.wechat_callback_token,
+                                                hub.catch_up))  # fmt: skip
     app.add_exception_handler(console.LoginNeeded, console.to_login)
     app.mount("/console/static", StaticFiles(directory=console.STATIC), "console-static")
 
