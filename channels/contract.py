@@ -94,6 +94,7 @@ class DeliveryItem:
     article_site: str = ""  # the site key and (first) column id the article was written for
     article_column: str = ""
     notify: bool = False  # the editor asked for a push notification
+    mass_send: bool = False  # the editor asked WeChat accounts to mass-send it (群发)
     expire_at: datetime | None = None  # the publication's expiry, if any
     context: dict[str, Any] = field(default_factory=dict)  # site, column, account facts
     # A channel that publishes in several calls: what earlier steps made on the platform

@@ -385,6 +385,7 @@ class DeliveryEngine:
             article_site=source.site,
             article_column=source.column,
             notify=source.publication.notify,
+            mass_send=source.publication.mass_send,
             expire_at=source.publication.expire_at,
             context=dict(self.context(state)),
             steps=dict(state.steps),

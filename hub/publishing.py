@@ -112,6 +112,7 @@ class PublishingService:
         *,
         feeds: bool = True,
         notify: bool = False,
+        mass_send: bool = False,
     ) -> CommandResult:
         """Publish the approved revision now, or at `at`, to `to` (default: its columns)."""
         article_id = self.articles.resolve(article_ref)
@@ -127,6 +128,7 @@ class PublishingService:
             as_beijing(at),
             as_beijing(expire_at),
             notify=notify,
+            mass_send=mass_send,
         )
         return self._delivered(self.articles.run(command))
 

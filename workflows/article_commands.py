@@ -139,6 +139,7 @@ class PublishArticle:
     expire_at: datetime | None = None
     report: CheckReport | None = None
     notify: bool = False  # push a notification to app users
+    mass_send: bool = False  # WeChat: a mass send (群发) to followers, not only a publish
 
 
 @dataclass(frozen=True, slots=True)

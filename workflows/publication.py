@@ -79,6 +79,7 @@ class Publication(BaseModel):
     publish_at: datetime
     expire_at: datetime | None = None
     notify: bool = False  # push a notification where the channel can (apps)
+    mass_send: bool = False  # WeChat official accounts mass-send it (群发) to their followers
 
     def as_json(self) -> dict[str, Any]:
         """JSON-ready data, targets in their text form."""
@@ -90,6 +91,7 @@ class Publication(BaseModel):
             "publish_at": self.publish_at.isoformat(),
             "expire_at": self.expire_at.isoformat() if self.expire_at else None,
             "notify": self.notify,
+            "mass_send": self.mass_send,
         }
 
 

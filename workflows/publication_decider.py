@@ -86,6 +86,7 @@ def publish(command: PublishArticle, state: ArticleState) -> list[Event]:
         publish_at=at,
         expire_at=expire_at,
         notify=command.notify,
+        mass_send=command.mass_send,
     )
     checked = checked_event(command.report, state.revision, state.content_hash, "publish")
     if checked.blocked:

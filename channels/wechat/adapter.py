@@ -1,11 +1,19 @@
 """WeChat official accounts as a delivery channel: an approved article becomes a published
-article (发布, not a mass send) of each account in the plan.
+article (发布) of each account in the plan, or a mass send (群发) to its followers when the
+publication asks for one (`mass_send`).
 
 A send is four platform calls, recorded one by one (`item.record`) so that a resumed attempt
 continues where the last one stopped and never submits twice (`freepublish/submit` has no
 idempotency key): the cover (`thumb`), the draft (`draft`), the publish task (`publish`), and
 once WeChat has finished, the article (`article`). Publishing is asynchronous: while WeChat is
-still at it, the attempt ends as retryable with a short wait and the next one only asks again.
+still at it, the attempt ends as retryable with a short wait and the next one only asks again
+(or at once, when WeChat's PUBLISHJOBFINISH push reports it done: hub/web/channel_callbacks.py).
+
+A mass send takes the draft to `message/mass/sendall` instead (step `mass`, its msg_id) with
+the delivery id as `clientmsgid`: WeChat keeps one send per id for 24 h and answers a repeat
+with the first send's msg_id, so a send whose answer was lost is simply sent again. Only a
+first publication is mass-sent; a correction deletes the mass send and publishes (发布) the
+corrected article without pushing it to the followers a second time.
 """
 
 from __future__ import annotations
@@ -37,6 +45,7 @@ QUOTA_ASK_EVERY_S = 300.0
 UNANSWERED_GRACE_S = 600.0  # how long a lost submit is looked for before a person is asked
 BEIJING_TZ = timezone(timedelta(hours=8))
 # publish_status (research/channel-protocols.md 1.5) -> why it did not become an article
+_MASS_FAILED = {"SEND_FAIL": "微信群发失败", "DELETE": "群发消息已被删除"}
 _FAILED = {
     2: "原创声明未通过",
     3: "微信发布失败（平台未说明原因）",
@@ -105,15 +114,20 @@ class WeChatAdapter:
         self._replace(item, api)
         thumb = self._step(item, "thumb", cover)
         draft_id = self._step(item, "draft", draft)
-        publish_id = self._step(item, "publish", lambda: api.submit(draft_id))
+        if _mass(item):
+            msg_id = self._step(item, "mass", lambda: api.mass_send(draft_id, item.delivery_id))
+            outcome = lambda: self._mass_outcome(item, api, msg_id, True)  # noqa: E731
+        else:
+            publish_id = self._step(item, "publish", lambda: api.submit(draft_id))
+            outcome = lambda: self._outcome(item, api, publish_id, True)  # noqa: E731
         for wait in FIRST_POLLS_S:  # most publishing is done in moments: ask again soon
             try:
-                return self._outcome(item, api, publish_id, waiting_is_an_error=True)
+                return outcome()
             except ChannelError as exc:
                 if exc.retry_after != POLL_AFTER_S:
                     raise
             time.sleep(wait)
-        return self._outcome(item, api, publish_id, waiting_is_an_error=True)
+        return outcome()
 
     def _source_url(self, item: DeliveryItem) -> str:
         return self.link(item) if self.link else str(item.context.get("url", ""))
@@ -121,13 +135,15 @@ class WeChatAdapter:
     def _replace(self, item: DeliveryItem, api: WeChatApi) -> None:
         """A correction: WeChat cannot edit a published article, so the previous one is
         deleted (the platform confirms it) before the corrected one is published."""
-        previous = item.replaces.get("article")
+        mass = item.replaces.get("mass")
+        previous = item.replaces.get("article") or mass
         if item.action is not DeliveryAction.UPDATE or not previous or item.steps.get("replaced"):
             return
         try:
-            api.delete(previous, 0)
+            api.mass_delete(mass) if mass else api.delete(previous, 0)
         except ChannelError as exc:
-            if not exc.reason.startswith("微信 53600："):  # 53600: no such article any more
+            # 53600 / 40007: no such article or mass send any more (deleted on the platform)
+            if not exc.reason.startswith(("微信 53600：", "微信 40007：")):
                 raise
         self._step(item, "replaced", lambda: previous)
 
@@ -149,6 +165,19 @@ class WeChatAdapter:
         reason = _FAILED.get(int(code or 3), f"微信发布状态 {code}")
         raise ChannelError(ErrorKind.PERMANENT, reason)
 
+    def _mass_outcome(
+        self, item: DeliveryItem, api: WeChatApi, msg_id: str, waiting_is_an_error: bool
+    ) -> Receipt:
+        state = api.mass_status(msg_id)
+        if state == "SEND_SUCCESS":
+            # WeChat gives a mass send's links only in its MASSSENDJOBFINISH push; the
+            # callback fills the delivery's URL when it comes.
+            return Receipt(remote_id=f"mass/{msg_id}")
+        if state == "SENDING":
+            kind = ErrorKind.RETRYABLE if waiting_is_an_error else ErrorKind.UNKNOWN_OUTCOME
+            raise ChannelError(kind, "微信群发中", retry_after=POLL_AFTER_S)
+        raise ChannelError(ErrorKind.PERMANENT, _MASS_FAILED.get(state, f"微信群发状态 {state}"))
+
     def status(self, item: DeliveryItem) -> Receipt | None:
         """After a worker died or a call's answer was lost: what WeChat made of the recorded
         publish task; with none recorded, whether the draft was submitted all the same."""
@@ -156,9 +185,13 @@ class WeChatAdapter:
         api = self._api(item)
         if publish_id:
             return self._outcome(item, api, publish_id, waiting_is_an_error=False)
+        if item.steps.get("mass"):
+            return self._mass_outcome(item, api, item.steps["mass"], waiting_is_an_error=False)
         draft = item.steps.get("draft")
-        if not draft or api.draft_exists(draft):
-            return None  # not submitted: the resent attempt submits the recorded draft
+        if not draft or _mass(item) or api.draft_exists(draft):
+            # Not submitted, or a mass send whose answer was lost: sent again with the same
+            # clientmsgid, WeChat answers with the first send rather than sending twice.
+            return None
         # Submitted, but its answer (the publish_id) never came back. Submitting again could
         # publish twice: the account's published articles are searched for this one instead.
         found = self._published_as(item, api)
@@ -191,10 +224,12 @@ class WeChatAdapter:
         return None
 
     def retract(self, item: DeliveryItem) -> None:
-        article_id = item.steps.get("article")
-        if not article_id:
-            return  # never became an article: nothing to take down
-        self._api(item).delete(article_id, 0)
+        article_id, mass = item.steps.get("article"), item.steps.get("mass")
+        if mass:
+            self._api(item).mass_delete(mass)
+        elif article_id:
+            self._api(item).delete(article_id, 0)
+        # else: never became an article, nothing to take down
 
     def health(self, account_id: str) -> dict[str, object]:
         api = self.accounts.get(account_id)
@@ -225,6 +260,14 @@ class WeChatAdapter:
                 asked = (now, None)
             self._quotas[account_id] = asked
         return asked[1]
+
+
+def _mass(item: DeliveryItem) -> bool:
+    """Whether this delivery is a mass send: asked for, and the article's first publication
+    (or one whose mass send was already begun)."""
+    return bool(item.steps.get("mass")) or (
+        item.mass_send and item.action is DeliveryAction.PUBLISH
+    )
 
 
 def _clock_text(epoch: float) -> str:

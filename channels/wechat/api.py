@@ -4,8 +4,8 @@ delivery state machine (research/channel-protocols.md 1.7).
 Every call carries the account's shared access token; a token the platform calls invalid or
 expired (40001/40014/42001) is dropped and fetched again once, then the call is retried once —
 never in a loop (wechatpy's own retry has no bound). Uploads send their bytes afresh on every
-attempt. A daily quota (45009) parks the delivery until Beijing midnight, when quotas reset,
-instead of spending retries on it.
+attempt. A daily quota (45009 calls, 45028 the day's mass send) parks the delivery until
+Beijing midnight, when quotas reset, instead of spending retries on it.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ RETRYABLE = frozenset(
     {-1, 45011, 45066, 53501}
 )  # busy; minute quota; too fast; publishing too often
 REAUTH = frozenset({40013, 40125})  # the appid or secret is wrong: an administrator must act
-QUOTA = 45009
+QUOTA = frozenset({45009, 45028})  # an API's daily calls; the day's mass send
+CLIENTMSGID_EXISTS = 45065
 BEIJING = 8 * 3600
 
 
@@ -123,7 +124,9 @@ class WeChatApi:
         reason = f"微信 {code}：{message}"
         if code in TOKEN_ERRORS:
             raise _TokenRefused(reason)
-        if code == QUOTA:
+        if code == CLIENTMSGID_EXISTS and data.get("msg_id"):
+            raise _AlreadySent(str(data["msg_id"]))
+        if code in QUOTA:
             raise ChannelError(ErrorKind.RETRYABLE, reason, retry_after=self.until_quota_reset())
         if code in RETRYABLE:
             raise ChannelError(
@@ -162,6 +165,29 @@ class WeChatApi:
                          sending=True)  # fmt: skip
         return str(data["publish_id"])
 
+    def mass_send(self, draft_media_id: str, client_msg_id: str) -> str:
+        """Mass-send a draft to all followers (群发); its msg_id. Idempotent for 24 h on
+        `client_msg_id`: a repeat is refused with 45065 and the first send's msg_id, which
+        is the answer wanted."""
+        body = {"filter": {"is_to_all": True}, "mpnews": {"media_id": draft_media_id},
+                "msgtype": "mpnews", "send_ignore_reprint": 1, "clientmsgid": client_msg_id}  # fmt: skip
+        try:
+            data = self.call("/cgi-bin/message/mass/sendall", json_body=body, sending=True)
+        except _AlreadySent as sent:
+            log.info("wechat.mass_already_sent", account=self.appid, msg_id=sent.msg_id)
+            return sent.msg_id
+        return str(data["msg_id"])
+
+    def mass_status(self, msg_id: str) -> str:
+        """SENDING, SEND_SUCCESS, SEND_FAIL or DELETE."""
+        data = self.call("/cgi-bin/message/mass/get", json_body={"msg_id": int(msg_id)})
+        return str(data.get("msg_status", ""))
+
+    def mass_delete(self, msg_id: str) -> None:
+        """Delete a mass send (every article of it; its links stop working)."""
+        self.call("/cgi-bin/message/mass/delete", json_body={"msg_id": int(msg_id),
+                                                             "article_idx": 0})  # fmt: skip
+
     def draft_exists(self, draft_media_id: str) -> bool:
         """Whether the draft is still in the draft box (a submitted draft leaves it)."""
         try:
@@ -190,6 +216,14 @@ class WeChatApi:
     def delete(self, article_id: str, index: int = 0) -> None:
         self.call("/cgi-bin/freepublish/delete", json_body={"article_id": article_id,
                                                              "index": index})  # fmt: skip
+
+
+class _AlreadySent(Exception):
+    """45065: a mass send with this clientmsgid exists (its msg_id)."""
+
+    def __init__(self, msg_id: str) -> None:
+        super().__init__(msg_id)
+        self.msg_id = msg_id
 
 
 class _TokenRefused(Exception):

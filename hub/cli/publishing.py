@@ -62,6 +62,8 @@ def _published(result: CommandResult, as_json: bool, done: str) -> None:
 @click.option("--expire", "expire", type=_TIME, help="到期下线时间" + _TIME_HELP)
 @click.option("--no-feeds", is_flag=True, help="不带上栏目配置的联动账号（feeds）")
 @click.option("--push", is_flag=True, help="同时向客户端用户发送推送通知")
+@click.option("--mass", is_flag=True,
+              help="微信公众号群发：推送给全部关注用户（订阅号每天 1 次）；不加则只发表")  # fmt: skip
 @as_option
 @json_option
 @click.pass_context
@@ -73,12 +75,20 @@ def publish(
     expire: datetime | None,
     no_feeds: bool,
     push: bool,
+    mass: bool,
     user: str,
     as_json: bool,
 ) -> None:
     """发布已审定的稿件（先审后发）：立即或定时，发布前再次进行系统强制校验。"""
     result = hub_of(ctx).publishing.publish(
-        user, article_ref, list(targets), at, expire, feeds=not no_feeds, notify=push
+        user,
+        article_ref,
+        list(targets),
+        at,
+        expire,
+        feeds=not no_feeds,
+        notify=push,
+        mass_send=mass,
     )
     _published(result, as_json, "已定时" if result.state.scheduled else "已发布")
 

@@ -65,6 +65,7 @@ class PublishBody(Body):
     expire_at: datetime | None = None
     feeds: bool = True
     notify: bool = False
+    mass_send: bool = False
 
 
 class OverrideBody(Body):
@@ -113,7 +114,8 @@ ACTIONS: dict[str, Action] = {
         Action("archive", "归档", ReasonBody, lambda h, u, a, b: h.articles.archive(u, a, b.reason)),
         Action("publish", "发布", PublishBody,
                lambda h, u, a, b: h.publishing.publish(u, a, b.to or None, b.at, b.expire_at,
-                                                       feeds=b.feeds, notify=b.notify)),
+                                                       feeds=b.feeds, notify=b.notify,
+                                                       mass_send=b.mass_send)),
         Action("retract", "撤稿", RequiredReasonBody,
                lambda h, u, a, b: h.publishing.retract(u, a, b.reason)),
         Action("override", "接受校验问题", OverrideBody,

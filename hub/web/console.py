@@ -559,6 +559,7 @@ def _action_body(action: str, form: FormData) -> dict[str, Any]:
         case "publish":
             body: dict[str, Any] = {
                 "notify": form.get("notify") == "1",
+                "mass_send": form.get("mass_send") == "1",
                 "at": _local_time(_field(form, "at", 40)),
                 "expire_at": _local_time(_field(form, "expire_at", 40)),
                 "to": [t[:200] for t in form.getlist("to") if isinstance(t, str)][:5000],

@@ -99,6 +99,35 @@ def test_an_approved_article_reaches_every_wechat_and_weibo_account_of_its_plan(
     assert {r["account"] for r in rows} == {"sf-wechat", "drc-wechat"}
 
 
+def test_a_mass_send_from_the_command_line_and_wechats_pushes_to_the_hub(
+    served: tuple[Hub, str],
+) -> None:
+    cli, sandbox = served
+    article = cli.create()
+    cli.ok("article", "submit", article, "--as", "zhangwei")
+    for user, gates in STAGES:
+        cli.ok("review", "approve", article, "--gates", ",".join(gates), "--as", user)
+    cli.ok("publish", article, "--to", "wechat:sf-wechat", "--to", "wechat:drc-wechat",
+           "--mass", "--no-feeds", "--as", "zhangwei")  # fmt: skip
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # delivered, and the link WeChat pushed filled in
+        states = cli.ok("deliveries", "--article", article)
+        if all(d["status"] == "delivered" and d["url"] for d in states):
+            break
+        time.sleep(0.3)
+    assert [(d["status"], bool(d["url"])) for d in states] == [("delivered", True)] * 2, states
+    sent = requests.get(f"{sandbox}/_sandbox/wechat/published", timeout=10).json()
+    assert len(sent) == 2 and all(p["msg_id"] and not p["publish_id"] for p in sent)
+    assert {d["remote_id"] for d in states} == {f"mass/{p['msg_id']}" for p in sent}
+    for delivery in states:
+        assert requests.get(delivery["url"], timeout=10).status_code == 200
+    pushes = requests.get(f"{sandbox}/_sandbox/wechat/pushes", timeout=10).json()
+    assert {(p["event"], p["delivered"], p["answer"]) for p in pushes} == {
+        ("MASSSENDJOBFINISH", True, "success")
+    }
+    assert "已群发" in requests.get(f"{sandbox}/_sandbox/", timeout=10).text
+
+
 def test_authorize_against_the_sandbox_and_bad_accounts(served: tuple[Hub, str]) -> None:
     cli, _ = served
     done = cli.run("channels", "authorize", "sf-weibo")
