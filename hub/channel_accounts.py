@@ -4,7 +4,7 @@ with their credentials, or the reason an account cannot publish.
 Credentials are secrets (hub/secrets.py), never configuration: the JPush master secret
 `jpush/<account>`, the WeChat AppSecret `wechat/<account>`, the Weibo App Secret
 `weibo/<account>`, and the token of a WeChat account's callback URL
-`wechat-callback/<account>`. For an account that talks to a local sandbox they are generated on first
+`wechat-callback/<account>` and its EncodingAESKey `wechat-aes/<account>`. For an account that talks to a local sandbox they are generated on first
 use (and the sandbox is seeded with them by `hub serve`); for the real platforms they must be
 given (HUB_SECRET_… or the secrets file). Access tokens are not secrets of the configuration
 but shared state: WeChat's are fetched by the hub, Weibo's come from the account holder's
@@ -23,6 +23,7 @@ from channels.app.jpush import JPushClient
 from channels.contract import DeliveryItem
 from channels.tokens import Tokens
 from channels.wechat.api import WeChatApi
+from channels.wechat.callback import CallbackKeys
 from channels.weibo.api import WeiboApi
 from hub.config import HubConfig
 from hub.directory import Account
@@ -97,14 +98,21 @@ def wechat_accounts(config: HubConfig, secrets: SecretStore, tokens: Tokens) -> 
     return found
 
 
-def wechat_callback_token(config: HubConfig, secrets: SecretStore, account_id: str) -> str | None:
-    """The token of an official account's callback URL (服务器配置 Token): the secret
-    `wechat-callback/<account>`, generated for a sandbox account; None: no callback."""
+def wechat_callback(
+    config: HubConfig, secrets: SecretStore, account_id: str
+) -> CallbackKeys | None:
+    """An official account's server configuration (服务器配置): the Token, secret
+    `wechat-callback/<account>`, and the EncodingAESKey of safe mode, `wechat-aes/<account>`
+    (both generated for a sandbox account); None: the account has no callback."""
     account = next((a for a in accounts_of(config, Channel.WECHAT) if a.id == account_id), None)
     if account is None:
         return None
     url = account.settings.get("wechat_url", config.settings.wechat_url)
-    return _secret(secrets, f"wechat-callback/{account.id}", url)
+    token = _secret(secrets, f"wechat-callback/{account.id}", url)
+    if token is None:
+        return None
+    aes = secrets.get(f"wechat-aes/{account.id}", generate=is_local(url), size=32) or ""
+    return CallbackKeys(token, aes, account.settings.get("appid", ""))
 
 
 def weibo_accounts(config: HubConfig, secrets: SecretStore, tokens: Tokens) -> Clients[WeiboApi]:

@@ -14,6 +14,7 @@ from channels.screen.playlist import Playlists
 from channels.tokens import TokenStore
 from channels.website.adapter import WebsiteAdapter
 from channels.wechat.adapter import WeChatAdapter
+from channels.wechat.callback import CallbackKeys
 from channels.weibo.adapter import WeiboAdapter
 from events.envelope import RecordedEvent
 from events.sqlite_store import SQLiteEventStore
@@ -23,7 +24,7 @@ from hub.channel_accounts import (
     app_accounts,
     article_link,
     wechat_accounts,
-    wechat_callback_token,
+    wechat_callback,
     weibo_accounts,
 )
 from hub.command_service import CommandService
@@ -131,9 +132,9 @@ class EmbeddedHub:
             passwords[user.id] = password
         return passwords
 
-    def wechat_callback_token(self, account: str) -> str | None:
-        """The token signing what WeChat pushes for an official account (None: no callback)."""
-        return wechat_callback_token(self.config, self.secrets, account)
+    def wechat_callback(self, account: str) -> CallbackKeys | None:
+        """The keys of what WeChat pushes for an official account (None: no callback)."""
+        return wechat_callback(self.config, self.secrets, account)
 
     def screen_token(self, screen: str) -> str:
         """The read-only bearer token of a screen (generated on first use)."""

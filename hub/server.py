@@ -159,14 +159,15 @@ def seed_wechat(hub: EmbeddedHub, wechat: WeChatSandbox) -> None:
 
 def connect_wechat(hub: EmbeddedHub, wechat: WeChatSandbox, hub_url: str) -> None:
     """Save each local official account's server configuration in the sandbox (the hub's
-    callback URL and token), as an administrator does in the platform's console; the
-    sandbox checks the URL first, then pushes each finished publish and mass send to it."""
+    callback URL, token and EncodingAESKey: safe mode), as an administrator does in the
+    platform's console; the sandbox checks the URL first, then pushes each finished publish
+    and mass send to it, encrypted."""
     for account_id, api in hub.adapters[Channel.WECHAT].accounts.items():  # type: ignore[attr-defined]
-        token = hub.wechat_callback_token(account_id)
-        if not is_local(api.base_url) or token is None:
+        keys = hub.wechat_callback(account_id)
+        if not is_local(api.base_url) or keys is None:
             continue
-        refused = wechat.set_server(api.appid, f"{hub_url}/channels/wechat/{account_id}/callback",
-                                    token)  # fmt: skip
+        url = f"{hub_url}/channels/wechat/{account_id}/callback"
+        refused = wechat.set_server(api.appid, url, keys.token, keys.aes_key)
         if refused:
             log.warning("wechat.sandbox_callback_refused", account=account_id, reason=refused)
 

@@ -210,10 +210,11 @@ class WeChatSandbox:
 
     # -- the account's server (events pushed to it) ----------------------------------------
 
-    def set_server(self, appid: str, url: str, token: str) -> str:
-        """Save the account's server configuration, as in the platform's console: the URL
-        must answer the check first. The reason it was refused, or empty when saved."""
-        server = Server(url, token)
+    def set_server(self, appid: str, url: str, token: str, aes_key: str = "") -> str:
+        """Save the account's server configuration, as in the platform's console (with an
+        EncodingAESKey: safe mode): the URL must answer the check first. The reason it was
+        refused, or empty when saved."""
+        server = Server(url, token, aes_key)
         refused = verify(server)
         if refused:
             return refused
@@ -275,7 +276,7 @@ class WeChatSandbox:
                    if status == 0 else {"fail_idx": 1}),
             }}  # fmt: skip
         xml = event_xml(account.original_id, "o" + account.appid[2:14], now, event, info)
-        return Push(task.appid, event, task.key, xml)
+        return Push(task.appid, event, task.key, account.original_id, xml)
 
     # -- rules -----------------------------------------------------------------------------
 

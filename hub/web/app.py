@@ -53,7 +53,7 @@ def create_app(hub: EmbeddedHub) -> FastAPI:
     app.include_router(console.router(hub))
     app.include_router(app_feed.router(hub.app_feed, apps))
     app.include_router(screens.router(hub.playlists, walls, hub.screen_token))
-    app.include_router(channel_callbacks.router(hub.delivery_service, hub.wechat_callback_token,
+    app.include_router(channel_callbacks.router(hub.delivery_service, hub.wechat_callback,
                                                 hub.catch_up))  # fmt: skip
     app.add_exception_handler(console.LoginNeeded, console.to_login)
     app.mount("/console/static", StaticFiles(directory=console.STATIC), "console-static")

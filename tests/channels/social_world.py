@@ -3,7 +3,8 @@ them, and an embedded hub whose engines the tests run (`world` fixture, tests/ch
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -31,6 +32,15 @@ APP_KEY, APP_SECRET, UID = "2847561930", "weibo-app-secret", "5830417296"
 TITLE = "关于开展自查工作的通知"
 
 
+def wait_for(condition: Callable[[], object], seconds: float = 10.0) -> None:
+    """Until `condition()` holds (something another thread or server does), at most
+    `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "it never happened"
+        time.sleep(0.02)
+
+
 @dataclass
 class World:
     hub: EmbeddedHub
@@ -45,14 +55,15 @@ class World:
         return DeliveryEngine(self.hub.store, self.adapters, after_write=self.hub.catch_up,
                               worker=worker, lease=timedelta(seconds=30))  # fmt: skip
 
-    def publish(self, target: str, title: str = TITLE) -> str:
+    def publish(self, target: str, title: str = TITLE, mass_send: bool = False) -> str:
         hub = self.hub
         created = hub.articles.create("zhangwei", "gov", ["notices"], title,
                                       "<p>各有关单位：请于本月底前完成自查。</p>")  # fmt: skip
         hub.articles.submit("zhangwei", created.article_id)
         for user, gates in STAGES:
             hub.articles.approve(user, created.article_id, gates)
-        hub.publishing.publish("zhangwei", created.article_id, [target], feeds=False)
+        hub.publishing.publish("zhangwei", created.article_id, [target], feeds=False,
+                               mass_send=mass_send)  # fmt: skip
         run_planner(hub.store)
         hub.catch_up()
         self.article = created.article_id

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from wechatpy import parse_message
+from wechatpy.crypto import WeChatCrypto
 from wechatpy.events import MassSendJobFinishEvent
 from wechatpy.exceptions import InvalidSignatureException
 from wechatpy.utils import check_signature
@@ -26,10 +27,10 @@ from channels.sandboxes.wechat import Fault, WeChatSandbox
 from channels.sandboxes.wechat_push import Server, signature, signed_url
 from channels.tokens import TokenStore
 from channels.wechat.api import WeChatApi
-from channels.wechat.callback import CallbackRefused, parse_finish
+from channels.wechat.callback import CallbackRefused, decrypt, parse_finish
 from hub.server import BackgroundServer
 from hub.web.app import create_app
-from tests.channels.social_world import APPID, World
+from tests.channels.social_world import APPID, World, wait_for
 from workflows.delivery_decider import DeliveryStatus, next_operation
 
 TOKEN = "callback-token-1"
@@ -42,6 +43,7 @@ class Receiver:
     answer: str = "success"
     status: int = 200
     messages: list[bytes] = field(default_factory=list)
+    queries: list[dict[str, str]] = field(default_factory=list)
     refused: int = 0
 
     def app(self) -> Starlette:
@@ -56,6 +58,7 @@ class Receiver:
             if request.method == "GET":
                 return PlainTextResponse(query.get("echostr", ""))
             self.messages.append(await request.body())
+            self.queries.append(dict(query))
             return PlainTextResponse(self.answer, status_code=self.status)
 
         return Starlette(routes=[Route("/wx", endpoint, methods=["GET", "POST"])])
@@ -73,13 +76,6 @@ def platform(tmp_path) -> Iterator[tuple[WeChatSandbox, WeChatApi, Receiver, str
     sandbox.close()
     for server in servers:
         server.stop()
-
-
-def wait_for(condition, seconds: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the push never came"
-        time.sleep(0.02)
 
 
 def draft(api: WeChatApi, title: str = "关于开展自查工作的通知") -> str:
@@ -176,8 +172,9 @@ def hub_url(world: World) -> Iterator[str]:
 
 
 def test_the_hub_endpoint_answers_only_what_wechat_signed(world: World, hub_url: str) -> None:
-    token = world.hub.wechat_callback_token("sf-wechat")
-    assert token
+    keys = world.hub.wechat_callback("sf-wechat")
+    assert keys is not None
+    token = keys.token
     url = f"{hub_url}/channels/wechat/sf-wechat/callback"
     signed = signed_url(Server(url, token), echostr="12345")
     assert requests.get(signed, timeout=10).text == "12345"
@@ -204,8 +201,9 @@ def test_the_hub_endpoint_answers_only_what_wechat_signed(world: World, hub_url:
 
 
 def test_a_finish_push_makes_a_waiting_delivery_due_at_once(world: World, hub_url: str) -> None:
-    token = world.hub.wechat_callback_token("sf-wechat")
-    assert token is not None
+    keys = world.hub.wechat_callback("sf-wechat")
+    assert keys is not None
+    token = keys.token  # plaintext mode: no EncodingAESKey saved in the sandbox
     callback = f"{hub_url}/channels/wechat/sf-wechat/callback"
     assert world.wechat.set_server(APPID, callback, token) == ""
     world.wechat.publish_delay = 3600  # WeChat takes its time
@@ -235,3 +233,76 @@ def test_a_finish_push_makes_a_waiting_delivery_due_at_once(world: World, hub_ur
     again = requests.post(signed_url(Server(callback, token)), data=push.xml.encode(), timeout=10)
     assert again.text == "success"
     assert [e.type for e in world.hub.store.read_stream(f"delivery-{done.delivery_id}")] == kinds
+
+
+AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"  # 43 letters and digits, as WeChat's
+
+
+def test_safe_mode_pushes_are_encrypted_as_wechatpy_decrypts_them(platform) -> None:  # type: ignore[no-untyped-def]
+    sandbox, api, receiver, url = platform
+    assert sandbox.set_server(APPID, url, TOKEN, AES_KEY) == ""
+    publish_id = api.submit(draft(api))
+    wait_for(lambda: len(sandbox.pushes) == 1)
+    assert sandbox.pushes[0].delivered
+    body = receiver.messages[0]
+    assert b"PUBLISHJOBFINISH" not in body and b"<Encrypt>" in body
+    query = receiver.queries[0]
+    assert query["encrypt_type"] == "aes"
+    crypto = WeChatCrypto(TOKEN, AES_KEY, APPID)
+    plain = crypto.decrypt_message(body.decode(), query["msg_signature"], query["timestamp"],
+                                   query["nonce"])  # fmt: skip
+    finished = parse_finish(plain.encode())
+    assert finished is not None and (finished.step, finished.key) == ("publish", publish_id)
+    # The hub's own decryption reads the same message.
+    ours = decrypt(body, TOKEN, AES_KEY, APPID, query["msg_signature"], query["timestamp"],
+                   query["nonce"])  # fmt: skip
+    assert ours.decode() == plain
+
+
+def test_the_hub_decrypts_safe_mode_pushes_and_refuses_forged_ones(
+    world: World, hub_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HUB_SECRET_WECHAT_AES_SF_WECHAT", AES_KEY)
+    keys = world.hub.wechat_callback("sf-wechat")
+    assert keys is not None and keys.aes_key == AES_KEY and keys.appid == APPID
+    url = f"{hub_url}/channels/wechat/sf-wechat/callback"
+    hello = "<xml><MsgType>text</MsgType><Content>你好</Content></xml>"
+
+    def sealed(message: str, appid: str = APPID, key: str = AES_KEY) -> tuple[str, dict]:
+        # wechatpy seals it, as WeChat does (its reply format carries the same Encrypt).
+        timestamp, nonce = str(int(time.time())), "8371"
+        xml = WeChatCrypto(keys.token, key, appid).encrypt_message(message, nonce, timestamp)
+        parsed = xmltodict.parse(xml)["xml"]
+        return xml, {"timestamp": timestamp, "nonce": nonce, "encrypt_type": "aes",
+                     "msg_signature": parsed["MsgSignature"]}  # fmt: skip
+
+    def post(xml: str, query: dict) -> requests.Response:
+        address = signed_url(Server(url, keys.token), query["timestamp"], query["nonce"],
+                             **{k: v for k, v in query.items()
+                                if k in ("encrypt_type", "msg_signature")})  # fmt: skip
+        return requests.post(address, data=xml.encode(), timeout=10)
+
+    ok = post(*sealed(hello))
+    assert (ok.status_code, ok.text) == (200, "success")
+    xml, query = sealed(hello)
+    assert post(xml, {**query, "msg_signature": "0" * 40}).status_code == 400
+    assert post(*sealed(hello, appid="wx0000000000000000")).status_code == 400  # not ours
+    other_key = "ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxwvut"
+    assert post(*sealed(hello, key=other_key)).status_code == 400  # cannot be decrypted
+    assert post("<xml><Encrypt>!!!</Encrypt></xml>", query).status_code == 400
+    assert post("<xml/>", query).status_code == 400
+    # A real finish event, sealed: the waiting delivery is told.
+    world.wechat.publish_delay = 3600
+    article = world.publish("wechat:sf-wechat")
+    world.engine("w1").run_once()
+    publish_id = dict(world.delivery(article).steps)["publish"]
+    event = (f"<xml><ToUserName><![CDATA[gh_1]]></ToUserName><MsgType><![CDATA[event]]>"
+             f"</MsgType><Event><![CDATA[PUBLISHJOBFINISH]]></Event><PublishEventInfo>"
+             f"<publish_id>{publish_id}</publish_id><publish_status>0</publish_status>"
+             f"</PublishEventInfo></xml>")  # fmt: skip
+    assert post(*sealed(event)).text == "success"
+    kinds = [
+        e.type
+        for e in world.hub.store.read_stream(f"delivery-{world.delivery(article).delivery_id}")
+    ]
+    assert kinds[-1] == "DeliveryReported"

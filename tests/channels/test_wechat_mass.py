@@ -17,41 +17,24 @@ from hub.delivery_planner import run_planner
 from hub.projections.deliveries import deliveries_of
 from hub.server import BackgroundServer
 from hub.web.app import create_app
-from tests.channels.social_world import APPID, STAGES, TITLE, World
+from tests.channels.social_world import APPID, STAGES, TITLE, World, wait_for
 from workflows.delivery_decider import DeliveryStatus
 
 BEIJING = timedelta(hours=8)
 
 
 def mass_publish(world: World, title: str = TITLE) -> str:
-    hub = world.hub
-    created = hub.articles.create("zhangwei", "gov", ["notices"], title,
-                                  "<p>各有关单位：请于本月底前完成自查。</p>")  # fmt: skip
-    hub.articles.submit("zhangwei", created.article_id)
-    for user, gates in STAGES:
-        hub.articles.approve(user, created.article_id, gates)
-    hub.publishing.publish("zhangwei", created.article_id, ["wechat:sf-wechat"], feeds=False,
-                           mass_send=True)  # fmt: skip
-    run_planner(hub.store)
-    hub.catch_up()
-    return created.article_id
-
-
-def wait_for(condition, seconds: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "never happened"
-        time.sleep(0.02)
+    return world.publish("wechat:sf-wechat", title, mass_send=True)
 
 
 @pytest.fixture
 def callback(world: World) -> Iterator[None]:
     """The hub serving its callback URL, saved as the account's server in the sandbox."""
     server = BackgroundServer(create_app(world.hub)).start()
-    token = world.hub.wechat_callback_token("sf-wechat")
-    assert token is not None
+    keys = world.hub.wechat_callback("sf-wechat")
+    assert keys is not None and keys.aes_key  # safe mode: the pushes come encrypted
     url = f"{server.url}/channels/wechat/sf-wechat/callback"
-    assert world.wechat.set_server(APPID, url, token) == ""
+    assert world.wechat.set_server(APPID, url, keys.token, keys.aes_key) == ""
     yield
     world.wechat.close()
     server.stop()
@@ -73,6 +56,7 @@ def test_a_mass_send_goes_out_once_and_its_link_comes_with_the_push(
     # WeChat's push carries the link (no query returns it): the delivery takes it.
     wait_for(lambda: world.delivery(article).url != "")
     assert world.delivery(article).url == world.wechat.article_url(mass, 1)
+    wait_for(lambda: len(world.wechat.pushes) == 1)  # listed once the hub has answered
     assert world.wechat.pushes[0].event == "MASSSENDJOBFINISH"
 
 

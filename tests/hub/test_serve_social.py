@@ -53,14 +53,20 @@ def served(config_dir: Path, tmp_path: Path) -> Iterator[tuple[Hub, str]]:
     server.wait(timeout=30)
 
 
-def test_an_approved_article_reaches_every_wechat_and_weibo_account_of_its_plan(
-    served: tuple[Hub, str],
-) -> None:
-    cli, sandbox = served
+def approved(cli: Hub) -> str:
+    """A new article, submitted and approved through the three reviews."""
     article = cli.create()
     cli.ok("article", "submit", article, "--as", "zhangwei")
     for user, gates in STAGES:
         cli.ok("review", "approve", article, "--gates", ",".join(gates), "--as", user)
+    return article
+
+
+def test_an_approved_article_reaches_every_wechat_and_weibo_account_of_its_plan(
+    served: tuple[Hub, str],
+) -> None:
+    cli, sandbox = served
+    article = approved(cli)
     cli.ok("publish", article, *[a for t in TARGETS for a in ("--to", t)], "--no-feeds",
            "--as", "zhangwei")  # fmt: skip
     deadline = time.monotonic() + 30
@@ -103,10 +109,7 @@ def test_a_mass_send_from_the_command_line_and_wechats_pushes_to_the_hub(
     served: tuple[Hub, str],
 ) -> None:
     cli, sandbox = served
-    article = cli.create()
-    cli.ok("article", "submit", article, "--as", "zhangwei")
-    for user, gates in STAGES:
-        cli.ok("review", "approve", article, "--gates", ",".join(gates), "--as", user)
+    article = approved(cli)
     cli.ok("publish", article, "--to", "wechat:sf-wechat", "--to", "wechat:drc-wechat",
            "--mass", "--no-feeds", "--as", "zhangwei")  # fmt: skip
     deadline = time.monotonic() + 30
