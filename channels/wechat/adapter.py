@@ -21,6 +21,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from typing import Any
 
 from channels.contract import (
@@ -116,10 +117,10 @@ class WeChatAdapter:
         draft_id = self._step(item, "draft", draft)
         if _mass(item):
             msg_id = self._step(item, "mass", lambda: api.mass_send(draft_id, item.delivery_id))
-            outcome = lambda: self._mass_outcome(item, api, msg_id, True)  # noqa: E731
+            outcome = partial(self._mass_outcome, item, api, msg_id, True)
         else:
             publish_id = self._step(item, "publish", lambda: api.submit(draft_id))
-            outcome = lambda: self._outcome(item, api, publish_id, True)  # noqa: E731
+            outcome = partial(self._outcome, item, api, publish_id, True)
         for wait in FIRST_POLLS_S:  # most publishing is done in moments: ask again soon
             try:
                 return outcome()
