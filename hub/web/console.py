@@ -145,7 +145,11 @@ def router(hub: EmbeddedHub) -> APIRouter:
                           username=username)  # fmt: skip
         try:
             known = username in {u.id for u in directory.users}
-            ok = await run_in_threadpool(hub.logins.verify, username, password) and known
+            address = request.client.host if request.client else ""
+            ok = (
+                await run_in_threadpool(hub.logins.verify, username, password, None, address)
+                and known
+            )
         except DomainError as exc:
             return render(request, "login.html", None, status_of(exc), error=exc, next=target,
                           username=username)  # fmt: skip

@@ -3,8 +3,10 @@
 Passwords are hashed with Argon2id (memory-hard; argon2-cffi's defaults, re-hashed when the
 parameters change). Sessions and API tokens are random bearer secrets of which only a
 SHA-256 digest is stored, so a copy of this file lets nobody in. Each session carries its own
-CSRF token. After `MAX_FAILURES` consecutive wrong passwords a user is locked out for
-`LOCKOUT`; the answer never says whether the user exists.
+CSRF token. Every password check is counted *before* it runs, in one write transaction, so
+parallel guesses cannot outrun the count: at most `MAX_FAILURES` failed checks per user name
+and `MAX_ADDRESS_FAILURES` per client address within `LOCKOUT`; past that the name (known or
+not, so the answer never says whether a user exists) is refused without checking anything.
 
 How a person proved who they are is recorded per session (`via`): a unified identity
 provider (统一身份认证, OIDC) plugs in as another way to open a session for a known user.
@@ -12,7 +14,6 @@ provider (统一身份认证, OIDC) plugs in as another way to open a session fo
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import secrets
@@ -31,6 +32,7 @@ from workflows.errors import DomainError
 log = structlog.get_logger(__name__)
 
 MAX_FAILURES = 5
+MAX_ADDRESS_FAILURES = 30
 LOCKOUT = timedelta(minutes=15)
 SESSION_IDLE = timedelta(minutes=30)
 SESSION_MAX = timedelta(hours=10)
@@ -45,6 +47,10 @@ _SCHEMA = (
         digest TEXT PRIMARY KEY, user_id TEXT NOT NULL, csrf TEXT NOT NULL, via TEXT NOT NULL,
         created_at TEXT NOT NULL, seen_at TEXT NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id)",
+    # One row per password check that has not (yet) succeeded: scope 'user' or 'addr'.
+    """CREATE TABLE IF NOT EXISTS login_attempts (
+        id INTEGER PRIMARY KEY, scope TEXT NOT NULL, key TEXT NOT NULL, at TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS login_attempts_key ON login_attempts (scope, key, at)",
     """CREATE TABLE IF NOT EXISTS api_tokens (
         digest TEXT PRIMARY KEY, token_id TEXT NOT NULL UNIQUE, user_id TEXT NOT NULL,
         name TEXT NOT NULL, created_at TEXT NOT NULL, used_at TEXT, revoked_at TEXT)""",
@@ -103,8 +109,11 @@ class LoginStore:
             self._db.execute(
                 "INSERT INTO passwords (user_id, hash, changed_at) VALUES (?, ?, ?) "
                 "ON CONFLICT (user_id) DO UPDATE SET hash = excluded.hash, "
-                "changed_at = excluded.changed_at, failures = 0, locked_until = NULL",
+                "changed_at = excluded.changed_at",
                 (user_id, hashed, _now().isoformat()),
+            )
+            self._db.execute(
+                "DELETE FROM login_attempts WHERE scope = 'user' AND key = ?", (user_id,)
             )
             self._db.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))
         log.info("login.password_set", user_id=user_id)
@@ -116,46 +125,75 @@ class LoginStore:
             ).fetchone()
         return row is not None
 
-    def verify(self, user_id: str, password: str, now: datetime | None = None) -> bool:
-        """Check a password, counting failures; raises LOGIN_LOCKED while locked out."""
+    def verify(
+        self, user_id: str, password: str, now: datetime | None = None, address: str = ""
+    ) -> bool:
+        """Check a password; raises LOGIN_LOCKED while the name or the address is locked out.
+
+        The attempt is counted as a failure before Argon2 runs and uncounted only if the
+        password was right, so no number of parallel requests checks more than the limit."""
         now = now or _now()
+        attempts = self._reserve(user_id, address, now)
         with self._lock:
             row = self._db.execute(
-                "SELECT hash, failures, locked_until FROM passwords WHERE user_id = ?",
-                (user_id,),
+                "SELECT hash FROM passwords WHERE user_id = ?", (user_id,)
             ).fetchone()
-        if row is None:
-            with contextlib.suppress(VerificationError):
-                self.hasher.verify(self._dummy, password)
-            return False
-        hashed, failures, locked_until = row
-        if locked_until and datetime.fromisoformat(locked_until) > now:
-            log.warning("login.locked", user_id=user_id)
-            raise DomainError(
-                "LOGIN_LOCKED", "连续输错密码次数过多，账号已临时锁定，请 15 分钟后再试"
-            )
+        hashed = row[0] if row else self._dummy
         try:
             self.hasher.verify(hashed, password)
         except (VerificationError, InvalidHashError):
-            failures += 1
-            lock = (now + LOCKOUT).isoformat() if failures >= MAX_FAILURES else None
-            with self._lock, write_transaction(self._db):
-                self._db.execute(
-                    "UPDATE passwords SET failures = ?, locked_until = ? WHERE user_id = ?",
-                    (0 if lock else failures, lock, user_id),
-                )
-            log.warning("login.failed", user_id=user_id, failures=failures, locked=bool(lock))
+            log.warning("login.failed", user_id=user_id, address=address)
             return False
+        if row is None:
+            return False  # the dummy hash of an unknown user never matches anyway
         with self._lock, write_transaction(self._db):
-            new_hash = (
-                self.hasher.hash(password) if self.hasher.check_needs_rehash(hashed) else hashed
-            )
             self._db.execute(
-                "UPDATE passwords SET failures = 0, locked_until = NULL, hash = ? "
-                "WHERE user_id = ?",
-                (new_hash, user_id),
+                f"DELETE FROM login_attempts WHERE id IN ({','.join('?' * len(attempts))})",
+                attempts,
             )
+            if self.hasher.check_needs_rehash(hashed):
+                self._db.execute(
+                    "UPDATE passwords SET hash = ? WHERE user_id = ?",
+                    (self.hasher.hash(password), user_id),
+                )
         return True
+
+    def _reserve(self, user_id: str, address: str, now: datetime) -> list[int]:
+        """Count this attempt for the name and the address, or refuse it if either is over
+        its limit within the lockout window (one transaction: check and count together)."""
+        since = (now - LOCKOUT).isoformat()
+        keys = [("user", user_id[:128], MAX_FAILURES)]
+        if address:
+            keys.append(("addr", address[:64], MAX_ADDRESS_FAILURES))
+        with self._lock, write_transaction(self._db):
+            self._db.execute("DELETE FROM login_attempts WHERE at < ?", (since,))
+            for scope, key, limit in keys:
+                (count,) = self._db.execute(
+                    "SELECT COUNT(*) FROM login_attempts WHERE scope = ? AND key = ? AND at >= ?",
+                    (scope, key, since),
+                ).fetchone()
+                if count >= limit:
+                    log.warning("login.locked", user_id=user_id, address=address, scope=scope)
+                    raise DomainError(
+                        "LOGIN_LOCKED", "连续输错密码次数过多，已临时锁定，请 15 分钟后再试"
+                    )
+            return [
+                int(
+                    self._db.execute(
+                        "INSERT INTO login_attempts (scope, key, at) VALUES (?, ?, ?)",
+                        (scope, key, now.isoformat()),
+                    ).lastrowid
+                    or 0
+                )
+                for scope, key, _ in keys
+            ]
+
+    def unlock(self, user_id: str) -> None:
+        """Forget the failed attempts of a user name (an administrator's `hub passwd`)."""
+        with self._lock, write_transaction(self._db):
+            self._db.execute(
+                "DELETE FROM login_attempts WHERE scope = 'user' AND key = ?", (user_id,)
+            )
 
     # -- sessions ------------------------------------------------------------------------
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
 
-from hub.web.logins import LOCKOUT, MAX_FAILURES, SESSION_IDLE, LoginStore
+from hub.web.logins import LOCKOUT, MAX_ADDRESS_FAILURES, MAX_FAILURES, SESSION_IDLE, LoginStore
 from workflows.errors import DomainError
 
 FAST = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)  # still Argon2id
@@ -52,13 +53,57 @@ def test_repeated_failures_lock_the_user_out_for_a_while(logins: LoginStore) -> 
     assert logins.verify("zhangwei", "correct horse battery", now + LOCKOUT + timedelta(seconds=1))
 
 
-def test_a_success_resets_the_failure_count(logins: LoginStore) -> None:
+def test_failures_are_counted_in_a_window_and_a_success_is_not_a_failure(
+    logins: LoginStore,
+) -> None:
+    now = datetime.now(UTC)
     for _ in range(MAX_FAILURES - 1):
-        logins.verify("zhangwei", "guess guess guess")
-    assert logins.verify("zhangwei", "correct horse battery")
-    for _ in range(MAX_FAILURES - 1):
-        logins.verify("zhangwei", "guess guess guess")
-    assert logins.verify("zhangwei", "correct horse battery")
+        assert not logins.verify("zhangwei", "guess guess guess", now)
+    for _ in range(3):
+        assert logins.verify("zhangwei", "correct horse battery", now)
+    assert not logins.verify("zhangwei", "guess guess guess", now)  # the fifth failure
+    with pytest.raises(DomainError):
+        logins.verify("zhangwei", "correct horse battery", now)
+    logins.set_password("zhangwei", "another long password")  # an administrator's reset
+    assert logins.verify("zhangwei", "another long password", now)
+
+
+def test_parallel_guesses_never_check_more_than_the_limit(logins: LoginStore) -> None:
+    """The count is taken before Argon2 runs: 40 threads guessing at once get at most
+    MAX_FAILURES checks, and the right password afterwards is refused (still locked)."""
+    checked, locked = [], []
+
+    def guess() -> None:
+        try:
+            checked.append(logins.verify("zhangwei", "guess guess guess"))
+        except DomainError as exc:
+            locked.append(exc.code)
+
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        for _ in range(40):
+            pool.submit(guess)
+    assert len(checked) == MAX_FAILURES and not any(checked)
+    assert locked == ["LOGIN_LOCKED"] * (40 - MAX_FAILURES)
+    with pytest.raises(DomainError):
+        logins.verify("zhangwei", "correct horse battery")
+
+
+def test_unknown_names_lock_the_same_way_and_addresses_have_their_own_limit(
+    logins: LoginStore,
+) -> None:
+    answers = {}
+    for name in ("zhangwei", "nobody-at-all"):
+        for _ in range(MAX_FAILURES):
+            assert not logins.verify(name, "guess guess guess")
+        with pytest.raises(DomainError) as refused:
+            logins.verify(name, "guess guess guess")
+        answers[name] = (refused.value.code, refused.value.message)
+    assert answers["zhangwei"] == answers["nobody-at-all"]
+    for i in range(MAX_ADDRESS_FAILURES):
+        assert not logins.verify(f"spray{i}", "guess guess guess", address="192.0.2.7")
+    with pytest.raises(DomainError):
+        logins.verify("fresh-name", "guess guess guess", address="192.0.2.7")
+    assert not logins.verify("fresh-name", "guess guess guess", address="192.0.2.8")
 
 
 def test_sessions_expire_when_idle_and_end_with_a_new_password(logins: LoginStore) -> None:
