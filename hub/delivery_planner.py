@@ -13,7 +13,7 @@ import structlog
 from events.envelope import SYSTEM_ACTOR, Actor, NewEvent, RecordedEvent
 from events.ids import new_id
 from events.store import ConcurrencyConflict, EventStore, StoreError
-from workflows.article_events import ArticlePublished, ArticleRetracted
+from workflows.article_events import ArticlePublished, ArticleRetracted, TargetsWithdrawn
 from workflows.delivery_decider import (
     DeliveryCommand,
     DeliveryState,
@@ -114,10 +114,14 @@ def plan(store: EventStore, event: RecordedEvent) -> list[str]:
         for (stream, _, _), outcome in zip(appends, store.append_many(appends), strict=True):
             if isinstance(outcome, StoreError):
                 log.warning("delivery.plan_conflict", stream=stream, error=str(outcome))
-    elif isinstance(payload, ArticleRetracted):
-        command = RequestRetraction(payload.reason, payload.retracted_by)
+    elif isinstance(payload, ArticleRetracted | TargetsWithdrawn):
+        by = payload.retracted_by if isinstance(payload, ArticleRetracted) else payload.withdrawn_by
+        only = {t.key for t in payload.targets} if isinstance(payload, TargetsWithdrawn) else None
+        command = RequestRetraction(payload.reason, by)
         appends, conflicts = [], []
         for delivery, (state, version) in _open_deliveries(store, article_id):
+            if only is not None and (state.target is None or state.target.key not in only):
+                continue
             events = [
                 NewEvent(
                     p,

@@ -27,6 +27,7 @@ from workflows.article_commands import (
 from workflows.article_state import ArticleState
 from workflows.errors import DomainError
 from workflows.publication import Channel, Target, merge_targets
+from workflows.publication_decider import retraction_scope
 from workflows.vocabulary import ArticleStatus, Role
 
 log = structlog.get_logger(__name__)
@@ -47,7 +48,7 @@ class PublishingService:
 
     def _delivered(self, result: CommandResult) -> CommandResult:
         """Hand new publications and retractions to the delivery engine at once."""
-        if {"ArticlePublished", "ArticleRetracted"} & set(result.event_types):
+        if {"ArticlePublished", "ArticleRetracted", "TargetsWithdrawn"} & set(result.event_types):
             self.deliver()
         return result
 
@@ -71,6 +72,20 @@ class PublishingService:
                 target=ref,
             )
         return Target(channel=account.channel, account=account.id)
+
+    def target_sites(self, targets: tuple[Target, ...]) -> dict[str, str]:
+        """The site code that answers for each target (a website's own; an account's owner)."""
+        directory = self.config.directory
+        sites: dict[str, str] = {}
+        for target in targets:
+            if target.channel is Channel.WEBSITE:
+                sites[target.key] = target.account
+            else:
+                try:
+                    sites[target.key] = directory.site(directory.account(target.account).site).code
+                except DomainError:
+                    continue  # no longer configured: the decider counts it as the article's
+        return sites
 
     def fan_out(self, targets: tuple[Target, ...]) -> tuple[Target, ...]:
         """The targets plus the accounts their website columns feed."""
@@ -129,6 +144,7 @@ class PublishingService:
             as_beijing(expire_at),
             notify=notify,
             mass_send=mass_send,
+            target_sites=self.target_sites(targets),
         )
         return self._delivered(self.articles.run(command))
 
@@ -149,13 +165,28 @@ class PublishingService:
         )
         return self.articles.run(command)
 
-    def retract(self, user: str, article_ref: str, reason: str) -> CommandResult:
-        """Take the article off every target that received it (or cancel its schedule)."""
-        actor = self.config.directory.acting(user)
+    def retract(
+        self, user: str, article_ref: str, reason: str, site: str | None = None
+    ) -> CommandResult:
+        """Take the article off every target that received it (or cancel its schedule); a
+        user who publishes on receiving sites only (or who names `site`) takes it off those
+        sites' columns and accounts."""
+        directory = self.config.directory
+        actor = directory.acting(user)
         article_id = self.articles.resolve(article_ref)
-        return self._delivered(
-            self.articles.run(RetractArticle(article_id, actor, utc_now(), reason))
+        state, _ = self.articles.commands.load(article_id)
+        live = state.live.targets if state.live else ()
+        sites = self.target_sites(live)
+        scope = (directory.site(site).code,) if site else retraction_scope(actor, state, sites)
+        command = RetractArticle(
+            article_id, actor, utc_now(), reason, sites=scope, target_sites=sites
         )
+        return self._delivered(self.articles.run(command))
+
+    def live_sites(self, state: ArticleState) -> set[str]:
+        """The codes of the sites where an article is live (whose staff may see it)."""
+        live = state.live.targets if state.live else ()
+        return set(self.target_sites(live).values())
 
     def correct(
         self,

@@ -140,6 +140,9 @@ class PublishArticle:
     report: CheckReport | None = None
     notify: bool = False  # push a notification to app users
     mass_send: bool = False  # WeChat: a mass send (群发) to followers, not only a publish
+    # The site that answers for each target (its key → site code), resolved by the service
+    # from the configuration: publishing to a target needs a publishing role on that site.
+    target_sites: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +177,10 @@ class RetractArticle:
     now: datetime
     reason: str = ""
     expired: bool = False
+    # Withdraw only from the targets of these sites (their staff's own retraction); empty:
+    # every target. `target_sites` as in PublishArticle.
+    sites: tuple[str, ...] = ()
+    target_sites: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -209,6 +209,20 @@ class PublicationCancelled(Event):
     reason: str
 
 
+@event_type("TargetsWithdrawn")
+class TargetsWithdrawn(Event):
+    """The live revision is taken off the targets of one site by that site's own staff (its
+    主办单位 answers for what appears there); it stays live everywhere else. When no target
+    remains, the article counts as retracted."""
+
+    publication_id: str
+    revision: int
+    site: str
+    targets: tuple[Target, ...]
+    withdrawn_by: str
+    reason: str
+
+
 @event_type("ArticleRetracted")
 class ArticleRetracted(Event):
     """The live revision is withdrawn from every target that received it (撤稿), or expired."""

@@ -23,6 +23,7 @@ from workflows.article_events import (
     PublicationRescheduled,
     PublicationScheduled,
     StageApproved,
+    TargetsWithdrawn,
 )
 from workflows.checks.findings import Finding, Severity
 from workflows.content import ArticleContent
@@ -294,6 +295,18 @@ def _retracted(state: ArticleState, event: ArticleRetracted) -> ArticleState:
     return _set(state, status=status, live=None)
 
 
+def _withdrawn_from(state: ArticleState, event: TargetsWithdrawn) -> ArticleState:
+    live = state.live
+    if live is None:
+        return state
+    gone = {t.key for t in event.targets}
+    remaining = tuple(t for t in live.targets if t.key not in gone)
+    if remaining:
+        return _set(state, live=live.model_copy(update={"targets": remaining}))
+    status = ArticleStatus.RETRACTED if state.status is ArticleStatus.PUBLISHED else state.status
+    return _set(state, status=status, live=None)
+
+
 def _set(state: ArticleState, **changes: Any) -> ArticleState:
     """`state._replace(**changes)` at about half the cost (it walks only the changed fields)."""
     values = list(state)
@@ -319,6 +332,7 @@ _APPLY: dict[type[Event], Callable[[ArticleState, Any], ArticleState]] = {
     PublicationRescheduled: _rescheduled,
     PublicationCancelled: _cancelled,
     ArticleRetracted: _retracted,
+    TargetsWithdrawn: _withdrawn_from,
 }
 
 

@@ -4,6 +4,7 @@ the time is passed in with each command."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from events.envelope import Event
@@ -20,11 +21,12 @@ from workflows.article_events import (
     PublicationCancelled,
     PublicationRescheduled,
     PublicationScheduled,
+    TargetsWithdrawn,
 )
 from workflows.article_guards import checked_event, require_role, require_status
 from workflows.article_state import ArticleState
 from workflows.errors import DomainError
-from workflows.publication import Publication, merge_targets
+from workflows.publication import Channel, Publication, Target, merge_targets
 from workflows.vocabulary import ArticleStatus, Role
 
 PUBLISHERS = (Role.EDITOR, Role.OPERATOR, Role.ADMIN)
@@ -40,6 +42,36 @@ def publishing_role(actor: ActingUser, site: str) -> str:
 def _require_publisher(actor: ActingUser, state: ArticleState) -> None:
     if not any(role in actor.roles_on(state.site) for role in PUBLISHERS):
         require_role(actor, state.site, Role.EDITOR)
+
+
+def target_site(target: Target, target_sites: Mapping[str, str], state: ArticleState) -> str:
+    """The code of the site that answers for a target: a website target names its site; an
+    account belongs to the site the configuration gives it (the article's own if unknown)."""
+    if target.channel is Channel.WEBSITE:
+        return target.account
+    return target_sites.get(target.key, state.site)
+
+
+def _require_publisher_on_targets(
+    actor: ActingUser, targets: tuple[Target, ...], sites: Mapping[str, str], state: ArticleState
+) -> None:
+    """Each site's organiser (主办单位) answers for what appears on it: publishing to a column
+    or account needs a publishing role on the site it belongs to. (A cross-site offer that
+    the receiving site accepts will be its own command; it will not pass through here.)"""
+    for target in targets:
+        _require_publisher_on(actor, target_site(target, sites, state), target.key)
+
+
+def _require_publisher_on(actor: ActingUser, site: str, target: str = "") -> None:
+    if not publishes_on(actor, site):
+        where = f"，不能发布到或撤下 {target}" if target else ""
+        raise DomainError(
+            "SITE_ROLE_REQUIRED",
+            f"用户 {actor.user_id} 在站点 {site} 没有发布权限{where}",
+            user=actor.user_id,
+            site=site,
+            target=target,
+        )
 
 
 def _require_expiry_after(expire_at: datetime | None, start: datetime) -> None:
@@ -76,6 +108,7 @@ def publish(command: PublishArticle, state: ArticleState) -> list[Event]:
             raise DomainError("SCHEDULE_NOT_ALLOWED", "已发布的稿件追加发布目标时不能定时")
     elif live is None and not command.targets:
         raise DomainError("TARGETS_REQUIRED", "请至少选择一个发布目标（站点栏目或账号）")
+    _require_publisher_on_targets(command.actor, added, command.target_sites, state)
     expire_at = command.expire_at or (live.expire_at if live else None)
     _require_expiry_after(expire_at, at)
     publication = Publication(
@@ -157,6 +190,8 @@ def release(command: ReleasePublication, state: ArticleState) -> list[Event]:
 
 
 def retract(command: RetractArticle, state: ArticleState) -> list[Event]:
+    if command.sites and not command.expired:
+        return _withdraw(command, state)
     _require_publisher(command.actor, state)
     live, scheduled = state.live, state.scheduled
     reason = command.reason.strip()
@@ -188,6 +223,51 @@ def retract(command: RetractArticle, state: ArticleState) -> list[Event]:
                 retracted_by=command.actor.user_id,
                 reason=reason,
                 expired=command.expired,
+            )
+        )
+    return events
+
+
+def retraction_scope(
+    actor: ActingUser, state: ArticleState, target_sites: Mapping[str, str]
+) -> tuple[str, ...]:
+    """The sites a retraction by `actor` covers: () (every target) for a publisher of the
+    article's own site; else the receiving sites where the actor publishes."""
+    if publishes_on(actor, state.site) or state.live is None:
+        return ()
+    sites = {target_site(t, target_sites, state) for t in state.live.targets}
+    return tuple(sorted(s for s in sites if publishes_on(actor, s)))
+
+
+def publishes_on(actor: ActingUser, site: str) -> bool:
+    """Whether the actor holds a publishing role (`PUBLISHERS`) on a site."""
+    return any(role in actor.roles_on(site) for role in PUBLISHERS)
+
+
+def _withdraw(command: RetractArticle, state: ArticleState) -> list[Event]:
+    """A site's own staff take the article off that site's columns and accounts."""
+    reason = command.reason.strip()
+    if not reason:
+        raise DomainError("REASON_REQUIRED", "撤稿必须填写原因")
+    live = state.live
+    events: list[Event] = []
+    for site in command.sites:
+        _require_publisher_on(command.actor, site)
+        targets = tuple(
+            t
+            for t in (live.targets if live else ())
+            if target_site(t, command.target_sites, state) == site
+        )
+        if live is None or not targets:
+            raise DomainError("NOT_PUBLISHED", f"稿件未在站点 {site} 发布，无需撤稿", site=site)
+        events.append(
+            TargetsWithdrawn(
+                publication_id=live.publication_id,
+                revision=live.revision,
+                site=site,
+                targets=targets,
+                withdrawn_by=command.actor.user_id,
+                reason=reason,
             )
         )
     return events

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from hub.cli.context import hub_of
+from workflows.errors import DomainError
 
 NOTICE_BODY = """<p>各市、县（区）人民政府，省直各单位：</p>
 <p>为进一步提升政府网站和政务新媒体服务水平，根据《政府网站发展指引》有关要求，现就开展
@@ -106,8 +107,14 @@ def demo(ctx: click.Context) -> None:
         _run(ctx, f"article show {second}")
         _run(ctx, f"review signoff {second} --opinion 同意发布 --as zhaolei")
 
-        _step("8. 发布（先审后发）：发布前再次系统校验，推送到本站栏目和另一个站点")
-        _run(ctx, f"publish {article} --to gov/notices --to drc/notices --no-feeds --as zhangwei")
+        _step("8. 发布（先审后发）：发布前再次系统校验；编辑只能发布到本站栏目")
+        _run(ctx, f"publish {article} --to gov/notices --no-feeds --as zhangwei")
+        click.secho("（发布到其他站点须在该站点有发布权限：张伟在发展改革委网站没有）", fg="cyan")
+        try:
+            _run(ctx, f"publish {article} --to drc/notices --no-feeds --as zhangwei")
+        except DomainError as exc:  # shown to the user as the CLI would
+            click.echo(f"错误 {exc.code}: {exc.message}")
+        _run(ctx, f"publish {article} --to drc/notices --no-feeds --as qianli")
         _run(ctx, f"deliveries --article {article}")
 
         _step("9. 完整历史：谁、何时、对哪个版本、做了什么")

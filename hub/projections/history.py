@@ -22,6 +22,7 @@ from workflows.article_events import (
     PublicationRescheduled,
     PublicationScheduled,
     StageApproved,
+    TargetsWithdrawn,
 )
 from workflows.publication import Target
 from workflows.vocabulary import GATE_LABELS
@@ -104,6 +105,11 @@ def describe(payload: Event) -> str:
             return f"发布时间改为 {beijing_minute(payload.publish_at)}{expiry}"
         case PublicationCancelled():
             return f"取消定时发布：{payload.reason}"
+        case TargetsWithdrawn():
+            return (
+                f"站点 {payload.site} 撤下第 {payload.revision} 版"
+                f"（{_targets(payload.targets)}）：{payload.reason}"
+            )
         case ArticleRetracted():
             kind = "到期下线" if payload.expired else "撤稿"
             return (

@@ -14,6 +14,7 @@ from workflows.article_events import (
     PublicationCancelled,
     PublicationRescheduled,
     PublicationScheduled,
+    TargetsWithdrawn,
 )
 from workflows.publication import Target
 
@@ -114,13 +115,31 @@ class PublicationsProjection:
                     "updated_at = ? WHERE article_id = ?",
                     (at, article_id),
                 )
-            case ArticleRetracted():
-                tx.execute(
-                    "UPDATE publications SET live_id = NULL, live_revision = NULL, "
-                    "live_targets = NULL, published_at = NULL, expire_at = NULL, updated_at = ? "
-                    "WHERE article_id = ?",
-                    (at, article_id),
+            case TargetsWithdrawn():
+                rows = tx.query(
+                    "SELECT live_targets FROM publications WHERE article_id = ? AND live_id = ?",
+                    (article_id, payload.publication_id),
                 )
+                gone = {t.key for t in payload.targets}
+                left = [k for k in json.loads(rows[0][0] or "[]") if k not in gone] if rows else []
+                if left:
+                    tx.execute(
+                        "UPDATE publications SET live_targets = ?, updated_at = ? "
+                        "WHERE article_id = ?",
+                        (json.dumps(left), at, article_id),
+                    )
+                else:
+                    _clear_live(tx, article_id, at)
+            case ArticleRetracted():
+                _clear_live(tx, article_id, at)
+
+
+def _clear_live(tx: SubscriberTransaction, article_id: str, at: str) -> None:
+    tx.execute(
+        "UPDATE publications SET live_id = NULL, live_revision = NULL, live_targets = NULL, "
+        "published_at = NULL, expire_at = NULL, updated_at = ? WHERE article_id = ?",
+        (at, article_id),
+    )
 
 
 def due_releases(store: EventStore, now_iso: str) -> list[str]:

@@ -23,7 +23,7 @@ from starlette.datastructures import FormData
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from hub.article_service import invalid_input
-from hub.clock import as_beijing
+from hub.clock import as_beijing, utc_now
 from hub.docx_import import import_docx
 from hub.media import MAX_ATTACHMENT_BYTES
 from hub.runtime import EmbeddedHub
@@ -45,7 +45,9 @@ from hub.web.security import (
 from workflows.article_events import ArticleCreated, ArticleRevised
 from workflows.delivery_decider import DELIVERY_STATUS_LABELS
 from workflows.errors import DomainError
+from workflows.permissions import may
 from workflows.publication import CHANNEL_LABELS
+from workflows.publication_decider import publishes_on
 from workflows.vocabulary import (
     GATE_LABELS,
     ROLE_LABELS,
@@ -290,8 +292,11 @@ def router(hub: EmbeddedHub) -> APIRouter:
         state, _ = hub.articles.state(article_id)
         show = hub.articles.show(article_id)
         stage = state.current_stage
-        offered = [n for n in _OFFERED.get(state.status, ()) if n != "approve" or stage]
         actor = directory.acting(caller.user_id)
+        live_sites = hub.publishing.target_sites(state.live.targets if state.live else ())
+        offered = [
+            n for n in _OFFERED.get(state.status, ()) if may(n, actor, state, utc_now(), live_sites)
+        ]
         can_edit = state.status in (ArticleStatus.DRAFT, ArticleStatus.RETURNED,
                                     ArticleStatus.APPROVED, ArticleStatus.PUBLISHED) and bool(
             {Role.EDITOR, Role.ADMIN} & actor.roles_on(state.site))  # fmt: skip
@@ -303,16 +308,21 @@ def router(hub: EmbeddedHub) -> APIRouter:
             overridden=state.overridden, fixable=any(f.fix for f in state.findings),
             marked_body=mark_findings(show["body_html"], state.findings),
             diff=previous_diff(article_id, state.revision, show["body_html"]), error=error,
-            plan=publication_plan(state) if "publish" in offered else None,
+            plan=publication_plan(state, actor) if "publish" in offered else None,
             previews=preview_targets(hub, state) if state.content else [],
         )  # fmt: skip
 
-    def publication_plan(state: Any) -> dict[str, Any]:
-        """What the publish form offers: every site's columns (the article's own checked, its
-        site first, 一稿多发 to the others), the other channels' accounts, and the time."""
+    def publication_plan(state: Any, actor: Any) -> dict[str, Any]:
+        """What the publish form offers: the columns of every site where the user publishes
+        (the article's own checked, its site first, 一稿多发 to the others), those sites'
+        accounts, and the time."""
         own = {f"{s.key}/{c}" for s in directory.sites if s.code == state.site
                for c in state.columns}  # fmt: skip
-        sites = sorted(directory.sites, key=lambda s: s.code != state.site)
+        mine = {s.code for s in directory.sites if publishes_on(actor, s.code)}
+        sites = sorted(
+            (s for s in directory.sites if s.code in mine), key=lambda s: s.code != state.site
+        )
+        site_keys = {s.key: s.code for s in directory.sites}
         return {
             "sites": [
                 {"name": site.name, "own": site.code == state.site,
@@ -326,6 +336,7 @@ def router(hub: EmbeddedHub) -> APIRouter:
                  "channel": CHANNEL_LABELS.get(a.channel, str(a.channel))}
                 for a in directory.accounts
                 if a.channel in hub.adapters  # channels this hub can deliver to
+                and site_keys.get(a.site, a.site) in mine
             ],
         }  # fmt: skip
 

@@ -87,7 +87,11 @@ def visible_article(hub: EmbeddedHub, user: str, article_ref: str) -> str:
     """The article's id if the user may see it; for anyone else it does not exist."""
     article_id = hub.articles.resolve(article_ref)
     state, _ = hub.articles.state(article_id)
-    if not can_see_site(hub.config.directory.acting(user), state.site):
+    actor = hub.config.directory.acting(user)
+    # A site's staff always see what is live on their site, whoever published it.
+    if not can_see_site(actor, state.site) and not any(
+        can_see_site(actor, site) for site in hub.publishing.live_sites(state)
+    ):
         raise DomainError("ARTICLE_NOT_FOUND", f"稿件 {article_ref} 不存在", article_id=article_ref)
     return article_id
 

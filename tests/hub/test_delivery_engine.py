@@ -50,7 +50,7 @@ def meta(page: Path, name: str) -> str:
 def test_publish_correct_and_retract_on_two_sites(hub: EmbeddedHub, html_validator) -> None:
     article = approved(hub)
     # The embedded hub hands a publication to the delivery engine within the command.
-    hub.publishing.publish("zhangwei", article, ["gov/notices", "drc/news"], feeds=False)
+    hub.publishing.publish("qianli", article, ["gov/notices", "drc/news"], feeds=False)
     gov, drc = (hub.config.sites_root / "gov" / "notices" / f"{article}.html",
                 hub.config.sites_root / "drc" / "news" / f"{article}.html")  # fmt: skip
     assert pages(hub) == sorted([gov, drc])

@@ -87,7 +87,7 @@ def test_published_everywhere_corrected_everywhere_retracted_everywhere(running:
     hub = running.hub
     article = approved(hub)
     targets = ["gov/notices", "drc/news", "app:sf-app", "screen:sf-hall"]
-    hub.publishing.publish("zhangwei", article, targets, feeds=False, notify=True)
+    hub.publishing.publish("qianli", article, targets, feeds=False, notify=True)
     assert sorted(str(d.status) for d in deliveries_of(hub.store, article)) == ["delivered"] * 4
 
     # The sites, served by the hub.

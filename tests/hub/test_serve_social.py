@@ -68,7 +68,7 @@ def test_an_approved_article_reaches_every_wechat_and_weibo_account_of_its_plan(
     cli, sandbox = served
     article = approved(cli)
     cli.ok("publish", article, *[a for t in TARGETS for a in ("--to", t)], "--no-feeds",
-           "--as", "zhangwei")  # fmt: skip
+           "--as", "qianli")  # fmt: skip
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         states = cli.ok("deliveries", "--article", article)
@@ -111,7 +111,7 @@ def test_a_mass_send_from_the_command_line_and_wechats_pushes_to_the_hub(
     cli, sandbox = served
     article = approved(cli)
     cli.ok("publish", article, "--to", "wechat:sf-wechat", "--to", "wechat:drc-wechat",
-           "--mass", "--no-feeds", "--as", "zhangwei")  # fmt: skip
+           "--mass", "--no-feeds", "--as", "qianli")  # fmt: skip
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:  # delivered, and the link WeChat pushed filled in
         states = cli.ok("deliveries", "--article", article)

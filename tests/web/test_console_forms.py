@@ -133,15 +133,23 @@ def test_the_publication_plan_sends_one_article_to_chosen_sites_and_accounts(web
     article = web.article()
     assert web.api("zhangwei", "POST", f"/articles/{article}/submit").status_code == 200
     approve_all(web, article)
-    session, csrf = web.login("zhangwei")
-    page = session.get(f"{web.url}/console/articles/{article}", timeout=30).text
+    editor, editor_csrf = web.login("zhangwei")
+    page = editor.get(f"{web.url}/console/articles/{article}", timeout=30).text
     assert 'name="to" value="gov/notices" checked' in page  # its own column, ticked
-    assert 'value="drc/notices"' in page and 'value="app:city-app"' in page  # 一稿多发
     assert 'value="wechat:sf-wechat"' in page and 'value="weibo:sf-weibo"' in page  # new media
+    # Only the sites where the editor publishes are offered (each site answers for itself).
+    assert 'value="drc/notices"' not in page and 'value="app:city-app"' not in page
+    session, csrf = web.login("qianli")  # an operator of every site: 一稿多发
+    page = session.get(f"{web.url}/console/articles/{article}", timeout=30).text
+    assert 'value="drc/notices"' in page and 'value="app:city-app"' in page
     wrong = session.post(f"{web.url}/console/articles/{article}/publish", timeout=30,
                          data=[("csrf_token", csrf), ("plan", "1"), ("to", "nowhere/x")])  # fmt: skip
     assert wrong.status_code == 400 and "SITE_UNKNOWN" in wrong.text  # nothing published
     assert web.api("zhangwei", "GET", f"/articles/{article}").json()["status"] == "approved"
+    foreign = editor.post(f"{web.url}/console/articles/{article}/publish", timeout=30,
+                          data=[("csrf_token", editor_csrf), ("plan", "1"),
+                                ("to", "city/notices")])  # fmt: skip
+    assert foreign.status_code == 403 and "SITE_ROLE_REQUIRED" in foreign.text
     plan = [("csrf_token", csrf), ("plan", "1"), ("to", "gov/notices"), ("to", "city/notices"),
             ("to", "app:city-app")]  # fmt: skip
     answer = session.post(f"{web.url}/console/articles/{article}/publish", data=plan, timeout=30)
@@ -288,3 +296,24 @@ def test_every_government_metadata_field_is_on_the_form(web: Web) -> None:
     refused = session.post(f"{web.url}/console/articles/new", data=withheld, timeout=30)
     assert refused.status_code == 400 and "不予公开必须填写理由" in refused.text
     assert 'value="示范省安全生产条例实施办法"' in refused.text  # the form keeps what was typed
+
+
+def test_pages_offer_only_what_the_user_may_do(web: Web) -> None:
+    from tests.web.test_api import approve_all
+
+    def buttons(user: str, article: str) -> set[str]:
+        session, _ = web.login(user)
+        page = session.get(f"{web.url}/console/articles/{article}", timeout=30).text
+        found = set(re.findall(r'action="/console/articles/[^/"]+/([a-z]+)"', page))
+        return found
+
+    article = web.article()
+    assert web.api("zhangwei", "POST", f"/articles/{article}/submit").status_code == 200
+    assert "approve" not in buttons("zhangwei", article)  # the author never reviews
+    assert "withdraw" in buttons("zhangwei", article)
+    assert {"approve", "return"} <= buttons("liting", article)  # 初审's reviewer
+    assert not {"approve", "return", "withdraw"} & buttons("wangqiang", article)  # 复审 waits
+    approve_all(web, article)
+    assert "publish" in buttons("zhangwei", article)
+    assert "publish" not in buttons("chenjing", article)  # a final reviewer does not publish
+    assert "publish" in buttons("qianli", article)

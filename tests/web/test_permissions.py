@@ -168,3 +168,59 @@ def test_delivery_retry_and_cancel_need_the_operator_role(web: Web) -> None:
             assert answer.status_code == 403, (role, answer.text)
     # Staff of other sites do not see the delivery at all.
     assert web.api("zhoumin", "GET", "/deliveries", params={"article": article}).json() == []
+
+
+# Targets on other sites than the article's (gov): columns, and accounts those sites own.
+FOREIGN_TARGETS = ["drc/notices", "wechat:drc-wechat", "city/news", "app:city-app",
+                   "screen:city-hall"]  # fmt: skip
+PUBLISHERS_EVERYWHERE = {"qianli", "admin"}
+
+
+@pytest.mark.parametrize("target", FOREIGN_TARGETS)
+def test_publishing_into_another_sites_column_or_account_needs_a_role_there(
+    web: Web, target: str
+) -> None:
+    for role, user in USERS.items():
+        article = approved(web)
+        answer = web.api(user, "POST", f"/articles/{article}/publish",
+                         json={"to": [target], "feeds": False})  # fmt: skip
+        if user in PUBLISHERS_EVERYWHERE:
+            assert answer.status_code == 200, (role, answer.text)
+        elif user in OTHER.values():
+            assert answer.status_code == 404, (role, answer.text)
+        else:
+            assert answer.status_code == 403, (role, answer.text)
+            assert answer.json()["error"]["code"] == "SITE_ROLE_REQUIRED", (role, answer.text)
+    # A gov editor's own column with a foreign one: nothing of it goes out.
+    article = approved(web)
+    both = web.api("zhangwei", "POST", f"/articles/{article}/publish",
+                   json={"to": ["gov/notices", "drc/notices"], "feeds": False})  # fmt: skip
+    assert both.status_code == 403
+    assert web.api("zhangwei", "GET", f"/articles/{article}").json()["status"] == "approved"
+
+
+def test_a_receiving_sites_staff_see_and_withdraw_what_is_live_on_their_site(web: Web) -> None:
+    article = approved(web)
+    answer = web.api("qianli", "POST", f"/articles/{article}/publish",
+                     json={"to": ["gov/notices", "drc/notices"], "feeds": False})  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    # drc's staff see it (it is on their site), though it is gov's article.
+    assert web.api("zhoumin", "GET", f"/articles/{article}").status_code == 200
+    assert web.api("wujun", "GET", f"/articles/{article}").status_code == 200
+    # A reviewer of drc does not publish there, so cannot take it down either.
+    refused = web.api("wujun", "POST", f"/articles/{article}/retract", json={"reason": "不宜"})
+    assert refused.status_code == 403
+    taken = web.api("zhoumin", "POST", f"/articles/{article}/retract",
+                    json={"reason": "与本站职能无关"})  # fmt: skip
+    assert taken.status_code == 200, taken.text
+    assert "TargetsWithdrawn" in taken.json()["events"]
+    shown = web.api("zhangwei", "GET", f"/articles/{article}").json()
+    assert shown["status"] == "published"  # still live on gov
+    rows = web.api("qianli", "GET", "/deliveries", params={"article": article}).json()
+    states = {r["target"]: r["status"] for r in rows}
+    drc = [s for t, s in states.items() if t.startswith("website:9900000012/")]
+    gov = [s for t, s in states.items() if t.startswith("website:9900000001/")]
+    assert drc and all(s in ("retracting", "retracted", "cancelled") for s in drc), states
+    assert gov and all(s not in ("retracting", "retracted") for s in gov), states
+    # Once off drc, drc's staff no longer see gov's article.
+    assert web.api("zhoumin", "GET", f"/articles/{article}").status_code == 404
