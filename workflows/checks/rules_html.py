@@ -4,24 +4,18 @@ characters and script links (P21)."""
 from __future__ import annotations
 
 import bisect
-import contextlib
 import re
 from collections.abc import Iterator
-from urllib.parse import urlsplit
 
 from workflows.checks.document import Document, Section
 from workflows.checks.findings import Finding, Severity
 from workflows.checks.html_parse import HtmlElement
+from workflows.checks.links import SCRIPT_SCHEMES, host_in, read_link
+from workflows.checks.styles import hides
 from workflows.checks.text import ZERO_WIDTH
 
 _VOID = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
-)
-_HIDING = re.compile(
-    r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?:\.0+)?(?:px|pt|em)?\s*(?:;|$|!)"
-    r"|line-height\s*:\s*0(?:px)?\s*(?:;|$|!)|text-indent\s*:\s*-\d{3,}|opacity\s*:\s*0(?:\.0+)?\s*(?:;|$|!)"
-    r"|(?:top|left|right)\s*:\s*-\d{3,}|z-index\s*:\s*-\d",
-    re.IGNORECASE,
 )
 _STYLE_RULE = re.compile(r"([.#][\w-]+)\s*\{([^}]*)\}")
 _URL_IN_TEXT = re.compile(r"https?://[^\s<>\"'，。；、）)]+", re.IGNORECASE)
@@ -54,13 +48,6 @@ def _finding_at(
     return Document.plain_finding(section, start, end, rule, severity, message, fix, target)
 
 
-def _host_matches(host: str, domains: tuple[str, ...]) -> bool:
-    candidates = {host}
-    with contextlib.suppress(UnicodeError):
-        candidates.add(host.encode("ascii").decode("idna"))
-    return any(h == d or h.endswith("." + d) for h in candidates for d in domains)
-
-
 def _link_verdict(url: str, doc: Document) -> tuple[Severity, str] | None:
     """The verdict on one link target (remembered per document: bodies repeat their links)."""
     cache: dict[str, tuple[Severity, str] | None] = doc.derived_value("link_verdicts", dict)
@@ -70,14 +57,16 @@ def _link_verdict(url: str, doc: Document) -> tuple[Severity, str] | None:
 
 
 def _judge_link(url: str, doc: Document) -> tuple[Severity, str] | None:
-    parts = urlsplit(url.strip())
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    link = read_link(url)
+    if link is None or link.own_site or link.scheme not in ("http:", "https:") or not link.host:
         return None
-    host = parts.hostname.lower()
+    if link.ambiguous:
+        return Severity.BLOCK, f"{link.ambiguous}，不得发布（{url.strip()[:80]}）"
+    host = link.host
     d = doc.compiled.dictionaries
-    if _host_matches(host, d.blocked_link_domains):
+    if host_in(host, d.blocked_link_domains):
         return Severity.BLOCK, f"链接指向被列入黑名单的网站（{host}），不得发布"
-    if _host_matches(host, d.allowed_link_domains):
+    if host_in(host, d.allowed_link_domains):
         return None
     return Severity.REVIEW, f"外部链接（{host}）不在允许名单内，须审核确认链接目标内容"
 
@@ -124,7 +113,7 @@ def _check_html_section(doc: Document, section: Section) -> Iterator[Finding]:
         selector
         for css in parsed.styles
         for selector, body in _STYLE_RULE.findall(css)
-        if _HIDING.search(body)
+        if hides(body)
     }
     covered: list[tuple[int, int]] = []
     hidden_spans: list[tuple[int, int]] = []
@@ -134,9 +123,7 @@ def _check_html_section(doc: Document, section: Section) -> Iterator[Finding]:
             continue  # every rule below reads an attribute
         classes = {"." + c for c in attrs.get("class", "").split()}
         ids = {"#" + attrs["id"]} if attrs.get("id") else set()
-        hidden = bool(_HIDING.search(attrs.get("style", ""))) or bool(
-            (classes | ids) & hidden_selectors
-        )
+        hidden = hides(attrs.get("style", "")) or bool((classes | ids) & hidden_selectors)
         if element.tag == "marquee":
             amount = re.match(r"\d+", attrs.get("scrollamount", "0"))
             hidden = hidden or (amount is not None and int(amount.group(0)) >= 100)
@@ -160,16 +147,20 @@ def _check_html_section(doc: Document, section: Section) -> Iterator[Finding]:
                 else "含被隐藏的内容（不可见文字），请确认并删除",
                 "",
             )
+        if element.tag == "a" and attrs.get("href"):
+            invisible = _invisible_link(section, parsed.elements, element)
+            if invisible:
+                yield _finding_at(section, element, "P21", Severity.BLOCK, invisible)
         link_attr = _LINK_ATTRS.get(element.tag)
         for name in ("href", "src", "action", "formaction"):
-            value = attrs.get(name, "").strip().lower().replace("\t", "").replace("\n", "")
-            if value.startswith(("javascript:", "data:", "vbscript:")):
+            link = read_link(attrs[name]) if attrs.get(name) else None
+            if link is not None and link.scheme in SCRIPT_SCHEMES:
                 yield _finding_at(
                     section,
                     element,
                     "P21",
                     Severity.BLOCK,
-                    f"含{value.split(':')[0]}:链接，可能执行脚本或隐藏内容，不得发布",
+                    f"含{link.scheme}链接，可能执行脚本或隐藏内容，不得发布",
                 )
         if element.tag == "meta" and re.search(
             r"https?://|url\s*=", attrs.get("content", ""), re.I
@@ -200,6 +191,41 @@ def _check_html_section(doc: Document, section: Section) -> Iterator[Finding]:
                     "疑似使用地图，须使用标准地图并标注审图号",
                 )
     yield from _text_links(doc, section, covered)
+
+
+_BLANK = re.compile(r"[\s\u00a0\u3000" + "".join(sorted(ZERO_WIDTH)) + "]+")
+_MIN_VISIBLE_PX = 8
+_SHRINKING = frozenset({"sub", "sup", "small"})
+
+
+def _inside(outer: HtmlElement, inner: HtmlElement) -> bool:
+    return outer.source_start < inner.source_start and (
+        inner.source_start < outer.source_end or outer.source_end < 0
+    )
+
+
+def _visible_image(element: HtmlElement) -> bool:
+    """An image shows a box unless it is declared (or styled) smaller than a few pixels."""
+    for name in ("width", "height"):
+        size = re.match(r"\s*(\d+)\s*(?:px)?\s*$", element.attrs.get(name, ""))
+        if size and int(size.group(1)) < _MIN_VISIBLE_PX:
+            return False
+    return not hides(element.attrs.get("style", ""))
+
+
+def _invisible_link(section: Section, elements: tuple[HtmlElement, ...], link: HtmlElement) -> str:
+    """Why a link cannot be seen on the page ("" when it can): no visible text and no image of
+    a visible size inside, or text shrunk by nesting sub/sup/small."""
+    start, end = _plain_span(section, link)
+    text = _BLANK.sub("", section.plain.text[start:end])
+    images = [e for e in elements if e.tag == "img" and _inside(link, e)]
+    if not text and not any(_visible_image(i) for i in images):
+        what = "只含过小的图片" if images else "没有可见文字"
+        return f"链接{what}，页面上看不见，疑似暗链，不得发布"
+    shrinking = sum(1 for e in elements if e.tag in _SHRINKING and _inside(e, link))
+    if shrinking >= 3:
+        return "链接被多层上标/下标/小字缩小到看不清，疑似暗链，不得发布"
+    return ""
 
 
 def check_attachment_maps(doc: Document) -> Iterator[Finding]:
