@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 
-CHINA_TIME = timezone(timedelta(hours=8), "CST")
+from workflows.beijing_time import BEIJING as CHINA_TIME
+from workflows.beijing_time import beijing_text
 
 
 def utc_now() -> datetime:
@@ -25,6 +26,4 @@ def as_beijing(moment: datetime | None) -> datetime | None:
 
 def beijing_minute(moment: datetime | str) -> str:
     """A time (or ISO text) as Beijing time, to the minute: 2026-11-22 09:00."""
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    return moment.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
+    return beijing_text(moment)

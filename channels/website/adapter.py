@@ -28,6 +28,7 @@ from channels.contract import (
 )
 from channels.website.lists import SiteLists, write_atomically
 from channels.website.site_index import Listed, SiteIndex
+from workflows.beijing_time import beijing_text
 from workflows.delivery_events import ErrorKind
 from workflows.publication import Channel
 
@@ -99,7 +100,7 @@ class WebsiteAdapter:
                     else item.content.body_html
                 ),
                 meta=item.content.metadata,
-                published_at=(published_at or item.published_at).strftime("%Y-%m-%d %H:%M"),
+                published_at=beijing_text(published_at or item.published_at),
                 root="..",
                 url=self.url(item),
                 delivery_id=item.delivery_id,

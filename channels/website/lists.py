@@ -19,6 +19,7 @@ from typing import Any
 from jinja2 import Environment
 
 from channels.website.site_index import Placed, SiteIndex
+from workflows.beijing_time import beijing_iso
 
 PAGE_SIZE = 20
 SITEMAP_SIZE = 1000
@@ -73,7 +74,7 @@ class SiteLists:
             ),
         )  # fmt: skip
         feed = [{"article_id": i.article_id, "title": i.title, "url": i.url,
-                 "updated": i.published_at} for i in newest[:FEED_SIZE]]  # fmt: skip
+                 "updated": beijing_iso(i.published_at)} for i in newest[:FEED_SIZE]]  # fmt: skip
         _write_list(
             folder / "atom.xml",
             env.get_template("atom.xml").render(
@@ -106,7 +107,7 @@ class SiteLists:
             _write_list(
                 docroot / f"sitemap-{number}.xml",
                 env.get_template("sitemap.xml").render(
-                    items=[{"url": i.url, "updated": i.published_at} for i in entries]
+                    items=[{"url": i.url, "updated": beijing_iso(i.published_at)} for i in entries]
                 ),
             )
         if removed:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from channels.local_db import open_local_db, write_transaction
+from workflows.beijing_time import beijing_text
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS pages (
@@ -37,7 +38,7 @@ class Listed:
 
     @property
     def date(self) -> str:
-        return self.published_at[:10]
+        return beijing_text(self.published_at, "date")
 
 
 @dataclass(frozen=True)

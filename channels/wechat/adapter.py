@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -37,6 +37,7 @@ from channels.contract import (
 )
 from channels.wechat.api import WeChatApi
 from channels.wechat.render import thumb_jpeg, wechat_body, wechat_title
+from workflows.beijing_time import BEIJING
 from workflows.delivery_events import DeliveryAction, ErrorKind
 from workflows.publication import Channel
 
@@ -44,7 +45,6 @@ POLL_AFTER_S = 5.0
 FIRST_POLLS_S = (0.3, 0.6)  # inline waits before the attempt ends as "still publishing"
 QUOTA_ASK_EVERY_S = 300.0
 UNANSWERED_GRACE_S = 600.0  # how long a lost submit is looked for before a person is asked
-BEIJING_TZ = timezone(timedelta(hours=8))
 # publish_status (research/channel-protocols.md 1.5) -> why it did not become an article
 _MASS_FAILED = {"SEND_FAIL": "微信群发失败", "DELETE": "群发消息已被删除"}
 _FAILED = {
@@ -273,4 +273,4 @@ def _mass(item: DeliveryItem) -> bool:
 
 def _clock_text(epoch: float) -> str:
     """An expiry time for the operators, in Beijing time."""
-    return datetime.fromtimestamp(epoch, BEIJING_TZ).strftime("%H:%M")
+    return datetime.fromtimestamp(epoch, BEIJING).strftime("%H:%M")

@@ -12,6 +12,7 @@ from hub.cli.context import hub_of
 from hub.cli.output import emit_json, short_id
 from hub.clock import beijing_minute
 from hub.command_service import CommandResult
+from workflows.beijing_time import beijing_text
 from workflows.errors import DomainError
 from workflows.vocabulary import SENSITIVITY_LABELS, STATUS_LABELS, ArticleStatus
 
@@ -287,7 +288,7 @@ def history(ctx: click.Context, article_ref: str, as_json: bool) -> None:
         return
     for item in articles.timeline(article_ref):
         click.echo(
-            f"{item['version']:>3}  {item['occurred_at'][:19]}  "
+            f"{item['version']:>3}  {beijing_text(item['occurred_at'], 'second')}  "
             f"{item['actor']}({item['role']})  {item['summary']}"
         )
 

@@ -12,6 +12,7 @@ from hub.cli.checks import finding_lines
 from hub.cli.context import hub_of
 from hub.cli.output import emit_json
 from hub.dictionary_records import change_json, dictionary_history
+from workflows.beijing_time import beijing_text
 from workflows.checks.findings import Finding
 from workflows.dictionary_events import DICTIONARY_LABELS
 
@@ -39,7 +40,9 @@ def dictionaries(ctx: click.Context, as_json: bool) -> None:
     click.echo(f"变更记录 {len(history)} 次：")
     for item in reversed(history):
         before = item["previous_version"] or "（首次记录）"
-        click.echo(f"  {item['recorded_at'][:19]}  {before} → {item['version']}  {item['summary']}")
+        click.echo(
+            f"  {beijing_text(item['recorded_at'], 'second')}  {before} → {item['version']}  {item['summary']}"
+        )
 
 
 @click.command("recheck")
@@ -62,7 +65,7 @@ def recheck(ctx: click.Context, site_ref: str | None, user: str, as_json: bool) 
         result = hub.rechecker.run(user, site_ref, progress=bar.update, article_ids=ids)
     change = result.dictionaries
     click.echo(
-        f"词库版本 {change['version']}（{change['recorded_at'][:19]} 起启用；"
+        f"词库版本 {change['version']}（{beijing_text(change['recorded_at'], 'second')} 起启用；"
         f"较上一版本：{change['summary']}）"
     )
     click.echo(

@@ -11,13 +11,14 @@ from events.envelope import RecordedEvent
 from hub.cli.articles import json_option
 from hub.cli.context import hub_of
 from hub.projections.history import describe
+from workflows.beijing_time import beijing_text
 
 
 def _line(event: RecordedEvent, as_json: bool) -> str:
     if as_json:
         return json.dumps(event.as_dict(), ensure_ascii=False)
     return (
-        f"{event.global_position:>7}  {event.occurred_at.isoformat()[:19]}  "
+        f"{event.global_position:>7}  {beijing_text(event.occurred_at, 'second')}  "
         f"{event.stream_id}@{event.stream_version}  {event.type}  "
         f"{event.actor.user_id}({event.actor.role})  {describe(event.payload)}"
     )

@@ -7,6 +7,7 @@ import click
 from hub.cli.articles import json_option
 from hub.cli.context import hub_of
 from hub.cli.output import emit_json
+from workflows.beijing_time import beijing_text
 
 
 @click.command("passwd")
@@ -59,8 +60,8 @@ def list_tokens(ctx: click.Context, user: str | None, as_json: bool) -> None:
         emit_json([t.__dict__ for t in tokens])
         return
     for t in tokens:
-        state = f"已吊销 {t.revoked_at[:19]}" if t.revoked_at else "有效"
-        click.echo(f"{t.token_id}  {t.user_id:<10} {t.name}  {t.created_at[:19]}  {state}")
+        state = f"已吊销 {beijing_text(t.revoked_at)}" if t.revoked_at else "有效"
+        click.echo(f"{t.token_id}  {t.user_id:<10} {t.name}  {beijing_text(t.created_at)}  {state}")
 
 
 @token.command("revoke")

@@ -14,6 +14,7 @@ from channels.weibo.text import units
 from hub.runtime import EmbeddedHub
 from hub.web.pages import TEMPLATES
 from workflows.article_state import ArticleState
+from workflows.beijing_time import beijing_text
 from workflows.delivery_events import DeliveryAction
 from workflows.errors import DomainError
 from workflows.publication import CHANNEL_LABELS, Channel, Target
@@ -76,7 +77,7 @@ def render_preview(hub: EmbeddedHub, state: ArticleState, target_key: str) -> st
     if target.channel is Channel.SCREEN:
         card = adapter.screen_item(item)
         return TEMPLATES.get_template("console/preview_screen.html").render(card=card)
-    published_at = item.published_at.strftime("%Y-%m-%d %H:%M")
+    published_at = beijing_text(item.published_at)
     account_name = "" if target.channel is Channel.WEBSITE else (
         hub.config.directory.account(target.account).name)  # fmt: skip
     if target.channel is Channel.WECHAT:
@@ -85,7 +86,7 @@ def render_preview(hub: EmbeddedHub, state: ArticleState, target_key: str) -> st
         return _weibo(adapter, item, account_name, published_at)
     return TEMPLATES.get_template("console/preview_app.html").render(
         content=state.content, meta=state.content.metadata, account=target.account,
-        published_at=item.published_at.strftime("%Y-%m-%d %H:%M"),
+        published_at=beijing_text(item.published_at),
     )  # fmt: skip
 
 

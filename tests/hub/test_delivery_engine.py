@@ -10,10 +10,12 @@ from xml.etree import ElementTree
 
 from channels.contract import DeliveryItem, Receipt
 from channels.website.adapter import WebsiteAdapter
+from channels.website.site_index import Listed
 from hub.delivery_engine import DeliveryEngine
 from hub.delivery_planner import run_planner
 from hub.projections.deliveries import deliveries_of
 from hub.runtime import EmbeddedHub, website_sites
+from workflows.beijing_time import beijing_text
 from workflows.delivery_decider import Start, decide
 from workflows.delivery_events import Operation
 
@@ -177,3 +179,24 @@ def test_two_planners_at_once_plan_each_delivery_once(hub: EmbeddedHub) -> None:
     for article in articles:
         assert len(deliveries_of(hub.store, article)) == 1
     assert run_planner(hub.store) == 0
+
+
+def test_times_on_pages_and_feeds_are_beijing_time(hub: EmbeddedHub) -> None:
+    """Every page, list and feed says the Beijing date and time (UTC + 8), feeds carry the
+    +08:00 offset, and an item published at 00:30 Beijing time is listed under that day."""
+    article = approved(hub)
+    before = datetime.now(UTC)
+    hub.publishing.publish("zhangwei", article, ["gov/notices"], feeds=False)
+    page = hub.config.sites_root / "gov" / "notices" / f"{article}.html"
+    html = page.read_text("utf-8")
+    shown = datetime.strptime(meta(page, "PubDate"), "%Y-%m-%d %H:%M")
+    utc_minute = before.replace(tzinfo=None, second=0, microsecond=0)
+    assert timedelta(hours=8) <= shown - utc_minute <= timedelta(hours=8, minutes=1)
+    assert f"发布时间：{meta(page, 'PubDate')}" in html
+    listing = (hub.config.sites_root / "gov" / "notices" / "index.html").read_text("utf-8")
+    assert f'<span class="date">{shown:%Y-%m-%d}</span>' in listing
+    feed = (hub.config.sites_root / "gov" / "notices" / "atom.xml").read_text("utf-8")
+    assert f"{shown:%Y-%m-%dT%H:%M}" in feed and "+08:00</updated>" in feed
+    late = Listed(article, "notices", "t", "u", "2026-12-10T16:30:00+00:00")
+    assert late.date == "2026-12-11"  # 00:30 in Beijing belongs to the 11th
+    assert beijing_text("2026-12-10T16:30:00+00:00") == "2026-12-11 00:30"

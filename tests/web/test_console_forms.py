@@ -317,3 +317,16 @@ def test_pages_offer_only_what_the_user_may_do(web: Web) -> None:
     assert "publish" in buttons("zhangwei", article)
     assert "publish" not in buttons("chenjing", article)  # a final reviewer does not publish
     assert "publish" in buttons("qianli", article)
+
+
+def test_console_times_are_beijing_time(web: Web) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    before = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    article = web.article()
+    session, _ = web.login("zhangwei")
+    page = session.get(f"{web.url}/console/articles/{article}", timeout=30).text
+    shown = datetime.strptime(re.findall(r"<time>([^<]+)</time>", page)[0], "%Y-%m-%d %H:%M")
+    assert timedelta(hours=7, minutes=59) <= shown - before <= timedelta(hours=8, minutes=1)
+    listing = session.get(f"{web.url}/console/articles", timeout=30).text
+    assert f"{shown:%Y-%m-%d %H:%M}" in listing
