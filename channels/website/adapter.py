@@ -154,6 +154,8 @@ class WebsiteAdapter:
         write_atomically(path, self.render(item, datetime.fromisoformat(published_at)))
         placed = index.put(Listed(item.article_id, column, item.content.title, self.url(item),
                                   published_at))  # fmt: skip
+        keys = {m.group(2) for m in _MEDIA_LINK.finditer(item.content.body_html)}
+        self._drop_media(item, index.use_media(column, item.article_id, keys))
         self.lists.changed(self.env_of(self._site(item)), self._site(item), index, placed, False)
         return Receipt(remote_id=str(path), url=self.url(item))
 
@@ -175,9 +177,16 @@ class WebsiteAdapter:
     def _retract(self, item: DeliveryItem) -> None:
         self.page_path(item).unlink(missing_ok=True)
         index = self._index(item)
+        self._drop_media(item, index.use_media(str(item.target.column), item.article_id, set()))
         placed = index.remove(str(item.target.column), item.article_id)
         if placed is not None:
             self.lists.changed(self.env_of(self._site(item)), self._site(item), index, placed, True)
+
+    def _drop_media(self, item: DeliveryItem, keys: list[str]) -> None:
+        """Remove the site's copies of files no page of the site links any more."""
+        folder = Path(self._site(item)["docroot"]) / "media"
+        for key in keys:
+            (folder / key).unlink(missing_ok=True)
 
     def env_of(self, site: dict[str, Any]) -> Environment:
         """The site's templates: its own theme folder (if configured) over the default."""

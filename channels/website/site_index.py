@@ -23,6 +23,11 @@ _SCHEMA = (
     "CREATE INDEX IF NOT EXISTS pages_column ON pages (column_id, published_at, article_id)",
     "CREATE INDEX IF NOT EXISTS pages_site ON pages (published_at, article_id, column_id)",
     "CREATE TABLE IF NOT EXISTS counts (column_id TEXT PRIMARY KEY, n INTEGER NOT NULL)",
+    # The site's own copies of images and attachments, and the pages that link each.
+    """CREATE TABLE IF NOT EXISTS media_uses (
+        media_key TEXT NOT NULL, column_id TEXT NOT NULL, article_id TEXT NOT NULL,
+        PRIMARY KEY (media_key, column_id, article_id))""",
+    "CREATE INDEX IF NOT EXISTS media_uses_page ON media_uses (column_id, article_id)",
 )
 _FIELDS = "article_id, column_id, title, url, published_at"
 SITE = ""  # the key of the whole site's count
@@ -165,6 +170,35 @@ class SiteIndex:
                 "INSERT INTO counts SELECT column_id, COUNT(*) FROM pages GROUP BY column_id"
             )
             self._db.execute("INSERT INTO counts SELECT ?, COUNT(*) FROM pages", (SITE,))
+
+    def use_media(self, column_id: str, article_id: str, keys: set[str]) -> list[str]:
+        """Record the files a page links now; returns the files no page links any more."""
+        with write_transaction(self._db):
+            before = self._page_media(column_id, article_id)
+            self._db.execute(
+                "DELETE FROM media_uses WHERE column_id = ? AND article_id = ?",
+                (column_id, article_id),
+            )
+            self._db.executemany(
+                "INSERT INTO media_uses VALUES (?, ?, ?)",
+                [(key, column_id, article_id) for key in sorted(keys)],
+            )
+            return [key for key in sorted(before - keys) if not self._used(key)]
+
+    def _page_media(self, column_id: str, article_id: str) -> set[str]:
+        rows = self._db.execute(
+            "SELECT media_key FROM media_uses WHERE column_id = ? AND article_id = ?",
+            (column_id, article_id),
+        ).fetchall()
+        return {str(r[0]) for r in rows}
+
+    def _used(self, key: str) -> bool:
+        return (
+            self._db.execute(
+                "SELECT 1 FROM media_uses WHERE media_key = ? LIMIT 1", (key,)
+            ).fetchone()
+            is not None
+        )
 
     def close(self) -> None:
         self._db.close()

@@ -9,6 +9,7 @@ from hub.projections.articles import ArticlesProjection
 from hub.projections.deliveries import DeliveriesProjection
 from hub.projections.history import HistoryProjection
 from hub.projections.index_numbers import IndexNumbersProjection
+from hub.projections.media_refs import MediaRefsProjection
 from hub.projections.publications import PublicationsProjection
 
 
@@ -20,4 +21,5 @@ def all_projections(store: EventStore) -> list[Subscriber]:
         IndexNumbersProjection(),
         PublicationsProjection(),
         DeliveriesProjection(),
+        MediaRefsProjection(),
     ]

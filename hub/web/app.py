@@ -60,7 +60,7 @@ def create_app(hub: EmbeddedHub) -> FastAPI:
 
     app.add_middleware(BodyLimit)
     app.add_exception_handler(BodyTooLarge, _body_too_large)
-    app.include_router(media.router(hub.media))
+    app.include_router(media.router(hub))
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:

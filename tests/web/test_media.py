@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,8 +23,11 @@ def test_an_editor_uploads_an_image_that_the_hub_then_serves(web: Web) -> None:
     assert answer.status_code == 201, answer.text
     stored = answer.json()
     assert stored["kind"] == "image" and stored["url"].startswith("/media/")
-    served = requests.get(web.url + stored["url"], timeout=30)
+    token = {"Authorization": f"Bearer {web.token('zhangwei')}"}
+    served = requests.get(web.url + stored["url"], headers=token, timeout=30)
     assert served.status_code == 200 and served.content == PNG
+    assert served.headers["cache-control"] == "private, no-store"  # no article is live with it
+    assert requests.get(web.url + stored["url"], timeout=30).status_code == 404  # not public
     assert served.headers["content-type"] == "image/png"
     assert served.headers["x-content-type-options"] == "nosniff"
     assert "sandbox" in served.headers["content-security-policy"]
@@ -39,7 +43,8 @@ def test_an_editor_uploads_an_image_that_the_hub_then_serves(web: Web) -> None:
 def test_attachments_download_under_their_name(web: Web) -> None:
     stored = upload(web, "zhangwei", b"%PDF-1.7\n%%EOF", "2026年工作要点.pdf").json()
     assert stored["kind"] == "attachment" and stored["name"] == "2026年工作要点.pdf"
-    served = requests.get(web.url + stored["url"], timeout=30)
+    token = {"Authorization": f"Bearer {web.token('zhangwei')}"}
+    served = requests.get(web.url + stored["url"], headers=token, timeout=30)
     assert served.headers["content-type"] == "application/pdf"
     assert "attachment" in served.headers["content-disposition"]
     assert "filename*=UTF-8''2026" in served.headers["content-disposition"]
@@ -106,3 +111,52 @@ def test_bodies_over_the_limit_are_refused_even_without_a_length(web: Web) -> No
     assert re.search("4 MB", declared.json()["error"]["message"])
     # The hub still answers.
     assert requests.get(f"{web.url}/healthz", timeout=30).status_code == 200
+
+
+def test_a_file_is_public_only_while_a_live_article_links_it(web: Web) -> None:
+    from tests.web.test_api import approve_all
+
+    pdf = upload(web, "zhangwei", b"%PDF-1.7\n% retract me\n%%EOF", "名单.pdf").json()
+    shared = upload(web, "zhangwei", b"%PDF-1.7\n% shared\n%%EOF", "共用.pdf").json()
+
+    def published(links: list[str]) -> str:
+        made = web.api("zhangwei", "POST", "/articles", json={
+            "site": "gov", "columns": ["notices"], "title": "关于公布名单的通知",
+            "body_html": "<p>附件：" + "".join(f'<a href="{u}">附件{i}</a>'
+                                               for i, u in enumerate(links)) + "</p>"})  # fmt: skip
+        article = made.json()["id"]
+        assert web.api("zhangwei", "POST", f"/articles/{article}/submit").status_code == 200
+        approve_all(web, article)
+        answer = web.api("zhangwei", "POST", f"/articles/{article}/publish",
+                         json={"to": ["gov/notices"], "feeds": False})  # fmt: skip
+        assert answer.status_code == 200, answer.text
+        return str(article)
+
+    def public(url: str) -> requests.Response:
+        return requests.get(web.url + url, timeout=30)
+
+    # A draft's file is seen by its site's staff only.
+    draft = web.api("zhangwei", "POST", "/articles", json={
+        "site": "gov", "columns": ["notices"], "title": "草稿", "body_html":
+        f'<p><a href="{pdf["url"]}">附件</a></p>'}).json()["id"]  # fmt: skip
+    assert public(pdf["url"]).status_code == 404
+    as_other = {"Authorization": f"Bearer {web.token('zhoumin')}"}  # an editor of drc
+    assert requests.get(web.url + pdf["url"], headers=as_other, timeout=30).status_code == 404
+    assert draft
+    first = published([pdf["url"], shared["url"]])
+    second = published([shared["url"]])
+    served = public(pdf["url"])
+    assert served.status_code == 200 and "immutable" not in served.headers["cache-control"]
+    assert served.headers["cache-control"] == "public, max-age=300"
+    site_media = web.hub.config.sites_root / "gov" / "media"
+    assert (site_media / pdf["url"].split("/")[2]).exists()
+    retracted = web.api("zhangwei", "POST", f"/articles/{first}/retract", json={"reason": "有误"})
+    assert retracted.status_code == 200
+    deadline = time.monotonic() + 20
+    while (site_media / pdf["url"].split("/")[2]).exists():
+        assert time.monotonic() < deadline, "the site copy was not removed"
+        time.sleep(0.1)
+    assert public(pdf["url"]).status_code == 404  # the retracted article's own file
+    assert public(shared["url"]).status_code == 200  # still linked by a live article
+    assert (site_media / shared["url"].split("/")[2]).exists()
+    assert second
