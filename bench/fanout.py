@@ -108,7 +108,7 @@ def fan_out(
     started = time.perf_counter()
     if profiler:
         profiler.enable()
-    hub.publishing.publish("zhangwei", created.article_id, targets, feeds=False, notify=True)
+    hub.publishing.publish("qianli", created.article_id, targets, feeds=False, notify=True)
     while unsettled_count(hub.store):
         hub.deliveries.run_once()
     seconds = time.perf_counter() - started

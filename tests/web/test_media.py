@@ -160,3 +160,50 @@ def test_a_file_is_public_only_while_a_live_article_links_it(web: Web) -> None:
     assert public(shared["url"]).status_code == 200  # still linked by a live article
     assert (site_media / shared["url"].split("/")[2]).exists()
     assert second
+
+
+def _rebuilt(document: bytes, part: str, content: bytes) -> bytes:
+    """The .docx with one part replaced (the rest as Word wrote it)."""
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(document)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            data = content if info.filename == part else source.read(info)
+            target.writestr(info.filename, data)
+    return out.getvalue()
+
+
+def test_word_bombs_and_damaged_files_are_refused_quickly_and_clearly(
+    web: Web, tmp_path: Path
+) -> None:
+    document = word_document(tmp_path)
+    head = b'<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
+    bomb = _rebuilt(document, "word/document.xml",
+                    head + b"<w:p><w:r><w:t>" + b"A" * (20 * 1024 * 1024) + b"</w:t></w:r></w:p></w:body></w:document>")  # fmt: skip
+    deep = _rebuilt(document, "word/document.xml",
+                    head + b"<w:tbl>" * 5000 + b"</w:tbl>" * 5000 + b"</w:body></w:document>")  # fmt: skip
+    entity = _rebuilt(document, "word/document.xml",
+                      b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa">]><d>&a;</d>')  # fmt: skip
+    damaged = _rebuilt(document, "word/document.xml", head + "<w:p><w:r><w:t>断".encode())
+    truncated = document[: len(document) // 2]
+    assert len(bomb) < 100_000  # small on the wire, 20 MB expanded
+    cases = {"bomb": (bomb, "IMPORT_TOO_COMPLEX"), "deep": (deep, "IMPORT_TOO_COMPLEX"),
+             "entity": (entity, "IMPORT_FAILED"), "damaged": (damaged, "IMPORT_FAILED"),
+             "truncated": (truncated, "IMPORT_NOT_DOCX")}  # fmt: skip
+    for name, (data, code) in cases.items():
+        started = time.monotonic()
+        answer = web.api("zhangwei", "POST", "/imports/docx", files={"file": ("a.docx", data)})
+        assert answer.status_code == 400, (name, answer.text)
+        assert answer.json()["error"]["code"] == code, (name, answer.text)
+        assert time.monotonic() - started < 5, name  # refused, not converted
+        assert "损坏" in answer.json()["error"]["message"] or code == "IMPORT_TOO_COMPLEX"
+    session, csrf = web.login("zhangwei")
+    page = session.post(f"{web.url}/console/articles/import", timeout=30,
+                        data={"csrf_token": csrf}, files={"file": ("坏.docx", damaged)})  # fmt: skip
+    assert page.status_code == 400 and "文件可能已损坏" in page.text
+    assert page.headers["content-type"].startswith("text/html")  # the form, not raw JSON
