@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from hub.directory import Account, Column, Directory, Site, User
 from workflows.article_commands import ALL_SITES
@@ -52,9 +52,10 @@ class Settings(BaseModel):
     host: str = "127.0.0.1"  # where `hub serve` listens
     port: int = Field(default=8800, ge=0, le=65535)
     sandbox_port: int = Field(default=8801, ge=0, le=65535)  # the channel sandboxes
-    jpush_url: str = "http://127.0.0.1:8801"  # JPush v3 (https://api.jpush.cn in production)
-    wechat_url: str = "http://127.0.0.1:8801"  # WeChat (https://api.weixin.qq.com in production)
-    weibo_url: str = "http://127.0.0.1:8801"  # Weibo (https://api.weibo.com in production)
+    # The channels' APIs; unset, each follows the local sandboxes' port (`sandbox_port`).
+    jpush_url: str = ""  # JPush v3 (https://api.jpush.cn in production)
+    wechat_url: str = ""  # WeChat (https://api.weixin.qq.com in production)
+    weibo_url: str = ""  # Weibo (https://api.weibo.com in production)
     # How long a worker holds a delivery it is sending; after a crash the delivery is checked
     # with the channel once this has passed.
     delivery_lease_s: float = Field(default=60.0, gt=0, le=3600)
@@ -62,6 +63,14 @@ class Settings(BaseModel):
     # Threads calling channels at once. More is not faster in one process: the channel calls
     # and page writes share the interpreter lock (bench/fanout.py: 4 beat 16 on 2 cores).
     delivery_workers: int = Field(default=4, ge=1, le=64)
+
+    @model_validator(mode="after")
+    def _channels_follow_the_sandboxes(self) -> Settings:
+        sandboxes = f"http://127.0.0.1:{self.sandbox_port}"
+        for name in ("jpush_url", "wechat_url", "weibo_url"):
+            if not getattr(self, name):
+                setattr(self, name, sandboxes)
+        return self
 
 
 class AssignmentRule(BaseModel):
@@ -204,8 +213,9 @@ def _check_accounts(directory: Directory) -> None:
                     )
 
 
-def load_config(root: str | Path) -> HubConfig:
-    """Load and cross-check a configuration folder; raise `ConfigError` with a clear message."""
+def load_config(root: str | Path, overrides: dict[str, Any] | None = None) -> HubConfig:
+    """Load and cross-check a configuration folder; raise `ConfigError` with a clear message.
+    `overrides` (a command's options, e.g. `hub serve --sandbox-port`) win over the files."""
     root = Path(root).resolve()
     if not root.is_dir():
         raise ConfigError(f"配置目录不存在: {root}")
@@ -215,6 +225,7 @@ def load_config(root: str | Path) -> HubConfig:
             settings_data[name] = os.environ[f"HUB_{name.upper()}"]
     if os.environ.get("HUB_LOG_LEVEL"):
         settings_data["log_level"] = os.environ["HUB_LOG_LEVEL"].lower()
+    settings_data.update(overrides or {})
     try:
         settings = Settings.model_validate(settings_data)
     except ValidationError as exc:

@@ -143,10 +143,10 @@ class EmbeddedHub:
         return token
 
     @classmethod
-    def open(cls, config_dir: str | Path) -> EmbeddedHub:
+    def open(cls, config_dir: str | Path, overrides: dict[str, Any] | None = None) -> EmbeddedHub:
         """Load a configuration folder, open its event store, record the check dictionaries
         if they changed, and bring the read models up to date."""
-        hub = cls(load_config(config_dir))
+        hub = cls(load_config(config_dir, overrides))
         try:
             hub.record_dictionaries()
             hub.catch_up()

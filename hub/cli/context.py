@@ -27,12 +27,13 @@ class HubContext:
 
     def __init__(self, config_dir: Path) -> None:
         self.config_dir = config_dir
+        self.overrides: dict[str, Any] = {}  # settings a command's options set before opening
         self._hub: EmbeddedHub | None = None
 
     @property
     def hub(self) -> EmbeddedHub:
         if self._hub is None:
-            self._hub = EmbeddedHub.open(self.config_dir)
+            self._hub = EmbeddedHub.open(self.config_dir, self.overrides)
             configure_logging(self._hub.config.settings.log_level)
         return self._hub
 

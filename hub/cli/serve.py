@@ -4,12 +4,13 @@ engine, together, until Ctrl-C."""
 from __future__ import annotations
 
 import signal
+import socket
 import threading
 from types import FrameType
 
 import click
 
-from hub.cli.context import hub_of
+from hub.cli.context import HubContext, hub_of
 from workflows.publication import Channel
 from workflows.vocabulary import ROLE_LABELS
 
@@ -33,6 +34,11 @@ def serve(
     """运行中枢：网站、客户端稿件流、大屏、渠道沙箱与投递引擎。Ctrl-C 退出。"""
     from hub.server import serve as start  # the web stack loads only for `hub serve`
 
+    if sandbox_port is not None and not no_sandboxes:
+        # The channels' URLs follow the sandboxes unless set explicitly; port 0 (any free
+        # port) is chosen here, so the URLs can name it before the hub opens.
+        sandbox_port = sandbox_port or free_port(host or "127.0.0.1")
+        ctx.find_object(HubContext).overrides["sandbox_port"] = sandbox_port
     hub = hub_of(ctx)
     settings = hub.config.settings
     host = host or settings.host
@@ -86,3 +92,10 @@ def serve(
 
 def register(cli: click.Group) -> None:
     cli.add_command(serve)
+
+
+def free_port(host: str) -> int:
+    """A port nobody listens on now (the sandboxes take it a moment later)."""
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])

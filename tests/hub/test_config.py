@@ -110,3 +110,16 @@ def test_delivery_workers_reach_the_engine(config_dir: Path) -> None:
     edit(config_dir, "hub.yaml", lambda d: d.update(delivery_workers=7))
     with EmbeddedHub.open(config_dir) as hub:
         assert hub.deliveries.workers == 7
+
+
+def test_channel_urls_follow_the_sandbox_port_unless_set(
+    config_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("HUB_JPUSH_URL", "HUB_WECHAT_URL", "HUB_WEIBO_URL", "HUB_SANDBOX_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    moved = load_config(config_dir, {"sandbox_port": 9123}).settings
+    assert moved.jpush_url == moved.wechat_url == moved.weibo_url == "http://127.0.0.1:9123"
+    monkeypatch.setenv("HUB_WECHAT_URL", "https://api.weixin.qq.com")
+    explicit = load_config(config_dir, {"sandbox_port": 9123}).settings
+    assert explicit.wechat_url == "https://api.weixin.qq.com"
+    assert explicit.weibo_url == "http://127.0.0.1:9123"

@@ -33,12 +33,16 @@ def served(config_dir: Path, tmp_path: Path) -> Iterator[tuple[Hub, str]]:
     port, sandbox_port = free_port(), free_port()
     sandbox = f"http://127.0.0.1:{sandbox_port}"
     cli = Hub(config_dir, tmp_path)
-    cli.env |= {"HUB_WECHAT_URL": sandbox, "HUB_WEIBO_URL": sandbox, "HUB_JPUSH_URL": sandbox}
+    # No channel URL is set: `hub serve` has them follow --sandbox-port (not hub.yaml's
+    # port); the CLI commands beside it are told the port as an operator would do.
+    for name in ("HUB_WECHAT_URL", "HUB_WEIBO_URL", "HUB_JPUSH_URL", "HUB_SANDBOX_PORT"):
+        cli.env.pop(name, None)
     server = subprocess.Popen(
         [sys.executable, "-m", "hub", "serve", "--port", str(port),
          "--sandbox-port", str(sandbox_port)],
-        cwd=ROOT, env=cli.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT, env=dict(cli.env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
+    cli.env["HUB_SANDBOX_PORT"] = str(sandbox_port)
     assert server.stdout is not None
     lines = []
     deadline = time.monotonic() + 60
