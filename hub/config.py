@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from hub.directory import Account, Column, Directory, Site, User
+from hub.staffing import check_staffing
 from workflows.article_commands import ALL_SITES
 from workflows.checks.dictionaries import Dictionaries
 from workflows.checks.matcher import CompiledDictionaries
@@ -253,7 +254,11 @@ def load_config(root: str | Path, overrides: dict[str, Any] | None = None) -> Hu
     workflows = {w.id: w for w in flows.workflows}
     _check_assignments(flows.assignments, workflows, directory)
     dictionaries = load_dictionaries(root / "checks")
-    return HubConfig(root, settings, directory, workflows, flows.assignments, dictionaries)
+    config = HubConfig(root, settings, directory, workflows, flows.assignments, dictionaries)
+    problems = check_staffing(sites, users, config.workflow_for)  # type: ignore[arg-type]
+    if problems:
+        raise ConfigError("users.yaml / workflows.yaml: " + "；".join(problems))
+    return config
 
 
 def load_dictionaries(folder: Path) -> Dictionaries:

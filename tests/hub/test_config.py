@@ -123,3 +123,48 @@ def test_channel_urls_follow_the_sandbox_port_unless_set(
     explicit = load_config(config_dir, {"sandbox_port": 9123}).settings
     assert explicit.wechat_url == "https://api.weixin.qq.com"
     assert explicit.weibo_url == "http://127.0.0.1:9123"
+
+
+def test_a_workflow_nobody_can_finish_is_refused_naming_the_site_and_stage(
+    config_dir: Path,
+) -> None:
+    def without(user_id: str) -> None:
+        edit(config_dir, "users.yaml",
+             lambda d: d.update(users=[u for u in d["users"] if u["id"] != user_id]))  # fmt: skip
+
+    without("songjie")  # drc keeps two reviewers for three stages
+    message = error_of(config_dir)
+    assert "站点 drc" in message and "终审" in message
+    assert "edu" not in message
+
+
+def test_sign_off_needs_a_leader_who_did_not_review(config_dir: Path) -> None:
+    edit(config_dir, "users.yaml",
+         lambda d: d.update(users=[u for u in d["users"] if u["id"] != "sunhao"]))  # fmt: skip
+    message = error_of(config_dir)
+    assert "站点 city" in message and "领导签批" in message
+
+
+# Every demo site's own people take an article through its reviews (and a major one through
+# the leader's sign-off): author, three different reviewers, a leader who reviewed nothing.
+DEMO_FLOWS = {
+    "drc": ("zhoumin", ["wujun", "songjie", "xuhui"], "hegang"),
+    "edu": ("sunyan", ["mahong", "hanxue", "guoping"], "luoyi"),
+    "city": ("linfang", ["huangbo", "yangfan", "zhengkai"], "sunhao"),
+    "gov": ("zhangwei", ["liting", "wangqiang", "chenjing"], "zhaolei"),
+}
+
+
+@pytest.mark.parametrize("site", DEMO_FLOWS)
+def test_every_demo_site_can_finish_its_reviews_and_sign_offs(site: str, hub) -> None:
+    author, reviewers, leader = DEMO_FLOWS[site]
+    created = hub.articles.create(author, site, ["notices"], "关于开展自查工作的通知",
+                                  "<p>各有关单位：现将有关事项通知如下。</p>",
+                                  metadata={"major": True})  # fmt: skip
+    article = created.article_id
+    hub.articles.submit(author, article)
+    state, _ = hub.articles.state(article)
+    for user, stage in zip(reviewers, state.workflow.stages, strict=True):
+        hub.articles.approve(user, article, list(stage.gates))
+    hub.articles.sign_off(leader, article)
+    assert hub.articles.state(article)[0].status == "approved"
