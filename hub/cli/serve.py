@@ -69,7 +69,7 @@ def serve(
         if account.channel is Channel.SCREEN:
             token = hub.screen_token(account.id)
             click.echo(
-                f"  大屏  {account.name}：{base}/screen/v1/screens/{account.id}/display?token={token}"
+                f"  大屏  {account.name}：{base}/screen/v1/screens/{account.id}/display#token={token}"
             )
     if serving.sandbox_server is not None:
         sandbox = serving.sandbox_server.url

@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException
 from hub.runtime import EmbeddedHub
 from hub.web import api, app_feed, channel_callbacks, console, media, screens
 from hub.web.errors import status_of
+from hub.web.headers import SecurityHeaders
 from hub.web.limits import BodyLimit, BodyTooLarge
 from hub.web.pages import TEMPLATES
 from workflows.errors import DomainError
@@ -59,6 +60,7 @@ def create_app(hub: EmbeddedHub) -> FastAPI:
     app.mount("/console/static", StaticFiles(directory=console.STATIC), "console-static")
 
     app.add_middleware(BodyLimit)
+    app.add_middleware(SecurityHeaders)
     app.add_exception_handler(BodyTooLarge, _body_too_large)
     app.include_router(media.router(hub))
 

@@ -43,6 +43,7 @@ from hub.web.security import (
     visible_deliveries,
 )
 from workflows.article_events import ArticleCreated, ArticleRevised
+from workflows.checks.links import read_link
 from workflows.delivery_decider import DELIVERY_STATUS_LABELS
 from workflows.errors import DomainError
 from workflows.permissions import may
@@ -109,7 +110,7 @@ def router(hub: EmbeddedHub) -> APIRouter:
                      for site, rs in me.roles.items()]  # fmt: skip
         page = TEMPLATES.get_template(f"console/{name}").render(
             me=me, me_roles=roles, csrf=caller.csrf if caller else "",
-            status_labels=STATUS_LABELS, notice=request.query_params.get("done", ""),
+            status_labels=STATUS_LABELS, notice=NOTICES.get(request.query_params.get("done", "")[:40], ""),
             **context,
         )  # fmt: skip
         return HTMLResponse(page, status_code=code)
@@ -271,7 +272,7 @@ def router(hub: EmbeddedHub) -> APIRouter:
         except DomainError as exc:
             values["column"] = _field(form, "column", 200)
             return form_page(request, caller, values, error=exc)
-        return _back(result.article_id, "稿件已保存")
+        return _back(result.article_id, "saved")
 
     @pages.get("/console/articles/{article_id}")
     async def article_page(request: Request, article_id: str) -> Response:
@@ -396,7 +397,7 @@ def router(hub: EmbeddedHub) -> APIRouter:
         except DomainError as exc:
             show = hub.articles.show(article_id) if exc.code != "ARTICLE_NOT_FOUND" else None
             return form_page(request, caller, values, article=show, error=exc)
-        return _back(target, "已保存为新版本")
+        return _back(target, "revised")
 
     @pages.post("/console/articles/{article_id}/{action}")
     async def run_action(request: Request, article_id: str, action: str) -> Response:
@@ -415,7 +416,7 @@ def router(hub: EmbeddedHub) -> APIRouter:
                                            invalid_input(exc))  # fmt: skip
         except DomainError as exc:
             return await run_in_threadpool(article_view, request, caller, article_id[:80], exc)
-        return _back(target, f"已{chosen.label}")
+        return _back(target, action)
 
     # -- the operator's board ------------------------------------------------------------
 
@@ -481,8 +482,8 @@ def router(hub: EmbeddedHub) -> APIRouter:
         reason = str(form.get("reason", ""))[:500]
         service = hub.delivery_service
         operations: dict[str, tuple[str, Callable[[], object]]] = {
-            "retry": ("已重试", lambda: service.retry(caller.user_id, delivery_id[:80])),
-            "cancel": ("已取消投递", lambda: service.cancel(caller.user_id, delivery_id[:80], reason)),
+            "retry": ("retried", lambda: service.retry(caller.user_id, delivery_id[:80])),
+            "cancel": ("cancelled", lambda: service.cancel(caller.user_id, delivery_id[:80], reason)),
         }  # fmt: skip
         done = operations.get(operation, ("", None))[0]
         try:
@@ -505,8 +506,12 @@ def _field(form: FormData, name: str, limit: int) -> str:
 
 
 def _local(target: str) -> str:
-    """Only local paths are followed after login (no open redirect)."""
-    return target if target.startswith("/") and not target.startswith(("//", "/\\")) else "/console"
+    """Only paths of this hub are followed after login (no open redirect), read as a browser
+    reads them (`/\t/evil.example` is `//evil.example` to a browser)."""
+    link = read_link(target) if target.startswith("/") else None
+    if link is None or not link.own_site or any(c in target for c in "\\\t\r\n "):
+        return "/console"
+    return target
 
 
 def _same_origin(request: Request) -> bool:
@@ -514,6 +519,16 @@ def _same_origin(request: Request) -> bool:
     if not origin or origin == "null":
         return origin is None
     return origin.split("://", 1)[-1] == request.headers.get("host", "")
+
+
+# What a page may say after a change: a fixed set of codes, never text from the address.
+NOTICES: dict[str, str] = {
+    "saved": "稿件已保存",
+    "revised": "已保存为新版本",
+    "retried": "已重试",
+    "cancelled": "已取消投递",
+    **{name: f"已{action.label}" for name, action in ACTIONS.items()},
+}
 
 
 def _back(article_id: str, done: str) -> RedirectResponse:

@@ -1,13 +1,18 @@
 """The large-screen API (research/channel-protocols.md 4.2): the playlist (ETag/304), a
 server-sent event stream of changes resumable with Last-Event-ID, heartbeats, and a display
-page for a wall. Every call needs the screen's own read-only token (Bearer, or `?token=` for
-the display page, whose EventSource cannot send headers)."""
+page for a wall. Every call needs the screen's own read-only token as a Bearer header, or the
+screen-bound session cookie the display page trades it for: the page is opened as
+`display#token=…` (a fragment never reaches a server, a log or a Referer), posts the token to
+`session`, forgets the fragment, and its EventSource (which cannot send headers) then carries
+a cookie that is signed with the screen's token, bound to that screen's path and short-lived."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import hmac
 import json
+import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
@@ -19,6 +24,8 @@ from channels.screen.playlist import Playlists
 from hub.web.pages import TEMPLATES
 
 POLL_INTERVAL_S = 30
+SESSION_S = 12 * 3600  # a display's cookie; the page renews it every hour
+_COOKIE = "hub_screen"
 PING_S = 15.0
 WATCH_S = 0.25  # how often a stream looks for new changes
 
@@ -39,8 +46,10 @@ def router(
         if screen not in screens:
             raise HTTPException(404, detail={"code": "SCREEN_UNKNOWN", "message": "未知大屏"})
         header = request.headers.get("authorization", "")
-        given = header[7:] if header.startswith("Bearer ") else request.query_params.get("token")
-        if not given or not hmac.compare_digest(given, token_of(screen)):
+        given = header[7:] if header.startswith("Bearer ") else ""
+        if given and hmac.compare_digest(given, token_of(screen)):
+            return screen
+        if not _valid_session(request.cookies.get(_COOKIE, ""), screen, token_of(screen)):
             raise HTTPException(
                 401,
                 detail={"code": "SCREEN_TOKEN_INVALID", "message": "大屏令牌无效"},
@@ -81,13 +90,24 @@ def router(
                             datetime.now(UTC).isoformat())  # fmt: skip
         return Response(status_code=204)
 
-    @api.get("/{screen}/display", response_class=HTMLResponse, summary="大屏播放页")
-    def display(screen: str, request: Request) -> HTMLResponse:
+    @api.post("/{screen}/session", status_code=204, summary="以令牌换取播放页会话 Cookie")
+    def session(screen: str, request: Request) -> Response:
         authorised(screen, request)
-        page = TEMPLATES.get_template("screen_display.html").render(
-            screen=screen, name=screens[screen], token=request.query_params.get("token", "")
-        )
-        return HTMLResponse(page)
+        answer = Response(status_code=204)
+        answer.set_cookie(
+            _COOKIE, _session_value(screen, token_of(screen), int(time.time()) + SESSION_S),
+            max_age=SESSION_S, path=f"/screen/v1/screens/{screen}/", httponly=True,
+            samesite="strict",
+        )  # fmt: skip
+        return answer
+
+    @api.get("/{screen}/display", response_class=HTMLResponse, summary="大屏播放页")
+    def display(screen: str) -> HTMLResponse:
+        """The wall's page (nothing secret in it): open it as `display#token=…`."""
+        if screen not in screens:
+            raise HTTPException(404, detail={"code": "SCREEN_UNKNOWN", "message": "未知大屏"})
+        page = TEMPLATES.get_template("screen_display.html").render(screen=screen)
+        return HTMLResponse(page, headers={"Referrer-Policy": "no-referrer"})
 
     return api
 
@@ -111,3 +131,15 @@ async def _stream(
         if quiet >= PING_S:
             quiet = 0.0
             yield ": ping\n\n"
+
+
+def _session_value(screen: str, token: str, expires: int) -> str:
+    mac = hmac.new(token.encode(), f"{screen}|{expires}".encode(), hashlib.sha256).hexdigest()
+    return f"{expires}.{mac}"
+
+
+def _valid_session(value: str, screen: str, token: str) -> bool:
+    expires, _, _mac = value.partition(".")
+    if not expires.isdigit() or int(expires) < time.time():
+        return False
+    return hmac.compare_digest(value, _session_value(screen, token, int(expires)))

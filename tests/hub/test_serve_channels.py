@@ -180,8 +180,24 @@ def test_bad_requests_to_the_feed_and_the_screens(running: Running) -> None:
     )
     assert beat.status_code == 204
     assert running.hub.playlists.last_heartbeat("sf-hall")["version_seen"] == 3
-    display = running.get("/screen/v1/screens/sf-hall/display", params={"token": token})
+    display = running.get("/screen/v1/screens/sf-hall/display")
     assert display.status_code == 200 and "EventSource" in display.text
+    assert token not in display.text and display.headers["referrer-policy"] == "no-referrer"
+    # The token travels in no address: the page trades it for a cookie bound to this screen.
+    events = f"{running.web}/screen/v1/screens/sf-hall/events"
+    assert requests.get(events, params={"token": token}, timeout=10).status_code == 401
+    wall = requests.Session()
+    traded = wall.post(f"{running.web}/screen/v1/screens/sf-hall/session",
+                       headers={"Authorization": f"Bearer {token}"}, timeout=10)  # fmt: skip
+    assert traded.status_code == 204
+    cookie = traded.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie
+    assert "Path=/screen/v1/screens/sf-hall/" in cookie and token not in cookie
+    playlist = wall.get(f"{running.web}/screen/v1/screens/sf-hall/playlist", timeout=10)
+    assert playlist.status_code == 200
+    forged = requests.get(f"{running.web}/screen/v1/screens/sf-hall/playlist", timeout=10,
+                          cookies={"hub_screen": "99999999999.deadbeef"})  # fmt: skip
+    assert forged.status_code == 401
 
 
 def test_hub_serve_refuses_a_port_in_use_with_a_clear_error(config_dir: Path) -> None:

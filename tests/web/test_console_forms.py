@@ -330,3 +330,39 @@ def test_console_times_are_beijing_time(web: Web) -> None:
     assert timedelta(hours=7, minutes=59) <= shown - before <= timedelta(hours=8, minutes=1)
     listing = session.get(f"{web.url}/console/articles", timeout=30).text
     assert f"{shown:%Y-%m-%d %H:%M}" in listing
+
+
+def test_banners_come_from_fixed_codes_never_from_the_address(web: Web) -> None:
+    forged = "账号已冻结，请致电 400-000-0000 解锁"
+    assert forged not in requests.get(f"{web.url}/login", params={"done": forged}, timeout=30).text
+    session, _ = web.login("zhangwei")
+    page = session.get(f"{web.url}/console", params={"done": forged}, timeout=30).text
+    assert forged not in page
+    assert "稿件已保存" in session.get(f"{web.url}/console", params={"done": "saved"},
+                                      timeout=30).text  # fmt: skip
+
+
+def test_private_pages_cannot_be_framed_cached_or_leak_their_address(web: Web) -> None:
+    login = requests.get(f"{web.url}/login", timeout=30)
+    assert login.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in login.headers["content-security-policy"]
+    session, _ = web.login("zhangwei")
+    for path in ("/console", "/console/articles"):
+        page = session.get(f"{web.url}{path}", timeout=30)
+        assert page.headers["x-frame-options"] == "SAMEORIGIN", path
+        assert "frame-ancestors 'self'" in page.headers["content-security-policy"], path
+        assert page.headers["cache-control"] == "no-store", path
+        assert page.headers["referrer-policy"] == "same-origin", path
+    api = web.api("zhangwei", "GET", "/me")
+    assert api.headers["cache-control"] == "no-store"
+
+
+def test_login_never_redirects_to_another_site_however_the_address_is_written(web: Web) -> None:
+    for target in ("/\t/evil.example/", "/\\evil.example", "//evil.example", "/ /evil.example",
+                   "https://evil.example/", "/%09/evil.example"):  # fmt: skip
+        answer = requests.post(f"{web.url}/login", allow_redirects=False, timeout=30, data={
+            "username": "zhangwei", "password": web.passwords["zhangwei"], "next": target})  # fmt: skip
+        assert answer.status_code == 303
+        location = answer.headers["location"]
+        assert location.startswith("/") and not location.startswith(("//", "/\\")), target
+        assert "evil.example" not in location or location.startswith("/%09"), (target, location)
