@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import click
 
 from hub.cli.articles import json_option
@@ -15,15 +17,16 @@ from workflows.beijing_time import beijing_text
 @click.option("--password-stdin", is_flag=True, help="从标准输入读取新密码（脚本用）")
 @click.pass_context
 def passwd(ctx: click.Context, user: str, password_stdin: bool) -> None:
-    """设置用户的登录密码（至少 10 个字符；该用户已登录的会话全部失效）。"""
+    """设置用户的登录密码（至少 10 个字符，不能是常见密码、重复或连续字符、键盘顺序或含用户名；
+    该用户已登录的会话和接口令牌全部失效）。"""
     hub = hub_of(ctx)
-    hub.config.directory.user(user)  # an unknown user is refused before anything is asked
+    person = hub.config.directory.user(user)  # an unknown user is refused before anything else
     if password_stdin:
         password = click.get_text_stream("stdin").readline().rstrip("\n")
     else:
         password = click.prompt("新密码", hide_input=True, confirmation_prompt="再次输入")
-    hub.logins.set_password(user, password)
-    click.echo(f"已设置 {user} 的密码")
+    hub.logins.set_password(user, password, (person.name, person.unit))
+    click.echo(f"已设置 {user} 的密码（该用户的会话与接口令牌已失效）")
 
 
 @click.group("token")
@@ -34,18 +37,22 @@ def token() -> None:
 @token.command("create")
 @click.option("--as", "user", required=True, help="令牌代表的用户（权限与该用户相同）")
 @click.option("--name", default="api", help="用途说明")
+@click.option("--days", type=click.IntRange(1, 366), default=90, show_default=True,
+              help="有效天数（修改该用户密码后令牌也立即失效）")  # fmt: skip
 @json_option
 @click.pass_context
-def create(ctx: click.Context, user: str, name: str, as_json: bool) -> None:
+def create(ctx: click.Context, user: str, name: str, days: int, as_json: bool) -> None:
     """新建令牌；令牌只显示这一次。"""
     hub = hub_of(ctx)
     hub.config.directory.user(user)
-    made, secret = hub.logins.create_token(user, name)
+    made, secret = hub.logins.create_token(user, name, timedelta(days=days))
     if as_json:
-        emit_json({"id": made.token_id, "user": user, "name": made.name, "token": secret})
+        emit_json({"id": made.token_id, "user": user, "name": made.name, "token": secret,
+                   "expires_at": made.expires_at})  # fmt: skip
         return
     click.echo(
-        f"令牌 {made.token_id}（{user}，{made.name}）：{secret}\n请妥善保存，之后无法再次查看。"
+        f"令牌 {made.token_id}（{user}，{made.name}，有效至 {beijing_text(made.expires_at)}）："
+        f"{secret}\n请妥善保存，之后无法再次查看。"
     )
 
 
@@ -60,7 +67,11 @@ def list_tokens(ctx: click.Context, user: str | None, as_json: bool) -> None:
         emit_json([t.__dict__ for t in tokens])
         return
     for t in tokens:
-        state = f"已吊销 {beijing_text(t.revoked_at)}" if t.revoked_at else "有效"
+        state = (
+            f"已吊销 {beijing_text(t.revoked_at)}"
+            if t.revoked_at
+            else f"有效至 {beijing_text(t.expires_at)}"
+        )
         click.echo(f"{t.token_id}  {t.user_id:<10} {t.name}  {beijing_text(t.created_at)}  {state}")
 
 

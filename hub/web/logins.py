@@ -25,6 +25,7 @@ from pathlib import Path
 import structlog
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn import zxcvbn
 
 from channels.local_db import open_local_db, write_transaction
 from workflows.errors import DomainError
@@ -37,6 +38,8 @@ LOCKOUT = timedelta(minutes=15)
 SESSION_IDLE = timedelta(minutes=30)
 SESSION_MAX = timedelta(hours=10)
 MIN_PASSWORD = 10
+MIN_STRENGTH = 3  # zxcvbn's score (0-4): 3 resists an offline guessing attack of 10^8 tries
+TOKEN_LIFETIME = timedelta(days=90)
 TOKEN_PREFIX = "hubt_"
 
 _SCHEMA = (
@@ -55,6 +58,8 @@ _SCHEMA = (
         digest TEXT PRIMARY KEY, token_id TEXT NOT NULL UNIQUE, user_id TEXT NOT NULL,
         name TEXT NOT NULL, created_at TEXT NOT NULL, used_at TEXT, revoked_at TEXT)""",
 )
+# Columns added after the first release (an older file gains them when opened).
+_ADDED_COLUMNS = (("api_tokens", "expires_at", "TEXT"),)
 
 
 def _digest(secret: str) -> str:
@@ -83,6 +88,7 @@ class ApiToken:
     created_at: str
     used_at: str | None
     revoked_at: str | None
+    expires_at: str | None = None
 
 
 class LoginStore:
@@ -90,6 +96,11 @@ class LoginStore:
 
     def __init__(self, path: Path, hasher: PasswordHasher | None = None) -> None:
         self._db = open_local_db(path, _SCHEMA)
+        for table, column, kind in _ADDED_COLUMNS:
+            names = {r[1] for r in self._db.execute(f"PRAGMA table_info({table})")}
+            if column not in names:
+                with write_transaction(self._db):
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
         self._lock = threading.Lock()
         self.hasher = hasher or PasswordHasher()
 
@@ -100,10 +111,9 @@ class LoginStore:
 
     # -- passwords -----------------------------------------------------------------------
 
-    def set_password(self, user_id: str, password: str) -> None:
-        """Set (or replace) a user's password; ends the user's sessions."""
-        if len(password) < MIN_PASSWORD:
-            raise DomainError("PASSWORD_TOO_SHORT", f"密码至少 {MIN_PASSWORD} 个字符")
+    def set_password(self, user_id: str, password: str, user_inputs: tuple[str, ...] = ()) -> None:
+        """Set (or replace) a user's password; ends the user's sessions and API tokens."""
+        require_strong(password, (user_id, *user_inputs))
         hashed = self.hasher.hash(password)
         with self._lock, write_transaction(self._db):
             self._db.execute(
@@ -116,6 +126,10 @@ class LoginStore:
                 "DELETE FROM login_attempts WHERE scope = 'user' AND key = ?", (user_id,)
             )
             self._db.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))
+            self._db.execute(
+                "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+                (_now().isoformat(), user_id),
+            )
         log.info("login.password_set", user_id=user_id)
 
     def has_password(self, user_id: str) -> bool:
@@ -244,37 +258,57 @@ class LoginStore:
 
     # -- API tokens ----------------------------------------------------------------------
 
-    def create_token(self, user_id: str, name: str) -> tuple[ApiToken, str]:
-        """A new API token; the secret is returned once and never stored."""
+    def create_token(
+        self, user_id: str, name: str, lifetime: timedelta = TOKEN_LIFETIME
+    ) -> tuple[ApiToken, str]:
+        """A new API token that expires after `lifetime` (and with a password change); the
+        secret is returned once and never stored."""
+        if not timedelta(minutes=1) <= lifetime <= timedelta(days=366):
+            raise DomainError("TOKEN_LIFETIME_INVALID", "令牌有效期须在 1 分钟到 366 天之间")
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        token = ApiToken(secrets.token_hex(6), user_id, name.strip() or "api", _now().isoformat(),
-                         None, None)  # fmt: skip
+        now = _now()
+        token = ApiToken(secrets.token_hex(6), user_id, name.strip() or "api", now.isoformat(),
+                         None, None, (now + lifetime).isoformat())  # fmt: skip
         with self._lock, write_transaction(self._db):
             self._db.execute(
-                "INSERT INTO api_tokens (digest, token_id, user_id, name, created_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (_digest(secret), token.token_id, user_id, token.name, token.created_at),
-            )
+                "INSERT INTO api_tokens (digest, token_id, user_id, name, created_at, expires_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (_digest(secret), token.token_id, user_id, token.name, token.created_at,
+                 token.expires_at),
+            )  # fmt: skip
         log.info("login.token_created", user_id=user_id, token_id=token.token_id)
         return token, secret
 
-    def token_user(self, secret: str) -> str | None:
-        """The user of a live API token, or None."""
+    def token_user(self, secret: str, now: datetime | None = None) -> str | None:
+        """The user of a live (unrevoked, unexpired) API token, or None."""
         if not secret.startswith(TOKEN_PREFIX):
             return None
+        now = now or _now()
         digest = _digest(secret)
         with self._lock:
             row = self._db.execute(
-                "SELECT user_id, used_at FROM api_tokens WHERE digest = ? AND revoked_at IS NULL",
+                "SELECT user_id, used_at, created_at, expires_at "
+                "FROM api_tokens WHERE digest = ? AND revoked_at IS NULL",
                 (digest,),
             ).fetchone()
         if row is None:
+            return None
+        created, expires = row[2], row[3]
+        ends = (
+            datetime.fromisoformat(expires)
+            if expires  # tokens made before expiry was recorded live the default lifetime
+            else datetime.fromisoformat(created) + TOKEN_LIFETIME
+        )
+        if now >= ends:
             return None
         self._touch("UPDATE api_tokens SET used_at = ? WHERE digest = ?", digest, row[1], _now())
         return str(row[0])
 
     def tokens(self, user_id: str | None = None) -> list[ApiToken]:
-        sql = "SELECT token_id, user_id, name, created_at, used_at, revoked_at FROM api_tokens"
+        sql = (
+            "SELECT token_id, user_id, name, created_at, used_at, revoked_at, expires_at "
+            "FROM api_tokens"
+        )
         params: tuple[str, ...] = ()
         if user_id:
             sql, params = sql + " WHERE user_id = ?", (user_id,)
@@ -295,3 +329,19 @@ class LoginStore:
 
     def close(self) -> None:
         self._db.close()
+
+
+def require_strong(password: str, user_inputs: tuple[str, ...] = ()) -> None:
+    """Refuse short, common or patterned passwords (zxcvbn: dictionaries of common passwords,
+    names and words, keyboard walks, repeats, sequences, dates; the user's own name counts)."""
+    if len(password) < MIN_PASSWORD:
+        raise DomainError("PASSWORD_TOO_SHORT", f"密码至少 {MIN_PASSWORD} 个字符")
+    if len(password) > 256:
+        raise DomainError("PASSWORD_TOO_LONG", "密码最多 256 个字符")
+    verdict = zxcvbn(password[:100], user_inputs=[u for u in user_inputs if u])
+    if verdict["score"] < MIN_STRENGTH:
+        raise DomainError(
+            "PASSWORD_TOO_WEAK",
+            "密码过于简单（常见密码、重复或连续字符、键盘顺序、日期或含用户名），"
+            "请使用更长且不易猜测的密码，例如几个不相关的词加数字",
+        )

@@ -37,10 +37,29 @@ def test_passwords_are_stored_as_argon2id_hashes(logins: LoginStore, tmp_path: P
     assert not logins.verify("nobody", "correct horse battery")
 
 
-def test_short_passwords_are_refused(logins: LoginStore) -> None:
+def test_short_common_and_patterned_passwords_are_refused(logins: LoginStore) -> None:
     with pytest.raises(DomainError) as refused:
         logins.set_password("zhangwei", "short")
     assert refused.value.code == "PASSWORD_TOO_SHORT"
+    for weak in ("1111111111", "1234567890", "qwertyuiop", "password123", "abcdefghij",
+                 "zhangwei2026", "Zhangwei@2026", "iloveyou1234", "2026-12-03!!"):  # fmt: skip
+        with pytest.raises(DomainError) as refused:
+            logins.set_password("zhangwei", weak, ("张伟",))
+        assert refused.value.code == "PASSWORD_TOO_WEAK", weak
+    logins.set_password("zhangwei", "mellow-Orbit-tangram-47")
+
+
+def test_api_tokens_expire_and_die_with_a_password_change(logins: LoginStore) -> None:
+    made, secret = logins.create_token("zhangwei", "脚本", timedelta(days=1))
+    assert logins.token_user(secret) == "zhangwei"
+    later = datetime.now(UTC) + timedelta(days=1, seconds=1)
+    assert logins.token_user(secret, later) is None
+    assert made.expires_at and datetime.fromisoformat(made.expires_at) > datetime.now(UTC)
+    _, other = logins.create_token("zhangwei", "另一个")
+    logins.set_password("zhangwei", "another long password")
+    assert logins.token_user(other) is None
+    with pytest.raises(DomainError):
+        logins.create_token("zhangwei", "永久", timedelta(days=10_000))
 
 
 def test_repeated_failures_lock_the_user_out_for_a_while(logins: LoginStore) -> None:
@@ -141,10 +160,15 @@ def test_the_cli_sets_passwords_and_makes_tokens(config_dir: Path) -> None:
     )
     short = hub("passwd", "zhangwei", "--password-stdin", stdin="short\n")
     assert short.returncode != 0 and "PASSWORD_TOO_SHORT" in short.stdout + short.stderr
+    weak = hub("passwd", "zhangwei", "--password-stdin", stdin="1111111111\n")
+    assert weak.returncode != 0 and "PASSWORD_TOO_WEAK" in weak.stdout + weak.stderr
+    assert "Traceback" not in weak.stderr
     unknown = hub("passwd", "nobody", "--password-stdin", stdin="a long new password\n")
     assert unknown.returncode != 0 and "USER_UNKNOWN" in unknown.stdout + unknown.stderr
     made = hub("token", "create", "--as", "zhangwei", "--name", "脚本", "--json")
     assert made.returncode == 0, made.stderr
-    assert '"token": "hubt_' in made.stdout
+    assert '"token": "hubt_' in made.stdout and '"expires_at": "' in made.stdout
+    forever = hub("token", "create", "--as", "zhangwei", "--days", "1000")
+    assert forever.returncode == 2  # refused by the option's range
     listed = hub("token", "list", "--json")
     assert "hubt_" not in listed.stdout and "zhangwei" in listed.stdout
