@@ -35,6 +35,8 @@ from events.store import (
     ConcurrencyConflict,
     EventIdReused,
     EventStore,
+    StoreBusy,
+    StoreCorrupt,
     StoreError,
     StreamRange,
     prefix_range,
@@ -187,15 +189,24 @@ class SQLiteEventStore(EventStore):
         registry: EventRegistry | None = None,
         *,
         durable: bool = True,
-        busy_timeout: float = 30.0,
+        busy_timeout: float = 5.0,
     ) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.registry = registry or default_registry
         self._durable = durable
         self._busy_timeout = busy_timeout
-        self._writer = self._connect()
-        self._writer.executescript(_SCHEMA)
+        _check_header(self.path)
+        try:
+            self._writer = self._connect()
+            self._writer.executescript(_SCHEMA)
+            _check_integrity(self._writer, self.path)
+        except sqlite3.OperationalError as exc:
+            if is_busy(exc):
+                raise StoreBusy() from exc
+            raise StoreCorrupt(f"数据库文件无法打开（{exc}）：{self.path}") from exc
+        except sqlite3.DatabaseError as exc:
+            raise StoreCorrupt(f"数据库文件已损坏（{exc}）：{self.path}；请从备份恢复") from exc
         self._write_lock = threading.Lock()  # one user of the writer connection at a time
         self._queue_lock = threading.Lock()
         self._pending: list[_Request] = []
@@ -755,3 +766,42 @@ def _range_where(first: str, stop: str | None, *, after: bool = False) -> tuple[
 def _like_prefix(prefix: str) -> str:
     escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return escaped + "%"
+
+
+_HEADER = b"SQLite format 3\x00"
+QUICK_CHECK_LIMIT = 256 * 1024 * 1024  # quick_check reads every page: only for smaller files
+
+
+def is_busy(error: sqlite3.Error) -> bool:
+    """Whether SQLite gave up waiting for another connection's lock."""
+    text = str(error).lower()
+    return "locked" in text or "busy" in text
+
+
+def _check_header(path: Path) -> None:
+    """A file that exists must begin as an SQLite database. An empty file is refused too: it is
+    what a truncated copy or a full disk leaves, and opening it would start an empty hub over
+    the site folders and feeds of the old one (a missing file starts a new store)."""
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(_HEADER))
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise StoreCorrupt(f"无法读取数据库文件 {path}：{exc.strerror}") from exc
+    if not header:
+        raise StoreCorrupt(
+            f"数据库文件为空（0 字节），可能已被截断：{path}；请从备份恢复，或删除该文件以新建"
+        )
+    if header != _HEADER:
+        raise StoreCorrupt(f"数据库文件已损坏（不是 SQLite 数据库）：{path}；请从备份恢复")
+
+
+def _check_integrity(conn: sqlite3.Connection, path: Path) -> None:
+    """The schema is readable and, where cheap, every page is sound (PRAGMA quick_check)."""
+    conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+    if path.exists() and path.stat().st_size <= QUICK_CHECK_LIMIT:
+        rows = conn.execute("PRAGMA quick_check(5)").fetchall()
+        if rows != [("ok",)]:
+            found = "；".join(str(r[0]) for r in rows)[:300]
+            raise StoreCorrupt(f"数据库文件已损坏（{found}）：{path}；请从备份恢复")

@@ -83,6 +83,21 @@ class StoreError(Exception):
         self.message = message
 
 
+class StoreCorrupt(StoreError):
+    """The store's file is not a sound database: the hub refuses to start on it."""
+
+    code = "STORE_CORRUPT"
+
+
+class StoreBusy(StoreError):
+    """Another process holds the store's write lock longer than the hub waits."""
+
+    code = "STORE_BUSY"
+
+    def __init__(self, message: str = "另一进程正在写入数据库，请稍后重试") -> None:
+        super().__init__(message)
+
+
 class ConcurrencyConflict(StoreError):
     """The stream was not at the expected version: somebody else appended first."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -11,7 +12,8 @@ import structlog
 from pydantic import ValidationError
 
 from events.registry import RegistryError
-from events.store import StoreError
+from events.sqlite_store import is_busy
+from events.store import StoreBusy, StoreError
 from hub.article_service import invalid_input
 from hub.cli.context import HubContext, default_config_dir
 from hub.cli.output import emit_error, wants_json
@@ -109,8 +111,12 @@ def main(argv: list[str] | None = None) -> None:
         emit_error("USAGE", exc.format_message(), as_json)
         code = exc.exit_code or 1
     except Exception as exc:  # the last line of defence: never a traceback for a user
-        log.error("cli.internal_error", error=repr(exc))
-        log.debug("cli.internal_error_trace", exc_info=True)
-        emit_error("INTERNAL", f"内部错误: {exc!r}", as_json)
+        if isinstance(exc, sqlite3.OperationalError) and is_busy(exc):
+            busy = StoreBusy()
+            emit_error(busy.code, busy.message, as_json)
+        else:
+            log.error("cli.internal_error", error=repr(exc))
+            log.debug("cli.internal_error_trace", exc_info=True)
+            emit_error("INTERNAL", f"内部错误: {exc!r}", as_json)
         code = 1
     sys.exit(code)

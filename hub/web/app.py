@@ -6,6 +6,8 @@ and its request models are the pydantic models the hub already uses."""
 
 from __future__ import annotations
 
+import sqlite3
+
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import (
@@ -17,6 +19,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
+from events.sqlite_store import is_busy
+from events.store import StoreBusy, StoreError
 from hub.runtime import EmbeddedHub
 from hub.web import api, app_feed, channel_callbacks, console, media, screens
 from hub.web.errors import status_of
@@ -91,8 +95,17 @@ def create_app(hub: EmbeddedHub) -> FastAPI:
         code = codes.get(exc.status_code, f"HTTP_{exc.status_code}")
         return _error(code, str(exc.detail), exc.status_code)
 
+    @app.exception_handler(StoreError)
+    async def store_failed(request: Request, exc: Exception) -> Response:
+        code = getattr(exc, "code", "STORE_ERROR")
+        log.warning("web.store_error", path=request.url.path, code=code)
+        return _error(code, getattr(exc, "message", "存储暂时不可用"), 503)
+
     @app.exception_handler(Exception)
     async def crashed(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, sqlite3.OperationalError) and is_busy(exc):
+            busy = StoreBusy()
+            return _error(busy.code, busy.message, 503)
         log.exception("web.unhandled", path=request.url.path)
         return _error("INTERNAL", "服务器内部错误，已记录", 500)
 
