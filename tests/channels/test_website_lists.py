@@ -62,7 +62,7 @@ def test_archive_pages_hold_fixed_blocks_from_the_oldest(tmp_path: Path) -> None
     website.send(item(3, DeliveryAction.UPDATE, title="第3篇（更正）"))
     assert titles(news / "list-1.html")[-3] == "第3篇（更正）"
     page = (news / "a0003.html").read_text("utf-8")
-    assert 'content="2026-01-01 03:00"' in page
+    assert 'content="2026-01-01 11:00"' in page  # 03:00 UTC, shown in Beijing time
 
     # Retracting an old one shifts every block after it.
     website.retract(item(3))

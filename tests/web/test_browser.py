@@ -115,8 +115,12 @@ def test_the_story_in_a_browser(browser: Browser, web: Web, tmp_path: Path) -> N
     expect(content.locator("img[alt=检查现场]")).to_have_count(1)
     uploaded = content.locator("img[src^='/media/']")
     expect(uploaded).to_have_count(1)
-    served = requests.get(web.url + str(uploaded.get_attribute("src")), timeout=30)
-    assert served.headers["content-type"] == "image/png"
+    # The draft's image shows to its staff (the browser's session), not to the public.
+    editor.wait_for_function(
+        "() => document.querySelector(\"article.content img[src^='/media/']\").naturalWidth > 0"
+    )
+    anonymous = requests.get(web.url + str(uploaded.get_attribute("src")), timeout=30)
+    assert anonymous.status_code == 404
     assert content.locator("script").count() == 0
     article_url = editor.url.split("?")[0]
     editor.click("form[action$='/submit'] button")
