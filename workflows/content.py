@@ -16,6 +16,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationInfo,
+    field_validator,
     model_validator,
 )
 
@@ -25,6 +26,28 @@ from workflows.vocabulary import Sensitivity
 
 MAX_BODY_CHARS = 2_000_000
 _TAG = re.compile(r"<[^>]*>")
+
+# Characters that make text read differently from how it is stored: C0/C1 controls (NUL
+# included; a summary may keep line breaks) and the bidirectional overrides and isolates that
+# reorder what a reader sees (Trojan Source, CVE-2021-42574).
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+_LINE_BREAKS = re.compile("[\t\n\r]")
+
+
+def unsafe_character(text: str, *, multiline: bool = False) -> str | None:
+    """The first control or direction-control character in `text` (U+XXXX), or None."""
+    found = _UNSAFE.search(text) or (None if multiline else _LINE_BREAKS.search(text))
+    return f"U+{ord(found.group(0)):04X}" if found else None
+
+
+def _refuse_unsafe(value: object, *, multiline: bool = False) -> object:
+    for text in value if isinstance(value, tuple) else (value,):
+        if isinstance(text, str) and (bad := unsafe_character(text, multiline=multiline)):
+            raise ValueError(f"含控制字符或文字方向控制符（{bad}），请删除")
+    return value
+
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 
@@ -67,6 +90,13 @@ class ArticleMetadata(BaseModel):
     pii_exemption: PiiExemption = PiiExemption.NONE  # 惩戒公示 / 强制性信息披露
     related_articles: tuple[ShortText, ...] = ()  # 解读关联: policy <-> interpretation
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: object, info: ValidationInfo) -> object:
+        if from_store(info):
+            return value  # stored events are read as they were written
+        return _refuse_unsafe(value, multiline=info.field_name == "summary")
+
     @model_validator(mode="after")
     def _reason_for_withholding(self, info: ValidationInfo) -> Self:
         if from_store(info):
@@ -82,6 +112,14 @@ class ArticleContent(FrozenModel):
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     body_html: Annotated[str, StringConstraints(max_length=MAX_BODY_CHARS)]
     metadata: ArticleMetadata = Field(default_factory=ArticleMetadata)
+
+    @field_validator("title", mode="after")
+    @classmethod
+    def _title_is_plain(cls, value: str, info: ValidationInfo) -> str:
+        if from_store(info):
+            return value
+        _refuse_unsafe(value)
+        return value
 
     @model_validator(mode="after")
     def _body_has_text(self, info: ValidationInfo) -> Self:

@@ -13,6 +13,7 @@ from hub.media import MAX_ATTACHMENT_BYTES, download_name
 from hub.runtime import EmbeddedHub
 from hub.web.actions import ACTIONS, Action, RequiredReasonBody, result_json
 from hub.web.errors import ERROR_RESPONSES
+from hub.web.limits import MAX_CURSOR
 from hub.web.security import (
     Caller,
     NotLoggedIn,
@@ -209,7 +210,7 @@ def router(hub: EmbeddedHub) -> APIRouter:
     @api.get("/events", summary="事件日志（管理员）：某个全局位置之后的事件", tags=["事件"])
     def events(
         you: You,
-        after: Annotated[int, Query(ge=0)] = 0,
+        after: Annotated[int, Query(ge=0, le=MAX_CURSOR)] = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> list[dict[str, Any]]:
         actor = hub.config.directory.acting(you.user_id)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from channels.app.feed import AppFeed
+from hub.web.limits import MAX_CURSOR
 
 MAX_LIMIT = 200
 
@@ -25,7 +26,7 @@ def router(feed: AppFeed, apps: set[str]) -> APIRouter:
     def get_feed(
         request: Request,
         app: str = Query(description="客户端账号，如 sf-app"),
-        since: int = Query(0, ge=0, description="上次同步得到的 next_cursor"),
+        since: int = Query(0, ge=0, le=MAX_CURSOR, description="上次同步得到的 next_cursor"),
         limit: int = Query(50, ge=1, le=MAX_LIMIT),
         channel: str | None = Query(None, description="只看某一栏目"),
     ) -> Response:

@@ -7,6 +7,9 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+# The largest position, cursor or version a query may name: exact in JSON numbers and far
+# below SQLite's 64-bit integers (a larger one was a 500, not a 400).
+MAX_CURSOR = 2**53 - 1
 MAX_BODY = 4 * 1024 * 1024  # bytes of one request (an article of 2 MB HTML fits in forms)
 MAX_UPLOAD = 24 * 1024 * 1024  # an attachment of 20 MB in a multipart body
 UPLOAD_PATHS = ("/api/v1/media", "/api/v1/imports/docx", "/console/articles/import")

@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from channels.screen.playlist import Playlists
+from hub.web.limits import MAX_CURSOR
 from hub.web.pages import TEMPLATES
 
 POLL_INTERVAL_S = 30
@@ -31,7 +32,7 @@ WATCH_S = 0.25  # how often a stream looks for new changes
 
 
 class Heartbeat(BaseModel):
-    version_seen: int = Field(ge=0)
+    version_seen: int = Field(ge=0, le=MAX_CURSOR)
     item_on_air: str = Field(default="", max_length=64)
     ts: str = Field(default="", max_length=40)
 
@@ -74,8 +75,10 @@ def router(
         authorised(screen, request)
         start = request.headers.get("last-event-id") or request.query_params.get("last_event_id")
         try:
-            seen = int(start) if start else playlists.head(screen)
+            seen = int(start) if start and len(start) < 20 else playlists.head(screen)
         except ValueError:
+            seen = playlists.head(screen)
+        if not 0 <= seen <= MAX_CURSOR:
             seen = playlists.head(screen)
         return StreamingResponse(
             _stream(playlists, screen, seen, request),

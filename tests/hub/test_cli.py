@@ -300,3 +300,15 @@ def test_demo_runs_and_help_needs_no_database(cli: Hub, tmp_path: Path) -> None:
     demo = cli.run("demo")
     assert demo.returncode == 0, demo.stderr
     assert "AUTHOR_CANNOT_REVIEW" in demo.stdout and "已签批" in demo.stdout
+
+
+def test_the_cli_refuses_control_and_direction_characters(cli: Hub) -> None:
+    for title in ("关于\u202e通知", "关于\x00通知", "关于\u2066通知"):
+        error = cli.fails("article", "create", "--site", "gov", "--column", "notices",
+                          "--title", title.replace("\x00", "\x01"), "--body-file", str(cli.body),
+                          "--as", "zhangwei")  # fmt: skip
+        assert error["code"] == "INVALID_INPUT" and "title" in error["message"], error
+    error = cli.fails("article", "create", "--site", "gov", "--column", "notices", "--title",
+                      "关于通知", "--author", "张\u202e伟", "--body-file", str(cli.body),
+                      "--as", "zhangwei")  # fmt: skip
+    assert error["code"] == "INVALID_INPUT" and "author" in error["message"], error

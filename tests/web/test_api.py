@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
+import requests
 
 from tests.web.conftest import Web
 
@@ -337,3 +338,47 @@ def test_directory_dictionaries_event_log_and_bulk_recheck(web: Web) -> None:
     done = web.api("qianli", "POST", "/recheck", params={"site": "gov"})
     assert done.status_code == 200, done.text
     assert {"checked", "unchanged", "failing"} <= set(done.json())
+
+
+def test_numeric_query_parameters_are_bounded(web: Web) -> None:
+    huge = str(10**20)
+    answer = web.api("admin", "GET", "/events", params={"after": huge})
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == "INVALID_INPUT"
+    assert web.api("admin", "GET", "/events", params={"after": str(2**53 - 1)}).json() == []
+    feed = requests.get(f"{web.url}/app/v1/feed", params={"app": "sf-app", "since": huge},
+                        timeout=30)  # fmt: skip
+    assert feed.status_code == 422
+    token = web.hub.screen_token("sf-hall")
+    beat = requests.post(f"{web.url}/screen/v1/screens/sf-hall/heartbeat", timeout=30,
+                         json={"version_seen": 10**20},
+                         headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    assert beat.status_code == 422
+    with requests.get(
+        f"{web.url}/screen/v1/screens/sf-hall/events",
+        stream=True,
+        timeout=30,
+        headers={"Authorization": f"Bearer {token}", "Last-Event-ID": huge},
+    ) as s:
+        assert s.status_code == 200  # resumes from the current head  # fmt: skip
+
+
+UNSAFE_TEXT = {"NUL": "\x00", "bell": "\x07", "right-to-left override": "\u202e",
+               "isolate": "\u2066", "line break": "\n"}  # fmt: skip
+
+
+def test_control_and_direction_characters_are_refused_with_a_field_error(web: Web) -> None:
+    for name, char in UNSAFE_TEXT.items():
+        title = web.api("zhangwei", "POST", "/articles", json={
+            "site": "gov", "columns": ["notices"], "title": f"关于{char}通知",
+            "body_html": "<p>正文</p>"})  # fmt: skip
+        assert title.status_code == 400, (name, title.text)
+        assert "title" in title.text and "控制" in title.text, (name, title.text)
+        meta = web.api("zhangwei", "POST", "/articles", json={
+            "site": "gov", "columns": ["notices"], "title": "关于通知", "body_html": "<p>正文</p>",
+            "metadata": {"source": f"示范{char}日报"}})  # fmt: skip
+        assert meta.status_code == 400 and "source" in meta.text, (name, meta.text)
+    session, csrf = web.login("zhangwei")
+    form = session.post(f"{web.url}/console/articles/new", timeout=30, data={
+        "csrf_token": csrf, "column": "gov/notices", "title": "关于\u202e通知",
+        "body_html": "<p>正文</p>"})  # fmt: skip
+    assert form.status_code == 400 and "U+202E" in form.text
