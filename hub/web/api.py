@@ -5,6 +5,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field, StringConstraints
 
 from hub.dictionary_records import change_json, dictionary_history
@@ -12,9 +13,25 @@ from hub.docx_import import import_docx
 from hub.media import MAX_ATTACHMENT_BYTES, download_name
 from hub.runtime import EmbeddedHub
 from hub.web.actions import ACTIONS, Action, RequiredReasonBody, result_json
+from hub.web.api_models import (
+    AccountHealth,
+    ArticleDetail,
+    ArticleSummary,
+    Delivery,
+    Dictionaries,
+    DraftCheck,
+    Findings,
+    HistoryEntry,
+    Me,
+    QueueItem,
+    RecheckReport,
+    SiteGroup,
+    StoredEvent,
+)
 from hub.web.errors import ERROR_RESPONSES
 from hub.web.limits import MAX_CURSOR
 from hub.web.security import (
+    SESSION_COOKIE,
     Caller,
     NotLoggedIn,
     caller_of,
@@ -75,10 +92,25 @@ async def read_upload(file: UploadFile) -> bytes:
     return await file.read(MAX_ATTACHMENT_BYTES + 1)
 
 
+BEARER = HTTPBearer(
+    scheme_name="api_token", bearerFormat="hubt_…", auto_error=False,
+    description="接口令牌：hub token create --as 用户 生成，Authorization: Bearer hubt_…",
+)  # fmt: skip
+SESSION = APIKeyCookie(
+    name=SESSION_COOKIE, scheme_name="login_session", auto_error=False,
+    description="工作台登录会话（改动须另带 X-CSRF-Token 头）",
+)  # fmt: skip
+
+
 def router(hub: EmbeddedHub) -> APIRouter:
     api = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
 
-    async def current(request: Request) -> Caller:
+    async def current(
+        request: Request,
+        _token: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
+        _session: Annotated[str | None, Depends(SESSION)],
+    ) -> Caller:
+        # The two schemes declare in OpenAPI how to call; caller_of checks either.
         caller = caller_of(request, hub.logins)
         if caller is None:
             raise NotLoggedIn()
@@ -90,14 +122,19 @@ def router(hub: EmbeddedHub) -> APIRouter:
     def visible(user: str, article_ref: str) -> str:
         return visible_article(hub, user, article_ref)
 
-    @api.get("/me", summary="当前用户与角色", tags=["用户"])
+    @api.get("/me", response_model=Me, summary="当前用户与角色", tags=["用户"])
     def me(you: You) -> dict[str, Any]:
         user = hub.config.directory.user(you.user_id)
         return {"id": user.id, "name": user.name, "unit": user.unit,
                 "roles": {site: [str(r) for r in roles] for site, roles in user.roles.items()},
                 "via": you.via}  # fmt: skip
 
-    @api.get("/articles", summary="稿件列表（仅本人有角色的站点）", tags=["稿件"])
+    @api.get(
+        "/articles",
+        response_model=list[ArticleSummary],
+        summary="稿件列表（仅本人有角色的站点）",
+        tags=["稿件"],
+    )
     def list_articles(
         you: You,
         site: Annotated[str | None, Query(max_length=40)] = None,
@@ -115,15 +152,27 @@ def router(hub: EmbeddedHub) -> APIRouter:
         )
         return CommandResponse(**result_json(result))
 
-    @api.get("/articles/{article_id}", summary="稿件详情", tags=["稿件"])
+    @api.get(
+        "/articles/{article_id}", response_model=ArticleDetail, summary="稿件详情", tags=["稿件"]
+    )
     def show(article_id: Id, you: You) -> dict[str, Any]:
         return hub.articles.show(visible(you.user_id, article_id))
 
-    @api.get("/articles/{article_id}/history", summary="稿件历史（事件时间线）", tags=["稿件"])
+    @api.get(
+        "/articles/{article_id}/history",
+        response_model=list[HistoryEntry],
+        summary="稿件历史（事件时间线）",
+        tags=["稿件"],
+    )
     def history(article_id: Id, you: You) -> list[dict[str, Any]]:
         return hub.articles.timeline(visible(you.user_id, article_id))
 
-    @api.get("/articles/{article_id}/findings", summary="系统校验结果", tags=["稿件"])
+    @api.get(
+        "/articles/{article_id}/findings",
+        response_model=Findings,
+        summary="系统校验结果",
+        tags=["稿件"],
+    )
     def findings(article_id: Id, you: You) -> dict[str, Any]:
         return hub.articles.findings(visible(you.user_id, article_id))
 
@@ -168,13 +217,20 @@ def router(hub: EmbeddedHub) -> APIRouter:
         document = await run_in_threadpool(import_docx, data, file.filename or "", hub.media)
         return ImportResponse(**document.as_dict())  # type: ignore[arg-type]
 
-    @api.post("/checks/draft", summary="校验未保存的稿件（编辑时的即时校验）", tags=["稿件"])
+    @api.post(
+        "/checks/draft",
+        response_model=DraftCheck,
+        summary="校验未保存的稿件（编辑时的即时校验）",
+        tags=["稿件"],
+    )
     def check_draft(body: DraftBody, you: You) -> dict[str, Any]:
         return hub.articles.check_draft(
             you.user_id, body.site, body.columns, body.title, body.body_html, body.metadata
         )
 
-    @api.get("/sites", summary="站群：站点、栏目与渠道账号", tags=["站群"])
+    @api.get(
+        "/sites", response_model=SiteGroup, summary="站群：站点、栏目与渠道账号", tags=["站群"]
+    )
     def sites(you: You) -> dict[str, Any]:
         directory = hub.config.directory
         return {
@@ -185,7 +241,12 @@ def router(hub: EmbeddedHub) -> APIRouter:
             ],  # an account's settings may name keys of its platform: not for every caller
         }
 
-    @api.get("/dictionaries", summary="校验词库：现行版本、词条数与变更记录", tags=["校验"])
+    @api.get(
+        "/dictionaries",
+        response_model=Dictionaries,
+        summary="校验词库：现行版本、词条数与变更记录",
+        tags=["校验"],
+    )
     def dictionaries(you: You) -> dict[str, Any]:
         current = hub.config.dictionaries
         return {
@@ -195,7 +256,7 @@ def router(hub: EmbeddedHub) -> APIRouter:
             "history": [change_json(e) for e in dictionary_history(hub.store)],
         }
 
-    @api.post("/recheck", summary="词库更新后复检已审定与已发布的稿件（渠道运维、管理员）",
+    @api.post("/recheck", response_model=RecheckReport, summary="词库更新后复检已审定与已发布的稿件（渠道运维、管理员）",
               tags=["校验"])  # fmt: skip
     def recheck_all(
         you: You, site: Annotated[str | None, Query(max_length=40)] = None
@@ -207,7 +268,12 @@ def router(hub: EmbeddedHub) -> APIRouter:
             raise DomainError("SITE_ROLE_REQUIRED", "复检须由相关站点的渠道运维或管理员执行")
         return hub.rechecker.run(you.user_id, site).as_dict()
 
-    @api.get("/events", summary="事件日志（管理员）：某个全局位置之后的事件", tags=["事件"])
+    @api.get(
+        "/events",
+        response_model=list[StoredEvent],
+        summary="事件日志（管理员）：某个全局位置之后的事件",
+        tags=["事件"],
+    )
     def events(
         you: You,
         after: Annotated[int, Query(ge=0, le=MAX_CURSOR)] = 0,
@@ -218,11 +284,11 @@ def router(hub: EmbeddedHub) -> APIRouter:
             raise DomainError("SITE_ROLE_REQUIRED", "事件日志涵盖全部站点，仅全站管理员可查看")
         return [event.as_dict() for event in hub.store.read_all(after, limit)]
 
-    @api.get("/reviews/queue", summary="待我审核", tags=["审核"])
+    @api.get("/reviews/queue", response_model=list[QueueItem], summary="待我审核", tags=["审核"])
     def queue(you: You) -> list[dict[str, Any]]:
         return hub.articles.review_queue(you.user_id)
 
-    @api.get("/deliveries", summary="投递台账", tags=["投递"])
+    @api.get("/deliveries", response_model=list[Delivery], summary="投递台账", tags=["投递"])
     def deliveries(
         you: You,
         article: Annotated[str | None, Query(max_length=80)] = None,
@@ -233,17 +299,27 @@ def router(hub: EmbeddedHub) -> APIRouter:
         rows = hub.delivery_service.list(article, account, status, limit)
         return visible_deliveries(hub, you.user_id, rows)
 
-    @api.get("/accounts/health", summary="渠道账号健康（熔断、限流、令牌、配额、最近失败）",
+    @api.get("/accounts/health", response_model=list[AccountHealth], summary="渠道账号健康（熔断、限流、令牌、配额、最近失败）",
              tags=["投递"])  # fmt: skip
     def accounts_health(you: You) -> list[dict[str, Any]]:
         actor = hub.config.directory.acting(you.user_id)
         return [a for a in hub.delivery_service.accounts() if can_see_site(actor, a["site"])]
 
-    @api.post("/deliveries/{delivery_id}/retry", summary="立即重试投递", tags=["投递"])
+    @api.post(
+        "/deliveries/{delivery_id}/retry",
+        response_model=Delivery,
+        summary="立即重试投递",
+        tags=["投递"],
+    )
     def retry(delivery_id: Id, you: You) -> dict[str, Any]:
         return hub.delivery_service.retry(you.user_id, delivery_id)
 
-    @api.post("/deliveries/{delivery_id}/cancel", summary="取消投递", tags=["投递"])
+    @api.post(
+        "/deliveries/{delivery_id}/cancel",
+        response_model=Delivery,
+        summary="取消投递",
+        tags=["投递"],
+    )
     def cancel(delivery_id: Id, body: RequiredReasonBody, you: You) -> dict[str, Any]:
         return hub.delivery_service.cancel(you.user_id, delivery_id, body.reason)
 

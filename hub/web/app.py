@@ -7,7 +7,9 @@ and its request models are the pydantic models the hub already uses."""
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
+import fastapi_offline
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import (
@@ -15,6 +17,7 @@ from fastapi.exception_handlers import (
     request_validation_exception_handler,
 )
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
@@ -31,6 +34,7 @@ from workflows.errors import DomainError
 from workflows.publication import Channel
 
 log = structlog.get_logger(__name__)
+DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 
 
 def _error(
@@ -48,9 +52,20 @@ async def _body_too_large(request: Request, exc: Exception) -> Response:
 
 
 def create_app(hub: EmbeddedHub) -> FastAPI:
-    app = FastAPI(
-        title="发布中枢", version="0.1.0", docs_url="/api/docs", openapi_url="/api/openapi.json"
-    )
+    app = FastAPI(title="发布中枢", version="0.1.0", docs_url=None, openapi_url="/api/openapi.json")
+    # Swagger UI's own files come with the hub (fastapi-offline ships them), so the API's
+    # documentation works on a government intranet with no way to a CDN.
+    app.mount("/api/docs/static", StaticFiles(directory=DOCS_ASSETS), "api-docs-static")
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/api/openapi.json", title="发布中枢 接口文档",
+            swagger_js_url="/api/docs/static/swagger-ui-bundle.js",
+            swagger_css_url="/api/docs/static/swagger-ui.css",
+            swagger_favicon_url="/api/docs/static/favicon.png",
+        )  # fmt: skip
+
     directory = hub.config.directory
     apps = {a.id for a in directory.accounts if a.channel is Channel.APP}
     walls = {a.id: a.name for a in directory.accounts if a.channel is Channel.SCREEN}

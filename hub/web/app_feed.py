@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from channels.app.feed import AppFeed
+from hub.web.api_models import Feed, FeedArticle
 from hub.web.limits import MAX_CURSOR
 
 MAX_LIMIT = 200
@@ -22,7 +23,7 @@ def router(feed: AppFeed, apps: set[str]) -> APIRouter:
             raise HTTPException(404, detail={"code": "APP_UNKNOWN", "message": f"未知客户端 {app}"})
         return app
 
-    @api.get("/feed", summary="增量同步稿件（游标）")
+    @api.get("/feed", response_model=Feed, summary="增量同步稿件（游标）")
     def get_feed(
         request: Request,
         app: str = Query(description="客户端账号，如 sf-app"),
@@ -52,7 +53,7 @@ def router(feed: AppFeed, apps: set[str]) -> APIRouter:
             headers=headers,
         )
 
-    @api.get("/articles/{article_id}", summary="稿件全文")
+    @api.get("/articles/{article_id}", response_model=FeedArticle, summary="稿件全文")
     def get_article(article_id: str, app: str = Query()) -> JSONResponse:
         item = feed.get(known(app), article_id)
         if item is None:

@@ -16,14 +16,20 @@ import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
+from fastapi.security import HTTPBearer
 from pydantic import BaseModel, Field
 
 from channels.screen.playlist import Playlists
+from hub.web.api_models import EVENT_STREAM, Playlist
 from hub.web.limits import MAX_CURSOR
 from hub.web.pages import TEMPLATES
 
+SCREEN_TOKEN = HTTPBearer(
+    scheme_name="screen_token", auto_error=False,
+    description="大屏只读令牌（hub serve 打印）；播放页以 session 换取仅限该屏的 Cookie",
+)  # fmt: skip
 POLL_INTERVAL_S = 30
 SESSION_S = 12 * 3600  # a display's cookie; the page renews it every hour
 _COOKIE = "hub_screen"
@@ -41,7 +47,8 @@ def router(
     playlists: Playlists, screens: dict[str, str], token_of: Callable[[str], str]
 ) -> APIRouter:
     """`screens` maps screen ids to their names."""
-    api = APIRouter(prefix="/screen/v1/screens", tags=["大屏"])
+    api = APIRouter(prefix="/screen/v1/screens", tags=["大屏"],
+                    dependencies=[Depends(SCREEN_TOKEN)])  # declares the scheme  # fmt: skip
 
     def authorised(screen: str, request: Request) -> str:
         if screen not in screens:
@@ -58,7 +65,7 @@ def router(
             )
         return screen
 
-    @api.get("/{screen}/playlist", summary="当前播放列表")
+    @api.get("/{screen}/playlist", response_model=Playlist, summary="当前播放列表")
     def playlist(screen: str, request: Request) -> Response:
         authorised(screen, request)
         version, items = playlists.playlist(screen, datetime.now(UTC).isoformat())
@@ -70,7 +77,8 @@ def router(
                 "poll_interval_s": POLL_INTERVAL_S, "items": items}  # fmt: skip
         return JSONResponse(body, headers=headers)
 
-    @api.get("/{screen}/events", summary="变更事件流（SSE）")
+    @api.get("/{screen}/events", response_class=StreamingResponse, responses=EVENT_STREAM,
+             summary="变更事件流（SSE）")  # fmt: skip
     async def events(screen: str, request: Request) -> StreamingResponse:
         authorised(screen, request)
         start = request.headers.get("last-event-id") or request.query_params.get("last_event_id")

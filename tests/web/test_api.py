@@ -3,6 +3,7 @@ across sites, bad input (never a 5xx), and neutralised XSS and hidden-link paylo
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
@@ -382,3 +383,32 @@ def test_control_and_direction_characters_are_refused_with_a_field_error(web: We
         "csrf_token": csrf, "column": "gov/notices", "title": "关于\u202e通知",
         "body_html": "<p>正文</p>"})  # fmt: skip
     assert form.status_code == 400 and "U+202E" in form.text
+
+
+def test_the_api_documentation_needs_nothing_from_outside(web: Web) -> None:
+    page = requests.get(f"{web.url}/api/docs", timeout=30)
+    assert page.status_code == 200
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert assets and all(a.startswith("/api/docs/static/") for a in assets), assets
+    for asset in assets:
+        assert requests.get(web.url + asset, timeout=30).status_code == 200, asset
+    schema = requests.get(f"{web.url}/api/openapi.json", timeout=30).json()
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes["api_token"] == {"type": "http", "scheme": "bearer", "bearerFormat": "hubt_…",
+                                    "description": schemes["api_token"]["description"]}  # fmt: skip
+    me = schema["paths"]["/api/v1/me"]["get"]
+    assert {"api_token": []} in me["security"]
+    ok = me["responses"]["200"]["content"]["application/json"]["schema"]
+    assert ok == {"$ref": "#/components/schemas/Me"}
+    deliveries = schema["paths"]["/api/v1/deliveries"]["get"]["responses"]["200"]
+    assert deliveries["content"]["application/json"]["schema"]["items"] == {
+        "$ref": "#/components/schemas/Delivery"}  # fmt: skip
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if "204" in operation["responses"]:
+                continue  # answers with no body
+            answer = operation["responses"].get("200") or operation["responses"].get("201")
+            assert answer, (method, path)
+            bodies = [c.get("schema", {}) for c in answer.get("content", {}).values()]
+            generic = ({}, {"type": "object"}, {"additionalProperties": True, "type": "object"})
+            assert any(b not in generic for b in bodies), (method, path, bodies)
