@@ -150,13 +150,20 @@ def correct(
 @click.command("retract")
 @click.argument("article_ref", metavar="ARTICLE")
 @click.option("--reason", required=True, help="撤稿原因")
+@click.option("--site", default=None,
+              help="只从该站点（及其账号）撤下；只在转载站点有发布权限的用户默认如此")  # fmt: skip
 @as_option
 @json_option
 @click.pass_context
-def retract(ctx: click.Context, article_ref: str, reason: str, user: str, as_json: bool) -> None:
-    """撤稿：从所有已发布的目标撤下（定时未发布的则取消定时）。"""
-    result = hub_of(ctx).publishing.retract(user, article_ref, reason)
-    report(result, as_json, "已撤稿" if result.state.live is None else "已取消定时")
+def retract(ctx: click.Context, article_ref: str, reason: str, site: str | None, user: str,
+            as_json: bool) -> None:  # fmt: skip
+    """撤稿：从所有已发布的目标撤下（定时未发布的则取消定时）；--site 只撤下一个站点上的。"""
+    result = hub_of(ctx).publishing.retract(user, article_ref, reason, site)
+    if "TargetsWithdrawn" in result.event_types:
+        done = "已从本站撤下" if result.state.live else "已撤稿（已无其他发布目标）"
+    else:
+        done = "已撤稿" if result.state.live is None else "已取消定时"
+    report(result, as_json, done)
 
 
 @click.command("timers")

@@ -40,6 +40,7 @@ from hub.web.security import (
     require_writer,
     visible_article,
     visible_deliveries,
+    visible_items,
 )
 from workflows.article_commands import ALL_SITES
 from workflows.errors import DomainError
@@ -141,9 +142,8 @@ def router(hub: EmbeddedHub) -> APIRouter:
         status: Annotated[str | None, Query(max_length=40)] = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
     ) -> list[dict[str, Any]]:
-        actor = hub.config.directory.acting(you.user_id)
         items = hub.articles.list(site, status, limit=limit)
-        return [item for item in items if can_see_site(actor, item["site"])]
+        return visible_items(hub, you.user_id, items)
 
     @api.post("/articles", status_code=201, summary="新建稿件", tags=["稿件"])
     def create(body: CreateBody, you: You) -> CommandResponse:

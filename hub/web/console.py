@@ -41,6 +41,7 @@ from hub.web.security import (
     require_writer,
     visible_article,
     visible_deliveries,
+    visible_items,
 )
 from workflows.article_events import ArticleCreated, ArticleRevised
 from workflows.checks.links import read_link
@@ -202,7 +203,7 @@ def router(hub: EmbeddedHub) -> APIRouter:
             items, error = [], exc
         else:
             error = None
-        items = [i for i in items if can_see_site(actor, i["site"])]
+        items = visible_items(hub, caller.user_id, items)
         sites = [s for s in directory.sites if can_see_site(actor, s.code)]
         return render(request, "articles.html", caller, items=items, sites=sites, site=site,
                       status=status, error=error)  # fmt: skip

@@ -5,6 +5,7 @@ which the command services check against the user's roles like the CLI's `--as`.
 from __future__ import annotations
 
 import hmac
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -104,3 +105,26 @@ def visible_deliveries(
     return [
         r for r in rows if can_see_site(actor, delivery_site(hub.delivery_service, r["target"]))
     ]
+
+
+def visible_items(hub: EmbeddedHub, user: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The article list rows (`ArticleService.list`) the user may see: their sites' articles,
+    and other sites' articles live on a column or account of their sites."""
+    actor = hub.config.directory.acting(user)
+    shown = [i for i in items if can_see_site(actor, i["site"])]
+    others = [i["id"] for i in items if not can_see_site(actor, i["site"])]
+    if not others:
+        return shown
+    hub.catch_up()
+    rows = hub.store.query(
+        f"SELECT article_id, live_targets FROM publications WHERE live_targets IS NOT NULL "
+        f"AND article_id IN ({','.join('?' * len(others))})",
+        others,
+    )
+    live_here = {
+        str(article)
+        for article, targets in rows
+        if any(can_see_site(actor, delivery_site(hub.delivery_service, key))
+               for key in json.loads(targets))
+    }  # fmt: skip
+    return [i for i in items if can_see_site(actor, i["site"]) or i["id"] in live_here]

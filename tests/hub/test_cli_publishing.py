@@ -132,3 +132,25 @@ def test_schedules_are_released_and_expiries_taken_down_by_the_timers(cli: Hub) 
         assert hub.publishing.run_due(later + timedelta(days=30))["expired"] == [first]
     finally:
         hub.close()
+
+
+def test_other_sites_accept_nothing_from_an_editor_and_withdraw_what_they_carry(
+    cli: Hub,  # noqa: F811
+) -> None:
+    article = approved(cli, "<p>各有关单位：现将有关事项通知如下。</p>")
+    refused = cli.fails("publish", article, "--to", "gov/notices", "--to", "city/news",
+                        "--as", "zhangwei")  # fmt: skip
+    assert refused["code"] == "SITE_ROLE_REQUIRED" and "9901000001" in refused["message"]
+    assert cli.fails("publish", article, "--to", "app:city-app", "--as", "zhangwei")["code"] == (
+        "SITE_ROLE_REQUIRED"
+    )
+    cli.ok("publish", article, "--to", "gov/notices", "--to", "city/news", "--as", "qianli")
+    # The city's editor takes it off the city's site (and the city app its column feeds).
+    taken = cli.ok("retract", article, "--reason", "与本市无关", "--as", "linfang")
+    assert taken["status"] == "published"
+    assert taken["live"]["targets"] == ["website:9900000001/notices", "app:sf-app",
+                                        "screen:sf-hall"]  # fmt: skip
+    again = cli.fails("retract", article, "--reason", "x", "--as", "linfang")
+    assert again["code"] in ("NOT_PUBLISHED", "SITE_ROLE_REQUIRED")
+    human = cli.run("article", "history", article)
+    assert "站点 9901000001 撤下" in human.stdout

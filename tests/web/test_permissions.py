@@ -204,8 +204,11 @@ def test_a_receiving_sites_staff_see_and_withdraw_what_is_live_on_their_site(web
     answer = web.api("qianli", "POST", f"/articles/{article}/publish",
                      json={"to": ["gov/notices", "drc/notices"], "feeds": False})  # fmt: skip
     assert answer.status_code == 200, answer.text
-    # drc's staff see it (it is on their site), though it is gov's article.
+    # drc's staff see it (it is on their site), though it is gov's article, in lists too.
     assert web.api("zhoumin", "GET", f"/articles/{article}").status_code == 200
+    listed = web.api("zhoumin", "GET", "/articles", params={"limit": 500}).json()
+    assert article in [i["id"] for i in listed]
+    assert web.api("hegang", "GET", f"/articles/{article}").status_code == 200  # drc's leader
     assert web.api("wujun", "GET", f"/articles/{article}").status_code == 200
     # A reviewer of drc does not publish there, so cannot take it down either.
     refused = web.api("wujun", "POST", f"/articles/{article}/retract", json={"reason": "不宜"})
