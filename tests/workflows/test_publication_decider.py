@@ -6,9 +6,12 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.workflows.builders import EDITOR, GATES, R1, R2, R3, SITE, content, created, run, user
 from workflows.article_commands import (
+    ActingUser,
     ApproveStage,
     ArchiveArticle,
     EditArticle,
@@ -175,3 +178,47 @@ def test_expiry_can_be_set_or_cleared_on_what_is_live() -> None:
     assert code_of(state, same) == "NOTHING_CHANGED"
     state, _ = run(state, ReschedulePublication("a1", EDITOR, NOW, clear_expiry=True))
     assert state.live is not None and state.live.expire_at is None
+
+
+# -- publishing across sites (property) ------------------------------------------------------
+
+SITES = (SITE, "9900000012", "9901000001")
+_TARGET_POOL = [
+    *(Target(channel="website", account=s, column=c) for s in SITES for c in ("news", "notices")),
+    *(Target(channel="app", account=f"app-{s}") for s in SITES),
+]
+_OWNER = {t.key: (t.account if t.channel == "website" else t.account[4:]) for t in _TARGET_POOL}
+
+
+@given(
+    publishes_on=st.sets(st.sampled_from(SITES)),
+    chosen=st.lists(st.sampled_from(_TARGET_POOL), min_size=1, max_size=5, unique=True),
+    withdrawing=st.sampled_from(SITES),
+)
+@settings(max_examples=60, deadline=None)
+def test_publishing_needs_a_role_on_every_target_site_and_withdrawal_keeps_the_rest(
+    publishes_on: set[str], chosen: list[Target], withdrawing: str
+) -> None:
+    actor = ActingUser("p", {s: frozenset({"editor"}) for s in publishes_on})
+    state = approve_all(created())
+    command = PublishArticle("a1", actor, NOW, "pub1", tuple(chosen), target_sites=_OWNER)
+    needed = {_OWNER[t.key] for t in chosen}
+    if SITE not in publishes_on or not needed <= publishes_on:
+        with pytest.raises(DomainError) as refused:
+            run(state, command)
+        assert refused.value.code == "SITE_ROLE_REQUIRED"
+        return
+    state, _ = run(state, command)
+    assert state.live is not None and set(state.live.targets) == set(chosen)
+    # A publisher of one receiving site only takes the article off that site.
+    local = ActingUser("w", {withdrawing: frozenset({"operator"})})
+    retract = RetractArticle("a1", local, NOW, "不宜", sites=(withdrawing,), target_sites=_OWNER)
+    if withdrawing not in needed:
+        with pytest.raises(DomainError):
+            run(state, retract)
+        return
+    after, events = run(state, retract)
+    assert [type(e).__name__ for e in events] == ["TargetsWithdrawn"]
+    left = {t for t in chosen if _OWNER[t.key] != withdrawing}
+    assert set(after.live.targets if after.live else ()) == left
+    assert (after.status is ArticleStatus.RETRACTED) == (not left)
