@@ -17,11 +17,13 @@ def unstaffed_step(
     site: Site, workflow: WorkflowDefinition, users: Iterable[User]
 ) -> tuple[str, str] | None:
     """The first step (its name and role) nobody distinct from the steps before it can take,
-    or None when the workflow can be finished on the site."""
+    or None when the workflow can be finished on the site (or nobody drafts there)."""
 
     def holders(role: str) -> set[str]:
         return {u.id for u in users if role in _roles_on(u, site)}
 
+    if not holders(Role.EDITOR):
+        return None  # nobody drafts here (a site that only receives): nothing can get stuck
     steps = [("起草（作者）", Role.EDITOR)]
     steps += [(stage.name, stage.role) for stage in workflow.stages]
     if workflow.signoff.major or workflow.signoff.grades:
