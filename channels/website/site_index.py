@@ -173,6 +173,8 @@ class SiteIndex:
 
     def use_media(self, column_id: str, article_id: str, keys: set[str]) -> list[str]:
         """Record the files a page links now; returns the files no page links any more."""
+        if not keys and not self._page_media(column_id, article_id):
+            return []  # most pages link no file: no write at all
         with write_transaction(self._db):
             before = self._page_media(column_id, article_id)
             self._db.execute(
