@@ -20,3 +20,17 @@ class DomainError(Exception):
         if self.details:
             body["details"] = self.details
         return body
+
+
+# Refusals that say "not you" (a role, or the separation of duties): the web answers 403 and
+# the interface does not offer what would be refused with one of them.
+ROLE_REFUSALS = frozenset(
+    {
+        "SITE_ROLE_REQUIRED",
+        "STAGE_ROLE_REQUIRED",
+        "SIGNOFF_ROLE_REQUIRED",
+        "AUTHOR_CANNOT_REVIEW",
+        "EDITOR_CANNOT_REVIEW",
+        "REVIEWER_ALREADY_APPROVED",
+    }
+)

@@ -23,22 +23,12 @@ from workflows.article_commands import (
 )
 from workflows.article_decider import decide
 from workflows.article_state import ArticleState
-from workflows.errors import DomainError
+from workflows.errors import ROLE_REFUSALS, DomainError
 from workflows.publication_decider import retraction_scope
 
 # Refusals that say "not you": anything else (a finding to accept first, nothing to publish)
 # means the user holds the right and the form explains the rest.
-NOT_YOURS = frozenset(
-    {
-        "SITE_ROLE_REQUIRED",
-        "STAGE_ROLE_REQUIRED",
-        "SIGNOFF_ROLE_REQUIRED",
-        "AUTHOR_CANNOT_REVIEW",
-        "EDITOR_CANNOT_REVIEW",
-        "REVIEWER_ALREADY_APPROVED",
-        "INVALID_STATE",
-    }
-)
+NOT_YOURS = ROLE_REFUSALS | {"INVALID_STATE"}
 
 Probe = Callable[[str, ActingUser, ArticleState, datetime, Mapping[str, str]], ArticleCommand]
 

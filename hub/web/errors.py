@@ -7,18 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from workflows.errors import DomainError
+from workflows.errors import ROLE_REFUSALS, DomainError
 
-_FORBIDDEN = {
-    "SITE_ROLE_REQUIRED",
-    "STAGE_ROLE_REQUIRED",
-    "SIGNOFF_ROLE_REQUIRED",
-    "AUTHOR_CANNOT_REVIEW",
-    "EDITOR_CANNOT_REVIEW",
-    "REVIEWER_ALREADY_APPROVED",
-    "CSRF_FAILED",
-    "FORBIDDEN",
-}
+_FORBIDDEN = ROLE_REFUSALS | {"CSRF_FAILED", "FORBIDDEN"}
 _BAD_INPUT = {
     "INVALID_INPUT",
     "REASON_REQUIRED",
@@ -42,6 +33,9 @@ _BAD_INPUT = {
     "IMPORT_NOT_DOCX",
     "IMPORT_FAILED",
     "IMPORT_TOO_COMPLEX",
+    "PASSWORD_TOO_WEAK",
+    "PASSWORD_TOO_LONG",
+    "TOKEN_LIFETIME_INVALID",
     "TARGET_UNKNOWN",
 }
 
