@@ -36,6 +36,8 @@ log = structlog.get_logger(__name__)
 def cli(ctx: click.Context, config_dir: Path | None) -> None:
     """政府网站集约化平台 · 发布中枢（publishing hub）命令行。"""
     configure_logging(os.environ.get("HUB_LOG_LEVEL", "warning").lower())
+    if isinstance(ctx.obj, HubContext) and config_dir is None:
+        return  # a command another command runs (the demo's steps): its configuration and hub
     state = HubContext(config_dir or default_config_dir())
     ctx.obj = state
     ctx.call_on_close(state.close)

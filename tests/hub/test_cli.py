@@ -312,3 +312,21 @@ def test_the_cli_refuses_control_and_direction_characters(cli: Hub) -> None:
                       "关于通知", "--author", "张\u202e伟", "--body-file", str(cli.body),
                       "--as", "zhangwei")  # fmt: skip
     assert error["code"] == "INVALID_INPUT" and "author" in error["message"], error
+
+
+def test_every_command_honours_the_config_option(config_dir: Path, tmp_path: Path) -> None:
+    """`hub --config DIR demo` (no HUB_CONFIG): the demo's steps act on DIR's store."""
+    env = {k: v for k, v in os.environ.items() if k != "HUB_CONFIG"}
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()  # not the project folder: ./config cannot be found by accident
+
+    def hub(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "hub", "--config", str(config_dir), *args],
+                              cwd=elsewhere, env=env, capture_output=True, text=True,
+                              timeout=120)  # fmt: skip
+
+    demo = hub("demo")
+    assert demo.returncode == 0, demo.stderr
+    assert (tmp_path / "hub.sqlite3").exists()
+    listed = hub("article", "list", "--json")
+    assert listed.returncode == 0 and len(json.loads(listed.stdout)) == 2
