@@ -19,6 +19,7 @@ from hub.directory import Column, Site
 from hub.fixes import apply_fixes
 from hub.projections.index_numbers import next_serial
 from hub.sanitize import clean_html
+from hub.validation_messages import chinese, problems
 from workflows.article_commands import (
     ALL_SITES,
     ApproveStage,
@@ -45,16 +46,14 @@ from workflows.vocabulary import STATUS_LABELS, WRITING_ROLES
 def field_problems(exc: ValidationError, whole: str = "输入") -> list[tuple[str, str]]:
     """(field path, message) of each problem pydantic found; `whole` names the input itself."""
     return [
-        (".".join(str(p) for p in error["loc"]) or whole,
-         str(error["msg"]).removeprefix("Value error, "))
-        for error in exc.errors()
-    ]  # fmt: skip
+        (".".join(str(p) for p in error["loc"]) or whole, chinese(error)) for error in exc.errors()
+    ]
 
 
 def invalid_input(exc: ValidationError) -> DomainError:
     """Turn a pydantic validation error into one clear domain error."""
-    problems = [f"{where}: {message}" for where, message in field_problems(exc)]
-    return DomainError("INVALID_INPUT", "输入有误: " + "; ".join(problems), problems=problems)
+    found = [f"{place}: {what}" for place, what in problems(exc.errors())]
+    return DomainError("INVALID_INPUT", "输入有误: " + "; ".join(found), problems=found)
 
 
 def _stage_label(state: ArticleState, stage_id: str | None) -> str | None:

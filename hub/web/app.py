@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException
 from events.sqlite_store import is_busy
 from events.store import StoreBusy, StoreError
 from hub.runtime import EmbeddedHub
+from hub.validation_messages import problems
 from hub.web import api, app_feed, channel_callbacks, console, media, screens
 from hub.web.errors import status_of
 from hub.web.headers import SecurityHeaders
@@ -96,11 +97,8 @@ def create_app(hub: EmbeddedHub) -> FastAPI:
         if not request.url.path.startswith(("/api/", "/console")):
             # The app feed and screen APIs keep FastAPI's own 422 answer (their contract).
             return await request_validation_exception_handler(request, exc)
-        problems = [
-            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}"
-            for e in exc.errors()
-        ]
-        return _error("INVALID_INPUT", "输入有误: " + "; ".join(problems)[:2000], 400)
+        found = [f"{place}: {what}" for place, what in problems(exc.errors())]
+        return _error("INVALID_INPUT", "输入有误: " + "; ".join(found)[:2000], 400)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:

@@ -412,3 +412,31 @@ def test_the_api_documentation_needs_nothing_from_outside(web: Web) -> None:
             bodies = [c.get("schema", {}) for c in answer.get("content", {}).values()]
             generic = ({}, {"type": "object"}, {"additionalProperties": True, "type": "object"})
             assert any(b not in generic for b in bodies), (method, path, bodies)
+
+
+ENGLISH = re.compile(r"Field required|should|Input|String|valid|Extra inputs|at least|at most")
+
+
+def test_validation_messages_are_chinese_where_people_read_them(web: Web) -> None:
+    article = web.article()
+    bad = [
+        ("POST", f"/articles/{article}/retract", {"reason": "  "}),
+        ("POST", f"/articles/{article}/return", {"reasons": []}),
+        ("POST", f"/articles/{article}/approve", {"gates": "wording"}),
+        ("POST", "/articles", {"site": "gov", "columns": ["notices"], "title": "",
+                               "body_html": "<p>x</p>", "metadata": {"written_date": "2026-13-01"}}),
+        ("POST", "/articles", {"site": "gov"}),
+        ("GET", "/events?limit=0", None),
+        ("POST", f"/articles/{article}/publish", {"at": "明天", "extra": 1}),
+    ]  # fmt: skip
+    for method, path, body in bad:
+        answer = web.api("admin" if "events" in path else "zhangwei", method, path, json=body)
+        assert answer.status_code == 400, (path, answer.text)
+        message = answer.json()["error"]["message"]
+        assert not ENGLISH.search(message), (path, message)
+        assert re.search("[\u4e00-\u9fff]", message.removeprefix("输入有误")), (path, message)
+    session, csrf = web.login("zhangwei")
+    form = session.post(f"{web.url}/console/articles/{article}/return", timeout=30,
+                        data={"csrf_token": csrf})  # fmt: skip
+    assert form.status_code == 400 and "至少 1 项" in form.text
+    assert not ENGLISH.search(re.sub(r"<[^>]+>", "", form.text.split("<main", 1)[1])[:3000])
