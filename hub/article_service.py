@@ -12,6 +12,8 @@ from pydantic import ValidationError
 from events.envelope import RecordedEvent
 from events.ids import new_id
 from events.store import EventStore
+from hub.article_search import ArticleQuery, Visibility
+from hub.article_search import search as search_articles
 from hub.check_service import CheckService
 from hub.command_service import CommandResult, CommandService, article_stream
 from hub.config import HubConfig
@@ -424,6 +426,13 @@ class ArticleService:
         )
         keys = ("version", "occurred_at", "actor", "role", "type", "summary")
         return [dict(zip(keys, row, strict=True)) for row in rows]
+
+    def search(
+        self, query: ArticleQuery, visible: Visibility | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of the articles `visible` allows (hub/article_search.py) and the next
+        page's cursor."""
+        return search_articles(self.store, query, visible)
 
     def list(
         self, site_ref: str | None = None, status: str | None = None, limit: int = 50

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from events.store import EventStore
 from events.subscriptions import Subscriber
+from hub.projections.article_search import ArticleSearchProjection
 from hub.projections.articles import ArticlesProjection
 from hub.projections.deliveries import DeliveriesProjection
 from hub.projections.history import HistoryProjection
@@ -22,4 +23,5 @@ def all_projections(store: EventStore) -> list[Subscriber]:
         PublicationsProjection(),
         DeliveriesProjection(),
         MediaRefsProjection(),
+        ArticleSearchProjection(),
     ]

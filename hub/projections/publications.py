@@ -34,6 +34,10 @@ _CREATE = (
         updated_at TEXT NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS publications_publish_at ON publications (publish_at)",
     "CREATE INDEX IF NOT EXISTS publications_expire_at ON publications (expire_at)",
+    # Each live target of each article, so "what is live on site X" is an index range.
+    """CREATE TABLE IF NOT EXISTS live_targets (
+        target TEXT NOT NULL, article_id TEXT NOT NULL, PRIMARY KEY (target, article_id))""",
+    "CREATE INDEX IF NOT EXISTS live_targets_article ON live_targets (article_id)",
 )
 
 
@@ -44,7 +48,7 @@ def _keys(targets: tuple[Target, ...]) -> str:
 class PublicationsProjection:
     """Keeps `publications` from the publication events of every article."""
 
-    name = "publications"
+    name = "publications-v2"  # v2: live_targets (a new name replays every event once)
     stream_prefix = "article-"
 
     def create(self, tx: SubscriberTransaction) -> None:
@@ -53,6 +57,7 @@ class PublicationsProjection:
 
     def drop(self, tx: SubscriberTransaction) -> None:
         tx.execute("DROP TABLE IF EXISTS publications")
+        tx.execute("DROP TABLE IF EXISTS live_targets")
 
     def apply(self, tx: SubscriberTransaction, event: RecordedEvent) -> None:
         if not event.stream_id.startswith("article-"):
@@ -82,6 +87,11 @@ class PublicationsProjection:
                     ),
                 )
             case ArticlePublished(publication=p):
+                tx.execute("DELETE FROM live_targets WHERE article_id = ?", (article_id,))
+                tx.executemany(
+                    "INSERT INTO live_targets VALUES (?, ?) ON CONFLICT DO NOTHING",
+                    [(t.key, article_id) for t in p.targets],
+                )
                 tx.execute(
                     "UPDATE publications SET live_id = ?, live_revision = ?, live_targets = ?, "
                     "published_at = ?, expire_at = ?, scheduled_id = NULL, "
@@ -121,6 +131,10 @@ class PublicationsProjection:
                     (article_id, payload.publication_id),
                 )
                 gone = {t.key for t in payload.targets}
+                tx.executemany(
+                    "DELETE FROM live_targets WHERE target = ? AND article_id = ?",
+                    [(key, article_id) for key in sorted(gone)],
+                )
                 left = [k for k in json.loads(rows[0][0] or "[]") if k not in gone] if rows else []
                 if left:
                     tx.execute(
@@ -135,6 +149,7 @@ class PublicationsProjection:
 
 
 def _clear_live(tx: SubscriberTransaction, article_id: str, at: str) -> None:
+    tx.execute("DELETE FROM live_targets WHERE article_id = ?", (article_id,))
     tx.execute(
         "UPDATE publications SET live_id = NULL, live_revision = NULL, live_targets = NULL, "
         "published_at = NULL, expire_at = NULL, updated_at = ? WHERE article_id = ?",

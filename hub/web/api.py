@@ -1,9 +1,10 @@
 """The JSON HTTP API (`/api/v1`): every article command and query, for machines (API tokens)
 and for the web pages' own scripts (session + CSRF header). OpenAPI at /api/openapi.json."""
 
+from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Query, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field, StringConstraints
@@ -30,6 +31,7 @@ from hub.web.api_models import (
 )
 from hub.web.errors import ERROR_RESPONSES
 from hub.web.limits import MAX_CURSOR
+from hub.web.search_params import article_query
 from hub.web.security import (
     SESSION_COOKIE,
     Caller,
@@ -38,12 +40,13 @@ from hub.web.security import (
     can_see_site,
     check_csrf,
     require_writer,
+    visibility,
     visible_article,
     visible_deliveries,
-    visible_items,
 )
 from workflows.article_commands import ALL_SITES
 from workflows.errors import DomainError
+from workflows.publication import Channel
 from workflows.vocabulary import Role
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=80)]
@@ -133,17 +136,35 @@ def router(hub: EmbeddedHub) -> APIRouter:
     @api.get(
         "/articles",
         response_model=list[ArticleSummary],
-        summary="稿件列表（仅本人有角色的站点）",
+        summary="查找稿件：全文检索、筛选、游标翻页（下一页游标在 X-Next-Cursor 头）",
         tags=["稿件"],
     )
     def list_articles(
         you: You,
+        response: Response,
+        q: Annotated[str, Query(max_length=100, description="标题与正文（3 字以上检索全文）")] = "",
         site: Annotated[str | None, Query(max_length=40)] = None,
+        column: Annotated[str | None, Query(max_length=64)] = None,
         status: Annotated[str | None, Query(max_length=40)] = None,
+        author: Annotated[str | None, Query(max_length=64)] = None,
+        stage: Annotated[str | None, Query(max_length=40, description="待审环节")] = None,
+        updated_from: Annotated[
+            date | None, Query(alias="from", description="更新日期起（北京时间）")
+        ] = None,
+        updated_to: Annotated[
+            date | None, Query(alias="to", description="更新日期止（含）")
+        ] = None,
+        channel: Annotated[Channel | None, Query(description="已发布到的渠道")] = None,
+        cursor: Annotated[str | None, Query(max_length=400)] = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
     ) -> list[dict[str, Any]]:
-        items = hub.articles.list(site, status, limit=limit)
-        return visible_items(hub, you.user_id, items)
+        query = article_query(hub, q, site, column, status, author, stage, updated_from,
+                              updated_to, channel, cursor, limit)  # fmt: skip
+        items, next_cursor = hub.articles.search(query, visibility(hub, you.user_id))
+        if next_cursor:
+            response.headers["X-Next-Cursor"] = next_cursor
+            response.headers["Link"] = f'<?cursor={next_cursor}>; rel="next"'
+        return items
 
     @api.post("/articles", status_code=201, summary="新建稿件", tags=["稿件"])
     def create(body: CreateBody, you: You) -> CommandResponse:

@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 
+from hub.article_search import Visibility
 from hub.delivery_service import DeliveryService
 from hub.web.logins import LoginStore
-from workflows.article_commands import ActingUser
+from workflows.article_commands import ALL_SITES, ActingUser
 from workflows.errors import DomainError
 from workflows.publication import Target
 from workflows.vocabulary import WRITING_ROLES
@@ -128,3 +129,18 @@ def visible_items(hub: EmbeddedHub, user: str, items: list[dict[str, Any]]) -> l
                for key in json.loads(targets))
     }  # fmt: skip
     return [i for i in items if can_see_site(actor, i["site"]) or i["id"] in live_here]
+
+
+def visibility(hub: EmbeddedHub, user: str) -> Visibility | None:
+    """What a user's searches may return (None: every site): their sites' articles and what is
+    live on their sites' columns and accounts."""
+    actor = hub.config.directory.acting(user)
+    if actor.site_roles.get(ALL_SITES):
+        return None
+    directory = hub.config.directory
+    sites = {s.code: s.key for s in directory.sites if can_see_site(actor, s.code)}
+    accounts = {
+        f"{a.channel}:{a.id}" for a in directory.accounts if directory.site(a.site).code in sites
+    }
+    return Visibility(frozenset(sites), frozenset(accounts),
+                      frozenset(f"website:{code}/" for code in sites))  # fmt: skip

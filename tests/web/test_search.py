@@ -1,0 +1,84 @@
+"""Finding work over HTTP: full text in Chinese, filters, cursor pages, visibility applied in
+the query (a page of 5 holds 5 articles the caller may see)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.web.conftest import Web, start
+from tests.web.test_api import approve_all
+
+
+@pytest.fixture(scope="module")
+def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
+    running, parts = start(tmp_path_factory.mktemp("search"))
+    yield running
+    for part in parts:
+        for method in ("stop", "close", "undo"):
+            if hasattr(part, method):
+                getattr(part, method)()
+                break
+
+
+def make(web: Web, user: str, site: str, title: str, body: str) -> str:
+    answer = web.api(user, "POST", "/articles", json={
+        "site": site, "columns": ["notices"], "title": title, "body_html": f"<p>{body}</p>"})  # fmt: skip
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["id"])
+
+
+def ids(web: Web, user: str, **params: object) -> list[str]:
+    answer = web.api(user, "GET", "/articles", params=params)
+    assert answer.status_code == 200, answer.text
+    return [item["id"] for item in answer.json()]
+
+
+def test_full_text_titles_filters_and_pages(web: Web) -> None:
+    winter = make(
+        web, "zhangwei", "gov", "关于做好冬季供暖保障工作的通知", "请各地落实燃气安全检查责任。"
+    )
+    flood = make(web, "zhangwei", "gov", "关于防汛工作的通知", "汛期将至，请加强水库巡查。")
+    drc = [make(web, "zhoumin", "drc", f"发展改革委通知第{i}号", "价格监测") for i in range(6)]
+    for _ in range(12):
+        make(web, "zhangwei", "gov", "关于开展自查工作的通知", "各有关单位：现将有关事项通知如下。")
+
+    assert ids(web, "zhangwei", q="燃气安全检查") == [winter]  # body, 3+ characters
+    assert ids(web, "zhangwei", q="防汛") == [flood]  # two characters: titles
+    assert ids(web, "zhangwei", q="不存在的词语") == []
+    assert set(ids(web, "qianli", q="价格监测")) == set(drc)
+    # Visibility before the limit: drc's editor asks for 5 and gets 5 of drc's articles.
+    assert set(ids(web, "zhoumin", limit=5)) <= set(drc) and len(ids(web, "zhoumin", limit=5)) == 5
+    assert ids(web, "zhoumin", q="燃气安全检查") == []  # gov's draft is not theirs
+    # Filters.
+    assert set(ids(web, "qianli", site="drc")) == set(drc)
+    assert flood in ids(web, "zhangwei", author="zhangwei", status="draft", limit=100)
+    assert drc[0] not in ids(web, "qianli", author="zhangwei", limit=100)
+    assert web.api("zhangwei", "GET", "/articles", params={"site": "nowhere"}).status_code == 400
+    # Every page by cursor: no article twice, none missing, same order as one big page.
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params = {"limit": 4, **({"cursor": cursor} if cursor else {})}
+        answer = web.api("qianli", "GET", "/articles", params=params)
+        seen += [i["id"] for i in answer.json()]
+        cursor = answer.headers.get("x-next-cursor")
+        if not cursor:
+            break
+    assert seen == ids(web, "qianli", limit=500) and len(seen) == len(set(seen)) == 20
+    bad = web.api("qianli", "GET", "/articles", params={"cursor": "not-a-cursor"})
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "CURSOR_INVALID"
+
+
+def test_channel_and_stage_filters(web: Web) -> None:
+    article = make(web, "zhangwei", "gov", "关于公布政务公开目录的通知", "目录见附件。")
+    assert web.api("zhangwei", "POST", f"/articles/{article}/submit").status_code == 200
+    assert article in ids(web, "liting", stage="first", limit=100)
+    approve_all(web, article)
+    published = web.api("zhangwei", "POST", f"/articles/{article}/publish",
+                        json={"to": ["gov/notices", "app:sf-app"], "feeds": False})  # fmt: skip
+    assert published.status_code == 200
+    assert article in ids(web, "zhangwei", channel="app", limit=100)
+    assert article not in ids(web, "zhangwei", channel="wechat", limit=100)
+    assert article in ids(web, "zhangwei", column="notices", limit=100)
