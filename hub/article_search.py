@@ -1,6 +1,8 @@
 """Finding articles: full text (FTS5 trigram, hub/projections/article_search.py), filters and
 cursor pages over the article list, with the caller's visibility applied inside the query, so
-a page of 50 holds 50 articles the caller may see, and a deep page costs what the first does."""
+a page of 50 holds 50 articles the caller may see, and a deep page costs what the first does.
+A list is ordered by the newest change; a text search by the newest article first (the full
+text index's own order, which it can walk without collecting every match of a common word)."""
 
 from __future__ import annotations
 
@@ -67,22 +69,23 @@ def search(
     where: list[str] = []
     params: list[Any] = []
     if visible is not None:
-        live = ["target IN (SELECT value FROM json_each(?))"]
+        # Per row, through indexes: its site, else one of its live targets on a visible site.
+        live = ["lt.target IN (SELECT value FROM json_each(?))"]
         params_live: list[Any] = [json.dumps(sorted(visible.targets))]
         for prefix in sorted(visible.prefixes):
-            live.append("(target >= ? AND target < ?)")
+            live.append("(lt.target >= ? AND lt.target < ?)")
             params_live += [prefix, prefix + "\uffff"]
         where.append(
-            "(a.site IN (SELECT value FROM json_each(?)) OR a.article_id IN "
-            f"(SELECT article_id FROM live_targets WHERE {' OR '.join(live)}))"
+            "(a.site IN (SELECT value FROM json_each(?)) OR EXISTS (SELECT 1 FROM live_targets "
+            f"lt WHERE lt.article_id = a.article_id AND ({' OR '.join(live)})))"
         )
         params += [json.dumps(sorted(visible.sites)), *params_live]
     text = query.q.strip()
-    if len(text) >= MIN_FULL_TEXT:
-        where.append(
-            "a.article_id IN (SELECT i.article_id FROM article_text t JOIN article_search_ids i "
-            "ON i.id = t.rowid WHERE article_text MATCH ?)"
-        )
+    full_text = len(text) >= MIN_FULL_TEXT
+    if full_text:
+        # The index drives: matches newest-created first, each row checked by the filters
+        # below until the page is full (a common word costs no more than a rare one).
+        where.append("article_text MATCH ?")
         params.append('"' + text.replace('"', '""') + '"')
     elif text:
         where.append("a.title LIKE ? ESCAPE '\\'")
@@ -109,19 +112,33 @@ def search(
         )
         params += [f"{query.channel}:", f"{query.channel}:\uffff"]
     if query.cursor:
-        where.append("(a.updated_at, a.article_id) < (?, ?)")
-        params += list(decode_cursor(query.cursor))
-    sql = (
-        "SELECT a.article_id, a.site, a.columns, a.title, a.status, a.waiting_for, a.revision, "
-        "a.author, a.updated_at FROM article_list a"
-        + (" WHERE " + " AND ".join(where) if where else "")
-        + " ORDER BY a.updated_at DESC, a.article_id DESC LIMIT ?"
-    )
+        after = decode_cursor(query.cursor)
+        if full_text:
+            where.append("t.rowid < ?")
+            params.append(int(after[0]) if after[0].isdigit() else 0)
+        else:
+            where.append("(a.updated_at, a.article_id) < (?, ?)")
+            params += list(after)
+    columns = ("a.article_id, a.site, a.columns, a.title, a.status, a.waiting_for, a.revision, "
+               "a.author, a.updated_at")  # fmt: skip
+    if full_text:
+        sql = (f"SELECT {columns}, t.rowid FROM article_text t "
+               "JOIN article_search_ids i ON i.id = t.rowid "
+               "JOIN article_list a ON a.article_id = i.article_id WHERE " + " AND ".join(where)
+               + " ORDER BY t.rowid DESC LIMIT ?")  # fmt: skip
+    else:
+        sql = (f"SELECT {columns}, NULL FROM article_list a"
+               + (" WHERE " + " AND ".join(where) if where else "")
+               + " ORDER BY a.updated_at DESC, a.article_id DESC LIMIT ?")  # fmt: skip
     params.append(query.limit + 1)
     rows = store.query(sql, params)
-    items = [dict(zip(_KEYS, row, strict=True)) for row in rows[: query.limit]]
+    items = [dict(zip(_KEYS, row[:-1], strict=True)) for row in rows[: query.limit]]
     for item in items:
         item["columns"] = json.loads(item["columns"])
-    more = len(rows) > query.limit
-    last = items[-1] if items and more else None
-    return items, encode_cursor(last["updated_at"], last["id"]) if last else None
+    if len(rows) <= query.limit:
+        return items, None
+    last = rows[query.limit - 1]
+    # A text search pages by the index's order, a list by the newest change.
+    return items, encode_cursor(str(last[-1]), last[0]) if full_text else encode_cursor(
+        last[8], last[0]
+    )

@@ -29,6 +29,10 @@ CASES = {
     ),
     "checks": (["--articles", "30", "--terms", "300", "--runs", "2"], r"checks: article_20k_ms="),
     "recheck": (["--articles", "10"], r"recheck: articles=10 "),
+    "search": (
+        ["--articles", "3000", "--queries", "20"],
+        rf"search: articles=3000 p95_ms={NUMBER} deep_page_p95_ms={NUMBER}$",
+    ),
 }
 
 

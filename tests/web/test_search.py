@@ -82,3 +82,18 @@ def test_channel_and_stage_filters(web: Web) -> None:
     assert article in ids(web, "zhangwei", channel="app", limit=100)
     assert article not in ids(web, "zhangwei", channel="wechat", limit=100)
     assert article in ids(web, "zhangwei", column="notices", limit=100)
+
+
+def test_a_text_search_pages_by_its_own_cursor(web: Web) -> None:
+    made = {make(web, "zhangwei", "gov", f"关于城市绿化第{i}批项目的通知", "城市绿化项目清单。")
+            for i in range(7)}  # fmt: skip
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params = {"q": "城市绿化", "limit": 3, **({"cursor": cursor} if cursor else {})}
+        answer = web.api("zhangwei", "GET", "/articles", params=params)
+        seen += [i["id"] for i in answer.json()]
+        cursor = answer.headers.get("x-next-cursor")
+        if not cursor:
+            break
+    assert len(seen) == len(set(seen)) == 7 and set(seen) == made
