@@ -434,6 +434,17 @@ class ArticleService:
         page's cursor."""
         return search_articles(self.store, query, visible)
 
+    def titles(self, article_ids: set[str]) -> dict[str, str]:
+        """The current title of each article (for lists that name articles, not ids)."""
+        if not article_ids:
+            return {}
+        rows = self.store.query(
+            "SELECT article_id, title FROM article_list WHERE article_id IN "
+            "(SELECT value FROM json_each(?))",
+            (json.dumps(sorted(article_ids)),),
+        )
+        return {str(a): str(t) for a, t in rows}
+
     def list(
         self, site_ref: str | None = None, status: str | None = None, limit: int = 50
     ) -> list[dict[str, Any]]:

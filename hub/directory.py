@@ -155,6 +155,27 @@ class Directory:
             raise DomainError("ACCOUNT_UNKNOWN", f"未知账号 {ref!r}（可用: {known}）", account=ref)
         return account
 
+    def site_name(self, ref: str) -> str:
+        """A site's name for people (the reference itself when it is not configured)."""
+        site = self._by_key.get(ref) or self._by_code.get(ref)
+        return site.name if site else ref
+
+    def target_name(self, key: str) -> str:
+        """A target as people name it: 示范省人民政府门户网站·通知公告, 示范省政务服务客户端."""
+        channel, _, rest = key.partition(":")
+        account, _, column_id = rest.partition("/")
+        if channel == "website":
+            site = self._by_key.get(account) or self._by_code.get(account)
+            column = site.column(column_id) if site else None
+            return f"{site.name if site else account}·{column.name if column else column_id}"
+        found = next((a for a in self.accounts if a.id == account), None)
+        return found.name if found else key
+
+    def user_name(self, user_id: str) -> str:
+        """A user's display name (张伟); the id for `system` and users no longer configured."""
+        user = self._users.get(user_id)
+        return user.name if user else ("系统" if user_id == "system" else user_id)
+
     def user(self, user_id: str) -> User:
         """A user by id."""
         user = self._users.get(user_id)

@@ -10,7 +10,7 @@ import difflib
 import json
 import re
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 from starlette.datastructures import UploadFile as StarletteUpload
 
+from hub.article_search import ArticleQuery
 from hub.article_service import invalid_input
 from hub.clock import as_beijing, utc_now
 from hub.docx_import import import_docx
@@ -33,15 +34,16 @@ from hub.web.highlight import mark_findings
 from hub.web.pages import TEMPLATES
 from hub.web.preview import HEADERS as PREVIEW_HEADERS
 from hub.web.preview import preview_targets, render_preview
+from hub.web.search_params import article_query
 from hub.web.security import (
     Caller,
     caller_of,
     can_see_site,
     check_csrf,
     require_writer,
+    visibility,
     visible_article,
     visible_deliveries,
-    visible_items,
 )
 from workflows.article_events import ArticleCreated, ArticleRevised
 from workflows.checks.links import read_link
@@ -101,6 +103,10 @@ def _plain_lines(html: str) -> list[str]:
 def router(hub: EmbeddedHub) -> APIRouter:
     pages = APIRouter(include_in_schema=False)
     directory = hub.config.directory
+    # Names, not codes, wherever a person reads them (the code stays on hover).
+    TEMPLATES.filters["site_name"] = directory.site_name
+    TEMPLATES.filters["user_name"] = directory.user_name
+    TEMPLATES.filters["target_name"] = directory.target_name
 
     def render(request: Request, name: str, caller: Caller | None, code: int = 200,
                **context: Any) -> HTMLResponse:  # fmt: skip
@@ -184,29 +190,39 @@ def router(hub: EmbeddedHub) -> APIRouter:
     @pages.get("/console")
     async def dashboard(request: Request) -> Response:
         caller = await staff(request)
-        actor = directory.acting(caller.user_id)
-        items = await run_in_threadpool(hub.articles.list, None, None, 200)
-        mine = [
-            i for i in items if i["author"] == caller.user_id and can_see_site(actor, i["site"])
-        ]
+        mine, _ = await run_in_threadpool(
+            hub.articles.search, ArticleQuery(author=caller.user_id, limit=50),
+            visibility(hub, caller.user_id),
+        )  # fmt: skip
         queue = await run_in_threadpool(hub.articles.review_queue, caller.user_id)
         return render(request, "dashboard.html", caller, mine=mine[:50], queue=queue)
 
     @pages.get("/console/articles")
-    async def articles(request: Request, site: str = "", status: str = "") -> Response:
+    async def articles(request: Request) -> Response:
+        """Finding work: full text, filters, pages by cursor (the API's search)."""
         caller = await staff(request)
         actor = directory.acting(caller.user_id)
+        params = {name: request.query_params.get(name, "")[:100] for name in _SEARCH_FIELDS}
         try:
-            items = await run_in_threadpool(hub.articles.list, site[:40] or None,
-                                            status[:40] or None, 200)  # fmt: skip
+            query = article_query(
+                hub, params["q"], params["site"] or None, params["column"] or None,
+                params["status"] or None, params["author"] or None, params["stage"] or None,
+                _date(params["from"]), _date(params["to"]), params["channel"] or None,
+                params["cursor"] or None, 50,
+            )  # fmt: skip
+            items, next_cursor = await run_in_threadpool(
+                hub.articles.search, query, visibility(hub, caller.user_id))  # fmt: skip
         except DomainError as exc:
-            items, error = [], exc
+            items, next_cursor, error = [], None, exc
         else:
             error = None
-        items = visible_items(hub, caller.user_id, items)
         sites = [s for s in directory.sites if can_see_site(actor, s.code)]
-        return render(request, "articles.html", caller, items=items, sites=sites, site=site,
-                      status=status, error=error)  # fmt: skip
+        authors = sorted({u for s in sites for u in _site_users(directory, s.key)})
+        more = urlencode({**{k: v for k, v in params.items() if v}, "cursor": next_cursor}
+                         ) if next_cursor else ""  # fmt: skip
+        return render(request, "articles.html", caller, 400 if error else 200, items=items,
+                      sites=sites, params=params, error=error, next_page=more,
+                      authors=authors, channels=list(CHANNEL_LABELS.items()))  # fmt: skip
 
     @pages.get("/console/reviews")
     async def reviews(request: Request) -> Response:
@@ -423,7 +439,9 @@ def router(hub: EmbeddedHub) -> APIRouter:
 
     def board_rows(caller: Caller, article: str, account: str, status: str) -> list[dict[str, Any]]:
         rows = hub.delivery_service.list(article or None, account or None, status or None, 500)
-        return visible_deliveries(hub, caller.user_id, rows)
+        rows = visible_deliveries(hub, caller.user_id, rows)
+        titles = hub.articles.titles({r["article_id"] for r in rows})
+        return [{**r, "title": titles.get(r["article_id"], "")} for r in rows]
 
     @pages.get("/console/deliveries")
     async def deliveries(request: Request, article: str = "", account: str = "",
@@ -530,6 +548,24 @@ NOTICES: dict[str, str] = {
     "cancelled": "已取消投递",
     **{name: f"已{action.label}" for name, action in ACTIONS.items()},
 }
+
+
+_SEARCH_FIELDS = ("q", "site", "column", "status", "author", "stage", "from", "to", "channel",
+                  "cursor")  # fmt: skip
+
+
+def _date(value: str) -> date | None:
+    """A date field of the search form; a malformed one is a clear error."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise DomainError("INVALID_INPUT", f"日期格式有误：{value}（应为 2026-12-01）") from None
+
+
+def _site_users(directory: Any, site_key: str) -> list[str]:
+    return [u.id for u in directory.users if site_key in u.roles]
 
 
 def _back(article_id: str, done: str) -> RedirectResponse:

@@ -366,3 +366,39 @@ def test_login_never_redirects_to_another_site_however_the_address_is_written(we
         location = answer.headers["location"]
         assert location.startswith("/") and not location.startswith(("//", "/\\")), target
         assert "evil.example" not in location or location.startswith("/%09"), (target, location)
+
+
+def test_the_console_finds_work_and_names_things_as_people_do(web: Web) -> None:
+    from tests.web.test_api import approve_all
+
+    session, _ = web.login("zhangwei")
+    unique = web.api("zhangwei", "POST", "/articles", json={
+        "site": "gov", "columns": ["notices"], "title": "关于开展古树名木普查的通知",
+        "body_html": "<p>请各地开展古树名木普查登记。</p>"}).json()["id"]  # fmt: skip
+    found = session.get(f"{web.url}/console/articles", params={"q": "名木普查"}, timeout=30).text
+    assert f"/console/articles/{unique}" in found
+    cells = re.sub(r"<[^>]+>", "|", found.split("<tbody>")[1].split("</tbody>")[0])
+    assert "张伟" in cells and "示范省人民政府" in cells  # names, not zhangwei / 9900000001
+    assert "|zhangwei|" not in cells and "|9900000001|" not in cells
+    for _ in range(51):
+        web.article()
+    first = session.get(f"{web.url}/console/articles", params={"author": "zhangwei"}, timeout=30)
+    assert first.text.count('<tr><td><a href="/console/articles/') == 50
+    more = re.search(r'href="(/console/articles\?[^"]*cursor=[^"]+)" rel="next"', first.text)
+    assert more, "no next page"
+    second = session.get(f"{web.url}{more.group(1).replace('&amp;', '&')}", timeout=30)
+    assert second.status_code == 200 and '<a href="/console/articles/' in second.text
+    dashboard = session.get(f"{web.url}/console", timeout=30).text
+    assert "关于做好冬季安全生产工作的通知" in dashboard  # the editor's newest, 50 shown
+    bad = session.get(f"{web.url}/console/articles", params={"from": "2026-13-01"}, timeout=30)
+    assert bad.status_code == 400 and "日期格式有误" in bad.text
+    # The board names targets and articles.
+    article = web.article()
+    assert web.api("zhangwei", "POST", f"/articles/{article}/submit").status_code == 200
+    approve_all(web, article)
+    web.api("zhangwei", "POST", f"/articles/{article}/publish",
+            json={"to": ["gov/notices"], "feeds": False})  # fmt: skip
+    operator, _ = web.login("qianli")
+    board = operator.get(f"{web.url}/console/deliveries", params={"article": article},
+                         timeout=30).text  # fmt: skip
+    assert "示范省人民政府门户网站·通知公告" in board and "关于做好冬季安全生产工作的通知" in board
