@@ -32,6 +32,7 @@ from hub.web.actions import ACTIONS
 from hub.web.errors import status_of
 from hub.web.highlight import mark_findings
 from hub.web.pages import TEMPLATES
+from hub.web.preflight import preflight
 from hub.web.preview import HEADERS as PREVIEW_HEADERS
 from hub.web.preview import preview_targets, render_preview
 from hub.web.search_params import article_query
@@ -341,6 +342,7 @@ def router(hub: EmbeddedHub) -> APIRouter:
             (s for s in directory.sites if s.code in mine), key=lambda s: s.code != state.site
         )
         site_keys = {s.key: s.code for s in directory.sites}
+        refusals = preflight(hub, state)
         return {
             "sites": [
                 {"name": site.name, "own": site.code == state.site,
@@ -351,7 +353,8 @@ def router(hub: EmbeddedHub) -> APIRouter:
             ],
             "accounts": [
                 {"ref": f"{a.channel}:{a.id}", "name": a.name,
-                 "channel": CHANNEL_LABELS.get(a.channel, str(a.channel))}
+                 "channel": CHANNEL_LABELS.get(a.channel, str(a.channel)),
+                 "problems": refusals.get(f"{a.channel}:{a.id}", [])}
                 for a in directory.accounts
                 if a.channel in hub.adapters  # channels this hub can deliver to
                 and site_keys.get(a.site, a.site) in mine

@@ -49,14 +49,12 @@ def preview_targets(hub: EmbeddedHub, state: ArticleState) -> list[dict[str, str
     return choices
 
 
-def render_preview(hub: EmbeddedHub, state: ArticleState, target_key: str) -> str:
-    """The page of `target_key` (one of `preview_targets`) for the current revision."""
-    if target_key not in {t["key"] for t in preview_targets(hub, state)}:
-        raise DomainError("TARGET_UNKNOWN", f"稿件不会发布到 {target_key}，无法预览")
+def draft_item(hub: EmbeddedHub, state: ArticleState, target: Target) -> DeliveryItem:
+    """The current revision as a channel would receive it, for previews and preflight (no
+    delivery exists, nothing is sent)."""
     assert state.content is not None
-    target = Target.parse(target_key)
     site = hub.config.directory.site(state.site)
-    item = DeliveryItem(
+    return DeliveryItem(
         delivery_id="preview",
         article_id=state.article_id,
         revision=state.revision,
@@ -68,6 +66,15 @@ def render_preview(hub: EmbeddedHub, state: ArticleState, target_key: str) -> st
         article_site=site.key,
         article_column=state.columns[0] if state.columns else "",
     )
+
+
+def render_preview(hub: EmbeddedHub, state: ArticleState, target_key: str) -> str:
+    """The page of `target_key` (one of `preview_targets`) for the current revision."""
+    if target_key not in {t["key"] for t in preview_targets(hub, state)}:
+        raise DomainError("TARGET_UNKNOWN", f"稿件不会发布到 {target_key}，无法预览")
+    assert state.content is not None
+    target = Target.parse(target_key)
+    item = draft_item(hub, state, target)
     adapter: Any = hub.adapters[target.channel]
     if target.channel is Channel.WEBSITE:
         page = adapter.render(item, local_media=False)

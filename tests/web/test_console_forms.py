@@ -402,3 +402,21 @@ def test_the_console_finds_work_and_names_things_as_people_do(web: Web) -> None:
     board = operator.get(f"{web.url}/console/deliveries", params={"article": article},
                          timeout=30).text  # fmt: skip
     assert "示范省人民政府门户网站·通知公告" in board and "关于做好冬季安全生产工作的通知" in board
+
+
+def test_the_plan_says_before_the_click_which_accounts_would_refuse(web: Web) -> None:
+    from tests.web.test_api import approve_all
+
+    long_title = "关于做好二〇二六年冬季全省城乡居民安全生产隐患排查和专项整治行动工作的紧急通知"
+    assert len(long_title) > 32  # WeChat's limit for a title
+    made = web.api("zhangwei", "POST", "/articles", json={
+        "site": "gov", "columns": ["notices"], "title": long_title,
+        "body_html": "<p>各有关单位：请做好冬季安全生产工作。</p>"}).json()["id"]  # fmt: skip
+    assert web.api("zhangwei", "POST", f"/articles/{made}/submit").status_code == 200
+    approve_all(web, made)
+    session, _ = web.login("zhangwei")
+    page = session.get(f"{web.url}/console/articles/{made}", timeout=30).text
+    wechat = page.split('value="wechat:sf-wechat"')[1].split("</label>")[1]
+    assert wechat.lstrip().startswith('<p class="preflight"') and "32" in wechat.split("</p>")[0]
+    app = page.split('value="app:sf-app"')[1].split("</label>")[1]
+    assert not app.lstrip().startswith('<p class="preflight"')  # the app takes any title
