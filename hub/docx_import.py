@@ -28,6 +28,7 @@ import structlog
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
+from hub.docx_fields import DocumentFields, apply_alignment, mark_alignment, read_fields
 from hub.media import Media, MediaStore, sniff
 from hub.sanitize import clean_html
 from workflows.errors import DomainError
@@ -58,6 +59,7 @@ class ImportedDocument:
     body_html: str
     images: list[Media] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)  # what Word had that HTML cannot keep
+    fields: DocumentFields = field(default_factory=DocumentFields)  # 文号, 发文机关, 成文日期
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -65,6 +67,7 @@ class ImportedDocument:
             "body_html": self.body_html,
             "images": [m.as_dict() for m in self.images],
             "messages": self.messages,
+            "metadata": {k: v for k, v in vars(self.fields).items() if v},
         }
 
 
@@ -91,7 +94,8 @@ def import_docx(data: bytes, filename: str, media: MediaStore) -> ImportedDocume
         title = filename.rsplit("/", 1)[-1].removesuffix(".docx").strip()
     messages = sorted(set(messages))[:20]
     log.info("import.docx", images=len(images), messages=len(messages))
-    return ImportedDocument(title[:200], clean_html(html), images, messages)
+    body = clean_html(html)
+    return ImportedDocument(title[:200], body, images, messages, read_fields(body))
 
 
 def _check_archive(data: bytes) -> None:
@@ -171,12 +175,26 @@ def _convert(data: bytes, sender: Connection) -> None:
 
     try:
         result = mammoth.convert_to_html(
-            io.BytesIO(data),
+            io.BytesIO(_with_alignment_marks(data)),
             style_map=_STYLE_MAP,
             convert_image=mammoth.images.img_element(collect),
         )
-        sender.send(("ok", result.value, images, [m.message for m in result.messages]))
+        html = apply_alignment(result.value)
+        sender.send(("ok", html, images, [m.message for m in result.messages]))
     except BaseException as exc:  # everything the child meets is the document's fault
         sender.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:
         sender.close()
+
+
+def _with_alignment_marks(data: bytes) -> bytes:
+    """The archive with its main part's aligned paragraphs marked (hub/docx_fields.py)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename == "word/document.xml":
+                content = mark_alignment(content.decode("utf-8")).encode("utf-8")
+            target.writestr(info, content)
+    return out.getvalue()

@@ -89,6 +89,7 @@ class ImportResponse(BaseModel):
     body_html: str
     images: list[MediaResponse]
     messages: list[str]
+    metadata: dict[str, str] = Field(default_factory=dict, description="文号、发文机关、成文日期")
 
 
 async def read_upload(file: UploadFile) -> bytes:

@@ -270,7 +270,8 @@ def router(hub: EmbeddedHub) -> APIRouter:
             document = await run_in_threadpool(import_docx, data, upload.filename, hub.media)
         except DomainError as exc:
             return form_page(request, caller, values, error=exc)
-        values.update(title=document.title, body_html=document.body_html)
+        values.update(title=document.title, body_html=document.body_html,
+                      **{k: v for k, v in vars(document.fields).items() if v})  # fmt: skip
         notes = [f"已导入《{upload.filename}》，图片 {len(document.images)} 张；请核对后保存"]
         return form_page(request, caller, values, notes=notes + document.messages)
 

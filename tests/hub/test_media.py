@@ -127,3 +127,37 @@ def test_what_is_not_a_docx_is_refused_clearly(tmp_path: Path) -> None:
         with pytest.raises(DomainError) as refused:
             import_docx(data, "x.docx", store)
         assert refused.value.code in ("IMPORT_NOT_DOCX", "IMPORT_FAILED")
+
+
+def official_document(tmp_path: Path) -> bytes:
+    """A notice laid out as GB/T 9704 has it: 文号 centred, the 落款 and date on the right."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    document = docx.Document()
+    number = document.add_paragraph("示应急〔2026〕12号")
+    number.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    document.add_heading("关于开展冬季安全生产大检查的通知", level=1)
+    document.add_paragraph("各市应急管理局：")
+    document.add_paragraph("现就开展冬季安全生产大检查有关事项通知如下。")
+    agency = document.add_paragraph("示范省应急管理厅")
+    agency.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    written = document.add_paragraph("2026年12月1日")
+    written.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    path = tmp_path / "official.docx"
+    document.save(str(path))
+    return path.read_bytes()
+
+
+def test_word_import_keeps_alignment_and_reads_the_documents_fields(tmp_path: Path) -> None:
+    imported = import_docx(official_document(tmp_path), "通知.docx", MediaStore(tmp_path / "m"))
+    body = imported.body_html
+    assert '<p style="text-align: right">示范省应急管理厅</p>' in body
+    assert '<p style="text-align: right">2026年12月1日</p>' in body
+    assert '<p style="text-align: center">示应急〔2026〕12号</p>' in body
+    assert "⟦" not in body
+    assert imported.fields.doc_number == "示应急〔2026〕12号"
+    assert imported.fields.issuing_agency == "示范省应急管理厅"
+    assert imported.fields.written_date == "2026-12-01"
+    assert imported.as_dict()["metadata"] == {
+        "doc_number": "示应急〔2026〕12号", "issuing_agency": "示范省应急管理厅",
+        "written_date": "2026-12-01"}  # fmt: skip

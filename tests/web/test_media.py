@@ -207,3 +207,17 @@ def test_word_bombs_and_damaged_files_are_refused_quickly_and_clearly(
                         data={"csrf_token": csrf}, files={"file": ("坏.docx", damaged)})  # fmt: skip
     assert page.status_code == 400 and "文件可能已损坏" in page.text
     assert page.headers["content-type"].startswith("text/html")  # the form, not raw JSON
+
+
+def test_the_console_import_prefills_the_documents_fields(web: Web, tmp_path: Path) -> None:
+    from tests.hub.test_media import official_document
+
+    session, csrf = web.login("zhangwei")
+    page = session.post(f"{web.url}/console/articles/import", timeout=60, data={"csrf_token": csrf},
+                        files={"file": ("通知.docx", official_document(tmp_path))})  # fmt: skip
+    assert page.status_code == 200
+    for value in ("示应急〔2026〕12号", "示范省应急管理厅", "2026-12-01"):
+        assert f'value="{value}"' in page.text, value
+    answer = web.api("zhangwei", "POST", "/imports/docx",
+                     files={"file": ("通知.docx", official_document(tmp_path))})  # fmt: skip
+    assert answer.json()["metadata"]["written_date"] == "2026-12-01"
