@@ -167,6 +167,28 @@ class DeliveryService:
     def cancel(self, user: str, ref: str, reason: str) -> dict[str, Any]:
         return self._operate(user, ref, Cancel(user, reason))
 
+    def bulk(
+        self, user: str, action: str, refs: list[str], reason: str = ""
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Retry or cancel many deliveries, each as on its own (the same role and state rules):
+        what was done, and what was refused with its reason."""
+        if action not in ("retry", "cancel"):
+            raise DomainError("INVALID_INPUT", f"批量操作只能是 retry 或 cancel：{action[:20]}")
+        if action == "cancel" and not reason.strip():
+            raise DomainError("REASON_REQUIRED", "批量取消必须填写原因")
+        done, refused = [], []
+        for ref in dict.fromkeys(refs):  # each once, in the order given
+            try:
+                if action == "retry":
+                    done.append(self._operate(user, ref, Requeue(user)))
+                else:
+                    done.append(self.cancel(user, ref, reason))
+            except DomainError as exc:
+                refused.append({"id": ref, "code": exc.code, "message": exc.message})
+        if action == "retry" and done:
+            self.deliver()
+        return {"done": done, "refused": refused}
+
     def _operate(
         self, user: str, ref: str, command: DeliveryCommand, *, deliver: bool = False
     ) -> dict[str, Any]:

@@ -2,12 +2,12 @@
 and for the web pages' own scripts (session + CSRF header). OpenAPI at /api/openapi.json."""
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from hub.dictionary_records import change_json, dictionary_history
 from hub.docx_import import import_docx
@@ -82,6 +82,34 @@ class MediaResponse(BaseModel):
     media_type: str
     size: int
     name: str
+
+
+class DeliveryFilter(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    article: Annotated[str, StringConstraints(max_length=80)] | None = None
+    account: Annotated[str, StringConstraints(max_length=80)] | None = None
+    status: Annotated[str, StringConstraints(max_length=40)] | None = None
+
+
+class BulkBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    action: Literal["retry", "cancel"]
+    ids: list[Annotated[str, StringConstraints(min_length=1, max_length=80)]] = Field(
+        default_factory=list, max_length=5000
+    )
+    filter: DeliveryFilter | None = None
+    reason: Annotated[str, StringConstraints(max_length=500)] = ""
+
+
+class BulkRefusal(BaseModel):
+    id: str
+    code: str
+    message: str
+
+
+class BulkResult(BaseModel):
+    done: list[dict[str, Any]]
+    refused: list[BulkRefusal]
 
 
 class ImportResponse(BaseModel):
@@ -344,5 +372,21 @@ def router(hub: EmbeddedHub) -> APIRouter:
     )
     def cancel(delivery_id: Id, body: RequiredReasonBody, you: You) -> dict[str, Any]:
         return hub.delivery_service.cancel(you.user_id, delivery_id, body.reason)
+
+    @api.post(
+        "/deliveries/bulk",
+        response_model=BulkResult,
+        summary="批量重试或取消投递（按所选编号，或按筛选条件的全部）",
+        tags=["投递"],
+    )
+    def bulk(body: BulkBody, you: You) -> dict[str, Any]:
+        ids = list(body.ids)
+        if body.filter is not None:
+            rows = hub.delivery_service.list(body.filter.article, body.filter.account,
+                                             body.filter.status, 5000)  # fmt: skip
+            ids += [r["id"] for r in visible_deliveries(hub, you.user_id, rows)]
+        if not ids:
+            raise DomainError("INVALID_INPUT", "请选择投递，或给出筛选条件")
+        return hub.delivery_service.bulk(you.user_id, body.action, ids, body.reason)
 
     return api

@@ -498,6 +498,44 @@ def router(hub: EmbeddedHub) -> APIRouter:
         return StreamingResponse(events(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store"})  # fmt: skip
 
+    @pages.post("/console/deliveries/bulk")
+    async def bulk(request: Request) -> Response:
+        """Retry or cancel the selected deliveries, or every one the board's filter shows."""
+        caller = await staff(request)
+        form = await request.form()
+        action, scope = _field(form, "action", 10), _field(form, "scope", 10)
+        article, account, status = (_field(form, n, 80) for n in ("article", "account", "status"))
+        ids = [v[:80] for v in form.getlist("ids") if isinstance(v, str)][:5000]
+
+        def run() -> dict[str, Any]:
+            chosen = ids
+            if scope == "filter":
+                chosen = [r["id"] for r in board_rows(caller, article, account, status)]
+            if not chosen:
+                raise DomainError("INVALID_INPUT", "请先勾选投递，或使用“对当前筛选的全部投递执行”")
+            return hub.delivery_service.bulk(caller.user_id, action, chosen,
+                                             _field(form, "reason", 500))  # fmt: skip
+
+        try:
+            outcome = await run_in_threadpool(run)
+        except DomainError as exc:
+            outcome, error = None, exc
+        else:
+            refused = outcome["refused"]
+            error = DomainError("BULK_PARTIAL", f"已处理 {len(outcome['done'])} 个，"
+                                f"{len(refused)} 个未处理：" + "；".join(
+                                    f"{r['id'][-8:]} {r['message']}" for r in refused[:10]),
+                                ) if refused else None  # fmt: skip
+        if error is None:
+            query = urlencode({"article": article, "account": account, "status": status,
+                               "done": "bulk"})  # fmt: skip
+            return RedirectResponse(f"/console/deliveries?{query}", 303)
+        rows = await run_in_threadpool(board_rows, caller, article, account, status)
+        return render(request, "deliveries.html", caller, status_of(error), rows=rows,
+                      article=article, account=account, status=status, error=error, health=[],
+                      delivery_labels=DELIVERY_STATUS_LABELS, channel_labels=CHANNEL_LABELS,
+                      stream="/console/deliveries/stream")  # fmt: skip
+
     @pages.post("/console/deliveries/{delivery_id}/{operation}")
     async def operate(request: Request, delivery_id: str, operation: str) -> Response:
         caller = await staff(request)
@@ -550,6 +588,7 @@ NOTICES: dict[str, str] = {
     "revised": "已保存为新版本",
     "retried": "已重试",
     "cancelled": "已取消投递",
+    "bulk": "批量操作已完成",
     **{name: f"已{action.label}" for name, action in ACTIONS.items()},
 }
 
