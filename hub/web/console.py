@@ -227,9 +227,15 @@ def router(hub: EmbeddedHub) -> APIRouter:
 
     @pages.get("/console/reviews")
     async def reviews(request: Request) -> Response:
+        """The reviewer's queue by site and stage (oldest first within each)."""
         caller = await staff(request)
         queue = await run_in_threadpool(hub.articles.review_queue, caller.user_id)
-        return render(request, "reviews.html", caller, queue=queue)
+        groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for item in queue:
+            groups.setdefault((item["site"], item["stage_name"]), []).append(item)
+        ordered = [{"site": site, "stage": stage, "entries": items}
+                   for (site, stage), items in sorted(groups.items())]  # fmt: skip
+        return render(request, "reviews.html", caller, groups=ordered)
 
     def placements(user_id: str) -> list[tuple[Any, list[tuple[Any, int]]]]:
         actor = directory.acting(user_id)

@@ -420,3 +420,11 @@ def test_the_plan_says_before_the_click_which_accounts_would_refuse(web: Web) ->
     assert wechat.lstrip().startswith('<p class="preflight"') and "32" in wechat.split("</p>")[0]
     app = page.split('value="app:sf-app"')[1].split("</label>")[1]
     assert not app.lstrip().startswith('<p class="preflight"')  # the app takes any title
+
+
+def test_the_review_queue_is_grouped_by_site_and_stage(web: Web) -> None:
+    first = web.article()
+    assert web.api("zhangwei", "POST", f"/articles/{first}/submit").status_code == 200
+    session, _ = web.login("liuyang")  # an editor and first reviewer of gov
+    page = session.get(f"{web.url}/console/reviews", timeout=30).text
+    assert "示范省人民政府门户网站 · 初审" in page and f"/console/articles/{first}" in page

@@ -206,3 +206,13 @@
     });
   }
 })();
+
+// 全选 in the publication plan: every column, or every column of one site.
+document.addEventListener("change", event => {
+  const box = event.target.closest("input[data-select-all]");
+  if (!box) return;
+  const scope = box.dataset.selectAll === "site" ? box.closest("[data-site]") : box.closest("form");
+  scope.querySelectorAll('input[name="to"]').forEach(input => {
+    if (input.closest("details") || box.dataset.selectAll === "site") input.checked = box.checked;
+  });
+});
