@@ -9,6 +9,8 @@ import asyncio
 import difflib
 import json
 import re
+import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -119,6 +121,8 @@ def router(hub: EmbeddedHub) -> APIRouter:
         page = TEMPLATES.get_template(f"console/{name}").render(
             me=me, me_roles=roles, csrf=caller.csrf if caller else "",
             status_labels=STATUS_LABELS, notice=NOTICES.get(request.query_params.get("done", "")[:40], ""),
+            notice_code=request.query_params.get("done", "")[:40] if request.query_params.get(
+                "done", "")[:40] in NOTICES else "",
             **context,
         )  # fmt: skip
         return HTMLResponse(page, status_code=code)
@@ -224,6 +228,22 @@ def router(hub: EmbeddedHub) -> APIRouter:
         return render(request, "articles.html", caller, 400 if error else 200, items=items,
                       sites=sites, params=params, error=error, next_page=more,
                       authors=authors, channels=list(CHANNEL_LABELS.items()))  # fmt: skip
+
+    @pages.get("/console/keepalive")
+    async def keepalive(request: Request) -> Response:
+        """A page's 保持登录: the session's idle timer restarts (any request of it does)."""
+        await staff(request)
+        return Response(status_code=204)
+
+    @pages.post("/console/articles/{article_id}/presence")
+    async def presence(request: Request, article_id: str) -> Response:
+        """An open edit form says it is there; the answer names the others editing it now."""
+        caller = await staff(request)
+        target = await run_in_threadpool(visible, caller, article_id[:80])
+        others = EDITING.seen(target, caller.user_id)
+        names = [directory.user_name(u) for u in others]
+        return Response(json.dumps({"others": names}, ensure_ascii=False),
+                        media_type="application/json")  # fmt: skip
 
     @pages.get("/console/reviews")
     async def reviews(request: Request) -> Response:
@@ -587,6 +607,28 @@ def _same_origin(request: Request) -> bool:
         return origin is None
     return origin.split("://", 1)[-1] == request.headers.get("host", "")
 
+
+class Editing:
+    """Who has an article's edit form open (this process's view; forms report every 20 s)."""
+
+    WINDOW_S = 60.0
+
+    def __init__(self) -> None:
+        self._seen: dict[str, dict[str, float]] = {}
+        self._lock = threading.Lock()
+
+    def seen(self, article_id: str, user: str) -> list[str]:
+        """Record `user` on the article; the other users seen within the window."""
+        now = time.monotonic()
+        with self._lock:
+            users = self._seen.setdefault(article_id, {})
+            users[user] = now
+            for name in [u for u, at in users.items() if now - at > self.WINDOW_S]:
+                del users[name]
+            return sorted(u for u in users if u != user)
+
+
+EDITING = Editing()
 
 # What a page may say after a change: a fixed set of codes, never text from the address.
 NOTICES: dict[str, str] = {

@@ -216,3 +216,87 @@ document.addEventListener("change", event => {
     if (input.closest("details") || box.dataset.selectAll === "site") input.checked = box.checked;
   });
 });
+
+// Never lose work: the form is kept in this browser while it is typed (every few seconds),
+// offered back when the same form opens again (after a re-login too), and forgotten only
+// once the hub confirms it saved (the page's notice). A warning comes before the session's
+// 30 idle minutes run out; editors of one article see each other.
+(function () {
+  const user = document.querySelector('meta[name="hub-user"]')?.content;
+  if (!user || !window.localStorage) return;
+  const keyOf = (path) => `hub-draft:${user}:${path}`;
+  const done = document.querySelector(".notice[data-done]")?.dataset.done;
+  const articleId = location.pathname.split("/")[3];
+  if (done === "saved") localStorage.removeItem(keyOf("/console/articles/new"));
+  if (done === "revised") localStorage.removeItem(keyOf(`/console/articles/${articleId}/edit`));
+
+  const form = document.getElementById("article-form");
+  if (form) {
+    const key = keyOf(new URL(form.action).pathname);
+    const fields = () => {
+      const values = {};
+      for (const el of form.elements) {
+        if (!el.name || el.name === "csrf_token" || el.type === "file") continue;
+        values[el.name] = el.type === "checkbox" ? el.checked : el.value;
+      }
+      return values;
+    };
+    const fill = (values) => {
+      for (const [name, value] of Object.entries(values)) {
+        const el = form.elements[name];
+        if (!el || el instanceof RadioNodeList) continue;
+        if (el.type === "checkbox") el.checked = Boolean(value); else el.value = value;
+      }
+      const editor = form.querySelector(".editor");
+      if (editor && values.body_html !== undefined) editor.innerHTML = values.body_html;
+    };
+    const saved = JSON.parse(localStorage.getItem(key) || "null");
+    const start = JSON.stringify(fields());
+    if (saved && JSON.stringify(saved.values) !== start) {
+      const box = document.querySelector(".draft-recovery");
+      box.querySelector("time").textContent = new Date(saved.at).toLocaleString("zh-CN");
+      box.hidden = false;
+      box.querySelector("[data-restore]").addEventListener("click", () => {
+        fill(saved.values); box.hidden = true;
+      });
+      box.querySelector("[data-discard]").addEventListener("click", () => {
+        localStorage.removeItem(key); box.hidden = true;
+      });
+    }
+    let timer = null;
+    const keep = () => {
+      const now = JSON.stringify(fields());
+      if (now !== start) localStorage.setItem(key, JSON.stringify({at: Date.now(), values: fields()}));
+    };
+    const soon = () => { clearTimeout(timer); timer = setTimeout(keep, 1500); };
+    form.addEventListener("input", soon);
+    form.addEventListener("change", soon);
+    form.addEventListener("submit", keep);
+    if (form.dataset.article) {
+      const note = document.querySelector(".presence");
+      const csrf = document.querySelector('meta[name="csrf-token"]').content;
+      const report = async () => {
+        const answer = await fetch(`/console/articles/${form.dataset.article}/presence`,
+          {method: "POST", headers: {"X-CSRF-Token": csrf}});
+        if (!answer.ok) return;
+        const others = (await answer.json()).others;
+        note.hidden = !others.length;
+        note.textContent = others.length ? `${others.join("、")} 也正在编辑此稿件，保存前请与其确认` : "";
+      };
+      report(); setInterval(report, 20000);
+    }
+  }
+
+  const warning = document.querySelector(".session-warning");
+  if (warning) {
+    const idle = 25 * 60 * 1000;  // the session ends after 30 idle minutes
+    let warn = setTimeout(() => { warning.hidden = false; }, idle);
+    warning.querySelector("[data-keepalive]").addEventListener("click", async () => {
+      const answer = await fetch("/console/keepalive", {credentials: "same-origin"});
+      if (answer.ok) {
+        warning.hidden = true; clearTimeout(warn);
+        warn = setTimeout(() => { warning.hidden = false; }, idle);
+      }
+    });
+  }
+})();
