@@ -75,6 +75,51 @@ class DeliveryService:
         rows = self.store.query(sql + " ORDER BY rowid DESC LIMIT ?", [*params, limit])
         return [_json(state_of(row)) for row in rows]
 
+    def changed_since(self, since: str, limit: int = 5000) -> list[dict[str, Any]]:
+        """Deliveries whose row changed at or after `since` (UTC ISO), oldest change first:
+        what a board's one poller broadcasts (a tie at `since` is sent again, boards dedupe)."""
+        rows = self.store.query(
+            f"{SELECT.replace(' FROM ', ', updated_at FROM ')} WHERE updated_at >= ? "
+            "ORDER BY updated_at LIMIT ?",
+            (since, limit),
+        )
+        return [_json(state_of(row[:-1])) | {"updated_at": row[-1]} for row in rows]
+
+    def latest_change(self) -> str:
+        """The time of the newest change of any delivery ("" when there is none)."""
+        rows = self.store.query("SELECT MAX(updated_at) FROM deliveries")
+        return str(rows[0][0] or "") if rows else ""
+
+    def rollup(
+        self, article_ref: str | None, account: str | None, status: str | None
+    ) -> dict[str, dict[str, dict[str, int]]]:
+        """Counts by state over every delivery the board's filter covers (not only the rows
+        shown): in all, per channel and per site."""
+        sql, params = (
+            "SELECT channel, account, status, COUNT(*) FROM deliveries WHERE 1=1",
+            [],
+        )
+        for column, value in (("article_id", article_ref), ("account", account),
+                              ("status", status)):  # fmt: skip
+            if value:
+                sql += f" AND {column} = ?"
+                params.append(value)
+        total: dict[str, int] = {}
+        channels: dict[str, dict[str, int]] = {}
+        sites: dict[str, dict[str, int]] = {}
+        for channel, acc, state, n in self.store.query(sql + " GROUP BY 1, 2, 3", params):
+            site = acc if channel == Channel.WEBSITE else self._account_site(acc)
+            for bucket in (total, channels.setdefault(channel, {}), sites.setdefault(site, {})):
+                bucket[state] = bucket.get(state, 0) + n
+        return {"total": {"": total}, "channels": channels, "sites": sites}
+
+    def _account_site(self, account: str) -> str:
+        directory = self.config.directory
+        try:
+            return directory.site(directory.account(account).site).code
+        except DomainError:
+            return ""  # an account no longer configured
+
     def accounts(self) -> list[dict[str, Any]]:
         """Every delivery target (each site, each channel account) with its deliveries by
         state, its last delivery and its latest failure: the operator's view of health."""

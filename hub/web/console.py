@@ -31,6 +31,7 @@ from hub.docx_import import import_docx
 from hub.media import MAX_ATTACHMENT_BYTES
 from hub.runtime import EmbeddedHub
 from hub.web.actions import ACTIONS
+from hub.web.board import BoardFeed
 from hub.web.errors import status_of
 from hub.web.highlight import mark_findings
 from hub.web.pages import TEMPLATES
@@ -43,6 +44,7 @@ from hub.web.security import (
     caller_of,
     can_see_site,
     check_csrf,
+    delivery_site,
     require_writer,
     visibility,
     visible_article,
@@ -53,7 +55,7 @@ from workflows.checks.links import read_link
 from workflows.delivery_decider import DELIVERY_STATUS_LABELS
 from workflows.errors import DomainError
 from workflows.permissions import may
-from workflows.publication import CHANNEL_LABELS
+from workflows.publication import CHANNEL_LABELS, Target
 from workflows.publication_decider import publishes_on
 from workflows.vocabulary import (
     GATE_LABELS,
@@ -106,6 +108,7 @@ def _plain_lines(html: str) -> list[str]:
 def router(hub: EmbeddedHub) -> APIRouter:
     pages = APIRouter(include_in_schema=False)
     directory = hub.config.directory
+    board = BoardFeed(hub.delivery_service)
     # Names, not codes, wherever a person reads them (the code stays on hover).
     TEMPLATES.filters["site_name"] = directory.site_name
     TEMPLATES.filters["user_name"] = directory.user_name
@@ -486,7 +489,9 @@ def router(hub: EmbeddedHub) -> APIRouter:
         actor = directory.acting(caller.user_id)
         health = [a for a in await run_in_threadpool(hub.delivery_service.accounts)
                   if can_see_site(actor, a["site"])]  # fmt: skip
-        query = urlencode({"article": article, "account": account, "status": status})
+        since = await run_in_threadpool(hub.delivery_service.latest_change)
+        query = urlencode({"article": article, "account": account, "status": status,
+                           "since": since})  # fmt: skip
         return render(request, "deliveries.html", caller, rows=rows, article=article,
                       account=account, status=status, error=error, health=health,
                       delivery_labels=DELIVERY_STATUS_LABELS, channel_labels=CHANNEL_LABELS,
@@ -494,32 +499,54 @@ def router(hub: EmbeddedHub) -> APIRouter:
 
     @pages.get("/console/deliveries/stream")
     async def delivery_stream(request: Request, article: str = "", account: str = "",
-                              status: str = "") -> Response:  # fmt: skip
+                              status: str = "", since: str = "") -> Response:  # fmt: skip
+        """The board's live rows (from the process's one poller) and counts over every
+        delivery its filter covers, per channel and per site."""
         caller = await who(request)
         if caller is None:
             return Response("请先登录", status_code=401, media_type="text/plain")
         row_template = TEMPLATES.get_template("console/delivery_row.html")
-        article, account, status = article[:80], account[:80], status[:40]
+        article, account, status, since = article[:80], account[:80], status[:40], since[:40]
+        actor = directory.acting(caller.user_id)
+
+        def wants(row: dict[str, Any]) -> bool:
+            return (
+                (not article or row["article_id"] == article)
+                and (not account or Target.parse(row["target"]).account == account)
+                and (not status or row["status"] == status)
+                and can_see_site(actor, delivery_site(hub.delivery_service, row["target"]))
+            )
+
+        def counts() -> str:
+            rollup = hub.delivery_service.rollup(article or None, account or None,
+                                                 status or None)  # fmt: skip
+            return json.dumps(_rollup_text(rollup, actor, directory), ensure_ascii=False)
 
         async def events() -> AsyncIterator[str]:
+            subscriber = await board.subscribe(wants, since)
             seen: dict[str, tuple[Any, ...]] = {}
-            yield "retry: 2000\n\n"
-            while not await request.is_disconnected():
-                try:
-                    rows = await run_in_threadpool(board_rows, caller, article, account, status)
-                except DomainError:
-                    rows = []
-                counts: dict[str, int] = {}
-                for row in reversed(rows):
-                    counts[row["status_label"]] = counts.get(row["status_label"], 0) + 1
-                    key = (row["status"], row["attempts"], row["last_error"], row["url"])
-                    if seen.get(row["id"]) != key:
+            try:
+                yield "retry: 2000\n\n"
+                yield f"event: counts\ndata: {await run_in_threadpool(counts)}\n\n"
+                while not await request.is_disconnected():
+                    try:
+                        rows = await asyncio.wait_for(subscriber.queue.get(), timeout=15)
+                    except TimeoutError:
+                        yield ": ping\n\n"
+                        continue
+                    titles = await run_in_threadpool(
+                        hub.articles.titles, {r["article_id"] for r in rows})  # fmt: skip
+                    for row in rows:
+                        key = (row["status"], row["attempts"], row["last_error"], row["url"])
+                        if seen.get(row["id"]) == key:
+                            continue
                         seen[row["id"]] = key
-                        html = row_template.render(d=row, csrf="")
+                        html = row_template.render(
+                            d={**row, "title": titles.get(row["article_id"], "")}, csrf="")  # fmt: skip
                         yield f"event: delivery\ndata: {json.dumps({'id': row['id'], 'html': html})}\n\n"
-                summary = "，".join(f"{label} {n}" for label, n in sorted(counts.items()))
-                yield f"event: counts\ndata: {summary or '暂无投递'}\n\n"
-                await asyncio.sleep(0.5)
+                    yield f"event: counts\ndata: {await run_in_threadpool(counts)}\n\n"
+            finally:
+                board.leave(subscriber)
 
         return StreamingResponse(events(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store"})  # fmt: skip
@@ -657,6 +684,21 @@ def _date(value: str) -> date | None:
 
 def _site_users(directory: Any, site_key: str) -> list[str]:
     return [u.id for u in directory.users if site_key in u.roles]
+
+
+def _rollup_text(rollup: dict[str, Any], actor: Any, directory: Any) -> dict[str, Any]:
+    """The board's counts for people: in all, per channel, per site the user may see."""
+
+    def line(counts: dict[str, int]) -> str:
+        return "，".join(f"{DELIVERY_STATUS_LABELS.get(k, k)} {n:,}"
+                         for k, n in sorted(counts.items())) or "暂无投递"  # fmt: skip
+
+    return {
+        "total": line(rollup["total"][""]),
+        "channels": {CHANNEL_LABELS.get(c, c): line(n) for c, n in rollup["channels"].items()},
+        "sites": {directory.site_name(s): line(n) for s, n in rollup["sites"].items()
+                  if s and can_see_site(actor, s)},
+    }  # fmt: skip
 
 
 def _back(article_id: str, done: str) -> RedirectResponse:

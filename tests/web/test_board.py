@@ -62,3 +62,59 @@ def test_account_health_shows_deliveries_circuits_and_failures(web: Web) -> None
     mine = {h["account"] for h in web.api("zhangwei", "GET", "/accounts/health").json()}
     assert gov in mine and "sf-app" in mine and "city-app" not in mine
     assert web.api(None, "GET", "/accounts/health").status_code == 401
+
+
+def test_one_poller_serves_every_open_board_with_counts_over_all_deliveries(web: Web) -> None:
+    import json
+    import threading
+
+    import requests
+
+    calls = []
+    service = web.hub.delivery_service
+    original = service.changed_since
+
+    def counted(since: str, limit: int = 5000) -> list:
+        calls.append(since)
+        return original(since, limit)
+
+    service.changed_since = counted  # type: ignore[method-assign]
+    article = web.article()
+    assert web.api("zhangwei", "POST", f"/articles/{article}/submit").status_code == 200
+    approve_all(web, article)
+    session, _ = web.login("qianli")
+    received: list[list[str]] = [[], [], []]
+
+    def watch(index: int) -> None:
+        with session.get(f"{web.url}/console/deliveries/stream", params={"article": article},
+                         stream=True, timeout=30) as answer:  # fmt: skip
+            deadline = time.monotonic() + 4
+            for line in answer.iter_lines(decode_unicode=True):
+                received[index].append(line)
+                if time.monotonic() > deadline:
+                    break
+
+    started = time.monotonic()
+    try:
+        threads = [threading.Thread(target=watch, args=(i,)) for i in range(3)]
+        for thread in threads:
+            thread.start()
+        time.sleep(0.5)
+        published = web.api("zhangwei", "POST", f"/articles/{article}/publish",
+                            json={"to": ["gov/notices", "app:sf-app"], "feeds": False})  # fmt: skip
+        assert published.status_code == 200
+        for thread in threads:
+            thread.join(timeout=30)
+        elapsed = time.monotonic() - started
+    finally:
+        service.changed_since = original  # type: ignore[method-assign]
+    for lines in received:
+        assert "event: delivery" in lines, lines[:10]
+        counts = [json.loads(line[6:]) for i, line in enumerate(lines)
+                  if line.startswith("data: {") and lines[i - 1] == "event: counts"]  # fmt: skip
+        assert counts and "已送达 2" in counts[-1]["total"], counts[-1:]
+        assert set(counts[-1]["channels"]) == {"网站", "移动客户端"}
+        assert "示范省人民政府门户网站" in counts[-1]["sites"]
+    # Three boards open: one read of the ledger per tick (2 a second), not one per board (6),
+    # besides each board's one catch-up when it connects.
+    assert (len(calls) - 3) / elapsed <= 2.5, (len(calls), elapsed)

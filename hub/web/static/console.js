@@ -202,7 +202,20 @@
       if (old) old.replaceWith(row); else board.tBodies[0].prepend(row);
     });
     source.addEventListener("counts", (event) => {
-      document.getElementById("counts").textContent = event.data;
+      const counts = JSON.parse(event.data);
+      document.getElementById("counts").textContent = `全部：${counts.total}`;
+      const rollup = document.getElementById("rollup");
+      if (!rollup) return;
+      const rows = [["渠道", counts.channels], ["站点", counts.sites]].flatMap(([kind, group]) =>
+        Object.entries(group).map(([name, line]) => {
+          const tr = document.createElement("tr");
+          for (const text of [kind, name, line]) {
+            const td = document.createElement("td"); td.textContent = text; tr.append(td);
+          }
+          return tr;
+        }));
+      rollup.tBodies[0].replaceChildren(...rows);
+      rollup.hidden = !rows.length;
     });
   }
 })();
