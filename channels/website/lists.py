@@ -83,6 +83,13 @@ class SiteLists:
             ),
         )  # fmt: skip
 
+    def site_map(self, env: Environment, site: dict[str, Any]) -> None:
+        """The 网站地图 page for people: every column of the site (rarely changes)."""
+        _write_if_changed(
+            Path(site["docroot"]) / "sitemap.html",
+            env.get_template("sitemap.html").render(site=site, root="."),
+        )
+
     def home(self, env: Environment, site: dict[str, Any], index: SiteIndex) -> None:
         sections = [
             {"column": c, "entries": index.newest(c["id"], HOME_SIZE)}
@@ -94,6 +101,7 @@ class SiteLists:
                 site=site, sections=[s for s in sections if s["entries"]], root="."
             ),
         )
+        self.site_map(env, site)
 
     def sitemap(
         self, env: Environment, site: dict[str, Any], index: SiteIndex, from_rank: int,

@@ -153,6 +153,17 @@ class SiteIndex:
             ).fetchall()
         return [Listed(*row) for row in rows]
 
+    def search(self, text: str, limit: int = 50) -> list[Listed]:
+        """Live pages whose title holds `text`, newest first (the public site search, titles
+        only until the resource library brings full text to the sites)."""
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = self._db.execute(
+            f"SELECT {_FIELDS} FROM pages WHERE title LIKE ? ESCAPE '\\' "
+            "ORDER BY published_at DESC, article_id DESC LIMIT ?",
+            (pattern, limit),
+        ).fetchall()
+        return [Listed(*row) for row in rows]
+
     def newest(self, column_id: str | None = None, limit: int = 50) -> list[Listed]:
         """The `limit` newest pages, newest first."""
         total = self.count(column_id)

@@ -135,6 +135,21 @@ def create_app(hub: EmbeddedHub) -> FastAPI:
         )
         return HTMLResponse(page)
 
+    website = hub.adapters.get(Channel.WEBSITE)
+
+    @app.get("/sites/{site_key}/search", response_class=HTMLResponse, include_in_schema=False)
+    def site_search(site_key: str, q: str = "") -> HTMLResponse:
+        """A site's search box: live pages of that site by title, in the site's own theme."""
+        site = next((s for s in directory.sites if s.key == site_key[:40]), None)
+        if site is None or website is None:
+            return HTMLResponse("未知站点", status_code=404)
+        config = website.sites[site.code]
+        text = q.strip()[:50]
+        entries = website.index_of(config).search(text) if text else []
+        page = website.env_of(config).get_template("search.html").render(
+            site=config, root=".", q=text, entries=entries)  # fmt: skip
+        return HTMLResponse(page)
+
     for site in directory.sites:
         docroot = hub.config.sites_root / site.key
         docroot.mkdir(parents=True, exist_ok=True)

@@ -39,7 +39,7 @@ def pages(hub: EmbeddedHub) -> list[Path]:
     return sorted(
         p
         for p in hub.config.sites_root.rglob("*.html")
-        if p.name != "index.html" and not p.name.startswith("list-")
+        if p.name not in ("index.html", "sitemap.html") and not p.name.startswith("list-")
     )
 
 

@@ -68,8 +68,6 @@ def test_one_poller_serves_every_open_board_with_counts_over_all_deliveries(web:
     import json
     import threading
 
-    import requests
-
     calls = []
     service = web.hub.delivery_service
     original = service.changed_since

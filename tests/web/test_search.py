@@ -97,3 +97,24 @@ def test_a_text_search_pages_by_its_own_cursor(web: Web) -> None:
         if not cursor:
             break
     assert len(seen) == len(set(seen)) == 7 and set(seen) == made
+
+
+def test_the_public_site_has_a_site_map_and_a_search_box(web: Web, tmp_path) -> None:
+    import requests
+
+    article = make(web, "zhangwei", "gov", "关于公布古树名木保护名录的通知", "名录见附件。")
+    draft = make(web, "zhangwei", "gov", "关于古树名木的内部草稿", "尚未审定。")
+    assert web.api("zhangwei", "POST", f"/articles/{article}/submit").status_code == 200
+    approve_all(web, article)
+    published = web.api("zhangwei", "POST", f"/articles/{article}/publish",
+                        json={"to": ["gov/notices"], "feeds": False})  # fmt: skip
+    assert published.status_code == 200
+    home = requests.get(f"{web.url}/sites/gov/index.html", timeout=30).text
+    assert 'action="./search"' in home and 'href="./sitemap.html"' in home
+    site_map = requests.get(f"{web.url}/sites/gov/sitemap.html", timeout=30)
+    assert site_map.status_code == 200 and "通知公告" in site_map.text
+    found = requests.get(f"{web.url}/sites/gov/search", params={"q": "古树名木"}, timeout=30).text
+    assert f"notices/{article}.html" in found and draft not in found  # only what is live
+    nothing = requests.get(f"{web.url}/sites/gov/search", params={"q": "%_"}, timeout=30).text
+    assert "没有找到" in nothing
+    assert requests.get(f"{web.url}/sites/nowhere/search", timeout=30).status_code == 404
