@@ -1,0 +1,64 @@
+"""The console and a published site at desktop and phone sizes in Chromium, checked by
+axe-core (no serious or critical violation), with nothing wider than the screen, a skip link
+and an editor with an accessible name. Screenshots at 390 px go to test-artifacts/browser/."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.web.conftest import Web
+from tests.web.test_api import approve_all
+from tests.web.test_browser import ARTIFACTS, browser, log_in  # noqa: F401
+
+AXE = Path(os.environ.get("HUB_AXE_JS", ROOT / ".cache/axe/package/axe.min.js"))
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not AXE.is_file(), reason="axe-core is fetched by ./scripts/test"),
+]
+SERIOUS = ("serious", "critical")
+
+
+def audit(page) -> list:
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".filter(v => ['serious', 'critical'].includes(v.impact))"
+        ".map(v => [v.id, v.nodes.map(n => n.target.join(' ')).slice(0, 3)])"
+    )
+
+
+def test_console_and_site_pass_axe_at_desktop_and_phone_sizes(web: Web, browser) -> None:  # noqa: F811
+    article = web.article()
+    assert web.api("zhangwei", "POST", f"/articles/{article}/submit").status_code == 200
+    approve_all(web, article)
+    web.api("zhangwei", "POST", f"/articles/{article}/publish",
+            json={"to": ["gov/notices", "app:sf-app"], "feeds": False})  # fmt: skip
+    page_file = web.hub.config.sites_root / "gov" / "notices" / f"{article}.html"
+    deadline = time.monotonic() + 20
+    while not page_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    pages = ["/console", "/console/articles", "/console/articles/new",
+             f"/console/articles/{article}", "/console/deliveries", "/console/reviews",
+             "/sites/gov/index.html", f"/sites/gov/notices/{article}.html",
+             "/sites/gov/sitemap.html"]  # fmt: skip
+    for width in (1280, 390):
+        page = log_in(browser, web, "zhangwei")
+        page.set_viewport_size({"width": width, "height": 860})
+        for path in pages:
+            page.goto(web.url + path)
+            assert audit(page) == [], (width, path)
+            overflow = page.evaluate("() => document.documentElement.scrollWidth - innerWidth")
+            assert overflow <= 0, (width, path, overflow)
+            if width == 390:
+                name = path.strip("/").replace("/", "-")[:40] or "root"
+                page.screenshot(path=str(ARTIFACTS / f"phone-{name}.png"), full_page=True)
+        page.goto(web.url + "/console/articles/new")
+        page.keyboard.press("Tab")
+        focused = page.evaluate("() => document.activeElement.textContent")
+        assert focused == "跳到正文"
+        assert page.get_by_role("textbox", name="正文编辑区").count() == 1
