@@ -313,3 +313,17 @@ document.addEventListener("change", event => {
     });
   }
 })();
+
+// On a phone the lists are cards: each cell says which column it is (from the table's head).
+(function () {
+  const label = (table) => {
+    const heads = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
+    table.querySelectorAll("tbody tr").forEach((tr) => {
+      [...tr.children].forEach((td, i) => { if (heads[i] && !td.dataset.label) td.dataset.label = heads[i]; });
+    });
+  };
+  document.querySelectorAll("table.list").forEach((table) => {
+    label(table);
+    new MutationObserver(() => label(table)).observe(table, {childList: true, subtree: true});
+  });
+})();
