@@ -31,6 +31,20 @@ class Column(BaseModel):
     children: tuple[Column, ...] = ()
 
 
+class SiteFooter(BaseModel):
+    """What a government site's footer states (2017 development guideline §2.3): its
+    organiser and contact, its registrations, and the national error-report entry."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    organiser: str | None = Field(default=None, max_length=80)  # 主办单位 (default: site name)
+    contact: str = Field(default="", max_length=120)  # 联系方式
+    icp: str = Field(default="", max_length=60)  # ICP 备案号
+    police_record: str = Field(default="", max_length=60)  # 公安机关备案号
+    party_mark: bool = False  # 党政机关网站标识
+    error_report: bool = True  # 我为政府网站找错
+
+
 class Site(BaseModel):
     """One government website (站点)."""
 
@@ -44,6 +58,7 @@ class Site(BaseModel):
     # 组织机构代码 (9) or 统一社会信用代码 (18) of the publishing unit: the 索引号 prefix.
     org_code: str | None = None
     theme: str | None = None  # a folder of templates (relative to config/) over the default
+    footer: SiteFooter = Field(default_factory=SiteFooter)
     columns: tuple[Column, ...] = ()
 
     @model_validator(mode="after")

@@ -51,9 +51,15 @@ def website_sites(config: HubConfig) -> dict[str, dict[str, Any]]:
             "domain": site.domain,
             "docroot": str(config.sites_root / site.key),
             "theme": str(config.root / site.theme) if site.theme else None,
+            "footer": site.footer.model_dump() | {"organiser": site.footer.organiser or site.name},
             "columns": {
-                column.id: {"id": column.id, "name": column.name, "type": column.type}
-                for column, _ in site.walk()
+                column.id: {
+                    "id": column.id,
+                    "name": column.name,
+                    "type": column.type,
+                    "top": not parents,
+                }
+                for column, parents in site.walk()
             },
         }
         for site in config.directory.sites

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 
 from tests.conftest import ROOT
 from tests.web.conftest import Web
@@ -42,6 +43,17 @@ def test_console_and_site_pass_axe_at_desktop_and_phone_sizes(web: Web, browser)
     deadline = time.monotonic() + 20
     while not page_file.exists() and time.monotonic() < deadline:
         time.sleep(0.1)
+    for path in ("/sites/gov/index.html", f"/sites/gov/notices/{article}.html"):
+        # A public page carries no external asset and stays under 100 KB before images.
+        html = requests.get(web.url + path, timeout=30).text
+        assert len(html.encode()) < 100_000 and "http://" not in html.split("</head>")[0]
+        for item in ("主办单位：示范省人民政府办公厅", "联系方式：", "网站标识码：9900000001",
+                     "示ICP备2026000001号", "示公网安备", "党政机关", "网站地图", "我为政府网站找错",
+                     "长者模式", "站内搜索"):  # fmt: skip
+            assert item in html, (path, item)
+    article_html = requests.get(f"{web.url}/sites/gov/notices/{article}.html", timeout=30).text
+    for tool in ('data-size="large"', "data-print", "data-close", "索引号"):
+        assert tool in article_html, tool
     pages = ["/console", "/console/articles", "/console/articles/new",
              f"/console/articles/{article}", "/console/deliveries", "/console/reviews",
              "/sites/gov/index.html", f"/sites/gov/notices/{article}.html",
@@ -54,9 +66,9 @@ def test_console_and_site_pass_axe_at_desktop_and_phone_sizes(web: Web, browser)
             assert audit(page) == [], (width, path)
             overflow = page.evaluate("() => document.documentElement.scrollWidth - innerWidth")
             assert overflow <= 0, (width, path, overflow)
-            if width == 390:
-                name = path.strip("/").replace("/", "-")[:40] or "root"
-                page.screenshot(path=str(ARTIFACTS / f"phone-{name}.png"), full_page=True)
+            name = path.strip("/").replace("/", "-")[:40] or "root"
+            size = "phone" if width == 390 else "desktop"
+            page.screenshot(path=str(ARTIFACTS / f"{size}-{name}.png"), full_page=True)
         page.goto(web.url + "/console/articles/new")
         page.keyboard.press("Tab")
         focused = page.evaluate("() => document.activeElement.textContent")
