@@ -56,6 +56,8 @@ def province(config: Path, tmp: Path, sites: int, accounts: int) -> list[dict[st
         group["sites"].append({
             "key": f"s{n:03d}", "code": f"98{n:08d}", "name": f"示范县{n:03d}人民政府",
             "domain": f"www.x{n:03d}.sf.gov.cn", "level": "county",
+            "footer": {"contact": f"电话 0999-{n:07d}", "icp": f"示ICP备2026{n:06d}号",
+                       "police_record": f"示公网安备 98{n:012d}号"},
             "columns": [{"id": "notices", "name": "通知公告", "type": "通知公告"}],
         })  # fmt: skip
     (config / "sites.yaml").write_text(yaml.safe_dump(group, allow_unicode=True), "utf-8")

@@ -62,6 +62,19 @@ class Site(BaseModel):
     columns: tuple[Column, ...] = ()
 
     @model_validator(mode="after")
+    def _footer_complete(self) -> Self:
+        """A government site's footer must state how to reach it and its registrations."""
+        required = (("contact", "联系方式"), ("icp", "ICP 备案号"),
+                    ("police_record", "公安机关备案号"))  # fmt: skip
+        missing = [f"{label}（footer.{name}）" for name, label in required
+                   if not getattr(self.footer, name).strip()]  # fmt: skip
+        if missing:
+            raise ValueError(
+                f"站点 {self.key} 的页脚缺少{'、'.join(missing)}：政府网站须在页脚公示"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _org_code_valid(self) -> Self:
         if self.org_code is not None and not (
             org_code_valid(self.org_code) or uscc_valid(self.org_code)

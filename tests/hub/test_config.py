@@ -168,3 +168,10 @@ def test_every_demo_site_can_finish_its_reviews_and_sign_offs(site: str, hub) ->
         hub.articles.approve(user, article, list(stage.gates))
     hub.articles.sign_off(leader, article)
     assert hub.articles.state(article)[0].status == "approved"
+
+
+def test_a_site_without_its_required_footer_items_is_refused(config_dir: Path) -> None:
+    edit(config_dir, "sites.yaml", lambda d: d["sites"][1]["footer"].update(icp="", contact=""))
+    message = error_of(config_dir)
+    assert "sites.yaml" in message and "站点 drc" in message
+    assert "ICP 备案号" in message and "联系方式" in message
