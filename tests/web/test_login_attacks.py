@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 import requests
 
 from hub.web.logins import MAX_FAILURES
-from tests.web.conftest import Web, start
-
-
-@pytest.fixture(scope="module")
-def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
-    running, parts = start(tmp_path_factory.mktemp("attacks"))
-    yield running
-    for part in parts:
-        for method in ("stop", "close", "undo"):
-            if hasattr(part, method):
-                getattr(part, method)()
-                break
+from tests.web.conftest import Web
 
 
 def attempt(web: Web, user: str, password: str) -> requests.Response:

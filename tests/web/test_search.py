@@ -3,23 +3,8 @@ the query (a page of 5 holds 5 articles the caller may see)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
-from tests.web.conftest import Web, start
+from tests.web.conftest import Web
 from tests.web.test_api import approve_all
-
-
-@pytest.fixture(scope="module")
-def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
-    running, parts = start(tmp_path_factory.mktemp("search"))
-    yield running
-    for part in parts:
-        for method in ("stop", "close", "undo"):
-            if hasattr(part, method):
-                getattr(part, method)()
-                break
 
 
 def make(web: Web, user: str, site: str, title: str, body: str) -> str:
