@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from hub.directory import Account, Column, Directory, Site, User
+from hub.party_mark import PartyMarkError, mark_image
 from hub.staffing import check_staffing
 from workflows.article_commands import ALL_SITES
 from workflows.checks.dictionaries import Dictionaries
@@ -245,6 +246,11 @@ def load_config(root: str | Path, overrides: dict[str, Any] | None = None) -> Hu
     )
     _check_unique([a.id for a in accounts], "channels.yaml", "账号 id")
     directory = Directory(sites, users, accounts)
+    for site in sites:
+        try:
+            mark_image(site, root)
+        except PartyMarkError as exc:
+            raise ConfigError(f"sites.yaml: {exc}") from None
     _check_accounts(directory)
     site_keys = {s.key for s in sites} | {s.code for s in sites}
     for user in users:

@@ -31,6 +31,17 @@ class Column(BaseModel):
     children: tuple[Column, ...] = ()
 
 
+class PartyMark(BaseModel):
+    """The 党政机关网站标识 a site was issued: its registration at the 中央机构编制委员会办公室
+    (the id in the verification link) and the image file that came with it (relative to
+    config/). Without an image the default theme draws its own mark."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    registration: str = Field(default="", pattern=r"^([0-9A-Za-z]{8,40})?$")
+    image: str | None = Field(default=None, max_length=200)
+
+
 class SiteFooter(BaseModel):
     """What a government site's footer states (2017 development guideline §2.3): its
     organiser and contact, its registrations, and the national error-report entry."""
@@ -41,7 +52,7 @@ class SiteFooter(BaseModel):
     contact: str = Field(default="", max_length=120)  # 联系方式
     icp: str = Field(default="", max_length=60)  # ICP 备案号
     police_record: str = Field(default="", max_length=60)  # 公安机关备案号
-    party_mark: bool = False  # 党政机关网站标识
+    party_mark: bool | PartyMark = False  # 党政机关网站标识
     error_report: bool = True  # 我为政府网站找错
 
 

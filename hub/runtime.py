@@ -33,6 +33,7 @@ from hub.delivery_engine import DeliveryEngine
 from hub.delivery_service import DeliveryService
 from hub.dictionary_records import record_dictionaries
 from hub.media import MediaStore
+from hub.party_mark import footer_mark
 from hub.projections import all_projections
 from hub.publishing import PublishingService
 from hub.recheck import Rechecker
@@ -51,7 +52,11 @@ def website_sites(config: HubConfig) -> dict[str, dict[str, Any]]:
             "domain": site.domain,
             "docroot": str(config.sites_root / site.key),
             "theme": str(config.root / site.theme) if site.theme else None,
-            "footer": site.footer.model_dump() | {"organiser": site.footer.organiser or site.name},
+            "footer": site.footer.model_dump()
+            | {
+                "organiser": site.footer.organiser or site.name,
+                "party_mark": footer_mark(site, config.root),
+            },
             "columns": {
                 column.id: {
                     "id": column.id,

@@ -48,7 +48,7 @@ def test_console_and_site_pass_axe_at_desktop_and_phone_sizes(web: Web, browser)
         html = requests.get(web.url + path, timeout=30).text
         assert len(html.encode()) < 100_000 and "http://" not in html.split("</head>")[0]
         for item in ("主办单位：示范省人民政府办公厅", "联系方式：", "网站标识码：9900000001",
-                     "示ICP备2026000001号", "示公网安备", "党政机关", "网站地图", "我为政府网站找错",
+                     "示ICP备2026000001号", "示公网安备", 'alt="党政机关网站标识"', "网站地图", "我为政府网站找错",
                      "长者模式", "站内搜索"):  # fmt: skip
             assert item in html, (path, item)
     article_html = requests.get(f"{web.url}/sites/gov/notices/{article}.html", timeout=30).text
