@@ -24,6 +24,7 @@ from hub.web.api_models import (
     Findings,
     HistoryEntry,
     Me,
+    PublicationPlan,
     QueueItem,
     RecheckReport,
     SiteGroup,
@@ -31,6 +32,7 @@ from hub.web.api_models import (
 )
 from hub.web.errors import ERROR_RESPONSES
 from hub.web.limits import MAX_CURSOR
+from hub.web.publication_plan import publication_plan
 from hub.web.search_params import article_query
 from hub.web.security import (
     SESSION_COOKIE,
@@ -225,6 +227,16 @@ def router(hub: EmbeddedHub) -> APIRouter:
     )
     def findings(article_id: Id, you: You) -> dict[str, Any]:
         return hub.articles.findings(visible(you.user_id, article_id))
+
+    @api.get(
+        "/articles/{article_id}/plan",
+        response_model=PublicationPlan,
+        summary="发布计划与预检：我可发布的站点栏目与账号，哪些账号现在会拒收及原因",
+        tags=["稿件"],
+    )
+    def plan(article_id: Id, you: You) -> dict[str, Any]:
+        state, _ = hub.articles.state(visible(you.user_id, article_id))
+        return publication_plan(hub, state, hub.config.directory.acting(you.user_id))
 
     def add_action(action: Action) -> None:
         optional = all(not f.is_required() for f in action.body.model_fields.values())

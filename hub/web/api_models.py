@@ -95,6 +95,34 @@ class SiteGroup(Answer):
     accounts: list[AccountRef]
 
 
+class PlanColumn(Answer):
+    ref: str  # site/column, as `publish` takes it in `to`
+    name: str
+    depth: int
+    checked: bool  # one of the article's own columns
+
+
+class PlanSite(Answer):
+    key: str
+    code: str
+    name: str
+    own: bool  # the article's own site (others are 一稿多发)
+    columns: list[PlanColumn]
+
+
+class PlanAccount(Answer):
+    ref: str  # channel:account, as `publish` takes it in `to`
+    name: str
+    channel: str
+    site: str
+    problems: list[str]  # why it would refuse the article now (empty: it would accept)
+
+
+class PublicationPlan(Answer):
+    sites: list[PlanSite]
+    accounts: list[PlanAccount]
+
+
 class Dictionaries(Answer):
     version: str
     terms: int

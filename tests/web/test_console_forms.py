@@ -420,6 +420,19 @@ def test_the_plan_says_before_the_click_which_accounts_would_refuse(web: Web) ->
     assert wechat.lstrip().startswith('<p class="preflight"') and "32" in wechat.split("</p>")[0]
     app = page.split('value="app:sf-app"')[1].split("</label>")[1]
     assert not app.lstrip().startswith('<p class="preflight"')  # the app takes any title
+    # The API says the same, for the clients that publish through it.
+    plan = web.api("zhangwei", "GET", f"/articles/{made}/plan").json()
+    accounts = {a["ref"]: a for a in plan["accounts"]}
+    assert "32" in "".join(accounts["wechat:sf-wechat"]["problems"])
+    assert accounts["app:sf-app"]["problems"] == []
+    assert accounts["wechat:sf-wechat"]["site"] == "示范省人民政府门户网站"
+    own = next(site for site in plan["sites"] if site["own"])
+    assert own["name"] == "示范省人民政府门户网站" and plan["sites"][0] is not None
+    assert [c["ref"] for c in own["columns"] if c["checked"]] == ["gov/notices"]
+    # Someone who may not see the article learns nothing of it; a reviewer publishes nowhere.
+    assert web.api("zhoumin", "GET", f"/articles/{made}/plan").status_code == 404
+    assert web.api("liting", "GET", f"/articles/{made}/plan").json() == {
+        "sites": [], "accounts": []}
 
 
 def test_the_review_queue_is_grouped_by_site_and_stage(web: Web) -> None:
