@@ -78,7 +78,7 @@ class EmbeddedHub:
         self.config = config
         self.store = SQLiteEventStore(config.database_path, durable=config.settings.durable)
         self.commands = CommandService(self.store)
-        self.projections = all_projections(self.store)
+        self.projections = all_projections(self.store, config.directory)
         self.articles = ArticleService(config, self.store, self.commands, self.catch_up)
         self.publishing = PublishingService(config, self.articles)
         self.secrets = SecretStore(config.path("secrets_file"))

@@ -53,6 +53,10 @@ class DeliveryStatus(StrEnum):
     RETRACTED = "retracted"
 
 
+DELIVERY_ACTION_LABELS: dict[str, str] = {
+    DeliveryAction.PUBLISH: "发布",
+    DeliveryAction.UPDATE: "更正",
+}
 DELIVERY_STATUS_LABELS: dict[str, str] = {
     DeliveryStatus.PENDING: "待发送",
     DeliveryStatus.SENDING: "发送中",

@@ -9,12 +9,18 @@ from typing import Any
 import click
 
 from hub.cli.context import hub_of
-from hub.cli.output import emit_json, short_id
+from hub.cli.output import emit_json, person, short_id
 from hub.clock import beijing_minute
 from hub.command_service import CommandResult
 from workflows.beijing_time import beijing_text
 from workflows.errors import DomainError
-from workflows.vocabulary import SENSITIVITY_LABELS, STATUS_LABELS, ArticleStatus
+from workflows.vocabulary import (
+    GATE_LABELS,
+    ROLE_LABELS,
+    SENSITIVITY_LABELS,
+    STATUS_LABELS,
+    ArticleStatus,
+)
 
 json_option = click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（供脚本使用）")
 as_option = click.option("--as", "user", required=True, metavar="USER", help="操作用户")
@@ -69,7 +75,8 @@ def report(result: CommandResult, as_json: bool, done: str) -> None:
         where += f"，待{stage.name}"
     elif state.status is ArticleStatus.AWAITING_SIGNOFF:
         where += "，待领导签批"
-    click.echo(f"{done}：稿件 {result.article_id}（第 {state.revision} 版，{where}）")
+    title = f"《{state.content.title}》" if state.content else ""
+    click.echo(f"{done}：稿件{title} {result.article_id}（第 {state.revision} 版，{where}）")
 
 
 def metadata_options(fn: Any) -> Any:
@@ -235,27 +242,35 @@ def archive(ctx: click.Context, article_ref: str, reason: str, user: str, as_jso
 @click.pass_context
 def show(ctx: click.Context, article_ref: str, as_json: bool) -> None:
     """查看稿件：状态、当前版本、内容摘要、已有审核。"""
-    data = hub_of(ctx).articles.show(article_ref)
+    hub = hub_of(ctx)
+    data = hub.articles.show(article_ref)
     if as_json:
         emit_json(data)
         return
+    directory = hub.config.directory
+    site = directory.site(data["site"]["code"])
+    columns = "、".join(
+        f"{column.name}（{column_id}）" if (column := site.column(column_id)) else column_id
+        for column_id in data["columns"]
+    )
     lines = [
         f"稿件    {data['id']}",
         f"标题    {data['title']}",
-        f"站点    {data['site']['name']}（{data['site']['code']}） 栏目 {', '.join(data['columns'])}",
+        f"站点    {data['site']['name']}（{data['site']['code']}）  栏目 {columns}",
         f"状态    {data['status_label']}"
         + (f"，待{data['waiting_label']}" if data["waiting_for"] else ""),
         f"版本    第 {data['revision']} 版  {data['content_hash']}",
-        f"作者    {data['author']}    流程 {data['workflow']['name']}"
+        f"作者    {person(directory, data['author'])}    流程 {data['workflow']['name']}"
         + ("（须领导签批）" if data["needs_signoff"] else ""),
     ]
     for approval in data["approvals"]:
+        gates = "、".join(GATE_LABELS.get(g, g) for g in approval["gates"])
         lines.append(
-            f"审核    {approval['stage_name']}: {approval['user']} 第 {approval['revision']} 版 "
-            f"把关 {', '.join(approval['gates'])}"
+            f"审核    {approval['stage_name']}：{person(directory, approval['user'])} "
+            f"第 {approval['revision']} 版  把关 {gates}"
         )
     if data["signed_off_by"]:
-        lines.append(f"签批    {data['signed_off_by']}")
+        lines.append(f"签批    {person(directory, data['signed_off_by'])}")
     if data["approved_hash"]:
         lines.append(f"审定    第 {data['approved_revision']} 版 {data['approved_hash']}")
     for label, key in (("已发布", "live"), ("定时", "scheduled")):
@@ -266,13 +281,16 @@ def show(ctx: click.Context, article_ref: str, as_json: bool) -> None:
                 if publication["expire_at"]
                 else ""
             )
+            targets = "、".join(directory.target_name(t) for t in publication["targets"])
             lines.append(
                 f"{label}    第 {publication['revision']} 版 {beijing_minute(publication['publish_at'])}"
-                f"{expiry} → " + "、".join(publication["targets"])
+                f"{expiry} → {targets}"
             )
     if data["last_return"]:
         ret = data["last_return"]
-        lines.append(f"退回    {ret['stage_name']} 由 {ret['by']}：{'；'.join(ret['reasons'])}")
+        lines.append(
+            f"退回    {ret['stage_name']} 由 {person(directory, ret['by'])}：{'；'.join(ret['reasons'])}"
+        )
     click.echo("\n".join(lines))
 
 
@@ -282,14 +300,16 @@ def show(ctx: click.Context, article_ref: str, as_json: bool) -> None:
 @click.pass_context
 def history(ctx: click.Context, article_ref: str, as_json: bool) -> None:
     """稿件的完整历史：谁在何时对哪个版本做了什么。"""
-    articles = hub_of(ctx).articles
+    hub = hub_of(ctx)
     if as_json:
-        emit_json([event.as_dict() for event in articles.history(article_ref)])
+        emit_json([event.as_dict() for event in hub.articles.history(article_ref)])
         return
-    for item in articles.timeline(article_ref):
+    directory = hub.config.directory
+    for item in hub.articles.timeline(article_ref):
+        role = ROLE_LABELS.get(item["role"], item["role"])
         click.echo(
             f"{item['version']:>3}  {beijing_text(item['occurred_at'], 'second')}  "
-            f"{item['actor']}({item['role']})  {item['summary']}"
+            f"{directory.user_name(item['actor'])}（{role}）  {item['summary']}"
         )
 
 
@@ -303,7 +323,8 @@ def list_articles(
     ctx: click.Context, site: str | None, status: str | None, limit: int, as_json: bool
 ) -> None:
     """稿件列表（最近更新在前）。"""
-    items = hub_of(ctx).articles.list(site, status, limit)
+    hub = hub_of(ctx)
+    items = hub.articles.list(site, status, limit)
     if as_json:
         emit_json(items)
         return
@@ -311,7 +332,10 @@ def list_articles(
         click.echo("（没有稿件）")
     for item in items:
         label = STATUS_LABELS[ArticleStatus(item["status"])]
-        click.echo(f"{short_id(item['id'])}  {label:<6}  v{item['revision']}  {item['title']}")
+        click.echo(
+            f"{short_id(item['id'])}  {label:<6}  v{item['revision']}  {item['title']}"
+            f"  ·{hub.config.directory.site_name(item['site'])}"
+        )
 
 
 def register(cli: click.Group) -> None:

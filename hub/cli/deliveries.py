@@ -10,6 +10,7 @@ from hub.cli.articles import as_option, json_option
 from hub.cli.context import hub_of
 from hub.cli.output import emit_json
 from hub.projections.deliveries import unsettled_count
+from workflows.delivery_decider import DELIVERY_ACTION_LABELS
 
 
 @click.command("deliveries")
@@ -42,11 +43,15 @@ def deliveries(
         return
     if not items:
         click.echo("没有符合条件的投递")
+    titles = hub.articles.titles({item["article_id"] for item in items})
     for item in items:
         error = f"  {item['last_error']}" if item["last_error"] else ""
+        action = DELIVERY_ACTION_LABELS.get(item["action"], item["action"])
         click.echo(
-            f"{item['id'][:13]}  {item['status_label']:<8} {item['target']:<34} "
-            f"第{item['revision']}版 {item['action']} 尝试{item['attempts']}次{error}"
+            f"{item['id'][:13]}  {item['status_label']:<6} "
+            f"{hub.config.directory.target_name(item['target'])}  "
+            f"《{titles.get(item['article_id'], item['article_id'])}》 "
+            f"第{item['revision']}版 {action} 尝试{item['attempts']}次{error}"
         )
         if article_ref and (item.get("remote_id") or item.get("url")):
             # One article: the platform's own ids and address, as its back office shows them.
@@ -73,7 +78,10 @@ def retry(ctx: click.Context, delivery_ref: str, user: str, as_json: bool) -> No
     if as_json:
         emit_json(item)
         return
-    click.echo(f"已重试 {item['id']}：{item['status_label']}（{item['target']}）")
+    click.echo(
+        f"已重试 {item['id']}：{item['status_label']}"
+        f"（{hub_of(ctx).config.directory.target_name(item['target'])}）"
+    )
 
 
 @delivery.command("cancel")
@@ -88,7 +96,7 @@ def cancel(ctx: click.Context, delivery_ref: str, reason: str, user: str, as_jso
     if as_json:
         emit_json(item)
         return
-    click.echo(f"已取消 {item['id']}（{item['target']}）")
+    click.echo(f"已取消 {item['id']}（{hub_of(ctx).config.directory.target_name(item['target'])}）")
 
 
 @click.command("deliver")

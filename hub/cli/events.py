@@ -10,17 +10,21 @@ import click
 from events.envelope import RecordedEvent
 from hub.cli.articles import json_option
 from hub.cli.context import hub_of
+from hub.directory import Directory
 from hub.projections.history import describe
 from workflows.beijing_time import beijing_text
 
 
-def _line(event: RecordedEvent, as_json: bool) -> str:
+def _line(event: RecordedEvent, as_json: bool, directory: Directory) -> str:
+    """One event of the log: where it is (position, stream, type, for operators) and what it
+    says (who, by name, and what, naming sites and targets)."""
     if as_json:
         return json.dumps(event.as_dict(), ensure_ascii=False)
     return (
         f"{event.global_position:>7}  {beijing_text(event.occurred_at, 'second')}  "
         f"{event.stream_id}@{event.stream_version}  {event.type}  "
-        f"{event.actor.user_id}({event.actor.role})  {describe(event.payload)}"
+        f"{directory.user_name(event.actor.user_id)}({event.actor.role})  "
+        f"{describe(event.payload, directory)}"
     )
 
 
@@ -47,12 +51,13 @@ def tail(
     ctx: click.Context, limit: int, after: int | None, follow: bool, interval: float, as_json: bool
 ) -> None:
     """显示事件日志的最近部分（--json 每行一个事件）。"""
-    store = hub_of(ctx).store
+    hub = hub_of(ctx)
+    store, directory = hub.store, hub.config.directory
     position = after if after is not None else max(store.head_position() - limit, 0)
     try:
         while True:
             for event in store.read_all(position, 1000):
-                click.echo(_line(event, as_json))
+                click.echo(_line(event, as_json, directory))
                 position = event.global_position
             if not follow:
                 break

@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from hub.directory import Directory
+
 
 def emit_json(data: Any) -> None:
     """Print one JSON document to stdout."""
@@ -36,3 +38,9 @@ def wants_json(argv: list[str] | None = None) -> bool:
 def short_id(article_id: str) -> str:
     """The last 12 characters of an id: enough to name an article on the command line."""
     return article_id[-12:]
+
+
+def person(directory: Directory, user_id: str) -> str:
+    """A user as a detail line names them: 张伟（zhangwei）; the id alone when unknown."""
+    name = directory.user_name(user_id)
+    return f"{name}（{user_id}）" if name != user_id else user_id

@@ -22,18 +22,21 @@ from hub.cli.context import hub_of
 from hub.cli.output import emit_json
 from hub.clock import beijing_minute
 from hub.command_service import CommandResult
+from hub.directory import Directory
 from workflows.publication import CHANNEL_LABELS, Target
 
 _TIME = click.DateTime(["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S%z"])
 _TIME_HELP = "（YYYY-MM-DD HH:MM，北京时间）"
 
 
-def _target_label(target: Target) -> str:
-    suffix = f"/{target.column}" if target.column else ""
-    return f"{CHANNEL_LABELS.get(target.channel, target.channel)} {target.account}{suffix}"
+def _target_label(directory: Directory, target: Target) -> str:
+    """网站 示范省人民政府门户网站·通知公告, 微信公众号 示范省人民政府 (names, not codes)."""
+    return (
+        f"{CHANNEL_LABELS.get(target.channel, target.channel)} {directory.target_name(target.key)}"
+    )
 
 
-def _published(result: CommandResult, as_json: bool, done: str) -> None:
+def _published(ctx: click.Context, result: CommandResult, as_json: bool, done: str) -> None:
     if as_json:
         emit_json(result_json(result))
         return
@@ -46,7 +49,7 @@ def _published(result: CommandResult, as_json: bool, done: str) -> None:
         expiry = f"，{beijing_minute(publication.expire_at)} 下线" if publication.expire_at else ""
         click.echo(f"  {label}（第 {publication.revision} 版，{at}{expiry}）：")
         for target in publication.targets:
-            click.echo(f"    - {_target_label(target)}")
+            click.echo(f"    - {_target_label(hub_of(ctx).config.directory, target)}")
 
 
 @click.command("publish")
@@ -90,7 +93,7 @@ def publish(
         notify=push,
         mass_send=mass,
     )
-    _published(result, as_json, "已定时" if result.state.scheduled else "已发布")
+    _published(ctx, result, as_json, "已定时" if result.state.scheduled else "已发布")
 
 
 @click.command("schedule")
@@ -119,7 +122,7 @@ def schedule(
         result = hub.publishing.publish(user, article_ref, [], at, expire)
     else:
         result = hub.publishing.reschedule(user, article_ref, at, expire, clear_expiry=no_expiry)
-    _published(result, as_json, "已改期" if state.scheduled or state.live else "已定时")
+    _published(ctx, result, as_json, "已改期" if state.scheduled or state.live else "已定时")
 
 
 @click.command("correct")

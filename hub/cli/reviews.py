@@ -20,14 +20,18 @@ def review() -> None:
 @click.pass_context
 def queue(ctx: click.Context, user: str, as_json: bool) -> None:
     """我的待审队列。"""
-    items = hub_of(ctx).articles.review_queue(user)
+    hub = hub_of(ctx)
+    items = hub.articles.review_queue(user)
     if as_json:
         emit_json(items)
         return
     if not items:
         click.echo("（没有待审稿件）")
     for item in items:
-        click.echo(f"{item['id']}  {item['stage_name']}  v{item['revision']}  {item['title']}")
+        site = hub.config.directory.site_name(item["site"])
+        click.echo(
+            f"{item['id']}  {item['stage_name']}  v{item['revision']}  {item['title']}  ·{site}"
+        )
 
 
 @review.command("approve")

@@ -8,17 +8,18 @@ from events.subscriptions import Subscriber
 from hub.projections.article_search import ArticleSearchProjection
 from hub.projections.articles import ArticlesProjection
 from hub.projections.deliveries import DeliveriesProjection
-from hub.projections.history import HistoryProjection
+from hub.projections.history import HistoryProjection, Names
 from hub.projections.index_numbers import IndexNumbersProjection
 from hub.projections.media_refs import MediaRefsProjection
 from hub.projections.publications import PublicationsProjection
 
 
-def all_projections(store: EventStore) -> list[Subscriber]:
-    """Every projection of the hub, in the order they are caught up."""
+def all_projections(store: EventStore, names: Names | None = None) -> list[Subscriber]:
+    """Every projection of the hub, in the order they are caught up; `names` names sites
+    and targets in the history's lines."""
     return [
         ArticlesProjection(store),
-        HistoryProjection(),
+        HistoryProjection(names),
         IndexNumbersProjection(),
         PublicationsProjection(),
         DeliveriesProjection(),

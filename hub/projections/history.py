@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from events.envelope import Event, RecordedEvent
 from events.store import SubscriberTransaction
 from hub.clock import beijing_minute
@@ -49,8 +51,32 @@ def _gates(gates: tuple[str, ...]) -> str:
     return "、".join(GATE_LABELS.get(g, g) for g in gates)
 
 
-def describe(payload: Event) -> str:
-    """A one-line Chinese description of an article event."""
+class Names(Protocol):
+    """How a description names sites and publication targets (hub.directory.Directory)."""
+
+    def site_name(self, ref: str) -> str: ...
+
+    def target_name(self, key: str) -> str: ...
+
+
+class Codes:
+    """Names that are the codes themselves (for a hub without a directory)."""
+
+    def site_name(self, ref: str) -> str:
+        return ref
+
+    def target_name(self, key: str) -> str:
+        return key
+
+
+def describe(payload: Event, names: Names | None = None) -> str:
+    """A one-line Chinese description of an article event, naming sites and targets as
+    people know them (示范省人民政府门户网站·通知公告)."""
+    names = names or Codes()
+
+    def _targets(targets: tuple[Target, ...]) -> str:
+        return "、".join(names.target_name(t.key) for t in targets) or "无"
+
     match payload:
         case ArticleCreated():
             return f"创建稿件《{payload.content.title}》第 {payload.revision} 版"
@@ -107,7 +133,7 @@ def describe(payload: Event) -> str:
             return f"取消定时发布：{payload.reason}"
         case TargetsWithdrawn():
             return (
-                f"站点 {payload.site} 撤下第 {payload.revision} 版"
+                f"{names.site_name(payload.site)}撤下第 {payload.revision} 版"
                 f"（{_targets(payload.targets)}）：{payload.reason}"
             )
         case ArticleRetracted():
@@ -118,14 +144,14 @@ def describe(payload: Event) -> str:
     return type(payload).type_name
 
 
-def _targets(targets: tuple[Target, ...]) -> str:
-    return "、".join(t.key for t in targets) or "无"
-
-
 class HistoryProjection:
     """Keeps `article_history`."""
 
-    name = "history"
+    name = "history-v2"  # v2: sites and targets by name
+
+    def __init__(self, names: Names | None = None) -> None:
+        self.names = names or Codes()
+
     stream_prefix = "article-"
 
     def create(self, tx: SubscriberTransaction) -> None:
@@ -148,6 +174,6 @@ class HistoryProjection:
                 event.actor.user_id,
                 event.actor.role,
                 event.type,
-                describe(event.payload),
+                describe(event.payload, self.names),
             ),
         )

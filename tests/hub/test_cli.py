@@ -69,6 +69,8 @@ def test_whole_review_story_and_history(cli: Hub) -> None:
     assert cli.ok("article", "submit", article, "--as", "zhangwei")["waiting_for"] == "first"
     queue = cli.ok("review", "queue", "--as", "liting")
     assert [item["id"] for item in queue] == [article]
+    listed = cli.run("review", "queue", "--as", "liting").stdout
+    assert "初审" in listed and "·示范省人民政府门户网站" in listed and "9900000001" not in listed
     assert cli.ok("review", "queue", "--as", "wangqiang") == []
     assert cli.ok("review", "queue", "--as", "wujun") == []  # first reviewer of another site
     assert cli.ok("review", "queue", "--as", "zhangwei") == []  # the author
@@ -99,7 +101,9 @@ def test_whole_review_story_and_history(cli: Hub) -> None:
     assert [a["stage_name"] for a in shown["approvals"]] == ["初审", "复审", "终审"]
     assert shown["last_return"]["stage_name"] == "复审"
     human = cli.run("article", "show", article)
-    assert "审核    终审: chenjing 第 2 版" in human.stdout
+    # People read names (the code in a detail bracket), gates by their labels.
+    assert "审核    终审：陈静（chenjing） 第 2 版  把关 政治关、政策关、舆情关" in human.stdout
+    assert "栏目 通知公告（notices）" in human.stdout and "作者    张伟（zhangwei）" in human.stdout
 
     history = cli.ok("article", "history", article)
     assert [e["type"] for e in history] == [
@@ -121,7 +125,7 @@ def test_whole_review_story_and_history(cli: Hub) -> None:
     assert history[4]["actor"] == {"user_id": "wangqiang", "role": "second_reviewer"}
     assert history[4]["payload"]["reasons"] == ["截止时间有误"]
     text = cli.run("article", "history", article[-12:])
-    assert text.returncode == 0 and "复审退回第 1 版：截止时间有误" in text.stdout
+    assert text.returncode == 0 and "王强（复审）  复审退回第 1 版：截止时间有误" in text.stdout
 
     listed = cli.ok("article", "list", "--site", "gov", "--status", "approved")
     assert [item["id"] for item in listed] == [article]

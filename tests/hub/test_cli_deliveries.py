@@ -54,3 +54,6 @@ def test_ledger_retry_and_cancel(cli: Hub, tmp_path: Path) -> None:  # noqa: F81
     }
     human = cli.run("deliveries", "--article", article)
     assert human.returncode == 0 and "已送达" in human.stdout and "已取消" in human.stdout
+    # Targets and articles by name, not by code.
+    assert "示范省人民政府门户网站·通知公告" in human.stdout and "website:" not in human.stdout
+    assert "《关于" in human.stdout

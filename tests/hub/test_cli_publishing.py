@@ -153,4 +153,4 @@ def test_other_sites_accept_nothing_from_an_editor_and_withdraw_what_they_carry(
     again = cli.fails("retract", article, "--reason", "x", "--as", "linfang")
     assert again["code"] in ("NOT_PUBLISHED", "SITE_ROLE_REQUIRED")
     human = cli.run("article", "history", article)
-    assert "站点 9901000001 撤下" in human.stdout
+    assert "示范市人民政府门户网站撤下第 1 版（示范市人民政府门户网站·要闻动态" in human.stdout

@@ -432,7 +432,9 @@ def test_the_plan_says_before_the_click_which_accounts_would_refuse(web: Web) ->
     # Someone who may not see the article learns nothing of it; a reviewer publishes nowhere.
     assert web.api("zhoumin", "GET", f"/articles/{made}/plan").status_code == 404
     assert web.api("liting", "GET", f"/articles/{made}/plan").json() == {
-        "sites": [], "accounts": []}
+        "sites": [],
+        "accounts": [],
+    }
 
 
 def test_the_review_queue_is_grouped_by_site_and_stage(web: Web) -> None:
