@@ -39,6 +39,17 @@ def routes(console: Console) -> APIRouter:
         titles = hub.articles.titles({r["article_id"] for r in rows})
         return [{**r, "title": titles.get(r["article_id"], "")} for r in rows]
 
+    def places(caller: Caller) -> list[tuple[str, str]]:
+        """What the board can be narrowed to, by name: the sites the user may see (their
+        websites) and those sites' accounts."""
+        actor = directory.acting(caller.user_id)
+        sites = [s for s in directory.sites if can_see_site(actor, s.code)]
+        keys = {s.key for s in sites} | {s.code for s in sites}
+        return [(s.code, f"网站 · {s.name}") for s in sites] + [
+            (a.id, f"{CHANNEL_LABELS.get(a.channel, a.channel)} · {a.name}")
+            for a in directory.accounts if a.site in keys
+        ]  # fmt: skip
+
     def board_page(request: Request, caller: Caller, error: DomainError | None,
                    article: str = "", account: str = "", status: str = "") -> HTMLResponse:  # fmt: skip
         """The board after a refused change: the rows and the reason."""
@@ -47,6 +58,7 @@ def routes(console: Console) -> APIRouter:
             request, "deliveries.html", caller, status_of(error) if error else 200, rows=rows,
             article=article, account=account, status=status, error=error, health=[],
             delivery_labels=DELIVERY_STATUS_LABELS, channel_labels=CHANNEL_LABELS, stream=STREAM,
+            places=places(caller), article_title=hub.articles.titles({article}).get(article),
         )  # fmt: skip
 
     @pages.get("/console/deliveries")
@@ -61,14 +73,15 @@ def routes(console: Console) -> APIRouter:
             rows, error = [], exc
         actor = directory.acting(caller.user_id)
         health = [a for a in await run_in_threadpool(hub.delivery_service.accounts)
-                  if can_see_site(actor, a["site"])]  # fmt: skip
+                  if can_see_site(actor, a["site"]) and account in ("", a["account"])]  # fmt: skip
         since = await run_in_threadpool(hub.delivery_service.latest_change)
         query = urlencode({"article": article, "account": account, "status": status,
                            "since": since})  # fmt: skip
         return console.render(
             request, "deliveries.html", caller, rows=rows, article=article, account=account,
             status=status, error=error, health=health, delivery_labels=DELIVERY_STATUS_LABELS,
-            channel_labels=CHANNEL_LABELS, stream=f"{STREAM}?{query}",
+            channel_labels=CHANNEL_LABELS, stream=f"{STREAM}?{query}", places=places(caller),
+            article_title=hub.articles.titles({article}).get(article) if article else None,
         )  # fmt: skip
 
     @pages.get(STREAM)

@@ -327,3 +327,10 @@ document.addEventListener("change", event => {
     new MutationObserver(() => label(table)).observe(table, {childList: true, subtree: true});
   });
 })();
+
+// On a phone the account-health panel starts folded: the deliveries come first.
+(function () {
+  "use strict";
+  if (!window.matchMedia("(max-width: 600px)").matches) return;
+  document.querySelectorAll("details[data-close-on-phone]").forEach((panel) => { panel.open = false; });
+})();
