@@ -18,7 +18,8 @@ STORED: dict[str, bool] = {"stored": True}
 
 def from_store(info: ValidationInfo | SerializationInfo) -> bool:
     """Whether a model is being rebuilt from (or written to) the store."""
-    return bool(info.context) and bool(info.context.get("stored"))
+    context = info.context
+    return isinstance(context, dict) and bool(context.get("stored"))
 
 
 class Event(BaseModel):

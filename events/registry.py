@@ -60,7 +60,7 @@ class EventRegistry:
         if version == current:
             # The core validator directly: `model_validate_json` adds a Python-level wrapper
             # that costs about a third of decoding a small event.
-            return cls.__pydantic_validator__.validate_json(data, context=STORED)  # type: ignore[no-any-return]
+            return cls.__pydantic_validator__.validate_json(data, context=STORED)
         if version > current:
             raise RegistryError(
                 "EVENT_SCHEMA_TOO_NEW",

@@ -610,7 +610,8 @@ class SQLiteEventStore(EventStore):
         # head read first: everything up to it is covered once the rows up to it are read.
         head = int(reader.execute("SELECT COALESCE(MAX(global_position), 0) FROM events")
                    .fetchone()[0])  # fmt: skip
-        where, params = "", [after_position, head]
+        where = ""
+        params: list[int | str] = [after_position, head]
         if stream_prefix:
             where = " AND stream_id >= ? AND stream_id < ?"
             params += [stream_prefix, _prefix_end(stream_prefix)]

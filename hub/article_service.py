@@ -445,7 +445,7 @@ class ArticleService:
         )
         return {str(a): str(t) for a, t in rows}
 
-    def list(
+    def recent(
         self, site_ref: str | None = None, status: str | None = None, limit: int = 50
     ) -> list[dict[str, Any]]:
         """Articles, newest change first, optionally by site and status."""

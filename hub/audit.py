@@ -245,7 +245,7 @@ def _collect(pid: int, read_end: int) -> AuditReport:
     outcome = pickle.loads(data)
     if isinstance(outcome, BaseException):
         raise outcome
-    return outcome  # type: ignore[no-any-return]
+    return outcome
 
 
 def default_workers() -> int:

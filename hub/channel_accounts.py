@@ -24,7 +24,7 @@ from channels.contract import DeliveryItem
 from channels.tokens import Tokens
 from channels.wechat.api import WeChatApi
 from channels.wechat.callback import CallbackKeys
-from channels.weibo.api import WeiboApi
+from channels.weibo.api import DEFAULT_REDIRECT, WeiboApi
 from hub.config import HubConfig
 from hub.directory import Account
 from hub.secrets import SecretStore, env_name
@@ -133,8 +133,7 @@ def weibo_accounts(config: HubConfig, secrets: SecretStore, tokens: Tokens) -> C
             url, account.id, app_key, _secret(secrets, name, url), tokens,
             rip=account.settings.get("rip", "127.0.0.1"), status_url=status_url,
             timeout=config.settings.channel_timeout_s,
-            **({"redirect_uri": account.settings["redirect_uri"]}
-               if "redirect_uri" in account.settings else {}),
+            redirect_uri=account.settings.get("redirect_uri", DEFAULT_REDIRECT),
         )  # fmt: skip
     return found
 

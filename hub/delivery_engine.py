@@ -214,7 +214,7 @@ class DeliveryEngine:
         began = self._begin(due, now)
         # Stream versions of the deliveries in flight; steps recorded mid-attempt move them.
         versions = {state.delivery_id: version for state, version, _ in began}
-        calls = []
+        calls: list[tuple[ChannelAdapter | None, DeliveryState, DeliveryItem | Record]] = []
         for state, _, _ in began:
             assert state.target is not None
             adapter = self.adapters.get(str(state.target.channel))
@@ -224,7 +224,9 @@ class DeliveryEngine:
                 item = Record(now, ErrorKind.PERMANENT, exc.message)
             calls.append((adapter, state, item))
         if len(calls) > 1:
-            records = list(self._pool().map(lambda call: self._call(*call, now), calls))
+            records = list(
+                self._pool().map(lambda call: self._call(call[0], call[1], call[2], now), calls)
+            )
         else:
             records = [self._call(*call, now) for call in calls]
         began = [(state, versions[state.delivery_id], started) for state, _, started in began]

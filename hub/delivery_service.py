@@ -53,7 +53,7 @@ class DeliveryService:
             return target.account
         return directory.site(directory.account(target.account).site).code
 
-    def list(
+    def find(
         self,
         article_ref: str | None = None,
         account: str | None = None,

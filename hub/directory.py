@@ -103,7 +103,7 @@ class Site(BaseModel):
 
     def walk(self) -> Iterator[tuple[Column, tuple[str, ...]]]:
         """Every column with the ids of its ancestors, depth first."""
-        stack = [(c, ()) for c in reversed(self.columns)]
+        stack: list[tuple[Column, tuple[str, ...]]] = [(c, ()) for c in reversed(self.columns)]
         while stack:
             column, parents = stack.pop()
             yield column, parents

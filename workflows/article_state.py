@@ -129,7 +129,7 @@ initial_state = ArticleState()
 def evolve(state: ArticleState, event: Event) -> ArticleState:
     """Fold one event into the state (events of other types leave it unchanged)."""
     apply = _APPLY.get(type(event))
-    return apply(state, event) if apply is not None else state  # type: ignore[arg-type]
+    return apply(state, event) if apply is not None else state
 
 
 # One function per event type, found by a dict lookup: replays fold every stored event, and
@@ -164,7 +164,7 @@ def _created(state: ArticleState, event: ArticleCreated) -> ArticleState:
     values[_REVISION] = event.revision
     values[_CONTENT] = event.content
     values[_CONTENT_HASH] = event.content_hash
-    return _new_tuple(ArticleState, values)  # type: ignore[no-any-return]
+    return _new_tuple(ArticleState, values)
 
 
 def _revised(state: ArticleState, event: ArticleRevised) -> ArticleState:
@@ -197,7 +197,7 @@ def _checked(state: ArticleState, event: ArticleChecked) -> ArticleState:
     values = list(state)
     values[_FINDINGS] = event.findings
     values[_CHECKED_WITH] = event.dictionary_version
-    return _new_tuple(ArticleState, values)  # type: ignore[no-any-return]
+    return _new_tuple(ArticleState, values)
 
 
 def _overridden(state: ArticleState, event: FindingOverridden) -> ArticleState:
@@ -210,7 +210,7 @@ def _submitted(state: ArticleState, event: ArticleSubmitted) -> ArticleState:
     values[_STAGE_INDEX] = 0
     values[_APPROVALS] = ()
     values[_SIGNED_OFF_BY] = None
-    return _new_tuple(ArticleState, values)  # type: ignore[no-any-return]
+    return _new_tuple(ArticleState, values)
 
 
 def _stage_approved(state: ArticleState, event: StageApproved) -> ArticleState:
@@ -229,7 +229,7 @@ def _stage_approved(state: ArticleState, event: StageApproved) -> ArticleState:
     else:
         values[_STATUS] = _IN_REVIEW
         values[_STAGE_INDEX] = state.stage_index + 1
-    return _new_tuple(ArticleState, values)  # type: ignore[no-any-return]
+    return _new_tuple(ArticleState, values)
 
 
 def _returned(state: ArticleState, event: ArticleReturned) -> ArticleState:
@@ -253,7 +253,7 @@ def _approved(state: ArticleState, event: ArticleApproved) -> ArticleState:
     values[_STATUS] = ArticleStatus.APPROVED
     values[_APPROVED_REVISION] = event.revision
     values[_APPROVED_HASH] = event.content_hash
-    return _new_tuple(ArticleState, values)  # type: ignore[no-any-return]
+    return _new_tuple(ArticleState, values)
 
 
 def _withdrawn(state: ArticleState, event: ArticleWithdrawn) -> ArticleState:
@@ -312,7 +312,7 @@ def _set(state: ArticleState, **changes: Any) -> ArticleState:
     values = list(state)
     for name, value in changes.items():
         values[_FIELD_INDEX[name]] = value
-    return _new_tuple(ArticleState, values)  # type: ignore[no-any-return]
+    return _new_tuple(ArticleState, values)
 
 
 _APPLY: dict[type[Event], Callable[[ArticleState, Any], ArticleState]] = {

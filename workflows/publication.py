@@ -64,7 +64,7 @@ def _parse_target(key: str) -> Target:
     holds a row per target per publication)."""
     channel, _, rest = key.partition(":")
     account, _, column = rest.partition("/")
-    return Target(channel=channel, account=account, column=column or None)  # type: ignore[arg-type]
+    return Target(channel=channel, account=account, column=column or None)
 
 
 class Publication(BaseModel):

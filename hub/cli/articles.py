@@ -324,7 +324,7 @@ def list_articles(
 ) -> None:
     """稿件列表（最近更新在前）。"""
     hub = hub_of(ctx)
-    items = hub.articles.list(site, status, limit)
+    items = hub.articles.recent(site, status, limit)
     if as_json:
         emit_json(items)
         return

@@ -105,7 +105,8 @@ def check(
     as_json: bool,
 ) -> None:
     """校验一个文件（.txt .html .docx .pdf .xlsx）作为稿件正文，列出问题与修改建议。"""
-    state: HubContext = ctx.find_object(HubContext)
+    state = ctx.find_object(HubContext)
+    assert state is not None  # the group made it
     config = load_config(state.config_dir)
     is_html = file.suffix.lower() in (".html", ".htm")
     body = read_body(file) if is_html else _text_of(file)

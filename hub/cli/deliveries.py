@@ -37,7 +37,7 @@ def deliveries(
     """投递台账：每篇稿件每个发布目标的投递状态。"""
     hub = hub_of(ctx)
     article_id = hub.articles.resolve(article_ref) if article_ref else None
-    items = hub.delivery_service.list(article_id, account, status, limit)
+    items = hub.delivery_service.find(article_id, account, status, limit)
     if as_json:
         emit_json(items)
         return

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
@@ -25,7 +26,7 @@ def dictionaries(ctx: click.Context, as_json: bool) -> None:
     hub = hub_of(ctx)
     current = hub.config.dictionaries
     history = [change_json(e) for e in dictionary_history(hub.store)]
-    data = {
+    data: dict[str, Any] = {
         "version": hub.config.checks.version,
         "terms": current.term_count(),
         "counts": current.counts(),

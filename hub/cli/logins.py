@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 
 import click
@@ -22,7 +23,7 @@ def passwd(ctx: click.Context, user: str, password_stdin: bool) -> None:
     hub = hub_of(ctx)
     person = hub.config.directory.user(user)  # an unknown user is refused before anything else
     if password_stdin:
-        password = click.get_text_stream("stdin").readline().rstrip("\n")
+        password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("新密码", hide_input=True, confirmation_prompt="再次输入")
     hub.logins.set_password(user, password, (person.name, person.unit))

@@ -176,7 +176,7 @@ def timers(ctx: click.Context, as_json: bool) -> None:
     """执行已到时间的定时发布和到期下线（hub serve 会自动执行），并显示下一个时间点。"""
     publishing = hub_of(ctx).publishing
     done = publishing.run_due()
-    data = {**done, "next": publishing.next_timer()}
+    data: dict[str, Any] = {**done, "next": publishing.next_timer()}
     if as_json:
         emit_json(data)
         return

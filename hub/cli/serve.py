@@ -38,7 +38,9 @@ def serve(
         # The channels' URLs follow the sandboxes unless set explicitly; port 0 (any free
         # port) is chosen here, so the URLs can name it before the hub opens.
         sandbox_port = sandbox_port or free_port(host or "127.0.0.1")
-        ctx.find_object(HubContext).overrides["sandbox_port"] = sandbox_port
+        context = ctx.find_object(HubContext)
+        assert context is not None  # the group made it
+        context.overrides["sandbox_port"] = sandbox_port
     hub = hub_of(ctx)
     settings = hub.config.settings
     host = host or settings.host

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import time
+from typing import Any
 
 import click
 
@@ -22,7 +23,7 @@ from workflows.vocabulary import ROLE_LABELS, STATUS_LABELS
 def init(ctx: click.Context, as_json: bool) -> None:
     """检查配置并初始化事件库。"""
     hub = hub_of(ctx)
-    info = {
+    info: dict[str, Any] = {
         "config": str(hub.config.root),
         "database": str(hub.config.database_path),
         "sites": len(hub.config.directory.sites),
@@ -88,7 +89,7 @@ def audit_command(ctx: click.Context, workers: int | None, as_json: bool) -> Non
         workers=workers or default_workers(),
     )
     seconds = time.perf_counter() - started
-    result = {
+    result: dict[str, Any] = {
         "articles": report.articles,
         "events": report.events,
         "by_status": dict(sorted(report.by_status.items())),

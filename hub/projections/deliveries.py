@@ -69,15 +69,15 @@ def state_of(row: tuple[object, ...]) -> DeliveryState:
 
     return DeliveryState(
         delivery_id=str(values["delivery_id"]),
-        status=DeliveryStatus(values["status"]),
+        status=DeliveryStatus(str(values["status"])),
         article_id=str(values["article_id"]),
         publication_id=str(values["publication_id"]),
         revision=int(str(values["revision"])),
         content_hash=str(values["content_hash"]),
         target=Target.parse(str(values["target"])),
-        action=DeliveryAction(values["action"]),
+        action=DeliveryAction(str(values["action"])),
         attempts=int(str(values["attempts"])),
-        operation=Operation(values["operation"]) if values["operation"] else None,
+        operation=Operation(str(values["operation"])) if values["operation"] else None,
         lease_until=moment("lease_until"),
         next_at=moment("next_at"),
         last_error=str(values["last_error"] or ""),

@@ -270,14 +270,14 @@ def router(hub: EmbeddedHub) -> APIRouter:
         data = await read_upload(file)
         stored = await run_in_threadpool(hub.media.put, data, file.filename or "")
         name = download_name(file.filename or "") if file.filename else ""
-        return MediaResponse(**stored.as_dict(name))  # type: ignore[arg-type]
+        return MediaResponse(**stored.as_dict(name))
 
     @api.post("/imports/docx", summary="导入 Word 文档（返回标题与正文，不建稿）", tags=["素材"])
     async def import_word(file: UploadFile, you: You) -> ImportResponse:
         require_writer(hub.config.directory.acting(you.user_id))
         data = await read_upload(file)
         document = await run_in_threadpool(import_docx, data, file.filename or "", hub.media)
-        return ImportResponse(**document.as_dict())  # type: ignore[arg-type]
+        return ImportResponse(**document.as_dict())
 
     @api.post(
         "/checks/draft",
@@ -358,7 +358,7 @@ def router(hub: EmbeddedHub) -> APIRouter:
         status: Annotated[str | None, Query(max_length=40)] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     ) -> list[dict[str, Any]]:
-        rows = hub.delivery_service.list(article, account, status, limit)
+        rows = hub.delivery_service.find(article, account, status, limit)
         return visible_deliveries(hub, you.user_id, rows)
 
     @api.get("/accounts/health", response_model=list[AccountHealth], summary="渠道账号健康（熔断、限流、令牌、配额、最近失败）",
@@ -394,7 +394,7 @@ def router(hub: EmbeddedHub) -> APIRouter:
     def bulk(body: BulkBody, you: You) -> dict[str, Any]:
         ids = list(body.ids)
         if body.filter is not None:
-            rows = hub.delivery_service.list(body.filter.article, body.filter.account,
+            rows = hub.delivery_service.find(body.filter.article, body.filter.account,
                                              body.filter.status, 5000)  # fmt: skip
             ids += [r["id"] for r in visible_deliveries(hub, you.user_id, rows)]
         if not ids:

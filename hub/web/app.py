@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
+from channels.website.adapter import WebsiteAdapter
 from events.sqlite_store import is_busy
 from events.store import StoreBusy, StoreError
 from hub.runtime import EmbeddedHub
@@ -136,6 +137,7 @@ def create_app(hub: EmbeddedHub) -> FastAPI:
         return HTMLResponse(page)
 
     website = hub.adapters.get(Channel.WEBSITE)
+    website = website if isinstance(website, WebsiteAdapter) else None
 
     @app.get("/sites/{site_key}/search", response_class=HTMLResponse, include_in_schema=False)
     def site_search(site_key: str, q: str = "") -> HTMLResponse:

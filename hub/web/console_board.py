@@ -34,7 +34,7 @@ def routes(console: Console) -> APIRouter:
     board = BoardFeed(hub.delivery_service)
 
     def board_rows(caller: Caller, article: str, account: str, status: str) -> list[dict[str, Any]]:
-        rows = hub.delivery_service.list(article or None, account or None, status or None, 500)
+        rows = hub.delivery_service.find(article or None, account or None, status or None, 500)
         rows = visible_deliveries(hub, caller.user_id, rows)
         titles = hub.articles.titles({r["article_id"] for r in rows})
         return [{**r, "title": titles.get(r["article_id"], "")} for r in rows]
@@ -156,10 +156,11 @@ def routes(console: Console) -> APIRouter:
             return hub.delivery_service.bulk(caller.user_id, action, chosen,
                                              field(form, "reason", 500))  # fmt: skip
 
+        error: DomainError | None
         try:
             outcome = await run_in_threadpool(run)
         except DomainError as exc:
-            outcome, error = None, exc
+            error = exc
         else:
             refused = outcome["refused"]
             error = DomainError("BULK_PARTIAL", f"已处理 {len(outcome['done'])} 个，"

@@ -42,6 +42,7 @@ def routes(console: Console) -> APIRouter:
         caller = await console.staff(request)
         actor = directory.acting(caller.user_id)
         params = {name: request.query_params.get(name, "")[:100] for name in SEARCH_FIELDS}
+        error: DomainError | None = None
         try:
             query = article_query(
                 hub, params["q"], params["site"] or None, params["column"] or None,
@@ -53,8 +54,6 @@ def routes(console: Console) -> APIRouter:
                 hub.articles.search, query, visibility(hub, caller.user_id))  # fmt: skip
         except DomainError as exc:
             items, next_cursor, error = [], None, exc
-        else:
-            error = None
         sites = [s for s in directory.sites if can_see_site(actor, s.code)]
         authors = sorted({u.id for u in directory.users for s in sites if s.key in u.roles})
         more = urlencode({**{k: v for k, v in params.items() if v}, "cursor": next_cursor}

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from channels.contract import ChannelError
 from channels.wechat.render import wechat_body, wechat_title
+from channels.weibo.adapter import WeiboAdapter
 from hub.web.preview import draft_item
 from workflows.article_state import ArticleState
 from workflows.publication import Channel, Target
@@ -51,8 +52,8 @@ def _content(hub: EmbeddedHub, state: ArticleState, target: Target) -> list[str]
         if target.channel is Channel.WECHAT:
             wechat_title(state.content.title)
             wechat_body(state.content.body_html, lambda src: src)
-        elif target.channel is Channel.WEIBO:
-            hub.adapters[target.channel].text(draft_item(hub, state, target))
+        elif isinstance(weibo := hub.adapters[target.channel], WeiboAdapter):
+            weibo.text(draft_item(hub, state, target))
     except ChannelError as exc:
         return [exc.reason]
     return []

@@ -85,8 +85,7 @@ def render_preview(hub: EmbeddedHub, state: ArticleState, target_key: str) -> st
         card = adapter.screen_item(item)
         return TEMPLATES.get_template("console/preview_screen.html").render(card=card)
     published_at = beijing_text(item.published_at)
-    account_name = "" if target.channel is Channel.WEBSITE else (
-        hub.config.directory.account(target.account).name)  # fmt: skip
+    account_name = hub.config.directory.account(target.account).name
     if target.channel is Channel.WECHAT:
         return _wechat(adapter, item, account_name, published_at)
     if target.channel is Channel.WEIBO:

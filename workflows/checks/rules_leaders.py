@@ -125,10 +125,10 @@ def _check_section(doc: Document, section: Section) -> Iterator[Finding]:
         for start, end in _candidates(text, title):
             if start in covered or end - 1 in covered:
                 continue
-            leader = _near_miss(text[start:end], holders or all_leaders)
-            if leader and (start, end) not in reported:
+            near = _near_miss(text[start:end], holders or all_leaders)
+            if near and (start, end) not in reported:
                 reported.add((start, end))
-                yield _misspelt(doc, section, start, end, leader)
+                yield _misspelt(doc, section, start, end, near)
 
     # Homophones anywhere: a leader's surname followed by the rest of the name in other
     # characters with the same pinyin (杜家毫 -> 杜家豪): one dictionary lookup per surname.

@@ -217,8 +217,8 @@ def check_secrecy(doc: Document) -> Iterator[Finding]:
             )
         if section.name.startswith("attachment:"):
             name = section.name.removeprefix("attachment:")
-            match = _SECRET_FILE_NAME.search(name)
-            if match:
+            named = _SECRET_FILE_NAME.search(name)
+            if named:
                 yield Document.whole_finding(
                     section.name,
                     name,
