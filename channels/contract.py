@@ -129,11 +129,15 @@ class Receipt:
 class ChannelError(Exception):
     """A failed channel call, classified for the state machine."""
 
-    def __init__(self, kind: ErrorKind, reason: str, retry_after: float | None = None) -> None:
+    def __init__(self, kind: ErrorKind, reason: str, retry_after: float | None = None, *,
+                 platform_code: int | None = None) -> None:  # fmt: skip
         super().__init__(f"{kind}: {reason}")
         self.kind = kind
         self.reason = reason
         self.retry_after = retry_after  # seconds, when the channel said how long to wait
+        # The platform's own error code (WeChat errcode, Weibo error_code, JPush error.code),
+        # for code that decides by it; None when the failure was not the platform's answer.
+        self.platform_code = platform_code
 
 
 class ChannelAdapter(Protocol):

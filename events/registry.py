@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from pydantic_core import from_json
 
 from events.envelope import STORED, Event
+from events.error_codes import ErrorCode
 
 E = TypeVar("E", bound=type[Event])
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
@@ -16,9 +17,9 @@ Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 class RegistryError(Exception):
     """An event type or schema version the registry cannot handle."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: ErrorCode | str, message: str) -> None:
         super().__init__(message)
-        self.code = code
+        self.code = ErrorCode.of(code)
         self.message = message
 
 

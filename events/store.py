@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
 from events.envelope import Event, NewEvent, RecordedEvent
+from events.error_codes import ErrorCode
 
 
 class StreamRange(NamedTuple):
@@ -76,7 +77,7 @@ def split_counts(counts: Sequence[tuple[str, int]], parts: int) -> list[StreamRa
 class StoreError(Exception):
     """A storage failure with a stable code."""
 
-    code = "STORE_ERROR"
+    code: ErrorCode = ErrorCode.STORE_ERROR
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -86,13 +87,13 @@ class StoreError(Exception):
 class StoreCorrupt(StoreError):
     """The store's file is not a sound database: the hub refuses to start on it."""
 
-    code = "STORE_CORRUPT"
+    code = ErrorCode.STORE_CORRUPT
 
 
 class StoreBusy(StoreError):
     """Another process holds the store's write lock longer than the hub waits."""
 
-    code = "STORE_BUSY"
+    code = ErrorCode.STORE_BUSY
 
     def __init__(self, message: str = "另一进程正在写入数据库，请稍后重试") -> None:
         super().__init__(message)
@@ -101,7 +102,7 @@ class StoreBusy(StoreError):
 class ConcurrencyConflict(StoreError):
     """The stream was not at the expected version: somebody else appended first."""
 
-    code = "STREAM_VERSION_CONFLICT"
+    code = ErrorCode.STREAM_VERSION_CONFLICT
 
     def __init__(self, stream_id: str, expected: int, actual: int) -> None:
         super().__init__(
@@ -115,7 +116,7 @@ class ConcurrencyConflict(StoreError):
 class EventIdReused(StoreError):
     """Some, but not all, event ids of an append are stored already (or elsewhere)."""
 
-    code = "EVENT_ID_REUSED"
+    code = ErrorCode.EVENT_ID_REUSED
 
 
 @dataclass(frozen=True, slots=True)

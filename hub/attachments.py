@@ -10,6 +10,7 @@ import io
 import zipfile
 from pathlib import Path
 
+from events.error_codes import ErrorCode
 from workflows.checks.html_parse import html_to_text
 
 SUPPORTED = (".txt", ".html", ".htm", ".docx", ".xlsx", ".pdf")
@@ -18,7 +19,7 @@ SUPPORTED = (".txt", ".html", ".htm", ".docx", ".xlsx", ".pdf")
 class AttachmentError(Exception):
     """An attachment whose text cannot be read."""
 
-    code = "ATTACHMENT_UNREADABLE"
+    code = ErrorCode.ATTACHMENT_UNREADABLE
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from events.error_codes import ErrorCode
 from hub.directory import Account, Column, Directory, Site, User
 from hub.party_mark import PartyMarkError, mark_image
 from hub.staffing import check_staffing
@@ -25,7 +26,7 @@ M = TypeVar("M", bound=BaseModel)
 class ConfigError(Exception):
     """The configuration cannot be used; the message says which file and what."""
 
-    code = "CONFIG_INVALID"
+    code = ErrorCode.CONFIG_INVALID
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

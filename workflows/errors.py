@@ -1,22 +1,34 @@
-"""Domain errors: values with a stable code and a message for people (in Chinese)."""
+"""Domain errors: values with a stable code (one of `ErrorCode`, each with its kind) and a
+message for people (in Chinese)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from events.error_codes import ErrorCode, Kind
+
+__all__ = ["ROLE_REFUSALS", "DomainError", "ErrorCode", "Kind"]
+
 
 class DomainError(Exception):
-    """A rule refused a command. `code` is stable for scripts; `message` is for people."""
+    """A rule refused a command. `code` is stable for scripts; `message` is for people.
+    A code outside `ErrorCode` is a defect: constructing the error raises ValueError."""
 
-    def __init__(self, code: str, message: str, **details: Any) -> None:
+    def __init__(self, code: ErrorCode | str, message: str, **details: Any) -> None:
+        code = ErrorCode.of(code)
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
         self.details = details
 
+    @property
+    def kind(self) -> Kind:
+        return self.code.kind
+
     def as_dict(self) -> dict[str, Any]:
         """The error as the JSON object every interface renders."""
-        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        body: dict[str, Any] = {"code": str(self.code), "kind": str(self.kind),
+                                "message": self.message}  # fmt: skip
         if self.details:
             body["details"] = self.details
         return body
@@ -25,12 +37,5 @@ class DomainError(Exception):
 # Refusals that say "not you" (a role, or the separation of duties): the web answers 403 and
 # the interface does not offer what would be refused with one of them.
 ROLE_REFUSALS = frozenset(
-    {
-        "SITE_ROLE_REQUIRED",
-        "STAGE_ROLE_REQUIRED",
-        "SIGNOFF_ROLE_REQUIRED",
-        "AUTHOR_CANNOT_REVIEW",
-        "EDITOR_CANNOT_REVIEW",
-        "REVIEWER_ALREADY_APPROVED",
-    }
+    code for code in ErrorCode if code.kind is Kind.FORBIDDEN and code is not ErrorCode.CSRF_FAILED
 )

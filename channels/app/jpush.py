@@ -102,7 +102,9 @@ def _classify(response: HttpResponse, data: object) -> Exception:
     if code in RETRYABLE_CODES:
         reset = response.header("X-Rate-Limit-Reset")
         retry_after = float(reset) if code == 2002 and reset and reset.isdigit() else None
-        return ChannelError(ErrorKind.RETRYABLE, reason, retry_after=retry_after)
+        return ChannelError(
+            ErrorKind.RETRYABLE, reason, retry_after=retry_after, platform_code=code
+        )
     if code in REAUTH_CODES:
-        return ChannelError(ErrorKind.REAUTH, reason)
-    return ChannelError(ErrorKind.PERMANENT, reason)
+        return ChannelError(ErrorKind.REAUTH, reason, platform_code=code)
+    return ChannelError(ErrorKind.PERMANENT, reason, platform_code=code)

@@ -35,7 +35,7 @@ from channels.contract import (
     first_image,
     media_file,
 )
-from channels.wechat.api import WeChatApi
+from channels.wechat.api import ARTICLE_GONE, INVALID_MEDIA_ID, WeChatApi
 from channels.wechat.render import thumb_jpeg, wechat_body, wechat_title
 from workflows.beijing_time import BEIJING
 from workflows.delivery_events import DeliveryAction, ErrorKind
@@ -144,7 +144,7 @@ class WeChatAdapter:
             api.mass_delete(mass) if mass else api.delete(previous, 0)
         except ChannelError as exc:
             # 53600 / 40007: no such article or mass send any more (deleted on the platform)
-            if not exc.reason.startswith(("微信 53600：", "微信 40007：")):
+            if exc.platform_code not in (ARTICLE_GONE, INVALID_MEDIA_ID):
                 raise
         self._step(item, "replaced", lambda: previous)
 

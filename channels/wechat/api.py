@@ -30,6 +30,8 @@ RETRYABLE = frozenset(
 REAUTH = frozenset({40013, 40125})  # the appid or secret is wrong: an administrator must act
 QUOTA = frozenset({45009, 45028})  # an API's daily calls; the day's mass send
 CLIENTMSGID_EXISTS = 45065
+INVALID_MEDIA_ID = 40007  # no such media or draft (deleted on the platform)
+ARTICLE_GONE = 53600  # no such published article any more
 BEIJING = 8 * 3600
 
 
@@ -127,14 +129,22 @@ class WeChatApi:
         if code == CLIENTMSGID_EXISTS and data.get("msg_id"):
             raise _AlreadySent(str(data["msg_id"]))
         if code in QUOTA:
-            raise ChannelError(ErrorKind.RETRYABLE, reason, retry_after=self.until_quota_reset())
+            raise ChannelError(
+                ErrorKind.RETRYABLE,
+                reason,
+                retry_after=self.until_quota_reset(),
+                platform_code=code,
+            )
         if code in RETRYABLE:
             raise ChannelError(
-                ErrorKind.RETRYABLE, reason, retry_after=60.0 if code != -1 else None
+                ErrorKind.RETRYABLE,
+                reason,
+                retry_after=60.0 if code != -1 else None,
+                platform_code=code,
             )
         if code in REAUTH:
-            raise ChannelError(ErrorKind.REAUTH, reason)
-        raise ChannelError(ErrorKind.PERMANENT, reason)
+            raise ChannelError(ErrorKind.REAUTH, reason, platform_code=code)
+        raise ChannelError(ErrorKind.PERMANENT, reason, platform_code=code)
 
     def until_quota_reset(self) -> float:
         """Seconds to the next Beijing midnight, when the platform's daily quotas reset."""
@@ -193,7 +203,7 @@ class WeChatApi:
         try:
             self.call("/cgi-bin/draft/get", json_body={"media_id": draft_media_id})
         except ChannelError as exc:
-            if exc.kind is ErrorKind.PERMANENT and exc.reason.startswith("微信 40007："):
+            if exc.kind is ErrorKind.PERMANENT and exc.platform_code == INVALID_MEDIA_ID:
                 return False
             raise
         return True

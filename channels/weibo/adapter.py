@@ -24,7 +24,7 @@ from channels.contract import (
     first_image,
     media_file,
 )
-from channels.weibo.api import Duplicate, Slow, WeiboApi
+from channels.weibo.api import STATUS_GONE, Duplicate, Slow, WeiboApi
 from channels.weibo.text import post_text, same_post
 from workflows.delivery_events import DeliveryAction, ErrorKind
 from workflows.publication import Channel
@@ -109,7 +109,7 @@ class WeiboAdapter:
         try:
             api.destroy(status_id)
         except ChannelError as exc:
-            if exc.reason.startswith("微博 20101："):
+            if exc.platform_code == STATUS_GONE:
                 return  # already gone
             if exc.kind is ErrorKind.PERMANENT:
                 raise ChannelError(

@@ -29,6 +29,7 @@ RATE_LIMITED = frozenset({10022, 10023, 10024})  # wait for the next hourly wind
 REAUTH = frozenset({20031, 21314, 21315, 21316, 21317, 21319, 21327, 21332})
 DUPLICATE = frozenset({20017, 20019, 20111})  # the platform already has this text
 SLOW = 20032  # posted; the server is slow to show it
+STATUS_GONE = 20101  # no such status (deleted)
 
 
 class Duplicate(ChannelError):
@@ -173,17 +174,24 @@ class WeiboApi:
         message = str(data.get("error_description") or data.get("error") or "")
         reason = f"微博 {code}：{message}"
         if code in DUPLICATE:
-            raise Duplicate(ErrorKind.PERMANENT, reason)
+            raise Duplicate(ErrorKind.PERMANENT, reason, platform_code=code)
         if code == SLOW:
-            raise Slow(ErrorKind.RETRYABLE, reason, retry_after=60.0)
+            raise Slow(ErrorKind.RETRYABLE, reason, retry_after=60.0, platform_code=code)
         if code in RATE_LIMITED:
-            raise ChannelError(ErrorKind.RETRYABLE, reason, retry_after=self.until_next_hour())
+            raise ChannelError(
+                ErrorKind.RETRYABLE, reason, retry_after=self.until_next_hour(), platform_code=code
+            )
         if code in RETRYABLE or response.status >= 500:
-            raise ChannelError(ErrorKind.RETRYABLE, reason, retry_after=60.0 if code else None)
+            raise ChannelError(
+                ErrorKind.RETRYABLE,
+                reason,
+                retry_after=60.0 if code else None,
+                platform_code=code or None,
+            )
         if code in REAUTH or 21322 <= code <= 21331:
             detail = _expired(self.account) if code in (21315, 21327) else reason
-            raise ChannelError(ErrorKind.REAUTH, detail)
-        raise ChannelError(ErrorKind.PERMANENT, reason)
+            raise ChannelError(ErrorKind.REAUTH, detail, platform_code=code)
+        raise ChannelError(ErrorKind.PERMANENT, reason, platform_code=code or None)
 
     def until_next_hour(self) -> float:
         """Seconds to the next hourly window of the rate limits."""

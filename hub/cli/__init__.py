@@ -19,7 +19,7 @@ from hub.cli.context import HubContext, default_config_dir
 from hub.cli.output import emit_error, wants_json
 from hub.config import ConfigError
 from hub.logs import configure_logging
-from workflows.errors import DomainError
+from workflows.errors import DomainError, ErrorCode
 
 log = structlog.get_logger(__name__)
 
@@ -94,10 +94,10 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Exit as exc:
         code = exc.exit_code
     except click.Abort:
-        emit_error("ABORTED", "已取消", as_json)
+        emit_error(ErrorCode.ABORTED, "已取消", as_json)
         code = 1
     except click.UsageError as exc:
-        emit_error("USAGE", exc.format_message(), as_json)
+        emit_error(ErrorCode.USAGE, exc.format_message(), as_json)
         code = 2
     except DomainError as exc:
         emit_error(exc.code, exc.message, as_json, exc.details or None)
@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> None:
         emit_error(exc.code, exc.message, as_json)
         code = 1
     except click.ClickException as exc:
-        emit_error("USAGE", exc.format_message(), as_json)
+        emit_error(ErrorCode.USAGE, exc.format_message(), as_json)
         code = exc.exit_code or 1
     except Exception as exc:  # the last line of defence: never a traceback for a user
         if isinstance(exc, sqlite3.OperationalError) and is_busy(exc):
@@ -119,6 +119,6 @@ def main(argv: list[str] | None = None) -> None:
         else:
             log.error("cli.internal_error", error=repr(exc))
             log.debug("cli.internal_error_trace", exc_info=True)
-            emit_error("INTERNAL", f"内部错误: {exc!r}", as_json)
+            emit_error(ErrorCode.INTERNAL, f"内部错误: {exc!r}", as_json)
         code = 1
     sys.exit(code)

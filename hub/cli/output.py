@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from events.error_codes import ErrorCode
 from hub.directory import Directory
 
 
@@ -17,17 +18,18 @@ def emit_json(data: Any) -> None:
 
 
 def emit_error(
-    code: str, message: str, as_json: bool, details: dict[str, Any] | None = None
+    code: ErrorCode, message: str, as_json: bool, details: dict[str, Any] | None = None
 ) -> None:
-    """Print an error as one line (or one JSON object with `--json`)."""
+    """Print an error as one line (`错误 CODE（kind）: message`) or, with `--json`, as the
+    API's object: `{"error": {"code", "kind", "message"}}`."""
     if as_json:
-        body: dict[str, Any] = {"code": code, "message": message}
+        body: dict[str, Any] = {"code": str(code), "kind": str(code.kind), "message": message}
         if details:
             body["details"] = details
         click.echo(json.dumps({"error": body}, ensure_ascii=False, default=str))
     else:
         one_line = " ".join(message.split())
-        click.echo(f"错误 {code}: {one_line}", err=True)
+        click.echo(f"错误 {code}（{code.kind.label}）: {one_line}", err=True)
 
 
 def wants_json(argv: list[str] | None = None) -> bool:

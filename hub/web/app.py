@@ -18,7 +18,7 @@ from fastapi.exception_handlers import (
 )
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
@@ -28,29 +28,20 @@ from events.store import StoreBusy, StoreError
 from hub.runtime import EmbeddedHub
 from hub.validation_messages import problems
 from hub.web import api, app_feed, channel_callbacks, console, media, screens
-from hub.web.errors import status_of
+from hub.web.errors import error_response, http_code, status_of
 from hub.web.headers import SecurityHeaders
 from hub.web.limits import BodyLimit, BodyTooLarge
 from hub.web.pages import TEMPLATES
-from workflows.errors import DomainError
+from workflows.errors import DomainError, ErrorCode
 from workflows.publication import Channel
 
 log = structlog.get_logger(__name__)
 DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 
 
-def _error(
-    code: str, message: str, status: int, details: dict[str, object] | None = None
-) -> JSONResponse:
-    body: dict[str, object] = {"code": code, "message": message}
-    if details:
-        body["details"] = details
-    return JSONResponse({"error": body}, status_code=status)
-
-
 async def _body_too_large(request: Request, exc: Exception) -> Response:
     message = exc.message if isinstance(exc, BodyTooLarge) else "请求体过大"
-    return _error("BODY_TOO_LARGE", message, 413)
+    return error_response(ErrorCode.BODY_TOO_LARGE, message)
 
 
 def create_app(hub: EmbeddedHub) -> FastAPI:
@@ -91,7 +82,7 @@ def create_app(hub: EmbeddedHub) -> FastAPI:
         if request.url.path.startswith("/console") and status in (401, 403):
             page = TEMPLATES.get_template("console/base.html").render(error=exc, csrf="")
             return HTMLResponse(page, status_code=status)
-        return _error(exc.code, exc.message, status, exc.details)
+        return error_response(exc.code, exc.message, exc.details)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -99,29 +90,28 @@ def create_app(hub: EmbeddedHub) -> FastAPI:
             # The app feed and screen APIs keep FastAPI's own 422 answer (their contract).
             return await request_validation_exception_handler(request, exc)
         found = [f"{place}: {what}" for place, what in problems(exc.errors())]
-        return _error("INVALID_INPUT", "输入有误: " + "; ".join(found)[:2000], 400)
+        return error_response(ErrorCode.INVALID_INPUT, "输入有误: " + "; ".join(found)[:2000])
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
         if not request.url.path.startswith(("/api/", "/console")):
             return await http_exception_handler(request, exc)
-        codes = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
-        code = codes.get(exc.status_code, f"HTTP_{exc.status_code}")
-        return _error(code, str(exc.detail), exc.status_code)
+        code = http_code(exc.status_code)
+        return error_response(code, str(exc.detail), status=exc.status_code)
 
     @app.exception_handler(StoreError)
     async def store_failed(request: Request, exc: Exception) -> Response:
-        code = getattr(exc, "code", "STORE_ERROR")
+        code = exc.code if isinstance(exc, StoreError) else ErrorCode.STORE_ERROR
         log.warning("web.store_error", path=request.url.path, code=code)
-        return _error(code, getattr(exc, "message", "存储暂时不可用"), 503)
+        return error_response(code, getattr(exc, "message", "存储暂时不可用"))
 
     @app.exception_handler(Exception)
     async def crashed(request: Request, exc: Exception) -> Response:
         if isinstance(exc, sqlite3.OperationalError) and is_busy(exc):
             busy = StoreBusy()
-            return _error(busy.code, busy.message, 503)
+            return error_response(busy.code, busy.message)
         log.exception("web.unhandled", path=request.url.path)
-        return _error("INTERNAL", "服务器内部错误，已记录", 500)
+        return error_response(ErrorCode.INTERNAL, "服务器内部错误，已记录")
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -96,6 +96,9 @@ def test_answers_are_classified_for_the_deliveries(setup: Setup) -> None:
         api.add_draft([{"title": "标题", "thumb_media_id": thumb, "content": "字" * 20_000}])
     assert long.value.kind is ErrorKind.PERMANENT
     assert long.value.reason == "微信 45002：content size out of limit"
+    assert long.value.platform_code == 45002  # decisions read the platform's code, not text
+    assert busy.value.platform_code == -1
+    assert not api.draft_exists("no-such-draft")  # 40007: gone, by its code
     with pytest.raises(ChannelError) as wrong:
         WeChatApi(setup.url, APPID, "wrong-secret", TokenStore(setup.tokens.path.with_name("b")),
                   clock=lambda: setup.now[0]).token()  # fmt: skip
@@ -106,7 +109,7 @@ def test_answers_are_classified_for_the_deliveries(setup: Setup) -> None:
         except ChannelError as exc:
             quota = exc
             break
-    assert quota.kind is ErrorKind.RETRYABLE and "45009" in quota.reason
+    assert quota.kind is ErrorKind.RETRYABLE and quota.platform_code == 45009
     assert quota.retry_after is not None and 0 < quota.retry_after <= 86_401
     assert quota.retry_after == pytest.approx(api.until_quota_reset(), abs=2)
 

@@ -31,7 +31,7 @@ def test_a_damaged_database_is_refused_at_start(config_dir: Path, tmp_path: Path
     for args in (("article", "list"), ("serve", "--port", "0", "--no-sandboxes")):
         done = cli.run(*args)
         assert done.returncode == 1, (damage, args, done.stdout)
-        assert "错误 STORE_CORRUPT: 数据库文件" in done.stderr, (damage, done.stderr)
+        assert "错误 STORE_CORRUPT（内部错误）: 数据库文件" in done.stderr, (damage, done.stderr)
         assert "Traceback" not in done.stderr and "INTERNAL" not in done.stderr
 
 
@@ -52,7 +52,7 @@ def test_a_busy_database_answers_quickly_and_clearly(config_dir: Path, tmp_path:
                        "--as", "zhangwei")  # fmt: skip
         assert time.monotonic() - started < 20
         assert done.returncode == 1
-        assert "错误 STORE_BUSY: 另一进程正在写入" in done.stderr, done.stderr
+        assert "错误 STORE_BUSY（暂时不可用，请稍后重试）: 另一进程正在写入" in done.stderr, done.stderr
     finally:
         holder.kill()
         holder.wait()
