@@ -211,7 +211,10 @@ def test_hub_serve_refuses_a_port_in_use_with_a_clear_error(config_dir: Path) ->
             capture_output=True, text=True, timeout=60, env={**os.environ},
         )  # fmt: skip
     assert done.returncode == 1
-    assert f"错误 PORT_UNAVAILABLE（暂时不可用，请稍后重试）: 无法在 127.0.0.1:{port} 启动 HTTP 服务" in done.stderr
+    assert (
+        f"错误 PORT_UNAVAILABLE（暂时不可用，请稍后重试）: 无法在 127.0.0.1:{port} 启动 HTTP 服务"
+        in done.stderr
+    )
     assert "Traceback" not in done.stderr
     bad = subprocess.run(
         [sys.executable, "-m", "hub", "--config", str(config_dir), "serve", "--port", "70000"],

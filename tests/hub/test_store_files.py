@@ -52,7 +52,9 @@ def test_a_busy_database_answers_quickly_and_clearly(config_dir: Path, tmp_path:
                        "--as", "zhangwei")  # fmt: skip
         assert time.monotonic() - started < 20
         assert done.returncode == 1
-        assert "错误 STORE_BUSY（暂时不可用，请稍后重试）: 另一进程正在写入" in done.stderr, done.stderr
+        assert "错误 STORE_BUSY（暂时不可用，请稍后重试）: 另一进程正在写入" in done.stderr, (
+            done.stderr
+        )
     finally:
         holder.kill()
         holder.wait()

@@ -182,3 +182,27 @@ def test_a_days_work_without_typing_a_code(web: Web, browser: Browser, size: str
     operator.fits()
     operator.shot("retracted")
     operator.close()
+
+
+def test_a_live_update_keeps_the_operators_tick_and_typing(web: Web, browser: Browser) -> None:  # noqa: F811
+    from tests.web.test_bulk import published_to, settled
+
+    article = published_to(web, ["wechat:sf-wechat"])  # keeps failing: no WeChat answers here
+    delivery = settled(web, article)[0]
+    operator = Person(browser, web, "qianli", "desktop")
+    page = operator.nav("投递看板")
+    row = page.locator(f"#d-{delivery['id']}")
+    expect(row).to_have_count(1)
+    row.locator("input[name=ids]").check()
+    page.evaluate("id => { window.__row = document.getElementById('d-' + id); }", delivery["id"])
+    reason = row.locator("input[name=reason]")
+    reason.fill("平台维护")
+    # The delivery changes (retried now): the board replaces its row while the operator works.
+    assert web.api("qianli", "POST", f"/deliveries/{delivery['id']}/retry").status_code == 200
+    page.wait_for_function(
+        "id => document.getElementById('d-' + id) !== window.__row", arg=delivery["id"],
+        timeout=20_000,
+    )  # fmt: skip
+    assert row.locator("input[name=ids]").is_checked()
+    assert reason.input_value() == "平台维护"
+    operator.close()

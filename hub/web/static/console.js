@@ -199,7 +199,17 @@
       const row = holder.firstElementChild;
       row.querySelectorAll('input[name="csrf_token"]').forEach((input) => { input.value = csrf; });
       const old = document.getElementById(row.id);
-      if (old) old.replaceWith(row); else board.tBodies[0].prepend(row);
+      if (!old) { board.tBodies[0].prepend(row); return; }
+      // A live update keeps what the operator did to the row: its tick for a bulk action,
+      // a cancel reason being typed, and the focus.
+      const focused = old.contains(document.activeElement) ? document.activeElement : null;
+      old.querySelectorAll("input[name]").forEach((input) => {
+        const twin = row.querySelector(`input[name="${input.name}"]`);
+        if (!twin || input.name === "csrf_token") return;
+        if (input.type === "checkbox") twin.checked = input.checked; else twin.value = input.value;
+      });
+      old.replaceWith(row);
+      if (focused && focused.name) row.querySelector(`[name="${focused.name}"]`)?.focus();
     });
     source.addEventListener("counts", (event) => {
       const counts = JSON.parse(event.data);
