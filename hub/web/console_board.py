@@ -124,7 +124,10 @@ def routes(console: Console) -> APIRouter:
                     titles = await run_in_threadpool(
                         hub.articles.titles, {r["article_id"] for r in rows})  # fmt: skip
                     for row in rows:
-                        key = (row["status"], row["attempts"], row["last_error"], row["url"])
+                        # A tie at the poller's `since` comes again with the same time; a
+                        # change between two ticks (retried, failed again: the same status
+                        # and attempt) comes with a later one.
+                        key = (row["updated_at"], row["status"], row["attempts"])
                         if seen.get(row["id"]) == key:
                             continue
                         seen[row["id"]] = key

@@ -12,7 +12,7 @@ from tests.web.conftest import Web
 
 
 def error_of(html: str) -> str:
-    match = re.search(r'<p class="error" role="alert"><strong>([A-Z_]+)</strong>', html)
+    match = re.search(r'<p class="error" role="alert"><strong title="([A-Z_]+)">', html)
     return match.group(1) if match else ""
 
 
