@@ -25,11 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from events.ids import new_id
+from events.runner import Runner
 from events.sqlite_store import SQLiteEventStore
 from hub.audit import audit, default_workers
-from hub.command_service import CommandService
 from hub.logs import configure_logging
 from workflows.article_commands import ActingUser, ApproveStage, CreateArticle, SubmitArticle
+from workflows.article_decider import article_decider
 from workflows.checks.engine import CheckReport
 from workflows.content import ArticleContent
 from workflows.workflow_definition import WorkflowDefinition
@@ -96,7 +97,7 @@ REVIEWERS = [
 # -- this hub ----------------------------------------------------------------------------
 
 
-def hub_lifecycle(service: CommandService) -> None:
+def hub_lifecycle(service: Runner) -> None:
     article_id = new_id()
     service.execute(CreateArticle(article_id, SITE, ("notices",), CONTENT, WORKFLOW, EDITOR))
     service.execute(SubmitArticle(article_id, EDITOR, CLEAN))
@@ -104,7 +105,7 @@ def hub_lifecycle(service: CommandService) -> None:
         service.execute(ApproveStage(article_id, 1, gates, reviewer))
 
 
-async def hub_lifecycle_async(service: CommandService) -> None:
+async def hub_lifecycle_async(service: Runner) -> None:
     article_id = new_id()
     await service.execute_async(
         CreateArticle(article_id, SITE, ("notices",), CONTENT, WORKFLOW, EDITOR)
@@ -314,7 +315,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="hub-bench-") as tmp:
         hub_path, lib_path = Path(tmp) / "hub.sqlite3", Path(tmp) / "library.sqlite3"
         store = SQLiteEventStore(hub_path, durable=True)
-        service = CommandService(store)
+        service = Runner(store, article_decider)
         lib_lifecycle, lib_replay, _app = library_side(lib_path)
 
         hub_lifecycle(service)  # warm up both sides (imports, schema, caches)

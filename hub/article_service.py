@@ -11,11 +11,11 @@ from pydantic import ValidationError
 
 from events.envelope import RecordedEvent
 from events.ids import new_id
+from events.runner import CommandResult, Runner
 from events.store import EventStore
 from hub.article_search import ArticleQuery, Visibility
 from hub.article_search import search as search_articles
 from hub.check_service import CheckService
-from hub.command_service import CommandResult, CommandService, article_stream
 from hub.config import HubConfig
 from hub.directory import Column, Site
 from hub.fixes import apply_fixes
@@ -37,6 +37,7 @@ from workflows.article_commands import (
     SubmitArticle,
     WithdrawArticle,
 )
+from workflows.article_decider import ARTICLES
 from workflows.article_state import ArticleState, initial_state
 from workflows.checks.findings import Finding, Severity
 from workflows.checks.rules_metadata import CATALOGUE_COLUMN_TYPES, generate_index_number
@@ -79,6 +80,11 @@ def build_content(title: str, body_html: str, metadata: Mapping[str, Any]) -> Ar
 _CHECKED_STEPS: dict[type, str] = {SubmitArticle: "送审", PublishArticle: "发布"}
 
 
+# Article commands run on the generic runner over the article decider.
+ArticleRunner = Runner[ArticleCommand, ArticleState]
+ArticleResult = CommandResult[ArticleState]
+
+
 class ArticleService:
     """Resolves names, builds commands, runs them and keeps read models current."""
 
@@ -86,7 +92,7 @@ class ArticleService:
         self,
         config: HubConfig,
         store: EventStore,
-        commands: CommandService,
+        commands: ArticleRunner,
         after_write: Callable[[], object] = lambda: None,
     ) -> None:
         self.config = config
@@ -99,7 +105,7 @@ class ArticleService:
 
     # -- writes --------------------------------------------------------------------------
 
-    def run(self, command: ArticleCommand) -> CommandResult:
+    def run(self, command: ArticleCommand) -> ArticleResult:
         """Run a command with its check report attached; keep read models current."""
         result = self.commands.execute(command, prepare=self.checks.attach)
         self._after_write()
@@ -124,7 +130,7 @@ class ArticleService:
         title: str,
         body_html: str,
         metadata: Mapping[str, Any] | None = None,
-    ) -> CommandResult:
+    ) -> ArticleResult:
         """Draft a new article for a site and one or more columns."""
         actor = self.config.directory.acting(user)
         site, columns = self._placement(site_ref, column_refs)
@@ -141,7 +147,7 @@ class ArticleService:
         title: str | None = None,
         body_html: str | None = None,
         metadata: Mapping[str, Any] | None = None,
-    ) -> CommandResult:
+    ) -> ArticleResult:
         """Make a new revision from the current one with the given changes."""
         article_id = self.resolve(article_ref)
         state, _ = self.commands.load(article_id)
@@ -157,7 +163,7 @@ class ArticleService:
         )
         return self.run(EditArticle(article_id, content, actor))
 
-    def submit(self, user: str, article_ref: str) -> CommandResult:
+    def submit(self, user: str, article_ref: str) -> ArticleResult:
         """Send the article into review."""
         actor = self.config.directory.acting(user)
         return self.run(SubmitArticle(self.resolve(article_ref), actor))
@@ -172,7 +178,7 @@ class ArticleService:
         content_hash: str | None = None,
         opinion: str = "",
         stage: str | None = None,
-    ) -> CommandResult:
+    ) -> ArticleResult:
         """Approve the current stage; without `revision` the current revision is meant."""
         actor = self.config.directory.acting(user)
         article_id = self.resolve(article_ref)
@@ -184,14 +190,14 @@ class ArticleService:
 
     def return_(
         self, user: str, article_ref: str, reasons: list[str], stage: str | None = None
-    ) -> CommandResult:
+    ) -> ArticleResult:
         """Return the article to its editor with reasons."""
         actor = self.config.directory.acting(user)
         return self.run(ReturnArticle(self.resolve(article_ref), tuple(reasons), actor, stage))
 
     def sign_off(
         self, user: str, article_ref: str, *, revision: int | None = None, opinion: str = ""
-    ) -> CommandResult:
+    ) -> ArticleResult:
         """A leader signs off the reviewed revision."""
         actor = self.config.directory.acting(user)
         article_id = self.resolve(article_ref)
@@ -199,30 +205,30 @@ class ArticleService:
             revision = self.commands.load(article_id)[0].revision
         return self.run(SignOff(article_id, revision, actor, opinion))
 
-    def withdraw(self, user: str, article_ref: str, reason: str = "") -> CommandResult:
+    def withdraw(self, user: str, article_ref: str, reason: str = "") -> ArticleResult:
         """The editor pulls the article back out of review."""
         actor = self.config.directory.acting(user)
         return self.run(WithdrawArticle(self.resolve(article_ref), actor, reason))
 
-    def archive(self, user: str, article_ref: str, reason: str = "") -> CommandResult:
+    def archive(self, user: str, article_ref: str, reason: str = "") -> ArticleResult:
         """Archive an article that is not in review."""
         actor = self.config.directory.acting(user)
         return self.run(ArchiveArticle(self.resolve(article_ref), actor, reason))
 
-    def recheck(self, user: str, article_ref: str) -> CommandResult:
+    def recheck(self, user: str, article_ref: str) -> ArticleResult:
         """Check an approved (or scheduled, or published) article again with today's
         dictionaries; new blocking findings take it back to its editor."""
         actor = self.config.directory.acting(user)
         return self.run(RecheckArticle(self.resolve(article_ref), actor))
 
-    def override(self, user: str, article_ref: str, finding_id: str, reason: str) -> CommandResult:
+    def override(self, user: str, article_ref: str, finding_id: str, reason: str) -> ArticleResult:
         """A reviewer accepts a REVIEW finding of the current revision with a reason."""
         actor = self.config.directory.acting(user)
         return self.run(OverrideFinding(self.resolve(article_ref), finding_id, reason, actor))
 
     def fix(
         self, user: str, article_ref: str, finding_ids: list[str] | None = None
-    ) -> tuple[CommandResult, list[Finding], list[Finding]]:
+    ) -> tuple[ArticleResult, list[Finding], list[Finding]]:
         """Apply the suggested fixes (all, or the named findings) as a new revision."""
         article_id = self.resolve(article_ref)
         state, _ = self.commands.load(article_id)
@@ -330,7 +336,7 @@ class ArticleService:
     def resolve(self, ref: str) -> str:
         """An article id from a full id or a unique start or end of one (at least 6 characters)."""
         ref = ref.strip().lower()
-        if self.store.stream_version(article_stream(ref)):
+        if self.store.stream_version(ARTICLES(ref)):
             return ref
         if len(ref) >= 6 and all(c in "0123456789abcdef-" for c in ref):
             rows = self.store.query(
@@ -414,7 +420,7 @@ class ArticleService:
 
     def history(self, article_ref: str) -> list[RecordedEvent]:
         """The article's stored events, oldest first."""
-        return self.store.read_stream(article_stream(self.resolve(article_ref)))
+        return self.store.read_stream(ARTICLES(self.resolve(article_ref)))
 
     def timeline(self, article_ref: str) -> list[dict[str, Any]]:
         """The article's history projection: one described line per event."""

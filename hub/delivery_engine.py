@@ -33,24 +33,21 @@ from channels.contract import (
     limit_problems,
 )
 from channels.tokens import CachedToken
-from events.envelope import SYSTEM_ACTOR, Event, NewEvent
-from events.ids import new_id
 from events.store import EventStore, StoreError
-from hub.delivery_planner import delivery_stream, load_delivery, run_planner
+from hub.delivery_planner import DeliveryRunner, delivery_runner, run_planner
 from hub.projections.deliveries import due_with_versions
 from workflows.article_events import ArticleCreated, ArticlePublished, ArticleRevised
 from workflows.content import ArticleContent
 from workflows.delivery_decider import (
     DeliveryState,
+    ForDelivery,
     Record,
     RecordStep,
     Start,
-    decide,
     delivery_id,
-    evolve,
     next_operation,
 )
-from workflows.delivery_events import DeliveryAction, DeliveryStarted, ErrorKind, Operation
+from workflows.delivery_events import DeliveryAction, ErrorKind, Operation
 from workflows.errors import DomainError
 from workflows.publication import Publication
 
@@ -139,8 +136,10 @@ class DeliveryEngine:
         workers: int = 4,
         batch_size: int = 500,
         shared: Any = None,
+        runner: DeliveryRunner | None = None,
     ) -> None:
         self.store = store
+        self.runner = runner or delivery_runner(store)
         self.adapters = adapters
         self.context = context
         self.after_write = after_write
@@ -176,7 +175,7 @@ class DeliveryEngine:
         Due deliveries go in batches: the starts of a batch are appended together (one group
         commit), the channels are called on a pool of threads, and the outcomes are appended
         together. A delivery gets at most one attempt per call."""
-        report = EngineReport(planned=run_planner(self.store))
+        report = EngineReport(planned=run_planner(self.store, runner=self.runner))
         self.after_write()
         moment = now or datetime.now(UTC)
         seen: set[str] = set()
@@ -207,15 +206,15 @@ class DeliveryEngine:
 
     def attempt(self, delivery: str, now: datetime) -> str | None:
         """One attempt on one delivery; returns the new status, or None if not taken."""
-        statuses = self._attempt_all([load_delivery(self.store, delivery)], now)
+        statuses = self._attempt_all([self.runner.load(delivery)], now)
         return statuses[0] if statuses else None
 
     def _attempt_all(self, due: list[tuple[DeliveryState, int]], now: datetime) -> list[str]:
         began = self._begin(due, now)
         # Stream versions of the deliveries in flight; steps recorded mid-attempt move them.
-        versions = {state.delivery_id: version for state, version, _ in began}
+        versions = {state.delivery_id: version for state, version in began}
         calls: list[tuple[ChannelAdapter | None, DeliveryState, DeliveryItem | Record]] = []
-        for state, _, _ in began:
+        for state, _ in began:
             assert state.target is not None
             adapter = self.adapters.get(str(state.target.channel))
             try:
@@ -229,7 +228,7 @@ class DeliveryEngine:
             )
         else:
             records = [self._call(*call, now) for call in calls]
-        began = [(state, versions[state.delivery_id], started) for state, _, started in began]
+        began = [(state, versions[state.delivery_id]) for state, _ in began]
         return self._finish(began, records, now)
 
     def _recorder(
@@ -242,16 +241,13 @@ class DeliveryEngine:
         def record(step: str, value: str) -> None:
             delivery = state.delivery_id
             command = RecordStep(self.worker, current[0].attempts, step, value)
-            events = decide(command, current[0])
-            if not events:
+            addressed = ForDelivery(delivery, command)
+            [result] = self.runner.execute_batch([(addressed, current[0], versions[delivery])])
+            if isinstance(result, StoreError):
+                raise DomainError("DELIVERY_LEASE_LOST", "投递已由其他进程接手")
+            if not result.event_ids:
                 return
-            try:
-                self.store.append(delivery_stream(delivery), _new(events), versions[delivery])
-            except StoreError:
-                raise DomainError("DELIVERY_LEASE_LOST", "投递已由其他进程接手") from None
-            for event in events:
-                current[0] = evolve(current[0], event)
-            versions[delivery] += len(events)
+            current[0], versions[delivery] = result.state, result.version
             log.info("delivery.step_recorded", delivery_id=delivery,
                      article_id=state.article_id, step=step)  # fmt: skip
 
@@ -259,60 +255,48 @@ class DeliveryEngine:
 
     def _begin(
         self, due: list[tuple[DeliveryState, int]], now: datetime
-    ) -> list[tuple[DeliveryState, int, list[Event]]]:
+    ) -> list[tuple[DeliveryState, int]]:
         """Append the starts; the deliveries this worker now holds (others were taken)."""
-        prepared = []
-        for state, version in due:
-            if next_operation(state, now) is None:
-                continue
-            prepared.append((state, version, decide(Start(now, self.worker, self.lease), state)))
-        results = self.store.append_many(
-            [(delivery_stream(s.delivery_id), _new(events), v) for s, v, events in prepared]
-        )
-        began = []
-        for (state, version, events), result in zip(prepared, results, strict=True):
-            if isinstance(result, StoreError):
-                continue  # another worker took it, or our view was stale
-            for event in events:
-                state = evolve(state, event)
-            began.append((state, version + len(events), events))
-        return began
+        start = Start(now, self.worker, self.lease)
+        results = self.runner.execute_batch([
+            (ForDelivery(state.delivery_id, start), state, version)
+            for state, version in due
+            if next_operation(state, now) is not None
+        ])  # fmt: skip
+        # A refusal: another worker took it, or our view was stale.
+        return [(r.state, r.version) for r in results if not isinstance(r, StoreError)]
 
     def _finish(
         self,
-        began: list[tuple[DeliveryState, int, list[Event]]],
+        began: list[tuple[DeliveryState, int]],
         records: list[Record],
         now: datetime,
     ) -> list[str]:
-        outcomes = []
-        for (state, _, _), record in zip(began, records, strict=True):
+        for (state, _), record in zip(began, records, strict=True):
             assert state.target is not None
             account = f"{state.target.channel}:{state.target.account}"
             self.breaker.record(account, record.error in (None, ErrorKind.PERMANENT), now)
-            outcomes.append(decide(record, state))
-        results = self.store.append_many(
-            [(delivery_stream(s.delivery_id), _new(events), v)
-             for (s, v, _), events in zip(began, outcomes, strict=True)]
-        )  # fmt: skip
+        results = self.runner.execute_batch([
+            (ForDelivery(state.delivery_id, record), state, version)
+            for (state, version), record in zip(began, records, strict=True)
+        ])  # fmt: skip
         statuses = []
-        for (state, _, started), record, events, result in zip(
-            began, records, outcomes, results, strict=True
-        ):
+        for (state, _), record, result in zip(began, records, results, strict=True):
+            operation = state.operation
             if isinstance(result, StoreError):
                 # Changed meanwhile (an operator's cancel): the lease lapses and the
                 # delivery is checked with the channel again.
                 log.warning("delivery.outcome_not_recorded", delivery_id=state.delivery_id,
                             article_id=state.article_id, error=str(result))  # fmt: skip
                 continue
-            for event in events:
-                state = evolve(state, event)
+            state = result.state
             assert state.target is not None
             log.info(
                 "delivery.attempted",
                 delivery_id=state.delivery_id,
                 article_id=state.article_id,
                 target=state.target.key,
-                operation=str(record_operation(started)),
+                operation=str(operation),
                 status=str(state.status),
                 error=record.reason or None,
             )
@@ -408,8 +392,7 @@ class DeliveryEngine:
         for publication in reversed(source.earlier):
             if not any(t.key == state.target.key for t in publication.targets):
                 continue
-            before, _ = load_delivery(self.store, delivery_id(publication.publication_id,
-                                                              state.target))  # fmt: skip
+            before, _ = self.runner.load(delivery_id(publication.publication_id, state.target))
             if before.delivered_once:
                 return {"remote_id": before.remote_id, **dict(before.steps)}
         return {}
@@ -448,19 +431,10 @@ class DeliveryEngine:
         self._contents.move_to_end(key)
         return self._contents[key]
 
-    def _append(self, delivery: str, payloads: list[Event], version: int) -> None:
-        if payloads:
-            self.store.append(delivery_stream(delivery), _new(payloads), version)
-
     def close(self) -> None:
         if self._executor is not None:
             self._executor.shutdown(wait=True)
             self._executor = None
-
-
-def _new(payloads: list[Event]) -> list[NewEvent]:
-    correlation = new_id()
-    return [NewEvent(p, SYSTEM_ACTOR, correlation) for p in payloads]
 
 
 @dataclass(frozen=True)
@@ -471,8 +445,3 @@ class _Source:
     site: str
     column: str
     earlier: tuple[Publication, ...] = ()
-
-
-def record_operation(started: list[Event]) -> Operation | None:
-    """The operation of the attempt a start decision began."""
-    return next((e.operation for e in started if isinstance(e, DeliveryStarted)), None)

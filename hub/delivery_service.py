@@ -12,7 +12,7 @@ from typing import Any
 from events.envelope import Actor
 from events.store import ConcurrencyConflict, EventStore
 from hub.config import HubConfig
-from hub.delivery_planner import apply_delivery, load_delivery
+from hub.delivery_planner import DeliveryRunner, delivery_runner
 from hub.projections.deliveries import SELECT, state_of
 from workflows.delivery_decider import (
     DELIVERY_STATUS_LABELS,
@@ -20,6 +20,7 @@ from workflows.delivery_decider import (
     DeliveryCommand,
     DeliveryState,
     DeliveryStatus,
+    ForDelivery,
     Report,
     Requeue,
 )
@@ -39,9 +40,11 @@ class DeliveryService:
         deliver: Callable[[], object] = lambda: None,
         health: Callable[[str, str], dict[str, Any]] = lambda channel, account: {},
         catch_up: Callable[[], object] = lambda: None,
+        runner: DeliveryRunner | None = None,
     ) -> None:
         self.config = config
         self.store = store
+        self.runner = runner or delivery_runner(store)
         self.deliver = deliver
         self.health = health  # the engine's view of an account: circuit, rate, token, quota
         self.catch_up = catch_up  # brings the delivery table up to the event store
@@ -198,7 +201,8 @@ class DeliveryService:
             while True:
                 try:
                     now = datetime.now(UTC)
-                    state = apply_delivery(self.store, state.delivery_id, Report(now, by, url))
+                    addressed = ForDelivery(state.delivery_id, Report(now, by, url))
+                    state = self.runner.execute(addressed).state
                 except ConcurrencyConflict:
                     pass
                 # An attempt in flight may end waiting for its next poll, or delivered with
@@ -239,7 +243,7 @@ class DeliveryService:
     ) -> dict[str, Any]:
         actor = self.config.directory.acting(user)
         delivery = self.resolve(ref)
-        state, _ = load_delivery(self.store, delivery)
+        state, _ = self.runner.load(delivery)
         assert state.target is not None
         site = self.site_of(state.target)  # a delivery's target never changes
         held = actor.roles_on(site)
@@ -252,12 +256,13 @@ class DeliveryService:
                 site=site,
             )
         try:
-            state = apply_delivery(self.store, delivery, command, actor=Actor(user, str(role)))
+            state = self.runner.execute(ForDelivery(delivery, command),
+                                        actor=Actor(user, str(role))).state  # fmt: skip
         except ConcurrencyConflict:
             raise DomainError("DELIVERY_BUSY", "投递正在被处理，请稍后再试") from None
         if deliver:
             self.deliver()
-            state, _ = load_delivery(self.store, delivery)
+            state, _ = self.runner.load(delivery)
         return _json(state)
 
 

@@ -6,15 +6,15 @@ from typing import Any
 
 import structlog
 
-from events.envelope import SYSTEM_ACTOR, Actor, NewEvent, RecordedEvent
-from events.ids import new_id
-from events.store import ConcurrencyConflict, EventStore
+from events.envelope import SYSTEM_ACTOR, Actor, RecordedEvent
+from events.runner import Runner
+from events.store import EventStore
 from workflows.checks.dictionaries import Dictionaries
 from workflows.dictionary_events import (
     DICTIONARIES_STREAM,
     DictionariesChanged,
-    dictionaries_changed,
-    fold_digests,
+    RecordDictionaries,
+    dictionaries_decider,
 )
 
 log = structlog.get_logger(__name__)
@@ -33,28 +33,17 @@ def record_dictionaries(
 ) -> RecordedEvent | None:
     """Append `DictionariesChanged` when `dictionaries` differ from the last recorded version;
     return the recorded event, or None when nothing changed. Safe to call from several
-    processes at once: the stream's version check lets exactly one of them record."""
-    for _attempt in range(3):
-        history = dictionary_history(store)
-        payloads = [e.payload for e in history if isinstance(e.payload, DictionariesChanged)]
-        version, digests = fold_digests(payloads)
-        change = dictionaries_changed(dictionaries, version, digests, source)
-        if change is None:
-            return None
-        event = NewEvent(change, actor, new_id())
-        expected = history[-1].stream_version if history else 0
-        try:
-            store.append(DICTIONARIES_STREAM, [event], expected)
-        except ConcurrencyConflict:
-            continue  # another process recorded first: compare with what it recorded
-        log.info(
-            "dictionaries.changed",
-            event_id=event.event_id,
-            version=change.version,
-            previous_version=change.previous_version,
-        )
-        return store.read_stream(DICTIONARIES_STREAM, from_version=expected + 1)[0]
-    return None
+    processes at once: the stream's version check lets exactly one of them record, and the
+    others compare with what it recorded."""
+    runner = Runner(store, dictionaries_decider, attempts=3, cache_size=1)
+    result = runner.execute(RecordDictionaries(dictionaries, source), actor=actor)
+    if result.append is None:
+        return None
+    change = store.read_stream(DICTIONARIES_STREAM, from_version=result.version)[0]
+    assert isinstance(change.payload, DictionariesChanged)
+    log.info("dictionaries.changed", event_id=change.event_id, version=change.payload.version,
+             previous_version=change.payload.previous_version)  # fmt: skip
+    return change
 
 
 def change_json(event: RecordedEvent) -> dict[str, Any]:

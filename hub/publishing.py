@@ -11,9 +11,8 @@ from typing import Any
 import structlog
 
 from events.ids import new_id
-from hub.article_service import ArticleService
+from hub.article_service import ArticleResult, ArticleService
 from hub.clock import as_beijing, utc_now
-from hub.command_service import CommandResult
 from hub.config import HubConfig
 from hub.projections.publications import due_expiries, due_releases, next_timer
 from workflows.article_commands import (
@@ -46,7 +45,7 @@ class PublishingService:
         # Set by the runtime: run the delivery engine (in-process in the embedded default).
         self.deliver: Callable[[], object] = lambda: None
 
-    def _delivered(self, result: CommandResult) -> CommandResult:
+    def _delivered(self, result: ArticleResult) -> ArticleResult:
         """Hand new publications and retractions to the delivery engine at once."""
         if {"ArticlePublished", "ArticleRetracted", "TargetsWithdrawn"} & set(result.event_types):
             self.deliver()
@@ -128,7 +127,7 @@ class PublishingService:
         feeds: bool = True,
         notify: bool = False,
         mass_send: bool = False,
-    ) -> CommandResult:
+    ) -> ArticleResult:
         """Publish the approved revision now, or at `at`, to `to` (default: its columns)."""
         article_id = self.articles.resolve(article_ref)
         state, _ = self.articles.commands.load(article_id)
@@ -156,7 +155,7 @@ class PublishingService:
         expire_at: datetime | None = None,
         *,
         clear_expiry: bool = False,
-    ) -> CommandResult:
+    ) -> ArticleResult:
         """Move a scheduled publication, or set or clear an expiry."""
         actor = self.config.directory.acting(user)
         article_id = self.articles.resolve(article_ref)
@@ -167,7 +166,7 @@ class PublishingService:
 
     def retract(
         self, user: str, article_ref: str, reason: str, site: str | None = None
-    ) -> CommandResult:
+    ) -> ArticleResult:
         """Take the article off every target that received it (or cancel its schedule); a
         user who publishes on receiving sites only (or who names `site`) takes it off those
         sites' columns and accounts."""
@@ -196,7 +195,7 @@ class PublishingService:
         title: str | None = None,
         body_html: str | None = None,
         metadata: Mapping[str, Any] | None = None,
-    ) -> CommandResult:
+    ) -> ArticleResult:
         """A new revision of a published article: reviewed again, then it replaces the live one
         on every target (automatically, once approved)."""
         state, _ = self.articles.state(article_ref)

@@ -10,8 +10,8 @@ from typing import Any
 import structlog
 
 from events.store import EventStore
+from hub.article_service import ArticleRunner
 from hub.check_service import CheckService
-from hub.command_service import CommandService
 from hub.config import HubConfig
 from hub.dictionary_records import change_json, dictionary_history, record_dictionaries
 from workflows.article_commands import RecheckArticle
@@ -54,7 +54,7 @@ class Rechecker:
         self,
         config: HubConfig,
         store: EventStore,
-        commands: CommandService,
+        commands: ArticleRunner,
         checks: CheckService,
         after_write: Callable[[], object] = lambda: None,
     ) -> None:

@@ -17,6 +17,7 @@ from channels.wechat.adapter import WeChatAdapter
 from channels.wechat.callback import CallbackKeys
 from channels.weibo.adapter import WeiboAdapter
 from events.envelope import RecordedEvent
+from events.runner import Runner
 from events.sqlite_store import SQLiteEventStore
 from events.subscriptions import Progress, catch_up, rebuild
 from hub.article_service import ArticleService
@@ -27,7 +28,6 @@ from hub.channel_accounts import (
     wechat_callback,
     weibo_accounts,
 )
-from hub.command_service import CommandService
 from hub.config import HubConfig, load_config
 from hub.delivery_engine import DeliveryEngine
 from hub.delivery_service import DeliveryService
@@ -39,6 +39,7 @@ from hub.publishing import PublishingService
 from hub.recheck import Rechecker
 from hub.secrets import SecretStore
 from hub.web.logins import LoginStore
+from workflows.article_decider import article_decider
 from workflows.publication import Channel
 
 
@@ -77,7 +78,7 @@ class EmbeddedHub:
     def __init__(self, config: HubConfig) -> None:
         self.config = config
         self.store = SQLiteEventStore(config.database_path, durable=config.settings.durable)
-        self.commands = CommandService(self.store)
+        self.commands = Runner(self.store, article_decider)
         self.projections = all_projections(self.store, config.directory)
         self.articles = ArticleService(config, self.store, self.commands, self.catch_up)
         self.publishing = PublishingService(config, self.articles)
@@ -99,7 +100,12 @@ class EmbeddedHub:
         )
         self.publishing.deliver = self.deliveries.run_once  # in-process, within the command
         self.delivery_service = DeliveryService(
-            config, self.store, self.deliveries.run_once, self.deliveries.health, self.catch_up
+            config,
+            self.store,
+            self.deliveries.run_once,
+            self.deliveries.health,
+            self.catch_up,
+            runner=self.deliveries.runner,
         )
         self.rechecker = Rechecker(
             config, self.store, self.commands, self.articles.checks, self.catch_up

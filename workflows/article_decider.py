@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from events.envelope import Event
+from events.decider import Decider, StreamName
+from events.envelope import Actor, Event
 from workflows import publication_decider
 from workflows.article_commands import (
     ApproveStage,
@@ -43,7 +44,7 @@ from workflows.article_guards import (
     require_status,
     require_waiting_role,
 )
-from workflows.article_state import ArticleState
+from workflows.article_state import ArticleState, evolve, initial_state
 from workflows.checks.findings import Severity
 from workflows.errors import DomainError
 from workflows.vocabulary import (
@@ -381,3 +382,23 @@ def _recheck(command: RecheckArticle, state: ArticleState) -> list[Event]:
     if checked.dictionary_version == state.checked_with:
         return []
     return [checked]
+
+
+ARTICLES = StreamName("article")
+
+
+def _recorded_as(command: ArticleCommand, state: ArticleState) -> Actor:
+    return Actor(command.actor.user_id, str(acting_role(command, state)))
+
+
+# What the runner needs to run article commands.
+article_decider: Decider[ArticleCommand, ArticleState] = Decider(
+    name="article",
+    streams=ARTICLES,
+    initial_state=initial_state,
+    decide=decide,
+    evolve=evolve,
+    entity=lambda command: command.article_id,
+    actor=_recorded_as,
+    creates=lambda command: isinstance(command, CreateArticle),
+)

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import NamedTuple
 
+from events.decider import Decider, StreamName
 from events.envelope import Event
 from workflows.delivery_events import (
     DeliveryAction,
@@ -458,3 +459,26 @@ def delivery_id(publication_id: str, target: Target) -> str:
     """The stable id of the delivery of one publication to one target."""
     digest = hashlib.sha256(f"{publication_id}|{target.key}".encode()).hexdigest()
     return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
+
+
+DELIVERIES = StreamName("delivery")
+
+
+class ForDelivery(NamedTuple):
+    """A delivery command addressed to one delivery (the commands themselves do not say which:
+    the worker or the operator holding the state does)."""
+
+    delivery_id: str
+    command: DeliveryCommand
+
+
+# What the runner needs to run delivery commands.
+delivery_decider: Decider[ForDelivery, DeliveryState] = Decider(
+    name="delivery",
+    streams=DELIVERIES,
+    initial_state=DeliveryState(),
+    decide=lambda addressed, state: decide(addressed.command, state),
+    evolve=evolve,
+    entity=lambda addressed: addressed.delivery_id,
+    creates=lambda addressed: isinstance(addressed.command, Plan),
+)

@@ -5,13 +5,18 @@ version, which is what the next version is compared with."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
 from pydantic import Field
 
+from events.decider import Decider, StreamName
 from events.envelope import Event
 from events.registry import event_type
 from workflows.checks.dictionaries import Dictionaries
 
-DICTIONARIES_STREAM = "dictionaries"
+DICTIONARIES = StreamName("dictionaries")  # one stream, named "dictionaries"
+DICTIONARIES_STREAM = DICTIONARIES("")
 
 DICTIONARY_LABELS: dict[str, str] = {
     "country_names": "国家和地区名称",
@@ -63,18 +68,33 @@ class DictionariesChanged(Event):
         return "；".join(parts) or "内容未变"
 
 
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """The newest recorded version and the entry digests it holds."""
+
+    version: str | None = None
+    digests: EntryDigests = field(default_factory=dict)
+
+
+def evolve(state: Recorded, event: Event) -> Recorded:
+    """The recorded dictionaries after one more change (the digests are copied, not edited)."""
+    if not isinstance(event, DictionariesChanged):
+        return state
+    digests = {name: dict(entries) for name, entries in state.digests.items()}
+    for name, keys in event.removed.items():
+        for key in keys:
+            digests.get(name, {}).pop(key, None)
+    for name, entries in event.digests.items():
+        digests.setdefault(name, {}).update(entries)
+    return Recorded(event.version, digests)
+
+
 def fold_digests(events: list[DictionariesChanged]) -> tuple[str | None, EntryDigests]:
     """The newest recorded version and its entry digests."""
-    version: str | None = None
-    digests: EntryDigests = {}
+    state = Recorded()
     for event in events:
-        for name, keys in event.removed.items():
-            for key in keys:
-                digests.get(name, {}).pop(key, None)
-        for name, entries in event.digests.items():
-            digests.setdefault(name, {}).update(entries)
-        version = event.version
-    return version, digests
+        state = evolve(state, event)
+    return state.version, state.digests
 
 
 def dictionaries_changed(
@@ -115,3 +135,27 @@ def dictionaries_changed(
         digests=digests,
         source=source,
     )
+
+
+class RecordDictionaries(NamedTuple):
+    """Record the loaded dictionaries if they differ from the version last recorded."""
+
+    dictionaries: Dictionaries
+    source: str = ""
+
+
+def decide(command: RecordDictionaries, state: Recorded) -> list[Event]:
+    change = dictionaries_changed(command.dictionaries, state.version, state.digests,
+                                  command.source)  # fmt: skip
+    return [change] if change is not None else []
+
+
+# What the runner needs to record dictionary versions.
+dictionaries_decider: Decider[RecordDictionaries, Recorded] = Decider(
+    name="dictionaries",
+    streams=DICTIONARIES,
+    initial_state=Recorded(),
+    decide=decide,
+    evolve=evolve,
+    entity=lambda command: "",
+)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from events.decider import Refusal
 from events.error_codes import ErrorCode, Kind
 
 __all__ = ["ROLE_REFUSALS", "DomainError", "ErrorCode", "Kind"]
 
 
-class DomainError(Exception):
+class DomainError(Refusal):
     """A rule refused a command. `code` is stable for scripts; `message` is for people.
     A code outside `ErrorCode` is a defect: constructing the error raises ValueError."""
 

@@ -8,10 +8,10 @@ from typing import Any
 
 import click
 
+from hub.article_service import ArticleResult
 from hub.cli.context import hub_of
 from hub.cli.output import emit_json, person, short_id
 from hub.clock import beijing_minute
-from hub.command_service import CommandResult
 from workflows.beijing_time import beijing_text
 from workflows.errors import DomainError
 from workflows.vocabulary import (
@@ -44,7 +44,7 @@ def read_body(path: Path) -> str:
     return "\n".join(f"<p>{escape(p)}</p>" for p in paragraphs)
 
 
-def result_json(result: CommandResult) -> dict[str, Any]:
+def result_json(result: ArticleResult) -> dict[str, Any]:
     """What every write command prints with `--json`."""
     state = result.state
     return {
@@ -63,7 +63,7 @@ def result_json(result: CommandResult) -> dict[str, Any]:
     }
 
 
-def report(result: CommandResult, as_json: bool, done: str) -> None:
+def report(result: ArticleResult, as_json: bool, done: str) -> None:
     """Print a write command's outcome."""
     if as_json:
         emit_json(result_json(result))

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from hub.article_service import ArticleResult
 from hub.cli.articles import (
     as_option,
     collect_metadata,
@@ -21,7 +22,6 @@ from hub.cli.articles import (
 from hub.cli.context import hub_of
 from hub.cli.output import emit_json
 from hub.clock import beijing_minute
-from hub.command_service import CommandResult
 from hub.directory import Directory
 from workflows.publication import CHANNEL_LABELS, Target
 
@@ -36,7 +36,7 @@ def _target_label(directory: Directory, target: Target) -> str:
     )
 
 
-def _published(ctx: click.Context, result: CommandResult, as_json: bool, done: str) -> None:
+def _published(ctx: click.Context, result: ArticleResult, as_json: bool, done: str) -> None:
     if as_json:
         emit_json(result_json(result))
         return

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from hub.command_service import CommandResult
+from hub.article_service import ArticleResult
 from hub.runtime import EmbeddedHub
 
 Text = Annotated[str, StringConstraints(max_length=2000)]
@@ -85,7 +85,7 @@ class RescheduleBody(Body):
     clear_expiry: bool = False
 
 
-Handler = Callable[[EmbeddedHub, str, str, Any], CommandResult]
+Handler = Callable[[EmbeddedHub, str, str, Any], ArticleResult]
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ ACTIONS: dict[str, Action] = {
 }  # fmt: skip
 
 
-def result_json(result: CommandResult) -> dict[str, Any]:
+def result_json(result: ArticleResult) -> dict[str, Any]:
     """What a command did, as the API answers it."""
     return {
         "id": result.article_id,

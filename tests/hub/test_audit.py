@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 
 from events.envelope import Actor, Event, NewEvent
+from events.runner import Runner
 from events.sqlite_store import SQLiteEventStore
 from hub.audit import audit
-from hub.command_service import CommandService, article_stream
 from tests.workflows.builders import EDITOR, GATES, R1, R2, R3, SITE, WORKFLOW, checked, content
 from workflows.article_commands import ApproveStage, CreateArticle, SubmitArticle
+from workflows.article_decider import ARTICLES, article_decider
 from workflows.article_events import (
     ArticleApproved,
     ArticleCreated,
@@ -40,7 +41,7 @@ def store(tmp_path: Path) -> Iterator[SQLiteEventStore]:
     es.close()
 
 
-def reviewed(service: CommandService, article_id: str) -> None:
+def reviewed(service: Runner, article_id: str) -> None:
     service.execute(CreateArticle(article_id, SITE, ("notices",), BODY, WORKFLOW, EDITOR))
     service.execute(SubmitArticle(article_id, EDITOR), prepare=checked)
     for reviewer, stage in ((R1, "first"), (R2, "second"), (R3, "final")):
@@ -50,7 +51,7 @@ def reviewed(service: CommandService, article_id: str) -> None:
 def forged(store: SQLiteEventStore, article_id: str, *payloads: Event) -> None:
     """Write a history directly, bypassing the decider (as a tampered database would)."""
     events = [NewEvent(p, Actor("forger", "editor"), "forged") for p in payloads]
-    store.append(article_stream(article_id), events, 0)
+    store.append(ARTICLES(article_id), events, 0)
 
 
 def created() -> ArticleCreated:
@@ -86,7 +87,7 @@ def publication(revision: int) -> ArticlePublished:
 
 
 def test_histories_made_by_the_decider_pass(store: SQLiteEventStore) -> None:
-    service = CommandService(store)
+    service = Runner(store, article_decider)
     for i in range(30):
         reviewed(service, f"good-{i}")
     report = audit(store)
@@ -96,7 +97,7 @@ def test_histories_made_by_the_decider_pass(store: SQLiteEventStore) -> None:
 
 
 def test_forged_histories_are_reported_with_the_rule_they_broke(store: SQLiteEventStore) -> None:
-    reviewed(CommandService(store), "good")
+    reviewed(Runner(store, article_decider), "good")
     forged(store, "self-approved", created(), submitted(), approval("first", "editor", "second"))
     forged(
         store, "twice", created(), submitted(), approval("first", "r1", "second"),
@@ -134,7 +135,7 @@ def test_forged_histories_are_reported_with_the_rule_they_broke(store: SQLiteEve
 def test_parallel_workers_find_exactly_what_one_process_finds(
     store: SQLiteEventStore, tmp_path: Path
 ) -> None:
-    service = CommandService(store)
+    service = Runner(store, article_decider)
     for i in range(40):
         reviewed(service, f"good-{i:02x}")
     for i in range(6):
@@ -152,7 +153,7 @@ def test_parallel_workers_find_exactly_what_one_process_finds(
 
 
 def test_a_failing_worker_fails_the_audit(store: SQLiteEventStore, tmp_path: Path) -> None:
-    reviewed(CommandService(store), "good")
+    reviewed(Runner(store, article_decider), "good")
 
     def unreachable() -> SQLiteEventStore:
         raise OSError("disk unreadable")

@@ -16,7 +16,7 @@ from hub.delivery_planner import run_planner
 from hub.projections.deliveries import deliveries_of
 from hub.runtime import EmbeddedHub, website_sites
 from workflows.beijing_time import beijing_text
-from workflows.delivery_decider import Start, decide
+from workflows.delivery_decider import ForDelivery, Start
 from workflows.delivery_events import Operation
 
 STAGES = (
@@ -131,8 +131,10 @@ def test_a_worker_killed_after_sending_causes_no_second_send(hub: EmbeddedHub) -
     (delivery,) = deliveries_of(hub.store, article)
     # The dying worker: it records the start, sends, and is killed before recording.
     now = datetime.now(UTC)
-    started = decide(Start(now, "dying", timedelta(seconds=30)), delivery)
-    engine._append(delivery.delivery_id, started, 1)
+    [began] = engine.runner.execute_batch(
+        [(ForDelivery(delivery.delivery_id, Start(now, "dying", timedelta(seconds=30))),
+          delivery, 1)])  # fmt: skip
+    assert not isinstance(began, Exception) and began.event_ids
     engine.adapters["website"].send(engine._item(delivery._replace(operation=Operation.SEND)))
     hub.catch_up()
     assert engine.run_once(now).attempted == 0  # its lease still holds

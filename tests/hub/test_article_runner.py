@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 
 from events.envelope import SYSTEM_ACTOR, NewEvent
+from events.runner import Runner
 from events.sqlite_store import SQLiteEventStore
 from events.store import AppendResult, ConcurrencyConflict
-from hub.command_service import CommandService, article_stream
 from tests.workflows.builders import EDITOR, GATES, R1, R2, R3, SITE, WORKFLOW, checked, content
 from workflows.article_commands import ApproveStage, CreateArticle, SubmitArticle
+from workflows.article_decider import ARTICLES, article_decider
 from workflows.article_events import ArticleChecked
 from workflows.errors import DomainError
 from workflows.vocabulary import ArticleStatus
@@ -30,7 +31,7 @@ def create(article_id: str) -> CreateArticle:
     return CreateArticle(article_id, SITE, ("notices",), content(), WORKFLOW, EDITOR)
 
 
-async def review(service: CommandService, article_id: str) -> None:
+async def review(service: Runner, article_id: str) -> None:
     await service.execute_async(create(article_id))
     await service.execute_async(SubmitArticle(article_id, EDITOR), prepare=checked)
     for reviewer, stage in ((R1, "first"), (R2, "second"), (R3, "final")):
@@ -38,13 +39,13 @@ async def review(service: CommandService, article_id: str) -> None:
 
 
 def test_async_commands_from_many_tasks_all_land(store: SQLiteEventStore) -> None:
-    service = CommandService(store)
+    service = Runner(store, article_decider)
 
     async def main() -> None:
         await asyncio.gather(*(review(service, f"a{i}") for i in range(12)))
 
     asyncio.run(main())
-    fresh = CommandService(store)  # from the stored events, not the cache
+    fresh = Runner(store, article_decider)  # from the stored events, not the cache
     for i in range(12):
         state, version = fresh.load(f"a{i}")
         assert state.status is ArticleStatus.APPROVED
@@ -55,7 +56,7 @@ def test_async_commands_from_many_tasks_all_land(store: SQLiteEventStore) -> Non
 def test_async_command_on_a_stale_cache_reloads_and_decides_again(
     store: SQLiteEventStore,
 ) -> None:
-    stale, other = CommandService(store), CommandService(store)
+    stale, other = Runner(store, article_decider), Runner(store, article_decider)
 
     async def main() -> None:
         await stale.execute_async(create("a"))
@@ -73,7 +74,7 @@ def test_async_command_on_a_stale_cache_reloads_and_decides_again(
 def test_async_domain_errors_and_persistent_conflicts_reach_the_caller(
     store: SQLiteEventStore,
 ) -> None:
-    service = CommandService(store)
+    service = Runner(store, article_decider)
 
     async def main() -> None:
         await service.execute_async(create("a"))
@@ -82,11 +83,11 @@ def test_async_domain_errors_and_persistent_conflicts_reach_the_caller(
         assert info.value.code == "INVALID_STATE"
 
     asyncio.run(main())
-    assert store.stream_version(article_stream("a")) == 1
+    assert store.stream_version(ARTICLES("a")) == 1
 
 
 def test_a_conflict_on_the_retry_is_reported(store: SQLiteEventStore) -> None:
-    service = CommandService(store)
+    service = Runner(store, article_decider)
     asyncio.run(service.execute_async(create("a")))
     real_append = store.append_async
 
@@ -104,9 +105,7 @@ def test_a_conflict_on_the_retry_is_reported(store: SQLiteEventStore) -> None:
     store.append_async = another_writer_first  # type: ignore[method-assign]
     with pytest.raises(ConcurrencyConflict):
         asyncio.run(service.execute_async(SubmitArticle("a", EDITOR), prepare=checked))
-    assert (
-        store.stream_version(article_stream("a")) == 3
-    )  # created and the other writer's two checks
+    assert store.stream_version(ARTICLES("a")) == 3  # created and the other writer's two checks
 
 
 def test_a_refusal_on_a_stale_cache_is_decided_again_on_the_stored_state(
@@ -114,7 +113,7 @@ def test_a_refusal_on_a_stale_cache_is_decided_again_on_the_stored_state(
 ) -> None:
     """Another process approved 初审; this one's cache still shows it waiting. R2's approval
     must not be refused for lacking the 初审 role: the refusal is checked against the store."""
-    here, elsewhere = CommandService(store), CommandService(store)
+    here, elsewhere = Runner(store, article_decider), Runner(store, article_decider)
     here.execute(create("a"))
     here.execute(SubmitArticle("a", EDITOR), prepare=checked)
     elsewhere.execute(ApproveStage("a", 1, GATES["first"], R1))
@@ -131,14 +130,14 @@ def test_creating_an_article_another_process_created_is_refused(
 ) -> None:
     # A creation takes an article it has not cached to be new without reading the store;
     # the append at version 0 is what proves it, so an existing article is still refused.
-    CommandService(store).execute(create("taken"))
-    other = CommandService(store)
+    Runner(store, article_decider).execute(create("taken"))
+    other = Runner(store, article_decider)
     with pytest.raises(DomainError) as refused:
         if run == "sync":
             other.execute(create("taken"))
         else:
             asyncio.run(other.execute_async(create("taken")))
     assert refused.value.code == "ARTICLE_EXISTS"
-    assert store.stream_version(article_stream("taken")) == 1
+    assert store.stream_version(ARTICLES("taken")) == 1
     state, version = other.load("taken")
     assert (state.status, version) == (ArticleStatus.DRAFT, 1)
