@@ -241,6 +241,13 @@ class Runner(Generic[C, S]):
             entity_id, trust_cache=attempt == 1, assume_new=decider.creates(command)
         )
         try:
+            decision = self._decided(command, state, version, command_id, call)
+            if decision.events or attempt != 1:
+                return decision
+            # "Nothing to do" decided on a cached state is only final if the state is current.
+            if self.store.stream_version(decider.streams(entity_id)) == version:
+                return decision
+            state, version = self.load(entity_id)
             return self._decided(command, state, version, command_id, call)
         except Refusal:
             # A refusal decided on a cached state is only final if the state is current;
