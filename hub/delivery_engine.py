@@ -211,14 +211,15 @@ class DeliveryEngine:
 
     def _attempt_all(self, due: list[tuple[DeliveryState, int]], now: datetime) -> list[str]:
         began = self._begin(due, now)
-        # Stream versions of the deliveries in flight; steps recorded mid-attempt move them.
-        versions = {state.delivery_id: version for state, version in began}
+        # The deliveries in flight (state and stream version); steps recorded mid-attempt
+        # move them, and the outcome is decided on what they recorded.
+        held = {state.delivery_id: (state, version) for state, version in began}
         calls: list[tuple[ChannelAdapter | None, DeliveryState, DeliveryItem | Record]] = []
         for state, _ in began:
             assert state.target is not None
             adapter = self.adapters.get(str(state.target.channel))
             try:
-                item: DeliveryItem | Record = self._item(state, self._recorder(state, versions))
+                item: DeliveryItem | Record = self._item(state, self._recorder(state, held))
             except DomainError as exc:
                 item = Record(now, ErrorKind.PERMANENT, exc.message)
             calls.append((adapter, state, item))
@@ -228,26 +229,26 @@ class DeliveryEngine:
             )
         else:
             records = [self._call(*call, now) for call in calls]
-        began = [(state, versions[state.delivery_id]) for state, _ in began]
+        began = [held[state.delivery_id] for state, _ in began]
         return self._finish(began, records, now)
 
     def _recorder(
-        self, state: DeliveryState, versions: dict[str, int]
+        self, state: DeliveryState, held: dict[str, tuple[DeliveryState, int]]
     ) -> Callable[[str, str], None]:
         """`record(step, value)` for the attempt in flight: appended before the adapter goes
         on; a delivery taken over meanwhile raises DomainError (DELIVERY_LEASE_LOST)."""
-        current = [state]
 
         def record(step: str, value: str) -> None:
             delivery = state.delivery_id
-            command = RecordStep(self.worker, current[0].attempts, step, value)
-            addressed = ForDelivery(delivery, command)
-            [result] = self.runner.execute_batch([(addressed, current[0], versions[delivery])])
+            current, version = held[delivery]
+            command = RecordStep(self.worker, current.attempts, step, value)
+            [result] = self.runner.execute_batch([(ForDelivery(delivery, command), current,
+                                                   version)])  # fmt: skip
             if isinstance(result, StoreError):
                 raise DomainError("DELIVERY_LEASE_LOST", "投递已由其他进程接手")
             if not result.event_ids:
                 return
-            current[0], versions[delivery] = result.state, result.version
+            held[delivery] = (result.state, result.version)
             log.info("delivery.step_recorded", delivery_id=delivery,
                      article_id=state.article_id, step=step)  # fmt: skip
 

@@ -127,13 +127,13 @@ def test_a_step_from_a_worker_that_lost_its_lease_is_refused(hub: EmbeddedHub) -
         from workflows.delivery_decider import evolve
 
         held = evolve(held, event)
-    record = engine._recorder(held, versions)
+    record = engine._recorder(held, {delivery.delivery_id: (held, versions[delivery.delivery_id])})
     record("cover", "c-1")
     record("cover", "c-1")  # the same again: nothing new
     taken = decide(Start(now + timedelta(seconds=31), "fast", timedelta(seconds=30)),
                    deliveries_of(hub.store, article)[0])  # fmt: skip
     hub.catch_up()
-    appended(hub, delivery.delivery_id, taken, versions[delivery.delivery_id])
+    appended(hub, delivery.delivery_id, taken, versions[delivery.delivery_id] + 1)
     with pytest.raises(DomainError) as lost:
         record("draft", "d-1")
     assert lost.value.code == "DELIVERY_LEASE_LOST"
