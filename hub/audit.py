@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 import structlog
 
 from events.store import EventStore, StreamRange
+from workflows.article_decider import ARTICLES
 from workflows.article_events import (
     ArticleApproved,
     ArticleCreated,
@@ -35,7 +36,7 @@ from workflows.article_state import ArticleState, evolve, initial_state
 
 log = structlog.get_logger(__name__)
 
-ARTICLE_PREFIX = "article-"
+ARTICLE_PREFIX = ARTICLES.prefix
 
 
 class Problem(NamedTuple):
@@ -160,7 +161,7 @@ def audit_part(store: EventStore, within: StreamRange | None = None) -> AuditRep
             version += 1
             if version == 1 or rules_for(type(payload)) is not None:
                 for code, message in check(state, payload, version):
-                    problems.append(Problem(stream[len(ARTICLE_PREFIX) :], version, code, message))
+                    problems.append(Problem(ARTICLES.entity(stream), version, code, message))
             state = evolve(state, payload)
         if version:
             report.events += version

@@ -34,10 +34,14 @@ from channels.contract import (
 )
 from channels.tokens import CachedToken
 from events.store import EventStore, StoreError
+from events.subscriptions import catch_up
 from hub.delivery_planner import DeliveryRunner, delivery_runner, run_planner
 from hub.projections.deliveries import due_with_versions
-from workflows.article_events import ArticleCreated, ArticlePublished, ArticleRevised
-from workflows.content import ArticleContent
+from hub.projections.delivery_sources import (
+    DeliverySource,
+    DeliverySourcesProjection,
+    delivery_source,
+)
 from workflows.delivery_decider import (
     DeliveryState,
     ForDelivery,
@@ -49,7 +53,6 @@ from workflows.delivery_decider import (
 )
 from workflows.delivery_events import DeliveryAction, ErrorKind, Operation
 from workflows.errors import DomainError
-from workflows.publication import Publication
 
 log = structlog.get_logger(__name__)
 
@@ -150,7 +153,8 @@ class DeliveryEngine:
         self.workers = workers
         self.batch_size = batch_size
         self._executor: ThreadPoolExecutor | None = None
-        self._contents: OrderedDict[tuple[str, str], _Source] = OrderedDict()
+        self.sources = DeliverySourcesProjection()  # kept current by the engine itself
+        self._contents: OrderedDict[tuple[str, str], DeliverySource] = OrderedDict()
 
     def health(self, channel: str, account: str, now: datetime | None = None) -> dict[str, Any]:
         """What this engine knows of an account: its circuit breaker, its rate limiter, and
@@ -177,6 +181,7 @@ class DeliveryEngine:
         together. A delivery gets at most one attempt per call."""
         report = EngineReport(planned=run_planner(self.store, runner=self.runner))
         self.after_write()
+        catch_up(self.store, self.sources)
         moment = now or datetime.now(UTC)
         seen: set[str] = set()
         while True:
@@ -206,6 +211,7 @@ class DeliveryEngine:
 
     def attempt(self, delivery: str, now: datetime) -> str | None:
         """One attempt on one delivery; returns the new status, or None if not taken."""
+        catch_up(self.store, self.sources)
         statuses = self._attempt_all([self.runner.load(delivery)], now)
         return statuses[0] if statuses else None
 
@@ -380,7 +386,7 @@ class DeliveryEngine:
             replaces=self._replaced(state, source),
         )
 
-    def _replaced(self, state: DeliveryState, source: _Source) -> Mapping[str, str]:
+    def _replaced(self, state: DeliveryState, source: DeliverySource) -> Mapping[str, str]:
         """For a correction: what the target's last delivered publication left on the
         channel (its remote id and steps), which a channel that cannot edit in place deletes
         before publishing anew."""
@@ -398,35 +404,14 @@ class DeliveryEngine:
                 return {"remote_id": before.remote_id, **dict(before.steps)}
         return {}
 
-    def _source(self, state: DeliveryState) -> _Source:
-        """The content of the delivery's revision (a correction's predecessor still needs its
-        own), its publication and when that went out, and where the article was written."""
+    def _source(self, state: DeliveryState) -> DeliverySource:
+        """What the delivery carries (kept for the last 256 publications: a fan-out sends
+        one publication to many targets)."""
         key = (state.article_id, state.publication_id)
         if key not in self._contents:
-            content: ArticleContent | None = None
-            published: tuple[Publication, datetime] | None = None
-            home = ("", "")
-            earlier: list[Publication] = []  # publications before this one, oldest first
-            for event in self.store.read_stream(f"article-{state.article_id}"):
-                payload = event.payload
-                if isinstance(payload, ArticleCreated):
-                    home = (payload.site, payload.columns[0] if payload.columns else "")
-                if isinstance(payload, ArticleCreated | ArticleRevised) and (
-                    payload.revision == state.revision
-                ):
-                    content = payload.content
-                if isinstance(payload, ArticlePublished) and published is None:
-                    if payload.publication.publication_id == state.publication_id:
-                        published = (payload.publication, event.occurred_at)
-                    else:
-                        earlier.append(payload.publication)
-            if content is None or published is None:
-                raise DomainError(
-                    "REVISION_NOT_FOUND",
-                    f"稿件 {state.article_id} 没有第 {state.revision} 版或其发布记录",
-                )
-            self._contents[key] = _Source(content, published[0], published[1], *home,
-                                          tuple(earlier))  # fmt: skip
+            self._contents[key] = delivery_source(
+                self.store, state.article_id, state.revision, state.publication_id
+            )
             if len(self._contents) > 256:
                 self._contents.popitem(last=False)
         self._contents.move_to_end(key)
@@ -436,13 +421,3 @@ class DeliveryEngine:
         if self._executor is not None:
             self._executor.shutdown(wait=True)
             self._executor = None
-
-
-@dataclass(frozen=True)
-class _Source:
-    content: ArticleContent
-    publication: Publication
-    published_at: datetime
-    site: str
-    column: str
-    earlier: tuple[Publication, ...] = ()

@@ -8,6 +8,7 @@ from events.subscriptions import Subscriber
 from hub.projections.article_search import ArticleSearchProjection
 from hub.projections.articles import ArticlesProjection
 from hub.projections.deliveries import DeliveriesProjection
+from hub.projections.delivery_sources import DeliverySourcesProjection
 from hub.projections.history import HistoryProjection, Names
 from hub.projections.index_numbers import IndexNumbersProjection
 from hub.projections.media_refs import MediaRefsProjection
@@ -23,6 +24,7 @@ def all_projections(store: EventStore, names: Names | None = None) -> list[Subsc
         IndexNumbersProjection(),
         PublicationsProjection(),
         DeliveriesProjection(),
+        DeliverySourcesProjection(),
         MediaRefsProjection(),
         ArticleSearchProjection(),
     ]

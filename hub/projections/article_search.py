@@ -8,6 +8,7 @@ import re
 
 from events.envelope import RecordedEvent
 from events.store import SubscriberTransaction
+from workflows.article_decider import ARTICLES
 from workflows.article_events import ArticleCreated, ArticleRevised
 
 _TAG = re.compile(r"<[^>]+>")
@@ -28,7 +29,7 @@ class ArticleSearchProjection:
     """Keeps `article_text` (title and body of the current revision) per article."""
 
     name = "article_search"
-    stream_prefix = "article-"
+    stream_prefix = ARTICLES.prefix
 
     def create(self, tx: SubscriberTransaction) -> None:
         for statement in _CREATE:
@@ -42,7 +43,7 @@ class ArticleSearchProjection:
         payload = event.payload
         if not isinstance(payload, ArticleCreated | ArticleRevised):
             return
-        article_id = event.stream_id.removeprefix("article-")
+        article_id = ARTICLES.entity(event.stream_id)
         tx.execute(
             "INSERT OR IGNORE INTO article_search_ids (article_id) VALUES (?)", (article_id,)
         )

@@ -7,6 +7,7 @@ from collections import OrderedDict
 
 from events.envelope import RecordedEvent
 from events.store import EventStore, SubscriberTransaction
+from workflows.article_decider import ARTICLES
 from workflows.article_state import ArticleState, evolve, initial_state
 from workflows.vocabulary import SIGNOFF_STAGE
 
@@ -72,7 +73,7 @@ class ArticlesProjection:
     """Keeps `article_list` and `review_queue` by folding each article's events."""
 
     name = "articles"
-    stream_prefix = "article-"
+    stream_prefix = ARTICLES.prefix
 
     def __init__(self, store: EventStore, cache_size: int = 20_000) -> None:
         self._store = store
@@ -98,7 +99,7 @@ class ArticlesProjection:
         return state
 
     def apply(self, tx: SubscriberTransaction, event: RecordedEvent) -> None:
-        if not event.stream_id.startswith("article-"):
+        if not ARTICLES.owns(event.stream_id):
             return
         state = evolve(self._previous(event), event.payload)
         self._states[event.stream_id] = (event.stream_version, state)

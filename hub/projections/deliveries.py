@@ -9,7 +9,7 @@ from datetime import datetime
 from events.envelope import RecordedEvent
 from events.store import EventStore, SubscriberTransaction
 from hub.clock import utc_iso
-from workflows.delivery_decider import DeliveryState, DeliveryStatus, evolve
+from workflows.delivery_decider import DELIVERIES, DeliveryState, DeliveryStatus, evolve
 from workflows.delivery_events import DeliveryAction, Operation
 from workflows.publication import Target
 
@@ -97,7 +97,7 @@ class DeliveriesProjection:
     """Folds every delivery stream into `deliveries`."""
 
     name = "deliveries"
-    stream_prefix = "delivery-"
+    stream_prefix = DELIVERIES.prefix
 
     def create(self, tx: SubscriberTransaction) -> None:
         existing = {row[1] for row in tx.query("PRAGMA table_info(deliveries)")}
@@ -116,8 +116,8 @@ class DeliveriesProjection:
     def apply_batch(self, tx: SubscriberTransaction, events: list[RecordedEvent]) -> None:
         """Fold a batch: one read of the rows it touches, one write per delivery (a fan-out
         appends three events per delivery in quick succession)."""
-        ids = list(dict.fromkeys(e.stream_id.removeprefix("delivery-") for e in events
-                                 if e.stream_id.startswith("delivery-")))  # fmt: skip
+        ids = list(dict.fromkeys(DELIVERIES.entity(e.stream_id) for e in events
+                                 if DELIVERIES.owns(e.stream_id)))  # fmt: skip
         states: dict[str, tuple[DeliveryState, int, str]] = {}
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start : start + _CHUNK]
@@ -126,9 +126,9 @@ class DeliveriesProjection:
                 states[str(row[0])] = (state_of(row), version_of(row), "")
         changed: dict[str, tuple[DeliveryState, int, str]] = {}
         for event in events:
-            if not event.stream_id.startswith("delivery-"):
+            if not DELIVERIES.owns(event.stream_id):
                 continue
-            delivery_id = event.stream_id.removeprefix("delivery-")
+            delivery_id = DELIVERIES.entity(event.stream_id)
             state, _, _ = states.get(delivery_id, (DeliveryState(), 0, ""))
             state = evolve(state, event.payload)
             states[delivery_id] = (state, event.stream_version, event.occurred_at.isoformat())

@@ -7,6 +7,7 @@ from typing import Protocol
 from events.envelope import Event, RecordedEvent
 from events.store import SubscriberTransaction
 from hub.clock import beijing_minute
+from workflows.article_decider import ARTICLES
 from workflows.article_events import (
     ArticleApproved,
     ArticleArchived,
@@ -152,7 +153,7 @@ class HistoryProjection:
     def __init__(self, names: Names | None = None) -> None:
         self.names = names or Codes()
 
-    stream_prefix = "article-"
+    stream_prefix = ARTICLES.prefix
 
     def create(self, tx: SubscriberTransaction) -> None:
         tx.execute(_CREATE)
@@ -161,13 +162,13 @@ class HistoryProjection:
         tx.execute("DROP TABLE IF EXISTS article_history")
 
     def apply(self, tx: SubscriberTransaction, event: RecordedEvent) -> None:
-        if not event.stream_id.startswith("article-"):
+        if not ARTICLES.owns(event.stream_id):
             return
         tx.execute(
             "INSERT INTO article_history VALUES (?,?,?,?,?,?,?,?) "
             "ON CONFLICT (article_id, stream_version) DO NOTHING",
             (
-                event.stream_id.removeprefix("article-"),
+                ARTICLES.entity(event.stream_id),
                 event.stream_version,
                 event.global_position,
                 event.occurred_at.isoformat(),

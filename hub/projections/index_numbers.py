@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from events.envelope import RecordedEvent
 from events.store import EventStore, SubscriberTransaction
+from workflows.article_decider import ARTICLES
 from workflows.article_events import ArticleCreated, ArticleRevised
 
 _CREATE = (
@@ -18,7 +19,7 @@ class IndexNumbersProjection:
     """Keeps each article's current 索引号."""
 
     name = "index_numbers"
-    stream_prefix = "article-"
+    stream_prefix = ARTICLES.prefix
 
     def create(self, tx: SubscriberTransaction) -> None:
         for statement in _CREATE:
@@ -32,7 +33,7 @@ class IndexNumbersProjection:
         if isinstance(payload, ArticleCreated):
             article_id = payload.article_id
         elif isinstance(payload, ArticleRevised):
-            article_id = event.stream_id.removeprefix("article-")
+            article_id = ARTICLES.entity(event.stream_id)
         else:
             return
         value = payload.content.metadata.index_number

@@ -8,6 +8,7 @@ import re
 
 from events.envelope import RecordedEvent
 from events.store import EventStore, SubscriberTransaction
+from workflows.article_decider import ARTICLES
 from workflows.article_events import ArticleCreated, ArticleRevised
 
 MEDIA_KEY = re.compile(r"/media/([0-9a-f]{64}\.[a-z0-9]{3,4})\b")
@@ -25,7 +26,7 @@ class MediaRefsProjection:
     """Keeps `media_refs` from the content of every revision."""
 
     name = "media_refs"
-    stream_prefix = "article-"
+    stream_prefix = ARTICLES.prefix
 
     def create(self, tx: SubscriberTransaction) -> None:
         for statement in _CREATE:
@@ -37,7 +38,7 @@ class MediaRefsProjection:
 
     def apply(self, tx: SubscriberTransaction, event: RecordedEvent) -> None:
         payload = event.payload
-        article_id = event.stream_id.removeprefix("article-")
+        article_id = ARTICLES.entity(event.stream_id)
         if isinstance(payload, ArticleCreated):
             revision, site = 1, payload.site
             tx.execute(

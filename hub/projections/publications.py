@@ -8,6 +8,7 @@ import json
 from events.envelope import RecordedEvent
 from events.store import EventStore, SubscriberTransaction
 from hub.clock import utc_iso
+from workflows.article_decider import ARTICLES
 from workflows.article_events import (
     ArticlePublished,
     ArticleRetracted,
@@ -49,7 +50,7 @@ class PublicationsProjection:
     """Keeps `publications` from the publication events of every article."""
 
     name = "publications-v2"  # v2: live_targets (a new name replays every event once)
-    stream_prefix = "article-"
+    stream_prefix = ARTICLES.prefix
 
     def create(self, tx: SubscriberTransaction) -> None:
         for statement in _CREATE:
@@ -60,9 +61,9 @@ class PublicationsProjection:
         tx.execute("DROP TABLE IF EXISTS live_targets")
 
     def apply(self, tx: SubscriberTransaction, event: RecordedEvent) -> None:
-        if not event.stream_id.startswith("article-"):
+        if not ARTICLES.owns(event.stream_id):
             return
-        article_id = event.stream_id.removeprefix("article-")
+        article_id = ARTICLES.entity(event.stream_id)
         at = event.occurred_at.isoformat()
         payload = event.payload
         if isinstance(payload, PublicationScheduled | ArticlePublished):

@@ -1,0 +1,134 @@
+"""Where, in an article's stream, the engine finds what a delivery carries: the event holding
+each revision's content, the event of each publication, and the article's home site and column.
+
+The table holds stream versions, not copies of the content: an attempt reads the two events it
+needs by version instead of folding the whole article stream (a long-lived article has
+hundreds of events), and the database does not hold every revision twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from events.envelope import RecordedEvent
+from events.store import EventStore, SubscriberTransaction
+from workflows.article_decider import ARTICLES
+from workflows.article_events import ArticleCreated, ArticlePublished, ArticleRevised
+from workflows.content import ArticleContent
+from workflows.errors import DomainError
+from workflows.publication import Publication
+
+_CREATE = (
+    """CREATE TABLE IF NOT EXISTS source_homes (
+        article_id TEXT PRIMARY KEY, site TEXT NOT NULL, column_id TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS source_revisions (
+        article_id TEXT NOT NULL, revision INTEGER NOT NULL, version INTEGER NOT NULL,
+        PRIMARY KEY (article_id, revision))""",
+    """CREATE TABLE IF NOT EXISTS source_publications (
+        article_id TEXT NOT NULL, publication_id TEXT NOT NULL, version INTEGER NOT NULL,
+        PRIMARY KEY (article_id, publication_id))""",
+)
+
+
+class DeliverySourcesProjection:
+    """Keeps the stream versions of revisions and publications, per article."""
+
+    name = "delivery-sources"
+    stream_prefix = ARTICLES.prefix
+
+    def create(self, tx: SubscriberTransaction) -> None:
+        for statement in _CREATE:
+            tx.execute(statement)
+
+    def drop(self, tx: SubscriberTransaction) -> None:
+        for table in ("source_homes", "source_revisions", "source_publications"):
+            tx.execute(f"DROP TABLE IF EXISTS {table}")
+
+    def apply(self, tx: SubscriberTransaction, event: RecordedEvent) -> None:
+        self.apply_batch(tx, [event])
+
+    def apply_batch(self, tx: SubscriberTransaction, events: Sequence[RecordedEvent]) -> None:
+        homes, revisions, publications = [], [], []
+        for event in events:
+            if not ARTICLES.owns(event.stream_id):
+                continue
+            article_id = ARTICLES.entity(event.stream_id)
+            payload = event.payload
+            if isinstance(payload, ArticleCreated):
+                column = payload.columns[0] if payload.columns else ""
+                homes.append((article_id, payload.site, column))
+            if isinstance(payload, ArticleCreated | ArticleRevised):
+                revisions.append((article_id, payload.revision, event.stream_version))
+            elif isinstance(payload, ArticlePublished):
+                pid = payload.publication.publication_id
+                publications.append((article_id, pid, event.stream_version))
+        # The first event wins: a replay or a repeated id never moves a pointer.
+        tx.executemany("INSERT INTO source_homes VALUES (?, ?, ?) ON CONFLICT DO NOTHING", homes)
+        tx.executemany(
+            "INSERT INTO source_revisions VALUES (?, ?, ?) ON CONFLICT DO NOTHING", revisions
+        )
+        tx.executemany(
+            "INSERT INTO source_publications VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            publications,
+        )
+
+
+@dataclass(frozen=True)
+class DeliverySource:
+    """What a delivery of one publication carries, and what was published before it."""
+
+    content: ArticleContent
+    publication: Publication
+    published_at: datetime
+    site: str
+    column: str
+    earlier: tuple[Publication, ...] = ()  # publications before this one, oldest first
+
+
+def _one(store: EventStore, stream: str, version: int) -> RecordedEvent:
+    [event] = store.read_stream(stream, version, version)
+    return event
+
+
+def delivery_source(
+    store: EventStore, article_id: str, revision: int, publication_id: str
+) -> DeliverySource:
+    """The content of `revision` (a correction's predecessor still needs its own), the
+    publication and when it went out, the article's home, and the publications before it."""
+    rows = store.query(
+        "SELECT h.site, h.column_id, r.version, p.version FROM source_homes h "
+        "JOIN source_revisions r ON r.article_id = h.article_id AND r.revision = ? "
+        "JOIN source_publications p ON p.article_id = h.article_id AND p.publication_id = ? "
+        "WHERE h.article_id = ?",
+        (revision, publication_id, article_id),
+    )
+    if not rows:
+        raise DomainError(
+            "REVISION_NOT_FOUND", f"稿件 {article_id} 没有第 {revision} 版或其发布记录"
+        )
+    site, column, revision_at, published_version = rows[0]
+    stream = ARTICLES(article_id)
+    revised = _one(store, stream, int(revision_at)).payload
+    published = _one(store, stream, int(published_version))
+    assert isinstance(revised, ArticleCreated | ArticleRevised)
+    assert isinstance(published.payload, ArticlePublished)
+    earlier_versions = store.query(
+        "SELECT version FROM source_publications WHERE article_id = ? AND version < ? "
+        "ORDER BY version",
+        (article_id, published_version),
+    )
+    earlier = []
+    for (version,) in earlier_versions:
+        payload = _one(store, stream, int(version)).payload
+        assert isinstance(payload, ArticlePublished)
+        earlier.append(payload.publication)
+    return DeliverySource(
+        revised.content,
+        published.payload.publication,
+        published.occurred_at,
+        str(site),
+        str(column),
+        tuple(earlier),
+    )
