@@ -217,6 +217,7 @@ class SQLiteEventStore(EventStore):
         self._large: dict[str, Event] = {}  # event id -> payload, of the newest large events
         self._large_lock = threading.Lock()
         self._committer: ThreadPoolExecutor | None = None  # commits for asyncio callers
+        self._appended = threading.Condition()  # notified after each commit in this process
 
     # -- connections -------------------------------------------------------------------
 
@@ -394,7 +395,10 @@ class SQLiteEventStore(EventStore):
                 return
 
     def _finish(self, batch: list[_Request]) -> None:
-        """Mark a committed batch finished and wake its callers, threads and tasks."""
+        """Mark a committed batch finished and wake its callers, threads and tasks (and
+        whoever waits for an append)."""
+        with self._appended:
+            self._appended.notify_all()
         tasks: dict[asyncio.AbstractEventLoop, list[_Request]] = {}
         for request in batch:
             request.finished = True
@@ -407,6 +411,10 @@ class SQLiteEventStore(EventStore):
                 loop.call_soon_threadsafe(_settle, requests)
             except RuntimeError:  # the loop was closed: nobody is waiting any more
                 log.warning("store.loop_closed", requests=len(requests))
+
+    def _nap(self, seconds: float) -> None:
+        with self._appended:
+            self._appended.wait(seconds)
 
     def _commit(self, batch: list[_Request]) -> None:
         with self._write_lock:

@@ -11,6 +11,7 @@ The contract is what the rest of the hub may rely on:
 from __future__ import annotations
 
 import asyncio
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
@@ -262,6 +263,23 @@ class EventStore(ABC):
     @abstractmethod
     def head_position(self) -> int:
         """The global position of the newest event (0 when empty)."""
+
+    def wait_for_append(self, after_position: int, timeout: float) -> bool:
+        """Wait until an event after `after_position` is stored, by this process or another,
+        or `timeout` seconds pass; whether one was. A worker sleeps on this between rounds,
+        so it wakes as soon as a user's command appends. Stores that can be told (in
+        process, or by the database) override `_nap` to wake early."""
+        deadline = time.monotonic() + timeout
+        while self.head_position() <= after_position:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            self._nap(min(remaining, 0.1))
+        return True
+
+    def _nap(self, seconds: float) -> None:
+        """Sleep between two looks at the head (woken early by an append, where possible)."""
+        time.sleep(seconds)
 
     @abstractmethod
     def count_streams(self, prefix: str = "") -> int:

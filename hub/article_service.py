@@ -100,14 +100,13 @@ class ArticleService:
         self.commands = commands
         self.checks = CheckService(config, store)
         self._after_write = after_write
-        # Set by the publishing service: an approved correction replaces the live revision.
-        self.on_correction_approved: Callable[[str], object] = lambda article_id: None
 
     # -- writes --------------------------------------------------------------------------
 
-    def run(self, command: ArticleCommand) -> ArticleResult:
-        """Run a command with its check report attached; keep read models current."""
-        result = self.commands.execute(command, prepare=self.checks.attach)
+    def run(self, command: ArticleCommand, *, cause: str | None = None) -> ArticleResult:
+        """Run a command with its check report attached; keep read models current. A
+        reaction names the event that caused it (`cause`): its events then get derived ids."""
+        result = self.commands.execute(command, prepare=self.checks.attach, cause=cause)
         self._after_write()
         doing = _CHECKED_STEPS.get(type(command))
         if doing and result.event_types == ("ArticleChecked",) and result.state.findings:
@@ -118,8 +117,6 @@ class ArticleService:
                 f"（用 hub article findings {result.article_id[-12:]} 查看）",
                 findings=[f.model_dump(mode="json") for f in blocked],
             )
-        if "ArticleApproved" in result.event_types and result.state.live is not None:
-            self.on_correction_approved(result.article_id)
         return result
 
     def create(

@@ -5,11 +5,14 @@ running it again after a crash appends nothing twice."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import structlog
 
 from events.envelope import RecordedEvent
+from events.policies import run_policy
 from events.runner import Runner
-from events.store import ConcurrencyConflict, EventStore, StoreError
+from events.store import ConcurrencyConflict, EventStore, StoreError, SubscriberTransaction
 from workflows.article_decider import ARTICLES
 from workflows.article_events import ArticlePublished, ArticleRetracted, TargetsWithdrawn
 from workflows.delivery_decider import (
@@ -106,43 +109,35 @@ _MAPPING = """CREATE TABLE IF NOT EXISTS planned_deliveries (
     article_id TEXT NOT NULL, delivery_id TEXT NOT NULL, PRIMARY KEY (article_id, delivery_id))"""
 
 
+class DeliveryPlanner:
+    """The policy "publication or retraction → plan deliveries", with its article → delivery
+    index (which deliveries a retraction asks to come down)."""
+
+    name = PLANNER
+    stream_prefix = ARTICLES.prefix
+
+    def __init__(self, runner: DeliveryRunner) -> None:
+        self.runner = runner
+
+    def create(self, tx: SubscriberTransaction) -> None:
+        tx.execute(_MAPPING)
+
+    def react(self, event: RecordedEvent) -> list[str]:
+        return plan(self.runner, event)
+
+    def record(
+        self, tx: SubscriberTransaction, event: RecordedEvent, touched: Sequence[str]
+    ) -> None:
+        article_id = ARTICLES.entity(event.stream_id)
+        tx.executemany(
+            "INSERT INTO planned_deliveries VALUES (?, ?) ON CONFLICT DO NOTHING",
+            [(article_id, d) for d in touched],
+        )
+
+
 def run_planner(
     store: EventStore, batch_size: int = 500, runner: DeliveryRunner | None = None
 ) -> int:
-    """Plan for every article event after the planner's checkpoint; return deliveries touched.
-
-    The checkpoint advances (with the planner's article → delivery index) after each event's
-    deliveries are appended: a crash in between replays the event, and the derived event ids
-    make the replay append nothing new. Events that plan nothing advance it together. Several
-    planners may run at once (processes, the engine loop and in-process delivery): each plans
-    idempotently, and none moves the checkpoint back."""
-    runner = runner or delivery_runner(store)
-    touched = 0
-    while True:
-        with store.subscriber_transaction(PLANNER) as tx:
-            tx.execute(_MAPPING)
-            position = tx.position
-        batch, covered = store.read_prefix(ARTICLES.prefix, position, batch_size)
-        for event in batch:
-            deliveries = plan(runner, event)
-            if not deliveries:
-                continue
-            touched += len(deliveries)
-            with store.subscriber_transaction(PLANNER) as tx:
-                article_id = ARTICLES.entity(event.stream_id)
-                tx.executemany(
-                    "INSERT OR IGNORE INTO planned_deliveries VALUES (?, ?)",
-                    [(article_id, d) for d in deliveries],
-                )
-                # Another planner (a second process, or the engine loop while a command
-                # delivers in-process) may have planned past this event meanwhile: the
-                # derived event ids made this pass append nothing new; keep its checkpoint.
-                tx.advance(max(event.global_position, tx.position))
-        if covered > position:
-            with store.subscriber_transaction(PLANNER) as tx:
-                tx.advance(max(covered, tx.position))
-        if len(batch) < batch_size:
-            break
-    if touched:
-        log.info("deliveries.planned", touched=touched)
-    return touched
+    """Plan for every article event after the planner's checkpoint; return deliveries touched
+    (see `run_policy`: a crash replays an event, and the derived ids append nothing new)."""
+    return run_policy(store, DeliveryPlanner(runner or delivery_runner(store)), batch_size)

@@ -37,7 +37,6 @@ class DeliveryService:
         self,
         config: HubConfig,
         store: EventStore,
-        deliver: Callable[[], object] = lambda: None,
         health: Callable[[str, str], dict[str, Any]] = lambda channel, account: {},
         catch_up: Callable[[], object] = lambda: None,
         runner: DeliveryRunner | None = None,
@@ -45,7 +44,6 @@ class DeliveryService:
         self.config = config
         self.store = store
         self.runner = runner or delivery_runner(store)
-        self.deliver = deliver
         self.health = health  # the engine's view of an account: circuit, rate, token, quota
         self.catch_up = catch_up  # brings the delivery table up to the event store
 
@@ -175,7 +173,7 @@ class DeliveryService:
         return str(rows[0][0])
 
     def retry(self, user: str, ref: str) -> dict[str, Any]:
-        return self._operate(user, ref, Requeue(user), deliver=True)
+        return self._operate(user, ref, Requeue(user))
 
     def report(self, target: Target, step: str, key: str, by: str, url: str = "") -> list[str]:
         """A platform pushed word that the task one of the target's deliveries started (the
@@ -234,13 +232,9 @@ class DeliveryService:
                     done.append(self.cancel(user, ref, reason))
             except DomainError as exc:
                 refused.append({"id": ref, "code": exc.code, "message": exc.message})
-        if action == "retry" and done:
-            self.deliver()
         return {"done": done, "refused": refused}
 
-    def _operate(
-        self, user: str, ref: str, command: DeliveryCommand, *, deliver: bool = False
-    ) -> dict[str, Any]:
+    def _operate(self, user: str, ref: str, command: DeliveryCommand) -> dict[str, Any]:
         actor = self.config.directory.acting(user)
         delivery = self.resolve(ref)
         state, _ = self.runner.load(delivery)
@@ -260,9 +254,6 @@ class DeliveryService:
                                         actor=Actor(user, str(role))).state  # fmt: skip
         except ConcurrencyConflict:
             raise DomainError("DELIVERY_BUSY", "投递正在被处理，请稍后再试") from None
-        if deliver:
-            self.deliver()
-            state, _ = self.runner.load(delivery)
         return _json(state)
 
 

@@ -4,7 +4,7 @@ scheduled publications and take expired ones down."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,15 +41,6 @@ class PublishingService:
     def __init__(self, config: HubConfig, articles: ArticleService) -> None:
         self.config = config
         self.articles = articles
-        articles.on_correction_approved = self._publish_correction
-        # Set by the runtime: run the delivery engine (in-process in the embedded default).
-        self.deliver: Callable[[], object] = lambda: None
-
-    def _delivered(self, result: ArticleResult) -> ArticleResult:
-        """Hand new publications and retractions to the delivery engine at once."""
-        if {"ArticlePublished", "ArticleRetracted", "TargetsWithdrawn"} & set(result.event_types):
-            self.deliver()
-        return result
 
     # -- targets -------------------------------------------------------------------------
 
@@ -145,7 +136,7 @@ class PublishingService:
             mass_send=mass_send,
             target_sites=self.target_sites(targets),
         )
-        return self._delivered(self.articles.run(command))
+        return self.articles.run(command)
 
     def reschedule(
         self,
@@ -180,7 +171,7 @@ class PublishingService:
         command = RetractArticle(
             article_id, actor, utc_now(), reason, sites=scope, target_sites=sites
         )
-        return self._delivered(self.articles.run(command))
+        return self.articles.run(command)
 
     def live_sites(self, state: ArticleState) -> set[str]:
         """The codes of the sites where an article is live (whose staff may see it)."""
@@ -207,21 +198,11 @@ class PublishingService:
             user, article_ref, title=title, body_html=body_html, metadata=metadata
         )
 
-    def _publish_correction(self, article_id: str) -> None:
-        """An approved correction goes to every target of the live revision at once."""
-        try:
-            result = self.articles.run(PublishArticle(article_id, SYSTEM, utc_now(), new_id()))
-        except DomainError as exc:
-            # The approval stands; the operator sees an approved correction not yet out.
-            log.warning("correction.not_published", article_id=article_id, code=exc.code)
-            return
-        log.info("correction.published", article_id=article_id, event_ids=result.event_ids)
-        self._delivered(result)
-
     # -- timers --------------------------------------------------------------------------
 
     def run_due(self, now: datetime | None = None) -> dict[str, list[str]]:
-        """Release every due scheduled publication and take down every expired one."""
+        """Release every due scheduled publication and take down every expired one (the
+        deliveries follow: the engine plans them from the events)."""
         moment = now or utc_now()
         iso = moment.astimezone(UTC).isoformat()
         done: dict[str, list[str]] = {"released": [], "expired": [], "failed": []}
@@ -229,8 +210,6 @@ class PublishingService:
             self._fire(ReleasePublication(article_id, SYSTEM, moment), "released", done)
         for article_id in due_expiries(self.articles.store, iso):
             self._fire(RetractArticle(article_id, SYSTEM, moment, expired=True), "expired", done)
-        if done["released"] or done["expired"]:
-            self.deliver()
         return done
 
     def _fire(

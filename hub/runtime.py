@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from channels.wechat.adapter import WeChatAdapter
 from channels.wechat.callback import CallbackKeys
 from channels.weibo.adapter import WeiboAdapter
 from events.envelope import RecordedEvent
+from events.policies import Policy, run_policy
 from events.runner import Runner
 from events.sqlite_store import SQLiteEventStore
 from events.subscriptions import Progress, catch_up, rebuild
@@ -29,7 +31,8 @@ from hub.channel_accounts import (
     weibo_accounts,
 )
 from hub.config import HubConfig, load_config
-from hub.delivery_engine import DeliveryEngine
+from hub.correction_policy import CorrectionPublisher
+from hub.delivery_engine import DeliveryEngine, EngineReport
 from hub.delivery_service import DeliveryService
 from hub.dictionary_records import record_dictionaries
 from hub.media import MediaStore
@@ -72,6 +75,15 @@ def website_sites(config: HubConfig) -> dict[str, dict[str, Any]]:
     }
 
 
+@dataclass
+class Round:
+    """What one round of background work did."""
+
+    timers: dict[str, list[str]]
+    reacted: int
+    deliveries: EngineReport
+
+
 class EmbeddedHub:
     """Everything the CLI (and later the web) needs, wired for one machine."""
 
@@ -98,11 +110,11 @@ class EmbeddedHub:
             workers=config.settings.delivery_workers,
             shared=self.tokens,
         )
-        self.publishing.deliver = self.deliveries.run_once  # in-process, within the command
+        # Reactions (event → command) run in the worker's rounds, never in a user's request.
+        self.policies: list[Policy] = [CorrectionPublisher(self.articles)]
         self.delivery_service = DeliveryService(
             config,
             self.store,
-            self.deliveries.run_once,
             self.deliveries.health,
             self.catch_up,
             runner=self.deliveries.runner,
@@ -110,6 +122,20 @@ class EmbeddedHub:
         self.rechecker = Rechecker(
             config, self.store, self.commands, self.articles.checks, self.catch_up
         )
+
+    def work(self, now: datetime | None = None) -> Round:
+        """One round of the background work: due timers (release, expiry), the policies,
+        then the delivery engine (it plans from the new events and attempts what is due).
+        The engine loop of `hub serve` runs it; so do `hub deliver` and a CLI `--wait`."""
+        timers = self.publishing.run_due(now)
+        return Round(timers, self.react(), self.deliveries.run_once(now))
+
+    def react(self) -> int:
+        """Run every policy over the events after its checkpoint; the entities touched."""
+        reacted = sum(run_policy(self.store, policy) for policy in self.policies)
+        if reacted:
+            self.catch_up()
+        return reacted
 
     def _adapters(self) -> dict[str, ChannelAdapter]:
         config = self.config

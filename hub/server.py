@@ -65,7 +65,9 @@ class BackgroundServer:
 
 
 class EngineLoop:
-    """Runs due publications and deliveries until stopped; never dies of one bad round."""
+    """Runs the background work (timers, policies, deliveries) until stopped: a round, then
+    a nap that an append (a user's command, here or in another process) cuts short; never
+    dies of one bad round."""
 
     def __init__(self, hub: EmbeddedHub, interval: float = 0.2) -> None:
         self.hub = hub
@@ -79,14 +81,17 @@ class EngineLoop:
         return self
 
     def _run(self) -> None:
+        store = self.hub.store
         while not self._stop.is_set():
+            head = store.head_position()
             try:
-                self.hub.publishing.run_due()
-                self.hub.deliveries.run_once()
+                self.hub.work()
             except Exception:
                 log.exception("engine.round_failed")
             self.rounds += 1
-            self._stop.wait(self.interval)
+            # Woken at once by an append after `head` (the round's own appends included:
+            # one more round picks up what they caused).
+            store.wait_for_append(head, self.interval)
 
     def stop(self) -> None:
         self._stop.set()

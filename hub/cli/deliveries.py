@@ -106,14 +106,14 @@ def cancel(ctx: click.Context, delivery_ref: str, reason: str, user: str, as_jso
 @json_option
 @click.pass_context
 def deliver(ctx: click.Context, until_idle: bool, timeout: float, as_json: bool) -> None:
-    """执行一轮投递（含到时的定时发布与到期下线）；hub serve 会持续执行。"""
+    """执行一轮后台工作（到时的定时发布与到期下线、更正稿自动发布、投递）；hub serve 会持续执行。"""
     hub = hub_of(ctx)
-    timers = hub.publishing.run_due()
-    report = hub.deliveries.run_once()
+    first = hub.work()
+    timers, report = first.timers, first.deliveries
     deadline = time.monotonic() + timeout
     while until_idle and unsettled_count(hub.store) and time.monotonic() < deadline:
         time.sleep(0 if report.attempted else 0.05)
-        more = hub.deliveries.run_once()
+        more = hub.work().deliveries
         report.planned += more.planned
         report.attempted += more.attempted
         report.skipped += more.skipped

@@ -21,6 +21,7 @@ from hub.cli.articles import (
 )
 from hub.cli.context import hub_of
 from hub.cli.output import emit_json
+from hub.cli.waiting import echo_waited, report_waiting, wait_for_deliveries, wait_option
 from hub.clock import beijing_minute
 from hub.directory import Directory
 from workflows.publication import CHANNEL_LABELS, Target
@@ -36,9 +37,12 @@ def _target_label(directory: Directory, target: Target) -> str:
     )
 
 
-def _published(ctx: click.Context, result: ArticleResult, as_json: bool, done: str) -> None:
+def _published(
+    ctx: click.Context, result: ArticleResult, as_json: bool, done: str, wait: float | None = None
+) -> None:
+    waited = None if wait is None else wait_for_deliveries(ctx, result.article_id, wait)
     if as_json:
-        emit_json(result_json(result))
+        emit_json(result_json(result) | ({"deliveries": waited} if waited else {}))
         return
     report(result, as_json, done)
     state = result.state
@@ -50,6 +54,10 @@ def _published(ctx: click.Context, result: ArticleResult, as_json: bool, done: s
         click.echo(f"  {label}（第 {publication.revision} 版，{at}{expiry}）：")
         for target in publication.targets:
             click.echo(f"    - {_target_label(hub_of(ctx).config.directory, target)}")
+    if waited:
+        echo_waited(waited)
+    elif "ArticlePublished" in result.event_types:
+        click.echo("  投递由 hub serve 的投递引擎执行（加 --wait 在本命令中执行并等待完成）")
 
 
 @click.command("publish")
@@ -67,6 +75,7 @@ def _published(ctx: click.Context, result: ArticleResult, as_json: bool, done: s
 @click.option("--push", is_flag=True, help="同时向客户端用户发送推送通知")
 @click.option("--mass", is_flag=True,
               help="微信公众号群发：推送给全部关注用户（订阅号每天 1 次）；不加则只发表")  # fmt: skip
+@wait_option
 @as_option
 @json_option
 @click.pass_context
@@ -79,6 +88,7 @@ def publish(
     no_feeds: bool,
     push: bool,
     mass: bool,
+    wait: float | None,
     user: str,
     as_json: bool,
 ) -> None:
@@ -93,7 +103,7 @@ def publish(
         notify=push,
         mass_send=mass,
     )
-    _published(ctx, result, as_json, "已定时" if result.state.scheduled else "已发布")
+    _published(ctx, result, as_json, "已定时" if result.state.scheduled else "已发布", wait)
 
 
 @click.command("schedule")
@@ -155,18 +165,19 @@ def correct(
 @click.option("--reason", required=True, help="撤稿原因")
 @click.option("--site", default=None,
               help="只从该站点（及其账号）撤下；只在转载站点有发布权限的用户默认如此")  # fmt: skip
+@wait_option
 @as_option
 @json_option
 @click.pass_context
-def retract(ctx: click.Context, article_ref: str, reason: str, site: str | None, user: str,
-            as_json: bool) -> None:  # fmt: skip
+def retract(ctx: click.Context, article_ref: str, reason: str, site: str | None, wait: float | None,
+            user: str, as_json: bool) -> None:  # fmt: skip
     """撤稿：从所有已发布的目标撤下（定时未发布的则取消定时）；--site 只撤下一个站点上的。"""
     result = hub_of(ctx).publishing.retract(user, article_ref, reason, site)
     if "TargetsWithdrawn" in result.event_types:
         done = "已从本站撤下" if result.state.live else "已撤稿（已无其他发布目标）"
     else:
         done = "已撤稿" if result.state.live is None else "已取消定时"
-    report(result, as_json, done)
+    report_waiting(ctx, result, as_json, wait, done)
 
 
 @click.command("timers")

@@ -7,6 +7,7 @@ import click
 from hub.cli.articles import as_option, json_option, report
 from hub.cli.context import hub_of
 from hub.cli.output import emit_json
+from hub.cli.waiting import report_waiting, wait_option
 
 
 @click.group("review")
@@ -45,6 +46,7 @@ def queue(ctx: click.Context, user: str, as_json: bool) -> None:
 @click.option("--hash", "content_hash", help="审核的内容摘要（可选，防止审到已变的内容）")
 @click.option("--stage", help="审核环节（可选，须为当前环节）")
 @click.option("--opinion", default="", help="审核意见")
+@wait_option
 @as_option
 @json_option
 @click.pass_context
@@ -56,10 +58,11 @@ def approve(
     content_hash: str | None,
     stage: str | None,
     opinion: str,
+    wait: float | None,
     user: str,
     as_json: bool,
 ) -> None:
-    """审核通过当前环节。"""
+    """审核通过当前环节（更正稿终审通过后自动发布；--wait 等待其投递完成）。"""
     gate_list = [g.strip() for g in gates.split(",") if g.strip()]
     result = hub_of(ctx).articles.approve(
         user,
@@ -70,7 +73,7 @@ def approve(
         opinion=opinion,
         stage=stage,
     )
-    report(result, as_json, "审核通过")
+    report_waiting(ctx, result, as_json, wait, "审核通过")
 
 
 @review.command("return")
@@ -97,6 +100,7 @@ def return_article(
 @click.argument("article_ref", metavar="ARTICLE")
 @click.option("--revision", type=int, help="签批的版本号（默认当前版本）")
 @click.option("--opinion", default="", help="签批意见")
+@wait_option
 @as_option
 @json_option
 @click.pass_context
@@ -105,12 +109,13 @@ def signoff(
     article_ref: str,
     revision: int | None,
     opinion: str,
+    wait: float | None,
     user: str,
     as_json: bool,
 ) -> None:
     """领导签批（重大或敏感事项）。"""
     result = hub_of(ctx).articles.sign_off(user, article_ref, revision=revision, opinion=opinion)
-    report(result, as_json, "已签批")
+    report_waiting(ctx, result, as_json, wait, "已签批")
 
 
 def register(cli: click.Group) -> None:

@@ -19,6 +19,10 @@ CASES = {
         ["--articles", "8", "--writers", "2", "--repeat", "1"],
         rf"ratios: append_sequential={NUMBER} append_concurrent={NUMBER} replay={NUMBER}",
     ),
+    "clicks": (
+        ["--sites", "5", "--accounts", "12", "--rounds", "1"],
+        rf"clicks: p50_ms={NUMBER} p99_ms={NUMBER} deliveries_during=17$",
+    ),
     "fanout": (
         ["--sites", "5", "--accounts", "12", "--repeat", "1"],
         rf"fanout: targets=17 seconds={NUMBER}",

@@ -65,6 +65,7 @@ def test_published_corrected_and_retracted_on_both_platforms(world: World) -> No
     hub.publishing.correct("zhangwei", article, title="关于开展自查工作的通知（更正）")
     for user, gates in STAGES:
         hub.articles.approve(user, article, gates)
+    hub.react()  # the correction policy publishes it
     run_planner(hub.store)
     run(world)
     corrected = by_channel(world, article)

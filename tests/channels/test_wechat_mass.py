@@ -115,6 +115,7 @@ def test_a_correction_deletes_the_mass_send_and_publishes_without_a_second_push(
     hub.publishing.correct("zhangwei", article, title=TITLE + "（更正）")
     for user, gates in STAGES:
         hub.articles.approve(user, article, gates)
+    hub.react()  # the correction policy publishes it
     run_planner(hub.store)
     hub.catch_up()
     engine.run_once()

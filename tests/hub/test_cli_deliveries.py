@@ -14,7 +14,8 @@ def test_ledger_retry_and_cancel(cli: Hub, tmp_path: Path) -> None:  # noqa: F81
     cli.env.pop("HUB_SECRET_JPUSH_SF_APP", None)
     article = approved(cli, "<p>各有关单位：现将有关事项通知如下。</p>")
     # the column, and the app and screen it feeds, with a push to the app's users
-    cli.ok("publish", article, "--push", "--as", "zhangwei")
+    published = cli.ok("publish", article, "--push", "--wait", "--as", "zhangwei")
+    assert published["deliveries"] == {"statuses": {"delivered": 2, "dead": 1}, "unsettled": 0}
     ledger = {d["target"]: d for d in cli.ok("deliveries", "--article", article)}
     assert ledger["website:9900000001/notices"]["status"] == "delivered"
     assert ledger["website:9900000001/notices"]["url"].endswith(f"/notices/{article}.html")
@@ -27,7 +28,10 @@ def test_ledger_retry_and_cancel(cli: Hub, tmp_path: Path) -> None:  # noqa: F81
     assert [d["target"] for d in cli.ok("deliveries", "--account", "sf-app")] == ["app:sf-app"]
 
     retried = cli.ok("delivery", "retry", app["id"][:10], "--as", "qianli")
-    assert retried["status"] == "dead" and retried["attempts"] == 1  # tried again at once
+    assert retried["status"] == "pending" and retried["attempts"] == 0  # queued, not sent
+    assert cli.ok("deliver")["outcomes"] == {"dead": 1}  # the worker's round tries it
+    (again,) = cli.ok("deliveries", "--state", "dead")
+    assert again["id"] == app["id"] and again["attempts"] == 1
     cancelled = cli.ok("delivery", "cancel", app["id"], "--reason", "客户端停用", "--as", "qianli")
     assert cancelled["status"] == "cancelled"
     website = ledger["website:9900000001/notices"]["id"]

@@ -51,8 +51,9 @@ def meta(page: Path, name: str) -> str:
 
 def test_publish_correct_and_retract_on_two_sites(hub: EmbeddedHub, html_validator) -> None:
     article = approved(hub)
-    # The embedded hub hands a publication to the delivery engine within the command.
+    # The publish appends and returns; the worker's round (hub serve's engine loop) delivers.
     hub.publishing.publish("qianli", article, ["gov/notices", "drc/news"], feeds=False)
+    hub.work()
     gov, drc = (hub.config.sites_root / "gov" / "notices" / f"{article}.html",
                 hub.config.sites_root / "drc" / "news" / f"{article}.html")  # fmt: skip
     assert pages(hub) == sorted([gov, drc])
@@ -96,12 +97,14 @@ def test_publish_correct_and_retract_on_two_sites(hub: EmbeddedHub, html_validat
         "zhangwei", article, body_html="<p>各有关单位：截止时间更正为12月20日。</p>"
     )
     for user, gates in STAGES:
-        hub.articles.approve(user, article, gates)  # the last approval publishes the correction
+        hub.articles.approve(user, article, gates)
+    hub.work()  # the correction policy publishes the approved correction, the engine delivers
     assert "更正为12月20日" in gov.read_text("utf-8") and "更正为12月20日" in drc.read_text("utf-8")
     actions = sorted(str(d.action) for d in deliveries_of(hub.store, article))
     assert actions == ["publish", "publish", "update", "update"]
 
     hub.publishing.retract("qianli", article, "政策调整")
+    hub.work()
     assert pages(hub) == []
     assert article not in column_page.read_text("utf-8") and article not in home.read_text("utf-8")
     assert article not in (root / "sitemap-1.xml").read_text("utf-8")
@@ -122,7 +125,6 @@ class CountingWebsite(WebsiteAdapter):
 
 def test_a_worker_killed_after_sending_causes_no_second_send(hub: EmbeddedHub) -> None:
     article = approved(hub)
-    hub.publishing.deliver = lambda: None  # this test runs its own engine
     hub.publishing.publish("zhangwei", article, ["gov/notices"], feeds=False)
     run_planner(hub.store)
     hub.catch_up()
@@ -157,7 +159,6 @@ def test_two_planners_at_once_plan_each_delivery_once(hub: EmbeddedHub) -> None:
     # The engine loop and a command delivering in-process both run the planner. Here the
     # second one runs (and finishes) between the first one's reading of its checkpoint and
     # its planning: the first must neither fail nor plan anything twice.
-    hub.publishing.deliver = lambda: None
     articles = [approved(hub) for _ in range(3)]
     for article in articles:
         hub.publishing.publish("zhangwei", article, ["gov/notices"], feeds=False)
@@ -189,6 +190,7 @@ def test_times_on_pages_and_feeds_are_beijing_time(hub: EmbeddedHub) -> None:
     article = approved(hub)
     before = datetime.now(UTC)
     hub.publishing.publish("zhangwei", article, ["gov/notices"], feeds=False)
+    hub.work()
     page = hub.config.sites_root / "gov" / "notices" / f"{article}.html"
     html = page.read_text("utf-8")
     shown = datetime.strptime(meta(page, "PubDate"), "%Y-%m-%d %H:%M")

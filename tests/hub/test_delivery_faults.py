@@ -31,6 +31,7 @@ class Setup:
     def publish(self) -> str:
         article = approved(self.hub)
         self.hub.publishing.publish("zhangwei", article, ["app:sf-app"], feeds=False, notify=True)
+        self.hub.work()  # the worker's round: plans and makes the first attempt
         return article
 
     def delivery(self, article: str) -> DeliveryState:

@@ -70,7 +70,6 @@ def test_a_worker_killed_between_steps_never_repeats_one(
     hub: EmbeddedHub, killed_after: str
 ) -> None:
     article = approved(hub)
-    hub.publishing.deliver = lambda: None  # this test runs its own engine
     hub.publishing.publish("zhangwei", article, ["gov/notices"], feeds=False)
     run_planner(hub.store)
     hub.catch_up()
@@ -111,7 +110,6 @@ def appended(hub: EmbeddedHub, delivery: str, payloads: list, version: int) -> N
 
 def test_a_step_from_a_worker_that_lost_its_lease_is_refused(hub: EmbeddedHub) -> None:
     article = approved(hub)
-    hub.publishing.deliver = lambda: None
     hub.publishing.publish("zhangwei", article, ["gov/notices"], feeds=False)
     run_planner(hub.store)
     hub.catch_up()

@@ -88,6 +88,7 @@ def test_published_everywhere_corrected_everywhere_retracted_everywhere(running:
     article = approved(hub)
     targets = ["gov/notices", "drc/news", "app:sf-app", "screen:sf-hall"]
     hub.publishing.publish("qianli", article, targets, feeds=False, notify=True)
+    hub.work()  # the worker's round (hub serve runs it in its engine loop)
     assert sorted(str(d.status) for d in deliveries_of(hub.store, article)) == ["delivered"] * 4
 
     # The sites, served by the hub.
@@ -129,6 +130,7 @@ def test_published_everywhere_corrected_everywhere_retracted_everywhere(running:
     hub.publishing.correct("zhangwei", article, title="关于开展自查工作的通知（更正）")
     for user, gates in STAGES:
         hub.articles.approve(user, article, gates)
+    hub.work()
     assert "（更正）" in running.get(f"/sites/gov/notices/{article}.html").text
     changed = running.get("/app/v1/feed", params={"app": "sf-app", "since": cursor}).json()
     assert [(i["id"], i["version"], i["title"]) for i in changed["items"]] == [
@@ -141,6 +143,7 @@ def test_published_everywhere_corrected_everywhere_retracted_everywhere(running:
 
     # A retraction removes it everywhere: 404 pages, a tombstone, 410, a retract event.
     hub.publishing.retract("qianli", article, "政策调整")
+    hub.work()
     assert running.get(f"/sites/gov/notices/{article}.html").status_code == 404
     assert running.get(f"/sites/drc/news/{article}.html").status_code == 404
     gone = running.get("/app/v1/feed", params={"app": "sf-app", "since": changed["next_cursor"]})
