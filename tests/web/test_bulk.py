@@ -20,11 +20,13 @@ def published_to(web: Web, targets: list[str]) -> str:
 
 
 def settled(web: Web, article: str, until: tuple[str, ...] = ("pending", "sending")) -> list[dict]:
-    """The article's deliveries once none is in one of `until` (the board lags a moment)."""
+    """The article's deliveries once they are planned and none is in one of `until` (a
+    publish returns at once; the engine loop plans and delivers in the background)."""
     deadline = time.monotonic() + 20
     while True:
         rows = web.api("qianli", "GET", "/deliveries", params={"article": article}).json()
-        if all(r["status"] not in until for r in rows) or time.monotonic() > deadline:
+        done = rows and all(r["status"] not in until for r in rows)
+        if done or time.monotonic() > deadline:
             return rows
         time.sleep(0.2)
 

@@ -11,6 +11,7 @@ import pytest
 
 from tests.web.conftest import Web
 from tests.web.test_api import STAGES, approve_all
+from tests.web.test_bulk import settled
 
 # Users by role; "own" hold it on gov (the article's site), "other" on drc only.
 OWN = {
@@ -204,6 +205,7 @@ def test_a_receiving_sites_staff_see_and_withdraw_what_is_live_on_their_site(web
     answer = web.api("qianli", "POST", f"/articles/{article}/publish",
                      json={"to": ["gov/notices", "drc/notices"], "feeds": False})  # fmt: skip
     assert answer.status_code == 200, answer.text
+    settled(web, article)  # delivered by the engine loop in the background
     # drc's staff see it (it is on their site), though it is gov's article, in lists too.
     assert web.api("zhoumin", "GET", f"/articles/{article}").status_code == 200
     listed = web.api("zhoumin", "GET", "/articles", params={"limit": 500}).json()
