@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import Protocol
 
@@ -11,6 +12,8 @@ from events.envelope import RecordedEvent
 from events.store import EventStore, SubscriberTransaction
 
 log = structlog.get_logger(__name__)
+# The subscribers whose tables were created (or upgraded) through each open store.
+_created: weakref.WeakKeyDictionary[EventStore, set[str]] = weakref.WeakKeyDictionary()
 Progress = Callable[[int], None]  # called with how many positions the read just covered
 
 
@@ -46,14 +49,22 @@ def catch_up(
     """Apply every event after the subscriber's checkpoint; return how many were applied.
 
     Each batch and its checkpoint commit in one transaction, so a crash never applies an
-    event twice or skips one.
+    event twice or skips one. The batch is read and decoded before the transaction begins
+    (writers wait only for the folding); if another catch-up moved the checkpoint meanwhile,
+    the batch is read again.
     """
     applied = 0
+    created = _created.setdefault(store, set())
     while True:
+        start = store.checkpoint(subscriber.name)
+        batch, covered = store.read_prefix(subscriber.stream_prefix, start, batch_size)
+        if covered == start and subscriber.name in created:
+            break  # nothing new: no write transaction at all
         with store.subscriber_transaction(subscriber.name) as tx:
             subscriber.create(tx)
-            start = tx.position
-            batch, covered = store.read_prefix(subscriber.stream_prefix, start, batch_size)
+            created.add(subscriber.name)
+            if tx.position != start:
+                continue  # folded by someone else meanwhile (or reset): read again
             apply_batch = getattr(subscriber, "apply_batch", None)
             if apply_batch is not None:
                 apply_batch(tx, batch)
@@ -83,4 +94,5 @@ def rebuild(
     with store.subscriber_transaction(subscriber.name) as tx:
         subscriber.drop(tx)
         tx.reset()
+    _created.get(store, set()).discard(subscriber.name)
     return catch_up(store, subscriber, batch_size=batch_size, progress=progress)

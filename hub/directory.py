@@ -207,7 +207,7 @@ class Directory:
             site = self._by_key.get(account) or self._by_code.get(account)
             column = site.column(column_id) if site else None
             return f"{site.name if site else account}·{column.name if column else column_id}"
-        found = next((a for a in self.accounts if a.id == account), None)
+        found = self._accounts.get(account)
         return found.name if found else key
 
     def user_name(self, user_id: str) -> str:

@@ -42,7 +42,8 @@ from hub.publishing import PublishingService
 from hub.recheck import Rechecker
 from hub.secrets import SecretStore
 from hub.web.logins import LoginStore
-from workflows.article_decider import article_decider
+from workflows.article_decider import ARTICLES, article_decider
+from workflows.delivery_decider import DELIVERIES
 from workflows.publication import Channel
 
 
@@ -92,7 +93,11 @@ class EmbeddedHub:
         self.store = SQLiteEventStore(config.database_path, durable=config.settings.durable)
         self.commands = Runner(self.store, article_decider)
         self.projections = all_projections(self.store, config.directory)
-        self.articles = ArticleService(config, self.store, self.commands, self.catch_up)
+        # A command brings the read models of its own streams up to date before it answers
+        # (read your writes); the engine's events are the engine loop's to fold.
+        self.articles = ArticleService(
+            config, self.store, self.commands, lambda: self.catch_up(ARTICLES.prefix)
+        )
         self.publishing = PublishingService(config, self.articles)
         self.secrets = SecretStore(config.path("secrets_file"))
         self.logins = LoginStore(config.path("logins_file"))
@@ -116,7 +121,7 @@ class EmbeddedHub:
             config,
             self.store,
             self.deliveries.health,
-            self.catch_up,
+            lambda: self.catch_up(DELIVERIES.prefix),
             runner=self.deliveries.runner,
         )
         self.rechecker = Rechecker(
@@ -198,9 +203,14 @@ class EmbeddedHub:
             raise
         return hub
 
-    def catch_up(self) -> int:
-        """Bring every projection up to the newest event; return how many events were applied."""
-        return sum(catch_up(self.store, p) for p in self.projections)
+    def catch_up(self, streams: str | None = None) -> int:
+        """Bring every projection (or those of the streams with prefix `streams`) up to the
+        newest event; return how many events were applied."""
+        return sum(
+            catch_up(self.store, p)
+            for p in self.projections
+            if streams is None or p.stream_prefix == streams
+        )
 
     def record_dictionaries(self) -> RecordedEvent | None:
         """Record the loaded check dictionaries if they differ from the last recorded version."""

@@ -15,6 +15,7 @@ from hub.article_search import Visibility
 from hub.delivery_service import DeliveryService
 from hub.web.logins import LoginStore
 from workflows.article_commands import ALL_SITES, ActingUser
+from workflows.article_decider import ARTICLES
 from workflows.errors import DomainError
 from workflows.publication import Target
 from workflows.vocabulary import WRITING_ROLES
@@ -116,7 +117,7 @@ def visible_items(hub: EmbeddedHub, user: str, items: list[dict[str, Any]]) -> l
     others = [i["id"] for i in items if not can_see_site(actor, i["site"])]
     if not others:
         return shown
-    hub.catch_up()
+    hub.catch_up(ARTICLES.prefix)
     rows = hub.store.query(
         f"SELECT article_id, live_targets FROM publications WHERE live_targets IS NOT NULL "
         f"AND article_id IN ({','.join('?' * len(others))})",
