@@ -140,12 +140,14 @@ class DeliveryEngine:
         batch_size: int = 500,
         shared: Any = None,
         runner: DeliveryRunner | None = None,
+        pause: Callable[[], object] = lambda: None,
     ) -> None:
         self.store = store
         self.runner = runner or delivery_runner(store)
         self.adapters = adapters
         self.context = context
         self.after_write = after_write
+        self.pause = pause  # waits while users' commands run (hub/foreground.py)
         self.worker = worker or f"{os.uname().nodename}:{os.getpid()}"
         self.lease = lease
         self.breaker = CircuitBreaker(shared=shared)
@@ -192,6 +194,7 @@ class DeliveryEngine:
             ]
             if not due:
                 break
+            self.pause()
             chosen = []
             for state, version in due:
                 seen.add(state.delivery_id)
@@ -324,6 +327,7 @@ class DeliveryEngine:
     ) -> Record:
         if isinstance(item, Record):
             return item  # the delivery could not even be prepared
+        self.pause()
         if adapter is None:
             channel = state.target.channel if state.target else "?"
             return Record(now, ErrorKind.PERMANENT, f"没有 {channel} 渠道的适配器")

@@ -35,6 +35,7 @@ from hub.correction_policy import CorrectionPublisher
 from hub.delivery_engine import DeliveryEngine, EngineReport
 from hub.delivery_service import DeliveryService
 from hub.dictionary_records import record_dictionaries
+from hub.foreground import Foreground
 from hub.media import MediaStore
 from hub.party_mark import footer_mark
 from hub.projections import all_projections
@@ -76,6 +77,9 @@ def website_sites(config: HubConfig) -> dict[str, dict[str, Any]]:
     }
 
 
+ENGINE_BATCH = 100  # events per catch-up transaction in the engine's rounds
+
+
 @dataclass
 class Round:
     """What one round of background work did."""
@@ -107,10 +111,13 @@ class EmbeddedHub:
         # Channel access tokens shared by every worker on this machine (WeChat, Weibo).
         self.tokens = TokenStore(config.channels_root / "tokens.sqlite3")
         self.adapters = self._adapters()
+        # Users' commands in flight (the web counts them); the engine yields to them.
+        self.foreground = Foreground()
         self.deliveries = DeliveryEngine(
             self.store,
             self.adapters,
-            after_write=self.catch_up,
+            after_write=self._engine_caught_up,
+            pause=self.foreground.yield_to_users,
             lease=timedelta(seconds=config.settings.delivery_lease_s),
             workers=config.settings.delivery_workers,
             shared=self.tokens,
@@ -202,6 +209,15 @@ class EmbeddedHub:
             hub.close()
             raise
         return hub
+
+    def _engine_caught_up(self) -> None:
+        """The engine's catch-up: small batches, yielding to users' commands between them
+        (a batch holds the write lock while it folds)."""
+        pause = self.foreground.yield_to_users
+        pause()
+        for projection in self.projections:
+            catch_up(self.store, projection, batch_size=ENGINE_BATCH,
+                     progress=lambda _: pause())  # fmt: skip
 
     def catch_up(self, streams: str | None = None) -> int:
         """Bring every projection (or those of the streams with prefix `streams`) up to the

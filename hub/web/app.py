@@ -30,7 +30,7 @@ from hub.validation_messages import problems
 from hub.web import api, app_feed, channel_callbacks, console, media, screens
 from hub.web.errors import error_response, http_code, status_of
 from hub.web.headers import SecurityHeaders
-from hub.web.limits import BodyLimit, BodyTooLarge
+from hub.web.limits import BodyLimit, BodyTooLarge, Commands
 from hub.web.pages import TEMPLATES
 from workflows.errors import DomainError, ErrorCode
 from workflows.publication import Channel
@@ -71,6 +71,7 @@ def create_app(hub: EmbeddedHub) -> FastAPI:
     app.add_exception_handler(console.LoginNeeded, console.to_login)
     app.mount("/console/static", StaticFiles(directory=console.STATIC), "console-static")
 
+    app.add_middleware(Commands, foreground=hub.foreground)
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)
     app.add_exception_handler(BodyTooLarge, _body_too_large)

@@ -7,12 +7,31 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hub.foreground import Foreground
+
 # The largest position, cursor or version a query may name: exact in JSON numbers and far
 # below SQLite's 64-bit integers (a larger one was a 500, not a 400).
 MAX_CURSOR = 2**53 - 1
 MAX_BODY = 4 * 1024 * 1024  # bytes of one request (an article of 2 MB HTML fits in forms)
 MAX_UPLOAD = 24 * 1024 * 1024  # an attachment of 20 MB in a multipart body
 UPLOAD_PATHS = ("/api/v1/media", "/api/v1/imports/docx", "/console/articles/import")
+
+
+class Commands:
+    """Counts the requests that change something (not GET or HEAD: those include the board's
+    long polls and the screens' event streams) as users' commands in flight, which the
+    background work yields to (hub/foreground.py)."""
+
+    def __init__(self, app: ASGIApp, foreground: Foreground) -> None:
+        self.app = app
+        self.foreground = foreground
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        with self.foreground.command():
+            await self.app(scope, receive, send)
 
 
 class BodyLimit:
