@@ -13,8 +13,14 @@ if TYPE_CHECKING:
     from hub.runtime import EmbeddedHub
 
 
+# Days outside these bound nothing the hub holds; held to them, a far date (0001-01-01 from a
+# form or a fuzzer) cannot overflow when it becomes UTC or a day is added.
+_FIRST_DAY, _LAST_DAY = date(1900, 1, 1), date(9999, 12, 30)
+
+
 def _utc(day: date) -> str:
     """Midnight of a Beijing day, as the UTC text the article list stores."""
+    day = min(max(day, _FIRST_DAY), _LAST_DAY)
     return datetime.combine(day, time(), BEIJING).astimezone(UTC).isoformat()
 
 
@@ -38,6 +44,7 @@ def article_query(
         q=q, site=code, column=column or None, status=status or None, author=author or None,
         stage=stage or None,
         updated_from=_utc(updated_from) if updated_from else None,
-        updated_to=_utc(updated_to + timedelta(days=1)) if updated_to else None,
+        updated_to=_utc(min(updated_to, _LAST_DAY - timedelta(days=1)) + timedelta(days=1))
+        if updated_to else None,
         channel=str(channel) if channel else None, cursor=cursor or None, limit=limit,
     )  # fmt: skip
