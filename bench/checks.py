@@ -15,7 +15,7 @@ import statistics
 import time
 from pathlib import Path
 
-from hub.config import load_config
+from hub.setup.config import load_config
 from workflows.checks.dictionaries import Correction, Leader, LeaderTitle, SensitiveWord
 from workflows.checks.document import CheckContext
 from workflows.checks.engine import run_checks

@@ -27,9 +27,9 @@ from pathlib import Path
 import requests
 
 from bench.fanout import BODY, CONFIG, STAGES, jpush_sandbox, machine_speed, province
-from hub.logs import configure_logging
-from hub.runtime import EmbeddedHub
-from hub.server import serve
+from hub.runtime.embedded import EmbeddedHub
+from hub.runtime.logs import configure_logging
+from hub.runtime.server import serve
 
 REVIEWER, GATES = STAGES[-1]
 PUBLISHER = "qianli"

@@ -35,9 +35,9 @@ from pathlib import Path
 
 import yaml
 
-from hub.logs import configure_logging
 from hub.projections.deliveries import unsettled_count
-from hub.runtime import EmbeddedHub
+from hub.runtime.embedded import EmbeddedHub
+from hub.runtime.logs import configure_logging
 
 CONFIG = Path(__file__).resolve().parents[1] / "config"
 STAGES = (
@@ -83,7 +83,7 @@ def jpush_sandbox(tmp: Path, apps: list[dict[str, object]]) -> Iterator[str]:
     the hub's app accounts at it."""
     (tmp / "apps.json").write_text(json.dumps(apps), "utf-8")
     sandbox = subprocess.Popen(
-        [sys.executable, "-m", "channels.sandboxes", "--port", "0", "--apps",
+        [sys.executable, "-m", "sandboxes", "--port", "0", "--apps",
          str(tmp / "apps.json")],
         stdout=subprocess.PIPE, text=True,
     )  # fmt: skip

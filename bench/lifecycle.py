@@ -27,8 +27,8 @@ from typing import Any
 from events.ids import new_id
 from events.runner import Runner
 from events.sqlite_store import SQLiteEventStore
-from hub.audit import audit, default_workers
-from hub.logs import configure_logging
+from hub.queries.audit import audit, default_workers
+from hub.runtime.logs import configure_logging
 from workflows.article_commands import ActingUser, ApproveStage, CreateArticle, SubmitArticle
 from workflows.article_decider import article_decider
 from workflows.checks.engine import CheckReport

@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 from bench.checks import article
-from hub.logs import configure_logging
-from hub.runtime import EmbeddedHub
+from hub.runtime.embedded import EmbeddedHub
+from hub.runtime.logs import configure_logging
 
 CONFIG = Path(__file__).resolve().parents[1] / "config"
 STAGES = (

@@ -26,9 +26,9 @@ from pathlib import Path
 
 from events.envelope import Actor, NewEvent
 from events.ids import new_id
-from hub.article_search import ArticleQuery
-from hub.logs import configure_logging
-from hub.runtime import EmbeddedHub
+from hub.queries.article_search import ArticleQuery
+from hub.runtime.embedded import EmbeddedHub
+from hub.runtime.logs import configure_logging
 from hub.web.security import visibility
 from tests.conftest import CONFIG
 from workflows.article_events import ArticleCreated, ArticlePublished

@@ -1,5 +1,5 @@
 """The one small contract every channel adapter fits: what it can do, its limits, and how its
-errors are classified. The delivery engine (hub/delivery_engine.py) speaks only this."""
+errors are classified. The delivery engine (hub/delivery/engine.py) speaks only this."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ class ChannelLimits:
 
 
 class MediaFiles(Protocol):
-    """The hub's stored images and attachments (hub/media.py), as channels read them: the
+    """The hub's stored images and attachments (hub/content/media.py), as channels read them: the
     file of a `/media/<key>` link, to copy to the channel or upload to it."""
 
     def find(self, key: str) -> tuple[Path, Any] | None: ...

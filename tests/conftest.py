@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from events.sqlite_store import SQLiteEventStore
-from hub.logs import configure_logging
-from hub.runtime import EmbeddedHub
+from hub.runtime.embedded import EmbeddedHub
+from hub.runtime.logs import configure_logging
 from tests.servers import redis_url  # noqa: F401  (real servers the tests start)
 
 ROOT = Path(__file__).resolve().parents[1]

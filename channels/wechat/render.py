@@ -3,7 +3,7 @@ subset the platform keeps (no script, no class, styles inline), images re-hosted
 links outside WeChat turned into text (the platform drops them), within its size limits; and a
 cover image as a JPEG thumb of at most 64 KB.
 
-The input body is the hub's sanitised HTML (hub/sanitize.py), so only its allow-listed tags
+The input body is the hub's sanitised HTML (hub/content/sanitize.py), so only its allow-listed tags
 arrive here.
 """
 

@@ -14,11 +14,11 @@ from pydantic import ValidationError
 from events.registry import RegistryError
 from events.sqlite_store import is_busy
 from events.store import StoreBusy, StoreError
-from hub.article_service import invalid_input
 from hub.cli.context import HubContext, default_config_dir
 from hub.cli.output import emit_error, wants_json
-from hub.config import ConfigError
-from hub.logs import configure_logging
+from hub.commands.article_service import invalid_input
+from hub.runtime.logs import configure_logging
+from hub.setup.config import ConfigError
 from workflows.errors import DomainError, ErrorCode
 
 log = structlog.get_logger(__name__)

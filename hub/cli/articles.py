@@ -8,10 +8,10 @@ from typing import Any
 
 import click
 
-from hub.article_service import ArticleResult
 from hub.cli.context import hub_of
 from hub.cli.output import emit_json, person, short_id
-from hub.clock import beijing_minute
+from hub.commands.article_service import ArticleResult
+from hub.runtime.clock import beijing_minute
 from workflows.beijing_time import beijing_text
 from workflows.errors import DomainError
 from workflows.vocabulary import (

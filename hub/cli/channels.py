@@ -5,10 +5,10 @@ from __future__ import annotations
 import click
 
 from channels.contract import ChannelError
-from hub.channel_accounts import is_local
 from hub.cli.articles import json_option
 from hub.cli.context import hub_of
 from hub.cli.output import emit_json
+from hub.delivery.accounts import is_local
 from workflows.delivery_decider import DELIVERY_STATUS_LABELS
 from workflows.errors import DomainError
 from workflows.publication import CHANNEL_LABELS, Channel

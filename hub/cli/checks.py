@@ -9,11 +9,11 @@ from typing import Any
 import click
 import yaml
 
-from hub.attachments import AttachmentError, extract_text
 from hub.cli.articles import json_option, read_body
 from hub.cli.context import HubContext
 from hub.cli.output import emit_json
-from hub.config import load_config
+from hub.content.attachments import AttachmentError, extract_text
+from hub.setup.config import load_config
 from workflows.checks.document import CheckContext
 from workflows.checks.engine import CheckReport, run_checks
 from workflows.checks.findings import SEVERITY_LABELS, Finding

@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from hub.logs import configure_logging
-from hub.runtime import EmbeddedHub
+from hub.runtime.embedded import EmbeddedHub
+from hub.runtime.logs import configure_logging
 
 
 def default_config_dir() -> Path:

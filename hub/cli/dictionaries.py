@@ -12,7 +12,7 @@ from hub.cli.articles import as_option, json_option
 from hub.cli.checks import finding_lines
 from hub.cli.context import hub_of
 from hub.cli.output import emit_json
-from hub.dictionary_records import change_json, dictionary_history
+from hub.commands.dictionary_records import change_json, dictionary_history
 from workflows.beijing_time import beijing_text
 from workflows.checks.findings import Finding
 from workflows.dictionary_events import DICTIONARY_LABELS

@@ -10,8 +10,8 @@ import click
 from events.envelope import RecordedEvent
 from hub.cli.articles import json_option
 from hub.cli.context import hub_of
-from hub.directory import Directory
 from hub.projections.history import describe
+from hub.setup.directory import Directory
 from workflows.beijing_time import beijing_text
 
 

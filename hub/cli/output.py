@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from events.error_codes import ErrorCode
-from hub.directory import Directory
+from hub.setup.directory import Directory
 
 
 def emit_json(data: Any) -> None:

@@ -9,7 +9,6 @@ from typing import Any
 
 import click
 
-from hub.article_service import ArticleResult
 from hub.cli.articles import (
     as_option,
     collect_metadata,
@@ -22,8 +21,9 @@ from hub.cli.articles import (
 from hub.cli.context import hub_of
 from hub.cli.output import emit_json
 from hub.cli.waiting import echo_waited, report_waiting, wait_for_deliveries, wait_option
-from hub.clock import beijing_minute
-from hub.directory import Directory
+from hub.commands.article_service import ArticleResult
+from hub.runtime.clock import beijing_minute
+from hub.setup.directory import Directory
 from workflows.publication import CHANNEL_LABELS, Target
 
 _TIME = click.DateTime(["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S%z"])

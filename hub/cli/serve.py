@@ -32,7 +32,7 @@ def serve(
     no_engine: bool,
 ) -> None:
     """运行中枢：网站、客户端稿件流、大屏、渠道沙箱与投递引擎。Ctrl-C 退出。"""
-    from hub.server import serve as start  # the web stack loads only for `hub serve`
+    from hub.runtime.server import serve as start  # the web stack loads only for `hub serve`
 
     if sandbox_port is not None and not no_sandboxes:
         # The channels' URLs follow the sandboxes unless set explicitly; port 0 (any free

@@ -10,10 +10,10 @@ from typing import Any
 import click
 
 from events.sqlite_store import SQLiteEventStore
-from hub.audit import audit, default_workers
 from hub.cli.articles import json_option
 from hub.cli.context import hub_of
 from hub.cli.output import emit_json
+from hub.queries.audit import audit, default_workers
 from workflows.vocabulary import ROLE_LABELS, STATUS_LABELS
 
 

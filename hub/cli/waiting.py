@@ -11,10 +11,10 @@ from typing import Any
 
 import click
 
-from hub.article_service import ArticleResult
 from hub.cli.articles import report, result_json
 from hub.cli.context import hub_of
 from hub.cli.output import emit_json
+from hub.commands.article_service import ArticleResult
 from hub.projections.deliveries import UNSETTLED, deliveries_of
 from workflows.delivery_decider import DELIVERY_STATUS_LABELS
 

@@ -30,7 +30,7 @@ _CREATE = (
         created_at TEXT NOT NULL,
         updated_at TEXT NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS article_list_site ON article_list (site, status)",
-    # The list's own order (newest change first): search pages by cursor (hub/article_search.py).
+    # The list's own order (newest change first): search pages by cursor (hub/queries/article_search.py).
     "CREATE INDEX IF NOT EXISTS article_list_updated ON article_list (updated_at, article_id)",
     "CREATE INDEX IF NOT EXISTS article_list_site_updated ON article_list (site, updated_at)",
     """CREATE TABLE IF NOT EXISTS review_queue (

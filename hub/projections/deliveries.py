@@ -8,7 +8,7 @@ from datetime import datetime
 
 from events.envelope import RecordedEvent
 from events.store import EventStore, SubscriberTransaction
-from hub.clock import utc_iso
+from hub.runtime.clock import utc_iso
 from workflows.delivery_decider import DELIVERIES, DeliveryState, DeliveryStatus, evolve
 from workflows.delivery_events import DeliveryAction, Operation
 from workflows.publication import Target

@@ -6,7 +6,7 @@ from typing import Protocol
 
 from events.envelope import Event, RecordedEvent
 from events.store import SubscriberTransaction
-from hub.clock import beijing_minute
+from hub.runtime.clock import beijing_minute
 from workflows.article_decider import ARTICLES
 from workflows.article_events import (
     ArticleApproved,

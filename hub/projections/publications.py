@@ -7,7 +7,7 @@ import json
 
 from events.envelope import RecordedEvent
 from events.store import EventStore, SubscriberTransaction
-from hub.clock import utc_iso
+from hub.runtime.clock import utc_iso
 from workflows.article_decider import ARTICLES
 from workflows.article_events import (
     ArticlePublished,

@@ -14,8 +14,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from hub.article_service import ArticleResult
-from hub.runtime import EmbeddedHub
+from hub.commands.article_service import ArticleResult
+from hub.runtime.embedded import EmbeddedHub
 
 Text = Annotated[str, StringConstraints(max_length=2000)]
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=500, strip_whitespace=True)]

@@ -9,10 +9,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from hub.dictionary_records import change_json, dictionary_history
-from hub.docx_import import import_docx
-from hub.media import MAX_ATTACHMENT_BYTES, download_name
-from hub.runtime import EmbeddedHub
+from hub.commands.dictionary_records import change_json, dictionary_history
+from hub.content.docx_import import import_docx
+from hub.content.media import MAX_ATTACHMENT_BYTES, download_name
+from hub.runtime.embedded import EmbeddedHub
 from hub.web.actions import ACTIONS, Action, RequiredReasonBody, result_json
 from hub.web.api_models import (
     AccountHealth,

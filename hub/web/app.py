@@ -25,8 +25,8 @@ from starlette.exceptions import HTTPException
 from channels.website.adapter import WebsiteAdapter
 from events.sqlite_store import is_busy
 from events.store import StoreBusy, StoreError
-from hub.runtime import EmbeddedHub
-from hub.validation_messages import problems
+from hub.commands.validation_messages import problems
+from hub.runtime.embedded import EmbeddedHub
 from hub.web import api, app_feed, channel_callbacks, console, media, screens
 from hub.web.errors import error_response, http_code, status_of
 from hub.web.headers import SecurityHeaders

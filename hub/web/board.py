@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi.concurrency import run_in_threadpool
 
-from hub.delivery_service import DeliveryService
+from hub.delivery.operations import DeliveryService
 
 TICK_S = 0.5
 Rows = list[dict[str, Any]]

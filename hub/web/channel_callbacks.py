@@ -27,7 +27,7 @@ from channels.wechat.callback import (
     decrypt,
     parse_finish,
 )
-from hub.delivery_service import DeliveryService
+from hub.delivery.operations import DeliveryService
 from workflows.publication import Channel, Target
 
 log = structlog.get_logger(__name__)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from hub.runtime import EmbeddedHub
+from hub.runtime.embedded import EmbeddedHub
 from hub.web import console_article, console_board, console_forms, console_lists, console_login
 from hub.web.console_page import STATIC, Console, LoginNeeded, to_login
 

@@ -15,8 +15,8 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from hub.article_service import invalid_input
-from hub.clock import as_beijing, utc_now
+from hub.commands.article_service import invalid_input
+from hub.runtime.clock import as_beijing, utc_now
 from hub.web.actions import ACTIONS
 from hub.web.console_page import Console, back_to_article, field
 from hub.web.errors import status_of

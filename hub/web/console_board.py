@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
-from hub.directory import Directory
+from hub.setup.directory import Directory
 from hub.web.board import BoardFeed
 from hub.web.console_page import Console, field
 from hub.web.errors import status_of

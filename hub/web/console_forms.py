@@ -16,8 +16,8 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 from starlette.datastructures import UploadFile as StarletteUpload
 
-from hub.docx_import import import_docx
-from hub.media import MAX_ATTACHMENT_BYTES
+from hub.content.docx_import import import_docx
+from hub.content.media import MAX_ATTACHMENT_BYTES
 from hub.web.console_page import Console, back_to_article, field
 from hub.web.security import Caller, require_writer
 from workflows.errors import DomainError

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from hub.article_search import ArticleQuery
+from hub.queries.article_search import ArticleQuery
 from hub.web.console_page import Console
 from hub.web.search_params import article_query
 from hub.web.security import can_see_site, visibility

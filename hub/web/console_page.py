@@ -12,7 +12,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from hub.runtime import EmbeddedHub
+from hub.runtime.embedded import EmbeddedHub
 from hub.web.actions import ACTIONS
 from hub.web.errors import status_of
 from hub.web.pages import TEMPLATES

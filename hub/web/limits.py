@@ -7,7 +7,7 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hub.foreground import Foreground
+from hub.runtime.foreground import Foreground
 
 # The largest position, cursor or version a query may name: exact in JSON numbers and far
 # below SQLite's 64-bit integers (a larger one was a 500, not a 400).
@@ -20,7 +20,7 @@ UPLOAD_PATHS = ("/api/v1/media", "/api/v1/imports/docx", "/console/articles/impo
 class Commands:
     """Counts the requests that change something (not GET or HEAD: those include the board's
     long polls and the screens' event streams) as users' commands in flight, which the
-    background work yields to (hub/foreground.py)."""
+    background work yields to (hub/runtime/foreground.py)."""
 
     def __init__(self, app: ASGIApp, foreground: Foreground) -> None:
         self.app = app

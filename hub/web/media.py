@@ -16,13 +16,13 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse, Response
 
-from hub.media import download_name
+from hub.content.media import download_name
 from hub.projections.media_refs import media_access
 from hub.web.security import caller_of, can_see_site
 from workflows.vocabulary import WRITING_ROLES
 
 if TYPE_CHECKING:
-    from hub.runtime import EmbeddedHub
+    from hub.runtime.embedded import EmbeddedHub
 
 PUBLIC_CACHE = "public, max-age=300"  # a retraction is honoured by caches within 5 minutes
 PRIVATE_CACHE = "private, no-store"

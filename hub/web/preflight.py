@@ -15,7 +15,7 @@ from workflows.article_state import ArticleState
 from workflows.publication import Channel, Target
 
 if TYPE_CHECKING:
-    from hub.runtime import EmbeddedHub
+    from hub.runtime.embedded import EmbeddedHub
 
 
 def preflight(hub: EmbeddedHub, state: ArticleState) -> dict[str, list[str]]:

@@ -11,7 +11,7 @@ from typing import Any
 from channels.contract import ChannelError, DeliveryItem, first_image
 from channels.wechat.render import wechat_body, wechat_title
 from channels.weibo.text import units
-from hub.runtime import EmbeddedHub
+from hub.runtime.embedded import EmbeddedHub
 from hub.web.pages import TEMPLATES
 from workflows.article_state import ArticleState
 from workflows.beijing_time import beijing_text

@@ -14,7 +14,7 @@ from workflows.publication import CHANNEL_LABELS
 from workflows.publication_decider import publishes_on
 
 if TYPE_CHECKING:
-    from hub.runtime import EmbeddedHub
+    from hub.runtime.embedded import EmbeddedHub
 
 
 def publication_plan(hub: EmbeddedHub, state: ArticleState, actor: ActingUser) -> dict[str, Any]:

@@ -1,16 +1,16 @@
 """An article search as the API's and the console's parameters give it (names, keys and
-Beijing dates as people write them), turned into the query hub/article_search.py runs."""
+Beijing dates as people write them), turned into the query hub/queries/article_search.py runs."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from hub.article_search import ArticleQuery
+from hub.queries.article_search import ArticleQuery
 from workflows.beijing_time import BEIJING
 
 if TYPE_CHECKING:
-    from hub.runtime import EmbeddedHub
+    from hub.runtime.embedded import EmbeddedHub
 
 
 # Days outside these bound nothing the hub holds; held to them, a far date (0001-01-01 from a

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 
-from hub.article_search import Visibility
-from hub.delivery_service import DeliveryService
+from hub.delivery.operations import DeliveryService
+from hub.queries.article_search import Visibility
 from hub.web.logins import LoginStore
 from workflows.article_commands import ALL_SITES, ActingUser
 from workflows.article_decider import ARTICLES
@@ -21,7 +21,7 @@ from workflows.publication import Target
 from workflows.vocabulary import WRITING_ROLES
 
 if TYPE_CHECKING:
-    from hub.runtime import EmbeddedHub
+    from hub.runtime.embedded import EmbeddedHub
 
 SESSION_COOKIE = "hub_session"
 CSRF_HEADER = "x-csrf-token"

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from channels.sandboxes import sandbox_app
-from channels.sandboxes.jpush import JPushSandbox
-from hub.server import BackgroundServer
+from hub.runtime.server import BackgroundServer
+from sandboxes import sandbox_app
+from sandboxes.jpush import JPushSandbox
 from tests.channels.social_world import world  # noqa: F401  (the WeChat + Weibo fixture)
 
 KEY, SECRET = "0123456789abcdef01234567", "master-secret"

@@ -12,20 +12,20 @@ from typing import Any
 
 import pytest
 
-from channels.sandboxes.wechat import WeChatSandbox
-from channels.sandboxes.weibo import WeiboSandbox
 from channels.tokens import TokenStore
 from channels.wechat.adapter import WeChatAdapter
 from channels.wechat.api import WeChatApi
 from channels.weibo.adapter import WeiboAdapter
 from channels.weibo.api import WeiboApi
-from hub.channel_accounts import article_link
-from hub.delivery_engine import DeliveryEngine
-from hub.delivery_planner import run_planner
+from hub.delivery.accounts import article_link
+from hub.delivery.engine import DeliveryEngine
+from hub.delivery.planner import run_planner
 from hub.projections.deliveries import deliveries_of
-from hub.runtime import EmbeddedHub
-from hub.server import BackgroundServer
-from tests.hub.test_delivery_engine import STAGES
+from hub.runtime.embedded import EmbeddedHub
+from hub.runtime.server import BackgroundServer
+from sandboxes.wechat import WeChatSandbox
+from sandboxes.weibo import WeiboSandbox
+from tests.hub.delivery.test_delivery_engine import STAGES
 
 APPID, SECRET = "wx5f3a8c0e2b7d4e9a", "0123456789abcdef0123456789abcdef"
 APP_KEY, APP_SECRET, UID = "2847561930", "weibo-app-secret", "5830417296"

@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-import channels.sandboxes.weibo as weibo_sandbox
 import channels.wechat.adapter as wechat_adapter
 import channels.weibo.adapter as weibo_adapter
-from channels.sandboxes.wechat import Fault as WxFault
-from channels.sandboxes.weibo import Fault as WbFault
+import sandboxes.weibo as weibo_sandbox
+from sandboxes.wechat import Fault as WxFault
+from sandboxes.weibo import Fault as WbFault
 from tests.channels.social_world import APPID, SECRET, TITLE, UID, World
 
 

@@ -7,7 +7,7 @@ import pytest
 
 import channels.app.jpush as jpush_module
 from channels.app.jpush import CID_BATCH, JPushClient
-from channels.sandboxes.jpush import JPushSandbox
+from sandboxes.jpush import JPushSandbox
 from tests.channels.conftest import KEY, SECRET
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import requests
 
-from channels.sandboxes.jpush import JPushSandbox
+from sandboxes.jpush import JPushSandbox
 from tests.channels.conftest import KEY, SECRET
 
 
@@ -90,7 +90,7 @@ def test_the_standalone_sandbox_refuses_a_bad_apps_file(tmp_path: Path) -> None:
     broken.write_text('[{"app_key": "x"}]', encoding="utf-8")
     for apps in (broken, tmp_path / "missing.json"):
         done = subprocess.run(
-            [sys.executable, "-m", "channels.sandboxes", "--port", "0", "--apps", str(apps)],
+            [sys.executable, "-m", "sandboxes", "--port", "0", "--apps", str(apps)],
             capture_output=True, text=True, timeout=60,
         )  # fmt: skip
         assert done.returncode == 2 and "--apps" in done.stderr and "Traceback" not in done.stderr

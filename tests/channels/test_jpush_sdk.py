@@ -8,7 +8,7 @@ import jpush as jpush_sdk
 import pytest
 from jpush import common
 
-from channels.sandboxes.jpush import JPushSandbox
+from sandboxes.jpush import JPushSandbox
 from tests.channels.conftest import KEY, SECRET
 
 

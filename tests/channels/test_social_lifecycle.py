@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import requests
 from PIL import Image
 
-from hub.delivery_planner import run_planner
+from hub.delivery.planner import run_planner
 from hub.projections.deliveries import deliveries_of
 from tests.channels.social_world import APPID, STAGES, UID, World
 

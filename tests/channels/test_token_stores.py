@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 import redis
 
-from channels.sandboxes.wechat import WeChatSandbox
 from channels.tokens import CachedToken, TokenStore
 from channels.tokens_redis import RedisTokenStore
 from channels.wechat.api import WeChatApi
-from hub.server import BackgroundServer
+from hub.runtime.server import BackgroundServer
+from sandboxes.wechat import WeChatSandbox
 from tests.channels.test_wechat_sandbox import APPID, SECRET
 
 

@@ -6,9 +6,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from channels.website.adapter import WebsiteAdapter
-from hub.media import MediaStore
+from hub.content.media import MediaStore
 from tests.channels.test_website_lists import item
-from tests.hub.test_media import PNG
+from tests.hub.content.test_media import PNG
 
 
 def test_images_and_attachments_are_copied_into_the_site_and_linked_there(tmp_path: Path) -> None:

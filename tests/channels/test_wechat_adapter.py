@@ -13,17 +13,17 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from channels.sandboxes.wechat import Fault, WeChatSandbox
 from channels.tokens import TokenStore
 from channels.wechat.adapter import WeChatAdapter
 from channels.wechat.api import WeChatApi
-from hub.delivery_engine import DeliveryEngine
-from hub.delivery_planner import run_planner
+from hub.delivery.engine import DeliveryEngine
+from hub.delivery.planner import run_planner
 from hub.projections.deliveries import deliveries_of
-from hub.runtime import EmbeddedHub
-from hub.server import BackgroundServer
+from hub.runtime.embedded import EmbeddedHub
+from hub.runtime.server import BackgroundServer
+from sandboxes.wechat import Fault, WeChatSandbox
 from tests.channels.test_wechat_sandbox import APPID, SECRET
-from tests.hub.test_delivery_engine import approved
+from tests.hub.delivery.test_delivery_engine import approved
 
 
 class Setup:

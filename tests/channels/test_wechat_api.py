@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from channels.contract import ChannelError
-from channels.sandboxes.wechat import Fault, WeChatSandbox
 from channels.tokens import TokenStore
 from channels.wechat.api import WeChatApi
-from hub.server import BackgroundServer
+from hub.runtime.server import BackgroundServer
+from sandboxes.wechat import Fault, WeChatSandbox
 from tests.channels.test_wechat_sandbox import APPID, SECRET, jpeg
 from workflows.delivery_events import ErrorKind
 

@@ -23,13 +23,13 @@ from wechatpy.events import MassSendJobFinishEvent
 from wechatpy.exceptions import InvalidSignatureException
 from wechatpy.utils import check_signature
 
-from channels.sandboxes.wechat import Fault, WeChatSandbox
-from channels.sandboxes.wechat_push import Server, signature, signed_url
 from channels.tokens import TokenStore
 from channels.wechat.api import WeChatApi
 from channels.wechat.callback import CallbackRefused, decrypt, parse_finish
-from hub.server import BackgroundServer
+from hub.runtime.server import BackgroundServer
 from hub.web.app import create_app
+from sandboxes.wechat import Fault, WeChatSandbox
+from sandboxes.wechat_push import Server, signature, signed_url
 from tests.channels.social_world import APPID, World, wait_for
 from workflows.delivery_decider import DeliveryStatus, next_operation
 

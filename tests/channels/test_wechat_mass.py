@@ -12,11 +12,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from channels.sandboxes.wechat import Fault
-from hub.delivery_planner import run_planner
+from hub.delivery.planner import run_planner
 from hub.projections.deliveries import deliveries_of
-from hub.server import BackgroundServer
+from hub.runtime.server import BackgroundServer
 from hub.web.app import create_app
+from sandboxes.wechat import Fault
 from tests.channels.social_world import APPID, STAGES, TITLE, World, wait_for
 from workflows.delivery_decider import DeliveryStatus
 

@@ -12,7 +12,7 @@ from PIL import Image
 
 from channels.contract import ChannelError
 from channels.wechat.render import THUMB_MAX_BYTES, thumb_jpeg, wechat_body, wechat_title
-from hub.sanitize import clean_html
+from hub.content.sanitize import clean_html
 from workflows.delivery_events import ErrorKind
 
 BODY = clean_html(

@@ -16,8 +16,8 @@ from PIL import Image
 from wechatpy import WeChatClient
 from wechatpy.exceptions import APILimitedException, WeChatClientException
 
-from channels.sandboxes.wechat import Fault, WeChatSandbox
-from hub.server import BackgroundServer
+from hub.runtime.server import BackgroundServer
+from sandboxes.wechat import Fault, WeChatSandbox
 
 APPID, SECRET = "wx0123456789abcdef", "0123456789abcdef0123456789abcdef"
 

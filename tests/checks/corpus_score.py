@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from hub.config import load_config
+from hub.setup.config import load_config
 from workflows.checks.document import CheckContext
 from workflows.checks.engine import run_checks
 from workflows.checks.findings import Finding

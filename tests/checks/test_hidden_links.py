@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from hub.sanitize import clean_html
+from hub.content.sanitize import clean_html
 from tests.checks.test_rules import check
 from workflows.checks.findings import Severity
 

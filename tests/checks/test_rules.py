@@ -6,8 +6,8 @@ from datetime import date, datetime
 
 import pytest
 
-from hub.config import load_config
-from hub.fixes import apply_fixes
+from hub.commands.fixes import apply_fixes
+from hub.setup.config import load_config
 from tests.checks.corpus_score import CONFIG, score
 from workflows.checks.document import CheckContext
 from workflows.checks.engine import run_checks

@@ -10,7 +10,7 @@ import sys
 
 from events.sqlite_store import SQLiteEventStore
 from events.store import ConcurrencyConflict
-from hub.logs import configure_logging
+from hub.runtime.logs import configure_logging
 from tests.events.sample_events import noted, registry
 
 BATCH = 50

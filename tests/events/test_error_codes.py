@@ -17,7 +17,7 @@ PACKAGES = ("events", "workflows", "channels", "hub")
 CODE_SHAPE = re.compile(r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$")
 # Upper-case constants of the product that are not refusal codes.
 NOT_ERROR_CODES = {
-    # the audit's findings about a stream (hub/audit.py), reported, never raised
+    # the audit's findings about a stream (hub/queries/audit.py), reported, never raised
     "APPROVALS_OF_OTHER_CONTENT", "APPROVED_HASH_MISMATCH", "APPROVED_OTHER_REVISION",
     "AUTHOR_APPROVED", "CREATED_AGAIN", "EVENT_BEFORE_CREATION", "PUBLISHED_UNAPPROVED",
     "REVIEW_INCOMPLETE", "SAME_REVIEWER_TWICE", "SIGNOFF_MISSING",

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 import requests
 
-from channels.sandboxes import sandbox_app
-from channels.sandboxes.jpush import JPushSandbox
-from hub.runtime import EmbeddedHub
-from hub.server import BackgroundServer, EngineLoop, seed_jpush
+from hub.runtime.embedded import EmbeddedHub
+from hub.runtime.server import BackgroundServer, EngineLoop, seed_jpush
 from hub.web.app import create_app
+from sandboxes import sandbox_app
+from sandboxes.jpush import JPushSandbox
 from tests.conftest import CONFIG
 
 BODY = "<p>各有关单位：请做好冬季安全生产工作。</p>"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import requests
 
-from hub.media import MAX_ATTACHMENT_BYTES
-from tests.hub.test_media import PNG, word_document
+from hub.content.media import MAX_ATTACHMENT_BYTES
+from tests.hub.content.test_media import PNG, word_document
 from tests.web.conftest import Web
 
 
@@ -210,7 +210,7 @@ def test_word_bombs_and_damaged_files_are_refused_quickly_and_clearly(
 
 
 def test_the_console_import_prefills_the_documents_fields(web: Web, tmp_path: Path) -> None:
-    from tests.hub.test_media import official_document
+    from tests.hub.content.test_media import official_document
 
     session, csrf = web.login("zhangwei")
     page = session.post(f"{web.url}/console/articles/import", timeout=60, data={"csrf_token": csrf},

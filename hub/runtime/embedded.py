@@ -1,0 +1,253 @@
+"""The embedded runtime: one process, one SQLite file, projections caught up in-process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from channels.app.adapter import AppAdapter
+from channels.app.feed import AppFeed
+from channels.contract import ChannelAdapter
+from channels.screen.adapter import ScreenAdapter
+from channels.screen.playlist import Playlists
+from channels.tokens import TokenStore
+from channels.website.adapter import WebsiteAdapter
+from channels.wechat.adapter import WeChatAdapter
+from channels.wechat.callback import CallbackKeys
+from channels.weibo.adapter import WeiboAdapter
+from events.envelope import RecordedEvent
+from events.policies import Policy, run_policy
+from events.runner import Runner
+from events.sqlite_store import SQLiteEventStore
+from events.subscriptions import Progress, catch_up, rebuild
+from hub.commands.article_service import ArticleService
+from hub.commands.correction_policy import CorrectionPublisher
+from hub.commands.dictionary_records import record_dictionaries
+from hub.commands.publishing import PublishingService
+from hub.commands.recheck import Rechecker
+from hub.content.media import MediaStore
+from hub.delivery.accounts import (
+    app_accounts,
+    article_link,
+    wechat_accounts,
+    wechat_callback,
+    weibo_accounts,
+)
+from hub.delivery.engine import DeliveryEngine, EngineReport
+from hub.delivery.operations import DeliveryService
+from hub.projections import all_projections
+from hub.runtime.foreground import Foreground
+from hub.setup.config import HubConfig, load_config
+from hub.setup.party_mark import footer_mark
+from hub.setup.secrets import SecretStore
+from hub.web.logins import LoginStore
+from workflows.article_decider import ARTICLES, article_decider
+from workflows.delivery_decider import DELIVERIES
+from workflows.publication import Channel
+
+
+def website_sites(config: HubConfig) -> dict[str, dict[str, Any]]:
+    """What the website channel needs of each site, by site code."""
+    return {
+        site.code: {
+            "key": site.key,
+            "code": site.code,
+            "name": site.name,
+            "domain": site.domain,
+            "docroot": str(config.sites_root / site.key),
+            "theme": str(config.root / site.theme) if site.theme else None,
+            "footer": site.footer.model_dump()
+            | {
+                "organiser": site.footer.organiser or site.name,
+                "party_mark": footer_mark(site, config.root),
+            },
+            "columns": {
+                column.id: {
+                    "id": column.id,
+                    "name": column.name,
+                    "type": column.type,
+                    "top": not parents,
+                }
+                for column, parents in site.walk()
+            },
+        }
+        for site in config.directory.sites
+    }
+
+
+ENGINE_BATCH = 100  # events per catch-up transaction in the engine's rounds
+
+
+@dataclass
+class Round:
+    """What one round of background work did."""
+
+    timers: dict[str, list[str]]
+    reacted: int
+    deliveries: EngineReport
+
+
+class EmbeddedHub:
+    """Everything the CLI (and later the web) needs, wired for one machine."""
+
+    def __init__(self, config: HubConfig) -> None:
+        self.config = config
+        self.store = SQLiteEventStore(config.database_path, durable=config.settings.durable)
+        self.commands = Runner(self.store, article_decider)
+        self.projections = all_projections(self.store, config.directory)
+        # A command brings the read models of its own streams up to date before it answers
+        # (read your writes); the engine's events are the engine loop's to fold.
+        self.articles = ArticleService(
+            config, self.store, self.commands, lambda: self.catch_up(ARTICLES.prefix)
+        )
+        self.publishing = PublishingService(config, self.articles)
+        self.secrets = SecretStore(config.path("secrets_file"))
+        self.logins = LoginStore(config.path("logins_file"))
+        self.app_feed = AppFeed(config.channels_root / "app-feed.sqlite3")
+        self.playlists = Playlists(config.channels_root / "screens.sqlite3")
+        self.media = MediaStore(config.media_root)
+        # Channel access tokens shared by every worker on this machine (WeChat, Weibo).
+        self.tokens = TokenStore(config.channels_root / "tokens.sqlite3")
+        self.adapters = self._adapters()
+        # Users' commands in flight (the web counts them); the engine yields to them.
+        self.foreground = Foreground()
+        self.deliveries = DeliveryEngine(
+            self.store,
+            self.adapters,
+            after_write=self._engine_caught_up,
+            pause=self.foreground.yield_to_users,
+            lease=timedelta(seconds=config.settings.delivery_lease_s),
+            workers=config.settings.delivery_workers,
+            shared=self.tokens,
+        )
+        # Reactions (event → command) run in the worker's rounds, never in a user's request.
+        self.policies: list[Policy] = [CorrectionPublisher(self.articles)]
+        self.delivery_service = DeliveryService(
+            config,
+            self.store,
+            self.deliveries.health,
+            lambda: self.catch_up(DELIVERIES.prefix),
+            runner=self.deliveries.runner,
+        )
+        self.rechecker = Rechecker(
+            config, self.store, self.commands, self.articles.checks, self.catch_up
+        )
+
+    def work(self, now: datetime | None = None) -> Round:
+        """One round of the background work: due timers (release, expiry), the policies,
+        then the delivery engine (it plans from the new events and attempts what is due).
+        The engine loop of `hub serve` runs it; so do `hub deliver` and a CLI `--wait`."""
+        timers = self.publishing.run_due(now)
+        return Round(timers, self.react(), self.deliveries.run_once(now))
+
+    def react(self) -> int:
+        """Run every policy over the events after its checkpoint; the entities touched."""
+        reacted = sum(run_policy(self.store, policy) for policy in self.policies)
+        if reacted:
+            self.catch_up()
+        return reacted
+
+    def _adapters(self) -> dict[str, ChannelAdapter]:
+        config = self.config
+        directory = config.directory
+
+        def column_name(site_key: str, column_id: str) -> str:
+            site = directory.site(site_key) if site_key else None
+            column = site.column(column_id) if site else None
+            return column.name if column else ""
+
+        def org_of(site_key: str) -> str:
+            return directory.site(site_key).name if site_key else ""
+
+        screens = {a.id for a in directory.accounts if a.channel is Channel.SCREEN}
+        link = article_link(config)
+        wechat = wechat_accounts(config, self.secrets, self.tokens)
+        weibo = weibo_accounts(config, self.secrets, self.tokens)
+        return {
+            Channel.WEBSITE: WebsiteAdapter(website_sites(config), media=self.media),
+            Channel.APP: AppAdapter(self.app_feed, app_accounts(config, self.secrets), column_name),
+            Channel.SCREEN: ScreenAdapter(self.playlists, screens, org_of),
+            Channel.WECHAT: WeChatAdapter(wechat.apis, self.media, link, wechat.problems),
+            Channel.WEIBO: WeiboAdapter(weibo.apis, link, self.media, weibo.problems),
+        }
+
+    def demo_passwords(self) -> dict[str, str]:
+        """With `demo_logins`, each configured user's generated password (set on first use);
+        else nothing."""
+        if not self.config.settings.demo_logins:
+            return {}
+        passwords = {}
+        for user in self.config.directory.users:
+            password = self.secrets.get(f"password/{user.id}", generate=True, size=9)
+            assert password is not None
+            if not self.logins.has_password(user.id):
+                self.logins.set_password(user.id, password)
+            passwords[user.id] = password
+        return passwords
+
+    def wechat_callback(self, account: str) -> CallbackKeys | None:
+        """The keys of what WeChat pushes for an official account (None: no callback)."""
+        return wechat_callback(self.config, self.secrets, account)
+
+    def screen_token(self, screen: str) -> str:
+        """The read-only bearer token of a screen (generated on first use)."""
+        token = self.secrets.get(f"screen/{screen}", generate=True)
+        assert token is not None
+        return token
+
+    @classmethod
+    def open(cls, config_dir: str | Path, overrides: dict[str, Any] | None = None) -> EmbeddedHub:
+        """Load a configuration folder, open its event store, record the check dictionaries
+        if they changed, and bring the read models up to date."""
+        hub = cls(load_config(config_dir, overrides))
+        try:
+            hub.record_dictionaries()
+            hub.catch_up()
+        except BaseException:
+            hub.close()
+            raise
+        return hub
+
+    def _engine_caught_up(self) -> None:
+        """The engine's catch-up: small batches, yielding to users' commands between them
+        (a batch holds the write lock while it folds)."""
+        pause = self.foreground.yield_to_users
+        pause()
+        for projection in self.projections:
+            catch_up(self.store, projection, batch_size=ENGINE_BATCH,
+                     progress=lambda _: pause())  # fmt: skip
+
+    def catch_up(self, streams: str | None = None) -> int:
+        """Bring every projection (or those of the streams with prefix `streams`) up to the
+        newest event; return how many events were applied."""
+        return sum(
+            catch_up(self.store, p)
+            for p in self.projections
+            if streams is None or p.stream_prefix == streams
+        )
+
+    def record_dictionaries(self) -> RecordedEvent | None:
+        """Record the loaded check dictionaries if they differ from the last recorded version."""
+        return record_dictionaries(
+            self.store, self.config.dictionaries, source=str(self.config.root / "checks")
+        )
+
+    def rebuild(self, progress: Progress | None = None) -> int:
+        """Drop and replay every projection; return the number of events replayed."""
+        return sum(rebuild(self.store, p, progress=progress) for p in self.projections)
+
+    def close(self) -> None:
+        """Stop the delivery threads; close the event store and the channels' stores."""
+        self.deliveries.close()
+        self.store.close()
+        self.app_feed.close()
+        self.playlists.close()
+        self.logins.close()
+
+    def __enter__(self) -> EmbeddedHub:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

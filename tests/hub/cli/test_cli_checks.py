@@ -1,0 +1,154 @@
+"""`hub check` on real documents, and the checks through submit, override and fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import docx
+import openpyxl
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen import canvas
+
+from tests.hub.cli.test_cli import Hub, cli  # noqa: F401 (the fixture)
+
+ROW = ("王小明", "360426199101010071", "13812345678")
+
+
+def make_docx(path: Path) -> None:
+    document = docx.Document()
+    document.add_paragraph("关于发放2026年度助学金的公示")
+    table = document.add_table(rows=2, cols=3)
+    for cell, text in zip(table.rows[0].cells, ("姓名", "身份证号", "电话"), strict=True):
+        cell.text = text
+    for cell, text in zip(table.rows[1].cells, ROW, strict=True):
+        cell.text = text
+    document.save(path)
+
+
+def make_pdf(path: Path) -> None:
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    page = canvas.Canvas(str(path))
+    page.setFont("STSong-Light", 12)
+    page.drawString(50, 800, "省委书记周海锋出席会议。")
+    page.drawString(50, 780, "联系人 " + " ".join(ROW))
+    page.save()
+
+
+def make_xlsx(path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["姓名", "身份证号", "电话"])
+    sheet.append(list(ROW))
+    workbook.save(path)
+
+
+def rules(result: dict) -> set[str]:
+    return {f["rule"] for f in result["findings"]}
+
+
+def test_check_reads_docx_pdf_and_xlsx(cli: Hub, tmp_path: Path) -> None:  # noqa: F811
+    for suffix, maker in ((".docx", make_docx), (".pdf", make_pdf), (".xlsx", make_xlsx)):
+        path = tmp_path / f"doc{suffix}"
+        maker(path)
+        result = cli.ok("check", str(path))
+        assert {"P09", "P10", "P13"} <= rules(result), (suffix, result)
+        for finding in result["findings"]:
+            assert set(finding) >= {"rule", "severity", "start", "end", "text", "message", "fix"}
+    pdf = cli.ok("check", str(tmp_path / "doc.pdf"))
+    p02 = [f for f in pdf["findings"] if f["rule"] == "P02"]
+    assert p02 and p02[0]["fix"] == "周海峰" and p02[0]["severity"] == "BLOCK"
+
+
+def test_check_attachments_and_human_output(cli: Hub, tmp_path: Path) -> None:  # noqa: F811
+    body = tmp_path / "body.txt"
+    body.write_text("名单见附件。", encoding="utf-8")
+    sheet = tmp_path / "名单.xlsx"
+    make_xlsx(sheet)
+    result = cli.ok("check", str(body), "--attach", str(sheet))
+    assert any(
+        f["field"] == "attachment:名单.xlsx" and f["rule"] == "P09" for f in result["findings"]
+    )
+    human = cli.run("check", str(body), "--attach", str(sheet))
+    assert human.returncode == 0 and "拦截" in human.stdout and "36*************071" in human.stdout
+
+
+def test_check_bad_input(cli: Hub, tmp_path: Path) -> None:  # noqa: F811
+    assert cli.fails("check", str(tmp_path / "missing.txt"))["code"] == "FILE_UNREADABLE"
+    odd = tmp_path / "x.rtf"
+    odd.write_text("x", encoding="utf-8")
+    assert cli.fails("check", str(odd))["code"] == "ATTACHMENT_UNREADABLE"
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.4 not really")
+    assert cli.fails("check", str(broken))["code"] == "ATTACHMENT_UNREADABLE"
+    text = tmp_path / "t.txt"
+    text.write_text("正文", encoding="utf-8")
+    assert cli.fails("check", str(text), "--as-of", "2026-13-01")["code"] == "INVALID_INPUT"
+    assert cli.fails("check", str(text), "--site", "nowhere")["code"] == "SITE_UNKNOWN"
+    meta = tmp_path / "meta.yaml"
+    assert cli.fails("check", str(text), "--meta", str(meta))["code"] == "FILE_UNREADABLE"
+    meta.write_text("- 不是映射\n", encoding="utf-8")
+    assert cli.fails("check", str(text), "--meta", str(meta))["code"] == "INVALID_INPUT"
+    meta.write_text("doc_number: [1\n", encoding="utf-8")
+    assert cli.fails("check", str(text), "--meta", str(meta))["code"] == "INVALID_INPUT"
+    meta.write_text("unknown_field: 1\n", encoding="utf-8")
+    assert cli.fails("check", str(text), "--meta", str(meta))["code"] == "INVALID_INPUT"
+    meta.write_text("doc_number: 国办发[2017]47号\n", encoding="utf-8")
+    fixed = cli.ok("check", str(text), "--meta", str(meta))
+    assert [f["fix"] for f in fixed["findings"] if f["rule"] == "P16"] == ["国办发〔2017〕47号"]
+
+
+def test_submit_blocks_then_fix_then_override_then_approve(cli: Hub, tmp_path: Path) -> None:  # noqa: F811
+    cli.body.write_text(
+        "<p>联系人张三，电话13812345678。详见<a href='http://www.example.com/a'>说明</a>。</p>",
+        encoding="utf-8",
+    )
+    article = cli.create()
+    blocked = cli.fails("article", "submit", article, "--as", "zhangwei")
+    assert blocked["code"] == "CHECKS_BLOCKED"
+    assert [f["rule"] for f in blocked["details"]["findings"]] == ["P10"]
+    history = cli.ok("article", "history", article)
+    assert [e["type"] for e in history] == ["ArticleCreated", "ArticleChecked"]
+    assert history[1]["payload"]["blocked"] is True
+
+    fixed = cli.ok("article", "fix", article, "--as", "zhangwei")
+    assert fixed["revision"] == 2 and fixed["applied"]
+    shown = cli.ok("article", "findings", article)
+    assert "P10" not in {f["rule"] for f in shown["current"]}
+
+    assert cli.ok("article", "submit", article, "--as", "zhangwei")["waiting_for"] == "first"
+    refused = cli.fails(
+        "review", "approve", article, "--gates", "wording,secrecy", "--as", "liting"
+    )
+    assert refused["code"] == "FINDINGS_NOT_OVERRIDDEN"
+    for finding_id in refused["details"]["findings"]:
+        cli.ok(
+            "review",
+            "override",
+            article,
+            "--finding",
+            finding_id,
+            "--reason",
+            "已核实",
+            "--as",
+            "liting",
+        )
+    approved = cli.ok("review", "approve", article, "--gates", "wording,secrecy", "--as", "liting")
+    assert approved["waiting_for"] == "second"
+    events = [e["type"] for e in cli.ok("article", "history", article)]
+    assert "FindingOverridden" in events
+
+
+def test_findings_fix_and_override_bad_input(cli: Hub) -> None:  # noqa: F811
+    article = cli.create()  # the default body has nothing to fix
+    assert cli.fails("article", "fix", article, "--as", "zhangwei")["code"] == "NOTHING_TO_FIX"
+    unknown = cli.fails("article", "fix", article, "--finding", "P09-00000000", "--as", "zhangwei")
+    assert unknown["code"] == "FINDING_UNKNOWN"
+    assert cli.fails("article", "findings", "ffffffffffff")["code"] == "ARTICLE_NOT_FOUND"
+    cli.ok("article", "submit", article, "--as", "zhangwei")
+    override = ("review", "override", article, "--finding", "P20-00000000")
+    assert cli.fails(*override, "--reason", "x", "--as", "liting")["code"] == "FINDING_UNKNOWN"
+    assert (
+        cli.fails(*override, "--reason", "x", "--as", "zhangwei")["code"] == "STAGE_ROLE_REQUIRED"
+    )
+    assert cli.fails(*override, "--as", "liting")["code"] == "USAGE"
