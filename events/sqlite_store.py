@@ -19,7 +19,7 @@ import functools
 import gc
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime
@@ -29,6 +29,7 @@ from typing import Any
 import structlog
 
 from events.envelope import Actor, Event, NewEvent, RecordedEvent
+from events.recorder import SQLITE, Recording, Table, select_sql
 from events.registry import EventRegistry, default_registry
 from events.store import (
     AppendResult,
@@ -140,7 +141,7 @@ def _settle(requests: list[_Request]) -> None:
             future.set_result(None)
 
 
-class _Transaction:
+class _Transaction(Recording):
     """`SubscriberTransaction` over the writer connection."""
 
     def __init__(self, conn: sqlite3.Connection, subscriber: str, position: int) -> None:
@@ -734,6 +735,17 @@ class SQLiteEventStore(EventStore):
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self._reader().execute(sql, params).fetchall()
+
+    def rows(
+        self,
+        table: Table,
+        where: Mapping[str, Any],
+        columns: Sequence[str] | None = None,
+        order_by: Sequence[str] = (),
+        limit: int | None = None,
+    ) -> list[tuple[Any, ...]]:
+        sql, params = select_sql(SQLITE, table, where, columns, order_by, limit)
+        return self.query(sql, params)
 
     def close(self) -> None:
         with self._queue_lock:

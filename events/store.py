@@ -13,13 +13,16 @@ from __future__ import annotations
 import asyncio
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from events.envelope import Event, NewEvent, RecordedEvent
 from events.error_codes import ErrorCode
+
+if TYPE_CHECKING:
+    from events.recorder import Table
 
 
 class StreamRange(NamedTuple):
@@ -132,7 +135,35 @@ class AppendResult:
 
 
 class SubscriberTransaction(Protocol):
-    """A subscriber's unit of work: its read-model writes and its checkpoint commit together."""
+    """A subscriber's unit of work: its read-model writes and its checkpoint commit together.
+
+    Read models write through the recorder contract (events/recorder.py: `create`, `upsert`,
+    `insert_new`, `update`, `delete`, `rows` over declared tables), which each store implements
+    in its database's dialect; `execute`/`query` run SQL of that dialect directly (for what
+    the contract does not cover yet)."""
+
+    def create(self, *tables: Table) -> None: ...
+
+    def drop(self, *tables: Table) -> None: ...
+
+    def upsert(
+        self, table: Table, rows: Iterable[Sequence[Any]], *, keep: Sequence[str] = ()
+    ) -> None: ...
+
+    def insert_new(self, table: Table, rows: Iterable[Sequence[Any]]) -> None: ...
+
+    def update(self, table: Table, where: Mapping[str, Any], values: Mapping[str, Any]) -> None: ...
+
+    def delete(self, table: Table, where: Mapping[str, Any]) -> None: ...
+
+    def rows(
+        self,
+        table: Table,
+        where: Mapping[str, Any],
+        columns: Sequence[str] | None = None,
+        order_by: Sequence[str] = (),
+        limit: int | None = None,
+    ) -> list[tuple[Any, ...]]: ...
 
     @property
     def position(self) -> int:
@@ -298,6 +329,18 @@ class EventStore(ABC):
     @abstractmethod
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Read read-model tables outside any subscriber transaction."""
+
+    def rows(
+        self,
+        table: Table,
+        where: Mapping[str, Any],
+        columns: Sequence[str] | None = None,
+        order_by: Sequence[str] = (),
+        limit: int | None = None,
+    ) -> list[tuple[Any, ...]]:
+        """Rows of a read model's table by conditions (events/recorder.py), outside any
+        subscriber transaction."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no read models")
 
     @abstractmethod
     def close(self) -> None:

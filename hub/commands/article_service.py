@@ -17,6 +17,7 @@ from hub.commands.check_service import CheckService
 from hub.commands.fixes import apply_fixes
 from hub.commands.validation_messages import chinese, problems
 from hub.content.sanitize import clean_html
+from hub.projections.history import timeline_of
 from hub.projections.index_numbers import next_serial
 from hub.queries.article_search import ArticleQuery, Visibility
 from hub.queries.article_search import search as search_articles
@@ -421,14 +422,7 @@ class ArticleService:
 
     def timeline(self, article_ref: str) -> list[dict[str, Any]]:
         """The article's history projection: one described line per event."""
-        article_id = self.resolve(article_ref)
-        rows = self.store.query(
-            "SELECT stream_version, occurred_at, actor_id, actor_role, type, summary "
-            "FROM article_history WHERE article_id = ? ORDER BY stream_version",
-            (article_id,),
-        )
-        keys = ("version", "occurred_at", "actor", "role", "type", "summary")
-        return [dict(zip(keys, row, strict=True)) for row in rows]
+        return timeline_of(self.store, self.resolve(article_ref))
 
     def search(
         self, query: ArticleQuery, visible: Visibility | None

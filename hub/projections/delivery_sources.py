@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from events.envelope import RecordedEvent
+from events.recorder import Below, Column, Table
 from events.store import EventStore, SubscriberTransaction
 from workflows.article_decider import ARTICLES
 from workflows.article_events import ArticleCreated, ArticlePublished, ArticleRevised
@@ -20,16 +21,21 @@ from workflows.content import ArticleContent
 from workflows.errors import DomainError
 from workflows.publication import Publication
 
-_CREATE = (
-    """CREATE TABLE IF NOT EXISTS source_homes (
-        article_id TEXT PRIMARY KEY, site TEXT NOT NULL, column_id TEXT NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS source_revisions (
-        article_id TEXT NOT NULL, revision INTEGER NOT NULL, version INTEGER NOT NULL,
-        PRIMARY KEY (article_id, revision))""",
-    """CREATE TABLE IF NOT EXISTS source_publications (
-        article_id TEXT NOT NULL, publication_id TEXT NOT NULL, version INTEGER NOT NULL,
-        PRIMARY KEY (article_id, publication_id))""",
-)
+HOMES = Table(
+    "source_homes",
+    (Column("article_id", key=True), Column("site", required=True),
+     Column("column_id", required=True)),
+)  # fmt: skip
+REVISIONS = Table(
+    "source_revisions",
+    (Column("article_id", key=True), Column("revision", "int", key=True),
+     Column("version", "int", required=True)),
+)  # fmt: skip
+PUBLICATIONS = Table(
+    "source_publications",
+    (Column("article_id", key=True), Column("publication_id", key=True),
+     Column("version", "int", required=True)),
+)  # fmt: skip
 
 
 class DeliverySourcesProjection:
@@ -39,12 +45,10 @@ class DeliverySourcesProjection:
     stream_prefix = ARTICLES.prefix
 
     def create(self, tx: SubscriberTransaction) -> None:
-        for statement in _CREATE:
-            tx.execute(statement)
+        tx.create(HOMES, REVISIONS, PUBLICATIONS)
 
     def drop(self, tx: SubscriberTransaction) -> None:
-        for table in ("source_homes", "source_revisions", "source_publications"):
-            tx.execute(f"DROP TABLE IF EXISTS {table}")
+        tx.drop(HOMES, REVISIONS, PUBLICATIONS)
 
     def apply(self, tx: SubscriberTransaction, event: RecordedEvent) -> None:
         self.apply_batch(tx, [event])
@@ -65,14 +69,9 @@ class DeliverySourcesProjection:
                 pid = payload.publication.publication_id
                 publications.append((article_id, pid, event.stream_version))
         # The first event wins: a replay or a repeated id never moves a pointer.
-        tx.executemany("INSERT INTO source_homes VALUES (?, ?, ?) ON CONFLICT DO NOTHING", homes)
-        tx.executemany(
-            "INSERT INTO source_revisions VALUES (?, ?, ?) ON CONFLICT DO NOTHING", revisions
-        )
-        tx.executemany(
-            "INSERT INTO source_publications VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-            publications,
-        )
+        tx.insert_new(HOMES, homes)
+        tx.insert_new(REVISIONS, revisions)
+        tx.insert_new(PUBLICATIONS, publications)
 
 
 @dataclass(frozen=True)
@@ -97,27 +96,27 @@ def delivery_source(
 ) -> DeliverySource:
     """The content of `revision` (a correction's predecessor still needs its own), the
     publication and when it went out, the article's home, and the publications before it."""
-    rows = store.query(
-        "SELECT h.site, h.column_id, r.version, p.version FROM source_homes h "
-        "JOIN source_revisions r ON r.article_id = h.article_id AND r.revision = ? "
-        "JOIN source_publications p ON p.article_id = h.article_id AND p.publication_id = ? "
-        "WHERE h.article_id = ?",
-        (revision, publication_id, article_id),
+    home = store.rows(HOMES, {"article_id": article_id}, ("site", "column_id"))
+    revised_at = store.rows(REVISIONS, {"article_id": article_id, "revision": revision},
+                            ("version",))  # fmt: skip
+    published_at = store.rows(
+        PUBLICATIONS, {"article_id": article_id, "publication_id": publication_id}, ("version",)
     )
-    if not rows:
+    if not (home and revised_at and published_at):
         raise DomainError(
             "REVISION_NOT_FOUND", f"稿件 {article_id} 没有第 {revision} 版或其发布记录"
         )
-    site, column, revision_at, published_version = rows[0]
+    ((site, column),), ((revision_at,),), ((published_version,),) = home, revised_at, published_at
     stream = ARTICLES(article_id)
     revised = _one(store, stream, int(revision_at)).payload
     published = _one(store, stream, int(published_version))
     assert isinstance(revised, ArticleCreated | ArticleRevised)
     assert isinstance(published.payload, ArticlePublished)
-    earlier_versions = store.query(
-        "SELECT version FROM source_publications WHERE article_id = ? AND version < ? "
-        "ORDER BY version",
-        (article_id, published_version),
+    earlier_versions = store.rows(
+        PUBLICATIONS,
+        {"article_id": article_id, "version": Below(published_version)},
+        ("version",),
+        order_by=("version",),
     )
     earlier = []
     for (version,) in earlier_versions:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from events.envelope import Event, RecordedEvent
-from events.store import SubscriberTransaction
+from events.recorder import Column, Table
+from events.store import EventStore, SubscriberTransaction
 from hub.runtime.clock import beijing_minute
 from workflows.article_decider import ARTICLES
 from workflows.article_events import (
@@ -36,16 +37,19 @@ _CHECK_PHASES = {
     "recheck": "词库更新后复检",
 }
 
-_CREATE = """CREATE TABLE IF NOT EXISTS article_history (
-    article_id TEXT NOT NULL,
-    stream_version INTEGER NOT NULL,
-    global_position INTEGER NOT NULL,
-    occurred_at TEXT NOT NULL,
-    actor_id TEXT NOT NULL,
-    actor_role TEXT NOT NULL,
-    type TEXT NOT NULL,
-    summary TEXT NOT NULL,
-    PRIMARY KEY (article_id, stream_version))"""
+HISTORY = Table(
+    "article_history",
+    (
+        Column("article_id", key=True),
+        Column("stream_version", "int", key=True),
+        Column("global_position", "int", required=True),
+        Column("occurred_at", required=True),
+        Column("actor_id", required=True),
+        Column("actor_role", required=True),
+        Column("type", required=True),
+        Column("summary", required=True),
+    ),
+)
 
 
 def _gates(gates: tuple[str, ...]) -> str:
@@ -156,17 +160,15 @@ class HistoryProjection:
     stream_prefix = ARTICLES.prefix
 
     def create(self, tx: SubscriberTransaction) -> None:
-        tx.execute(_CREATE)
+        tx.create(HISTORY)
 
     def drop(self, tx: SubscriberTransaction) -> None:
-        tx.execute("DROP TABLE IF EXISTS article_history")
+        tx.drop(HISTORY)
 
     def apply(self, tx: SubscriberTransaction, event: RecordedEvent) -> None:
         if not ARTICLES.owns(event.stream_id):
             return
-        tx.execute(
-            "INSERT INTO article_history VALUES (?,?,?,?,?,?,?,?) "
-            "ON CONFLICT (article_id, stream_version) DO NOTHING",
+        tx.insert_new(HISTORY, [
             (
                 ARTICLES.entity(event.stream_id),
                 event.stream_version,
@@ -176,5 +178,13 @@ class HistoryProjection:
                 event.actor.role,
                 event.type,
                 describe(event.payload, self.names),
-            ),
-        )
+            )
+        ])  # fmt: skip
+
+
+def timeline_of(store: EventStore, article_id: str) -> list[dict[str, Any]]:
+    """The article's history: one described line per event, oldest first."""
+    keys = ("stream_version", "occurred_at", "actor_id", "actor_role", "type", "summary")
+    rows = store.rows(HISTORY, {"article_id": article_id}, keys, order_by=("stream_version",))
+    names = ("version", "occurred_at", "actor", "role", "type", "summary")
+    return [dict(zip(names, row, strict=True)) for row in rows]

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from events.envelope import RecordedEvent
+from events.recorder import Column, StartsWith, Table
 from events.store import EventStore, SubscriberTransaction
 from workflows.article_decider import ARTICLES
 from workflows.article_events import ArticleCreated, ArticleRevised
 
-_CREATE = (
-    """CREATE TABLE IF NOT EXISTS index_numbers (
-        article_id TEXT PRIMARY KEY,
-        index_number TEXT NOT NULL)""",
-    "CREATE INDEX IF NOT EXISTS index_numbers_value ON index_numbers (index_number)",
+INDEX_NUMBERS = Table(
+    "index_numbers",
+    (Column("article_id", key=True), Column("index_number", required=True)),
+    indexes=(("index_number",),),
 )
 
 
@@ -22,11 +22,10 @@ class IndexNumbersProjection:
     stream_prefix = ARTICLES.prefix
 
     def create(self, tx: SubscriberTransaction) -> None:
-        for statement in _CREATE:
-            tx.execute(statement)
+        tx.create(INDEX_NUMBERS)
 
     def drop(self, tx: SubscriberTransaction) -> None:
-        tx.execute("DROP TABLE IF EXISTS index_numbers")
+        tx.drop(INDEX_NUMBERS)
 
     def apply(self, tx: SubscriberTransaction, event: RecordedEvent) -> None:
         payload = event.payload
@@ -38,30 +37,24 @@ class IndexNumbersProjection:
             return
         value = payload.content.metadata.index_number
         if value:
-            tx.execute(
-                "INSERT INTO index_numbers (article_id, index_number) VALUES (?, ?) "
-                "ON CONFLICT (article_id) DO UPDATE SET index_number = excluded.index_number",
-                (article_id, value),
-            )
+            tx.upsert(INDEX_NUMBERS, [(article_id, value)])
         else:
-            tx.execute("DELETE FROM index_numbers WHERE article_id = ?", (article_id,))
+            tx.delete(INDEX_NUMBERS, {"article_id": article_id})
 
 
 def owners_of(store: EventStore, index_number: str) -> dict[str, str]:
     """{index number: article id} for the articles using `index_number`."""
-    rows = store.query(
-        "SELECT index_number, article_id FROM index_numbers WHERE index_number = ?",
-        (index_number,),
-    )
+    rows = store.rows(INDEX_NUMBERS, {"index_number": index_number}, ("index_number", "article_id"))
     return {row[0]: row[1] for row in rows}
 
 
 def next_serial(store: EventStore, org_code: str, year: int) -> int:
-    """One more than the highest serial used by `org_code` in `year`."""
+    """One more than the highest serial used by `org_code` in `year` (索引号 ORG/YYYY-NNNNN)."""
     prefix = f"{org_code}/{year:04d}-"
-    rows = store.query(
-        "SELECT MAX(CAST(substr(index_number, ?) AS INTEGER)) FROM index_numbers "
-        "WHERE index_number LIKE ? ",
-        (len(prefix) + 1, prefix + "%"),
+    used = store.rows(
+        INDEX_NUMBERS,
+        {"index_number": StartsWith(prefix)},
+        ("index_number",),
     )
-    return int(rows[0][0] or 0) + 1
+    serials = [int(n[len(prefix) :]) for (n,) in used if n[len(prefix) :].isdigit()]
+    return max(serials, default=0) + 1

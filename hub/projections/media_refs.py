@@ -7,19 +7,24 @@ from __future__ import annotations
 import re
 
 from events.envelope import RecordedEvent
+from events.recorder import Column, Table
 from events.store import EventStore, SubscriberTransaction
 from workflows.article_decider import ARTICLES
 from workflows.article_events import ArticleCreated, ArticleRevised
 
 MEDIA_KEY = re.compile(r"/media/([0-9a-f]{64}\.[a-z0-9]{3,4})\b")
 
-_CREATE = (
-    """CREATE TABLE IF NOT EXISTS media_refs (
-        media_key TEXT NOT NULL, article_id TEXT NOT NULL, revision INTEGER NOT NULL,
-        site TEXT NOT NULL, PRIMARY KEY (media_key, article_id, revision))""",
-    "CREATE INDEX IF NOT EXISTS media_refs_article ON media_refs (article_id, revision)",
-    "CREATE TABLE IF NOT EXISTS media_article_sites (article_id TEXT PRIMARY KEY, site TEXT)",
+MEDIA_REFS = Table(
+    "media_refs",
+    (
+        Column("media_key", key=True),
+        Column("article_id", key=True),
+        Column("revision", "int", key=True),
+        Column("site", required=True),
+    ),
+    indexes=(("article_id", "revision"),),
 )
+ARTICLE_SITES = Table("media_article_sites", (Column("article_id", key=True), Column("site")))
 
 
 class MediaRefsProjection:
@@ -29,35 +34,25 @@ class MediaRefsProjection:
     stream_prefix = ARTICLES.prefix
 
     def create(self, tx: SubscriberTransaction) -> None:
-        for statement in _CREATE:
-            tx.execute(statement)
+        tx.create(MEDIA_REFS, ARTICLE_SITES)
 
     def drop(self, tx: SubscriberTransaction) -> None:
-        tx.execute("DROP TABLE IF EXISTS media_refs")
-        tx.execute("DROP TABLE IF EXISTS media_article_sites")
+        tx.drop(MEDIA_REFS, ARTICLE_SITES)
 
     def apply(self, tx: SubscriberTransaction, event: RecordedEvent) -> None:
         payload = event.payload
         article_id = ARTICLES.entity(event.stream_id)
         if isinstance(payload, ArticleCreated):
             revision, site = 1, payload.site
-            tx.execute(
-                "INSERT INTO media_article_sites VALUES (?, ?) ON CONFLICT DO NOTHING",
-                (article_id, site),
-            )
+            tx.insert_new(ARTICLE_SITES, [(article_id, site)])
         elif isinstance(payload, ArticleRevised):
             revision = payload.revision
-            rows = tx.query(
-                "SELECT site FROM media_article_sites WHERE article_id = ?", (article_id,)
-            )
+            rows = tx.rows(ARTICLE_SITES, {"article_id": article_id}, ("site",))
             site = str(rows[0][0]) if rows else ""
         else:
             return
         keys = set(MEDIA_KEY.findall(payload.content.body_html))
-        tx.executemany(
-            "INSERT INTO media_refs VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            [(key, article_id, revision, site) for key in sorted(keys)],
-        )
+        tx.insert_new(MEDIA_REFS, [(key, article_id, revision, site) for key in sorted(keys)])
 
 
 def media_access(store: EventStore, key: str) -> tuple[bool, set[str]]:
@@ -68,5 +63,5 @@ def media_access(store: EventStore, key: str) -> tuple[bool, set[str]]:
         "AND p.live_revision = r.revision WHERE r.media_key = ? LIMIT 1",
         (key,),
     )
-    sites = store.query("SELECT DISTINCT site FROM media_refs WHERE media_key = ?", (key,))
+    sites = store.rows(MEDIA_REFS, {"media_key": key}, ("site",))
     return bool(live), {str(s) for (s,) in sites}

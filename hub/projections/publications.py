@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from events.envelope import RecordedEvent
+from events.recorder import AtMost, Column, NotNull, Table
 from events.store import EventStore, SubscriberTransaction
 from hub.runtime.clock import utc_iso
 from workflows.article_decider import ARTICLES
@@ -19,27 +20,37 @@ from workflows.article_events import (
 )
 from workflows.publication import Target
 
-_CREATE = (
-    """CREATE TABLE IF NOT EXISTS publications (
-        article_id TEXT PRIMARY KEY,
-        live_id TEXT,
-        live_revision INTEGER,
-        live_targets TEXT,
-        published_at TEXT,
-        expire_at TEXT,
-        scheduled_id TEXT,
-        scheduled_revision INTEGER,
-        scheduled_targets TEXT,
-        publish_at TEXT,
-        scheduled_expire_at TEXT,
-        updated_at TEXT NOT NULL)""",
-    "CREATE INDEX IF NOT EXISTS publications_publish_at ON publications (publish_at)",
-    "CREATE INDEX IF NOT EXISTS publications_expire_at ON publications (expire_at)",
-    # Each live target of each article, so "what is live on site X" is an index range.
-    """CREATE TABLE IF NOT EXISTS live_targets (
-        target TEXT NOT NULL, article_id TEXT NOT NULL, PRIMARY KEY (target, article_id))""",
-    "CREATE INDEX IF NOT EXISTS live_targets_article ON live_targets (article_id)",
+PUBLICATIONS = Table(
+    "publications",
+    (
+        Column("article_id", key=True),
+        Column("live_id"),
+        Column("live_revision", "int"),
+        Column("live_targets"),
+        Column("published_at"),
+        Column("expire_at"),
+        Column("scheduled_id"),
+        Column("scheduled_revision", "int"),
+        Column("scheduled_targets"),
+        Column("publish_at"),
+        Column("scheduled_expire_at"),
+        Column("updated_at", required=True),
+    ),
+    indexes=(("publish_at",), ("expire_at",)),
 )
+# Each live target of each article, so "what is live on site X" is an index range.
+LIVE_TARGETS = Table(
+    "live_targets",
+    (Column("target", key=True), Column("article_id", key=True)),
+    indexes=(("article_id",),),
+)
+_NO_SCHEDULE = {
+    "scheduled_id": None,
+    "scheduled_revision": None,
+    "scheduled_targets": None,
+    "publish_at": None,
+    "scheduled_expire_at": None,
+}
 
 
 def _keys(targets: tuple[Target, ...]) -> str:
@@ -53,12 +64,10 @@ class PublicationsProjection:
     stream_prefix = ARTICLES.prefix
 
     def create(self, tx: SubscriberTransaction) -> None:
-        for statement in _CREATE:
-            tx.execute(statement)
+        tx.create(PUBLICATIONS, LIVE_TARGETS)
 
     def drop(self, tx: SubscriberTransaction) -> None:
-        tx.execute("DROP TABLE IF EXISTS publications")
-        tx.execute("DROP TABLE IF EXISTS live_targets")
+        tx.drop(PUBLICATIONS, LIVE_TARGETS)
 
     def apply(self, tx: SubscriberTransaction, event: RecordedEvent) -> None:
         if not ARTICLES.owns(event.stream_id):
@@ -67,82 +76,57 @@ class PublicationsProjection:
         at = event.occurred_at.isoformat()
         payload = event.payload
         if isinstance(payload, PublicationScheduled | ArticlePublished):
-            tx.execute(
-                "INSERT INTO publications (article_id, updated_at) VALUES (?, ?) "
-                "ON CONFLICT (article_id) DO UPDATE SET updated_at = excluded.updated_at",
-                (article_id, at),
-            )
+            keep = [n for n in PUBLICATIONS.names if n not in ("article_id", "updated_at")]
+            tx.upsert(PUBLICATIONS, [PUBLICATIONS.row(article_id=article_id, updated_at=at)],
+                      keep=keep)  # fmt: skip
         match payload:
             case PublicationScheduled(publication=p):
-                tx.execute(
-                    "UPDATE publications SET scheduled_id = ?, scheduled_revision = ?, "
-                    "scheduled_targets = ?, publish_at = ?, scheduled_expire_at = ? "
-                    "WHERE article_id = ?",
-                    (
-                        p.publication_id,
-                        p.revision,
-                        _keys(p.targets),
-                        utc_iso(p.publish_at),
-                        utc_iso(p.expire_at),
-                        article_id,
-                    ),
-                )
+                tx.update(PUBLICATIONS, {"article_id": article_id}, {
+                    "scheduled_id": p.publication_id,
+                    "scheduled_revision": p.revision,
+                    "scheduled_targets": _keys(p.targets),
+                    "publish_at": utc_iso(p.publish_at),
+                    "scheduled_expire_at": utc_iso(p.expire_at),
+                })  # fmt: skip
             case ArticlePublished(publication=p):
-                tx.execute("DELETE FROM live_targets WHERE article_id = ?", (article_id,))
-                tx.executemany(
-                    "INSERT INTO live_targets VALUES (?, ?) ON CONFLICT DO NOTHING",
-                    [(t.key, article_id) for t in p.targets],
-                )
-                tx.execute(
-                    "UPDATE publications SET live_id = ?, live_revision = ?, live_targets = ?, "
-                    "published_at = ?, expire_at = ?, scheduled_id = NULL, "
-                    "scheduled_revision = NULL, scheduled_targets = NULL, publish_at = NULL, "
-                    "scheduled_expire_at = NULL WHERE article_id = ?",
-                    (
-                        p.publication_id,
-                        p.revision,
-                        _keys(p.targets),
-                        utc_iso(event.occurred_at),
-                        utc_iso(p.expire_at),
-                        article_id,
-                    ),
-                )
+                tx.delete(LIVE_TARGETS, {"article_id": article_id})
+                tx.insert_new(LIVE_TARGETS, [(t.key, article_id) for t in p.targets])
+                tx.update(PUBLICATIONS, {"article_id": article_id}, {
+                    "live_id": p.publication_id,
+                    "live_revision": p.revision,
+                    "live_targets": _keys(p.targets),
+                    "published_at": utc_iso(event.occurred_at),
+                    "expire_at": utc_iso(p.expire_at),
+                    **_NO_SCHEDULE,
+                })  # fmt: skip
             case PublicationRescheduled():
                 expire = utc_iso(payload.expire_at)
-                tx.execute(
-                    "UPDATE publications SET publish_at = ?, scheduled_expire_at = ?, "
-                    "updated_at = ? WHERE article_id = ? AND scheduled_id = ?",
-                    (utc_iso(payload.publish_at), expire, at, article_id, payload.publication_id),
-                )
-                tx.execute(
-                    "UPDATE publications SET expire_at = ?, updated_at = ? "
-                    "WHERE article_id = ? AND live_id = ?",
-                    (expire, at, article_id, payload.publication_id),
+                tx.update(
+                    PUBLICATIONS,
+                    {"article_id": article_id, "scheduled_id": payload.publication_id},
+                    {"publish_at": utc_iso(payload.publish_at), "scheduled_expire_at": expire,
+                     "updated_at": at},
+                )  # fmt: skip
+                tx.update(
+                    PUBLICATIONS,
+                    {"article_id": article_id, "live_id": payload.publication_id},
+                    {"expire_at": expire, "updated_at": at},
                 )
             case PublicationCancelled():
-                tx.execute(
-                    "UPDATE publications SET scheduled_id = NULL, scheduled_revision = NULL, "
-                    "scheduled_targets = NULL, publish_at = NULL, scheduled_expire_at = NULL, "
-                    "updated_at = ? WHERE article_id = ?",
-                    (at, article_id),
-                )
+                tx.update(PUBLICATIONS, {"article_id": article_id},
+                          {**_NO_SCHEDULE, "updated_at": at})  # fmt: skip
             case TargetsWithdrawn():
-                rows = tx.query(
-                    "SELECT live_targets FROM publications WHERE article_id = ? AND live_id = ?",
-                    (article_id, payload.publication_id),
+                rows = tx.rows(
+                    PUBLICATIONS,
+                    {"article_id": article_id, "live_id": payload.publication_id},
+                    ("live_targets",),
                 )
                 gone = {t.key for t in payload.targets}
-                tx.executemany(
-                    "DELETE FROM live_targets WHERE target = ? AND article_id = ?",
-                    [(key, article_id) for key in sorted(gone)],
-                )
+                tx.delete(LIVE_TARGETS, {"article_id": article_id, "target": sorted(gone)})
                 left = [k for k in json.loads(rows[0][0] or "[]") if k not in gone] if rows else []
                 if left:
-                    tx.execute(
-                        "UPDATE publications SET live_targets = ?, updated_at = ? "
-                        "WHERE article_id = ?",
-                        (json.dumps(left), at, article_id),
-                    )
+                    tx.update(PUBLICATIONS, {"article_id": article_id},
+                              {"live_targets": json.dumps(left), "updated_at": at})  # fmt: skip
                 else:
                     _clear_live(tx, article_id, at)
             case ArticleRetracted():
@@ -150,38 +134,32 @@ class PublicationsProjection:
 
 
 def _clear_live(tx: SubscriberTransaction, article_id: str, at: str) -> None:
-    tx.execute("DELETE FROM live_targets WHERE article_id = ?", (article_id,))
-    tx.execute(
-        "UPDATE publications SET live_id = NULL, live_revision = NULL, live_targets = NULL, "
-        "published_at = NULL, expire_at = NULL, updated_at = ? WHERE article_id = ?",
-        (at, article_id),
-    )
+    tx.delete(LIVE_TARGETS, {"article_id": article_id})
+    tx.update(PUBLICATIONS, {"article_id": article_id}, {
+        "live_id": None, "live_revision": None, "live_targets": None, "published_at": None,
+        "expire_at": None, "updated_at": at,
+    })  # fmt: skip
 
 
 def due_releases(store: EventStore, now_iso: str) -> list[str]:
     """Articles whose scheduled publication time has come."""
-    rows = store.query(
-        "SELECT article_id FROM publications WHERE publish_at IS NOT NULL AND publish_at <= ? "
-        "ORDER BY publish_at",
-        (now_iso,),
-    )
+    rows = store.rows(PUBLICATIONS, {"publish_at": AtMost(now_iso)}, ("article_id",),
+                      order_by=("publish_at",))  # fmt: skip
     return [str(r[0]) for r in rows]
 
 
 def due_expiries(store: EventStore, now_iso: str) -> list[str]:
     """Articles whose live publication has reached its expiry time."""
-    rows = store.query(
-        "SELECT article_id FROM publications WHERE expire_at IS NOT NULL AND expire_at <= ? "
-        "AND live_id IS NOT NULL ORDER BY expire_at",
-        (now_iso,),
-    )
+    rows = store.rows(PUBLICATIONS, {"expire_at": AtMost(now_iso), "live_id": NotNull},
+                      ("article_id",), order_by=("expire_at",))  # fmt: skip
     return [str(r[0]) for r in rows]
 
 
 def next_timer(store: EventStore) -> str | None:
     """The earliest pending release or expiry time, if any."""
-    rows = store.query(
-        "SELECT MIN(t) FROM (SELECT MIN(publish_at) AS t FROM publications "
-        "UNION ALL SELECT MIN(expire_at) FROM publications WHERE live_id IS NOT NULL)"
-    )
-    return rows[0][0] if rows and rows[0][0] else None
+    release = store.rows(PUBLICATIONS, {"publish_at": NotNull}, ("publish_at",),
+                         order_by=("publish_at",), limit=1)  # fmt: skip
+    expiry = store.rows(PUBLICATIONS, {"expire_at": NotNull, "live_id": NotNull},
+                        ("expire_at",), order_by=("expire_at",), limit=1)  # fmt: skip
+    times = [str(r[0][0]) for r in (release, expiry) if r]
+    return min(times) if times else None
