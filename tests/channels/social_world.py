@@ -25,7 +25,7 @@ from hub.runtime.embedded import EmbeddedHub
 from hub.runtime.server import BackgroundServer
 from sandboxes.wechat import WeChatSandbox
 from sandboxes.weibo import WeiboSandbox
-from tests.hub.delivery.test_delivery_engine import STAGES
+from tests.helpers import STAGES
 
 APPID, SECRET = "wx5f3a8c0e2b7d4e9a", "0123456789abcdef0123456789abcdef"
 APP_KEY, APP_SECRET, UID = "2847561930", "weibo-app-secret", "5830417296"

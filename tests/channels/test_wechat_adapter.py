@@ -23,7 +23,7 @@ from hub.runtime.embedded import EmbeddedHub
 from hub.runtime.server import BackgroundServer
 from sandboxes.wechat import Fault, WeChatSandbox
 from tests.channels.test_wechat_sandbox import APPID, SECRET
-from tests.hub.delivery.test_delivery_engine import approved
+from tests.helpers import approved
 
 
 class Setup:

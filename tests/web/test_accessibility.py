@@ -12,8 +12,8 @@ import pytest
 import requests
 
 from tests.conftest import ROOT
+from tests.helpers import approve_all
 from tests.web.conftest import Web
-from tests.web.test_api import approve_all
 from tests.web.test_browser import ARTIFACTS, browser, log_in  # noqa: F401
 
 AXE = Path(os.environ.get("HUB_AXE_JS", ROOT / ".cache/axe/package/axe.min.js"))

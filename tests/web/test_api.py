@@ -11,16 +11,8 @@ from html.parser import HTMLParser
 import pytest
 import requests
 
+from tests.helpers import STAGES, approve_all
 from tests.web.conftest import Web
-
-STAGES = [("liting", ["wording", "secrecy"]), ("wangqiang", ["legal", "policy", "wording"]),
-          ("chenjing", ["political", "policy", "public_opinion"])]  # fmt: skip
-
-
-def approve_all(web: Web, article: str) -> None:
-    for user, gates in STAGES:
-        answer = web.api(user, "POST", f"/articles/{article}/approve", json={"gates": gates})
-        assert answer.status_code == 200, answer.text
 
 
 def test_every_api_call_needs_a_login_or_a_token(web: Web) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
+from tests.helpers import approve_all
 from tests.web.conftest import Web
-from tests.web.test_api import approve_all
 
 
 def test_account_health_shows_deliveries_circuits_and_failures(web: Web) -> None:

@@ -3,32 +3,8 @@ board's filter, each still under its own rules (role, state); nobody else may.""
 
 from __future__ import annotations
 
-import time
-
+from tests.helpers import published_to, settled
 from tests.web.conftest import Web
-from tests.web.test_api import approve_all
-
-
-def published_to(web: Web, targets: list[str]) -> str:
-    article = web.article()
-    assert web.api("zhangwei", "POST", f"/articles/{article}/submit").status_code == 200
-    approve_all(web, article)
-    answer = web.api("qianli", "POST", f"/articles/{article}/publish",
-                     json={"to": targets, "feeds": False})  # fmt: skip
-    assert answer.status_code == 200, answer.text
-    return article
-
-
-def settled(web: Web, article: str, until: tuple[str, ...] = ("pending", "sending")) -> list[dict]:
-    """The article's deliveries once they are planned and none is in one of `until` (a
-    publish returns at once; the engine loop plans and delivers in the background)."""
-    deadline = time.monotonic() + 20
-    while True:
-        rows = web.api("qianli", "GET", "/deliveries", params={"article": article}).json()
-        done = rows and all(r["status"] not in until for r in rows)
-        if done or time.monotonic() > deadline:
-            return rows
-        time.sleep(0.2)
 
 
 def test_bulk_retry_and_cancel_through_the_api(web: Web) -> None:

@@ -97,7 +97,7 @@ def test_a_change_without_the_csrf_token_is_refused(web: Web) -> None:
 def test_operators_cancel_only_what_can_be_cancelled(web: Web) -> None:
     import time
 
-    from tests.web.test_api import approve_all
+    from tests.helpers import approve_all
 
     article = web.article()
     assert web.api("zhangwei", "POST", f"/articles/{article}/submit").status_code == 200
@@ -128,7 +128,7 @@ def test_operators_cancel_only_what_can_be_cancelled(web: Web) -> None:
 def test_the_publication_plan_sends_one_article_to_chosen_sites_and_accounts(web: Web) -> None:
     import time
 
-    from tests.web.test_api import approve_all
+    from tests.helpers import approve_all
 
     article = web.article()
     assert web.api("zhangwei", "POST", f"/articles/{article}/submit").status_code == 200
@@ -299,7 +299,7 @@ def test_every_government_metadata_field_is_on_the_form(web: Web) -> None:
 
 
 def test_pages_offer_only_what_the_user_may_do(web: Web) -> None:
-    from tests.web.test_api import approve_all
+    from tests.helpers import approve_all
 
     def buttons(user: str, article: str) -> set[str]:
         session, _ = web.login(user)
@@ -369,7 +369,7 @@ def test_login_never_redirects_to_another_site_however_the_address_is_written(we
 
 
 def test_the_console_finds_work_and_names_things_as_people_do(web: Web) -> None:
-    from tests.web.test_api import approve_all
+    from tests.helpers import approve_all
 
     session, _ = web.login("zhangwei")
     unique = web.api("zhangwei", "POST", "/articles", json={
@@ -405,7 +405,7 @@ def test_the_console_finds_work_and_names_things_as_people_do(web: Web) -> None:
 
 
 def test_the_plan_says_before_the_click_which_accounts_would_refuse(web: Web) -> None:
-    from tests.web.test_api import approve_all
+    from tests.helpers import approve_all
 
     long_title = "关于做好二〇二六年冬季全省城乡居民安全生产隐患排查和专项整治行动工作的紧急通知"
     assert len(long_title) > 32  # WeChat's limit for a title

@@ -186,7 +186,7 @@ def test_a_days_work_without_typing_a_code(web: Web, browser: Browser, size: str
 
 
 def test_a_live_update_keeps_the_operators_tick_and_typing(web: Web, browser: Browser) -> None:  # noqa: F811
-    from tests.web.test_bulk import published_to, settled
+    from tests.helpers import published_to, settled
 
     article = published_to(web, ["wechat:sf-wechat"])  # keeps failing: no WeChat answers here
     delivery = settled(web, article)[0]

@@ -9,9 +9,9 @@ import time
 import pytest
 
 from tests.checks.test_hidden_links import HIDING
+from tests.helpers import approve_all
 from tests.hub.content.test_media import PNG
 from tests.web.conftest import Web
-from tests.web.test_api import approve_all
 from tests.web.test_browser import browser  # noqa: F401  (the Chromium fixture)
 
 pytestmark = pytest.mark.slow

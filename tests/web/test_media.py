@@ -114,7 +114,7 @@ def test_bodies_over_the_limit_are_refused_even_without_a_length(web: Web) -> No
 
 
 def test_a_file_is_public_only_while_a_live_article_links_it(web: Web) -> None:
-    from tests.web.test_api import approve_all
+    from tests.helpers import approve_all
 
     pdf = upload(web, "zhangwei", b"%PDF-1.7\n% retract me\n%%EOF", "名单.pdf").json()
     shared = upload(web, "zhangwei", b"%PDF-1.7\n% shared\n%%EOF", "共用.pdf").json()

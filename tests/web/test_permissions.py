@@ -9,9 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.helpers import STAGES, approve_all, settled
 from tests.web.conftest import Web
-from tests.web.test_api import STAGES, approve_all
-from tests.web.test_bulk import settled
 
 # Users by role; "own" hold it on gov (the article's site), "other" on drc only.
 OWN = {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.helpers import approve_all
 from tests.web.conftest import Web
-from tests.web.test_api import approve_all
 from tests.web.test_browser import browser, log_in  # noqa: F401  (the Chromium fixture)
 
 pytestmark = pytest.mark.slow

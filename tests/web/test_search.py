@@ -3,8 +3,8 @@ the query (a page of 5 holds 5 articles the caller may see)."""
 
 from __future__ import annotations
 
+from tests.helpers import approve_all
 from tests.web.conftest import Web
-from tests.web.test_api import approve_all
 
 
 def make(web: Web, user: str, site: str, title: str, body: str) -> str:

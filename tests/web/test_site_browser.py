@@ -7,9 +7,9 @@ import time
 
 import pytest
 
+from tests.helpers import approve_all
 from tests.web.conftest import Web
 from tests.web.test_accessibility import AXE, audit
-from tests.web.test_api import approve_all
 from tests.web.test_browser import browser  # noqa: F401  (the Chromium fixture)
 
 pytestmark = [pytest.mark.slow,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.helpers import cli_approved as approved
 from tests.hub.cli.test_cli import Hub, cli  # noqa: F401 (the fixture)
-from tests.hub.cli.test_cli_recheck import approved
 
 
 def test_ledger_retry_and_cancel(cli: Hub, tmp_path: Path) -> None:  # noqa: F811

@@ -6,15 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from hub.runtime.embedded import EmbeddedHub
+from tests.helpers import STAGES
+from tests.helpers import cli_approved as approved
 from tests.hub.cli.test_cli import Hub, cli  # noqa: F401 (the fixture)
-from tests.hub.cli.test_cli_recheck import STAGES, approved
-
-
-def approve(cli: Hub, article: str) -> dict:  # noqa: F811
-    result = {}
-    for user, gates in STAGES:
-        result = cli.ok("review", "approve", article, "--gates", gates, "--as", user)
-    return result
 
 
 def test_publish_add_correct_and_retract(cli: Hub) -> None:  # noqa: F811
@@ -42,9 +36,9 @@ def test_publish_add_correct_and_retract(cli: Hub) -> None:  # noqa: F811
     corrected = cli.ok("correct", article, "--body-file", str(cli.body), "--as", "zhangwei")
     assert corrected["status"] == "in_review" and corrected["live"]["revision"] == 1
     for user, gates in STAGES[:-1]:
-        cli.ok("review", "approve", article, "--gates", gates, "--as", user)
+        cli.ok("review", "approve", article, "--gates", ",".join(gates), "--as", user)
     user, gates = STAGES[-1]
-    final = cli.ok("review", "approve", article, "--gates", gates, "--wait", "--wait-timeout",
+    final = cli.ok("review", "approve", article, "--gates", ",".join(gates), "--wait", "--wait-timeout",
                    "2", "--as", user)  # fmt: skip
     # The approval appends and returns; with --wait the command also runs the worker's
     # rounds: the correction policy publishes it and the engine delivers it (the WeChat

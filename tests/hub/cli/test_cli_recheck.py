@@ -2,22 +2,8 @@
 
 from __future__ import annotations
 
+from tests.helpers import cli_approved as approved
 from tests.hub.cli.test_cli import Hub, cli  # noqa: F401 (the fixture)
-
-STAGES = (
-    ("liting", "wording,secrecy"),
-    ("wangqiang", "legal,policy,wording"),
-    ("chenjing", "political,policy,public_opinion"),
-)
-
-
-def approved(cli: Hub, body: str, column: str = "notices") -> str:  # noqa: F811
-    cli.body.write_text(body, encoding="utf-8")
-    article = cli.create(column=column)
-    cli.ok("article", "submit", article, "--as", "zhangwei")
-    for user, gates in STAGES:
-        cli.ok("review", "approve", article, "--gates", gates, "--as", user)
-    return article
 
 
 def test_dictionary_change_is_recorded_and_recheck_lists_what_now_fails(cli: Hub) -> None:  # noqa: F811

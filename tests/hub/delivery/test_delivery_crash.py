@@ -23,7 +23,7 @@ from hub.runtime.embedded import EmbeddedHub
 from hub.runtime.server import BackgroundServer, seed_jpush
 from sandboxes import sandbox_app
 from sandboxes.jpush import JPushSandbox
-from tests.hub.delivery.test_delivery_engine import approved
+from tests.helpers import approved
 
 APPS = 500
 KILLS = 10

@@ -15,32 +15,10 @@ from hub.delivery.engine import DeliveryEngine
 from hub.delivery.planner import run_planner
 from hub.projections.deliveries import deliveries_of
 from hub.runtime.embedded import EmbeddedHub, website_sites
+from tests.helpers import STAGES, approved, pages
 from workflows.beijing_time import beijing_text
 from workflows.delivery_decider import ForDelivery, Start
 from workflows.delivery_events import Operation
-
-STAGES = (
-    ("liting", ["wording", "secrecy"]),
-    ("wangqiang", ["legal", "policy", "wording"]),
-    ("chenjing", ["political", "policy", "public_opinion"]),
-)
-
-
-def approved(hub: EmbeddedHub, body: str = "<p>各有关单位：现将有关事项通知如下。</p>") -> str:
-    created = hub.articles.create("zhangwei", "gov", ["notices"], "关于开展自查工作的通知", body)
-    hub.articles.submit("zhangwei", created.article_id)
-    for user, gates in STAGES:
-        hub.articles.approve(user, created.article_id, gates)
-    return created.article_id
-
-
-def pages(hub: EmbeddedHub) -> list[Path]:
-    """The article pages (not the column pages and homepages)."""
-    return sorted(
-        p
-        for p in hub.config.sites_root.rglob("*.html")
-        if p.name not in ("index.html", "sitemap.html") and not p.name.startswith("list-")
-    )
 
 
 def meta(page: Path, name: str) -> str:

@@ -17,7 +17,7 @@ from hub.runtime.embedded import EmbeddedHub
 from hub.runtime.server import BackgroundServer, seed_jpush
 from sandboxes import sandbox_app
 from sandboxes.jpush import Fault, JPushSandbox
-from tests.hub.delivery.test_delivery_engine import approved
+from tests.helpers import approved
 from workflows.delivery_decider import DeliveryState
 
 APP_KEY = "5f3a8c0e2b7d4e9a1c6f0b3d"  # sf-app

@@ -13,7 +13,7 @@ from hub.delivery.engine import DeliveryEngine
 from hub.delivery.planner import run_planner
 from hub.projections.deliveries import deliveries_of
 from hub.runtime.embedded import EmbeddedHub
-from tests.hub.delivery.test_delivery_engine import approved
+from tests.helpers import approved
 from workflows.delivery_decider import Start, decide
 from workflows.errors import DomainError
 

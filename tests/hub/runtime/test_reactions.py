@@ -11,7 +11,7 @@ from hub.commands.correction_policy import CorrectionPublisher
 from hub.projections.deliveries import deliveries_of
 from hub.runtime.embedded import EmbeddedHub
 from hub.runtime.server import EngineLoop
-from tests.hub.delivery.test_delivery_engine import STAGES, approved, pages
+from tests.helpers import STAGES, approved, pages
 
 
 def test_a_publish_appends_and_returns_and_the_worker_delivers(hub: EmbeddedHub) -> None:

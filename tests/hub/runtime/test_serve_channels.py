@@ -22,7 +22,7 @@ from hub.runtime.server import BackgroundServer, seed_jpush
 from hub.web.app import create_app
 from sandboxes import sandbox_app
 from sandboxes.jpush import JPushSandbox
-from tests.hub.delivery.test_delivery_engine import STAGES, approved
+from tests.helpers import STAGES, approved
 
 APP_KEY = "5f3a8c0e2b7d4e9a1c6f0b3d"  # sf-app in config/channels.yaml
 

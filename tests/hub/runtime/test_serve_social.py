@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.helpers import cli_approved as approved
 from tests.hub.cli.test_cli import ROOT, Hub
-from tests.hub.delivery.test_delivery_engine import STAGES
 
 TARGETS = ["wechat:sf-wechat", "wechat:drc-wechat", "weibo:sf-weibo"]
 
@@ -55,15 +55,6 @@ def served(config_dir: Path, tmp_path: Path) -> Iterator[tuple[Hub, str]]:
     yield cli, sandbox
     server.terminate()
     server.wait(timeout=30)
-
-
-def approved(cli: Hub) -> str:
-    """A new article, submitted and approved through the three reviews."""
-    article = cli.create()
-    cli.ok("article", "submit", article, "--as", "zhangwei")
-    for user, gates in STAGES:
-        cli.ok("review", "approve", article, "--gates", ",".join(gates), "--as", user)
-    return article
 
 
 def test_an_approved_article_reaches_every_wechat_and_weibo_account_of_its_plan(
