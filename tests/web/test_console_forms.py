@@ -8,6 +8,7 @@ import re
 import pytest
 import requests
 
+from tests.helpers import settled
 from tests.web.conftest import Web
 
 
@@ -398,6 +399,7 @@ def test_the_console_finds_work_and_names_things_as_people_do(web: Web) -> None:
     approve_all(web, article)
     web.api("zhangwei", "POST", f"/articles/{article}/publish",
             json={"to": ["gov/notices"], "feeds": False})  # fmt: skip
+    settled(web, article)  # planned by the engine loop in the background
     operator, _ = web.login("qianli")
     board = operator.get(f"{web.url}/console/deliveries", params={"article": article},
                          timeout=30).text  # fmt: skip

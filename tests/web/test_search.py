@@ -3,7 +3,7 @@ the query (a page of 5 holds 5 articles the caller may see)."""
 
 from __future__ import annotations
 
-from tests.helpers import approve_all
+from tests.helpers import approve_all, settled
 from tests.web.conftest import Web
 
 
@@ -98,6 +98,7 @@ def test_the_public_site_has_a_site_map_and_a_search_box(web: Web, tmp_path) -> 
     published = web.api("zhangwei", "POST", f"/articles/{article}/publish",
                         json={"to": ["gov/notices"], "feeds": False})  # fmt: skip
     assert published.status_code == 200
+    settled(web, article)  # the engine loop writes the pages in the background
     home = requests.get(f"{web.url}/sites/gov/index.html", timeout=30).text
     assert 'action="./search"' in home and 'href="./sitemap.html"' in home
     site_map = requests.get(f"{web.url}/sites/gov/sitemap.html", timeout=30)
