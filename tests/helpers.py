@@ -6,14 +6,66 @@ other)."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from hub.runtime.embedded import EmbeddedHub
-    from tests.hub.cli.test_cli import Hub
     from tests.web.conftest import Web
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Hub:
+    def __init__(self, config_dir: Path, tmp_path: Path) -> None:
+        self.config_dir = config_dir
+        self.body = tmp_path / "body.html"
+        self.body.write_text("<p>各有关单位：现将有关事项通知如下。</p>", encoding="utf-8")
+        self.env = {**os.environ, "HUB_CONFIG": str(config_dir)}
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "hub", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    def ok(self, *args: str) -> dict:
+        done = self.run(*args, "--json")
+        assert done.returncode == 0, done.stdout + done.stderr
+        return json.loads(done.stdout)
+
+    def fails(self, *args: str) -> dict:
+        done = self.run(*args, "--json")
+        assert done.returncode != 0
+        assert "Traceback" not in done.stderr + done.stdout
+        return json.loads(done.stdout)["error"]
+
+    def create(self, user: str = "zhangwei", *extra: str, column: str = "notices") -> str:
+        return self.ok(
+            "article",
+            "create",
+            "--site",
+            "gov",
+            "--column",
+            column,
+            "--title",
+            "关于开展自查工作的通知",
+            "--body-file",
+            str(self.body),
+            "--as",
+            user,
+            *extra,
+        )["id"]
+
 
 # 初审, 复审, 终审 of the demo workflow: who approves, attesting which gates.
 STAGES: tuple[tuple[str, list[str]], ...] = (

@@ -8,60 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-ROOT = Path(__file__).resolve().parents[3]
-
-
-class Hub:
-    def __init__(self, config_dir: Path, tmp_path: Path) -> None:
-        self.config_dir = config_dir
-        self.body = tmp_path / "body.html"
-        self.body.write_text("<p>各有关单位：现将有关事项通知如下。</p>", encoding="utf-8")
-        self.env = {**os.environ, "HUB_CONFIG": str(config_dir)}
-
-    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "hub", *args],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-
-    def ok(self, *args: str) -> dict:
-        done = self.run(*args, "--json")
-        assert done.returncode == 0, done.stdout + done.stderr
-        return json.loads(done.stdout)
-
-    def fails(self, *args: str) -> dict:
-        done = self.run(*args, "--json")
-        assert done.returncode != 0
-        assert "Traceback" not in done.stderr + done.stdout
-        return json.loads(done.stdout)["error"]
-
-    def create(self, user: str = "zhangwei", *extra: str, column: str = "notices") -> str:
-        return self.ok(
-            "article",
-            "create",
-            "--site",
-            "gov",
-            "--column",
-            column,
-            "--title",
-            "关于开展自查工作的通知",
-            "--body-file",
-            str(self.body),
-            "--as",
-            user,
-            *extra,
-        )["id"]
-
-
-@pytest.fixture
-def cli(config_dir: Path, tmp_path: Path) -> Hub:
-    return Hub(config_dir, tmp_path)
+from tests.helpers import Hub
 
 
 def test_whole_review_story_and_history(cli: Hub) -> None:

@@ -10,7 +10,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
-from tests.hub.cli.test_cli import Hub, cli  # noqa: F401 (the fixture)
+from tests.helpers import Hub
 
 ROW = ("王小明", "360426199101010071", "13812345678")
 
@@ -47,7 +47,7 @@ def rules(result: dict) -> set[str]:
     return {f["rule"] for f in result["findings"]}
 
 
-def test_check_reads_docx_pdf_and_xlsx(cli: Hub, tmp_path: Path) -> None:  # noqa: F811
+def test_check_reads_docx_pdf_and_xlsx(cli: Hub, tmp_path: Path) -> None:
     for suffix, maker in ((".docx", make_docx), (".pdf", make_pdf), (".xlsx", make_xlsx)):
         path = tmp_path / f"doc{suffix}"
         maker(path)
@@ -60,7 +60,7 @@ def test_check_reads_docx_pdf_and_xlsx(cli: Hub, tmp_path: Path) -> None:  # noq
     assert p02 and p02[0]["fix"] == "周海峰" and p02[0]["severity"] == "BLOCK"
 
 
-def test_check_attachments_and_human_output(cli: Hub, tmp_path: Path) -> None:  # noqa: F811
+def test_check_attachments_and_human_output(cli: Hub, tmp_path: Path) -> None:
     body = tmp_path / "body.txt"
     body.write_text("名单见附件。", encoding="utf-8")
     sheet = tmp_path / "名单.xlsx"
@@ -73,7 +73,7 @@ def test_check_attachments_and_human_output(cli: Hub, tmp_path: Path) -> None:  
     assert human.returncode == 0 and "拦截" in human.stdout and "36*************071" in human.stdout
 
 
-def test_check_bad_input(cli: Hub, tmp_path: Path) -> None:  # noqa: F811
+def test_check_bad_input(cli: Hub, tmp_path: Path) -> None:
     assert cli.fails("check", str(tmp_path / "missing.txt"))["code"] == "FILE_UNREADABLE"
     odd = tmp_path / "x.rtf"
     odd.write_text("x", encoding="utf-8")
@@ -98,7 +98,7 @@ def test_check_bad_input(cli: Hub, tmp_path: Path) -> None:  # noqa: F811
     assert [f["fix"] for f in fixed["findings"] if f["rule"] == "P16"] == ["国办发〔2017〕47号"]
 
 
-def test_submit_blocks_then_fix_then_override_then_approve(cli: Hub, tmp_path: Path) -> None:  # noqa: F811
+def test_submit_blocks_then_fix_then_override_then_approve(cli: Hub, tmp_path: Path) -> None:
     cli.body.write_text(
         "<p>联系人张三，电话13812345678。详见<a href='http://www.example.com/a'>说明</a>。</p>",
         encoding="utf-8",
@@ -139,7 +139,7 @@ def test_submit_blocks_then_fix_then_override_then_approve(cli: Hub, tmp_path: P
     assert "FindingOverridden" in events
 
 
-def test_findings_fix_and_override_bad_input(cli: Hub) -> None:  # noqa: F811
+def test_findings_fix_and_override_bad_input(cli: Hub) -> None:
     article = cli.create()  # the default body has nothing to fix
     assert cli.fails("article", "fix", article, "--as", "zhangwei")["code"] == "NOTHING_TO_FIX"
     unknown = cli.fails("article", "fix", article, "--finding", "P09-00000000", "--as", "zhangwei")

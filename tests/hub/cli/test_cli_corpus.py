@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from tests.checks.corpus_score import CORPUS, _matches
-from tests.hub.cli.test_cli import Hub, cli  # noqa: F401 (the fixture)
+from tests.helpers import Hub
 from workflows.checks.findings import Finding
 
 COLUMNS = {
@@ -42,7 +42,7 @@ def attachment(folder: Path, name: str, text: str) -> Path:
 
 
 @pytest.mark.parametrize("document", DOCUMENTS, ids=[p.stem for p in DOCUMENTS])
-def test_corpus_document_through_the_cli(cli: Hub, tmp_path: Path, document: Path) -> None:  # noqa: F811
+def test_corpus_document_through_the_cli(cli: Hub, tmp_path: Path, document: Path) -> None:
     spec = yaml.safe_load(document.read_text(encoding="utf-8"))
     body = tmp_path / "body.html"
     body.write_text(spec["body"], encoding="utf-8")

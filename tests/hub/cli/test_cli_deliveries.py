@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.helpers import Hub
 from tests.helpers import cli_approved as approved
-from tests.hub.cli.test_cli import Hub, cli  # noqa: F401 (the fixture)
 
 
-def test_ledger_retry_and_cancel(cli: Hub, tmp_path: Path) -> None:  # noqa: F811
+def test_ledger_retry_and_cancel(cli: Hub, tmp_path: Path) -> None:
     # The app's JPush endpoint is a real one whose master secret was never configured.
     cli.env["HUB_JPUSH_URL"] = "https://api.jpush.cn"
     cli.env.pop("HUB_SECRET_JPUSH_SF_APP", None)

@@ -6,12 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from hub.runtime.embedded import EmbeddedHub
-from tests.helpers import STAGES
+from tests.helpers import STAGES, Hub
 from tests.helpers import cli_approved as approved
-from tests.hub.cli.test_cli import Hub, cli  # noqa: F401 (the fixture)
 
 
-def test_publish_add_correct_and_retract(cli: Hub) -> None:  # noqa: F811
+def test_publish_add_correct_and_retract(cli: Hub) -> None:
     article = approved(cli, "<p>各有关单位：现将有关事项通知如下。</p>")
     published = cli.ok("publish", article, "--as", "zhangwei")
     assert published["status"] == "published"
@@ -61,7 +60,7 @@ def test_publish_add_correct_and_retract(cli: Hub) -> None:  # noqa: F811
     assert human.returncode == 0 and "已撤稿" in human.stdout
 
 
-def test_a_block_found_at_publication_stops_it(cli: Hub) -> None:  # noqa: F811
+def test_a_block_found_at_publication_stops_it(cli: Hub) -> None:
     article = approved(cli, "<p>本周举办云端展销会，欢迎参加。</p>")
     words = cli.config_dir / "checks" / "words.yaml"
     words.write_text(
@@ -79,7 +78,7 @@ def test_a_block_found_at_publication_stops_it(cli: Hub) -> None:  # noqa: F811
     assert checks[-1]["phase"] == "publish" and checks[-1]["blocked"] is True
 
 
-def test_publishing_bad_input(cli: Hub) -> None:  # noqa: F811
+def test_publishing_bad_input(cli: Hub) -> None:
     draft = cli.create()
     assert cli.fails("publish", draft, "--as", "zhangwei")["code"] == "INVALID_STATE"
     article = approved(cli, "<p>各有关单位：现将有关事项通知如下。</p>")
@@ -106,7 +105,7 @@ def test_publishing_bad_input(cli: Hub) -> None:  # noqa: F811
     assert cli.fails("retract", article, "--as", "zhangwei")["code"] == "USAGE"
 
 
-def test_schedules_are_released_and_expiries_taken_down_by_the_timers(cli: Hub) -> None:  # noqa: F811
+def test_schedules_are_released_and_expiries_taken_down_by_the_timers(cli: Hub) -> None:
     # A news column: a 公开目录 column's 索引号 carries the publication year (P17).
     first = approved(cli, "<p>各有关单位：现将有关事项通知如下。</p>", "news-gov")
     second = approved(cli, "<p>各有关单位：另行通知。</p>", "news-gov")
@@ -139,7 +138,7 @@ def test_schedules_are_released_and_expiries_taken_down_by_the_timers(cli: Hub) 
 
 
 def test_other_sites_accept_nothing_from_an_editor_and_withdraw_what_they_carry(
-    cli: Hub,  # noqa: F811
+    cli: Hub,
 ) -> None:
     article = approved(cli, "<p>各有关单位：现将有关事项通知如下。</p>")
     refused = cli.fails("publish", article, "--to", "gov/notices", "--to", "city/news",

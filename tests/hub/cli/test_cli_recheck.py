@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from tests.helpers import Hub
 from tests.helpers import cli_approved as approved
-from tests.hub.cli.test_cli import Hub, cli  # noqa: F401 (the fixture)
 
 
-def test_dictionary_change_is_recorded_and_recheck_lists_what_now_fails(cli: Hub) -> None:  # noqa: F811
+def test_dictionary_change_is_recorded_and_recheck_lists_what_now_fails(cli: Hub) -> None:
     stale = approved(cli, "<p>本周举办云端展销会，欢迎参加。</p>")
     clean = approved(cli, "<p>各有关单位：现将有关事项通知如下。</p>")
     first = cli.ok("dictionaries")
@@ -53,7 +53,7 @@ def test_dictionary_change_is_recorded_and_recheck_lists_what_now_fails(cli: Hub
     assert listing.returncode == 0 and "敏感词增1" in listing.stdout
 
 
-def test_recheck_bad_input(cli: Hub) -> None:  # noqa: F811
+def test_recheck_bad_input(cli: Hub) -> None:
     approved(cli, "<p>各有关单位：现将有关事项通知如下。</p>")
     assert cli.fails("recheck", "--as", "zhangwei")["code"] == "SITE_ROLE_REQUIRED"
     assert cli.fails("recheck", "--as", "nobody")["code"] == "USER_UNKNOWN"

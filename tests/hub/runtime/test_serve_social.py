@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.helpers import ROOT, Hub
 from tests.helpers import cli_approved as approved
-from tests.hub.cli.test_cli import ROOT, Hub
 
 TARGETS = ["wechat:sf-wechat", "wechat:drc-wechat", "weibo:sf-weibo"]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.hub.cli.test_cli import Hub
+from tests.helpers import Hub
 
 DAMAGES = {
     "zero bytes": lambda data: b"",
