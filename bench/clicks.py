@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import shutil
 import statistics
 import tempfile
 import time
@@ -26,7 +25,7 @@ from pathlib import Path
 
 import requests
 
-from bench.fanout import BODY, CONFIG, STAGES, jpush_sandbox, machine_speed, province
+from bench.fanout import BODY, STAGES, jpush_sandbox, machine_speed, province_config
 from hub.runtime.embedded import EmbeddedHub
 from hub.runtime.logs import configure_logging
 from hub.runtime.server import serve
@@ -98,14 +97,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     fanout_ms, during, window = [], 0, 0.0
     with tempfile.TemporaryDirectory(prefix="hub-clicks-") as name:
         tmp = Path(name)
-        config = tmp / "config"
-        shutil.copytree(CONFIG, config)
-        (config / "hub.yaml").write_text(
-            f"database: {tmp}/hub.sqlite3\nsites_root: {tmp}/sites\nchannels_root: {tmp}/ch\n"
-            f"secrets_file: {tmp}/secrets.json\n",
-            encoding="utf-8",
-        )
-        apps = province(config, tmp, args.sites, args.accounts)
+        config, apps = province_config(tmp, args.sites, args.accounts)
         with jpush_sandbox(tmp, apps), EmbeddedHub.open(config) as hub:
             sites = [f"{s.key}/notices" for s in hub.config.directory.sites
                      if s.column("notices")][: args.sites]  # fmt: skip

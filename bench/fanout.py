@@ -97,6 +97,19 @@ def jpush_sandbox(tmp: Path, apps: list[dict[str, object]]) -> Iterator[str]:
         sandbox.wait()
 
 
+def province_config(tmp: Path, sites: int, accounts: int) -> tuple[Path, list[dict[str, object]]]:
+    """The demo configuration in `tmp/config`, its database and docroots in `tmp`, extended
+    to a province (see `province`); the configuration folder and the JPush apps."""
+    config = tmp / "config"
+    shutil.copytree(CONFIG, config)
+    (config / "hub.yaml").write_text(
+        f"database: {tmp}/hub.sqlite3\nsites_root: {tmp}/sites\nchannels_root: {tmp}/ch\n"
+        f"secrets_file: {tmp}/secrets.json\n",
+        encoding="utf-8",
+    )
+    return config, province(config, tmp, sites, accounts)
+
+
 def machine_speed() -> float:
     """Milliseconds of a fixed pure-Python loop: this machine's speed at the moment (a shared
     VM's speed varies by a third from one minute to the next; compare runs with it)."""
@@ -162,14 +175,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     speed = [machine_speed()]
     with tempfile.TemporaryDirectory(prefix="hub-fanout-") as name:
         tmp = Path(name)
-        config = tmp / "config"
-        shutil.copytree(CONFIG, config)
-        (config / "hub.yaml").write_text(
-            f"database: {tmp}/hub.sqlite3\nsites_root: {tmp}/sites\nchannels_root: {tmp}/ch\n"
-            f"secrets_file: {tmp}/secrets.json\n",
-            encoding="utf-8",
-        )
-        apps = province(config, tmp, args.sites, args.accounts)
+        config, apps = province_config(tmp, args.sites, args.accounts)
         with jpush_sandbox(tmp, apps) as pid, EmbeddedHub.open(config) as hub:
             sandbox = int(pid)
             sites = [f"{s.key}/notices" for s in hub.config.directory.sites
