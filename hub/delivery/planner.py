@@ -11,6 +11,7 @@ import structlog
 
 from events.envelope import RecordedEvent
 from events.policies import run_policy
+from events.recorder import Column, Table
 from events.runner import Runner
 from events.store import ConcurrencyConflict, EventStore, StoreError, SubscriberTransaction
 from workflows.article_decider import ARTICLES
@@ -94,9 +95,7 @@ def _open_deliveries(
 ) -> list[tuple[str, tuple[DeliveryState, int]]]:
     """Deliveries of the article that may still show it, with their state and version (read
     from their streams)."""
-    rows = runner.store.query(
-        "SELECT delivery_id FROM planned_deliveries WHERE article_id = ?", (article_id,)
-    )
+    rows = runner.store.rows(PLANNED, {"article_id": article_id}, ("delivery_id",))
     found = []
     for (delivery,) in rows:
         state, version = runner.load(str(delivery))
@@ -105,8 +104,10 @@ def _open_deliveries(
     return found
 
 
-_MAPPING = """CREATE TABLE IF NOT EXISTS planned_deliveries (
-    article_id TEXT NOT NULL, delivery_id TEXT NOT NULL, PRIMARY KEY (article_id, delivery_id))"""
+# The planner's own index: which deliveries each article has (a retraction asks them all).
+PLANNED = Table(
+    "planned_deliveries", (Column("article_id", key=True), Column("delivery_id", key=True))
+)
 
 
 class DeliveryPlanner:
@@ -120,7 +121,7 @@ class DeliveryPlanner:
         self.runner = runner
 
     def create(self, tx: SubscriberTransaction) -> None:
-        tx.execute(_MAPPING)
+        tx.create(PLANNED)
 
     def react(self, event: RecordedEvent) -> list[str]:
         return plan(self.runner, event)
@@ -129,10 +130,7 @@ class DeliveryPlanner:
         self, tx: SubscriberTransaction, event: RecordedEvent, touched: Sequence[str]
     ) -> None:
         article_id = ARTICLES.entity(event.stream_id)
-        tx.executemany(
-            "INSERT INTO planned_deliveries VALUES (?, ?) ON CONFLICT DO NOTHING",
-            [(article_id, d) for d in touched],
-        )
+        tx.insert_new(PLANNED, [(article_id, d) for d in touched])
 
 
 def run_planner(
