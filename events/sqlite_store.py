@@ -1,41 +1,29 @@
-"""SQLite event store: WAL, durable commits, group commit of concurrent appenders.
-
-Group commit: appenders queue their requests; whichever caller finds no commit under way
-becomes the leader, writes every queued request in one transaction (each request behind
-its own savepoint and its own version check) and pays for one fsync on behalf of all.
-Writers in other processes are serialised by SQLite's own lock (BEGIN IMMEDIATE).
-
-Asyncio callers (`append_async`) join the same queue without a thread each: the first task to
-queue while nothing commits defers the commit to the end of the event loop's current round
-(`call_soon`), so every task that is ready in that round queues first and one fsync covers
-them all; a single committer thread writes the batch while the loop goes on, and hands the
-results back to the loop in one callback.
+"""SQLite event store: WAL, durable commits, group commit of concurrent appenders
+(events/sql_store.py). Each request of a batch is checked by its own insert statement;
+writers in other processes are serialised by SQLite's own lock (BEGIN IMMEDIATE).
 """
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import gc
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import structlog
 
-from events.envelope import Actor, Event, NewEvent, RecordedEvent
-from events.recorder import SQLITE, Recording, Table, select_sql
-from events.registry import EventRegistry, default_registry
+from events.envelope import Event, RecordedEvent
+from events.recorder import SQLITE
+from events.registry import EventRegistry
+from events.sql_store import COLUMNS, CheckpointedTransaction, SQLEventStore, _Request
 from events.store import (
     AppendResult,
     ConcurrencyConflict,
     EventIdReused,
-    EventStore,
     StoreBusy,
     StoreCorrupt,
     StoreError,
@@ -69,17 +57,12 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 );
 """
 
-_COLUMNS = (
-    "event_id, stream_id, stream_version, global_position, type, schema_version, "
-    "occurred_at, actor_id, actor_role, correlation_id, causation_id, payload"
-)
+_COLUMNS = COLUMNS
 _INSERT_COLUMNS = (
     "event_id, stream_id, stream_version, type, schema_version, occurred_at, actor_id, "
     "actor_role, correlation_id, causation_id, payload"
 )
 _ROW = "(?,?,?,?,?,?,?,?,?,?,?)"
-_LARGE_PAYLOAD = 16_384  # characters of JSON from which a decoded payload is worth keeping
-_LARGE_KEPT = 32
 
 
 @functools.cache
@@ -93,96 +76,10 @@ def _insert_sql(rows: int) -> str:
     )
 
 
-_MAX_BATCH = 512
-
-
-class _Request:
-    """One append waiting to be committed by the current leader."""
-
-    __slots__ = (
-        "error",
-        "event_ids",
-        "expected",
-        "finished",
-        "future",
-        "result",
-        "rows",
-        "stream_id",
-        "wake",
-    )
-
-    def __init__(
-        self,
-        stream_id: str,
-        rows: list[list[Any]],
-        expected: int,
-        future: asyncio.Future[None] | None = None,
-    ) -> None:
-        self.stream_id = stream_id
-        self.rows = rows
-        self.event_ids = [row[0] for row in rows]
-        self.expected = expected
-        # Threads wait on a locked lock as a one-shot signal (the waiter acquires, the leader
-        # releases; much cheaper to create than a threading.Event); asyncio tasks on a future.
-        self.future = future
-        self.wake = threading.Lock()
-        if future is None:
-            self.wake.acquire()
-        self.finished = False
-        self.result: AppendResult | None = None
-        self.error: BaseException | None = None
-
-
-def _settle(requests: list[_Request]) -> None:
-    """Wake the asyncio tasks of committed requests (runs in their event loop)."""
-    for request in requests:
-        future = request.future
-        if future is not None and not future.done():
-            future.set_result(None)
-
-
-class _Transaction(Recording):
-    """`SubscriberTransaction` over the writer connection."""
-
-    def __init__(self, conn: sqlite3.Connection, subscriber: str, position: int) -> None:
-        self._conn = conn
-        self._subscriber = subscriber
-        self._position = position
-        self._start = position
-
-    @property
-    def position(self) -> int:
-        return self._position
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        self._conn.execute(sql, params)
-
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        self._conn.executemany(sql, rows)
-
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        return self._conn.execute(sql, params).fetchall()
-
-    def advance(self, position: int) -> None:
-        if position < self._position:
-            raise StoreError(f"checkpoint of {self._subscriber} cannot move back")
-        self._position = position
-
-    def reset(self) -> None:
-        self._position = 0
-        self._start = -1
-
-    def _flush(self) -> None:
-        if self._position != self._start:
-            self._conn.execute(
-                "INSERT INTO checkpoints (subscriber, position) VALUES (?, ?) "
-                "ON CONFLICT (subscriber) DO UPDATE SET position = excluded.position",
-                (self._subscriber, self._position),
-            )
-
-
-class SQLiteEventStore(EventStore):
+class SQLiteEventStore(SQLEventStore):
     """Event store in one SQLite file (WAL; `durable` means synchronous=FULL)."""
+
+    dialect = SQLITE
 
     def __init__(
         self,
@@ -194,7 +91,7 @@ class SQLiteEventStore(EventStore):
     ) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.registry = registry or default_registry
+        super().__init__(registry)
         self._durable = durable
         self._busy_timeout = busy_timeout
         _check_header(self.path)
@@ -209,16 +106,8 @@ class SQLiteEventStore(EventStore):
         except sqlite3.DatabaseError as exc:
             raise StoreCorrupt(f"数据库文件已损坏（{exc}）：{self.path}；请从备份恢复") from exc
         self._write_lock = threading.Lock()  # one user of the writer connection at a time
-        self._queue_lock = threading.Lock()
-        self._pending: list[_Request] = []
-        self._leader_active = False
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
-        self._closed = False
-        self._large: dict[str, Event] = {}  # event id -> payload, of the newest large events
-        self._large_lock = threading.Lock()
-        self._committer: ThreadPoolExecutor | None = None  # commits for asyncio callers
-        self._appended = threading.Condition()  # notified after each commit in this process
 
     # -- connections -------------------------------------------------------------------
 
@@ -244,178 +133,6 @@ class SQLiteEventStore(EventStore):
         return conn
 
     # -- appending ---------------------------------------------------------------------
-
-    def _encode(self, stream_id: str, events: Sequence[NewEvent]) -> list[list[Any]]:
-        rows = []
-        for event in events:
-            payload = event.payload
-            cls = type(payload)
-            rows.append(
-                [
-                    event.event_id,
-                    stream_id,
-                    0,  # stream version, set when the request is applied
-                    cls.type_name,
-                    cls.schema_version,
-                    event.occurred_at.isoformat(),
-                    event.actor.user_id,
-                    event.actor.role,
-                    event.correlation_id,
-                    event.causation_id,
-                    self.registry.encode(payload),
-                ]
-            )
-        return rows
-
-    def append(
-        self, stream_id: str, events: Sequence[NewEvent], expected_version: int
-    ) -> AppendResult:
-        request = self._request(stream_id, events, expected_version)
-        if self._enqueue([request]):
-            self._lead()
-        else:
-            request.wake.acquire()
-            if not request.finished:  # woken to lead the next batch, which includes itself
-                self._lead()
-        return self._answer(request)
-
-    def append_many(
-        self, appends: Sequence[tuple[str, Sequence[NewEvent], int]]
-    ) -> list[AppendResult | StoreError]:
-        """Queue every append at once, so they share group commits (batches of _MAX_BATCH)."""
-        requests = []
-        for stream_id, events, expected in appends:
-            if not events or expected < 0:
-                raise StoreError("each append needs events and a valid expected_version")
-            requests.append(_Request(stream_id, self._encode(stream_id, events), expected))
-        if not requests:
-            return []
-        if self._enqueue(requests):
-            self._lead()
-        for request in requests:
-            while not request.finished:
-                request.wake.acquire()  # finished, or handed the lead (it heads the queue)
-                if not request.finished:
-                    self._lead()
-        outcomes: list[AppendResult | StoreError] = []
-        for request in requests:
-            if request.error is not None:
-                error = request.error
-                outcomes.append(error if isinstance(error, StoreError) else StoreError(str(error)))
-            else:
-                assert request.result is not None
-                outcomes.append(request.result)
-        return outcomes
-
-    async def append_async(
-        self, stream_id: str, events: Sequence[NewEvent], expected_version: int
-    ) -> AppendResult:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[None] = loop.create_future()
-        request = self._request(stream_id, events, expected_version, future)
-        if self._enqueue([request]):
-            # After the tasks ready in this round of the loop have queued their appends.
-            loop.call_soon(self._commit_for_tasks)
-        # A caller cancelled while waiting cancels only its wait: the append is committed (or
-        # not) with the others, and `_settle` skips the cancelled future.
-        await future
-        return self._answer(request)
-
-    def _request(
-        self,
-        stream_id: str,
-        events: Sequence[NewEvent],
-        expected_version: int,
-        future: asyncio.Future[None] | None = None,
-    ) -> _Request:
-        """Check an append's arguments and encode it for the queue."""
-        if not events:
-            raise StoreError("an append needs at least one event")
-        if expected_version < 0:
-            raise StoreError("expected_version must be 0 (new stream) or a stream version")
-        return _Request(stream_id, self._encode(stream_id, events), expected_version, future)
-
-    def _enqueue(self, requests: list[_Request]) -> bool:
-        """Queue requests; True when the caller must see to the commit (no leader yet)."""
-        with self._queue_lock:
-            if self._closed:
-                raise StoreError("the event store is closed")
-            self._pending.extend(requests)
-            lead = not self._leader_active
-            if lead:
-                self._leader_active = True
-        return lead
-
-    @staticmethod
-    def _answer(request: _Request) -> AppendResult:
-        if request.error is not None:
-            raise request.error
-        assert request.result is not None
-        return request.result
-
-    def _commit_for_tasks(self) -> None:
-        """Lead from the committer thread (asyncio requests have no thread of their own)."""
-        with self._queue_lock:
-            if self._committer is None:
-                self._committer = ThreadPoolExecutor(1, thread_name_prefix="store-commit")
-            committer = self._committer
-        try:
-            committer.submit(self._lead, True)
-        except RuntimeError:  # closed meanwhile: answer whatever is still queued
-            with self._queue_lock:
-                batch, self._pending = self._pending, []
-                self._leader_active = False
-            for request in batch:
-                request.error = StoreError("the event store is closed")
-            self._finish(batch)
-
-    def _lead(self, committer: bool = False) -> None:
-        """Commit what is queued (in batches), then hand leadership to a waiter or give it up.
-
-        A waiting thread is woken to lead the next batch. When an asyncio request heads the
-        queue, the committer thread leads: it goes on itself, or a caller's thread hands over.
-        """
-        while True:
-            with self._queue_lock:
-                batch = self._pending[:_MAX_BATCH]
-                del self._pending[:_MAX_BATCH]
-            try:
-                self._commit(batch)
-            finally:
-                self._finish(batch)
-                with self._queue_lock:
-                    head = self._pending[0] if self._pending else None
-                    if head is None:
-                        self._leader_active = False
-                    elif head.future is None:
-                        head.wake.release()
-            if head is None or head.future is None:
-                return
-            if not committer:
-                self._commit_for_tasks()
-                return
-
-    def _finish(self, batch: list[_Request]) -> None:
-        """Mark a committed batch finished and wake its callers, threads and tasks (and
-        whoever waits for an append)."""
-        with self._appended:
-            self._appended.notify_all()
-        tasks: dict[asyncio.AbstractEventLoop, list[_Request]] = {}
-        for request in batch:
-            request.finished = True
-            if request.future is None:
-                request.wake.release()
-            else:
-                tasks.setdefault(request.future.get_loop(), []).append(request)
-        for loop, requests in tasks.items():
-            try:
-                loop.call_soon_threadsafe(_settle, requests)
-            except RuntimeError:  # the loop was closed: nobody is waiting any more
-                log.warning("store.loop_closed", requests=len(requests))
-
-    def _nap(self, seconds: float) -> None:
-        with self._appended:
-            self._appended.wait(seconds)
 
     def _commit(self, batch: list[_Request]) -> None:
         with self._write_lock:
@@ -507,71 +224,6 @@ class SQLiteEventStore(EventStore):
         return True
 
     # -- reading -----------------------------------------------------------------------
-
-    def _decode(self, row: tuple[Any, ...]) -> RecordedEvent:
-        return RecordedEvent(
-            row[0],
-            row[1],
-            row[2],
-            row[3],
-            row[4],
-            row[5],
-            datetime.fromisoformat(row[6]),
-            Actor(row[7], row[8]),
-            row[9],
-            row[10],
-            self._payload(row),
-        )
-
-    def _payload(self, row: tuple[Any, ...]) -> Event:
-        """Decode a payload. Large ones (a publication to thousands of targets) are read by
-        every subscriber, the planner and the engine: the newest few are kept decoded
-        (payloads are immutable, so sharing one is safe)."""
-        data = row[11]
-        if len(data) < _LARGE_PAYLOAD:
-            return self.registry.decode(row[4], row[5], data)
-        with self._large_lock:
-            payload = self._large.get(row[0])
-        if payload is None:
-            payload = self.registry.decode(row[4], row[5], data)
-            with self._large_lock:
-                self._large[row[0]] = payload
-                while len(self._large) > _LARGE_KEPT:
-                    del self._large[next(iter(self._large))]
-        return payload
-
-    def _decode_batch(self, rows: list[tuple[Any, ...]]) -> list[RecordedEvent]:
-        # Decoding a batch allocates many objects that all survive; collecting in the middle
-        # of it only re-scans them. Pause the cyclic GC for the batch (it creates no cycles).
-        # The loop is `_decode` inlined with its lookups bound to locals: replays run it for
-        # every stored event.
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
-            decode = self.registry.decode
-            payload = self._payload
-            parse_time = datetime.fromisoformat
-            make = RecordedEvent
-            large = _LARGE_PAYLOAD
-            return [
-                make(
-                    r[0],
-                    r[1],
-                    r[2],
-                    r[3],
-                    r[4],
-                    r[5],
-                    parse_time(r[6]),
-                    Actor(r[7], r[8]),
-                    r[9],
-                    r[10],
-                    decode(r[4], r[5], r[11]) if len(r[11]) < large else payload(r),
-                )
-                for r in rows
-            ]
-        finally:
-            if enabled:
-                gc.enable()
 
     def read_stream(
         self, stream_id: str, from_version: int = 1, to_version: int | None = None
@@ -716,7 +368,7 @@ class SQLiteEventStore(EventStore):
         return int(row[0]) if row else 0
 
     @contextmanager
-    def subscriber_transaction(self, subscriber: str) -> Iterator[_Transaction]:
+    def subscriber_transaction(self, subscriber: str) -> Iterator[CheckpointedTransaction]:
         with self._write_lock:
             conn = self._writer
             conn.execute("BEGIN IMMEDIATE")
@@ -724,7 +376,7 @@ class SQLiteEventStore(EventStore):
                 row = conn.execute(
                     "SELECT position FROM checkpoints WHERE subscriber = ?", (subscriber,)
                 ).fetchone()
-                tx = _Transaction(conn, subscriber, int(row[0]) if row else 0)
+                tx = CheckpointedTransaction(conn, SQLITE, subscriber, int(row[0]) if row else 0)
                 yield tx
                 tx._flush()
                 conn.execute("COMMIT")
@@ -735,17 +387,6 @@ class SQLiteEventStore(EventStore):
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self._reader().execute(sql, params).fetchall()
-
-    def rows(
-        self,
-        table: Table,
-        where: Mapping[str, Any],
-        columns: Sequence[str] | None = None,
-        order_by: Sequence[str] = (),
-        limit: int | None = None,
-    ) -> list[tuple[Any, ...]]:
-        sql, params = select_sql(SQLITE, table, where, columns, order_by, limit)
-        return self.query(sql, params)
 
     def close(self) -> None:
         with self._queue_lock:

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from events.sqlite_store import SQLiteEventStore
+from events.stores import open_store
 from hub.cli.articles import json_option
 from hub.cli.context import hub_of
 from hub.cli.output import emit_json
@@ -25,7 +25,7 @@ def init(ctx: click.Context, as_json: bool) -> None:
     hub = hub_of(ctx)
     info: dict[str, Any] = {
         "config": str(hub.config.root),
-        "database": str(hub.config.database_path),
+        "database": hub.config.database_shown,
         "sites": len(hub.config.directory.sites),
         "users": len(hub.config.directory.users),
         "workflows": sorted(hub.config.workflows),
@@ -82,10 +82,10 @@ def audit_command(ctx: click.Context, workers: int | None, as_json: bool) -> Non
     """按事件重放全部稿件，核查三审规则是否始终得到遵守（发现问题时退出码为 1）。"""
     hub = hub_of(ctx)
     started = time.perf_counter()
-    path, durable = hub.store.path, hub.config.settings.durable
+    location, durable = hub.config.database, hub.config.settings.durable
     report = audit(
         hub.store,
-        lambda: SQLiteEventStore(path, durable=durable),
+        lambda: open_store(location, durable=durable),
         workers=workers or default_workers(),
     )
     seconds = time.perf_counter() - started

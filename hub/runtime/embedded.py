@@ -20,7 +20,7 @@ from channels.weibo.adapter import WeiboAdapter
 from events.envelope import RecordedEvent
 from events.policies import Policy, run_policy
 from events.runner import Runner
-from events.sqlite_store import SQLiteEventStore
+from events.stores import open_store
 from events.subscriptions import Progress, catch_up, rebuild
 from hub.commands.article_service import ArticleService
 from hub.commands.correction_policy import CorrectionPublisher
@@ -94,7 +94,7 @@ class EmbeddedHub:
 
     def __init__(self, config: HubConfig) -> None:
         self.config = config
-        self.store = SQLiteEventStore(config.database_path, durable=config.settings.durable)
+        self.store = open_store(config.database, durable=config.settings.durable)
         self.commands = Runner(self.store, article_decider)
         self.projections = all_projections(self.store, config.directory)
         # A command brings the read models of its own streams up to date before it answers

@@ -7,11 +7,21 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from events.error_codes import ErrorCode
+from events.store import StoreError
+from events.stores import is_postgresql, sqlite_path
 from hub.setup.directory import Account, Column, Directory, Site, User
 from hub.setup.party_mark import PartyMarkError, mark_image
 from hub.setup.staffing import check_staffing
@@ -39,6 +49,7 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    # sqlite:///var/hub.sqlite3 (or a path) embedded; postgresql://user@host:5432/hub
     database: str = "var/hub.sqlite3"
     durable: bool = True
     log_level: str = Field(default="warning", pattern="^(debug|info|warning|error)$")
@@ -74,6 +85,16 @@ class Settings(BaseModel):
             if not getattr(self, name):
                 setattr(self, name, sandboxes)
         return self
+
+    @field_validator("database")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not is_postgresql(value):
+            try:
+                sqlite_path(value)
+            except StoreError as exc:
+                raise ValueError(exc.message) from None
+        return value
 
 
 class AssignmentRule(BaseModel):
@@ -133,10 +154,22 @@ class HubConfig:
         return CompiledDictionaries(self.dictionaries)
 
     @property
-    def database_path(self) -> Path:
-        """Where the event store lives (relative paths are relative to the project root)."""
-        path = Path(self.settings.database)
-        return path if path.is_absolute() else self.root.parent / path
+    def database(self) -> str:
+        """Where the event store lives: a postgresql:// URL, or the SQLite file's path
+        (`sqlite:///relative` or a bare path, relative to the project root)."""
+        location = self.settings.database
+        if is_postgresql(location):
+            return location
+        return str(sqlite_path(location, self.root.parent))
+
+    @property
+    def database_shown(self) -> str:
+        """`database` without its password, for screens and logs."""
+        parts = urlsplit(self.database)
+        if parts.password is None:
+            return self.database
+        host = parts.netloc.rsplit("@", 1)[1]
+        return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
 
     def path(self, setting: str) -> Path:
         """A path setting, relative paths taken from the project root."""

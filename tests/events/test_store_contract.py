@@ -9,20 +9,23 @@ from pathlib import Path
 
 import pytest
 
+from events.postgresql_store import PostgreSQLEventStore
+from events.recorder import Column, Table
 from events.sqlite_store import SQLiteEventStore
 from events.store import ConcurrencyConflict, EventIdReused, EventStore, StoreError, StreamRange
 from tests.events.sample_events import Noted, noted, registry
 
-Factory = Callable[[Path], EventStore]
+Factory = Callable[[pytest.FixtureRequest, Path], EventStore]
 FACTORIES: dict[str, Factory] = {
-    "sqlite-durable": lambda p: SQLiteEventStore(p / "e.db", registry, durable=True),
-    "sqlite-normal": lambda p: SQLiteEventStore(p / "e.db", registry, durable=False),
+    "sqlite-durable": lambda r, p: SQLiteEventStore(p / "e.db", registry, durable=True),
+    "sqlite-normal": lambda r, p: SQLiteEventStore(p / "e.db", registry, durable=False),
+    "postgresql": lambda r, p: PostgreSQLEventStore(r.getfixturevalue("pg_url"), registry),
 }
 
 
 @pytest.fixture(params=sorted(FACTORIES))
 def es(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EventStore]:
-    store = FACTORIES[request.param](tmp_path)
+    store = FACTORIES[request.param](request, tmp_path)
     yield store
     store.close()
 
@@ -183,27 +186,30 @@ def test_streams_split_into_ranges_and_read_stream_after_stream(
         split("", 0)
 
 
+SEEN = Table("seen", (Column("position", "int", key=True), Column("text")))
+
+
 def test_checkpoint_commits_with_the_subscribers_writes(es: EventStore) -> None:
     es.append("s", [noted("a"), noted("b")], 0)
     with es.subscriber_transaction("proj") as tx:
-        tx.execute("CREATE TABLE IF NOT EXISTS seen (text TEXT)")
+        tx.create(SEEN)
         for event in es.read_all(tx.position):
-            tx.execute("INSERT INTO seen VALUES (?)", (event.payload.text,))
+            tx.upsert(SEEN, [SEEN.row(position=event.global_position, text=event.payload.text)])
             tx.advance(event.global_position)
     assert es.checkpoint("proj") == 2
-    assert es.query("SELECT text FROM seen") == [("a",), ("b",)]
+    assert es.rows(SEEN, {}, columns=("text",), order_by=("position",)) == [("a",), ("b",)]
 
 
 def test_failed_subscriber_transaction_keeps_neither_writes_nor_checkpoint(es: EventStore) -> None:
     es.append("s", [noted("a")], 0)
     with es.subscriber_transaction("proj") as tx:
-        tx.execute("CREATE TABLE seen (text TEXT)")
+        tx.create(SEEN)
     with pytest.raises(RuntimeError), es.subscriber_transaction("proj") as tx:
-        tx.execute("INSERT INTO seen VALUES ('a')")
+        tx.upsert(SEEN, [SEEN.row(position=1, text="a")])
         tx.advance(1)
         raise RuntimeError("projection crashed")
     assert es.checkpoint("proj") == 0
-    assert es.query("SELECT COUNT(*) FROM seen") == [(0,)]
+    assert es.rows(SEEN, {}) == []
 
 
 def test_checkpoint_never_moves_back(es: EventStore) -> None:

@@ -1,0 +1,139 @@
+"""What only the PostgreSQL store must prove: a subscriber following the global order never
+skips a transaction that commits late, and the database location selects the store."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import psycopg
+import pytest
+
+from events.postgresql_store import PostgreSQLEventStore
+from events.sql_store import _Request
+from events.store import StoreError
+from events.stores import open_store
+from tests.events.sample_events import noted, registry
+
+
+class HeldStore(PostgreSQLEventStore):
+    """A node whose next append stops inside its transaction, after its events got their
+    positions and before it commits, until the test lets it go."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url, registry)
+        self.numbered = threading.Event()
+        self.release = threading.Event()
+
+    def _number(self, conn: psycopg.Connection[Any], batch: list[_Request]) -> list[list[Any]]:
+        rows = super()._number(conn, batch)
+        self.numbered.set()
+        assert self.release.wait(30)
+        return rows
+
+
+def test_a_reader_never_jumps_past_a_transaction_that_commits_late(pg_url: str) -> None:
+    slow = HeldStore(pg_url)  # two nodes: separate connections, as two processes would have
+    fast = PostgreSQLEventStore(pg_url, registry)
+    reader = PostgreSQLEventStore(pg_url, registry)
+    try:
+        held = threading.Thread(target=slow.append, args=("slow", [noted("first")], 0))
+        held.start()
+        assert slow.numbered.wait(10)  # its transaction is open and numbered
+        done = threading.Event()
+
+        def append_fast() -> None:
+            fast.append("fast", [noted("second")], 0)
+            done.set()
+
+        racing = threading.Thread(target=append_fast)
+        racing.start()
+        # While the slow transaction is open, the fast one cannot commit ahead of it, and a
+        # reader sees nothing: no position that it could checkpoint past the held one.
+        seen: list[int] = []
+        deadline = time.monotonic() + 0.8
+        while time.monotonic() < deadline:
+            events, covered = reader.read_prefix("", 0)
+            seen += [e.global_position for e in events]
+            assert covered == 0 and not seen
+            time.sleep(0.05)
+        assert not done.is_set()
+        slow.release.set()
+        held.join(10)
+        racing.join(10)
+        assert done.is_set()
+        events, covered = reader.read_prefix("", 0)
+        assert [(e.stream_id, e.global_position) for e in events] == [("slow", 1), ("fast", 2)]
+        assert covered == 2
+    finally:
+        slow.release.set()
+        for store in (slow, fast, reader):
+            store.close()
+
+
+def test_a_follower_reading_during_concurrent_appends_sees_every_event(pg_url: str) -> None:
+    """Eight threads on two nodes append while a subscriber follows with checkpoints: what it
+    read, in order, is exactly what was stored (nothing skipped, nothing twice)."""
+    nodes = [PostgreSQLEventStore(pg_url, registry) for _ in range(2)]
+    follower = PostgreSQLEventStore(pg_url, registry)
+    stop = threading.Event()
+    read: list[int] = []
+
+    def follow() -> None:
+        checkpoint = 0
+        while True:
+            last = stop.is_set()
+            events, covered = follower.read_prefix("", checkpoint, 50)
+            read.extend(e.global_position for e in events)
+            checkpoint = covered
+            if last and not events:
+                return
+
+    def write(node: PostgreSQLEventStore, n: int) -> None:
+        for i in range(40):
+            node.append(f"w{n}-{i}", [noted(str(i)), noted(str(i))], 0)
+
+    reader = threading.Thread(target=follow)
+    reader.start()
+    writers = [threading.Thread(target=write, args=(nodes[n % 2], n)) for n in range(8)]
+    for thread in writers:
+        thread.start()
+    for thread in writers:
+        thread.join(60)
+    stop.set()
+    reader.join(30)
+    assert read == list(range(1, 8 * 40 * 2 + 1))
+    for store in (*nodes, follower):
+        store.close()
+
+
+def test_wait_for_append_wakes_on_another_nodes_append(pg_url: str) -> None:
+    waiting = PostgreSQLEventStore(pg_url, registry)
+    writer = PostgreSQLEventStore(pg_url, registry)
+    try:
+        waiting.wait_for_append(0, 0.01)  # starts listening
+        timer = threading.Timer(0.3, writer.append, args=("s", [noted("x")], 0))
+        started = time.monotonic()
+        timer.start()
+        assert waiting.wait_for_append(0, 10)
+        assert time.monotonic() - started < 2
+        assert not waiting.wait_for_append(1, 0.2)
+    finally:
+        waiting.close()
+        writer.close()
+
+
+def test_the_location_selects_the_database(pg_url: str, tmp_path: Any) -> None:
+    store = open_store(pg_url, registry)
+    assert isinstance(store, PostgreSQLEventStore)
+    store.close()
+    lite = open_store(f"sqlite:///{tmp_path / 'x.sqlite3'}", registry)
+    assert (tmp_path / "x.sqlite3").exists()
+    lite.close()
+    for bad in ("mysql://h/db", "sqlite://host/x.db", "sqlite:///"):
+        with pytest.raises(StoreError):
+            open_store(bad, registry)
+    with pytest.raises(StoreError) as info:
+        open_store("postgresql://nobody:secret-pw@127.0.0.1:1/none", registry)
+    assert "secret-pw" not in info.value.message
