@@ -19,6 +19,7 @@ import structlog
 
 from events.envelope import RecordedEvent
 from events.store import EventStore, SubscriberTransaction
+from events.subscriptions import created_in
 
 log = structlog.get_logger(__name__)
 
@@ -29,7 +30,7 @@ class Policy(Protocol):
     name: str  # its checkpoint
     stream_prefix: str  # the streams it reacts to
 
-    def create(self, tx: SubscriberTransaction) -> None:
+    def create(self, tx: SubscriberTransaction) -> bool | None:
         """Create the tables of the policy's own index, if it keeps one."""
         ...
 
@@ -51,9 +52,12 @@ def run_policy(store: EventStore, policy: Policy, batch_size: int = 500) -> int:
     may run at once (processes, a worker and a CLI): each reacts idempotently, and none moves
     the checkpoint back."""
     touched = 0
+    created = created_in(store)
     while True:
         with store.subscriber_transaction(policy.name) as tx:
-            policy.create(tx)
+            if policy.name not in created:
+                policy.create(tx)  # its index only: reactions are idempotent, none re-run
+                created.add(policy.name)
             position = tx.position
         batch, covered = store.read_prefix(policy.stream_prefix, position, batch_size)
         for event in batch:

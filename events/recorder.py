@@ -11,8 +11,14 @@ database implements the contract once (its dialect: placeholders, column types).
                order_by=("updated_at",), limit=50)
 
 A condition is a value (equality; None is IS NULL), a list or tuple of values (IN), or one of
-`AtMost`, `Below`, `AtLeast`, `StartsWith`, `NotNull`. The generated SQL is the portable subset (ANSI
-`ON CONFLICT … DO UPDATE`, which SQLite ≥ 3.24 and PostgreSQL ≥ 9.5 share).
+`AtMost`, `Below`, `AtLeast`, `StartsWith`, `EndsWith`, `Contains`, `NotNull`. The generated SQL
+is the portable subset (ANSI `ON CONFLICT … DO UPDATE`, which SQLite ≥ 3.24 and PostgreSQL ≥ 9.5
+share; `LIKE … ESCAPE`). Counts by columns: `store.tally(table, where, by=(...), latest=col)`.
+
+Each table's shape (columns, key, indexes) is recorded when it is created; `create` reports a
+table it had to make anew (missing, or of another shape: written by an older release), and
+the subscriber's catch-up then rebuilds that read model from the log — a changed projection
+needs no migration script.
 """
 
 from __future__ import annotations
@@ -73,6 +79,22 @@ class StartsWith:
     """Text that begins with `prefix` (a range on the column's index, not LIKE)."""
 
     prefix: str
+
+
+@dataclass(frozen=True)
+class EndsWith:
+    suffix: str
+
+
+@dataclass(frozen=True)
+class Contains:
+    """Text that holds `text` anywhere (LIKE: a scan, for small or pre-filtered sets)."""
+
+    text: str
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 class _NotNull:
@@ -172,6 +194,11 @@ def where_sql(dialect: Dialect, table: Table, where: Mapping[str, Any]) -> tuple
             if span.stop is not None:
                 clauses.append(f"{name} < {mark}")
                 params.append(span.stop)
+        elif isinstance(condition, EndsWith | Contains):
+            pattern = "%" + _like(condition.suffix if isinstance(condition, EndsWith)
+                                  else condition.text)  # fmt: skip
+            clauses.append(f"{name} LIKE {mark} ESCAPE '\\'")
+            params.append(pattern + ("" if isinstance(condition, EndsWith) else "%"))
         elif isinstance(condition, AtMost | Below | AtLeast):
             operator = {AtMost: "<=", Below: "<", AtLeast: ">="}[type(condition)]
             clauses.append(f"{name} {operator} {mark}")
@@ -219,6 +246,32 @@ def select_sql(
     return sql, params
 
 
+def tally_sql(
+    dialect: Dialect,
+    table: Table,
+    where: Mapping[str, Any],
+    by: Sequence[str] = (),
+    latest: str | None = None,
+) -> tuple[str, list[Any]]:
+    """Rows of (*by, count, max(latest)) over the rows that meet `where`, one per group."""
+    _check(table, [*by, *([latest] if latest else [])])
+    condition, params = where_sql(dialect, table, where)
+    groups = ", ".join(by)
+    sql = (f"SELECT {groups + ', ' if by else ''}COUNT(*), "
+           f"{f'MAX({latest})' if latest else 'NULL'} FROM {table.name}{condition}")  # fmt: skip
+    if by:
+        sql += f" GROUP BY {groups}"
+    return sql, params
+
+
+SHAPES = Table("read_model_tables", (Column("name", key=True), Column("shape", required=True)))
+
+
+def shape_of(table: Table) -> str:
+    """What `create` builds for the table, as text (a change means: build it anew)."""
+    return repr((table.columns, table.indexes))
+
+
 class Recording:
     """The contract's writes and reads inside a subscriber transaction, for stores whose
     transaction runs SQL (`execute`, `executemany`, `query`) in `dialect`."""
@@ -234,15 +287,30 @@ class Recording:
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         raise NotImplementedError
 
-    def create(self, *tables: Table) -> None:
-        """Create the tables and their indexes if they do not exist."""
+    def create(self, *tables: Table) -> bool:
+        """Create the tables and their indexes if they do not exist; a table recorded with
+        another shape (or not recorded) is dropped and made anew. Whether any table was made
+        anew (its subscriber must then fold the log from the start)."""
+        for statement in create_sql(self.dialect, SHAPES):
+            self.execute(statement)
+        made = False
         for table in tables:
+            shape = shape_of(table)
+            stored = self.rows(SHAPES, {"name": table.name}, ("shape",))
+            if stored and stored[0][0] == shape:
+                continue
+            self.execute(drop_sql(table))
             for statement in create_sql(self.dialect, table):
                 self.execute(statement)
+            self.upsert(SHAPES, [(table.name, shape)])
+            made = True
+        return made
 
     def drop(self, *tables: Table) -> None:
         for table in tables:
             self.execute(drop_sql(table))
+        if tables:
+            self.execute(*delete_sql(self.dialect, SHAPES, {"name": [t.name for t in tables]}))
 
     def upsert(
         self, table: Table, rows: Iterable[Sequence[Any]], *, keep: Sequence[str] = ()
@@ -266,6 +334,16 @@ class Recording:
     def delete(self, table: Table, where: Mapping[str, Any]) -> None:
         sql, params = delete_sql(self.dialect, table, where)
         self.execute(sql, params)
+
+    def tally(
+        self,
+        table: Table,
+        where: Mapping[str, Any],
+        by: Sequence[str] = (),
+        latest: str | None = None,
+    ) -> list[tuple[Any, ...]]:
+        """(*by, count, max(latest)) per group of the rows that meet `where`."""
+        return self.query(*tally_sql(self.dialect, table, where, by, latest))
 
     def rows(
         self,

@@ -28,7 +28,7 @@ from typing import Any
 import structlog
 
 from events.envelope import Actor, Event, NewEvent, RecordedEvent
-from events.recorder import Dialect, Recording, Table, select_sql
+from events.recorder import Dialect, Recording, Table, select_sql, tally_sql
 from events.registry import EventRegistry, default_registry
 from events.store import AppendResult, EventStore, StoreError
 
@@ -164,6 +164,15 @@ class SQLEventStore(EventStore):
     ) -> list[tuple[Any, ...]]:
         sql, params = select_sql(self.dialect, table, where, columns, order_by, limit)
         return self.query(sql, params)
+
+    def tally(
+        self,
+        table: Table,
+        where: Mapping[str, Any],
+        by: Sequence[str] = (),
+        latest: str | None = None,
+    ) -> list[tuple[Any, ...]]:
+        return self.query(*tally_sql(self.dialect, table, where, by, latest))
 
     # -- appending ---------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from events.envelope import Event, NewEvent, RecordedEvent
 from events.error_codes import ErrorCode
 
 if TYPE_CHECKING:
-    from events.recorder import Table
+    from events.recorder import Dialect, Table
 
 
 class StreamRange(NamedTuple):
@@ -139,10 +139,12 @@ class SubscriberTransaction(Protocol):
 
     Read models write through the recorder contract (events/recorder.py: `create`, `upsert`,
     `insert_new`, `update`, `delete`, `rows` over declared tables), which each store implements
-    in its database's dialect; `execute`/`query` run SQL of that dialect directly (for what
-    the contract does not cover yet)."""
+    in its database's dialect; `execute`/`query` run SQL of that dialect directly (only the
+    per-database modules do: full text search)."""
 
-    def create(self, *tables: Table) -> None: ...
+    dialect: Dialect
+
+    def create(self, *tables: Table) -> bool: ...
 
     def drop(self, *tables: Table) -> None: ...
 
@@ -163,6 +165,14 @@ class SubscriberTransaction(Protocol):
         columns: Sequence[str] | None = None,
         order_by: Sequence[str] = (),
         limit: int | None = None,
+    ) -> list[tuple[Any, ...]]: ...
+
+    def tally(
+        self,
+        table: Table,
+        where: Mapping[str, Any],
+        by: Sequence[str] = (),
+        latest: str | None = None,
     ) -> list[tuple[Any, ...]]: ...
 
     @property
@@ -193,6 +203,8 @@ class SubscriberTransaction(Protocol):
 
 class EventStore(ABC):
     """Append-only event store with per-stream optimistic concurrency."""
+
+    dialect: Dialect  # the SQL its read models speak (events/recorder.py)
 
     @abstractmethod
     def append(
@@ -340,6 +352,16 @@ class EventStore(ABC):
     ) -> list[tuple[Any, ...]]:
         """Rows of a read model's table by conditions (events/recorder.py), outside any
         subscriber transaction."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no read models")
+
+    def tally(
+        self,
+        table: Table,
+        where: Mapping[str, Any],
+        by: Sequence[str] = (),
+        latest: str | None = None,
+    ) -> list[tuple[Any, ...]]:
+        """(*by, count, max(latest)) per group of a read model's rows that meet `where`."""
         raise NotImplementedError(f"{type(self).__name__} keeps no read models")
 
     @abstractmethod

@@ -14,6 +14,11 @@ from events.store import EventStore, SubscriberTransaction
 log = structlog.get_logger(__name__)
 # The subscribers whose tables were created (or upgraded) through each open store.
 _created: weakref.WeakKeyDictionary[EventStore, set[str]] = weakref.WeakKeyDictionary()
+
+
+def created_in(store: EventStore) -> set[str]:
+    """The subscribers (and policies) whose tables this process created through `store`."""
+    return _created.setdefault(store, set())
 Progress = Callable[[int], None]  # called with how many positions the read just covered
 
 
@@ -26,8 +31,9 @@ class Subscriber(Protocol):
     name: str
     stream_prefix: str  # the streams it folds ("" for every stream)
 
-    def create(self, tx: SubscriberTransaction) -> None:
-        """Create the subscriber's tables if they do not exist."""
+    def create(self, tx: SubscriberTransaction) -> bool | None:
+        """Create the subscriber's tables if they do not exist; True when a table had to be
+        made anew (`tx.create` tells) and the read model must be folded from the start."""
         ...
 
     def drop(self, tx: SubscriberTransaction) -> None:
@@ -54,15 +60,21 @@ def catch_up(
     the batch is read again.
     """
     applied = 0
-    created = _created.setdefault(store, set())
+    created = created_in(store)
     while True:
         start = store.checkpoint(subscriber.name)
         batch, covered = store.read_prefix(subscriber.stream_prefix, start, batch_size)
         if covered == start and subscriber.name in created:
             break  # nothing new: no write transaction at all
         with store.subscriber_transaction(subscriber.name) as tx:
-            subscriber.create(tx)
-            created.add(subscriber.name)
+            if subscriber.name not in created:
+                if subscriber.create(tx) and tx.position:
+                    # A table of another shape (an older release): rebuild from the log.
+                    log.info("subscriber.rebuilding", subscriber=subscriber.name)
+                    subscriber.drop(tx)
+                    subscriber.create(tx)
+                    tx.reset()
+                created.add(subscriber.name)
             if tx.position != start:
                 continue  # folded by someone else meanwhile (or reset): read again
             apply_batch = getattr(subscriber, "apply_batch", None)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -272,6 +272,28 @@ class RecordStep:
 
 
 DeliveryCommand = Plan | Start | Record | RecordStep | RequestRetraction | Cancel | Requeue | Report
+
+
+EARLIEST = datetime.min.replace(tzinfo=UTC)  # "due at once"
+
+
+def due_from(state: DeliveryState) -> datetime | None:
+    """The first moment a worker has something to do with the delivery (`next_operation` is
+    not None from then on), or None while only a new event can give it work. The delivery
+    ledger stores it, so the workers' queue is one range over one column: the "due" rule is
+    `next_operation`, and this is its one translation (a property test holds them equal)."""
+    moments: list[datetime] = []
+    status = state.status
+    if status in (DeliveryStatus.PENDING, DeliveryStatus.RETRYING) or (
+        status is DeliveryStatus.RETRACTING and state.operation is None
+    ):
+        moments.append(state.next_at or EARLIEST)
+    if status is DeliveryStatus.UNKNOWN:
+        moments.append(EARLIEST)
+    lapsing = status in (DeliveryStatus.SENDING, DeliveryStatus.RETRACTING)
+    if lapsing and state.lease_until and state.operation is not None:
+        moments.append(state.lease_until)
+    return min(moments) if moments else None
 
 
 def next_operation(state: DeliveryState, now: datetime) -> Operation | None:

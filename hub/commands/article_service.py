@@ -11,12 +11,14 @@ from pydantic import ValidationError
 
 from events.envelope import RecordedEvent
 from events.ids import new_id
+from events.recorder import EndsWith, StartsWith
 from events.runner import CommandResult, Runner
 from events.store import EventStore
 from hub.commands.check_service import CheckService
 from hub.commands.fixes import apply_fixes
 from hub.commands.validation_messages import chinese, problems
 from hub.content.sanitize import clean_html
+from hub.projections.articles import ARTICLE_LIST, REVIEW_QUEUE
 from hub.projections.history import timeline_of
 from hub.projections.index_numbers import next_serial
 from hub.queries.article_search import ArticleQuery, Visibility
@@ -337,11 +339,12 @@ class ArticleService:
         if self.store.stream_version(ARTICLES(ref)):
             return ref
         if len(ref) >= 6 and all(c in "0123456789abcdef-" for c in ref):
-            rows = self.store.query(
-                "SELECT article_id FROM article_list WHERE article_id LIKE ? OR article_id LIKE ? "
-                "LIMIT 2",
-                (ref + "%", "%" + ref),
-            )
+            rows = list(dict.fromkeys(
+                self.store.rows(ARTICLE_LIST, {"article_id": StartsWith(ref)}, ("article_id",),
+                                limit=2)
+                + self.store.rows(ARTICLE_LIST, {"article_id": EndsWith(ref)}, ("article_id",),
+                                  limit=2)
+            ))  # fmt: skip
             if len(rows) == 1:
                 return str(rows[0][0])
             if len(rows) > 1:
@@ -435,30 +438,23 @@ class ArticleService:
         """The current title of each article (for lists that name articles, not ids)."""
         if not article_ids:
             return {}
-        rows = self.store.query(
-            "SELECT article_id, title FROM article_list WHERE article_id IN "
-            "(SELECT value FROM json_each(?))",
-            (json.dumps(sorted(article_ids)),),
-        )
+        rows = self.store.rows(ARTICLE_LIST, {"article_id": sorted(article_ids)},
+                               ("article_id", "title"))  # fmt: skip
         return {str(a): str(t) for a, t in rows}
 
     def recent(
         self, site_ref: str | None = None, status: str | None = None, limit: int = 50
     ) -> list[dict[str, Any]]:
         """Articles, newest change first, optionally by site and status."""
-        sql = (
-            "SELECT article_id, site, columns, title, status, waiting_for, revision, author, "
-            "updated_at FROM article_list WHERE 1=1"
-        )
-        params: list[Any] = []
+        where: dict[str, Any] = {}
         if site_ref:
-            sql += " AND site = ?"
-            params.append(self.config.directory.site(site_ref).code)
+            where["site"] = self.config.directory.site(site_ref).code
         if status:
-            sql += " AND status = ?"
-            params.append(status)
-        sql += " ORDER BY updated_at DESC LIMIT ?"
-        params.append(limit)
+            where["status"] = status
+        columns = ("article_id", "site", "columns", "title", "status", "waiting_for", "revision",
+                   "author", "updated_at")  # fmt: skip
+        rows = self.store.rows(ARTICLE_LIST, where, columns, order_by=("-updated_at",),
+                               limit=limit)  # fmt: skip
         keys = (
             "id",
             "site",
@@ -470,7 +466,7 @@ class ArticleService:
             "author",
             "updated_at",
         )
-        items = [dict(zip(keys, row, strict=True)) for row in self.store.query(sql, params)]
+        items = [dict(zip(keys, row, strict=True)) for row in rows]
         for item in items:
             item["columns"] = json.loads(item["columns"])
         return items
@@ -478,18 +474,14 @@ class ArticleService:
     def review_queue(self, user: str) -> list[dict[str, Any]]:
         """What waits for this user: stages whose role they hold, minus separation of duties."""
         actor = self.config.directory.acting(user)
-        sql = (
-            "SELECT article_id, site, waiting_for, stage_name, role, revision, title, excluded, "
-            "since FROM review_queue"
-        )
-        params: list[Any] = []
+        where: dict[str, Any] = {}
         if ALL_SITES not in actor.site_roles:
-            sites = sorted(actor.site_roles)
-            if not sites:
+            where["site"] = sorted(actor.site_roles)
+            if not where["site"]:
                 return []
-            sql += f" WHERE site IN ({','.join('?' * len(sites))})"
-            params.extend(sites)
-        rows = self.store.query(sql + " ORDER BY since", params)
+        columns = ("article_id", "site", "waiting_for", "stage_name", "role", "revision", "title",
+                   "excluded", "since")  # fmt: skip
+        rows = self.store.rows(REVIEW_QUEUE, where, columns, order_by=("since",))
         queue = []
         for row in rows:
             article_id, site, waiting, stage_name, role, revision, title, excluded, since = row

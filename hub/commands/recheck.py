@@ -13,6 +13,7 @@ from events.store import EventStore
 from hub.commands.article_service import ArticleRunner
 from hub.commands.check_service import CheckService
 from hub.commands.dictionary_records import change_json, dictionary_history, record_dictionaries
+from hub.projections.articles import ARTICLE_LIST
 from hub.setup.config import HubConfig
 from workflows.article_commands import RecheckArticle
 from workflows.article_decider import RECHECKABLE
@@ -66,15 +67,11 @@ class Rechecker:
 
     def candidates(self, site: str | None = None) -> list[str]:
         """Ids of the articles a recheck covers, oldest first."""
-        statuses = [str(s) for s in RECHECKABLE]
-        sql = (
-            f"SELECT article_id FROM article_list WHERE status IN ({','.join('?' * len(statuses))})"
-        )
-        params: list[Any] = list(statuses)
+        where: dict[str, Any] = {"status": [str(s) for s in RECHECKABLE]}
         if site:
-            sql += " AND site = ?"
-            params.append(site)
-        return [str(row[0]) for row in self.store.query(sql + " ORDER BY created_at", params)]
+            where["site"] = site
+        rows = self.store.rows(ARTICLE_LIST, where, ("article_id",), order_by=("created_at",))
+        return [str(row[0]) for row in rows]
 
     def run(
         self,

@@ -10,9 +10,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from events.envelope import Actor
+from events.recorder import AtLeast, Contains, NotNull, StartsWith
 from events.store import ConcurrencyConflict, EventStore
 from hub.delivery.planner import DeliveryRunner, delivery_runner
-from hub.projections.deliveries import SELECT, state_of
+from hub.projections.deliveries import DELIVERIES_TABLE, state_of
 from hub.setup.config import HubConfig
 from workflows.delivery_decider import (
     DELIVERY_STATUS_LABELS,
@@ -61,54 +62,38 @@ class DeliveryService:
         status: str | None = None,
         limit: int = 200,
     ) -> list[dict[str, Any]]:
-        sql, params = f"{SELECT} WHERE 1=1", []
-        if article_ref:
-            sql += " AND article_id = ?"
-            params.append(article_ref)
-        if account:
-            sql += " AND account = ?"
-            params.append(account)
-        if status:
-            if status not in {str(s) for s in DeliveryStatus} - {"new"}:
-                raise DomainError("INVALID_INPUT", f"未知投递状态 {status!r}")
-            sql += " AND status = ?"
-            params.append(status)
-        rows = self.store.query(sql + " ORDER BY rowid DESC LIMIT ?", [*params, limit])
+        if status and status not in {str(s) for s in DeliveryStatus} - {"new"}:
+            raise DomainError("INVALID_INPUT", f"未知投递状态 {status!r}")
+        where = {column: value for column, value in (("article_id", article_ref),
+                 ("account", account), ("status", status)) if value}  # fmt: skip
+        rows = self.store.rows(DELIVERIES_TABLE, where, order_by=("-seq",), limit=limit)
         return [_json(state_of(row)) for row in rows]
 
     def changed_since(self, since: str, limit: int = 5000) -> list[dict[str, Any]]:
         """Deliveries whose row changed at or after `since` (UTC ISO), oldest change first:
         what a board's one poller broadcasts (a tie at `since` is sent again, boards dedupe)."""
-        rows = self.store.query(
-            f"{SELECT.replace(' FROM ', ', updated_at FROM ')} WHERE updated_at >= ? "
-            "ORDER BY updated_at LIMIT ?",
-            (since, limit),
-        )
-        return [_json(state_of(row[:-1])) | {"updated_at": row[-1]} for row in rows]
+        rows = self.store.rows(DELIVERIES_TABLE, {"updated_at": AtLeast(since)},
+                               order_by=("updated_at",), limit=limit)  # fmt: skip
+        at = DELIVERIES_TABLE.names.index("updated_at")
+        return [_json(state_of(row)) | {"updated_at": row[at]} for row in rows]
 
     def latest_change(self) -> str:
         """The time of the newest change of any delivery ("" when there is none)."""
-        rows = self.store.query("SELECT MAX(updated_at) FROM deliveries")
-        return str(rows[0][0] or "") if rows else ""
+        rows = self.store.tally(DELIVERIES_TABLE, {}, latest="updated_at")
+        return str(rows[0][1] or "") if rows else ""
 
     def rollup(
         self, article_ref: str | None, account: str | None, status: str | None
     ) -> dict[str, dict[str, dict[str, int]]]:
         """Counts by state over every delivery the board's filter covers (not only the rows
         shown): in all, per channel and per site."""
-        sql, params = (
-            "SELECT channel, account, status, COUNT(*) FROM deliveries WHERE 1=1",
-            [],
-        )
-        for column, value in (("article_id", article_ref), ("account", account),
-                              ("status", status)):  # fmt: skip
-            if value:
-                sql += f" AND {column} = ?"
-                params.append(value)
+        where = {column: value for column, value in (("article_id", article_ref),
+                 ("account", account), ("status", status)) if value}  # fmt: skip
         total: dict[str, int] = {}
         channels: dict[str, dict[str, int]] = {}
         sites: dict[str, dict[str, int]] = {}
-        for channel, acc, state, n in self.store.query(sql + " GROUP BY 1, 2, 3", params):
+        groups = self.store.tally(DELIVERIES_TABLE, where, by=("channel", "account", "status"))
+        for channel, acc, state, n, _ in groups:
             site = acc if channel == Channel.WEBSITE else self._account_site(acc)
             for bucket in (total, channels.setdefault(channel, {}), sites.setdefault(site, {})):
                 bucket[state] = bucket.get(state, 0) + n
@@ -127,21 +112,22 @@ class DeliveryService:
         directory = self.config.directory
         counts: dict[tuple[str, str], dict[str, int]] = {}
         latest: dict[tuple[str, str], str] = {}
-        for channel, account, status, n, last in self.store.query(
-            "SELECT channel, account, status, COUNT(*), MAX(updated_at) FROM deliveries "
-            "GROUP BY channel, account, status"
+        for channel, account, status, n, last in self.store.tally(
+            DELIVERIES_TABLE, {}, by=("channel", "account", "status"), latest="updated_at"
         ):
             counts.setdefault((channel, account), {})[status] = n
             if status == "delivered":
                 latest[(channel, account)] = last
         errors: dict[tuple[str, str], tuple[str, str]] = {}
-        for channel, account, error, at in self.store.query(
-            "SELECT channel, account, last_error, updated_at FROM deliveries "
-            "WHERE last_error IS NOT NULL AND last_error != '' "
-            "AND status IN ('retrying', 'dead', 'unknown') "
-            "ORDER BY updated_at DESC LIMIT 1000"
+        for channel, account, error, at in self.store.rows(
+            DELIVERIES_TABLE,
+            {"last_error": NotNull, "status": ("retrying", "dead", "unknown")},
+            ("channel", "account", "last_error", "updated_at"),
+            order_by=("-updated_at",),
+            limit=1000,
         ):
-            errors.setdefault((channel, account), (error, at))
+            if error:
+                errors.setdefault((channel, account), (error, at))
         targets = [(str(Channel.WEBSITE), s.code, s.name, s.code) for s in directory.sites]
         targets += [(str(a.channel), a.id, a.name, directory.site(a.site).code)
                     for a in directory.accounts]  # fmt: skip
@@ -164,9 +150,8 @@ class DeliveryService:
         ref = ref.strip().lower()
         if len(ref) < 6:
             raise DomainError("DELIVERY_NOT_FOUND", f"投递 {ref} 不存在（至少写 6 位编号）")
-        rows = self.store.query(
-            "SELECT delivery_id FROM deliveries WHERE delivery_id LIKE ? LIMIT 2", (ref + "%",)
-        )
+        rows = self.store.rows(DELIVERIES_TABLE, {"delivery_id": StartsWith(ref)},
+                               ("delivery_id",), limit=2)  # fmt: skip
         if len(rows) != 1:
             code = "DELIVERY_AMBIGUOUS" if rows else "DELIVERY_NOT_FOUND"
             raise DomainError(code, f"投递 {ref} {'对应多条记录' if rows else '不存在'}")
@@ -179,18 +164,19 @@ class DeliveryService:
         """A platform pushed word that the task one of the target's deliveries started (the
         value its step `step` recorded is `key`) has finished: a delivery waiting to poll
         is due at once, a delivered one without a link takes `url`. The deliveries told."""
-        pattern = "%" + json.dumps([step, key], ensure_ascii=False)[1:-1] + "%"
+        recorded = json.dumps([step, key], ensure_ascii=False)[1:-1]
         found: list[DeliveryState] = []
         deadline = time.monotonic() + REPORT_WAIT_S
         while not found and time.monotonic() <= deadline:
             # The step is recorded as the attempt goes; the table may not show it yet.
             self.catch_up()
-            rows = self.store.query(
-                f"{SELECT} WHERE channel = ? AND account = ? AND steps LIKE ? "
-                "ORDER BY rowid DESC LIMIT 20",
-                (str(target.channel), target.account, pattern),
-            )
-            # (LIKE's `_` matches any character: the steps themselves decide.)
+            rows = self.store.rows(
+                DELIVERIES_TABLE,
+                {"channel": str(target.channel), "account": target.account,
+                 "steps": Contains(recorded)},
+                order_by=("-seq",),
+                limit=20,
+            )  # fmt: skip
             found = [s for s in map(state_of, rows) if (step, key) in s.steps]
             if not found:
                 time.sleep(0.2)

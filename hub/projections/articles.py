@@ -64,8 +64,8 @@ class ArticlesProjection:
         self._states: OrderedDict[str, tuple[int, ArticleState]] = OrderedDict()
         self._cache_size = cache_size
 
-    def create(self, tx: SubscriberTransaction) -> None:
-        tx.create(ARTICLE_LIST, REVIEW_QUEUE)
+    def create(self, tx: SubscriberTransaction) -> bool:
+        return tx.create(ARTICLE_LIST, REVIEW_QUEUE)
 
     def drop(self, tx: SubscriberTransaction) -> None:
         tx.drop(ARTICLE_LIST, REVIEW_QUEUE)

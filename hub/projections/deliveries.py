@@ -7,28 +7,41 @@ import json
 from datetime import datetime
 
 from events.envelope import RecordedEvent
+from events.recorder import AtMost, Column, Table
 from events.store import EventStore, SubscriberTransaction
 from hub.runtime.clock import utc_iso
-from workflows.delivery_decider import DELIVERIES, DeliveryState, DeliveryStatus, evolve
+from workflows.delivery_decider import (
+    DELIVERIES,
+    DeliveryState,
+    DeliveryStatus,
+    due_from,
+    evolve,
+)
 from workflows.delivery_events import DeliveryAction, Operation
 from workflows.publication import Target
 
-_COLUMNS = (
-    "delivery_id", "article_id", "publication_id", "revision", "content_hash", "target",
-    "action", "status", "attempts", "operation", "lease_until", "next_at", "last_error",
-    "remote_id", "url", "retract", "delivered_once", "worker", "steps", "version",
+DELIVERIES_TABLE = Table(
+    "deliveries",
+    (
+        Column("delivery_id", key=True), Column("article_id"), Column("publication_id"),
+        Column("revision", "int"), Column("content_hash"), Column("target"), Column("action"),
+        Column("status"), Column("attempts", "int"), Column("operation"), Column("lease_until"),
+        Column("next_at"), Column("last_error"), Column("remote_id"), Column("url"),
+        Column("retract", "int"), Column("delivered_once", "int"), Column("worker"),
+        Column("steps"), Column("version", "int"),
+        Column("channel"), Column("account"), Column("updated_at"),
+        # When a worker has work with it (the decider's `due_from`; NULL: none until an event).
+        Column("due_at"),
+        # The global position of its first event: the order deliveries were planned in.
+        Column("seq", "int"),
+    ),
+    indexes=(("article_id", "seq"), ("due_at",), ("status",), ("channel", "account"),
+             ("updated_at",), ("seq",)),
 )  # fmt: skip
-_CREATE = (
-    f"""CREATE TABLE IF NOT EXISTS deliveries (
-        {", ".join(c + (" TEXT PRIMARY KEY" if c == "delivery_id" else "") for c in _COLUMNS)},
-        channel TEXT, account TEXT, updated_at TEXT)""",
-    "CREATE INDEX IF NOT EXISTS deliveries_article ON deliveries (article_id)",
-    "CREATE INDEX IF NOT EXISTS deliveries_status ON deliveries (status, next_at)",
-    "CREATE INDEX IF NOT EXISTS deliveries_account ON deliveries (channel, account)",
-)
+_COLUMNS = DELIVERIES_TABLE.names
 
 
-def _row(state: DeliveryState, version: int) -> tuple[object, ...]:
+def _row(state: DeliveryState, version: int, at: str, seq: int) -> tuple[object, ...]:
     assert state.target is not None
     return (
         state.delivery_id,
@@ -51,6 +64,11 @@ def _row(state: DeliveryState, version: int) -> tuple[object, ...]:
         state.worker,
         json.dumps(state.steps, ensure_ascii=False) if state.steps else "",
         version,
+        str(state.target.channel),
+        state.target.account,
+        at,
+        utc_iso(due_from(state)),
+        seq,
     )
 
 
@@ -60,8 +78,8 @@ def version_of(row: tuple[object, ...]) -> int:
 
 
 def state_of(row: tuple[object, ...]) -> DeliveryState:
-    """The delivery state stored in a row of `deliveries` (columns in `_COLUMNS` order)."""
-    values = dict(zip(_COLUMNS, row, strict=False))
+    """The delivery state stored in a row of `deliveries` (all columns, in table order)."""
+    values = dict(zip(_COLUMNS, row, strict=True))
 
     def moment(key: str) -> datetime | None:
         text = values[key]
@@ -90,25 +108,17 @@ def state_of(row: tuple[object, ...]) -> DeliveryState:
     )
 
 
-SELECT = f"SELECT {', '.join(_COLUMNS)} FROM deliveries"
-
-
 class DeliveriesProjection:
     """Folds every delivery stream into `deliveries`."""
 
     name = "deliveries"
     stream_prefix = DELIVERIES.prefix
 
-    def create(self, tx: SubscriberTransaction) -> None:
-        existing = {row[1] for row in tx.query("PRAGMA table_info(deliveries)")}
-        if existing and not set(_COLUMNS) <= existing:  # written by an older release
-            tx.execute("DROP TABLE deliveries")
-            tx.reset()
-        for statement in _CREATE:
-            tx.execute(statement)
+    def create(self, tx: SubscriberTransaction) -> bool:
+        return tx.create(DELIVERIES_TABLE)
 
     def drop(self, tx: SubscriberTransaction) -> None:
-        tx.execute("DROP TABLE IF EXISTS deliveries")
+        tx.drop(DELIVERIES_TABLE)
 
     def apply(self, tx: SubscriberTransaction, event: RecordedEvent) -> None:
         self.apply_batch(tx, [event])
@@ -118,35 +128,27 @@ class DeliveriesProjection:
         appends three events per delivery in quick succession)."""
         ids = list(dict.fromkeys(DELIVERIES.entity(e.stream_id) for e in events
                                  if DELIVERIES.owns(e.stream_id)))  # fmt: skip
-        states: dict[str, tuple[DeliveryState, int, str]] = {}
+        # delivery id -> (state, version, updated at, seq)
+        states: dict[str, tuple[DeliveryState, int, str, int]] = {}
         for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start : start + _CHUNK]
-            marks = ",".join("?" * len(chunk))
-            for row in tx.query(f"{SELECT} WHERE delivery_id IN ({marks})", chunk):
-                states[str(row[0])] = (state_of(row), version_of(row), "")
-        changed: dict[str, tuple[DeliveryState, int, str]] = {}
+            for row in tx.rows(DELIVERIES_TABLE, {"delivery_id": ids[start : start + _CHUNK]}):
+                states[str(row[0])] = (state_of(row), version_of(row), "", int(row[_SEQ]))
+        changed: dict[str, tuple[DeliveryState, int, str, int]] = {}
         for event in events:
             if not DELIVERIES.owns(event.stream_id):
                 continue
             delivery_id = DELIVERIES.entity(event.stream_id)
-            state, _, _ = states.get(delivery_id, (DeliveryState(), 0, ""))
+            state, _, _, seq = states.get(delivery_id, (DeliveryState(), 0, "", 0))
             state = evolve(state, event.payload)
-            states[delivery_id] = (state, event.stream_version, event.occurred_at.isoformat())
+            states[delivery_id] = (state, event.stream_version, event.occurred_at.isoformat(),
+                                   seq or event.global_position)  # fmt: skip
             if state.target is not None:
                 changed[delivery_id] = states[delivery_id]
-        marks = ",".join("?" * (len(_COLUMNS) + 3))
-        tx.executemany(
-            f"INSERT OR REPLACE INTO deliveries ({', '.join(_COLUMNS)}, channel, account, "
-            f"updated_at) VALUES ({marks})",
-            [
-                (*_row(state, version), str(state.target.channel), state.target.account, at)
-                for state, version, at in changed.values()
-                if state.target is not None
-            ],
-        )
+        tx.upsert(DELIVERIES_TABLE, [_row(*values) for values in changed.values()])
 
 
 _CHUNK = 500  # delivery ids per read (well under SQLite's limit on parameters)
+_SEQ = _COLUMNS.index("seq")
 
 
 def due_deliveries(store: EventStore, now: datetime, limit: int = 500) -> list[DeliveryState]:
@@ -157,20 +159,16 @@ def due_deliveries(store: EventStore, now: datetime, limit: int = 500) -> list[D
 def due_with_versions(
     store: EventStore, now: datetime, limit: int = 500
 ) -> list[tuple[DeliveryState, int]]:
-    """`due_deliveries` with the stream version each state reflects (for appending)."""
-    iso = utc_iso(now)
-    rows = store.query(
-        f"{SELECT} WHERE (status IN ('pending', 'retrying', 'retracting') AND "
-        "(next_at IS NULL OR next_at <= ?) AND operation IS NULL) OR status = 'unknown' OR "
-        "(status IN ('sending', 'retracting') AND lease_until IS NOT NULL AND lease_until <= ?) "
-        "ORDER BY next_at LIMIT ?",
-        (iso, iso, limit),
-    )
+    """`due_deliveries` with the stream version each state reflects (for appending): the
+    rows whose `due_from` has come, soonest first."""
+    rows = store.rows(DELIVERIES_TABLE, {"due_at": AtMost(utc_iso(now))}, order_by=("due_at",),
+                      limit=limit)  # fmt: skip
     return [(state_of(row), version_of(row)) for row in rows]
 
 
 def deliveries_of(store: EventStore, article_id: str) -> list[DeliveryState]:
-    rows = store.query(f"{SELECT} WHERE article_id = ? ORDER BY rowid", (article_id,))
+    """The article's deliveries in the order they were planned."""
+    rows = store.rows(DELIVERIES_TABLE, {"article_id": article_id}, order_by=("seq",))
     return [state_of(row) for row in rows]
 
 
@@ -179,6 +177,4 @@ UNSETTLED = ("pending", "sending", "retrying", "unknown", "retracting")
 
 def unsettled_count(store: EventStore) -> int:
     """Deliveries not yet in a final or resting state (delivered, dead, cancelled, retracted)."""
-    marks = ", ".join("?" * len(UNSETTLED))
-    rows = store.query(f"SELECT COUNT(*) FROM deliveries WHERE status IN ({marks})", UNSETTLED)
-    return int(rows[0][0])
+    return int(store.tally(DELIVERIES_TABLE, {"status": UNSETTLED})[0][0])

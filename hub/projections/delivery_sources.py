@@ -44,8 +44,8 @@ class DeliverySourcesProjection:
     name = "delivery-sources"
     stream_prefix = ARTICLES.prefix
 
-    def create(self, tx: SubscriberTransaction) -> None:
-        tx.create(HOMES, REVISIONS, PUBLICATIONS)
+    def create(self, tx: SubscriberTransaction) -> bool:
+        return tx.create(HOMES, REVISIONS, PUBLICATIONS)
 
     def drop(self, tx: SubscriberTransaction) -> None:
         tx.drop(HOMES, REVISIONS, PUBLICATIONS)

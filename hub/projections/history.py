@@ -159,8 +159,8 @@ class HistoryProjection:
 
     stream_prefix = ARTICLES.prefix
 
-    def create(self, tx: SubscriberTransaction) -> None:
-        tx.create(HISTORY)
+    def create(self, tx: SubscriberTransaction) -> bool:
+        return tx.create(HISTORY)
 
     def drop(self, tx: SubscriberTransaction) -> None:
         tx.drop(HISTORY)

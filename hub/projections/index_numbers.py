@@ -21,8 +21,8 @@ class IndexNumbersProjection:
     name = "index_numbers"
     stream_prefix = ARTICLES.prefix
 
-    def create(self, tx: SubscriberTransaction) -> None:
-        tx.create(INDEX_NUMBERS)
+    def create(self, tx: SubscriberTransaction) -> bool:
+        return tx.create(INDEX_NUMBERS)
 
     def drop(self, tx: SubscriberTransaction) -> None:
         tx.drop(INDEX_NUMBERS)

@@ -7,8 +7,9 @@ from __future__ import annotations
 import re
 
 from events.envelope import RecordedEvent
-from events.recorder import Column, Table
+from events.recorder import Column, NotNull, Table
 from events.store import EventStore, SubscriberTransaction
+from hub.projections.publications import PUBLICATIONS
 from workflows.article_decider import ARTICLES
 from workflows.article_events import ArticleCreated, ArticleRevised
 
@@ -33,8 +34,8 @@ class MediaRefsProjection:
     name = "media_refs"
     stream_prefix = ARTICLES.prefix
 
-    def create(self, tx: SubscriberTransaction) -> None:
-        tx.create(MEDIA_REFS, ARTICLE_SITES)
+    def create(self, tx: SubscriberTransaction) -> bool:
+        return tx.create(MEDIA_REFS, ARTICLE_SITES)
 
     def drop(self, tx: SubscriberTransaction) -> None:
         tx.drop(MEDIA_REFS, ARTICLE_SITES)
@@ -58,10 +59,9 @@ class MediaRefsProjection:
 def media_access(store: EventStore, key: str) -> tuple[bool, set[str]]:
     """Whether a live publication links the file, and the sites of the articles (any
     revision) that link it (whose staff may see it in a draft)."""
-    live = store.query(
-        "SELECT 1 FROM media_refs r JOIN publications p ON p.article_id = r.article_id "
-        "AND p.live_revision = r.revision WHERE r.media_key = ? LIMIT 1",
-        (key,),
-    )
-    sites = store.rows(MEDIA_REFS, {"media_key": key}, ("site",))
-    return bool(live), {str(s) for (s,) in sites}
+    refs = store.rows(MEDIA_REFS, {"media_key": key}, ("article_id", "revision", "site"))
+    linking = {(str(article), int(revision)) for article, revision, _ in refs}
+    live = store.rows(PUBLICATIONS, {"article_id": sorted({a for a, _ in linking}),
+                                     "live_revision": NotNull}, ("article_id", "live_revision"))  # fmt: skip
+    return (any((str(a), int(r)) in linking for a, r in live),
+            {str(site) for _, _, site in refs})  # fmt: skip

@@ -63,8 +63,8 @@ class PublicationsProjection:
     name = "publications-v2"  # v2: live_targets (a new name replays every event once)
     stream_prefix = ARTICLES.prefix
 
-    def create(self, tx: SubscriberTransaction) -> None:
-        tx.create(PUBLICATIONS, LIVE_TARGETS)
+    def create(self, tx: SubscriberTransaction) -> bool:
+        return tx.create(PUBLICATIONS, LIVE_TARGETS)
 
     def drop(self, tx: SubscriberTransaction) -> None:
         tx.drop(PUBLICATIONS, LIVE_TARGETS)

@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 
+from events.recorder import NotNull
 from hub.delivery.operations import DeliveryService
+from hub.projections.publications import PUBLICATIONS
 from hub.queries.article_search import Visibility
 from hub.web.logins import LoginStore
 from workflows.article_commands import ALL_SITES, ActingUser
@@ -118,11 +120,8 @@ def visible_items(hub: EmbeddedHub, user: str, items: list[dict[str, Any]]) -> l
     if not others:
         return shown
     hub.catch_up(ARTICLES.prefix)
-    rows = hub.store.query(
-        f"SELECT article_id, live_targets FROM publications WHERE live_targets IS NOT NULL "
-        f"AND article_id IN ({','.join('?' * len(others))})",
-        others,
-    )
+    rows = hub.store.rows(PUBLICATIONS, {"live_targets": NotNull, "article_id": others},
+                          ("article_id", "live_targets"))  # fmt: skip
     live_here = {
         str(article)
         for article, targets in rows

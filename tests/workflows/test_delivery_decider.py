@@ -23,6 +23,7 @@ from workflows.delivery_decider import (
     Start,
     decide,
     delivery_id,
+    due_from,
     evolve,
     next_operation,
 )
@@ -261,3 +262,29 @@ def test_nothing_is_ever_sent_twice(steps: list[tuple]) -> None:
         assert channel_has
     if state.status in (DeliveryStatus.RETRACTED, DeliveryStatus.CANCELLED):
         assert not channel_has
+
+
+MOMENTS = st.one_of(st.none(), st.integers(-3, 3).map(lambda h: T0 + timedelta(hours=h)))
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.sampled_from(list(DeliveryStatus)),
+    st.one_of(st.none(), st.sampled_from(list(Operation))),
+    MOMENTS,
+    MOMENTS,
+    st.integers(-4, 4).map(lambda h: T0 + timedelta(hours=h, minutes=30 * (h % 2))),
+)
+def test_the_ledgers_due_time_is_the_deciders_due_rule(
+    status: DeliveryStatus,
+    operation: Operation | None,
+    next_at: datetime | None,
+    lease_until: datetime | None,
+    now: datetime,
+) -> None:
+    """The engine's queue asks the ledger for `due_from <= now`; that must be exactly when
+    the decider has work for a worker, for every state and moment."""
+    state = DeliveryState(status=status, operation=operation, next_at=next_at,
+                          lease_until=lease_until, target=TARGET)  # fmt: skip
+    due = due_from(state)
+    assert (next_operation(state, now) is not None) == (due is not None and due <= now)
