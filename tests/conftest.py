@@ -30,13 +30,19 @@ def store(tmp_path: Path) -> Iterator[SQLiteEventStore]:
 
 
 @pytest.fixture
-def config_dir(tmp_path: Path) -> Path:
-    """A private copy of the demo configuration whose database lives in tmp_path."""
+def database(tmp_path: Path) -> str:
+    """Where the hub of a test keeps its events: an SQLite file in tmp_path (a module that
+    imports `tests.servers.both_databases` runs its tests on PostgreSQL as well)."""
+    return str(tmp_path / "hub.sqlite3")
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path, database: str) -> Path:
+    """A private copy of the demo configuration whose database is `database`."""
     target = tmp_path / "config"
     shutil.copytree(CONFIG, target)
     (target / "hub.yaml").write_text(
-        f"database: {tmp_path / 'hub.sqlite3'}\ndurable: true\nlog_level: warning\n",
-        encoding="utf-8",
+        f"database: {database}\ndurable: true\nlog_level: warning\n", encoding="utf-8"
     )
     return target
 

@@ -136,3 +136,11 @@ _databases = itertools.count(1)
 def pg_url(postgres_url: str) -> str:
     """An empty database of its own for one test."""
     return fresh_database(postgres_url, f"t{next(_databases)}")
+
+
+@pytest.fixture(name="database", params=["sqlite", "postgresql"])
+def both_databases(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The `database` fixture for modules whose tests run on both databases (import it)."""
+    if request.param == "postgresql":
+        return str(request.getfixturevalue("pg_url"))
+    return str(tmp_path / "hub.sqlite3")

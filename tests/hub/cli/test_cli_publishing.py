@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from hub.runtime.embedded import EmbeddedHub
 from tests.helpers import STAGES, Hub
 from tests.helpers import cli_approved as approved
+from tests.servers import both_databases  # noqa: F401  (these tests run on both databases)
 
 
 def test_publish_add_correct_and_retract(cli: Hub) -> None:

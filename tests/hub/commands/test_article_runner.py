@@ -12,6 +12,7 @@ from events.envelope import SYSTEM_ACTOR, NewEvent
 from events.runner import Runner
 from events.sqlite_store import SQLiteEventStore
 from events.store import AppendResult, ConcurrencyConflict
+from tests.servers import both_databases  # noqa: F401  (these tests run on both databases)
 from tests.workflows.builders import EDITOR, GATES, R1, R2, R3, SITE, WORKFLOW, checked, content
 from workflows.article_commands import ApproveStage, CreateArticle, SubmitArticle
 from workflows.article_decider import ARTICLES, article_decider

@@ -16,6 +16,7 @@ from hub.delivery.planner import run_planner
 from hub.projections.deliveries import deliveries_of
 from hub.runtime.embedded import EmbeddedHub, website_sites
 from tests.helpers import STAGES, approved, pages
+from tests.servers import both_databases  # noqa: F401  (these tests run on both databases)
 from workflows.beijing_time import beijing_text
 from workflows.delivery_decider import ForDelivery, Start
 from workflows.delivery_events import Operation
@@ -102,6 +103,7 @@ class CountingWebsite(WebsiteAdapter):
 
 
 def test_a_worker_killed_after_sending_causes_no_second_send(hub: EmbeddedHub) -> None:
+    CountingWebsite.sends = 0
     article = approved(hub)
     hub.publishing.publish("zhangwei", article, ["gov/notices"], feeds=False)
     run_planner(hub.store)

@@ -14,6 +14,7 @@ from hub.delivery.planner import run_planner
 from hub.projections.deliveries import deliveries_of
 from hub.runtime.embedded import EmbeddedHub
 from tests.helpers import approved
+from tests.servers import both_databases  # noqa: F401  (these tests run on both databases)
 from workflows.delivery_decider import Start, decide
 from workflows.errors import DomainError
 

@@ -15,8 +15,10 @@ import pytest
 
 from events.envelope import Actor, Event, NewEvent
 from events.runner import Runner
-from events.sqlite_store import SQLiteEventStore
+from events.store import EventStore
+from events.stores import open_store
 from hub.queries.audit import audit
+from tests.servers import both_databases  # noqa: F401  (these tests run on both databases)
 from tests.workflows.builders import EDITOR, GATES, R1, R2, R3, SITE, WORKFLOW, checked, content
 from workflows.article_commands import ApproveStage, CreateArticle, SubmitArticle
 from workflows.article_decider import ARTICLES, article_decider
@@ -35,8 +37,8 @@ HASH = BODY.content_hash()
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[SQLiteEventStore]:
-    es = SQLiteEventStore(tmp_path / "a.db", durable=False)
+def store(database: str) -> Iterator[EventStore]:
+    es = open_store(database, durable=False)
     yield es
     es.close()
 
@@ -48,7 +50,7 @@ def reviewed(service: Runner, article_id: str) -> None:
         service.execute(ApproveStage(article_id, 1, GATES[stage], reviewer))
 
 
-def forged(store: SQLiteEventStore, article_id: str, *payloads: Event) -> None:
+def forged(store: EventStore, article_id: str, *payloads: Event) -> None:
     """Write a history directly, bypassing the decider (as a tampered database would)."""
     events = [NewEvent(p, Actor("forger", "editor"), "forged") for p in payloads]
     store.append(ARTICLES(article_id), events, 0)
@@ -86,7 +88,7 @@ def publication(revision: int) -> ArticlePublished:
     )  # fmt: skip
 
 
-def test_histories_made_by_the_decider_pass(store: SQLiteEventStore) -> None:
+def test_histories_made_by_the_decider_pass(store: EventStore) -> None:
     service = Runner(store, article_decider)
     for i in range(30):
         reviewed(service, f"good-{i}")
@@ -96,7 +98,7 @@ def test_histories_made_by_the_decider_pass(store: SQLiteEventStore) -> None:
     assert report.by_status == {"approved": 30}
 
 
-def test_forged_histories_are_reported_with_the_rule_they_broke(store: SQLiteEventStore) -> None:
+def test_forged_histories_are_reported_with_the_rule_they_broke(store: EventStore) -> None:
     reviewed(Runner(store, article_decider), "good")
     forged(store, "self-approved", created(), submitted(), approval("first", "editor", "second"))
     forged(
@@ -133,7 +135,7 @@ def test_forged_histories_are_reported_with_the_rule_they_broke(store: SQLiteEve
 
 
 def test_parallel_workers_find_exactly_what_one_process_finds(
-    store: SQLiteEventStore, tmp_path: Path
+    store: EventStore, database: str
 ) -> None:
     service = Runner(store, article_decider)
     for i in range(40):
@@ -142,7 +144,7 @@ def test_parallel_workers_find_exactly_what_one_process_finds(
         forged(store, f"bad-{i:02x}", created(), submitted(), approval("first", "editor", "second"))
     one = audit(store)
     for workers in (2, 3):
-        many = audit(store, lambda: SQLiteEventStore(tmp_path / "a.db", durable=False), workers)
+        many = audit(store, lambda: open_store(database, durable=False), workers)
         assert (many.articles, many.events, many.by_status) == (
             one.articles,
             one.events,
@@ -152,13 +154,13 @@ def test_parallel_workers_find_exactly_what_one_process_finds(
     assert len(one.problems) == 6
 
 
-def test_a_failing_worker_fails_the_audit(store: SQLiteEventStore, tmp_path: Path) -> None:
+def test_a_failing_worker_fails_the_audit(store: EventStore, tmp_path: Path) -> None:
     reviewed(Runner(store, article_decider), "good")
 
-    def unreachable() -> SQLiteEventStore:
+    def unreachable() -> EventStore:
         raise OSError("disk unreadable")
 
-    def killed() -> SQLiteEventStore:
+    def killed() -> EventStore:
         os.kill(os.getpid(), signal.SIGKILL)
         raise AssertionError("unreachable")
 
@@ -184,7 +186,7 @@ def test_cli_audit_exits_non_zero_on_problems(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["problems"] == []
     database = json.loads(hub("init", "--json").stdout)["database"]
-    tampered = SQLiteEventStore(database)
+    tampered = open_store(database)
     forged(tampered, "tampered", created(), submitted(), approval("first", "editor", "second"))
     tampered.close()
     done = hub("audit", "--workers", "2")

@@ -12,6 +12,7 @@ from hub.projections.deliveries import deliveries_of
 from hub.runtime.embedded import EmbeddedHub
 from hub.runtime.server import EngineLoop
 from tests.helpers import STAGES, approved, pages
+from tests.servers import both_databases  # noqa: F401  (these tests run on both databases)
 
 
 def test_a_publish_appends_and_returns_and_the_worker_delivers(hub: EmbeddedHub) -> None:
