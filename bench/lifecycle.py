@@ -2,9 +2,15 @@
 
 Workload per article: create (about 1 KB of Chinese body), submit (recording a clean system
 check of the revision, which submission requires), three stage approvals, the last of which
-also records approval for publication: 5 commands, 7 events, one command per transaction. Both sides use SQLite in WAL mode with synchronous=FULL, each in a fresh file.
+also records approval for publication: 5 commands, 7 events, one command per transaction.
 
-    python -m bench.lifecycle --articles 400
+    python -m bench.lifecycle --articles 400                    # SQLite (the embedded store)
+    python -m bench.lifecycle --store postgresql --articles 400
+
+On SQLite both sides use WAL mode with synchronous=FULL, each in a fresh file. On PostgreSQL
+the benchmark starts its own server (as the tests do, tests/servers.py) with the durable
+defaults (fsync=on, synchronous_commit=on), one database per side, and also measures the
+server's own limit: single-row inserts, one commit each, from one and from 8 connections.
 
 Ends with: ratios: append_sequential=X append_concurrent=Y replay=Z
 """
@@ -13,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import platform
 import sqlite3
@@ -20,13 +27,15 @@ import statistics
 import tempfile
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from events.ids import new_id
 from events.runner import Runner
-from events.sqlite_store import SQLiteEventStore
+from events.store import EventStore
+from events.stores import open_store
 from hub.queries.audit import audit, default_workers
 from hub.runtime.logs import configure_logging
 from workflows.article_commands import ActingUser, ApproveStage, CreateArticle, SubmitArticle
@@ -115,24 +124,37 @@ async def hub_lifecycle_async(service: Runner) -> None:
         await service.execute_async(ApproveStage(article_id, 1, gates, reviewer))
 
 
-def hub_replay(store: SQLiteEventStore) -> int:
+def hub_replay(store: EventStore, location: str) -> int:
     """`hub audit`: every article stream replayed (and checked) by one worker per CPU."""
-    report = audit(store, lambda: SQLiteEventStore(store.path), workers=default_workers())
+    report = audit(store, lambda: open_store(location), workers=default_workers())
     if not report.ok:
         raise RuntimeError(f"the audit found problems: {report.problems[:3]}")
     return report.events
 
 
-def hub_replay_one_process(store: SQLiteEventStore) -> int:
+def hub_replay_one_process(store: EventStore) -> int:
     return audit(store).events
 
 
 # -- the eventsourcing library -------------------------------------------------------------
 
 
-def library_side(path: Path) -> tuple[Callable[[], None], Callable[[], int], Any]:
-    os.environ["PERSISTENCE_MODULE"] = "eventsourcing.sqlite"
-    os.environ["SQLITE_DBNAME"] = str(path)
+def library_side(location: str) -> tuple[Callable[[], None], Callable[[], int], Any]:
+    """The library's application on `location` (an SQLite file, or a postgresql:// URL)."""
+    if location.startswith("postgresql://"):
+        parts = urlsplit(location)
+        os.environ.update({
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": parts.path.lstrip("/"),
+            "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_USER": parts.username or "postgres",
+            "POSTGRES_PASSWORD": parts.password or "",
+            "POSTGRES_POOL_SIZE": "10",  # as many connections as the writers need
+        })  # fmt: skip
+    else:
+        os.environ["PERSISTENCE_MODULE"] = "eventsourcing.sqlite"
+        os.environ["SQLITE_DBNAME"] = location
     from eventsourcing.application import Application
     from eventsourcing.domain import Aggregate, event
 
@@ -300,11 +322,66 @@ def _check_durability(path: Path) -> str:
     return str(mode)
 
 
+@contextlib.contextmanager
+def locations(kind: str, tmp: Path) -> Iterator[tuple[str, str, str]]:
+    """The hub's and the library's stores, and what to say about their durability."""
+    if kind == "sqlite":
+        hub, library = tmp / "hub.sqlite3", tmp / "library.sqlite3"
+        yield str(hub), str(library), "synchronous=FULL on both"
+        print(f"journal modes: hub={_check_durability(hub)} "
+              f"library={_check_durability(library)}")  # fmt: skip
+        return
+    from tests.servers import fresh_database, postgres_server
+
+    with postgres_server(durable=True) as server:
+        import psycopg
+
+        with psycopg.connect(server, autocommit=True) as conn:
+            settings = {
+                name: conn.execute(f"SHOW {name}").fetchone()[0]  # type: ignore[index]
+                for name in ("server_version", "fsync", "synchronous_commit")
+            }
+        raw_limit(fresh_database(server, "raw"))
+        yield (fresh_database(server, "hub"), fresh_database(server, "library"),
+               "PostgreSQL " + ", ".join(f"{k}={v}" for k, v in settings.items()))  # fmt: skip
+
+
+def raw_limit(url: str, seconds: float = 3.0, writers: int = 8) -> None:
+    """The server's own limit: one-row inserts, each its own commit (fsync), sequentially
+    and from `writers` connections at once (PostgreSQL groups their WAL flushes)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE raw (id BIGSERIAL PRIMARY KEY, body TEXT NOT NULL)")
+
+    def insert(deadline: float, counts: list[int]) -> None:
+        with psycopg.connect(url, autocommit=True) as conn:
+            n = 0
+            while time.perf_counter() < deadline:
+                conn.execute("INSERT INTO raw (body) VALUES (%s)", (BODY,))
+                n += 1
+            counts.append(n)
+
+    for threads in (1, writers):
+        counts: list[int] = []
+        deadline = time.perf_counter() + seconds
+        workers = [threading.Thread(target=insert, args=(deadline, counts))
+                   for _ in range(threads)]  # fmt: skip
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        print(f"server limit: {sum(counts) / seconds:,.0f} single-row commits/s "
+              f"from {threads} connection{'s' if threads > 1 else ''}")  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--articles", type=int, default=400, help="lifecycles per phase")
     parser.add_argument("--writers", type=int, default=8, help="concurrent writer threads")
     parser.add_argument("--repeat", type=int, default=3, help="runs per phase (medians count)")
+    parser.add_argument("--store", choices=("sqlite", "postgresql"), default="sqlite",
+                        help="the database both sides use")  # fmt: skip
     args = parser.parse_args(argv)
     configure_logging("warning")
     if args.articles < args.writers:
@@ -312,11 +389,13 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
 
-    with tempfile.TemporaryDirectory(prefix="hub-bench-") as tmp:
-        hub_path, lib_path = Path(tmp) / "hub.sqlite3", Path(tmp) / "library.sqlite3"
-        store = SQLiteEventStore(hub_path, durable=True)
+    with (
+        tempfile.TemporaryDirectory(prefix="hub-bench-") as tmp,
+        locations(args.store, Path(tmp)) as (hub_location, lib_location, durability),
+    ):
+        store = open_store(hub_location, durable=True)
         service = Runner(store, article_decider)
-        lib_lifecycle, lib_replay, _app = library_side(lib_path)
+        lib_lifecycle, lib_replay, app = library_side(lib_location)
 
         hub_lifecycle(service)  # warm up both sides (imports, schema, caches)
         lib_lifecycle()
@@ -354,7 +433,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
                 )
             )
         for _ in range(args.repeat):
-            hub_rate, hub_count = run_replay(lambda: hub_replay(store))
+            hub_rate, hub_count = run_replay(lambda: hub_replay(store, hub_location))
             lib_rate, lib_count = run_replay(lib_replay)
             samples["replay"].append((hub_rate, lib_rate))
             one_rate, _ = run_replay(lambda: hub_replay_one_process(store))
@@ -367,18 +446,18 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             for name, pairs in samples.items()
         }
         store.close()
-        modes = (_check_durability(hub_path), _check_durability(lib_path))
+        app.close()
 
     print(
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cpus, "
-        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
+        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
+        f"store: {args.store}"
     )
     print(
         f"workload: {args.articles} lifecycles per phase and run, {args.repeat} runs "
         f"(medians), 5 commands and {EVENTS} events per lifecycle, "
         f"{args.writers} concurrent writers (hub: asyncio tasks; append_threads: hub "
-        f"threads; library: threads); journal modes hub={modes[0]} library={modes[1]}, "
-        "synchronous=FULL on both"
+        f"threads; library: threads); {durability}"
     )
     print(f"replayed events: hub={hub_count} library={lib_count}")
     print(f"{'measure':<20}{'hub events/s':>16}{'library events/s':>20}{'ratio':>8}")

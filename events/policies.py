@@ -56,7 +56,11 @@ def run_policy(store: EventStore, policy: Policy, batch_size: int = 500) -> int:
     while True:
         with store.subscriber_transaction(policy.name) as tx:
             if policy.name not in created:
-                policy.create(tx)  # its index only: reactions are idempotent, none re-run
+                if policy.create(tx) and tx.position:
+                    # Its index was made anew (an older release's shape): react to every
+                    # event again to refill it; reactions are idempotent, nothing runs twice.
+                    log.info("policy.rebuilding", policy=policy.name)
+                    tx.reset()
                 created.add(policy.name)
             position = tx.position
         batch, covered = store.read_prefix(policy.stream_prefix, position, batch_size)

@@ -18,7 +18,8 @@ share; `LIKE … ESCAPE`). Counts by columns: `store.tally(table, where, by=(...
 Each table's shape (columns, key, indexes) is recorded when it is created; `create` reports a
 table it had to make anew (missing, or of another shape: written by an older release), and
 the subscriber's catch-up then rebuilds that read model from the log — a changed projection
-needs no migration script.
+needs no migration script. A table made before shapes were recorded is kept when its columns
+are the declared ones.
 """
 
 from __future__ import annotations
@@ -112,14 +113,24 @@ class Dialect:
     name: str
     placeholder: str
     types: Mapping[str, str]
+    columns_query: str  # the column names of the table named by the one parameter
 
     def marks(self, count: int) -> str:
         return ", ".join([self.placeholder] * count)
 
 
-SQLITE = Dialect("sqlite", "?", {"text": "TEXT", "int": "INTEGER", "real": "REAL"})
+SQLITE = Dialect(
+    "sqlite",
+    "?",
+    {"text": "TEXT", "int": "INTEGER", "real": "REAL"},
+    "SELECT name FROM pragma_table_info(?)",
+)
 POSTGRESQL = Dialect(
-    "postgresql", "%s", {"text": "TEXT", "int": "BIGINT", "real": "DOUBLE PRECISION"}
+    "postgresql",
+    "%s",
+    {"text": "TEXT", "int": "BIGINT", "real": "DOUBLE PRECISION"},
+    "SELECT column_name FROM information_schema.columns "
+    "WHERE table_schema = current_schema() AND table_name = %s",
 )
 
 
@@ -298,6 +309,14 @@ class Recording:
             shape = shape_of(table)
             stored = self.rows(SHAPES, {"name": table.name}, ("shape",))
             if stored and stored[0][0] == shape:
+                continue
+            existing = [str(row[0]) for row in self.query(self.dialect.columns_query,
+                                                          (table.name,))]  # fmt: skip
+            if not stored and existing and sorted(existing) == sorted(table.names):
+                # Made by a release that recorded no shapes, with these columns: keep it.
+                for statement in create_sql(self.dialect, table)[1:]:  # its indexes
+                    self.execute(statement)
+                self.upsert(SHAPES, [(table.name, shape)])
                 continue
             self.execute(drop_sql(table))
             for statement in create_sql(self.dialect, table):

@@ -20,8 +20,9 @@ import asyncio
 import gc
 import threading
 from abc import abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
@@ -30,9 +31,18 @@ import structlog
 from events.envelope import Actor, Event, NewEvent, RecordedEvent
 from events.recorder import Dialect, Recording, Table, select_sql, tally_sql
 from events.registry import EventRegistry, default_registry
-from events.store import AppendResult, EventStore, StoreError
+from events.store import (
+    AppendResult,
+    EventStore,
+    StoreError,
+    StreamRange,
+    prefix_range,
+    ranges_from_stops,
+    split_offsets,
+)
 
 log = structlog.get_logger(__name__)
+Reader = Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]
 
 COLUMNS = (
     "event_id, stream_id, stream_version, global_position, type, schema_version, "
@@ -153,6 +163,86 @@ class SQLEventStore(EventStore):
     @abstractmethod
     def _commit(self, batch: list[_Request]) -> None:
         """Write a batch in one transaction, setting each request's result or error."""
+
+    @abstractmethod
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Rows of one read statement (in the store's dialect)."""
+
+    @abstractmethod
+    def _snapshot(self) -> AbstractContextManager[Reader]:
+        """A read function whose statements all see the same committed events."""
+
+    def split_streams(self, stream_prefix: str, parts: int) -> list[StreamRange]:
+        if parts < 1:
+            raise StoreError("parts must be at least 1")
+        span = prefix_range(stream_prefix)
+        mark = self.dialect.placeholder
+        where, params = self._range_where(span.first, span.stop)
+        # One read transaction: the count and the split points see the same events.
+        with self._snapshot() as read:
+            total = read(f"SELECT count(*) FROM events WHERE {where}", params)
+            stops: list[str | None] = []
+            for offset in split_offsets(int(total[0][0]), parts):
+                # The stream holding that event, if it begins there, else the next stream.
+                rows = read(
+                    f"SELECT stream_id, stream_version FROM events WHERE {where} "
+                    f"ORDER BY stream_id, stream_version LIMIT 1 OFFSET {mark}",
+                    (*params, offset),
+                )
+                if rows and rows[0][1] != 1:
+                    later, later_params = self._range_where(rows[0][0], span.stop, after=True)
+                    rows = read(
+                        f"SELECT stream_id FROM events WHERE {later} ORDER BY stream_id LIMIT 1",
+                        later_params,
+                    )
+                stops.append(rows[0][0] if rows else None)
+        return ranges_from_stops(stops, parts)
+
+    def _range_where(
+        self, first: str, stop: str | None, *, after: bool = False
+    ) -> tuple[str, list[str]]:
+        """SQL condition and parameters of the stream ids in [first, stop) ((first, stop))."""
+        mark = self.dialect.placeholder
+        lower = f"stream_id > {mark}" if after else f"stream_id >= {mark}"
+        if stop is None:
+            return lower, [first]
+        return f"{lower} AND stream_id < {mark}", [first, stop]
+
+    def iter_payloads(
+        self, stream_prefix: str = "", *, within: StreamRange | None = None, batch_size: int = 2000
+    ) -> Iterator[tuple[str, Event]]:
+        # Read through the (stream_id, stream_version) index, a page of rows at a time after
+        # the last one read: a range of streams costs only its own rows (a filter on the
+        # stream id would read every row of the table), and no envelope is built.
+        span, within = prefix_range(stream_prefix), within or StreamRange()
+        first = max(span.first, within.first)
+        stops = [stop for stop in (span.stop, within.stop) if stop is not None]
+        mark = self.dialect.placeholder
+        # The row value alone bounds the range from below: with a second lower bound on
+        # stream_id, SQLite would start every page's index scan at the range's beginning.
+        where, params = "", []
+        if stops:
+            where, params = f" AND stream_id < {mark}", [min(stops)]
+        sql = (
+            "SELECT stream_id, stream_version, type, schema_version, payload FROM events "
+            f"WHERE (stream_id, stream_version) > ({mark}, {mark}){where} "
+            f"ORDER BY stream_id, stream_version LIMIT {mark}"
+        )
+        decode = self.registry.decode
+        after: tuple[str, int] = (first, 0)
+        while True:
+            rows = self._read(sql, (*after, *params, batch_size))
+            if not rows:
+                return
+            enabled = gc.isenabled()
+            gc.disable()  # as in `_decode_batch`: the decoded objects all survive the batch
+            try:
+                batch = [(r[0], decode(r[2], r[3], r[4])) for r in rows]
+            finally:
+                if enabled:
+                    gc.enable()
+            yield from batch
+            after = (rows[-1][0], rows[-1][1])
 
     def rows(
         self,

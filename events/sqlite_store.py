@@ -6,7 +6,6 @@ writers in other processes are serialised by SQLite's own lock (BEGIN IMMEDIATE)
 from __future__ import annotations
 
 import functools
-import gc
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -16,10 +15,10 @@ from typing import Any
 
 import structlog
 
-from events.envelope import Event, RecordedEvent
+from events.envelope import RecordedEvent
 from events.recorder import SQLITE
 from events.registry import EventRegistry
-from events.sql_store import COLUMNS, CheckpointedTransaction, SQLEventStore, _Request
+from events.sql_store import COLUMNS, CheckpointedTransaction, Reader, SQLEventStore, _Request
 from events.store import (
     AppendResult,
     ConcurrencyConflict,
@@ -27,10 +26,7 @@ from events.store import (
     StoreBusy,
     StoreCorrupt,
     StoreError,
-    StreamRange,
     prefix_range,
-    ranges_from_stops,
-    split_offsets,
 )
 
 log = structlog.get_logger(__name__)
@@ -284,67 +280,14 @@ class SQLiteEventStore(SQLEventStore):
         covered = rows[-1][3] if len(rows) == limit else max(head, after_position)
         return self._decode_batch(rows), covered
 
-    def split_streams(self, stream_prefix: str, parts: int) -> list[StreamRange]:
-        if parts < 1:
-            raise StoreError("parts must be at least 1")
-        span = prefix_range(stream_prefix)
-        where, params = _range_where(span.first, span.stop)
-        reader = self._reader()
-        # One read transaction: the count and the split points see the same events.
-        with _read_snapshot(reader):
-            total = reader.execute(f"SELECT count(*) FROM events WHERE {where}", params)
-            stops: list[str | None] = []
-            for offset in split_offsets(int(total.fetchone()[0]), parts):
-                # The stream holding that event, if it begins there, else the next stream.
-                row = reader.execute(
-                    f"SELECT stream_id, stream_version FROM events WHERE {where} "
-                    "ORDER BY stream_id, stream_version LIMIT 1 OFFSET ?",
-                    (*params, offset),
-                ).fetchone()
-                if row is not None and row[1] != 1:
-                    later, later_params = _range_where(row[0], span.stop, after=True)
-                    row = reader.execute(
-                        f"SELECT stream_id FROM events WHERE {later} ORDER BY stream_id LIMIT 1",
-                        later_params,
-                    ).fetchone()
-                stops.append(row[0] if row else None)
-        return ranges_from_stops(stops, parts)
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self._reader().execute(sql, params).fetchall()
 
-    def iter_payloads(
-        self, stream_prefix: str = "", *, within: StreamRange | None = None, batch_size: int = 2000
-    ) -> Iterator[tuple[str, Event]]:
-        # Read through the (stream_id, stream_version) index, a page of rows at a time after
-        # the last one read: a range of streams costs only its own rows (a filter on the
-        # stream id would read every row of the table), and no envelope is built.
-        span, within = prefix_range(stream_prefix), within or StreamRange()
-        first = max(span.first, within.first)
-        stops = [stop for stop in (span.stop, within.stop) if stop is not None]
-        # The row value alone bounds the range from below: with a second lower bound on
-        # stream_id, SQLite would start every page's index scan at the range's beginning.
-        where, params = "", []
-        if stops:
-            where, params = " AND stream_id < ?", [min(stops)]
-        sql = (
-            "SELECT stream_id, stream_version, type, schema_version, payload FROM events "
-            f"WHERE (stream_id, stream_version) > (?, ?){where} "
-            "ORDER BY stream_id, stream_version LIMIT ?"
-        )
+    @contextmanager
+    def _snapshot(self) -> Iterator[Reader]:
         reader = self._reader()
-        decode = self.registry.decode
-        after: tuple[str, int] = (first, 0)
-        while True:
-            rows = reader.execute(sql, (*after, *params, batch_size)).fetchall()
-            if not rows:
-                return
-            enabled = gc.isenabled()
-            gc.disable()  # as in `_decode_batch`: the decoded objects all survive the batch
-            try:
-                batch = [(r[0], decode(r[2], r[3], r[4])) for r in rows]
-            finally:
-                if enabled:
-                    gc.enable()
-            yield from batch
-            after = (rows[-1][0], rows[-1][1])
+        with _read_snapshot(reader):
+            yield lambda sql, params: reader.execute(sql, params).fetchall()
 
     def head_position(self) -> int:
         row = self._reader().execute("SELECT COALESCE(MAX(global_position), 0) FROM events")
@@ -415,14 +358,6 @@ def _read_snapshot(conn: sqlite3.Connection) -> Iterator[None]:
         yield
     finally:
         conn.execute("COMMIT")
-
-
-def _range_where(first: str, stop: str | None, *, after: bool = False) -> tuple[str, list[str]]:
-    """SQL condition and parameters of the stream ids in [first, stop) ((first, stop))."""
-    lower = "stream_id > ?" if after else "stream_id >= ?"
-    if stop is None:
-        return lower, [first]
-    return f"{lower} AND stream_id < ?", [first, stop]
 
 
 def _like_prefix(prefix: str) -> str:

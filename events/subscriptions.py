@@ -19,6 +19,8 @@ _created: weakref.WeakKeyDictionary[EventStore, set[str]] = weakref.WeakKeyDicti
 def created_in(store: EventStore) -> set[str]:
     """The subscribers (and policies) whose tables this process created through `store`."""
     return _created.setdefault(store, set())
+
+
 Progress = Callable[[int], None]  # called with how many positions the read just covered
 
 

@@ -120,8 +120,8 @@ class DeliveryPlanner:
     def __init__(self, runner: DeliveryRunner) -> None:
         self.runner = runner
 
-    def create(self, tx: SubscriberTransaction) -> None:
-        tx.create(PLANNED)
+    def create(self, tx: SubscriberTransaction) -> bool:
+        return tx.create(PLANNED)
 
     def react(self, event: RecordedEvent) -> list[str]:
         return plan(self.runner, event)

@@ -7,11 +7,9 @@ import threading
 import time
 from typing import Any
 
-import psycopg
 import pytest
 
 from events.postgresql_store import PostgreSQLEventStore
-from events.sql_store import _Request
 from events.store import StoreError
 from events.stores import open_store
 from tests.events.sample_events import noted, registry
@@ -21,16 +19,16 @@ class HeldStore(PostgreSQLEventStore):
     """A node whose next append stops inside its transaction, after its events got their
     positions and before it commits, until the test lets it go."""
 
+    hold_before_commit = True
+
     def __init__(self, url: str) -> None:
         super().__init__(url, registry)
         self.numbered = threading.Event()
         self.release = threading.Event()
 
-    def _number(self, conn: psycopg.Connection[Any], batch: list[_Request]) -> list[list[Any]]:
-        rows = super()._number(conn, batch)
+    def _before_commit(self) -> None:
         self.numbered.set()
         assert self.release.wait(30)
-        return rows
 
 
 def test_a_reader_never_jumps_past_a_transaction_that_commits_late(pg_url: str) -> None:

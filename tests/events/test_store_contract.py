@@ -12,7 +12,14 @@ import pytest
 from events.postgresql_store import PostgreSQLEventStore
 from events.recorder import Column, Table
 from events.sqlite_store import SQLiteEventStore
-from events.store import ConcurrencyConflict, EventIdReused, EventStore, StoreError, StreamRange
+from events.store import (
+    AppendResult,
+    ConcurrencyConflict,
+    EventIdReused,
+    EventStore,
+    StoreError,
+    StreamRange,
+)
 from tests.events.sample_events import Noted, noted, registry
 
 Factory = Callable[[pytest.FixtureRequest, Path], EventStore]
@@ -293,6 +300,14 @@ def test_append_many_checks_each_append_on_its_own(es: EventStore) -> None:
     assert [e.payload.text for e in es.read_stream("taken")] == ["first"]
     assert es.stream_version("m-1199") == 1 and es.stream_version("repeat") == 1
     assert es.append_many([]) == []
+    # In one batch: a version skipped, two appends racing for one new stream, a good one.
+    skip, first, second, good = es.append_many([
+        ("taken", [noted("skip")], 5), ("fresh", [noted("x")], 0), ("fresh", [noted("y")], 0),
+        ("good", [noted("z"), noted("z2")], 0)])  # fmt: skip
+    assert isinstance(skip, ConcurrencyConflict) and isinstance(second, ConcurrencyConflict)
+    assert isinstance(first, AppendResult) and isinstance(good, AppendResult)
+    assert good.positions == (first.positions[0] + 1, first.positions[0] + 2)
+    assert [e.global_position for e in es.read_all(0, 5000)] == list(range(1, 1206))
 
 
 def test_append_many_alongside_concurrent_appenders(es: EventStore) -> None:
