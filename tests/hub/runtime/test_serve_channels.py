@@ -1,6 +1,7 @@
-"""End to end over real HTTP: an approved article published to two sites, an app (with a push
-through the JPush sandbox) and a large screen; the pages, the app feed, the playlist and the
-SSE stream carry it; a correction replaces it everywhere; a retraction removes it everywhere."""
+"""End to end over real HTTP, on both databases: an approved article published to two sites, an
+app (with a push through the JPush sandbox) and a large screen; the pages, the app feed, the
+playlist and the SSE stream carry it; a correction replaces it everywhere; a retraction removes
+it everywhere."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from hub.web.app import create_app
 from sandboxes import sandbox_app
 from sandboxes.jpush import JPushSandbox
 from tests.helpers import STAGES, approved
+from tests.servers import both_databases  # noqa: F401  (hub serve on both databases)
 
 APP_KEY = "5f3a8c0e2b7d4e9a1c6f0b3d"  # sf-app in config/channels.yaml
 
