@@ -117,7 +117,7 @@ class PostgreSQLEventStore(SQLEventStore):
     dialect = POSTGRESQL
 
     def __init__(
-        self, url: str, registry: EventRegistry | None = None, *, pool_size: int = 8
+        self, url: str, registry: EventRegistry | None = None, *, pool_size: int = 16
     ) -> None:
         super().__init__(registry)
         self.url = url

@@ -283,19 +283,46 @@ def shape_of(table: Table) -> str:
     return repr((table.columns, table.indexes))
 
 
-class Recording:
-    """The contract's writes and reads inside a subscriber transaction, for stores whose
-    transaction runs SQL (`execute`, `executemany`, `query`) in `dialect`."""
+class Reading:
+    """The contract's reads, for anything that runs SQL (`query`) in `dialect`: a subscriber
+    transaction (its own writes included) and a store outside any transaction."""
 
     dialect: Dialect = SQLITE
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def tally(
+        self,
+        table: Table,
+        where: Mapping[str, Any],
+        by: Sequence[str] = (),
+        latest: str | None = None,
+    ) -> list[tuple[Any, ...]]:
+        """(*by, count, max(latest)) per group of the rows that meet `where`."""
+        return self.query(*tally_sql(self.dialect, table, where, by, latest))
+
+    def rows(
+        self,
+        table: Table,
+        where: Mapping[str, Any],
+        columns: Sequence[str] | None = None,
+        order_by: Sequence[str] = (),
+        limit: int | None = None,
+    ) -> list[tuple[Any, ...]]:
+        """Rows by column values (a leading "-" in `order_by` sorts descending)."""
+        sql, params = select_sql(self.dialect, table, where, columns, order_by, limit)
+        return self.query(sql, params)
+
+
+class Recording(Reading):
+    """The contract's writes and reads inside a subscriber transaction, for stores whose
+    transaction runs SQL (`execute`, `executemany`, `query`) in `dialect`."""
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         raise NotImplementedError
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        raise NotImplementedError
-
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         raise NotImplementedError
 
     def create(self, *tables: Table) -> bool:
@@ -353,25 +380,3 @@ class Recording:
     def delete(self, table: Table, where: Mapping[str, Any]) -> None:
         sql, params = delete_sql(self.dialect, table, where)
         self.execute(sql, params)
-
-    def tally(
-        self,
-        table: Table,
-        where: Mapping[str, Any],
-        by: Sequence[str] = (),
-        latest: str | None = None,
-    ) -> list[tuple[Any, ...]]:
-        """(*by, count, max(latest)) per group of the rows that meet `where`."""
-        return self.query(*tally_sql(self.dialect, table, where, by, latest))
-
-    def rows(
-        self,
-        table: Table,
-        where: Mapping[str, Any],
-        columns: Sequence[str] | None = None,
-        order_by: Sequence[str] = (),
-        limit: int | None = None,
-    ) -> list[tuple[Any, ...]]:
-        """Rows by column values, as this transaction sees them."""
-        sql, params = select_sql(self.dialect, table, where, columns, order_by, limit)
-        return self.query(sql, params)

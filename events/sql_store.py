@@ -20,7 +20,7 @@ import asyncio
 import gc
 import threading
 from abc import abstractmethod
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from datetime import datetime
@@ -29,7 +29,7 @@ from typing import Any
 import structlog
 
 from events.envelope import Actor, Event, NewEvent, RecordedEvent
-from events.recorder import Dialect, Recording, Table, select_sql, tally_sql
+from events.recorder import Dialect, Reading, Recording
 from events.registry import EventRegistry, default_registry
 from events.store import (
     AppendResult,
@@ -143,7 +143,7 @@ class CheckpointedTransaction(Recording):
             )
 
 
-class SQLEventStore(EventStore):
+class SQLEventStore(Reading, EventStore):
     """An event store in a SQL database: group commit and row decoding (subclasses: the
     connections, `_commit` of a batch, and the reads)."""
 
@@ -243,26 +243,6 @@ class SQLEventStore(EventStore):
                     gc.enable()
             yield from batch
             after = (rows[-1][0], rows[-1][1])
-
-    def rows(
-        self,
-        table: Table,
-        where: Mapping[str, Any],
-        columns: Sequence[str] | None = None,
-        order_by: Sequence[str] = (),
-        limit: int | None = None,
-    ) -> list[tuple[Any, ...]]:
-        sql, params = select_sql(self.dialect, table, where, columns, order_by, limit)
-        return self.query(sql, params)
-
-    def tally(
-        self,
-        table: Table,
-        where: Mapping[str, Any],
-        by: Sequence[str] = (),
-        latest: str | None = None,
-    ) -> list[tuple[Any, ...]]:
-        return self.query(*tally_sql(self.dialect, table, where, by, latest))
 
     # -- appending ---------------------------------------------------------------------
 
