@@ -50,6 +50,7 @@ from events.store import (
     AppendResult,
     ConcurrencyConflict,
     EventIdReused,
+    StoreBusy,
     StoreError,
     prefix_range,
 )
@@ -119,13 +120,21 @@ class PostgreSQLEventStore(SQLEventStore):
     dialect = POSTGRESQL
 
     def __init__(
-        self, url: str, registry: EventRegistry | None = None, *, pool_size: int = 16
+        self,
+        url: str,
+        registry: EventRegistry | None = None,
+        *,
+        pool_size: int = 16,
+        busy_timeout: float = 5.0,
     ) -> None:
         super().__init__(registry)
         self.url = url
+        # A writer waits this long for another's lock (an append, a subscriber's
+        # transaction) before it answers StoreBusy, as the SQLite store does.
+        self._lock_timeout = f"SET lock_timeout = '{int(busy_timeout * 1000)}ms'"
         try:
             self._writer = psycopg.connect(url, autocommit=True)
-            _plan_each_time(self._writer)
+            self._configure(self._writer)
         except psycopg.OperationalError as exc:
             raise StoreError(f"无法连接 PostgreSQL 数据库：{_reason(exc)}") from exc
         with self._writer.transaction():
@@ -138,11 +147,15 @@ class PostgreSQLEventStore(SQLEventStore):
             min_size=1,
             max_size=pool_size,
             kwargs={"autocommit": True},
-            configure=_plan_each_time,
+            configure=self._configure,
             open=True,
         )
         self._listener: psycopg.Connection[Any] | None = None
         self._listen_lock = threading.Lock()
+
+    def _configure(self, conn: psycopg.Connection[Any]) -> None:
+        _plan_each_time(conn)
+        conn.execute(self._lock_timeout)
 
     # -- appending ---------------------------------------------------------------------
 
@@ -156,9 +169,7 @@ class PostgreSQLEventStore(SQLEventStore):
                 if conn.info.transaction_status != TransactionStatus.IDLE:
                     with contextlib.suppress(psycopg.Error):
                         conn.execute("ROLLBACK")
-                failure = exc if isinstance(exc, StoreError) else StoreError(
-                    f"append failed: {_reason(exc)}"
-                )  # fmt: skip
+                failure = _store_error(exc, "append failed")
                 for request in batch:
                     request.result = None
                     request.error = request.error or failure
@@ -411,7 +422,11 @@ class PostgreSQLEventStore(SQLEventStore):
             raise StoreError("the event store is closed")
         with self._pool.connection() as conn, conn.transaction():
             # One transaction per subscriber at a time, across processes (others queue).
-            conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_LOCKS, subscriber))
+            try:
+                conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+                             (_LOCKS, subscriber))  # fmt: skip
+            except psycopg.errors.LockNotAvailable as exc:
+                raise StoreBusy() from exc
             row = conn.execute(
                 "SELECT position FROM checkpoints WHERE subscriber = %s", (subscriber,)
             ).fetchone()
@@ -442,6 +457,15 @@ def _plan_each_time(conn: psycopg.Connection[Any]) -> None:
     run five times, and PostgreSQL then reuses a generic plan made while the table was small:
     one that scans it once it is large (appends slowed fourfold over 12,000 events)."""
     conn.execute("SET plan_cache_mode = force_custom_plan")
+
+
+def _store_error(exc: BaseException, doing: str) -> StoreError:
+    """The store's error for a failure: busy when a lock was waited for too long."""
+    if isinstance(exc, StoreError):
+        return exc
+    if isinstance(exc, psycopg.errors.LockNotAvailable):
+        return StoreBusy()
+    return StoreError(f"{doing}: {_reason(exc)}")
 
 
 def _reason(exc: BaseException) -> str:

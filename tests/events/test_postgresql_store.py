@@ -7,10 +7,11 @@ import threading
 import time
 from typing import Any
 
+import psycopg
 import pytest
 
-from events.postgresql_store import PostgreSQLEventStore
-from events.store import StoreError
+from events.postgresql_store import _APPEND_LOCK, _LOCKS, PostgreSQLEventStore
+from events.store import StoreBusy, StoreError
 from events.stores import open_store
 from tests.events.sample_events import noted, registry
 
@@ -135,3 +136,22 @@ def test_the_location_selects_the_database(pg_url: str, tmp_path: Any) -> None:
     with pytest.raises(StoreError) as info:
         open_store("postgresql://nobody:secret-pw@127.0.0.1:1/none", registry)
     assert "secret-pw" not in info.value.message
+
+
+def test_a_lock_held_too_long_answers_busy_and_the_store_goes_on(pg_url: str) -> None:
+    """Another node stuck inside its append (its transaction holds the lock): an append here
+    waits `busy_timeout`, answers StoreBusy (STORE_BUSY), and works once the lock is free."""
+    store = PostgreSQLEventStore(pg_url, registry, busy_timeout=0.3)
+    stuck = psycopg.connect(pg_url, autocommit=True)
+    try:
+        stuck.execute("BEGIN")
+        stuck.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_LOCKS, _APPEND_LOCK))
+        started = time.monotonic()
+        with pytest.raises(StoreBusy):
+            store.append("s", [noted("x")], 0)
+        assert 0.25 < time.monotonic() - started < 5
+        stuck.execute("ROLLBACK")
+        assert store.append("s", [noted("x")], 0).positions == (1,)
+    finally:
+        stuck.close()
+        store.close()
