@@ -23,14 +23,15 @@ def sqlite_path(location: str, root: Path | None = None) -> Path:
         parts = urlsplit(location)
         if parts.netloc:
             raise StoreError(f"SQLite 地址不能包含主机名：{location}（应为 sqlite:///路径）")
-        path = Path(unquote(parts.path[1:] if parts.path.startswith("/") else parts.path))
+        text = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
     elif "://" in location:
         scheme = location.split("://", 1)[0]
         raise StoreError(f"不支持的数据库类型 {scheme!r}（可用 sqlite:/// 或 postgresql://）")
     else:
-        path = Path(location)
-    if not str(path):
+        text = location
+    if not text.strip() or text.endswith("/"):
         raise StoreError("SQLite 地址缺少文件路径（例如 sqlite:///var/hub.sqlite3）")
+    path = Path(text)
     return path if path.is_absolute() or root is None else root / path
 
 

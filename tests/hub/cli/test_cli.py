@@ -224,6 +224,16 @@ def test_bad_configuration_is_one_clear_error(cli: Hub) -> None:
     assert error["code"] == "CONFIG_INVALID" and "sites.yaml" in error["message"]
 
 
+def test_a_database_the_hub_cannot_use_is_one_clear_error(cli: Hub) -> None:
+    cli.env["HUB_DATABASE"] = "mysql://root@db/hub"
+    assert cli.fails("init")["code"] == "CONFIG_INVALID"
+    # A PostgreSQL server that does not answer: said plainly, without the password.
+    cli.env["HUB_DATABASE"] = "postgresql://hub:s3cret-pw@127.0.0.1:1/hub"
+    error = cli.fails("init")
+    assert error["code"] == "STORE_ERROR" and "PostgreSQL" in error["message"]
+    assert "s3cret-pw" not in json.dumps(error)
+
+
 def test_rebuild_reproduces_the_read_models(cli: Hub) -> None:
     first = cli.create()
     second = cli.create()

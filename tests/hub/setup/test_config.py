@@ -175,3 +175,31 @@ def test_a_site_without_its_required_footer_items_is_refused(config_dir: Path) -
     message = error_of(config_dir)
     assert "sites.yaml" in message and "站点 drc" in message
     assert "ICP 备案号" in message and "联系方式" in message
+
+
+@pytest.mark.parametrize(
+    ("location", "says"),
+    [
+        ("mysql://root@db/hub", "不支持的数据库类型"),
+        ("sqlite://host/x.db", "不能包含主机名"),
+        ("sqlite:///", "缺少文件路径"),
+    ],
+)
+def test_a_database_location_the_hub_cannot_use_is_refused_at_load(
+    config_dir: Path, location: str, says: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HUB_DATABASE", location)
+    message = error_of(config_dir)
+    assert "database" in message and says in message
+
+
+def test_database_locations_resolve_and_hide_their_password(
+    config_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HUB_DATABASE", "sqlite:///var/other.sqlite3")
+    assert load_config(config_dir).database == str(config_dir.parent / "var/other.sqlite3")
+    url = "postgresql://hub:s3cret@db.example:5432/hub"
+    monkeypatch.setenv("HUB_DATABASE", url)
+    config = load_config(config_dir)
+    assert config.database == url
+    assert config.database_shown == "postgresql://hub:***@db.example:5432/hub"
