@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from events.store import EventStore
@@ -63,10 +63,22 @@ def decode_cursor(cursor: str) -> tuple[str, str]:
     return updated_at, article_id
 
 
+def _plain(query: ArticleQuery) -> ArticleQuery:
+    """The query without control characters in its search text (no article holds them, and
+    the databases' text matching refuses NUL); a filter holding one matches nothing."""
+    q = "".join(c for c in query.q if c >= " " and c != "\x7f")
+    filters = (query.site, query.column, query.status, query.author, query.stage,
+               query.updated_from, query.updated_to, query.channel)  # fmt: skip
+    if any(value is not None and "\x00" in value for value in filters):
+        raise DomainError("INVALID_INPUT", "查询条件含有不可见的控制字符")
+    return replace(query, q=q)
+
+
 def search(
     store: EventStore, query: ArticleQuery, visible: Visibility | None
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One page of articles, newest change first, and the cursor of the next page (or None)."""
+    query = _plain(query)
     full_text = len(query.q.strip()) >= MIN_FULL_TEXT
     after = decode_cursor(query.cursor) if query.cursor else None
     sql, params = search_backend(store.dialect).search_sql(query, visible, full_text, after)

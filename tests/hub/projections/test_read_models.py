@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from events.recorder import Column, Table
 from events.subscriptions import catch_up, created_in
 from hub.projections import delivery_sources, media_refs
@@ -26,6 +28,7 @@ from hub.queries.article_search import ArticleQuery, Visibility
 from hub.runtime.embedded import EmbeddedHub
 from tests.helpers import NOTICE, approved
 from tests.servers import both_databases  # noqa: F401  (every test here runs on both)
+from workflows.errors import DomainError
 
 TABLES = (ARTICLE_LIST, REVIEW_QUEUE, HISTORY, INDEX_NUMBERS, PUBLICATIONS, LIVE_TARGETS,
           DELIVERIES_TABLE, delivery_sources.HOMES, delivery_sources.REVISIONS,
@@ -108,6 +111,11 @@ def test_search_finds_words_filters_and_pages_on_either_database(hub: EmbeddedHu
     assert found(q="spring") == [ids["draft"]]  # Latin letters in any case
     assert found(q="防汛") == [ids["waiting"]]  # two characters: the titles
     assert found(q="100%_") == []  # LIKE's wildcards are text
+    assert found(q="安全\x00生产") == [ids["live"]]  # control characters are not searched for
+    assert found(q="\x00\x01") == found()
+    with pytest.raises(DomainError) as refused:
+        found(author="zhang\x00wei")
+    assert refused.value.code == "INVALID_INPUT"
     assert found(column="news") == [ids["draft"]]
     assert found(status="in_review", site="9900000001") == [ids["waiting"]]
     assert found(channel="app") == [ids["live"]]
