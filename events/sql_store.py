@@ -148,6 +148,9 @@ class SQLEventStore(Reading, EventStore):
     connections, `_commit` of a batch, and the reads)."""
 
     dialect: Dialect
+    # Whether a bulk read (`iter_payloads`) reads its next page in a thread while the caller
+    # decodes this one (worth it when a server answers meanwhile).
+    read_ahead = False
 
     def __init__(self, registry: EventRegistry | None) -> None:
         self.registry = registry or default_registry
@@ -229,11 +232,11 @@ class SQLEventStore(Reading, EventStore):
             f"ORDER BY stream_id, stream_version LIMIT {mark}"
         )
         decode = self.registry.decode
-        after: tuple[str, int] = (first, 0)
-        while True:
-            rows = self._read(sql, (*after, *params, batch_size))
-            if not rows:
-                return
+
+        def page(after: tuple[str, int]) -> list[tuple[Any, ...]]:
+            return self._read_in_order(sql, (*after, *params, batch_size))
+
+        for rows in self._pages(page, (first, 0), batch_size):
             enabled = gc.isenabled()
             gc.disable()  # as in `_decode_batch`: the decoded objects all survive the batch
             try:
@@ -242,7 +245,33 @@ class SQLEventStore(Reading, EventStore):
                 if enabled:
                     gc.enable()
             yield from batch
-            after = (rows[-1][0], rows[-1][1])
+
+    def _read_in_order(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """`_read` of a statement whose ORDER BY an index gives (a store may insist on it)."""
+        return self._read(sql, params)
+
+    def _pages(
+        self, page: Callable[[tuple[str, int]], list[tuple[Any, ...]]], after: tuple[str, int],
+        size: int,
+    ) -> Iterator[list[tuple[Any, ...]]]:  # fmt: skip
+        """The pages `page` reads, each after the last (stream id, version) of the one
+        before; with `read_ahead`, the next page is read while the caller uses this one."""
+        if not self.read_ahead:
+            while rows := page(after):
+                yield rows
+                if len(rows) < size:
+                    return
+                after = (rows[-1][0], rows[-1][1])
+            return
+        with ThreadPoolExecutor(1, thread_name_prefix="store-read-ahead") as ahead:
+            coming = ahead.submit(page, after)
+            while rows := coming.result():
+                full = len(rows) == size
+                if full:
+                    coming = ahead.submit(page, (rows[-1][0], rows[-1][1]))
+                yield rows
+                if not full:
+                    return
 
     # -- appending ---------------------------------------------------------------------
 

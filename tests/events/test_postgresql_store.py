@@ -10,7 +10,12 @@ from typing import Any
 import psycopg
 import pytest
 
-from events.postgresql_store import _APPEND_LOCK, _LOCKS, PostgreSQLEventStore
+from events.postgresql_store import (
+    _APPEND_LOCK,
+    _LOCKS,
+    PostgreSQLEventStore,
+    native_placeholders,
+)
 from events.store import StoreBusy, StoreError
 from events.stores import open_store
 from tests.events.sample_events import noted, registry
@@ -154,4 +159,53 @@ def test_a_lock_held_too_long_answers_busy_and_the_store_goes_on(pg_url: str) ->
         assert store.append("s", [noted("x")], 0).positions == (1,)
     finally:
         stuck.close()
+        store.close()
+
+
+def test_statements_reach_the_server_with_numbered_placeholders() -> None:
+    """psycopg re-parses a statement of more than 50 parameters on every execution; the
+    store converts its `%s` statements once into PostgreSQL's own `$n` form."""
+    assert native_placeholders("SELECT %s, %s") == "SELECT $1, $2"
+    assert (
+        native_placeholders("a LIKE 'x%%' AND b = %s OR c = '%%s' AND d = %s")
+        == "a LIKE 'x%' AND b = $1 OR c = '%s' AND d = $2"
+    )
+    assert native_placeholders("SELECT 1") == "SELECT 1"
+
+
+def test_a_batch_of_many_parameters_appends_and_reads_back(pg_url: str) -> None:
+    store = open_store(pg_url, registry)
+    try:
+        # 40 appends in one batch: an insert of 40 rows of 12 values and 80 guards.
+        results = store.append_many([(f"s{i}", [noted(f"e{i}")], 0) for i in range(40)])
+        assert sorted(r.positions[0] for r in results if not isinstance(r, StoreError)) == list(
+            range(1, 41)
+        )
+        assert [e.payload.text for e in store.read_all(0, 100)] == [f"e{i}" for i in range(40)]
+    finally:
+        store.close()
+
+
+def test_bulk_reads_follow_the_index_on_a_table_just_filled(pg_url: str) -> None:
+    """Before autovacuum has analysed a table just filled, the planner took a page of a bulk
+    read for a few rows and sorted all the rows after it, for every page (quadratic). The
+    reads of `iter_payloads` and `split_streams` walk the index instead."""
+    store = PostgreSQLEventStore(pg_url, registry)
+    try:
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute("ALTER TABLE events SET (autovacuum_enabled = false)")
+        store.append_many([(f"article-{i:05}", [noted("a"), noted("b")], 0) for i in range(3000)])
+        page = (
+            "EXPLAIN SELECT stream_id, stream_version, type, schema_version, payload "
+            "FROM events WHERE (stream_id, stream_version) > (%s, %s) AND stream_id < %s "
+            "ORDER BY stream_id, stream_version LIMIT %s"
+        )
+        plan = "\n".join(
+            row[0] for row in store._read_in_order(page, ("article-", 0, "article.", 2000))
+        )
+        assert "Sort" not in plan, plan
+        assert [r.first for r in store.split_streams("article-", 2)][1] == "article-01500"
+        streams = [stream for stream, _ in store.iter_payloads("article-", batch_size=700)]
+        assert len(streams) == 6000 and streams == sorted(streams)
+    finally:
         store.close()
