@@ -180,6 +180,7 @@ class ErrorCode(StrEnum):
     STORE_BUSY = "STORE_BUSY", Kind.UNAVAILABLE
     STORE_ERROR = "STORE_ERROR", Kind.UNAVAILABLE
     PORT_UNAVAILABLE = "PORT_UNAVAILABLE", Kind.UNAVAILABLE
+    BUS_UNAVAILABLE = "BUS_UNAVAILABLE", Kind.UNAVAILABLE  # Kafka (the distributed runtime)
     CHANNEL_AUTHORIZE_FAILED = "CHANNEL_AUTHORIZE_FAILED", Kind.UNAVAILABLE
 
     # -- defects ------------------------------------------------------------------------------

@@ -62,12 +62,19 @@ class EventRegistry:
             # The core validator directly: `model_validate_json` adds a Python-level wrapper
             # that costs about a third of decoding a small event.
             return cls.__pydantic_validator__.validate_json(data, context=STORED)
+        return self.decode_data(name, version, from_json(data))
+
+    def decode_data(self, name: str, version: int, raw: dict[str, Any]) -> Event:
+        """`decode` of a payload already parsed from its JSON (a message that carried it)."""
+        cls = self.class_for(name)
+        current = cls.schema_version
+        if version == current:
+            return cls.__pydantic_validator__.validate_python(raw, context=STORED)
         if version > current:
             raise RegistryError(
                 "EVENT_SCHEMA_TOO_NEW",
                 f"{name} v{version} was written by newer code (this code knows v{current})",
             )
-        raw: dict[str, Any] = from_json(data)
         for step in range(version, current):
             fn = self._upcasters.get((name, step))
             if fn is None:

@@ -246,6 +246,16 @@ class SQLEventStore(Reading, EventStore):
                     gc.enable()
             yield from batch
 
+    def read_rows(self, after_position: int = 0, limit: int = 1000) -> list[tuple[Any, ...]]:
+        """Stored rows after a position, in global order, undecoded (the columns of
+        `COLUMNS`, the payload as its stored JSON text): what a relay forwards as it is."""
+        mark = self.dialect.placeholder
+        return self._read(
+            f"SELECT {COLUMNS} FROM events WHERE global_position > {mark} "
+            f"ORDER BY global_position LIMIT {mark}",
+            (after_position, limit),
+        )
+
     def _read_in_order(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         """`_read` of a statement whose ORDER BY an index gives (a store may insist on it)."""
         return self._read(sql, params)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import structlog
 
 from events.envelope import RecordedEvent
+from events.recorder import Column, Table
 from events.store import EventStore, SubscriberTransaction
 
 log = structlog.get_logger(__name__)
@@ -22,6 +23,52 @@ def created_in(store: EventStore) -> set[str]:
 
 
 Progress = Callable[[int], None]  # called with how many positions the read just covered
+
+# The last version of each stream a subscriber applied from a bus (events/stream_order.py);
+# the global order skips what is recorded here.
+STREAM_VERSIONS = Table(
+    "stream_versions",
+    (
+        Column("subscriber", key=True),
+        Column("stream_id", key=True),
+        Column("version", "int", required=True),
+    ),
+)
+
+
+def tracked_versions(
+    tx: SubscriberTransaction, subscriber: str, streams: Sequence[str]
+) -> dict[str, int]:
+    """The last version `subscriber` applied from a bus of each of `streams` (if any)."""
+    if not streams:
+        return {}
+    rows = tx.rows(
+        STREAM_VERSIONS,
+        {"subscriber": subscriber, "stream_id": sorted(set(streams))},
+        ("stream_id", "version"),
+    )
+    return {str(row[0]): int(row[1]) for row in rows}
+
+
+def prepare(store: EventStore, subscriber: Subscriber, tx: SubscriberTransaction) -> None:
+    """Create the subscriber's tables, once per store and process; a table of another shape
+    (an older release) is made anew and the read model folded again from the start."""
+    created = created_in(store)
+    if subscriber.name in created:
+        return
+    tx.create(STREAM_VERSIONS)
+    if subscriber.create(tx) and tx.position:
+        log.info("subscriber.rebuilding", subscriber=subscriber.name)
+        _forget(tx, subscriber)
+        subscriber.create(tx)
+    created.add(subscriber.name)
+
+
+def _forget(tx: SubscriberTransaction, subscriber: Subscriber) -> None:
+    """Drop the subscriber's read model, its checkpoint and its tracked stream versions."""
+    subscriber.drop(tx)
+    tx.delete(STREAM_VERSIONS, {"subscriber": subscriber.name})
+    tx.reset()
 
 
 class Subscriber(Protocol):
@@ -69,16 +116,13 @@ def catch_up(
         if covered == start and subscriber.name in created:
             break  # nothing new: no write transaction at all
         with store.subscriber_transaction(subscriber.name) as tx:
-            if subscriber.name not in created:
-                if subscriber.create(tx) and tx.position:
-                    # A table of another shape (an older release): rebuild from the log.
-                    log.info("subscriber.rebuilding", subscriber=subscriber.name)
-                    subscriber.drop(tx)
-                    subscriber.create(tx)
-                    tx.reset()
-                created.add(subscriber.name)
+            prepare(store, subscriber, tx)
             if tx.position != start:
                 continue  # folded by someone else meanwhile (or reset): read again
+            if batch:  # less what a bus already brought (a worker of the distributed runtime)
+                versions = tracked_versions(tx, subscriber.name, [e.stream_id for e in batch])
+                if versions:
+                    batch = [e for e in batch if versions.get(e.stream_id, 0) < e.stream_version]
             apply_batch = getattr(subscriber, "apply_batch", None)
             if apply_batch is not None:
                 apply_batch(tx, batch)
@@ -106,7 +150,7 @@ def rebuild(
 ) -> int:
     """Drop the subscriber's read model and checkpoint, then replay every event."""
     with store.subscriber_transaction(subscriber.name) as tx:
-        subscriber.drop(tx)
-        tx.reset()
+        tx.create(STREAM_VERSIONS)
+        _forget(tx, subscriber)
     _created.get(store, set()).discard(subscriber.name)
     return catch_up(store, subscriber, batch_size=batch_size, progress=progress)

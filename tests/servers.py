@@ -144,3 +144,182 @@ def both_databases(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "postgresql":
         return str(request.getfixturevalue("pg_url"))
     return str(tmp_path / "hub.sqlite3")
+
+
+# -- Apache Kafka ------------------------------------------------------------------------
+# A real broker (KRaft, broker and controller in one JVM) from Maven Central's jars, resolved
+# once with Maven into .cache/kafka (git-ignored); facts in ../shared/research/
+# distributed-infra.md. Auto-creation of topics is off (the hub creates its topics with their
+# partition counts) and the group session may be as short as 1 s (fast failover tests).
+
+KAFKA_VERSION = "4.4.0"
+LOG4J_VERSION = "2.25.5"  # the version Kafka's own server module brings
+_POM = f"""<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>local.hub</groupId><artifactId>kafka-broker-libs</artifactId><version>1</version>
+  <packaging>pom</packaging>
+  <dependencies>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId>
+      <version>{KAFKA_VERSION}</version></dependency>
+    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j-impl</artifactId>
+      <version>{LOG4J_VERSION}</version><scope>runtime</scope></dependency>
+    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-core</artifactId>
+      <version>{LOG4J_VERSION}</version><scope>runtime</scope></dependency>
+    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-api</artifactId>
+      <version>{LOG4J_VERSION}</version><scope>runtime</scope></dependency>
+  </dependencies>
+</project>
+"""
+_LOG4J = """status = warn
+appender.console.type = Console
+appender.console.name = STDOUT
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = WARN
+rootLogger.appenderRef.stdout.ref = STDOUT
+logger.raft.name = kafka.server.KafkaRaftServer
+logger.raft.level = INFO
+"""
+_SERVER = """process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:{controller}
+listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller}
+advertised.listeners=PLAINTEXT://127.0.0.1:{port}
+inter.broker.listener.name=PLAINTEXT
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs={data}
+num.partitions=1
+auto.create.topics.enable=false
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+group.min.session.timeout.ms=1000
+num.network.threads=2
+num.io.threads=2
+num.recovery.threads.per.data.dir=1
+log.cleaner.dedupe.buffer.size=16777216
+"""
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def kafka_libs() -> Path | None:
+    """The broker's jars, resolved from Maven Central on first use (None: no Java or Maven)."""
+    libs = ROOT / ".cache" / "kafka" / f"libs-{KAFKA_VERSION}"
+    if (libs / ".complete").exists():
+        return libs
+    if shutil.which("mvn") is None or shutil.which("java") is None:
+        return None
+    work = libs.parent
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "pom.xml").write_text(_POM, encoding="utf-8")
+    subprocess.run(
+        ["mvn", "-B", "-ntp", "-q", f"-Dmaven.repo.local={work / 'm2'}", "-f",
+         str(work / "pom.xml"),
+         "org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy-dependencies",
+         "-DincludeScope=runtime", f"-DoutputDirectory={libs}"],
+        check=True,
+    )  # fmt: skip
+    (libs / ".complete").touch()
+    return libs
+
+
+def _cluster_id() -> str:
+    import base64
+    import uuid
+
+    while True:  # KRaft's own form: URL-safe base64 of 16 random bytes, not starting with "-"
+        text = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not text.startswith("-"):
+            return text
+
+
+class KafkaBroker:
+    """A running broker: its bootstrap address; `stop`/`start` restart it on its data."""
+
+    def __init__(self, libs: Path, folder: Path) -> None:
+        self.folder = folder
+        self.port, self.controller = _free_port(), _free_port()
+        self.bootstrap = f"127.0.0.1:{self.port}"
+        (folder / "log4j2.properties").write_text(_LOG4J, encoding="utf-8")
+        (folder / "server.properties").write_text(
+            _SERVER.format(port=self.port, controller=self.controller, data=folder / "data"),
+            encoding="utf-8",
+        )
+        self._java = [
+            "java", "-Djava.awt.headless=true", "-Djava.net.preferIPv4Stack=true",
+            "-Dlog4j.shutdownHookEnabled=false",
+            f"-Dlog4j2.configurationFile={folder / 'log4j2.properties'}", "-cp", f"{libs}/*",
+        ]  # fmt: skip
+        subprocess.run(
+            [*self._java[:1], "-Xmx256m", "-XX:TieredStopAtLevel=1", *self._java[1:],
+             "kafka.tools.StorageTool", "format", "-t", _cluster_id(), "-c",
+             str(folder / "server.properties")],
+            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 90) -> None:
+        log = self.folder / "server.log"
+        started = log.stat().st_size if log.exists() else 0
+        with log.open("ab") as out:
+            self._process = subprocess.Popen(
+                [*self._java[:1], "-Xms128m", "-Xmx512m", "-XX:+UseSerialGC",
+                 "-XX:+ExitOnOutOfMemoryError", f"-Dkafka.logs.dir={self.folder / 'logs'}",
+                 *self._java[1:], "kafka.Kafka", str(self.folder / "server.properties")],
+                stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while b"Kafka Server started" not in log.read_bytes()[started:]:
+            if self._process.poll() is not None or time.monotonic() > deadline:
+                tail = log.read_bytes()[-3000:].decode(errors="replace")
+                self.stop()
+                raise RuntimeError(f"the Kafka broker did not start:\n{tail}")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+
+    def kill(self) -> None:
+        """Stop it the hard way (SIGKILL), as a crash would."""
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait(10)
+            self._process = None
+
+
+@contextmanager
+def kafka_server() -> Iterator[KafkaBroker]:
+    """A broker of its own in a fresh folder; stopped and removed after."""
+    libs = kafka_libs()
+    if libs is None:
+        _missing("java and maven (for the Kafka broker)")
+        raise AssertionError  # unreachable
+    folder = Path(tempfile.mkdtemp(prefix="hub-kafka-"))
+    broker = KafkaBroker(libs, folder)
+    try:
+        broker.start()
+        yield broker
+    finally:
+        broker.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def kafka() -> Iterator[KafkaBroker]:
+    """The session's Kafka broker (tests use topics and groups of their own names)."""
+    with kafka_server() as broker:
+        yield broker

@@ -17,6 +17,7 @@ from events.store import StoreBusy, StoreError
 from hub.cli.context import HubContext, default_config_dir
 from hub.cli.output import emit_error, wants_json
 from hub.commands.article_service import invalid_input
+from hub.distributed.errors import BusError
 from hub.runtime.logs import configure_logging
 from hub.setup.config import ConfigError
 from workflows.errors import DomainError, ErrorCode
@@ -51,6 +52,7 @@ def _register() -> None:
         deliveries,
         demo,
         dictionaries,
+        distributed,
         events,
         findings,
         logins,
@@ -73,6 +75,7 @@ def _register() -> None:
         system,
         logins,
         serve,
+        distributed,
         demo,
     ):
         module.register(cli)
@@ -106,7 +109,7 @@ def main(argv: list[str] | None = None) -> None:
         err = invalid_input(exc)
         emit_error(err.code, err.message, as_json)
         code = 1
-    except (ConfigError, StoreError, RegistryError) as exc:
+    except (ConfigError, StoreError, RegistryError, BusError) as exc:
         emit_error(exc.code, exc.message, as_json)
         code = 1
     except click.ClickException as exc:

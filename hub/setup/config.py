@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import yaml
@@ -45,7 +45,8 @@ class ConfigError(Exception):
 
 class Settings(BaseModel):
     """Runtime settings (hub.yaml), with environment overrides (HUB_DATABASE, HUB_LOG_LEVEL,
-    HUB_PORT, HUB_SANDBOX_PORT, HUB_JPUSH_URL, HUB_WECHAT_URL, HUB_WEIBO_URL)."""
+    HUB_PORT, HUB_SANDBOX_PORT, HUB_JPUSH_URL, HUB_WECHAT_URL, HUB_WEIBO_URL, HUB_RUNTIME,
+    HUB_KAFKA_SERVERS, HUB_REDIS_URL)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -77,6 +78,31 @@ class Settings(BaseModel):
     # Threads calling channels at once. More is not faster in one process: the channel calls
     # and page writes share the interpreter lock (bench/fanout.py: 4 beat 16 on 2 cores).
     delivery_workers: int = Field(default=4, ge=1, le=64)
+    # embedded: one process does everything (the default). distributed: web nodes (`hub
+    # serve`), the relay (`hub relay`) and workers (`hub worker`) as separate processes on
+    # several machines, sharing PostgreSQL, Kafka and Redis (README, "Distributed runtime").
+    runtime: Literal["embedded", "distributed"] = "embedded"
+    kafka_servers: str = ""  # bootstrap servers, host:port[,host:port...]
+    kafka_prefix: str = Field(default="hub", pattern=r"^[a-z][a-z0-9_-]{0,30}$")  # topics, groups
+    event_partitions: int = Field(default=12, ge=1, le=1024)  # <prefix>.events, by stream
+    delivery_partitions: int = Field(default=12, ge=1, le=1024)  # <prefix>.deliveries, by account
+    redis_url: str = ""  # redis://host:6379/0
+
+    @model_validator(mode="after")
+    def _distributed_needs_its_servers(self) -> Settings:
+        if self.runtime == "distributed":
+            missing = [
+                name
+                for name, ok in (
+                    ("database (postgresql://…)", is_postgresql(self.database)),
+                    ("kafka_servers", bool(self.kafka_servers)),
+                    ("redis_url", self.redis_url.startswith(("redis://", "rediss://"))),
+                )
+                if not ok
+            ]
+            if missing:
+                raise ValueError("runtime: distributed 需要配置 " + "、".join(missing))
+        return self
 
     @model_validator(mode="after")
     def _channels_follow_the_sandboxes(self) -> Settings:
@@ -256,7 +282,8 @@ def load_config(root: str | Path, overrides: dict[str, Any] | None = None) -> Hu
     if not root.is_dir():
         raise ConfigError(f"配置目录不存在: {root}")
     settings_data = _read_yaml(root / "hub.yaml") if (root / "hub.yaml").exists() else {}
-    for name in ("database", "jpush_url", "wechat_url", "weibo_url", "port", "sandbox_port"):
+    for name in ("database", "jpush_url", "wechat_url", "weibo_url", "port", "sandbox_port",
+                 "runtime", "kafka_servers", "redis_url"):  # fmt: skip
         if os.environ.get(f"HUB_{name.upper()}"):
             settings_data[name] = os.environ[f"HUB_{name.upper()}"]
     if os.environ.get("HUB_LOG_LEVEL"):

@@ -1,0 +1,106 @@
+"""The processes of the distributed runtime: `hub relay` (store → Kafka) and, later in this
+module, the workers and `hub status`."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from types import FrameType
+
+import click
+
+from events.sql_store import SQLEventStore
+from events.stores import open_store
+from hub.cli.context import HubContext
+from hub.runtime.logs import configure_logging
+from hub.setup.config import ConfigError, HubConfig, load_config
+
+
+def _config(ctx: click.Context) -> HubConfig:
+    context = ctx.find_object(HubContext)
+    assert context is not None  # the group made it
+    config = load_config(context.config_dir, context.overrides)
+    configure_logging(config.settings.log_level)
+    if not config.settings.kafka_servers:
+        raise ConfigError(
+            "未配置 Kafka：在 hub.yaml 设置 kafka_servers（或环境变量 HUB_KAFKA_SERVERS）"
+        )
+    return config
+
+
+def _until_signalled() -> threading.Event:
+    """An event set by SIGTERM or SIGINT (a process manager's stop, Ctrl-C)."""
+    stop = threading.Event()
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)
+    return stop
+
+
+@click.command("relay")
+@click.option("--once", is_flag=True, help="发布当前已有的全部事件后退出")
+@click.option("--batch-size", type=click.IntRange(1, 100_000), default=2000, show_default=True,
+              help="每批读取并发布的事件数")  # fmt: skip
+@click.pass_context
+def relay(ctx: click.Context, once: bool, batch_size: int) -> None:
+    """把事件库的事件按提交顺序发布到 Kafka（分布式运行时；崩溃后从检查点续发，不遗漏）。"""
+    from hub.distributed.relay import Relay, producer
+    from hub.distributed.topics import Topics, ensure_topics
+
+    config = _config(ctx)
+    settings = config.settings
+    topics = Topics.of(settings)
+    ensure_topics(settings.kafka_servers, topics)
+    store = open_store(config.database, durable=settings.durable)
+    assert isinstance(store, SQLEventStore)
+    kafka = producer(settings.kafka_servers)
+    worker = Relay(store, kafka, topics, batch_size=batch_size)
+    try:
+        if once:
+            total = worker.publish()
+            click.echo(f"已发布 {total} 个事件到 {topics.events}")
+            return
+        click.echo(f"转发中：{config.database_shown} → Kafka {settings.kafka_servers} "
+                   f"{topics.events}。按 Ctrl-C 退出。")  # fmt: skip
+        worker.run(_until_signalled())
+    finally:
+        kafka.close(timeout=10)
+        store.close()
+
+
+@click.command("worker")
+@click.option("--role", type=click.Choice(["projections"]), default="projections",
+              show_default=True, help="projections：把事件折叠进读模型")  # fmt: skip
+@click.pass_context
+def worker(ctx: click.Context, role: str) -> None:
+    """分布式运行时的工作进程（Faust）：从 Kafka 消费事件。可在多台机器上运行多个。"""
+    from faust import Worker
+
+    from hub.distributed.topics import Topics, ensure_topics
+    from hub.distributed.worker import ProjectionFolder, faust_app, projections_agent
+    from hub.projections import all_projections
+
+    config = _config(ctx)
+    settings = config.settings
+    topics = Topics.of(settings)
+    ensure_topics(settings.kafka_servers, topics)
+    store = open_store(config.database, durable=settings.durable)
+    try:
+        folder = ProjectionFolder(store, all_projections(store, config.directory))
+        caught = folder.catch_up()
+        click.echo(
+            f"读模型已从事件库补齐 {caught} 个事件；开始消费 {topics.events}（{topics.group(role)}）"
+        )
+        app = faust_app(config, role)
+        projections_agent(app, topics, folder)
+        Worker(app, loglevel=settings.log_level.upper(), quiet=True).execute_from_commandline()
+    finally:
+        store.close()
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(relay)
+    cli.add_command(worker)
