@@ -39,6 +39,9 @@ def test_a_draft_survives_a_lost_session_and_is_forgotten_once_saved(
     expect(page.locator(".editor")).to_contain_text("请安排好节日期间值班")
     page.click("form#article-form button[type=submit]")
     expect(page.locator(".notice")).to_contain_text("稿件已保存")
+    # The page's script forgets the kept draft; the notice shows before it has run (a loaded
+    # machine once went on to the next page in between).
+    page.wait_for_load_state("load")
     page.goto(f"{web.url}/console/articles/new")
     expect(page.locator(".draft-recovery")).to_be_hidden()
 
