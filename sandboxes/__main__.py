@@ -1,6 +1,6 @@
 """Run the channel sandboxes on their own:
 
-    python -m sandboxes --port 8801 --apps apps.json
+    python -m sandboxes --port 8801 --apps apps.json [--latency 0.1]
 
 `apps.json` lists the JPush apps to register: [{"app_key", "master_secret", "devices",
 "quota_per_minute"}]. Prints `listening: http://HOST:PORT` once ready."""
@@ -21,8 +21,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8801)
     parser.add_argument("--apps", type=Path, help="JSON list of JPush apps to register")
+    parser.add_argument("--latency", type=float, default=0.0,
+                        help="seconds each push takes to be answered (a platform's round trip)")  # fmt: skip
     args = parser.parse_args(argv)
-    jpush = JPushSandbox()
+    if not 0 <= args.latency <= 60:
+        parser.error("--latency: 0 to 60 seconds")
+    jpush = JPushSandbox(latency=args.latency)
     try:
         for app in json.loads(args.apps.read_text("utf-8")) if args.apps else []:
             jpush.add_app(app["app_key"], app["master_secret"], int(app.get("devices", 3)),

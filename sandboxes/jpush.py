@@ -102,7 +102,10 @@ class Push:
 class JPushSandbox:
     """The service's state. Thread-safe: the ASGI app and the tests share it."""
 
-    def __init__(self) -> None:
+    def __init__(self, latency: float = 0.0) -> None:
+        # Seconds every push takes to be answered (made at once, answered after): a real
+        # platform's round trip, for benchmarks of I/O-bound delivery.
+        self.latency = latency
         self.apps: dict[str, SandboxApp] = {}
         self.pushes: list[Push] = []
         self.cids: dict[str, tuple[str, float, dict[str, str] | None]] = {}
@@ -363,8 +366,9 @@ class JPushSandbox:
             if not send:
                 return JSONResponse({"sendno": "0", "msg_id": "0"}, headers=headers)
             result = self.push(app, payload, devices, time.time())
-            if fault is not None and fault.delay:
-                await asyncio.sleep(fault.delay)  # the push went out; the answer is late
+            delay = (fault.delay if fault is not None else 0.0) + self.latency
+            if delay:
+                await asyncio.sleep(delay)  # the push went out; the answer is late
             return JSONResponse(result, headers=headers)
         except RateLimited as limited:
             return _error(2002, ERRORS[2002][1], limited.headers)

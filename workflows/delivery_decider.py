@@ -212,11 +212,14 @@ class Plan:
 
 @dataclass(frozen=True)
 class Start:
-    """A worker takes the delivery for one attempt, if it is due."""
+    """A worker takes the delivery for one attempt, if it is due. `holder_gone`: the worker
+    holding the attempt in flight is known to have stopped (the distributed runtime's
+    liveness, hub/distributed/liveness.py), so its lease counts as lapsed now."""
 
     now: datetime
     worker: str
     lease: timedelta = timedelta(seconds=60)
+    holder_gone: bool = False
 
 
 @dataclass(frozen=True)
@@ -339,6 +342,8 @@ def decide(command: DeliveryCommand, state: DeliveryState) -> list[Event]:
 
 
 def _start(command: Start, state: DeliveryState) -> list[Event]:
+    if command.holder_gone and state.worker != command.worker and state.lease_until:
+        state = state._replace(lease_until=min(state.lease_until, command.now))
     operation = next_operation(state, command.now)
     if operation is None:
         raise DomainError("DELIVERY_NOT_DUE", "投递当前无需处理", status=str(state.status))

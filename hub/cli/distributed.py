@@ -3,7 +3,10 @@ module, the workers and `hub status`."""
 
 from __future__ import annotations
 
+import os
 import signal
+import subprocess
+import sys
 import threading
 from types import FrameType
 
@@ -72,18 +75,36 @@ def relay(ctx: click.Context, once: bool, batch_size: int) -> None:
 
 
 @click.command("worker")
-@click.option("--role", type=click.Choice(["projections"]), default="projections",
-              show_default=True, help="projections：把事件折叠进读模型")  # fmt: skip
+@click.option("--role", type=click.Choice(["projections", "delivery", "all"]), default="all",
+              show_default=True,
+              help="projections：把事件折叠进读模型；delivery：向渠道投递（按账号分区）；all：两者（两个进程）")  # fmt: skip
 @click.pass_context
 def worker(ctx: click.Context, role: str) -> None:
     """分布式运行时的工作进程（Faust）：从 Kafka 消费事件。可在多台机器上运行多个。"""
+    config = _config(ctx)
+    context = ctx.find_object(HubContext)
+    assert context is not None
+    if role == "all":
+        _run_both(context)
+    elif role == "delivery":
+        if not config.settings.redis_url:
+            raise ConfigError(
+                "投递工作进程需要 Redis：在 hub.yaml 设置 redis_url（或 HUB_REDIS_URL）"
+            )
+        from hub.distributed import delivery_worker
+
+        delivery_worker.run(context.config_dir, context.overrides)
+    else:
+        _run_projections(config)
+
+
+def _run_projections(config: HubConfig) -> None:
     from faust import Worker
 
     from hub.distributed.topics import Topics, ensure_topics
     from hub.distributed.worker import ProjectionFolder, faust_app, projections_agent
     from hub.projections import all_projections
 
-    config = _config(ctx)
     settings = config.settings
     topics = Topics.of(settings)
     ensure_topics(settings.kafka_servers, topics)
@@ -91,14 +112,31 @@ def worker(ctx: click.Context, role: str) -> None:
     try:
         folder = ProjectionFolder(store, all_projections(store, config.directory))
         caught = folder.catch_up()
-        click.echo(
-            f"读模型已从事件库补齐 {caught} 个事件；开始消费 {topics.events}（{topics.group(role)}）"
-        )
-        app = faust_app(config, role)
+        click.echo(f"读模型已从事件库补齐 {caught} 个事件；开始消费 {topics.events}"
+                   f"（{topics.group('projections')}）")  # fmt: skip
+        app = faust_app(config, "projections")
         projections_agent(app, topics, folder)
         Worker(app, loglevel=settings.log_level.upper(), quiet=True).execute_from_commandline()
     finally:
         store.close()
+
+
+def _run_both(context: HubContext) -> None:
+    """A projections worker and a delivery worker, as two child processes (each is one Faust
+    app in its own consumer group); stopping this stops both."""
+    env = {**os.environ, "HUB_CONFIG": str(context.config_dir)}
+    children = [
+        subprocess.Popen([sys.executable, "-m", "hub", "worker", "--role", role], env=env)
+        for role in ("projections", "delivery")
+    ]
+    stop = _until_signalled()
+    while not stop.is_set() and all(child.poll() is None for child in children):
+        stop.wait(0.5)
+    for child in children:
+        if child.poll() is None:
+            child.terminate()
+    for child in children:
+        child.wait(30)
 
 
 def register(cli: click.Group) -> None:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 
@@ -36,7 +36,11 @@ from channels.tokens import CachedToken
 from events.store import EventStore, StoreError
 from events.subscriptions import catch_up
 from hub.delivery.planner import DeliveryRunner, delivery_runner, run_planner
-from hub.projections.deliveries import due_with_versions
+from hub.projections.deliveries import (
+    due_of_accounts,
+    due_with_versions,
+    in_flight_of_accounts,
+)
 from hub.projections.delivery_sources import (
     DeliverySource,
     DeliverySourcesProjection,
@@ -53,6 +57,7 @@ from workflows.delivery_decider import (
 )
 from workflows.delivery_events import DeliveryAction, ErrorKind, Operation
 from workflows.errors import DomainError
+from workflows.publication import Target
 
 log = structlog.get_logger(__name__)
 
@@ -117,12 +122,35 @@ class RateLimiter:
         return True
 
 
+class Share(Protocol):
+    """The part of the deliveries an engine works on, when several workers share them (the
+    distributed runtime: the accounts of the Kafka partitions its worker owns)."""
+
+    def accounts(self) -> list[str]:
+        """The account ids (and site codes) whose deliveries are this engine's."""
+        ...
+
+    def owns(self, target: Target) -> bool:
+        """Whether deliveries to `target` are this engine's."""
+        ...
+
+    def gone(self, worker: str) -> bool:
+        """Whether `worker` is known to have stopped (its attempts in flight may be taken)."""
+        ...
+
+    def may_call(self) -> bool:
+        """Whether this worker may call channels now (it is sure it is still counted alive:
+        a worker cut off from the others stops before they take its attempts over)."""
+        ...
+
+
 @dataclass
 class EngineReport:
     planned: int = 0
     attempted: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
     skipped: int = 0  # circuit open or rate-limited
+    taken_over: int = 0  # attempts of stopped workers, taken over
 
 
 class DeliveryEngine:
@@ -141,6 +169,7 @@ class DeliveryEngine:
         shared: Any = None,
         runner: DeliveryRunner | None = None,
         pause: Callable[[], object] = lambda: None,
+        share: Share | None = None,
     ) -> None:
         self.store = store
         self.runner = runner or delivery_runner(store)
@@ -148,6 +177,7 @@ class DeliveryEngine:
         self.context = context
         self.after_write = after_write
         self.pause = pause  # waits while users' commands run (hub/runtime/foreground.py)
+        self.share = share  # None: every delivery is this engine's
         self.worker = worker or f"{os.uname().nodename}:{os.getpid()}"
         self.lease = lease
         self.breaker = CircuitBreaker(shared=shared)
@@ -186,10 +216,12 @@ class DeliveryEngine:
         catch_up(self.store, self.sources)
         moment = now or datetime.now(UTC)
         seen: set[str] = set()
+        if self.share is not None:
+            report.taken_over = self._take_over(self.share, moment, seen)
         while True:
             due = [
                 (state, version)
-                for state, version in due_with_versions(self.store, moment, self.batch_size)
+                for state, version in self._due(moment)
                 if state.delivery_id not in seen
             ]
             if not due:
@@ -212,14 +244,41 @@ class DeliveryEngine:
             self.after_write()
         return report
 
+    def _due(self, moment: datetime) -> list[tuple[DeliveryState, int]]:
+        share = self.share
+        if share is None:
+            return due_with_versions(self.store, moment, self.batch_size)
+        due = due_of_accounts(self.store, moment, share.accounts(), self.batch_size)
+        return [(s, v) for s, v in due if s.target is not None and share.owns(s.target)]
+
+    def _take_over(self, share: Share, moment: datetime, seen: set[str]) -> int:
+        """Attempts in flight of workers that stopped, on this engine's accounts: started
+        again at once (a send becomes a status query: never a second send), not after their
+        leases lapse."""
+        orphans = [
+            (state, version)
+            for state, version in in_flight_of_accounts(self.store, share.accounts())
+            if state.target is not None and share.owns(state.target)
+            and state.worker and state.worker != self.worker and share.gone(state.worker)
+        ]  # fmt: skip
+        if not orphans:
+            return 0
+        for state, _ in orphans:
+            seen.add(state.delivery_id)
+            log.warning("delivery.taking_over", delivery_id=state.delivery_id,
+                        article_id=state.article_id, from_worker=state.worker)  # fmt: skip
+        return len(self._attempt_all(orphans, moment, holder_gone=True))
+
     def attempt(self, delivery: str, now: datetime) -> str | None:
         """One attempt on one delivery; returns the new status, or None if not taken."""
         catch_up(self.store, self.sources)
         statuses = self._attempt_all([self.runner.load(delivery)], now)
         return statuses[0] if statuses else None
 
-    def _attempt_all(self, due: list[tuple[DeliveryState, int]], now: datetime) -> list[str]:
-        began = self._begin(due, now)
+    def _attempt_all(
+        self, due: list[tuple[DeliveryState, int]], now: datetime, holder_gone: bool = False
+    ) -> list[str]:
+        began = self._begin(due, now, holder_gone)
         # The deliveries in flight (state and stream version); steps recorded mid-attempt
         # move them, and the outcome is decided on what they recorded.
         held = {state.delivery_id: (state, version) for state, version in began}
@@ -264,14 +323,15 @@ class DeliveryEngine:
         return record
 
     def _begin(
-        self, due: list[tuple[DeliveryState, int]], now: datetime
+        self, due: list[tuple[DeliveryState, int]], now: datetime, holder_gone: bool = False
     ) -> list[tuple[DeliveryState, int]]:
         """Append the starts; the deliveries this worker now holds (others were taken)."""
-        start = Start(now, self.worker, self.lease)
+        start = Start(now, self.worker, self.lease, holder_gone)
         results = self.runner.execute_batch([
             (ForDelivery(state.delivery_id, start), state, version)
             for state, version in due
-            if next_operation(state, now) is not None
+            if next_operation(state._replace(lease_until=now) if holder_gone else state,
+                              now) is not None
         ])  # fmt: skip
         # A refusal: another worker took it, or our view was stale.
         return [(r.state, r.version) for r in results if not isinstance(r, StoreError)]
@@ -328,6 +388,8 @@ class DeliveryEngine:
         if isinstance(item, Record):
             return item  # the delivery could not even be prepared
         self.pause()
+        if self.share is not None and not self.share.may_call():
+            return Record(now, ErrorKind.RETRYABLE, "本工作进程未能确认存活，暂停调用渠道")
         if adapter is None:
             channel = state.target.channel if state.target else "?"
             return Record(now, ErrorKind.PERMANENT, f"没有 {channel} 渠道的适配器")

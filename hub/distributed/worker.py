@@ -33,8 +33,6 @@ from hub.setup.config import HubConfig
 
 log = structlog.get_logger(__name__)
 
-SESSION_TIMEOUT_S = 6.0  # a dead worker's partitions move after this (brokers allow ≥ 1 s)
-
 
 class ProjectionFolder:
     """Folds batches of bus messages into the read models."""
@@ -69,9 +67,10 @@ class ProjectionFolder:
         return outcome
 
 
-def faust_app(config: HubConfig, role: str, session_timeout: float = SESSION_TIMEOUT_S) -> Any:
+def faust_app(config: HubConfig, role: str) -> Any:
     """A Faust app in the role's consumer group, on the configured brokers."""
     settings = config.settings
+    session_timeout = settings.kafka_session_timeout_s
     topics = Topics.of(settings)
     return faust.App(
         topics.group(role),

@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 
 from events.envelope import RecordedEvent
-from events.recorder import AtMost, Column, Table
+from events.recorder import AtMost, Column, NotNull, Table
 from events.store import EventStore, SubscriberTransaction
 from hub.runtime.clock import utc_iso
 from workflows.delivery_decider import (
@@ -163,6 +163,28 @@ def due_with_versions(
     rows whose `due_from` has come, soonest first."""
     rows = store.rows(DELIVERIES_TABLE, {"due_at": AtMost(utc_iso(now))}, order_by=("due_at",),
                       limit=limit)  # fmt: skip
+    return [(state_of(row), version_of(row)) for row in rows]
+
+
+def due_of_accounts(
+    store: EventStore, now: datetime, accounts: list[str], limit: int = 500
+) -> list[tuple[DeliveryState, int]]:
+    """`due_with_versions` of the deliveries to `accounts` (account ids and site codes)."""
+    if not accounts:
+        return []
+    rows = store.rows(DELIVERIES_TABLE, {"due_at": AtMost(utc_iso(now)), "account": accounts},
+                      order_by=("due_at",), limit=limit)  # fmt: skip
+    return [(state_of(row), version_of(row)) for row in rows]
+
+
+def in_flight_of_accounts(
+    store: EventStore, accounts: list[str], limit: int = 500
+) -> list[tuple[DeliveryState, int]]:
+    """The deliveries to `accounts` with an attempt in flight (held by some worker)."""
+    if not accounts:
+        return []
+    rows = store.rows(DELIVERIES_TABLE, {"status": ["sending", "retracting"], "account": accounts,
+                                          "operation": NotNull}, limit=limit)  # fmt: skip
     return [(state_of(row), version_of(row)) for row in rows]
 
 

@@ -35,7 +35,7 @@ from hub.delivery.accounts import (
     wechat_callback,
     weibo_accounts,
 )
-from hub.delivery.engine import DeliveryEngine, EngineReport
+from hub.delivery.engine import DeliveryEngine, EngineReport, Share
 from hub.delivery.operations import DeliveryService
 from hub.projections import all_projections
 from hub.runtime.foreground import Foreground
@@ -92,7 +92,11 @@ class Round:
 class EmbeddedHub:
     """Everything the CLI (and later the web) needs, wired for one machine."""
 
-    def __init__(self, config: HubConfig) -> None:
+    def __init__(
+        self, config: HubConfig, *, share: Share | None = None, worker: str | None = None
+    ) -> None:
+        """`share` and `worker`: a delivery worker of the distributed runtime (the part of
+        the deliveries it works on, and its name); by default the engine takes every one."""
         self.config = config
         self.store = open_store(config.database, durable=config.settings.durable)
         self.commands = Runner(self.store, article_decider)
@@ -121,6 +125,8 @@ class EmbeddedHub:
             lease=timedelta(seconds=config.settings.delivery_lease_s),
             workers=config.settings.delivery_workers,
             shared=self.tokens,
+            share=share,
+            worker=worker,
         )
         # Reactions (event → command) run in the worker's rounds, never in a user's request.
         self.policies: list[Policy] = [CorrectionPublisher(self.articles)]
@@ -198,10 +204,17 @@ class EmbeddedHub:
         return token
 
     @classmethod
-    def open(cls, config_dir: str | Path, overrides: dict[str, Any] | None = None) -> EmbeddedHub:
+    def open(
+        cls,
+        config_dir: str | Path,
+        overrides: dict[str, Any] | None = None,
+        *,
+        share: Share | None = None,
+        worker: str | None = None,
+    ) -> EmbeddedHub:
         """Load a configuration folder, open its event store, record the check dictionaries
         if they changed, and bring the read models up to date."""
-        hub = cls(load_config(config_dir, overrides))
+        hub = cls(load_config(config_dir, overrides), share=share, worker=worker)
         try:
             hub.record_dictionaries()
             hub.catch_up()

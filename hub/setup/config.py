@@ -87,6 +87,9 @@ class Settings(BaseModel):
     event_partitions: int = Field(default=12, ge=1, le=1024)  # <prefix>.events, by stream
     delivery_partitions: int = Field(default=12, ge=1, le=1024)  # <prefix>.deliveries, by account
     redis_url: str = ""  # redis://host:6379/0
+    # A worker that stops answering loses its partitions after this long. Brokers refuse less
+    # than their group.min.session.timeout.ms (6 s by default; lower it for faster failover).
+    kafka_session_timeout_s: float = Field(default=6.0, ge=1.0, le=300.0)
 
     @model_validator(mode="after")
     def _distributed_needs_its_servers(self) -> Settings:
