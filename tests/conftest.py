@@ -14,7 +14,7 @@ import pytest
 from events.sqlite_store import SQLiteEventStore
 from hub.runtime.embedded import EmbeddedHub
 from hub.runtime.logs import configure_logging
-from tests.servers import pg_url, postgres_url, redis_url  # noqa: F401  (real servers the tests start)
+from tests.servers import pg_url, postgres_url, redis, redis_url  # noqa: F401  (real servers the tests start)
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "config"

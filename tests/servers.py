@@ -92,10 +92,16 @@ def redis_server() -> Iterator[RedisServer]:
 
 
 @pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
-    """A Redis server of its own for the session, as a redis:// URL."""
+def redis() -> Iterator[RedisServer]:
+    """A Redis server of its own for the session (a test may restart it)."""
     with redis_server() as server:
-        yield server.url
+        yield server
+
+
+@pytest.fixture(scope="session")
+def redis_url(redis: RedisServer) -> str:
+    """The session's Redis server, as a redis:// URL."""
+    return redis.url
 
 
 def postgres_bin() -> Path | None:

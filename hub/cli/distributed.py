@@ -14,7 +14,9 @@ import click
 
 from events.sql_store import SQLEventStore
 from events.stores import open_store
+from hub.cli.articles import json_option
 from hub.cli.context import HubContext
+from hub.cli.output import emit_json
 from hub.runtime.logs import configure_logging
 from hub.setup.config import ConfigError, HubConfig, load_config
 
@@ -139,6 +141,51 @@ def _run_both(context: HubContext) -> None:
         child.wait(30)
 
 
+@click.command("status")
+@json_option
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """各组件状态：事件库、转发进程（relay）积压、Kafka 消费组积压、Redis 与存活的投递进程。"""
+    from hub.distributed.status import status as collect
+
+    context = ctx.find_object(HubContext)
+    assert context is not None
+    config = load_config(context.config_dir, context.overrides)
+    store = open_store(config.database, durable=config.settings.durable)
+    try:
+        report = collect(config, store)
+    finally:
+        store.close()
+    if as_json:
+        emit_json(report)
+    else:
+        click.echo(f"运行方式  {report['runtime']}")
+        db = report["store"]
+        click.echo(f"事件库    {'正常' if db['ok'] else '异常'}  {db.get('database', db.get('error'))}"
+                   f"  事件 {db.get('head')}  未完成投递 {db.get('unsettled_deliveries')}")  # fmt: skip
+        if "relay" in report:
+            click.echo(
+                f"转发      检查点 {report['relay']['checkpoint']}  积压 {report['relay']['lag']}"
+            )
+            kafka = report["kafka"]
+            if kafka["ok"]:
+                for group, info in kafka["groups"].items():
+                    click.echo(f"Kafka     消费组 {group}  积压 {info['lag']}"
+                               + ("" if info["joined"] else "（尚无进程加入）"))  # fmt: skip
+            else:
+                click.echo(f"Kafka     异常  {kafka['error']}")
+        if "redis" in report:
+            redis_state = report["redis"]
+            click.echo("Redis     " + (f"正常  投递进程 {len(redis_state['delivery_workers'])} 个"
+                                       if redis_state["ok"] else f"异常  {redis_state['error']}"))  # fmt: skip
+    down = [
+        name for name, part in report.items() if isinstance(part, dict) and part.get("ok") is False
+    ]
+    if down:
+        ctx.exit(1)
+
+
 def register(cli: click.Group) -> None:
     cli.add_command(relay)
     cli.add_command(worker)
+    cli.add_command(status)

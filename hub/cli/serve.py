@@ -43,6 +43,8 @@ def serve(
         context.overrides["sandbox_port"] = sandbox_port
     hub = hub_of(ctx)
     settings = hub.config.settings
+    distributed = settings.runtime == "distributed"
+    no_engine = no_engine or distributed  # the delivery workers deliver (hub worker)
     host = host or settings.host
     serving = start(
         hub,
@@ -77,9 +79,12 @@ def serve(
         sandbox = serving.sandbox_server.url
         click.echo(f"  渠道沙箱（微信公众号、微博已发布的内容）：{sandbox}/_sandbox/")
         click.echo(f"  渠道沙箱（JPush 推送记录）：{sandbox}/_sandbox/jpush/pushes")
-    click.echo(
-        "投递引擎" + ("运行中" if not no_engine else "未启动") + "。按 Ctrl-C 退出。", err=False
-    )
+    if distributed:
+        click.echo(
+            "分布式运行时：本节点只提供网站与接口；投递由 hub worker 进程执行。按 Ctrl-C 退出。"
+        )
+    else:
+        click.echo("投递引擎" + ("运行中" if not no_engine else "未启动") + "。按 Ctrl-C 退出。")
     stopped = threading.Event()
 
     def stop(signum: int, frame: FrameType | None) -> None:

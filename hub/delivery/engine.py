@@ -184,6 +184,9 @@ class DeliveryEngine:
         self.limiter = RateLimiter()
         self.workers = workers
         self.batch_size = batch_size
+        # Deliveries started and recorded together: 16 calls per thread (each chunk's starts
+        # and outcomes are one group commit each).
+        self.chunk = max(workers * 16, 32)
         self._executor: ThreadPoolExecutor | None = None
         self.sources = DeliverySourcesProjection()  # kept current by the engine itself
         self._contents: OrderedDict[tuple[str, str], DeliverySource] = OrderedDict()
@@ -216,14 +219,18 @@ class DeliveryEngine:
         catch_up(self.store, self.sources)
         moment = now or datetime.now(UTC)
         seen: set[str] = set()
-        if self.share is not None:
-            report.taken_over = self._take_over(self.share, moment, seen)
         while True:
+            if self.share is not None:
+                # Each chunk's turn looks again: partitions a stopped worker left arrive
+                # while a round goes on.
+                report.taken_over += self._take_over(self.share, moment, seen)
             due = [
                 (state, version)
                 for state, version in self._due(moment)
                 if state.delivery_id not in seen
             ]
+            if self.share is not None:
+                due = due[: self.chunk]
             if not due:
                 break
             self.pause()
@@ -238,11 +245,26 @@ class DeliveryEngine:
                     chosen.append((state, version))
                 else:
                     report.skipped += 1
-            for status in self._attempt_all(chosen, moment):
+            for status in self._attempt_in_chunks(chosen, moment):
                 report.attempted += 1
                 report.outcomes[status] = report.outcomes.get(status, 0) + 1
             self.after_write()
         return report
+
+    def _attempt_in_chunks(
+        self, chosen: list[tuple[DeliveryState, int]], moment: datetime, holder_gone: bool = False
+    ) -> list[str]:
+        """`_attempt_all` a chunk at a time (`chunk` deliveries: a few calls per thread), so
+        outcomes are recorded as they come, not after the slowest call of a whole batch, and a
+        worker that lost an account's partition stops taking its deliveries."""
+        statuses: list[str] = []
+        for first in range(0, len(chosen), self.chunk):
+            chunk = chosen[first : first + self.chunk]
+            if self.share is not None:
+                share = self.share
+                chunk = [(s, v) for s, v in chunk if s.target is not None and share.owns(s.target)]
+            statuses += self._attempt_all(chunk, moment, holder_gone)
+        return statuses
 
     def _due(self, moment: datetime) -> list[tuple[DeliveryState, int]]:
         share = self.share
@@ -255,19 +277,21 @@ class DeliveryEngine:
         """Attempts in flight of workers that stopped, on this engine's accounts: started
         again at once (a send becomes a status query: never a second send), not after their
         leases lapse."""
-        orphans = [
+        held = [
             (state, version)
             for state, version in in_flight_of_accounts(self.store, share.accounts())
             if state.target is not None and share.owns(state.target)
-            and state.worker and state.worker != self.worker and share.gone(state.worker)
+            and state.worker and state.worker != self.worker and state.delivery_id not in seen
         ]  # fmt: skip
+        gone = {worker: share.gone(worker) for worker in {s.worker for s, _ in held}}
+        orphans = [(state, version) for state, version in held if gone[state.worker]]
         if not orphans:
             return 0
         for state, _ in orphans:
             seen.add(state.delivery_id)
             log.warning("delivery.taking_over", delivery_id=state.delivery_id,
                         article_id=state.article_id, from_worker=state.worker)  # fmt: skip
-        return len(self._attempt_all(orphans, moment, holder_gone=True))
+        return len(self._attempt_in_chunks(orphans, moment, holder_gone=True))
 
     def attempt(self, delivery: str, now: datetime) -> str | None:
         """One attempt on one delivery; returns the new status, or None if not taken."""

@@ -84,6 +84,8 @@ def faust_app(config: HubConfig, role: str) -> Any:
         consumer_auto_offset_reset="earliest",
         broker_session_timeout=session_timeout,
         broker_heartbeat_interval=max(session_timeout / 6, 0.3),
+        # A member slow to rejoin (a busy machine) holds a rebalance up this long, not a minute.
+        broker_rebalance_timeout=max(session_timeout * 5, 10.0),
         broker_commit_interval=1.0,
         processing_guarantee="at_least_once",
     )

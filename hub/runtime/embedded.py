@@ -128,6 +128,11 @@ class EmbeddedHub:
             share=share,
             worker=worker,
         )
+        # What the engine folds after its writes: everything in one process; a delivery
+        # worker of the distributed runtime only its ledger (projection workers do the rest).
+        self._engine_projections = [
+            p for p in self.projections if share is None or p.name == "deliveries"
+        ]
         # Reactions (event → command) run in the worker's rounds, never in a user's request.
         self.policies: list[Policy] = [CorrectionPublisher(self.articles)]
         self.delivery_service = DeliveryService(
@@ -228,7 +233,7 @@ class EmbeddedHub:
         (a batch holds the write lock while it folds)."""
         pause = self.foreground.yield_to_users
         pause()
-        for projection in self.projections:
+        for projection in self._engine_projections:
             catch_up(self.store, projection, batch_size=ENGINE_BATCH,
                      progress=lambda _: pause())  # fmt: skip
 
