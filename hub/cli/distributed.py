@@ -86,13 +86,11 @@ def worker(ctx: click.Context, role: str) -> None:
     config = _config(ctx)
     context = ctx.find_object(HubContext)
     assert context is not None
+    if role != "projections" and not config.settings.redis_url:
+        raise ConfigError("投递工作进程需要 Redis：在 hub.yaml 设置 redis_url（或 HUB_REDIS_URL）")
     if role == "all":
         _run_both(context)
     elif role == "delivery":
-        if not config.settings.redis_url:
-            raise ConfigError(
-                "投递工作进程需要 Redis：在 hub.yaml 设置 redis_url（或 HUB_REDIS_URL）"
-            )
         from hub.distributed import delivery_worker
 
         delivery_worker.run(context.config_dir, context.overrides)

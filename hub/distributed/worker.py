@@ -72,12 +72,17 @@ def faust_app(config: HubConfig, role: str) -> Any:
     settings = config.settings
     session_timeout = settings.kafka_session_timeout_s
     topics = Topics.of(settings)
+    datadir = config.path("channels_root").parent / "faust" / topics.group(role)
+    datadir.mkdir(parents=True, exist_ok=True)
     return faust.App(
         topics.group(role),
         broker=[f"kafka://{server.strip()}" for server in settings.kafka_servers.split(",")],
         key_serializer="raw",
         value_serializer="raw",
         store="memory://",
+        # Faust keeps a folder of its own per app: beside the channels' files, not wherever
+        # the process was started.
+        datadir=str(datadir),
         web_enabled=False,
         topic_allow_declare=False,  # the hub creates its topics (hub/distributed/topics.py)
         topic_disable_leader=True,

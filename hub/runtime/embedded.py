@@ -12,7 +12,7 @@ from channels.app.feed import AppFeed
 from channels.contract import ChannelAdapter
 from channels.screen.adapter import ScreenAdapter
 from channels.screen.playlist import Playlists
-from channels.tokens import TokenStore
+from channels.tokens import Tokens, TokenStore
 from channels.website.adapter import WebsiteAdapter
 from channels.wechat.adapter import WeChatAdapter
 from channels.wechat.callback import CallbackKeys
@@ -80,6 +80,15 @@ def website_sites(config: HubConfig) -> dict[str, dict[str, Any]]:
 ENGINE_BATCH = 100  # events per catch-up transaction in the engine's rounds
 
 
+def _redis_tokens(url: str, prefix: str) -> Tokens:
+    import redis
+
+    from channels.tokens_redis import RedisTokenStore
+
+    client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+    return RedisTokenStore(client, prefix=f"{prefix}:token:")
+
+
 @dataclass
 class Round:
     """What one round of background work did."""
@@ -112,8 +121,13 @@ class EmbeddedHub:
         self.app_feed = AppFeed(config.channels_root / "app-feed.sqlite3")
         self.playlists = Playlists(config.channels_root / "screens.sqlite3")
         self.media = MediaStore(config.media_root)
-        # Channel access tokens shared by every worker on this machine (WeChat, Weibo).
-        self.tokens = TokenStore(config.channels_root / "tokens.sqlite3")
+        # Channel access tokens (WeChat, Weibo) and open circuits, shared by every worker:
+        # of this machine (a file), or of every machine (Redis, the distributed runtime).
+        self.tokens: Tokens = (
+            _redis_tokens(config.settings.redis_url, config.settings.kafka_prefix)
+            if config.settings.runtime == "distributed"
+            else TokenStore(config.channels_root / "tokens.sqlite3")
+        )
         self.adapters = self._adapters()
         # Users' commands in flight (the web counts them); the engine yields to them.
         self.foreground = Foreground()

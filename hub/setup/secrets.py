@@ -8,11 +8,15 @@ generated and stored on first use. Values are never logged.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
 import secrets
+import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -40,18 +44,29 @@ class SecretStore:
         value = os.environ.get(env_name(name))
         if value:
             return value
-        with self._lock:
-            stored = self._read()
-            if name in stored or not generate:
-                return stored.get(name)
-            stored[name] = secrets.token_urlsafe(size)
-            self._write(stored)
+        stored = self._read()  # a whole file: it is only ever replaced by a rename
+        if name in stored or not generate:
+            return stored.get(name)
+        with self._lock, self._across_processes():
+            stored = self._read()  # again: another process may have made it meanwhile
+            if name not in stored:
+                stored[name] = secrets.token_urlsafe(size)
+                self._write(stored)
             return stored[name]
 
-    def _write(self, data: dict[str, str]) -> None:
+    @contextmanager
+    def _across_processes(self) -> Iterator[None]:
+        """One writer at a time among the processes of this machine (workers started together
+        each generate the sandboxes' secrets: without this one's secret replaced another's)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_suffix(".tmp")
-        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with open(self.path.with_name(self.path.name + ".lock"), "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
+
+    def _write(self, data: dict[str, str]) -> None:
+        handle, temporary = tempfile.mkstemp(prefix=self.path.name + ".",
+                                             dir=self.path.parent)  # fmt: skip
+        os.fchmod(handle, 0o600)
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             json.dump(data, out, indent=1, sort_keys=True)
         os.replace(temporary, self.path)

@@ -76,7 +76,7 @@ def test_killed_projection_workers_lose_nothing_and_apply_nothing_twice(
     store = open_store(pg_url)
     runner = Runner(store, article_decider)
     relay = start("relay", log="relay.log")
-    workers = [start("worker", log=f"worker{n}.log") for n in range(2)]
+    workers = [start("worker", "--role", "projections", log=f"worker{n}.log") for n in range(2)]
     rng = random.Random(11)
     kills = 0
     try:
@@ -90,7 +90,9 @@ def test_killed_projection_workers_lose_nothing_and_apply_nothing_twice(
                 os.killpg(workers[victim].pid, signal.SIGKILL)
                 workers[victim].wait(10)
                 kills += 1
-                workers[victim] = start("worker", log=f"worker{victim}.log")
+                workers[victim] = start(
+                    "worker", "--role", "projections", log=f"worker{victim}.log"
+                )
         # Wait until the relay published everything and the workers folded it.
         expected_head = store.head_position()
         deadline = time.monotonic() + 120
@@ -119,6 +121,7 @@ def test_killed_projection_workers_lose_nothing_and_apply_nothing_twice(
                 process.kill()
         store.close()
     assert kills == 5
+    assert not list(ROOT.glob("projkill-*")), "Faust's folder belongs beside the channels' files"
     logs = "".join((tmp_path / f"worker{n}.log").read_text() for n in range(2))
     assert "worker.folded" in logs
     # The global order was never used here: the read models came from the bus alone.

@@ -135,6 +135,23 @@ def test_unknown_outcome_is_resolved_by_asking_not_by_resending() -> None:
     assert isinstance(events[-1], DeliveryStarted) and events[-1].operation is Operation.STATUS
 
 
+def test_a_stopped_workers_attempt_is_taken_over_at_once_by_asking() -> None:
+    """The distributed runtime knows a worker stopped (its liveness key expired): another
+    worker takes its attempt over before the lease lapses, and asks the channel first."""
+    sending = apply(planned(), Start(T0, "w1"))
+    soon = T0 + timedelta(seconds=5)  # well inside the 60-second lease
+    assert code_of(sending, Start(soon, "w2")) == "DELIVERY_NOT_DUE"
+    events = decide(Start(soon, "w2", holder_gone=True), sending)
+    assert [type(e).__name__ for e in events] == ["DeliveryOutcomeUnknown", "DeliveryStarted"]
+    assert isinstance(events[-1], DeliveryStarted) and events[-1].operation is Operation.STATUS
+    # A worker cannot declare itself gone to restart its own attempt.
+    assert code_of(sending, Start(soon, "w1", holder_gone=True)) == "DELIVERY_NOT_DUE"
+    # Nothing in flight: "gone" changes nothing.
+    assert code_of(apply(sending, Record(soon)), Start(soon, "w2", holder_gone=True)) == (
+        "DELIVERY_NOT_DUE"
+    )
+
+
 def test_retraction_cancels_what_never_arrived_and_takes_down_what_did() -> None:
     pending = planned()
     assert apply(pending, RequestRetraction("撤稿", "op")).status is DeliveryStatus.CANCELLED
