@@ -49,8 +49,9 @@ def _until_signalled() -> threading.Event:
 @click.option("--once", is_flag=True, help="发布当前已有的全部事件后退出")
 @click.option("--batch-size", type=click.IntRange(1, 100_000), default=2000, show_default=True,
               help="每批读取并发布的事件数")  # fmt: skip
+@json_option
 @click.pass_context
-def relay(ctx: click.Context, once: bool, batch_size: int) -> None:
+def relay(ctx: click.Context, once: bool, batch_size: int, as_json: bool) -> None:
     """把事件库的事件按提交顺序发布到 Kafka（分布式运行时；崩溃后从检查点续发，不遗漏）。"""
     from hub.distributed.relay import Relay, producer
     from hub.distributed.topics import Topics, ensure_topics
@@ -66,6 +67,9 @@ def relay(ctx: click.Context, once: bool, batch_size: int) -> None:
     try:
         if once:
             total = worker.publish()
+            if as_json:
+                emit_json({"published": total, "topic": topics.events})
+                return
             click.echo(f"已发布 {total} 个事件到 {topics.events}")
             return
         click.echo(f"转发中：{config.database_shown} → Kafka {settings.kafka_servers} "
@@ -80,8 +84,9 @@ def relay(ctx: click.Context, once: bool, batch_size: int) -> None:
 @click.option("--role", type=click.Choice(["projections", "delivery", "all"]), default="all",
               show_default=True,
               help="projections：把事件折叠进读模型；delivery：向渠道投递（按账号分区）；all：两者（两个进程）")  # fmt: skip
+@json_option
 @click.pass_context
-def worker(ctx: click.Context, role: str) -> None:
+def worker(ctx: click.Context, role: str, as_json: bool) -> None:
     """分布式运行时的工作进程（Faust）：从 Kafka 消费事件。可在多台机器上运行多个。"""
     config = _config(ctx)
     context = ctx.find_object(HubContext)

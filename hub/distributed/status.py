@@ -49,7 +49,8 @@ def _kafka(bootstrap: str, topics: Topics) -> dict[str, Any]:
     from kafka.errors import KafkaError
 
     try:
-        admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+        admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000,
+                                 bootstrap_timeout_ms=5000)  # fmt: skip
     except KafkaError as exc:
         return {"ok": False, "servers": bootstrap, "error": str(exc)}
     probe = KafkaConsumer(bootstrap_servers=bootstrap, request_timeout_ms=5000)

@@ -50,7 +50,10 @@ def ensure_topics(bootstrap: str, topics: Topics) -> None:
     wanted = {topics.events: topics.event_partitions,
               topics.deliveries: topics.delivery_partitions}  # fmt: skip
     try:
-        admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id=f"{topics.prefix}-admin")
+        # An operator starting a process wants to hear of a broker that does not answer in
+        # seconds, not after kafka-python's 30.
+        admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id=f"{topics.prefix}-admin",
+                                 bootstrap_timeout_ms=8000, request_timeout_ms=15000)  # fmt: skip
     except KafkaError as exc:
         raise BusError(f"无法连接 Kafka（{bootstrap}）：{exc}") from exc
     try:

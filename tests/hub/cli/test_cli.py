@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import Hub
 
 
@@ -291,3 +293,30 @@ def test_every_command_honours_the_config_option(config_dir: Path, tmp_path: Pat
     assert (tmp_path / "hub.sqlite3").exists()
     listed = hub("article", "list", "--json")
     assert listed.returncode == 0 and len(json.loads(listed.stdout)) == 2
+
+
+@pytest.mark.slow  # a broker that does not answer is given 8 seconds
+def test_the_distributed_commands_refuse_what_they_cannot_use(cli: Hub) -> None:
+    """Bad input at the distributed runtime's commands: one clear line each, no traceback."""
+    # runtime: distributed without its servers (the config names all that is missing)
+    cli.env["HUB_RUNTIME"] = "distributed"
+    error = cli.fails("init")
+    assert error["code"] == "CONFIG_INVALID"
+    assert all(part in error["message"] for part in ("postgresql", "kafka_servers", "redis_url"))
+    cli.env["HUB_RUNTIME"] = "cluster"
+    assert cli.fails("init")["code"] == "CONFIG_INVALID"
+    del cli.env["HUB_RUNTIME"]
+    # the relay and the workers without Kafka; a delivery worker without Redis
+    assert "kafka_servers" in cli.fails("relay", "--once")["message"]
+    assert cli.fails("worker")["code"] == "CONFIG_INVALID"
+    cli.env["HUB_KAFKA_SERVERS"] = "127.0.0.1:1"
+    error = cli.fails("worker", "--role", "delivery")
+    assert error["code"] == "CONFIG_INVALID" and "redis_url" in error["message"]
+    assert cli.fails("worker", "--role", "everything")["code"] == "USAGE"
+    # a broker nobody answers at
+    error = cli.fails("relay", "--once")
+    assert error["code"] == "BUS_UNAVAILABLE" and "127.0.0.1:1" in error["message"]
+    # status of a hub that runs embedded, with no servers: said, not crashed
+    del cli.env["HUB_KAFKA_SERVERS"]
+    status = cli.ok("status")
+    assert status["runtime"] == "embedded" and status["store"]["ok"] is True
