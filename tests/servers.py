@@ -14,9 +14,10 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -74,6 +75,20 @@ class RedisServer:
         self.start()
 
 
+def _running(make: Callable[[Path], Any], prefix: str) -> Iterator[Any]:
+    """A server `make` builds in a fresh folder, started; stopped and its folder removed after."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        server = make(folder)
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @contextmanager
 def redis_server() -> Iterator[RedisServer]:
     """A Redis server of its own (no persistence) in a fresh folder; stopped after."""
@@ -81,14 +96,7 @@ def redis_server() -> Iterator[RedisServer]:
     if program is None:
         _missing("redis-server")
         raise AssertionError  # unreachable
-    folder = Path(tempfile.mkdtemp(prefix="hub-redis-"))
-    server = RedisServer(program, folder)
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
-        shutil.rmtree(folder, ignore_errors=True)
+    yield from _running(lambda folder: RedisServer(program, folder), "hub-redis-")
 
 
 @pytest.fixture(scope="session")
@@ -347,14 +355,7 @@ def kafka_server() -> Iterator[KafkaBroker]:
     if libs is None:
         _missing("java and maven (for the Kafka broker)")
         raise AssertionError  # unreachable
-    folder = Path(tempfile.mkdtemp(prefix="hub-kafka-"))
-    broker = KafkaBroker(libs, folder)
-    try:
-        broker.start()
-        yield broker
-    finally:
-        broker.stop()
-        shutil.rmtree(folder, ignore_errors=True)
+    yield from _running(lambda folder: KafkaBroker(libs, folder), "hub-kafka-")
 
 
 @pytest.fixture(scope="session")

@@ -170,6 +170,7 @@ class DeliveryEngine:
         runner: DeliveryRunner | None = None,
         pause: Callable[[], object] = lambda: None,
         share: Share | None = None,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self.store = store
         self.runner = runner or delivery_runner(store)
@@ -181,7 +182,7 @@ class DeliveryEngine:
         self.worker = worker or f"{os.uname().nodename}:{os.getpid()}"
         self.lease = lease
         self.breaker = CircuitBreaker(shared=shared)
-        self.limiter = RateLimiter()
+        self.limiter = limiter or RateLimiter()  # per account (shared in Redis when distributed)
         self.workers = workers
         self.batch_size = batch_size
         # Deliveries started and recorded together: 16 calls per thread (each chunk's starts

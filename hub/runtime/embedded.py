@@ -13,6 +13,7 @@ from channels.contract import ChannelAdapter
 from channels.screen.adapter import ScreenAdapter
 from channels.screen.playlist import Playlists
 from channels.tokens import Tokens, TokenStore
+from channels.tokens_redis import RedisTokenStore
 from channels.website.adapter import WebsiteAdapter
 from channels.wechat.adapter import WeChatAdapter
 from channels.wechat.callback import CallbackKeys
@@ -37,6 +38,7 @@ from hub.delivery.accounts import (
 )
 from hub.delivery.engine import DeliveryEngine, EngineReport, Share
 from hub.delivery.operations import DeliveryService
+from hub.distributed.rate_limits import RedisRateLimiter
 from hub.projections import all_projections
 from hub.runtime.foreground import Foreground
 from hub.setup.config import HubConfig, load_config
@@ -80,13 +82,11 @@ def website_sites(config: HubConfig) -> dict[str, dict[str, Any]]:
 ENGINE_BATCH = 100  # events per catch-up transaction in the engine's rounds
 
 
-def _redis_tokens(url: str, prefix: str) -> Tokens:
+def _redis(url: str) -> Any:
+    """A client of the distributed runtime's Redis (connects on first use)."""
     import redis
 
-    from channels.tokens_redis import RedisTokenStore
-
-    client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
-    return RedisTokenStore(client, prefix=f"{prefix}:token:")
+    return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
 
 
 @dataclass
@@ -123,9 +123,11 @@ class EmbeddedHub:
         self.media = MediaStore(config.media_root)
         # Channel access tokens (WeChat, Weibo) and open circuits, shared by every worker:
         # of this machine (a file), or of every machine (Redis, the distributed runtime).
+        settings = config.settings
+        self.redis = _redis(settings.redis_url) if settings.runtime == "distributed" else None
         self.tokens: Tokens = (
-            _redis_tokens(config.settings.redis_url, config.settings.kafka_prefix)
-            if config.settings.runtime == "distributed"
+            RedisTokenStore(self.redis, prefix=f"{settings.kafka_prefix}:token:")
+            if self.redis is not None
             else TokenStore(config.channels_root / "tokens.sqlite3")
         )
         self.adapters = self._adapters()
@@ -141,6 +143,11 @@ class EmbeddedHub:
             shared=self.tokens,
             share=share,
             worker=worker,
+            limiter=(
+                RedisRateLimiter(self.redis, settings.kafka_prefix)
+                if self.redis is not None
+                else None
+            ),
         )
         # What the engine folds after its writes: everything in one process; a delivery
         # worker of the distributed runtime only its ledger (projection workers do the rest).
@@ -274,6 +281,8 @@ class EmbeddedHub:
         """Stop the delivery threads; close the event store and the channels' stores."""
         self.deliveries.close()
         self.store.close()
+        if self.redis is not None:
+            self.redis.close()
         self.app_feed.close()
         self.playlists.close()
         self.logins.close()
