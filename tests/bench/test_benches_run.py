@@ -37,6 +37,17 @@ CASES = {
     ),
     "checks": (["--articles", "30", "--terms", "300", "--runs", "2"], r"checks: article_20k_ms="),
     "recheck": (["--articles", "10"], r"recheck: articles=10 "),
+    "relay": (
+        ["--events", "300", "--repeat", "1", "--partitions", "4"],
+        rf"relay: events_per_s={NUMBER} raw_per_s={NUMBER} ratio={NUMBER}$",
+    ),
+    # Nothing lost, nothing posted twice, even on this small workload (failover: nan when the
+    # killed worker had nothing left to hand over).
+    "distributed": (
+        ["--apps", "8", "--articles", "2", "--latency", "0.05"],
+        rf"distributed: one_worker_per_s={NUMBER} two_workers_per_s={NUMBER} scaling={NUMBER} "
+        rf"failover_s=(?:{NUMBER}|nan) lost=0 duplicated=0$",
+    ),
     "search": (
         ["--articles", "3000", "--queries", "20"],
         rf"search: articles=3000 p95_ms={NUMBER} deep_page_p95_ms={NUMBER}$",
