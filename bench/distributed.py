@@ -40,7 +40,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bench.fanout import BODY, CONFIG, STAGES, province
-from hub.distributed.share import account_key, partition_of
+from hub.distributed.share import account_key
+from hub.distributed.topics import partition_of
 from hub.projections.deliveries import DELIVERIES_TABLE
 from hub.runtime.embedded import EmbeddedHub
 from hub.runtime.logs import configure_logging
@@ -155,7 +156,7 @@ def phase(
             victim = names[0]
             owned = owned_partitions(procs.log(victim))
             victim_accounts = [f"app-{n:04d}" for n in range(apps)
-                               if partition_of(account_key("app", f"app-{n:04d}"),
+                               if partition_of(account_key("app", f"app-{n:04d}").encode(),
                                                PARTITIONS) in owned]  # fmt: skip
             victim_id = f"{os.uname().nodename}:{procs.running[victim].pid}"
             procs.kill(victim)

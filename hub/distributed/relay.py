@@ -24,11 +24,10 @@ from typing import Any
 import structlog
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
-from kafka.partitioner.default import murmur2
 
 from events.sql_store import SQLEventStore
 from events.wire import message_value
-from hub.distributed.topics import Topics
+from hub.distributed.topics import Topics, partition_of
 from workflows.delivery_decider import DELIVERIES
 
 log = structlog.get_logger(__name__)
@@ -149,7 +148,7 @@ class Relay:
             partitions = self._counts.get(topic)
             if partitions is None:
                 partitions = self._counts[topic] = sorted(self.producer.partitions_for(topic))
-            found = partitions[(murmur2(key) & 0x7FFFFFFF) % len(partitions)]
+            found = partitions[partition_of(key, len(partitions))]
             self._partitions[(topic, key)] = found
             if len(self._partitions) > 100_000:
                 self._partitions.popitem(last=False)

@@ -9,20 +9,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 
-from kafka.partitioner.default import murmur2
-
 from hub.distributed.liveness import Liveness
+from hub.distributed.topics import partition_of
 from hub.setup.directory import Directory
 from workflows.publication import Channel, Target
 
 
 def account_key(channel: str, account: str) -> str:
     return f"{channel}:{account}"
-
-
-def partition_of(key: str, partitions: int) -> int:
-    """The partition of `key` by Kafka's default partitioner."""
-    return (murmur2(key.encode()) & 0x7FFFFFFF) % partitions
 
 
 class AccountShare:
@@ -36,7 +30,7 @@ class AccountShare:
         ]
         self._by_partition: dict[int, list[tuple[str, str]]] = {}
         for channel, account in targets:
-            p = partition_of(account_key(channel, account), partitions)
+            p = partition_of(account_key(channel, account).encode(), partitions)
             self._by_partition.setdefault(p, []).append((channel, account))
         self._lock = threading.Lock()
         self.owned: frozenset[int] = frozenset()
@@ -54,7 +48,7 @@ class AccountShare:
 
     def owns(self, target: Target) -> bool:
         key = account_key(str(target.channel), target.account)
-        return partition_of(key, self.partitions) in self.owned
+        return partition_of(key.encode(), self.partitions) in self.owned
 
     def gone(self, worker: str) -> bool:
         return not self.liveness.alive(worker)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import structlog
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.partitioner.default import murmur2
 
 from hub.distributed.errors import BusError
 from hub.setup.config import Settings
@@ -19,6 +20,11 @@ log = structlog.get_logger(__name__)
 # A week: Kafka is the bus, the store keeps everything (a consumer further behind than that
 # rebuilds from the store).
 RETENTION_MS = 7 * 24 * 3600 * 1000
+
+
+def partition_of(key: bytes, partitions: int) -> int:
+    """The partition Kafka's default partitioner gives `key` among `partitions` (0..n-1)."""
+    return (murmur2(key) & 0x7FFFFFFF) % partitions
 
 
 @dataclass(frozen=True)
