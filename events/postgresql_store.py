@@ -488,6 +488,7 @@ class PostgreSQLEventStore(SQLEventStore):
             tx = CheckpointedTransaction(conn, POSTGRESQL, subscriber, int(row[0]) if row else 0)
             yield tx
             tx._flush()
+        tx._after_commit()  # the connection back in the pool: listeners may read
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self._read(sql, params)

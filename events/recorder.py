@@ -43,10 +43,18 @@ class Table:
     name: str
     columns: tuple[Column, ...]
     indexes: tuple[tuple[str, ...], ...] = ()
+    # Columns that say how the log was folded (a commit's number), not what it holds: a
+    # rebuild may give them other values.
+    folding: tuple[str, ...] = ()
 
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
+
+    @property
+    def of_the_log(self) -> tuple[str, ...]:
+        """The columns a rebuild from the log gives the same values."""
+        return tuple(c.name for c in self.columns if c.name not in self.folding)
 
     @property
     def key(self) -> tuple[str, ...]:

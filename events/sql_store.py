@@ -110,6 +110,7 @@ class CheckpointedTransaction(Recording):
         self._subscriber = subscriber
         self._position = position
         self._start = position
+        self._committed: list[Callable[[], None]] = []
 
     @property
     def position(self) -> int:
@@ -128,6 +129,18 @@ class CheckpointedTransaction(Recording):
         if position < self._position:
             raise StoreError(f"checkpoint of {self._subscriber} cannot move back")
         self._position = position
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        self._committed.append(action)
+
+    def _after_commit(self) -> None:
+        """Run the actions waiting for the commit (one failing does not stop the others)."""
+        for action in self._committed:
+            try:
+                action()
+            except Exception:
+                log.exception("store.after_commit_failed")
+        self._committed.clear()
 
     def reset(self) -> None:
         self._position = 0

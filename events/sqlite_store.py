@@ -327,6 +327,7 @@ class SQLiteEventStore(SQLEventStore):
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
+        tx._after_commit()  # outside the write lock: listeners may read
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self._reader().execute(sql, params).fetchall()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
@@ -194,6 +194,11 @@ class SubscriberTransaction(Protocol):
 
     def advance(self, position: int) -> None:
         """Move the checkpoint forward; it is stored when the transaction commits."""
+        ...
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run `action` once the transaction has committed (never if it rolls back): telling
+        others what changed, only once they can read it."""
         ...
 
     def reset(self) -> None:

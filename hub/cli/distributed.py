@@ -106,6 +106,8 @@ def worker(ctx: click.Context, role: str, as_json: bool) -> None:
 def _run_projections(config: HubConfig) -> None:
     from faust import Worker
 
+    from hub.distributed.ledger_channel import publish_ledger
+    from hub.distributed.redis_client import redis_client
     from hub.distributed.topics import Topics, ensure_topics
     from hub.distributed.worker import ProjectionFolder, faust_app, projections_agent
     from hub.projections import all_projections
@@ -114,8 +116,15 @@ def _run_projections(config: HubConfig) -> None:
     topics = Topics.of(settings)
     ensure_topics(settings.kafka_servers, topics)
     store = open_store(config.database, durable=settings.durable)
+    projections = all_projections(store, config.directory)
+    # The web nodes' boards hear of the delivery ledger's commits made here.
+    publisher = (
+        publish_ledger(projections, redis_client(settings.redis_url), settings.kafka_prefix)
+        if settings.redis_url
+        else None
+    )
     try:
-        folder = ProjectionFolder(store, all_projections(store, config.directory))
+        folder = ProjectionFolder(store, projections)
         caught = folder.catch_up()
         click.echo(f"读模型已从事件库补齐 {caught} 个事件；开始消费 {topics.events}"
                    f"（{topics.group('projections')}）")  # fmt: skip
@@ -124,6 +133,8 @@ def _run_projections(config: HubConfig) -> None:
         Worker(app, loglevel=settings.log_level.upper(), quiet=True).execute_from_commandline()
     finally:
         store.close()
+        if publisher is not None:
+            publisher.close()
 
 
 def _run_both(context: HubContext) -> None:

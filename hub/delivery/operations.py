@@ -69,18 +69,19 @@ class DeliveryService:
         rows = self.store.rows(DELIVERIES_TABLE, where, order_by=("-seq",), limit=limit)
         return [_json(state_of(row)) for row in rows]
 
-    def changed_since(self, since: str, limit: int = 5000) -> list[dict[str, Any]]:
-        """Deliveries whose row changed at or after `since` (UTC ISO), oldest change first:
-        what a board's one poller broadcasts (a tie at `since` is sent again, boards dedupe)."""
-        rows = self.store.rows(DELIVERIES_TABLE, {"updated_at": AtLeast(since)},
-                               order_by=("updated_at",), limit=limit)  # fmt: skip
-        at = DELIVERIES_TABLE.names.index("updated_at")
-        return [_json(state_of(row)) | {"updated_at": row[at]} for row in rows]
+    def changed_since(self, since: int, limit: int = 5000) -> list[dict[str, Any]]:
+        """Deliveries changed by the ledger's commits after number `since`, in commit order,
+        each with its `change` number: what a board reads when it hears of a commit."""
+        rows = self.store.rows(DELIVERIES_TABLE, {"change_no": AtLeast(since + 1)},
+                               order_by=("change_no",), limit=limit)  # fmt: skip
+        at = DELIVERIES_TABLE.names.index("change_no")
+        return [_json(state_of(row)) | {"change": int(row[at])} for row in rows]
 
-    def latest_change(self) -> str:
-        """The time of the newest change of any delivery ("" when there is none)."""
-        rows = self.store.tally(DELIVERIES_TABLE, {}, latest="updated_at")
-        return str(rows[0][1] or "") if rows else ""
+    def latest_change(self) -> int:
+        """The number of the ledger's newest commit (0 before the first)."""
+        rows = self.store.rows(DELIVERIES_TABLE, {}, ("change_no",), order_by=("-change_no",),
+                               limit=1)  # fmt: skip
+        return int(rows[0][0] or 0) if rows else 0
 
     def rollup(
         self, article_ref: str | None, account: str | None, status: str | None

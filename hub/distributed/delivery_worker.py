@@ -23,12 +23,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-import redis
 import structlog
 from faust import Worker
 from redis.exceptions import RedisError
 
 from hub.distributed.liveness import Liveness
+from hub.distributed.redis_client import redis_client
 from hub.distributed.share import AccountShare
 from hub.distributed.topics import Topics, ensure_topics
 from hub.distributed.worker import faust_app
@@ -79,7 +79,7 @@ def run(config_dir: Path, overrides: dict[str, Any]) -> None:
     topics = Topics.of(settings)
     ensure_topics(settings.kafka_servers, topics)
     worker_id = f"{os.uname().nodename}:{os.getpid()}"
-    client = redis.Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
+    client = redis_client(settings.redis_url, timeout=2)
     liveness = Liveness(client, topics.prefix, worker_id)
     share = AccountShare(config.directory, topics.delivery_partitions, liveness)
     hub = EmbeddedHub.open(config_dir, overrides, share=share, worker=worker_id)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from events.store import EventStore, StoreError
+from hub.distributed.redis_client import redis_client
 from hub.distributed.relay import RELAY
 from hub.distributed.topics import Topics
 from hub.projections.deliveries import unsettled_count
@@ -76,10 +77,9 @@ def _kafka(bootstrap: str, topics: Topics) -> dict[str, Any]:
 
 
 def _redis(url: str, prefix: str) -> dict[str, Any]:
-    import redis
     from redis.exceptions import RedisError
 
-    client = redis.Redis.from_url(url, socket_timeout=3, socket_connect_timeout=3)
+    client = redis_client(url, timeout=3)
     try:
         client.ping()
         workers = sorted(k.decode().rsplit(":alive:", 1)[1]

@@ -9,6 +9,7 @@ from datetime import datetime
 from events.envelope import RecordedEvent
 from events.recorder import AtMost, Column, NotNull, Table
 from events.store import EventStore, SubscriberTransaction
+from hub.delivery.ledger_signal import LedgerSignal
 from hub.runtime.clock import utc_iso
 from workflows.delivery_decider import (
     DELIVERIES,
@@ -34,14 +35,17 @@ DELIVERIES_TABLE = Table(
         Column("due_at"),
         # The global position of its first event: the order deliveries were planned in.
         Column("seq", "int"),
+        # The number of the ledger's commit that last changed it (hub/delivery/ledger_signal.py).
+        Column("change_no", "int"),
     ),
     indexes=(("article_id", "seq"), ("due_at",), ("status",), ("channel", "account"),
-             ("updated_at",), ("seq",)),
+             ("change_no",), ("seq",)),
+    folding=("change_no",),
 )  # fmt: skip
 _COLUMNS = DELIVERIES_TABLE.names
 
 
-def _row(state: DeliveryState, version: int, at: str, seq: int) -> tuple[object, ...]:
+def _row(state: DeliveryState, version: int, at: str, seq: int, change: int) -> tuple[object, ...]:
     assert state.target is not None
     return (
         state.delivery_id,
@@ -69,6 +73,7 @@ def _row(state: DeliveryState, version: int, at: str, seq: int) -> tuple[object,
         at,
         utc_iso(due_from(state)),
         seq,
+        change,
     )
 
 
@@ -109,10 +114,14 @@ def state_of(row: tuple[object, ...]) -> DeliveryState:
 
 
 class DeliveriesProjection:
-    """Folds every delivery stream into `deliveries`."""
+    """Folds every delivery stream into `deliveries`; each commit that changed rows is
+    numbered, and `signal` told its number once it committed."""
 
     name = "deliveries"
     stream_prefix = DELIVERIES.prefix
+
+    def __init__(self, signal: LedgerSignal | None = None) -> None:
+        self.signal = signal or LedgerSignal()
 
     def create(self, tx: SubscriberTransaction) -> bool:
         return tx.create(DELIVERIES_TABLE)
@@ -144,7 +153,15 @@ class DeliveriesProjection:
                                    seq or event.global_position)  # fmt: skip
             if state.target is not None:
                 changed[delivery_id] = states[delivery_id]
-        tx.upsert(DELIVERIES_TABLE, [_row(*values) for values in changed.values()])
+        if not changed:
+            return
+        # Transactions of one subscriber run one at a time (the stores' contract): one more
+        # than the last number is in commit order.
+        last = tx.rows(DELIVERIES_TABLE, {}, ("change_no",), order_by=("-change_no",), limit=1)
+        change = int(last[0][0] or 0) + 1 if last else 1
+        tx.upsert(DELIVERIES_TABLE, [_row(*values, change) for values in changed.values()])
+        signal = self.signal
+        tx.after_commit(lambda: signal.changed(change))
 
 
 _CHUNK = 500  # delivery ids per read (well under SQLite's limit on parameters)

@@ -38,8 +38,11 @@ from hub.delivery.accounts import (
 )
 from hub.delivery.engine import DeliveryEngine, EngineReport, Share
 from hub.delivery.operations import DeliveryService
+from hub.distributed.ledger_channel import publish_ledger
 from hub.distributed.rate_limits import RedisRateLimiter
+from hub.distributed.redis_client import redis_client
 from hub.projections import all_projections
+from hub.projections.deliveries import DeliveriesProjection
 from hub.runtime.foreground import Foreground
 from hub.setup.config import HubConfig, load_config
 from hub.setup.party_mark import footer_mark
@@ -82,13 +85,6 @@ def website_sites(config: HubConfig) -> dict[str, dict[str, Any]]:
 ENGINE_BATCH = 100  # events per catch-up transaction in the engine's rounds
 
 
-def _redis(url: str) -> Any:
-    """A client of the distributed runtime's Redis (connects on first use)."""
-    import redis
-
-    return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
-
-
 @dataclass
 class Round:
     """What one round of background work did."""
@@ -110,6 +106,10 @@ class EmbeddedHub:
         self.store = open_store(config.database, durable=config.settings.durable)
         self.commands = Runner(self.store, article_decider)
         self.projections = all_projections(self.store, config.directory)
+        # Told of each commit of the delivery ledger (the live board listens).
+        self.ledger = next(
+            p.signal for p in self.projections if isinstance(p, DeliveriesProjection)
+        )
         # A command brings the read models of its own streams up to date before it answers
         # (read your writes); the engine's events are the engine loop's to fold.
         self.articles = ArticleService(
@@ -124,13 +124,19 @@ class EmbeddedHub:
         # Channel access tokens (WeChat, Weibo) and open circuits, shared by every worker:
         # of this machine (a file), or of every machine (Redis, the distributed runtime).
         settings = config.settings
-        self.redis = _redis(settings.redis_url) if settings.runtime == "distributed" else None
+        self.redis = redis_client(settings.redis_url) if settings.runtime == "distributed" else None
         self.tokens: Tokens = (
             RedisTokenStore(self.redis, prefix=f"{settings.kafka_prefix}:token:")
             if self.redis is not None
             else TokenStore(config.channels_root / "tokens.sqlite3")
         )
         self.adapters = self._adapters()
+        # Every web node's board hears of the ledger's commits made in this process.
+        self._ledger_publisher = (
+            publish_ledger(self.projections, self.redis, settings.kafka_prefix)
+            if self.redis is not None
+            else None
+        )
         # Users' commands in flight (the web counts them); the engine yields to them.
         self.foreground = Foreground()
         self.deliveries = DeliveryEngine(
@@ -281,6 +287,8 @@ class EmbeddedHub:
         """Stop the delivery threads; close the event store and the channels' stores."""
         self.deliveries.close()
         self.store.close()
+        if self._ledger_publisher is not None:
+            self._ledger_publisher.close()
         if self.redis is not None:
             self.redis.close()
         self.app_feed.close()

@@ -1,4 +1,4 @@
-"""The operator's board (投递台账): every delivery the operator may see, live (one poller per
+"""The operator's board (投递台账): every delivery the operator may see, live (one reader per
 process, hub/web/board.py), with counts per channel and per site over everything its filter
 covers, and retry / cancel one delivery or many."""
 
@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
+from hub.distributed.ledger_channel import ledger_follower
 from hub.setup.directory import Directory
 from hub.web.board import BoardFeed
 from hub.web.console_page import Console, field
@@ -31,7 +32,15 @@ STREAM = "/console/deliveries/stream"
 def routes(console: Console) -> APIRouter:
     pages = APIRouter()
     hub, directory = console.hub, console.directory
-    board = BoardFeed(hub.delivery_service)
+    settings = hub.config.settings
+    board = BoardFeed(
+        hub.delivery_service,
+        hub.ledger,
+        # Distributed: the ledger is folded by workers on other machines; Redis says when.
+        ledger_follower(settings.redis_url, settings.kafka_prefix)
+        if settings.runtime == "distributed"
+        else None,
+    )
 
     def board_rows(caller: Caller, article: str, account: str, status: str) -> list[dict[str, Any]]:
         rows = hub.delivery_service.find(article or None, account or None, status or None, 500)
@@ -87,13 +96,14 @@ def routes(console: Console) -> APIRouter:
     @pages.get(STREAM)
     async def delivery_stream(request: Request, article: str = "", account: str = "",
                               status: str = "", since: str = "") -> Response:  # fmt: skip
-        """The board's live rows (from the process's one poller) and counts over every
+        """The board's live rows (from the process's one reader) and counts over every
         delivery its filter covers, per channel and per site."""
         caller = await console.who(request)
         if caller is None:
             return Response("请先登录", status_code=401, media_type="text/plain")
         row_template = TEMPLATES.get_template("console/delivery_row.html")
-        article, account, status, since = article[:80], account[:80], status[:40], since[:40]
+        article, account, status = article[:80], account[:80], status[:40]
+        after = int(since) if since.isdigit() and len(since) < 19 else None
         actor = directory.acting(caller.user_id)
 
         def wants(row: dict[str, Any]) -> bool:
@@ -110,8 +120,8 @@ def routes(console: Console) -> APIRouter:
             return json.dumps(rollup_text(rollup, actor, directory), ensure_ascii=False)
 
         async def events() -> AsyncIterator[str]:
-            subscriber = await board.subscribe(wants, since)
-            seen: dict[str, tuple[Any, ...]] = {}
+            subscriber = await board.subscribe(wants, after)
+            seen: dict[str, int] = {}
             try:
                 yield "retry: 2000\n\n"
                 yield f"event: counts\ndata: {await run_in_threadpool(counts)}\n\n"
@@ -124,13 +134,10 @@ def routes(console: Console) -> APIRouter:
                     titles = await run_in_threadpool(
                         hub.articles.titles, {r["article_id"] for r in rows})  # fmt: skip
                     for row in rows:
-                        # A tie at the poller's `since` comes again with the same time; a
-                        # change between two ticks (retried, failed again: the same status
-                        # and attempt) comes with a later one.
-                        key = (row["updated_at"], row["status"], row["attempts"])
-                        if seen.get(row["id"]) == key:
+                        # The catch-up on joining and the first live read can overlap.
+                        if seen.get(row["id"], -1) >= row["change"]:
                             continue
-                        seen[row["id"]] = key
+                        seen[row["id"]] = row["change"]
                         html = row_template.render(
                             d={**row, "title": titles.get(row["article_id"], "")}, csrf="")  # fmt: skip
                         yield f"event: delivery\ndata: {json.dumps({'id': row['id'], 'html': html})}\n\n"

@@ -143,7 +143,7 @@ def same_as_a_rebuild(store: EventStore, hub: EmbeddedHub, tmp_path: Path) -> No
     tables = (*TABLES, DELIVERIES_TABLE)
 
     def snapshot(s: EventStore) -> dict[str, list[tuple[str, ...]]]:
-        return {t.name: sorted(tuple(str(v) for v in row) for row in s.rows(t, {}, t.names))
+        return {t.name: sorted(tuple(str(v) for v in row) for row in s.rows(t, {}, t.of_the_log))
                 for t in tables}  # fmt: skip
 
     assert snapshot(store) == snapshot(fresh)

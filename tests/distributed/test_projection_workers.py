@@ -40,7 +40,9 @@ TABLES: tuple[Table, ...] = (ARTICLE_LIST, REVIEW_QUEUE, HISTORY, INDEX_NUMBERS,
 
 def snapshot(store: EventStore) -> dict[str, list[tuple[str, ...]]]:
     return {
-        table.name: sorted(tuple(str(v) for v in row) for row in store.rows(table, {}, table.names))
+        table.name: sorted(
+            tuple(str(v) for v in row) for row in store.rows(table, {}, table.of_the_log)
+        )
         for table in TABLES
     }
 

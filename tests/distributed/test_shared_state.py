@@ -1,15 +1,18 @@
-"""What delivery workers share in Redis: liveness, and the accounts' rate limits (a real Redis
-server; a Redis that does not answer)."""
+"""What the processes share in Redis: liveness, the accounts' rate limits, word of the
+delivery ledger's commits (a real Redis server, restarted; a Redis that does not answer)."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
 import redis
 
+from hub.distributed.ledger_channel import LedgerPublisher, ledger_follower
 from hub.distributed.liveness import Liveness
 from hub.distributed.rate_limits import RedisRateLimiter
+from tests.servers import RedisServer
 
 pytestmark = pytest.mark.slow
 
@@ -46,3 +49,54 @@ def test_liveness_expires_and_a_worker_cut_off_stops_itself(redis_url: str) -> N
                        "lv", "w3")  # fmt: skip
     assert not cut_off.beat() and not cut_off.current()
     assert cut_off.alive("w1"), "unknown while Redis is down: nobody is taken for dead"
+
+
+@pytest.mark.usefixtures("redis_url")
+def test_every_web_node_hears_of_the_ledgers_commits_and_after_a_redis_restart(
+    request: pytest.FixtureRequest,
+) -> None:
+    """A board wakes when any process publishes a ledger commit (well before its fallback
+    read), and once when it reconnects after Redis came back (to read what it missed)."""
+
+    async def scenario() -> list[str]:
+        heard: list[str] = []
+        woken = asyncio.Event()
+
+        def wake() -> None:
+            heard.append("wake")
+            woken.set()
+
+        async def next_wake(within: float) -> None:
+            await asyncio.wait_for(woken.wait(), within)
+            woken.clear()
+
+        follower = asyncio.create_task(ledger_follower(redis_url, "lc")(wake))
+        publisher = LedgerPublisher(redis.Redis.from_url(redis_url, socket_timeout=2), "lc")
+        try:
+            await next_wake(5)  # connected: read once
+            publisher(7)
+            await next_wake(1)
+            heard.append("published")
+            await asyncio.to_thread(server.restart)
+            await next_wake(15)  # reconnected: read what was missed
+            heard.append("reconnected")
+            publisher(8)  # the publisher's own connection recovers too
+            await next_wake(3)
+        finally:
+            follower.cancel()
+            publisher.close()
+        return heard
+
+    server: RedisServer = request.getfixturevalue("redis")
+    redis_url = server.url
+    assert asyncio.run(scenario()) == ["wake", "wake", "published", "wake", "reconnected", "wake"]
+
+
+def test_a_ledger_publisher_never_holds_up_a_commit_when_redis_is_down() -> None:
+    dead = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=2, socket_timeout=2)
+    publisher = LedgerPublisher(dead, "lc2")
+    started = time.monotonic()
+    for change in range(1, 1001):
+        publisher(change)
+    assert time.monotonic() - started < 0.1
+    publisher.close()

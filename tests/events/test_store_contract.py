@@ -219,6 +219,33 @@ def test_failed_subscriber_transaction_keeps_neither_writes_nor_checkpoint(es: E
     assert es.rows(SEEN, {}) == []
 
 
+def test_after_commit_actions_run_once_committed_and_never_after_a_rollback(
+    es: EventStore,
+) -> None:
+    """What a subscriber tells others (the board: "the ledger changed") it tells only once
+    another connection can read it, and never for writes that were rolled back."""
+    es.append("s", [noted("a")], 0)
+    with es.subscriber_transaction("proj") as tx:
+        tx.create(SEEN)
+    seen: list[list[tuple[object, ...]]] = []
+
+    def told() -> None:  # reads through the store, outside the transaction
+        seen.append(es.rows(SEEN, {}, ("text",)))
+
+    with es.subscriber_transaction("proj") as tx:
+        tx.upsert(SEEN, [SEEN.row(position=1, text="a")])
+        tx.after_commit(told)
+        tx.after_commit(lambda: 1 / 0)  # a listener's fault is logged, not the writer's
+        tx.after_commit(told)
+        assert seen == []
+    assert seen == [[("a",)], [("a",)]]
+    with pytest.raises(RuntimeError), es.subscriber_transaction("proj") as tx:
+        tx.upsert(SEEN, [SEEN.row(position=2, text="b")])
+        tx.after_commit(told)
+        raise RuntimeError("projection crashed")
+    assert len(seen) == 2
+
+
 def test_checkpoint_never_moves_back(es: EventStore) -> None:
     with pytest.raises(StoreError), es.subscriber_transaction("p") as tx:
         tx.advance(5)
