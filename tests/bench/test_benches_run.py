@@ -48,6 +48,11 @@ CASES = {
         rf"distributed: one_worker_per_s={NUMBER} two_workers_per_s={NUMBER} scaling={NUMBER} "
         rf"failover_s=(?:{NUMBER}|nan) lost=0 duplicated=0$",
     ),
+    "distributed_fanout": (
+        ["--sites", "5", "--accounts", "12", "--repeat", "1"],
+        rf"distributed_fanout: targets=17 embedded_s={NUMBER} distributed_s={NUMBER} "
+        rf"ratio={NUMBER}$",
+    ),
     "search": (
         ["--articles", "3000", "--queries", "20"],
         rf"search: articles=3000 p95_ms={NUMBER} deep_page_p95_ms={NUMBER}$",
