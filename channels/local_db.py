@@ -1,20 +1,70 @@
-"""The small SQLite files the hub-served channels keep for themselves (a site's page index,
-the app feed, the screen playlists): opened one way, written in one kind of transaction."""
+"""The small stores the hub keeps beside its event log (the app feed, the screen playlists,
+the logins; a site's page index): opened one way, written in one kind of transaction.
+
+Embedded, each is an SQLite file. In the distributed runtime the app feed, the playlists and
+the logins must be the same for every process on every machine (a delivery worker writes the
+feed an app reads from any web node; a session opened on one web node is good on the next):
+there each is a schema of its own in the PostgreSQL database of the event store
+(`SharedPlace`), written under one lock per schema, so its writers run one at a time across
+machines as SQLite's do across processes (the feed's and the playlists' change numbers, one
+more than the last, stay in commit order). The stores write one SQL for both: `?` marks,
+`INSERT … ON CONFLICT`, `RETURNING`; the few words that differ are translated here."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import Any, Protocol, overload
 
 
-def open_local_db(path: Path, schema: Iterable[str]) -> sqlite3.Connection:
-    """Open (creating) the file with its schema. WAL, so readers never wait; a busy timeout,
-    so the CLI and `hub serve` can both write; `synchronous=NORMAL`: commits survive a killed
-    process (the WAL is in the OS's cache), only a power cut can lose the newest ones."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+class LocalDB(Protocol):
+    """What the stores use of a connection (sqlite3's names)."""
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ..., /) -> Any: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class SharedPlace:
+    """A store kept in PostgreSQL: the database's URL and the store's schema."""
+
+    url: str
+    schema: str
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", self.schema):
+            raise ValueError(f"not a schema name: {self.schema!r}")
+
+
+Place = Path | SharedPlace
+
+
+@overload
+def open_local_db(place: Path, schema: Iterable[str]) -> sqlite3.Connection: ...
+
+
+@overload
+def open_local_db(place: SharedPlace, schema: Iterable[str]) -> SharedDB: ...
+
+
+@overload
+def open_local_db(place: Place, schema: Iterable[str]) -> LocalDB: ...
+
+
+def open_local_db(place: Place, schema: Iterable[str]) -> LocalDB:
+    """Open (creating) the store with its schema. SQLite: WAL, so readers never wait; a busy
+    timeout, so the CLI and `hub serve` can both write; `synchronous=NORMAL`: commits survive
+    a killed process (the WAL is in the OS's cache), only a power cut can lose the newest."""
+    if isinstance(place, SharedPlace):
+        return SharedDB(place, schema)
+    place.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(place, isolation_level=None, check_same_thread=False)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
     db.execute("PRAGMA busy_timeout=10000")
@@ -23,9 +73,16 @@ def open_local_db(path: Path, schema: Iterable[str]) -> sqlite3.Connection:
     return db
 
 
+def write_transaction(db: LocalDB) -> AbstractContextManager[LocalDB]:
+    """One writer at a time (SQLite: BEGIN IMMEDIATE; PostgreSQL: the schema's lock), committed
+    at the end, rolled back on any error."""
+    if isinstance(db, SharedDB):
+        return db.transaction()
+    return _sqlite_transaction(db)
+
+
 @contextmanager
-def write_transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """BEGIN IMMEDIATE … COMMIT, rolled back on any error."""
+def _sqlite_transaction(db: LocalDB) -> Iterator[LocalDB]:
     db.execute("BEGIN IMMEDIATE")
     try:
         yield db
@@ -33,3 +90,53 @@ def write_transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         db.execute("ROLLBACK")
         raise
     db.execute("COMMIT")
+
+
+def columns_of(db: LocalDB, table: str) -> set[str]:
+    """The names of a table's columns (to add those a later release defines)."""
+    if isinstance(db, SharedDB):
+        rows = db.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = ? AND table_name = ?", (db.schema, table),
+        ).fetchall()  # fmt: skip
+        return {str(r[0]) for r in rows}
+    return {str(r[1]) for r in db.execute(f"PRAGMA table_info({table})")}
+
+
+@lru_cache(maxsize=512)
+def _postgresql(sql: str) -> str:
+    """The store's SQL in PostgreSQL's words: `%s` marks (and `%%` for a literal `%`), an
+    identity column where SQLite's `INTEGER PRIMARY KEY` numbers rows by itself."""
+    sql = sql.replace("%", "%%").replace("?", "%s")
+    return re.sub(r"\bINTEGER PRIMARY KEY\b", "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+                  sql)  # fmt: skip
+
+
+class SharedDB:
+    """A store's schema in PostgreSQL, through one autocommit connection (the stores hold
+    their own lock around each use, as with an SQLite connection)."""
+
+    def __init__(self, place: SharedPlace, schema: Iterable[str]) -> None:
+        import psycopg
+
+        self.schema = place.schema
+        self._conn = psycopg.connect(place.url, autocommit=True)
+        with self.transaction():  # two processes creating the schema at once: one waits
+            self._conn.execute(f"CREATE SCHEMA IF NOT EXISTS {self.schema}")
+            self._conn.execute(f"SET search_path TO {self.schema}")
+            for statement in schema:
+                self._conn.execute(_postgresql(statement).encode())
+        self._conn.execute(f"SET search_path TO {self.schema}")
+
+    def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> Any:
+        return self._conn.execute(_postgresql(sql).encode(), parameters)
+
+    @contextmanager
+    def transaction(self) -> Iterator[SharedDB]:
+        with self._conn.transaction():
+            self._conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
+                               (f"hub-local:{self.schema}",))  # fmt: skip
+            yield self
+
+    def close(self) -> None:
+        self._conn.close()

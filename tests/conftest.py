@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from channels.local_db import Place, SharedPlace
 from events.sqlite_store import SQLiteEventStore
 from hub.runtime.embedded import EmbeddedHub
 from hub.runtime.logs import configure_logging
@@ -45,6 +46,17 @@ def config_dir(tmp_path: Path, database: str) -> Path:
         f"database: {database}\ndurable: true\nlog_level: warning\n", encoding="utf-8"
     )
     return target
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def place(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[str], Place]:
+    """Where a small store of a test lives (channels/local_db.py), on each kind: `place(name)`
+    is an SQLite file in tmp_path, or a schema of a fresh PostgreSQL database (the distributed
+    runtime's); the same name is the same store."""
+    if request.param == "postgresql":
+        url = str(request.getfixturevalue("pg_url"))
+        return lambda name: SharedPlace(url, f"hub_{name}")
+    return lambda name: tmp_path / f"{name}.sqlite3"
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
 """The app feed: what each mobile app shows, as a change log apps sync incrementally.
 
 Every upsert or retraction takes the app's next sequence number, so `since=<cursor>` returns
-exactly the changes an app has not seen, retractions included (as tombstones). One SQLite file
-for all apps, beside the site document roots; the hub serves it (hub/web/app_feed.py).
+exactly the changes an app has not seen, retractions included (as tombstones). One store for
+all apps (an SQLite file beside the site document roots; in the distributed runtime a schema
+of the shared database, channels/local_db.py); the hub serves it (hub/web/app_feed.py).
 """
 
 from __future__ import annotations
@@ -10,9 +11,8 @@ from __future__ import annotations
 import sqlite3
 import threading
 from dataclasses import dataclass, replace
-from pathlib import Path
 
-from channels.local_db import open_local_db, write_transaction
+from channels.local_db import Place, open_local_db, write_transaction
 
 # An article's content is stored once per revision, however many apps show it (a province
 # has thousands of apps); each app's feed holds small entries pointing at it.
@@ -81,10 +81,11 @@ class FeedItem:
 class AppFeed:
     """Feed entries and push bookkeeping of every app (thread-safe)."""
 
-    def __init__(self, path: Path) -> None:
-        self._db = open_local_db(path, ())
+    def __init__(self, place: Place) -> None:
+        self._db = open_local_db(place, ())
         with write_transaction(self._db):
-            _migrate(self._db)
+            if isinstance(self._db, sqlite3.Connection):
+                _migrate(self._db)
             for statement in _SCHEMA:
                 self._db.execute(statement)
         self._lock = threading.Lock()
@@ -104,7 +105,7 @@ class AppFeed:
             if cid:
                 row = self._db.execute(
                     "INSERT INTO pushes (delivery_id, cid) VALUES (?, ?) "
-                    "ON CONFLICT (delivery_id) DO UPDATE SET cid = cid RETURNING cid",
+                    "ON CONFLICT (delivery_id) DO UPDATE SET cid = pushes.cid RETURNING cid",
                     (item.delivery_id, cid),
                 ).fetchone()
                 kept = str(row[0])
@@ -113,14 +114,15 @@ class AppFeed:
                 return self._get(item.app, item.article_id) or item, kept
             seq = self._next_seq(item.app)
             self._db.execute(
-                f"INSERT OR IGNORE INTO contents ({', '.join(_CONTENT)}) "
-                f"VALUES ({', '.join('?' * len(_CONTENT))})",
+                f"INSERT INTO contents ({', '.join(_CONTENT)}) "
+                f"VALUES ({', '.join('?' * len(_CONTENT))}) ON CONFLICT DO NOTHING",
                 tuple(getattr(item, f) for f in _CONTENT),
             )
             stored = replace(item, seq=seq)
             self._db.execute(
-                f"INSERT OR REPLACE INTO entries ({', '.join(_ENTRY)}) "
-                f"VALUES ({', '.join('?' * len(_ENTRY))})",
+                f"INSERT INTO entries ({', '.join(_ENTRY)}) "
+                f"VALUES ({', '.join('?' * len(_ENTRY))}) ON CONFLICT (app, article_id) DO UPDATE "
+                f"SET {', '.join(f'{c} = excluded.{c}' for c in _ENTRY[2:])}",
                 tuple(getattr(stored, f) for f in _ENTRY),
             )
             if current and current[0] != item.revision:

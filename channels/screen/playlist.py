@@ -3,7 +3,8 @@
 The playlist version is the number of the screen's newest change; it is the playlist's ETag
 and the SSE event id, so a screen that reconnects with `Last-Event-ID: N` gets every change
 after N, and one that polls with `If-None-Match` gets 304 until something changed
-(research/channel-protocols.md 4.2). One SQLite file for all screens; the hub serves it.
+(research/channel-protocols.md 4.2). One store for all screens (an SQLite file; a schema of the shared database in the
+distributed runtime); the hub serves it.
 """
 
 from __future__ import annotations
@@ -11,10 +12,9 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from channels.local_db import open_local_db, write_transaction
+from channels.local_db import Place, open_local_db, write_transaction
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS items (
@@ -38,8 +38,8 @@ class Change:
 class Playlists:
     """Every screen's playlist and change log (thread-safe)."""
 
-    def __init__(self, path: Path) -> None:
-        self._db = open_local_db(path, _SCHEMA)
+    def __init__(self, place: Place) -> None:
+        self._db = open_local_db(place, _SCHEMA)
         self._lock = threading.Lock()
 
     def _head(self, screen: str) -> int:
@@ -69,7 +69,9 @@ class Playlists:
                 return int(row[1])
             version = self._change(screen, "upsert", item)
             self._db.execute(
-                "INSERT OR REPLACE INTO items VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO items VALUES (?, ?, ?, ?, ?) ON CONFLICT (screen, article_id) DO UPDATE "
+                "SET delivery_id = excluded.delivery_id, version = excluded.version, "
+                "item = excluded.item",
                 (screen, item["id"], delivery_id, version,
                  json.dumps({**item, "version": version}, ensure_ascii=False)),
             )  # fmt: skip
@@ -120,7 +122,9 @@ class Playlists:
     def heartbeat(self, screen: str, version_seen: int, item_on_air: str, at: str) -> None:
         with self._lock:
             self._db.execute(
-                "INSERT OR REPLACE INTO heartbeats VALUES (?, ?, ?, ?)",
+                "INSERT INTO heartbeats VALUES (?, ?, ?, ?) ON CONFLICT (screen) DO UPDATE "
+                "SET version_seen = excluded.version_seen, item_on_air = excluded.item_on_air, "
+                "at = excluded.at",
                 (screen, version_seen, item_on_air, at),
             )
 

@@ -10,6 +10,7 @@ from typing import Any
 from channels.app.adapter import AppAdapter
 from channels.app.feed import AppFeed
 from channels.contract import ChannelAdapter
+from channels.local_db import Place, SharedPlace
 from channels.screen.adapter import ScreenAdapter
 from channels.screen.playlist import Playlists
 from channels.tokens import Tokens, TokenStore
@@ -117,9 +118,9 @@ class EmbeddedHub:
         )
         self.publishing = PublishingService(config, self.articles)
         self.secrets = SecretStore(config.path("secrets_file"))
-        self.logins = LoginStore(config.path("logins_file"))
-        self.app_feed = AppFeed(config.channels_root / "app-feed.sqlite3")
-        self.playlists = Playlists(config.channels_root / "screens.sqlite3")
+        self.logins = LoginStore(self._place("logins", config.path("logins_file")))
+        self.app_feed = AppFeed(self._place("app_feed", config.channels_root / "app-feed.sqlite3"))
+        self.playlists = Playlists(self._place("screens", config.channels_root / "screens.sqlite3"))
         self.media = MediaStore(config.media_root)
         # Channel access tokens (WeChat, Weibo) and open circuits, shared by every worker:
         # of this machine (a file), or of every machine (Redis, the distributed runtime).
@@ -172,6 +173,13 @@ class EmbeddedHub:
         self.rechecker = Rechecker(
             config, self.store, self.commands, self.articles.checks, self.catch_up
         )
+
+    def _place(self, store: str, file: Path) -> Place:
+        """Where a small store lives: its SQLite file, or (distributed: every process on every
+        machine must see the same) a schema of the shared database."""
+        if self.config.settings.runtime == "distributed":
+            return SharedPlace(self.config.database, f"hub_{store}")
+        return file
 
     def work(self, now: datetime | None = None) -> Round:
         """One round of the background work: due timers (release, expiry), the policies,

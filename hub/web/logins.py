@@ -2,7 +2,9 @@
 
 Passwords are hashed with Argon2id (memory-hard; argon2-cffi's defaults, re-hashed when the
 parameters change). Sessions and API tokens are random bearer secrets of which only a
-SHA-256 digest is stored, so a copy of this file lets nobody in. Each session carries its own
+SHA-256 digest is stored, so a copy of the store lets nobody in (an SQLite file; in the
+distributed runtime a schema of the shared database, so a session opened on one web node is
+good on every other: channels/local_db.py). Each session carries its own
 CSRF token. Every password check is counted *before* it runs, in one write transaction, so
 parallel guesses cannot outrun the count: at most `MAX_FAILURES` failed checks per user name
 and `MAX_ADDRESS_FAILURES` per client address within `LOCKOUT`; past that the name (known or
@@ -20,14 +22,13 @@ import secrets
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import structlog
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from zxcvbn import zxcvbn
 
-from channels.local_db import open_local_db, write_transaction
+from channels.local_db import Place, columns_of, open_local_db, write_transaction
 from workflows.errors import DomainError
 
 log = structlog.get_logger(__name__)
@@ -94,11 +95,10 @@ class ApiToken:
 class LoginStore:
     """Credentials, sessions and API tokens of the hub's users (thread-safe)."""
 
-    def __init__(self, path: Path, hasher: PasswordHasher | None = None) -> None:
-        self._db = open_local_db(path, _SCHEMA)
+    def __init__(self, place: Place, hasher: PasswordHasher | None = None) -> None:
+        self._db = open_local_db(place, _SCHEMA)
         for table, column, kind in _ADDED_COLUMNS:
-            names = {r[1] for r in self._db.execute(f"PRAGMA table_info({table})")}
-            if column not in names:
+            if column not in columns_of(self._db, table):
                 with write_transaction(self._db):
                     self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
         self._lock = threading.Lock()
@@ -194,10 +194,9 @@ class LoginStore:
             return [
                 int(
                     self._db.execute(
-                        "INSERT INTO login_attempts (scope, key, at) VALUES (?, ?, ?)",
+                        "INSERT INTO login_attempts (scope, key, at) VALUES (?, ?, ?) RETURNING id",
                         (scope, key, now.isoformat()),
-                    ).lastrowid
-                    or 0
+                    ).fetchone()[0]
                 )
                 for scope, key, _ in keys
             ]

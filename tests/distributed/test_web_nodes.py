@@ -176,6 +176,19 @@ def test_two_web_nodes_and_two_workers_serve_the_console_story(
     site.goto(f"{first}/sites/gov/index.html")
     expect(site.locator("body")).to_contain_text("关于做好今冬明春安全生产工作的通知")
 
+    # The app's feed, written by a delivery worker, reads the same from either web node (one
+    # store in the shared database); so does a session: the operator's cookie from the
+    # second node opens the first node's console.
+    for url in (first, second):
+        feed = operator.request.get(f"{url}/app/v1/feed?app=sf-app").json()
+        assert article in [entry["id"] for entry in feed["items"]], feed
+    operator.goto(f"{first}/console/deliveries")
+    expect(operator.locator(".who span")).to_contain_text("qianli")
+    operator.goto(f"{second}/console/deliveries")
+    expect(operator.locator("#live")).to_have_class("live on")
+    operator.evaluate("window.__loaded = performance.timeOrigin")
+    loaded = operator.evaluate("window.__loaded")
+
     # Redis restarts under the open board: the next article's deliveries still reach it.
     redis.restart()
     with EmbeddedHub.open(cluster.config) as hub:

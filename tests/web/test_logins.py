@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,26 +12,35 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
+from channels.local_db import Place
 from hub.web.logins import LOCKOUT, MAX_ADDRESS_FAILURES, MAX_FAILURES, SESSION_IDLE, LoginStore
 from workflows.errors import DomainError
 
 FAST = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)  # still Argon2id
 
 
-def stored_bytes(folder: Path) -> bytes:
-    """Everything the store wrote (the database and its write-ahead log)."""
-    return b"".join(p.read_bytes() for p in folder.glob("logins.sqlite3*"))
+def stored_bytes(logins: LoginStore, folder: Path) -> bytes:
+    """Everything the store wrote: the SQLite file and its write-ahead log, or (in the shared
+    database) every row of its tables as text."""
+    files = list(folder.glob("logins.sqlite3*"))
+    if files:
+        return b"".join(p.read_bytes() for p in files)
+    tables = ("passwords", "sessions", "api_tokens", "login_attempts")
+    return "".join(
+        repr(logins._db.execute(f"SELECT * FROM {table}").fetchall()) for table in tables
+    ).encode()
 
 
 @pytest.fixture
-def logins(tmp_path: Path) -> LoginStore:
-    store = LoginStore(tmp_path / "logins.sqlite3", FAST)
+def logins(place: Callable[[str], Place]) -> Iterator[LoginStore]:
+    store = LoginStore(place("logins"), FAST)
     store.set_password("zhangwei", "correct horse battery")
-    return store
+    yield store
+    store.close()
 
 
 def test_passwords_are_stored_as_argon2id_hashes(logins: LoginStore, tmp_path: Path) -> None:
-    raw = stored_bytes(tmp_path)
+    raw = stored_bytes(logins, tmp_path)
     assert b"$argon2id$" in raw and b"correct horse battery" not in raw
     assert logins.verify("zhangwei", "correct horse battery")
     assert not logins.verify("zhangwei", "wrong horse battery")
@@ -141,8 +151,8 @@ def test_api_tokens_are_shown_once_and_stored_as_digests(
 ) -> None:
     token, secret = logins.create_token("zhangwei", "发布脚本")
     assert logins.token_user(secret) == "zhangwei"
-    assert token.token_id.encode() in stored_bytes(tmp_path)
-    assert secret.encode() not in stored_bytes(tmp_path)
+    assert token.token_id.encode() in stored_bytes(logins, tmp_path)
+    assert secret.encode() not in stored_bytes(logins, tmp_path)
     assert logins.token_user(secret + "x") is None and logins.token_user("hubt_") is None
     logins.revoke_token(token.token_id)
     assert logins.token_user(secret) is None
@@ -172,3 +182,25 @@ def test_the_cli_sets_passwords_and_makes_tokens(config_dir: Path) -> None:
     assert forever.returncode == 2  # refused by the option's range
     listed = hub("token", "list", "--json")
     assert "hubt_" not in listed.stdout and "zhangwei" in listed.stdout
+
+
+def test_web_nodes_of_the_distributed_runtime_share_sessions_and_the_lockout(
+    place: Callable[[str], Place],
+) -> None:
+    """Two web nodes (two connections to one store): a session opened on one is good on the
+    other and ends on both; guesses spread over both nodes count once."""
+    first, second = LoginStore(place("logins"), FAST), LoginStore(place("logins"), FAST)
+    try:
+        first.set_password("zhangwei", "correct horse battery")
+        opened = first.open_session("zhangwei")
+        seen = second.session(opened.token)
+        assert seen is not None and seen.user_id == "zhangwei" and seen.csrf == opened.csrf
+        second.close_session(opened.token)
+        assert first.session(opened.token) is None
+        for n in range(MAX_FAILURES):
+            assert not (first if n % 2 else second).verify("zhangwei", "guess guess guess")
+        with pytest.raises(DomainError):
+            first.verify("zhangwei", "correct horse battery")
+    finally:
+        first.close()
+        second.close()
