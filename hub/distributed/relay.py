@@ -5,7 +5,7 @@ The events table is the outbox: the relay follows it by global position, sends e
 each delivery's events also to `<prefix>.deliveries` keyed by the delivery's target account
 (the delivery workers own accounts by partition). Its checkpoint (a subscriber checkpoint in
 the store, "relay") advances only after the broker acknowledged every message up to it
-(idempotent producer, `acks=all`). A relay killed between sending and checkpointing sends
+(idempotent producer, `acks=all`). Each message is signed (hub/distributed/signing.py). A relay killed between sending and checkpointing sends
 those events again when it restarts: it may repeat, it never skips; consumers ignore repeats
 by stream version.
 
@@ -27,6 +27,7 @@ from kafka.errors import KafkaError
 
 from events.sql_store import SQLEventStore
 from events.wire import message_value
+from hub.distributed.signing import Signer, bus_key
 from hub.distributed.topics import Topics, partition_of
 from workflows.delivery_decider import DELIVERIES
 
@@ -67,6 +68,7 @@ class Relay:
         self.store = store
         self.producer = producer
         self.topics = topics
+        self.signer = Signer(bus_key(store))  # the workers fold only what it signed
         self.batch_size = batch_size
         self.name = name
         self._accounts: OrderedDict[str, bytes] = OrderedDict()  # delivery id -> account key
@@ -126,16 +128,18 @@ class Relay:
         """Send a batch's messages; their futures."""
         send = self.producer.send
         events, deliveries = self.topics.events, self.topics.deliveries
-        partition = self._partition
+        partition, signed = self._partition, self.signer.headers
         sent = []
         for row in rows:
             value = message_value(row)
             key = row[1].encode()
-            sent.append(send(events, key=key, value=value, partition=partition(events, key)))
+            headers = signed(value)
+            sent.append(send(events, key=key, value=value, headers=headers,
+                             partition=partition(events, key)))  # fmt: skip
             if row[1].startswith(DELIVERIES.prefix):
                 account = self._account(row)
                 if account is not None:
-                    sent.append(send(deliveries, key=account, value=value,
+                    sent.append(send(deliveries, key=account, value=value, headers=headers,
                                      partition=partition(deliveries, account)))  # fmt: skip
         return sent
 

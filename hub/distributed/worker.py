@@ -28,6 +28,7 @@ from events.store import EventStore
 from events.stream_order import Applied, apply_in_stream_order
 from events.subscriptions import Subscriber, catch_up
 from events.wire import from_message
+from hub.distributed.signing import Headers, Signer, bus_key
 from hub.distributed.topics import Topics
 from hub.setup.config import HubConfig
 
@@ -37,21 +38,31 @@ log = structlog.get_logger(__name__)
 class ProjectionFolder:
     """Folds batches of bus messages into the read models."""
 
-    def __init__(self, store: EventStore, projections: Sequence[Subscriber]) -> None:
+    def __init__(
+        self, store: EventStore, projections: Sequence[Subscriber], signer: Signer | None = None
+    ) -> None:
         self.store = store
         self.projections = list(projections)
         self.totals = Applied()
+        self.signer = signer or Signer(bus_key(store))
+        self.refused = 0  # messages not signed by the relay (not folded)
 
     def catch_up(self) -> int:
         """What the store holds and the read models lack (before consuming)."""
         return sum(catch_up(self.store, p) for p in self.projections)
 
-    def fold(self, values: Sequence[bytes]) -> Applied:
+    def fold(self, messages: Sequence[tuple[bytes, Headers]]) -> Applied:
+        """Fold the messages (value, headers) the relay signed; a gap one refused leaves is
+        read from the store when the stream's next event comes."""
         events = []
-        for value in values:
+        for value, headers in messages:
+            if not self.signer.verifies(value, headers):
+                self.refused += 1
+                log.error("worker.unsigned_message", size=len(value), refused=self.refused)
+                continue
             try:
                 events.append(from_message(value, default_registry))
-            except ValueError as exc:  # not ours: say so, and go on
+            except ValueError as exc:  # signed but not an event: say so, and go on
                 log.error("worker.bad_message", error=str(exc))
         outcome = Applied()
         for projection in self.projections:
@@ -106,5 +117,6 @@ def projections_agent(app: Any, topics: Topics, folder: ProjectionFolder) -> Non
     @app.agent(source, name="project")
     async def project(stream: Any) -> None:
         loop = asyncio.get_running_loop()
-        async for values in stream.take(500, within=0.2):
-            await loop.run_in_executor(executor, folder.fold, values)
+        async for events in stream.take_events(500, within=0.2):
+            messages = [(e.value, e.headers) for e in events]
+            await loop.run_in_executor(executor, folder.fold, messages)
