@@ -4,7 +4,8 @@ A message's value is the whole envelope as one JSON object, the shape of
 `RecordedEvent.as_dict()` with the payload exactly as it was stored (so a consumer of another
 system reads it as plain JSON); its key is the stream id, so one stream's events keep their
 order on one partition. The relay builds values from stored rows without decoding their
-payloads; a consumer decodes each payload in the schema of its own code (upcasting it).
+payloads, and appends a field `sig`, its signature (hub/distributed/signing.py); a consumer
+decodes each payload in the schema of its own code (upcasting it).
 """
 
 from __future__ import annotations

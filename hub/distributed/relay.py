@@ -128,18 +128,16 @@ class Relay:
         """Send a batch's messages; their futures."""
         send = self.producer.send
         events, deliveries = self.topics.events, self.topics.deliveries
-        partition, signed = self._partition, self.signer.headers
+        partition, signed = self._partition, self.signer.signed
         sent = []
         for row in rows:
-            value = message_value(row)
+            value = signed(message_value(row))
             key = row[1].encode()
-            headers = signed(value)
-            sent.append(send(events, key=key, value=value, headers=headers,
-                             partition=partition(events, key)))  # fmt: skip
+            sent.append(send(events, key=key, value=value, partition=partition(events, key)))
             if row[1].startswith(DELIVERIES.prefix):
                 account = self._account(row)
                 if account is not None:
-                    sent.append(send(deliveries, key=account, value=value, headers=headers,
+                    sent.append(send(deliveries, key=account, value=value,
                                      partition=partition(deliveries, account)))  # fmt: skip
         return sent
 

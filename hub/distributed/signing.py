@@ -3,9 +3,13 @@
 A projection worker folds what it reads from Kafka into the read models every screen shows;
 without a check, anyone able to write to the topic (a leaked client credential, a
 misconfigured ACL) could put an article on a list as published or a delivery as done. The
-relay signs each message's value with HMAC-SHA256 (header `hub-sig`); a worker folds only
-messages whose signature verifies and logs the others (`worker.unsigned_message`), which the
-store then supplies: a stream's next genuine event finds the gap and reads it from the store.
+relay signs each message's value with HMAC-SHA256 and appends the signature as the envelope's
+last field, `"sig"` (64 hex digits over the value without it: still one JSON object, which
+other consumers read as before; a Kafka header cost the relay a tenth of its throughput in
+kafka-python's pure-Python record building, this costs ~3 µs a message). A worker folds only
+messages whose signature verifies and logs the others (`worker.unsigned_message`); what a
+refused message claimed, the store supplies if it is true: a stream's next genuine event finds
+the gap and reads it from the store.
 
 The key is made once, at random, and kept in the event store's database (table `bus_keys`):
 every process of every machine reaches it with no file to copy, and whoever can write there
@@ -17,17 +21,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterable, Mapping
-from typing import Any
 
 from events.recorder import Column, Table
 from events.store import EventStore
 
-HEADER = "hub-sig"
-# A message's headers as Kafka clients give them: a mapping, or (name, value) pairs.
-Headers = Mapping[str, Any] | Iterable[tuple[str, Any]] | None
 BUS_KEYS = Table("bus_keys", (Column("name", key=True), Column("secret", required=True)))
 _KEY = "bus"
+_MARK = b',"sig":"'
+_TAIL = len(_MARK) + 64 + 2  # ,"sig":"<64 hex>"}
 
 
 def bus_key(store: EventStore) -> bytes:
@@ -45,15 +46,17 @@ class Signer:
     def __init__(self, key: bytes) -> None:
         self._key = key
 
-    def sign(self, value: bytes) -> bytes:
-        return hmac.new(self._key, value, hashlib.sha256).digest()
+    def _mac(self, value: bytes) -> bytes:
+        return hmac.new(self._key, value, hashlib.sha256).hexdigest().encode()
 
-    def headers(self, value: bytes) -> list[tuple[str, bytes]]:
-        return [(HEADER, self.sign(value))]
+    def signed(self, value: bytes) -> bytes:
+        """`value` (a JSON object) with its signature as its last field."""
+        return value[:-1] + _MARK + self._mac(value) + b'"}'
 
-    def verifies(self, value: bytes, headers: Headers) -> bool:
-        """Whether the message carries this key's signature of `value`."""
-        found = dict(headers or {}).get(HEADER)
-        if isinstance(found, str):
-            found = found.encode("latin-1")
-        return isinstance(found, bytes) and hmac.compare_digest(found, self.sign(value))
+    def verifies(self, value: bytes) -> bool:
+        """Whether `value` ends with this key's signature of the rest."""
+        if len(value) <= _TAIL or value[-_TAIL : -_TAIL + len(_MARK)] != _MARK:
+            return False
+        if not value.endswith(b'"}'):
+            return False
+        return hmac.compare_digest(value[-66:-2], self._mac(value[:-_TAIL] + b"}"))

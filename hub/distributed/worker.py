@@ -28,7 +28,7 @@ from events.store import EventStore
 from events.stream_order import Applied, apply_in_stream_order
 from events.subscriptions import Subscriber, catch_up
 from events.wire import from_message
-from hub.distributed.signing import Headers, Signer, bus_key
+from hub.distributed.signing import Signer, bus_key
 from hub.distributed.topics import Topics
 from hub.setup.config import HubConfig
 
@@ -51,12 +51,12 @@ class ProjectionFolder:
         """What the store holds and the read models lack (before consuming)."""
         return sum(catch_up(self.store, p) for p in self.projections)
 
-    def fold(self, messages: Sequence[tuple[bytes, Headers]]) -> Applied:
-        """Fold the messages (value, headers) the relay signed; a gap one refused leaves is
-        read from the store when the stream's next event comes."""
+    def fold(self, values: Sequence[bytes]) -> Applied:
+        """Fold the messages the relay signed; a gap one refused leaves is read from the
+        store when the stream's next event comes."""
         events = []
-        for value, headers in messages:
-            if not self.signer.verifies(value, headers):
+        for value in values:
+            if not self.signer.verifies(value):
                 self.refused += 1
                 log.error("worker.unsigned_message", size=len(value), refused=self.refused)
                 continue
@@ -117,6 +117,5 @@ def projections_agent(app: Any, topics: Topics, folder: ProjectionFolder) -> Non
     @app.agent(source, name="project")
     async def project(stream: Any) -> None:
         loop = asyncio.get_running_loop()
-        async for events in stream.take_events(500, within=0.2):
-            messages = [(e.value, e.headers) for e in events]
-            await loop.run_in_executor(executor, folder.fold, messages)
+        async for values in stream.take(500, within=0.2):
+            await loop.run_in_executor(executor, folder.fold, values)
