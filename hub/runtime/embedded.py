@@ -117,7 +117,12 @@ class EmbeddedHub:
             config, self.store, self.commands, lambda: self.catch_up(ARTICLES.prefix)
         )
         self.publishing = PublishingService(config, self.articles)
-        self.secrets = SecretStore(config.path("secrets_file"))
+        self.secrets = SecretStore(
+            config.path("secrets_file"),
+            shared=self._place("secrets", config.path("secrets_file"))
+            if config.settings.runtime == "distributed"
+            else None,
+        )
         self.logins = LoginStore(self._place("logins", config.path("logins_file")))
         self.app_feed = AppFeed(self._place("app_feed", config.channels_root / "app-feed.sqlite3"))
         self.playlists = Playlists(self._place("screens", config.channels_root / "screens.sqlite3"))
@@ -302,6 +307,7 @@ class EmbeddedHub:
         self.app_feed.close()
         self.playlists.close()
         self.logins.close()
+        self.secrets.close()
 
     def __enter__(self) -> EmbeddedHub:
         return self

@@ -4,6 +4,12 @@ A secret named `jpush/sf-app` is read from the environment variable `HUB_SECRET_
 if set, else from the secrets file (JSON, mode 0600, beside the database). For accounts that
 talk to the local sandboxes, and for the hub's own screen tokens, a missing secret is
 generated and stored on first use. Values are never logged.
+
+In the distributed runtime every machine must see the same generated secrets (a screen's
+token made on one web node must open it on the next; a WeChat callback key made by a worker
+must decrypt on the web node the platform calls): they are kept in a schema of the shared
+database (`shared`), made once by whichever process asks first. The secrets an operator
+provides stay in the environment or the file, copied to each machine like hub.yaml.
 """
 
 from __future__ import annotations
@@ -19,18 +25,27 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from channels.local_db import Place, open_local_db, write_transaction
+
 
 def env_name(name: str) -> str:
     """The environment variable that overrides secret `name`."""
     return "HUB_SECRET_" + re.sub(r"[^A-Z0-9]", "_", name.upper())
 
 
-class SecretStore:
-    """Named secrets: environment first, then the file; generated on request."""
+_SHARED_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+)
 
-    def __init__(self, path: Path) -> None:
+
+class SecretStore:
+    """Named secrets: environment first, then the file (then the shared store, when there is
+    one); generated on request."""
+
+    def __init__(self, path: Path, shared: Place | None = None) -> None:
         self.path = path
         self._lock = threading.Lock()
+        self._shared = open_local_db(shared, _SHARED_SCHEMA) if shared is not None else None
 
     def _read(self) -> dict[str, str]:
         try:
@@ -45,14 +60,35 @@ class SecretStore:
         if value:
             return value
         stored = self._read()  # a whole file: it is only ever replaced by a rename
-        if name in stored or not generate:
-            return stored.get(name)
+        if name in stored:
+            return stored[name]
+        if self._shared is not None:
+            return self._shared_get(name, generate, size)
+        if not generate:
+            return None
         with self._lock, self._across_processes():
             stored = self._read()  # again: another process may have made it meanwhile
             if name not in stored:
                 stored[name] = secrets.token_urlsafe(size)
                 self._write(stored)
             return stored[name]
+
+    def _shared_get(self, name: str, generate: bool, size: int) -> str | None:
+        assert self._shared is not None
+        db = self._shared
+        with self._lock:
+            row = db.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()
+            if row is not None or not generate:
+                return str(row[0]) if row is not None else None
+            with write_transaction(db):  # two machines at once: the first one's stays
+                db.execute("INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                           (name, secrets.token_urlsafe(size)))  # fmt: skip
+                row = db.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()
+            return str(row[0])
+
+    def close(self) -> None:
+        if self._shared is not None:
+            self._shared.close()
 
     @contextmanager
     def _across_processes(self) -> Iterator[None]:

@@ -6,8 +6,12 @@ from __future__ import annotations
 import json
 import multiprocessing
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
+from channels.local_db import Place
 from hub.setup.secrets import SecretStore
 
 
@@ -39,3 +43,27 @@ def test_processes_generating_at_once_agree_and_lose_nothing(tmp_path: Path) -> 
         for p in tmp_path.iterdir()
         if p.name.startswith("secrets.json.") and not p.name.endswith(".lock")
     ] == []  # no temporary file left behind
+
+
+def test_machines_of_the_distributed_runtime_share_generated_secrets(
+    place: Callable[[str], Place], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two machines, each with its own secrets file, one shared store: a secret generated on
+    one is the one the other reads; what the operator put in a machine's file or environment
+    comes first; without `generate` nothing is made."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "secrets.json").write_text(json.dumps({"jpush/sf-app": "from-the-file"}))
+    first = SecretStore(tmp_path / "a" / "secrets.json", shared=place("secrets"))
+    second = SecretStore(tmp_path / "b" / "secrets.json", shared=place("secrets"))
+    try:
+        token = first.get("screen/hall", generate=True)
+        assert token and second.get("screen/hall", generate=True) == token
+        assert second.get("screen/lobby") is None and first.get("screen/lobby") is None
+        assert second.get("jpush/sf-app", generate=True) == "from-the-file"
+        monkeypatch.setenv("HUB_SECRET_SCREEN_HALL", "from-the-environment")
+        assert first.get("screen/hall") == "from-the-environment"
+        assert not (tmp_path / "a" / "secrets.json").exists(), "generated: in the shared store"
+    finally:
+        first.close()
+        second.close()
