@@ -25,7 +25,7 @@ _CITING_WORDS = re.compile(
 )
 _BODY_DOC_NUMBER = re.compile(
     r"[\u4e00-\u9fa5]{1,8}(?:发|函|字|办|令|通|规)"
-    r"(?P<open>[\[［【（(])(?P<year>\d{2,4})(?P<close>[\]］】）)])(?P<first>第)?(?P<serial>\d+)号"
+    r"(?P<open>[\[［【（(〔])(?P<year>\d{2,4})(?P<close>[\]］】）)〕])(?P<first>第)?(?P<serial>\d+)号"
 )
 
 
@@ -75,6 +75,8 @@ def check_doc_number(doc: Document) -> Iterator[Finding]:
             lead = _CITING_WORDS.match(match.group(0))
             start = match.start() + (lead.end() if lead else 0)
             cited = section.text[start : match.end()]
+            if DOC_NUMBER.fullmatch(cited):
+                continue  # 〔四位年份〕, no 第, no 虚位: as it should be
             fixed = fix_doc_number(cited, doc.context.as_of.year)
             yield doc.finding(
                 section,

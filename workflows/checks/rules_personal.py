@@ -61,6 +61,10 @@ _LABEL_TAIL = re.compile(
     r"[，,：:\s]*(?:的)?(?:身份证(?:号码?)?|公民身份号码|手机(?:号码?)?|联系电话|电话|银行卡号?|卡号)?[：:\s]*$"
 )
 _CJK_TAIL = re.compile(r"[\u4e00-\u9fff]{2,4}$")
+# Labels of numbers that are not identity numbers (just before the number).
+_NOT_AN_ID = re.compile(
+    r"(?:编号|编码|合同号|订单号|流水号|档案号|批次号|项目代码|登记号|证书号|单号)[:：\s]*$"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +104,10 @@ def _numbers_in(text: str, lo: int, hi: int) -> list[_Number]:
     for match in _RIC18.finditer(text, lo, hi):
         digits = _digits(match.group(0))
         if _RIC_SHAPE.fullmatch(digits):
-            found.append(_Number(match.start(), match.end(), "ric"))
+            # A failing check character: not an identity number (a serial, a contract
+            # number that happens to look like one); a hint at most, never paired with a name.
+            kind = "ric" if ric_valid(digits.upper()) else "ric_suspect"
+            found.append(_Number(match.start(), match.end(), kind))
             taken.append(match.span())
     for match in _CARD.finditer(text, lo, hi):
         digits = _digits(match.group(0))
@@ -126,13 +133,20 @@ def check_numbers(doc: Document) -> Iterator[Finding]:
         for number in doc.derived(section, _numbers):
             raw = section.text[number.start : number.end]
             digits = _digits(raw)
-            if number.kind == "ric":
-                if ric_valid(digits.upper()):
+            if number.kind == "ric_suspect" and _NOT_AN_ID.search(
+                section.text[max(0, number.start - 12) : number.start]
+            ):
+                continue  # labelled as another kind of number
+            if number.kind in ("ric", "ric_suspect"):
+                if number.kind == "ric":
                     severity = Severity.REVIEW if exempt else Severity.BLOCK
                     message = "含完整居民身份证号码，公开前须脱敏处理"
                 else:
                     severity = Severity.REVIEW
-                    message = "疑似居民身份证号码（校验位不符），请核实并脱敏"
+                    message = (
+                        "18位数字形似身份证号码但校验位不符，不是有效的身份证号码；"
+                        "如确为身份证号码（录入有误），请核实并脱敏"
+                    )
                 yield doc.finding(
                     section,
                     number.start,
@@ -248,6 +262,8 @@ def check_names_beside_numbers(doc: Document) -> Iterator[Finding]:
         text = section.text
         seen: set[int] = set()
         for number in doc.derived(section, _numbers):
+            if number.kind == "ric_suspect":
+                continue  # not an identity number: nothing personal beside it
             line_start, line_end = _line_bounds(text, number.start, number.end)
             if line_start in seen:
                 continue

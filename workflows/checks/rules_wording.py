@@ -203,9 +203,38 @@ _SECRECY = re.compile(
 _SECRET_FILE_NAME = re.compile(r"绝密|机密|秘密|涉密|内部")
 
 
+# A 密级 standing alone on one of the first lines of a document (GB/T 9704 puts it at the
+# top left, with or without ★ and the 保密期限; a 份号 line may come first).
+_SECRECY_LINE = re.compile(
+    r"^[ \t\u3000]*(?P<mark>(?:绝密|机密|秘密)(?:[ \t\u3000]*(?:\d+[ \t\u3000]*(?:年|个月)|长期))?)"
+    r"[ \t\u3000]*$",
+    re.MULTILINE,
+)
+_HEAD_LINES = 4
+
+
+def _head_marks(text: str) -> Iterator[re.Match[str]]:
+    """Stand-alone 密级 lines among the first `_HEAD_LINES` lines of `text`."""
+    head_end = 0
+    for _ in range(_HEAD_LINES):
+        newline = text.find("\n", head_end)
+        head_end = len(text) if newline < 0 else newline + 1
+        if newline < 0:
+            break
+    yield from _SECRECY_LINE.finditer(text, 0, head_end)
+
+
 def check_secrecy(doc: Document) -> Iterator[Finding]:
     """P14: classification marks (密级标志) and internal-only labels, in text and file names."""
     for section in doc.sections:
+        if section.name == "body" or section.name.startswith("attachment:"):
+            for match in _head_marks(section.text):
+                if _SECRECY.search(section.text, match.start("mark"), match.end("mark")):
+                    continue  # with ★: the pattern below reports it
+                yield doc.finding(
+                    section, match.start("mark"), match.end("mark"), "P14", Severity.BLOCK,
+                    "文首标有密级，涉密文件不得公开发布（保密关）",
+                )  # fmt: skip
         for match in _SECRECY.finditer(section.text):
             yield doc.finding(
                 section,
