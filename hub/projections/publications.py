@@ -41,8 +41,14 @@ PUBLICATIONS = Table(
 # Each live target of each article, so "what is live on site X" is an index range.
 LIVE_TARGETS = Table(
     "live_targets",
-    (Column("target", key=True), Column("article_id", key=True)),
-    indexes=(("article_id",),),
+    (
+        Column("target", key=True),
+        Column("article_id", key=True),
+        # When the article first went live there (a correction does not make a column fresh:
+        # its page keeps the first 发布时间); what supervision counts a column's updates by.
+        Column("published_at"),
+    ),
+    indexes=(("article_id",), ("target", "published_at")),
 )
 _NO_SCHEDULE = {
     "scheduled_id": None,
@@ -89,8 +95,11 @@ class PublicationsProjection:
                     "scheduled_expire_at": utc_iso(p.expire_at),
                 })  # fmt: skip
             case ArticlePublished(publication=p):
+                first = dict(tx.rows(LIVE_TARGETS, {"article_id": article_id},
+                                     ("target", "published_at")))  # fmt: skip
                 tx.delete(LIVE_TARGETS, {"article_id": article_id})
-                tx.insert_new(LIVE_TARGETS, [(t.key, article_id) for t in p.targets])
+                tx.insert_new(LIVE_TARGETS, [(t.key, article_id, first.get(t.key) or at)
+                                             for t in p.targets])  # fmt: skip
                 tx.update(PUBLICATIONS, {"article_id": article_id}, {
                     "live_id": p.publication_id,
                     "live_revision": p.revision,

@@ -1,0 +1,127 @@
+"""Events of a work order stream (`workorder-<id>`): one problem of one site, column or
+account found by supervision (管网), from its finding to its closing (销号). Every state change
+and every piece of evidence is one of these events; the supervisors' screen is their fold."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from events.envelope import Event
+from events.registry import event_type
+
+
+class Problem(StrEnum):
+    """The classes of problem the national inspection names (government-rules.md §1)."""
+
+    UNREACHABLE = "unreachable"  # 站点无法访问
+    HOMEPAGE_STALE = "homepage_stale"  # 首页不更新
+    COLUMN_STALE = "column_stale"  # 栏目不更新
+    BLANK_COLUMN = "blank_column"  # 空白栏目
+    BROKEN_LINK = "broken_link"  # 错链、断链
+    INJECTED_LINK = "injected_link"  # 外链、暗链
+    WORDING_ERROR = "wording_error"  # 严重表述错误
+    ACCOUNT_STALE = "account_stale"  # 新媒体不更新
+    NOT_VISIBLE = "not_visible"  # 已发布但页面上看不到
+
+
+PROBLEM_LABELS: dict[str, str] = {
+    Problem.UNREACHABLE: "站点无法访问",
+    Problem.HOMEPAGE_STALE: "首页不更新",
+    Problem.COLUMN_STALE: "栏目不更新",
+    Problem.BLANK_COLUMN: "空白栏目",
+    Problem.BROKEN_LINK: "错链断链",
+    Problem.INJECTED_LINK: "外链暗链",
+    Problem.WORDING_ERROR: "严重表述错误",
+    Problem.ACCOUNT_STALE: "新媒体不更新",
+    Problem.NOT_VISIBLE: "已发布未可见",
+}
+
+
+class Evidence(BaseModel):
+    """What a probe, a crawl or a check saw: kept with the order, never edited."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: str  # http | screenshot | dom | check | log
+    summary: str  # for people: "HTTP 503，耗时 15.0 秒"
+    detail: str = ""  # the trace, the DOM hash, the finding's text
+    vantage: str = ""  # where it was seen from (a probe's name)
+    seen_at: datetime
+
+
+@event_type("WorkOrderOpened")
+class WorkOrderOpened(Event):
+    """A problem was found: the order is open, for the unit that runs the subject, to be
+    fixed by `due_by` (the threshold it threatens), closed after `passes_required` passing
+    re-checks."""
+
+    order_id: str
+    problem: Problem
+    subject: str  # site code, site/column, account id, or a page's URL
+    unit: str  # the unit responsible (the site's or the account's organisation)
+    summary: str
+    key: str  # the problem's identity: a second finding of it while open joins this order
+    due_by: datetime
+    passes_required: int
+    evidence: Evidence
+
+
+@event_type("WorkOrderObserved")
+class WorkOrderObserved(Event):
+    """The problem was found again while the order is open (it joined the order)."""
+
+    evidence: Evidence
+
+
+@event_type("WorkOrderDispatched")
+class WorkOrderDispatched(Event):
+    """A supervisor sent the order to a unit (派单), with a deadline."""
+
+    unit: str
+    deadline: datetime
+    by: str
+    note: str = ""
+
+
+@event_type("WorkOrderRectified")
+class WorkOrderRectified(Event):
+    """The unit reports the problem fixed (整改), for re-check (复核)."""
+
+    by: str
+    note: str
+
+
+@event_type("WorkOrderRechecked")
+class WorkOrderRechecked(Event):
+    """An automatic re-check ran: passed, or the problem is still there."""
+
+    passed: bool
+    evidence: Evidence
+
+
+@event_type("WorkOrderReturned")
+class WorkOrderReturned(Event):
+    """The rectification was not accepted (退回): the unit must work on it again."""
+
+    by: str
+    reason: str
+
+
+@event_type("WorkOrderExtended")
+class WorkOrderExtended(Event):
+    """The deadline moved later (延期), with the reason."""
+
+    by: str
+    reason: str
+    until: datetime
+
+
+@event_type("WorkOrderClosed")
+class WorkOrderClosed(Event):
+    """Closed (销号) after the required passing re-checks."""
+
+    by: str
+    passes: int
