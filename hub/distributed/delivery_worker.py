@@ -56,7 +56,7 @@ def engine_rounds(
             try:
                 if lock.acquire(blocking=False):
                     try:
-                        hub.publishing.run_due()
+                        hub.timers()
                     finally:
                         lock.release()
             except RedisError as exc:

@@ -1,5 +1,5 @@
 """Read models kept by subscribers: article list, review queues, article history, 索引号,
-publications."""
+publications, deliveries, search, work orders."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from hub.projections.history import HistoryProjection, Names
 from hub.projections.index_numbers import IndexNumbersProjection
 from hub.projections.media_refs import MediaRefsProjection
 from hub.projections.publications import PublicationsProjection
+from hub.projections.work_orders import WorkOrdersProjection
 
 
 def all_projections(store: EventStore, names: Names | None = None) -> list[Subscriber]:
@@ -27,4 +28,5 @@ def all_projections(store: EventStore, names: Names | None = None) -> list[Subsc
         DeliverySourcesProjection(),
         MediaRefsProjection(),
         ArticleSearchProjection(),
+        WorkOrdersProjection(),
     ]

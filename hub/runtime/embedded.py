@@ -44,14 +44,18 @@ from hub.distributed.rate_limits import RedisRateLimiter
 from hub.distributed.redis_client import redis_client
 from hub.projections import all_projections
 from hub.projections.deliveries import DeliveriesProjection
+from hub.runtime.clock import utc_now
 from hub.runtime.foreground import Foreground
 from hub.setup.config import HubConfig, load_config
 from hub.setup.party_mark import footer_mark
 from hub.setup.secrets import SecretStore
+from hub.supervision.sweep import sweep_freshness
+from hub.supervision.work_orders import WorkOrderService
 from hub.web.logins import LoginStore
 from workflows.article_decider import ARTICLES, article_decider
 from workflows.delivery_decider import DELIVERIES
 from workflows.publication import Channel
+from workflows.work_order_decider import WORK_ORDERS
 
 
 def website_sites(config: HubConfig) -> dict[str, dict[str, Any]]:
@@ -175,6 +179,9 @@ class EmbeddedHub:
             lambda: self.catch_up(DELIVERIES.prefix),
             runner=self.deliveries.runner,
         )
+        self.work_orders = WorkOrderService(self.store, lambda: self.catch_up(WORK_ORDERS.prefix))
+        # The first sweep one interval after the start (a hub that runs a minute sweeps none).
+        self._next_sweep = utc_now() + timedelta(seconds=config.settings.supervision_interval_s)
         self.rechecker = Rechecker(
             config, self.store, self.commands, self.articles.checks, self.catch_up
         )
@@ -190,8 +197,22 @@ class EmbeddedHub:
         """One round of the background work: due timers (release, expiry), the policies,
         then the delivery engine (it plans from the new events and attempts what is due).
         The engine loop of `hub serve` runs it; so do `hub deliver` and a CLI `--wait`."""
-        timers = self.publishing.run_due(now)
+        timers = self.timers(now)
         return Round(timers, self.react(), self.deliveries.run_once(now))
+
+    def timers(self, now: datetime | None = None) -> dict[str, list[str]]:
+        """What is due by the clock: scheduled releases and expiries, and (every
+        `supervision_interval_s`) the freshness sweep. One process at a time runs them."""
+        done = self.publishing.run_due(now)
+        moment = now or utc_now()
+        if moment >= self._next_sweep:
+            settings = self.config.settings
+            self._next_sweep = moment + timedelta(seconds=settings.supervision_interval_s)
+            swept = sweep_freshness(self.work_orders, self.config.directory, self.store, moment,
+                                    settings.freshness_warning_days)  # fmt: skip
+            if swept.opened or swept.closed:
+                done |= {"orders_opened": swept.opened, "orders_closed": swept.closed}
+        return done
 
     def react(self) -> int:
         """Run every policy over the events after its checkpoint; the entities touched."""

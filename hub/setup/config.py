@@ -78,6 +78,10 @@ class Settings(BaseModel):
     # Threads calling channels at once. More is not faster in one process: the channel calls
     # and page writes share the interpreter lock (bench/fanout.py: 4 beat 16 on 2 cores).
     delivery_workers: int = Field(default=4, ge=1, le=64)
+    # Supervision (管网): how often the freshness sweep turns countdowns into work orders, and
+    # how many days before its threshold a countdown warns.
+    supervision_interval_s: float = Field(default=300.0, ge=1, le=86400)
+    freshness_warning_days: int = Field(default=4, ge=0, le=60)
     # embedded: one process does everything (the default). distributed: web nodes (`hub
     # serve`), the relay (`hub relay`) and workers (`hub worker`) as separate processes on
     # several machines, sharing PostgreSQL, Kafka and Redis (README, "Distributed runtime").

@@ -1,0 +1,106 @@
+"""The freshness sweep: what the countdowns say becomes work orders, and work orders close
+when the countdowns say the problem is gone.
+
+Each sweep (every `supervision_interval_s`, by whichever process runs the timers) opens an
+order for every column past its threshold (栏目不更新), every blank column (空白栏目), every
+homepage past 14 days (首页不更新) and every new-media account past 14 days (新媒体不更新) —
+or joins the open one, at most once a day (the order's evidence says the problem persists,
+without an event every five minutes). An open order whose problem is gone is re-checked
+(passed) at each sweep and closes after its passes; one whose problem came back is re-checked
+as failed. An account the hub never published to is not judged (it may post by other means:
+the crawler's business, not the log's).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import structlog
+
+from events.store import EventStore
+from hub.setup.directory import Directory
+from hub.supervision.freshness import Countdown, State, platform_freshness
+from hub.supervision.work_orders import WorkOrderService
+from workflows.work_order_events import Evidence, Problem
+
+log = structlog.get_logger(__name__)
+
+RECTIFY_DAYS = 10  # the time a unit is given (a county's 10 working days, in days)
+SEEN_AGAIN = timedelta(days=1)  # a persisting problem is noted on its order once a day
+_FRESHNESS = (Problem.COLUMN_STALE, Problem.BLANK_COLUMN, Problem.HOMEPAGE_STALE,
+              Problem.ACCOUNT_STALE)  # fmt: skip
+
+
+@dataclass
+class SweepReport:
+    opened: list[str] = field(default_factory=list)
+    joined: list[str] = field(default_factory=list)
+    closed: list[str] = field(default_factory=list)
+
+
+def _problem(countdown: Countdown) -> Problem | None:
+    if countdown.kind == "homepage":
+        return Problem.HOMEPAGE_STALE if countdown.state in (State.OVERDUE, State.BLANK) else None
+    if countdown.kind == "account":
+        return Problem.ACCOUNT_STALE if countdown.state is State.OVERDUE else None
+    if countdown.state is State.BLANK:
+        return Problem.BLANK_COLUMN
+    return Problem.COLUMN_STALE if countdown.state is State.OVERDUE else None
+
+
+def _evidence(countdown: Countdown, now: datetime) -> Evidence:
+    if countdown.last_update is None:
+        summary = "开设以来无任何信息" if countdown.kind != "homepage" else "首页无任何信息"
+    else:
+        days = (now - countdown.last_update).days
+        summary = (f"最近一次更新 {countdown.last_update.date().isoformat()}，"
+                   f"已 {days} 天（规定 {countdown.days} 天内）")  # fmt: skip
+    return Evidence(kind="log", summary=summary, detail=countdown.subject, seen_at=now)
+
+
+def sweep_freshness(
+    orders: WorkOrderService, directory: Directory, store: EventStore, now: datetime,
+    warning_days: int,
+) -> SweepReport:  # fmt: skip
+    report = SweepReport()
+    sites, accounts = platform_freshness(directory, store, now, warning_days)
+    units = {s.code: s.name for s in directory.sites}
+    countdowns = [c for s in sites for c in s.countdowns] + accounts
+    present: set[str] = set()
+    for countdown in countdowns:
+        problem = _problem(countdown)
+        if problem is None:
+            continue
+        key = f"{problem}:{countdown.subject}"
+        present.add(key)
+        found = orders.open_order(key)
+        if found is not None and (
+            int(str(found["passes"] or 0)) > 0 or found["status"] == "rectified"
+        ):  # reported fixed, or gone and back again: the re-check fails
+            orders.recheck(str(found["order_id"]), False, _evidence(countdown, now))
+            report.joined.append(str(found["order_id"]))
+            continue
+        if (
+            found is not None
+            and found["last_seen"]
+            and (now - datetime.fromisoformat(str(found["last_seen"])) < SEEN_AGAIN)
+        ):
+            continue
+        order_id = orders.report(
+            problem, countdown.subject, units.get(countdown.site, countdown.site),
+            f"{countdown.name}：{_evidence(countdown, now).summary}", key,
+            now + timedelta(days=RECTIFY_DAYS), _evidence(countdown, now),
+        )  # fmt: skip
+        (report.joined if found is not None else report.opened).append(order_id)
+    for order in orders.find(status="open"):
+        if order["problem"] not in _FRESHNESS or order["key"] in present:
+            continue
+        state = orders.recheck(str(order["order_id"]), True, Evidence(
+            kind="log", summary="已更新，复核通过", detail=str(order["subject"]), seen_at=now))  # fmt: skip
+        if str(state.status) == "closed":
+            report.closed.append(str(order["order_id"]))
+    if report.opened or report.closed:
+        log.info("supervision.swept", opened=len(report.opened), joined=len(report.joined),
+                 closed=len(report.closed))  # fmt: skip
+    return report

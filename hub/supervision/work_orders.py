@@ -1,0 +1,131 @@
+"""Work orders (工单): opening one for a problem (or joining the one already open), the
+supervisor's and the unit's steps, re-checks and closing, and the lists the screens show.
+The state machine is workflows/work_order_decider.py."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from events.decider import derived_id
+from events.envelope import SYSTEM_ACTOR, Actor
+from events.runner import Runner
+from events.store import EventStore
+from hub.projections.work_orders import WORK_ORDER_TABLE
+from workflows.errors import DomainError
+from workflows.work_order_decider import (
+    OPEN,
+    WORK_ORDERS,
+    Close,
+    Dispatch,
+    Extend,
+    Open,
+    Recheck,
+    Rectify,
+    Return,
+    WorkOrderCommand,
+    WorkOrderState,
+    work_order_decider,
+)
+from workflows.work_order_events import Evidence, Problem
+
+SYSTEM = SYSTEM_ACTOR.user_id
+_OPEN = [str(s) for s in OPEN]
+
+
+class WorkOrderService:
+    """Commands and reads of work orders (`caught_up` brings the table up to date)."""
+
+    def __init__(self, store: EventStore, caught_up: Callable[[], object]) -> None:
+        self.store = store
+        self.runner: Runner[tuple[str, WorkOrderCommand], WorkOrderState] = Runner(
+            store, work_order_decider
+        )
+        self._caught_up = caught_up
+
+    def _run(self, order_id: str, command: WorkOrderCommand, actor: Actor) -> WorkOrderState:
+        result = self.runner.execute((order_id, command), actor=actor)
+        self._caught_up()
+        return result.state
+
+    # -- what supervision finds --------------------------------------------------------------
+
+    def open_order(self, key: str) -> dict[str, Any] | None:
+        """The open order of a problem, if any."""
+        rows = self.store.rows(WORK_ORDER_TABLE, {"key": key, "status": _OPEN}, limit=1)
+        return _row(rows[0]) if rows else None
+
+    def report(
+        self, problem: Problem, subject: str, unit: str, summary: str, key: str,
+        due_by: datetime, evidence: Evidence, passes_required: int = 2,
+    ) -> str:  # fmt: skip
+        """Open an order for the problem, or join the one open for it; its id. Two finders
+        of one problem at once open one order (its id follows from the problem and how many
+        of its orders were closed before)."""
+        found = self.open_order(key)
+        if found is not None:
+            order_id = str(found["order_id"])
+        else:
+            closed = self.store.tally(WORK_ORDER_TABLE, {"key": key, "status": "closed"})
+            episode = int(closed[0][0]) if closed else 0
+            order_id = derived_id("workorder", key, str(episode))
+        self._run(order_id, Open(order_id, problem, subject, unit, summary, key, due_by, evidence,
+                                 passes_required), SYSTEM_ACTOR)  # fmt: skip
+        return order_id
+
+    def recheck(self, order_id: str, passed: bool, evidence: Evidence) -> WorkOrderState:
+        """Record an automatic re-check; close the order once it has its passes."""
+        state = self._run(order_id, Recheck(passed, evidence), SYSTEM_ACTOR)
+        if passed and state.passes >= state.passes_required:
+            state = self._run(order_id, Close(SYSTEM), SYSTEM_ACTOR)
+        return state
+
+    # -- what people do ----------------------------------------------------------------------
+
+    def dispatch(self, by: str, order_id: str, unit: str, deadline: datetime,
+                 note: str = "") -> WorkOrderState:  # fmt: skip
+        return self._run(order_id, Dispatch(unit, deadline, by, note), Actor(by, "supervisor"))
+
+    def rectify(self, by: str, order_id: str, note: str) -> WorkOrderState:
+        return self._run(order_id, Rectify(by, note), Actor(by, "unit"))
+
+    def return_(self, by: str, order_id: str, reason: str) -> WorkOrderState:
+        return self._run(order_id, Return(by, reason), Actor(by, "supervisor"))
+
+    def extend(self, by: str, order_id: str, reason: str, until: datetime) -> WorkOrderState:
+        return self._run(order_id, Extend(by, reason, until), Actor(by, "supervisor"))
+
+    def close(self, by: str, order_id: str) -> WorkOrderState:
+        return self._run(order_id, Close(by), Actor(by, "supervisor"))
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    def get(self, order_id: str) -> dict[str, Any]:
+        rows = self.store.rows(WORK_ORDER_TABLE, {"order_id": order_id})
+        if not rows:
+            raise DomainError("WORK_ORDER_NOT_FOUND", f"工单 {order_id} 不存在")
+        return _row(rows[0])
+
+    def history(self, order_id: str) -> list[dict[str, Any]]:
+        """The order's events, oldest first (its evidence among them)."""
+        return [{"type": e.type, "at": e.occurred_at.isoformat(), "actor": e.actor.user_id,
+                 **e.payload.model_dump(mode="json")}
+                for e in self.store.read_stream(WORK_ORDERS(order_id))]  # fmt: skip
+
+    def find(self, status: str | None = None, unit: str | None = None,
+             problem: str | None = None, limit: int = 500) -> list[dict[str, Any]]:  # fmt: skip
+        """Orders, oldest open first; `status` "open" means every open state."""
+        where: dict[str, Any] = {}
+        if status:
+            where["status"] = _OPEN if status == "open" else status
+        if unit:
+            where["unit"] = unit
+        if problem:
+            where["problem"] = problem
+        rows = self.store.rows(WORK_ORDER_TABLE, where, order_by=("opened_at",), limit=limit)
+        return [_row(r) for r in rows]
+
+
+def _row(row: tuple[object, ...]) -> dict[str, Any]:
+    return dict(zip(WORK_ORDER_TABLE.names, row, strict=True))
