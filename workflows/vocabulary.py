@@ -14,6 +14,7 @@ class Role(StrEnum):
     FINAL_REVIEWER = "final_reviewer"
     LEADER = "leader"
     OPERATOR = "operator"
+    SUPERVISOR = "supervisor"  # 监管: watches sites and accounts, dispatches work orders
     ADMIN = "admin"
 
 
@@ -30,6 +31,7 @@ ROLE_LABELS: dict[str, str] = {
     Role.FINAL_REVIEWER: "终审",
     Role.LEADER: "领导签批",
     Role.OPERATOR: "渠道运维",
+    Role.SUPERVISOR: "监管",
     Role.ADMIN: "管理员",
 }
 

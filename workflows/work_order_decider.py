@@ -61,6 +61,7 @@ class WorkOrderState:
     order_id: str = ""
     problem: Problem | None = None
     subject: str = ""
+    site: str = ""
     unit: str = ""
     key: str = ""
     due_by: datetime | None = None
@@ -80,6 +81,7 @@ class Open:
     order_id: str
     problem: Problem
     subject: str
+    site: str
     unit: str
     summary: str
     key: str
@@ -151,7 +153,7 @@ def decide(command: WorkOrderCommand, state: WorkOrderState) -> list[Event]:
             raise DomainError("INVALID_INPUT", "销号前至少须复核通过一次")
         return [WorkOrderOpened(
             order_id=command.order_id, problem=command.problem, subject=command.subject,
-            unit=command.unit, summary=command.summary, key=command.key,
+            site=command.site, unit=command.unit, summary=command.summary, key=command.key,
             due_by=command.due_by, passes_required=command.passes_required,
             evidence=command.evidence,
         )]  # fmt: skip
@@ -195,7 +197,7 @@ def evolve(state: WorkOrderState, event: Event) -> WorkOrderState:
     if isinstance(event, WorkOrderOpened):
         return WorkOrderState(
             status=OrderStatus.FOUND, order_id=event.order_id, problem=event.problem,
-            subject=event.subject, unit=event.unit, key=event.key, due_by=event.due_by,
+            subject=event.subject, site=event.site, unit=event.unit, key=event.key, due_by=event.due_by,
             passes_required=event.passes_required, observed=1,
             last_seen=event.evidence.seen_at,
         )  # fmt: skip

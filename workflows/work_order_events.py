@@ -61,6 +61,7 @@ class WorkOrderOpened(Event):
     order_id: str
     problem: Problem
     subject: str  # site code, site/column, account id, or a page's URL
+    site: str  # the code of the site responsible (an account's: the site that runs it)
     unit: str  # the unit responsible (the site's or the account's organisation)
     summary: str
     key: str  # the problem's identity: a second finding of it while open joins this order

@@ -21,7 +21,8 @@ WORK_ORDER_TABLE = Table(
     "work_orders",
     (
         Column("order_id", key=True), Column("problem", required=True),
-        Column("subject", required=True), Column("unit", required=True),
+        Column("subject", required=True), Column("site", required=True),
+        Column("unit", required=True),
         Column("key", required=True), Column("summary", required=True),
         Column("status", required=True), Column("opened_at", required=True),
         Column("due_by"), Column("deadline"), Column("passes", "int"),
@@ -29,7 +30,7 @@ WORK_ORDER_TABLE = Table(
         Column("last_seen"), Column("closed_at"), Column("version", "int"),
         Column("updated_at", required=True),
     ),
-    indexes=(("key", "status"), ("status", "opened_at"), ("unit", "status")),
+    indexes=(("key", "status"), ("status", "opened_at"), ("site", "status")),
 )  # fmt: skip
 _NAMES = WORK_ORDER_TABLE.names
 
@@ -44,7 +45,7 @@ def state_of(row: tuple[object, ...]) -> WorkOrderState:
     return WorkOrderState(
         status=OrderStatus(str(values["status"])), order_id=str(values["order_id"]),
         problem=Problem(str(values["problem"])), subject=str(values["subject"]),
-        unit=str(values["unit"]), key=str(values["key"]),
+        site=str(values["site"]), unit=str(values["unit"]), key=str(values["key"]),
         due_by=_moment(values["due_by"]), deadline=_moment(values["deadline"]),
         passes_required=int(str(values["passes_required"])), passes=int(str(values["passes"])),
         observed=int(str(values["observed"])), returned=int(str(values["returned"])),
@@ -79,7 +80,7 @@ class WorkOrdersProjection:
             summary, opened_at = event.payload.summary, at
         tx.upsert(WORK_ORDER_TABLE, [WORK_ORDER_TABLE.row(
             order_id=order_id, problem=str(state.problem), subject=state.subject,
-            unit=state.unit, key=state.key, summary=summary, status=str(state.status),
+            site=state.site, unit=state.unit, key=state.key, summary=summary, status=str(state.status),
             opened_at=opened_at, due_by=utc_iso(state.due_by), deadline=utc_iso(state.deadline),
             passes=state.passes, passes_required=state.passes_required,
             observed=state.observed, returned=state.returned,

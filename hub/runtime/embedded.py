@@ -179,7 +179,9 @@ class EmbeddedHub:
             lambda: self.catch_up(DELIVERIES.prefix),
             runner=self.deliveries.runner,
         )
-        self.work_orders = WorkOrderService(self.store, lambda: self.catch_up(WORK_ORDERS.prefix))
+        self.work_orders = WorkOrderService(
+            self.store, config.directory, lambda: self.catch_up(WORK_ORDERS.prefix)
+        )
         # The first sweep one interval after the start (a hub that runs a minute sweeps none).
         self._next_sweep = utc_now() + timedelta(seconds=config.settings.supervision_interval_s)
         self.rechecker = Rechecker(

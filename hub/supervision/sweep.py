@@ -88,7 +88,7 @@ def sweep_freshness(
         ):
             continue
         order_id = orders.report(
-            problem, countdown.subject, units.get(countdown.site, countdown.site),
+            problem, countdown.subject, countdown.site, units.get(countdown.site, countdown.site),
             f"{countdown.name}：{_evidence(countdown, now).summary}", key,
             now + timedelta(days=RECTIFY_DAYS), _evidence(countdown, now),
         )  # fmt: skip

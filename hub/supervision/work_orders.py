@@ -13,7 +13,9 @@ from events.envelope import SYSTEM_ACTOR, Actor
 from events.runner import Runner
 from events.store import EventStore
 from hub.projections.work_orders import WORK_ORDER_TABLE
+from hub.setup.directory import Directory
 from workflows.errors import DomainError
+from workflows.vocabulary import Role
 from workflows.work_order_decider import (
     OPEN,
     WORK_ORDERS,
@@ -37,8 +39,11 @@ _OPEN = [str(s) for s in OPEN]
 class WorkOrderService:
     """Commands and reads of work orders (`caught_up` brings the table up to date)."""
 
-    def __init__(self, store: EventStore, caught_up: Callable[[], object]) -> None:
+    def __init__(
+        self, store: EventStore, directory: Directory, caught_up: Callable[[], object]
+    ) -> None:
         self.store = store
+        self.directory = directory
         self.runner: Runner[tuple[str, WorkOrderCommand], WorkOrderState] = Runner(
             store, work_order_decider
         )
@@ -57,7 +62,7 @@ class WorkOrderService:
         return _row(rows[0]) if rows else None
 
     def report(
-        self, problem: Problem, subject: str, unit: str, summary: str, key: str,
+        self, problem: Problem, subject: str, site: str, unit: str, summary: str, key: str,
         due_by: datetime, evidence: Evidence, passes_required: int = 2,
     ) -> str:  # fmt: skip
         """Open an order for the problem, or join the one open for it; its id. Two finders
@@ -70,8 +75,8 @@ class WorkOrderService:
             closed = self.store.tally(WORK_ORDER_TABLE, {"key": key, "status": "closed"})
             episode = int(closed[0][0]) if closed else 0
             order_id = derived_id("workorder", key, str(episode))
-        self._run(order_id, Open(order_id, problem, subject, unit, summary, key, due_by, evidence,
-                                 passes_required), SYSTEM_ACTOR)  # fmt: skip
+        self._run(order_id, Open(order_id, problem, subject, site, unit, summary, key, due_by,
+                                 evidence, passes_required), SYSTEM_ACTOR)  # fmt: skip
         return order_id
 
     def recheck(self, order_id: str, passed: bool, evidence: Evidence) -> WorkOrderState:
@@ -82,22 +87,41 @@ class WorkOrderService:
         return state
 
     # -- what people do ----------------------------------------------------------------------
+    # Supervisors (监管, on the order's site or on every site) dispatch, return, extend and
+    # close; anyone with a role on the order's site reports it fixed.
+
+    def supervises(self, user: str, site: str) -> bool:
+        roles = self.directory.acting(user).roles_on(site)
+        return Role.SUPERVISOR in roles or Role.ADMIN in roles
+
+    def may_see(self, user: str, site: str) -> bool:
+        return bool(self.directory.acting(user).roles_on(site))
+
+    def _as_supervisor(self, user: str, order_id: str) -> Actor:
+        if not self.supervises(user, str(self.get(order_id)["site"])):
+            raise DomainError("SITE_ROLE_REQUIRED", "只有监管人员可以派单、退回、延期或销号")
+        return Actor(user, str(Role.SUPERVISOR))
 
     def dispatch(self, by: str, order_id: str, unit: str, deadline: datetime,
                  note: str = "") -> WorkOrderState:  # fmt: skip
-        return self._run(order_id, Dispatch(unit, deadline, by, note), Actor(by, "supervisor"))
+        actor = self._as_supervisor(by, order_id)
+        return self._run(order_id, Dispatch(unit, deadline, by, note), actor)
 
     def rectify(self, by: str, order_id: str, note: str) -> WorkOrderState:
-        return self._run(order_id, Rectify(by, note), Actor(by, "unit"))
+        site = str(self.get(order_id)["site"])
+        roles = self.directory.acting(by).roles_on(site)
+        if not roles:
+            raise DomainError("SITE_ROLE_REQUIRED", "只有本站点的工作人员可以报告整改完成")
+        return self._run(order_id, Rectify(by, note), Actor(by, sorted(roles)[0]))
 
     def return_(self, by: str, order_id: str, reason: str) -> WorkOrderState:
-        return self._run(order_id, Return(by, reason), Actor(by, "supervisor"))
+        return self._run(order_id, Return(by, reason), self._as_supervisor(by, order_id))
 
     def extend(self, by: str, order_id: str, reason: str, until: datetime) -> WorkOrderState:
-        return self._run(order_id, Extend(by, reason, until), Actor(by, "supervisor"))
+        return self._run(order_id, Extend(by, reason, until), self._as_supervisor(by, order_id))
 
     def close(self, by: str, order_id: str) -> WorkOrderState:
-        return self._run(order_id, Close(by), Actor(by, "supervisor"))
+        return self._run(order_id, Close(by), self._as_supervisor(by, order_id))
 
     # -- reads ---------------------------------------------------------------------------------
 
@@ -113,18 +137,23 @@ class WorkOrderService:
                  **e.payload.model_dump(mode="json")}
                 for e in self.store.read_stream(WORK_ORDERS(order_id))]  # fmt: skip
 
-    def find(self, status: str | None = None, unit: str | None = None,
-             problem: str | None = None, limit: int = 500) -> list[dict[str, Any]]:  # fmt: skip
-        """Orders, oldest open first; `status` "open" means every open state."""
+    def find(self, status: str | None = None, site: str | None = None,
+             problem: str | None = None, limit: int = 500,
+             for_user: str | None = None) -> list[dict[str, Any]]:  # fmt: skip
+        """Orders, oldest first; `status` "open" means every open state; `for_user`: only
+        the orders of sites the user works on or supervises."""
         where: dict[str, Any] = {}
         if status:
             where["status"] = _OPEN if status == "open" else status
-        if unit:
-            where["unit"] = unit
+        if site:
+            where["site"] = site
         if problem:
             where["problem"] = problem
         rows = self.store.rows(WORK_ORDER_TABLE, where, order_by=("opened_at",), limit=limit)
-        return [_row(r) for r in rows]
+        found = [_row(r) for r in rows]
+        if for_user is not None:
+            found = [o for o in found if self.may_see(for_user, str(o["site"]))]
+        return found
 
 
 def _row(row: tuple[object, ...]) -> dict[str, Any]:

@@ -45,7 +45,7 @@ def seen(summary: str = "HTTP 503", minutes: int = 0) -> Evidence:
 
 def opened(passes: int = 2) -> Open:
     return Open(order_id="o1", problem=Problem.UNREACHABLE, subject="9900000001",
-                unit="示范省人民政府办公厅", summary="首页无法访问", key="unreachable:9900000001",
+                site="9900000001", unit="示范省人民政府办公厅", summary="首页无法访问", key="unreachable:9900000001",
                 due_by=T0 + timedelta(days=2), evidence=seen(), passes_required=passes)  # fmt: skip
 
 

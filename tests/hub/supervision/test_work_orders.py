@@ -75,19 +75,28 @@ def test_a_stale_column_is_dispatched_rectified_and_returned_when_still_stale(
     with pytest.raises(DomainError) as early:
         orders.rectify("zhangwei", order_id, "已更新")
     assert early.value.code == "WORK_ORDER_STATE"
-    orders.dispatch("qianli", order_id, "示范省人民政府办公厅", later + timedelta(days=3),
+    with pytest.raises(DomainError) as not_a_supervisor:
+        orders.dispatch("qianli", order_id, "示范省人民政府办公厅", later, "")
+    assert not_a_supervisor.value.code == "SITE_ROLE_REQUIRED"
+    orders.dispatch("zhouyan", order_id, "示范省人民政府办公厅", later + timedelta(days=3),
                     "请三日内更新")  # fmt: skip
+    with pytest.raises(DomainError) as other_site:
+        orders.rectify("zhoumin", order_id, "已更新")  # an editor of another site
+    assert other_site.value.code == "SITE_ROLE_REQUIRED"
     orders.rectify("zhangwei", order_id, "已安排专人更新")
     assert orders.get(order_id)["status"] == "rectified"
     sweep(hub, later + timedelta(hours=1))  # still stale: the re-check fails, back to the unit
     assert orders.get(order_id)["status"] == "dispatched"
     with pytest.raises(DomainError) as unverified:
-        orders.close("qianli", order_id)
+        orders.close("zhouyan", order_id)
     assert unverified.value.code == "WORK_ORDER_NOT_VERIFIED"
-    orders.extend("qianli", order_id, "节假日顺延", later + timedelta(days=7))
+    orders.extend("zhouyan", order_id, "节假日顺延", later + timedelta(days=7))
     assert orders.get(order_id)["deadline"].startswith(
         (later + timedelta(days=7)).date().isoformat()
     )
+    assert [o["order_id"] for o in orders.find(status="open", for_user="zhoumin")
+            if o["site"] == "9900000001"] == []  # fmt: skip
+    assert order_id in [o["order_id"] for o in orders.find(status="open", for_user="zhangwei")]
     # The table is a projection: a rebuild from the log gives the same rows.
     before = hub.store.rows(WORK_ORDER_TABLE, {}, order_by=("order_id",))
     hub.rebuild()
