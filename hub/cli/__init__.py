@@ -59,6 +59,7 @@ def _register() -> None:
         publishing,
         reviews,
         serve,
+        supervision,
         system,
     )
 
@@ -72,6 +73,7 @@ def _register() -> None:
         findings,
         dictionaries,
         events,
+        supervision,
         system,
         logins,
         serve,

@@ -10,6 +10,7 @@ from typing import Any
 
 from events.decider import derived_id
 from events.envelope import SYSTEM_ACTOR, Actor
+from events.recorder import StartsWith
 from events.runner import Runner
 from events.store import EventStore
 from hub.projections.work_orders import WORK_ORDER_TABLE
@@ -124,6 +125,18 @@ class WorkOrderService:
         return self._run(order_id, Close(by), self._as_supervisor(by, order_id))
 
     # -- reads ---------------------------------------------------------------------------------
+
+    def resolve(self, ref: str) -> str:
+        """The order a unique start of its id names (at least 6 characters)."""
+        ref = ref.strip().lower()
+        if len(ref) < 6:
+            raise DomainError("WORK_ORDER_NOT_FOUND", f"工单 {ref} 不存在（至少写 6 位编号）")
+        rows = self.store.rows(WORK_ORDER_TABLE, {"order_id": StartsWith(ref)}, ("order_id",),
+                               limit=2)  # fmt: skip
+        if len(rows) != 1:
+            raise DomainError("INVALID_INPUT" if rows else "WORK_ORDER_NOT_FOUND",
+                              f"工单 {ref} {'对应多个工单，请多写几位' if rows else '不存在'}")  # fmt: skip
+        return str(rows[0][0])
 
     def get(self, order_id: str) -> dict[str, Any]:
         rows = self.store.rows(WORK_ORDER_TABLE, {"order_id": order_id})

@@ -1,0 +1,53 @@
+"""Supervision at the command line: the countdowns, the sweep, and a work order from finding
+to return, with the refusals a user or a script would meet (wrong role, unknown order, bad
+dates, missing reasons)."""
+
+from __future__ import annotations
+
+from tests.helpers import Hub
+
+
+def test_freshness_sweep_and_a_work_order(cli: Hub) -> None:
+    report = cli.ok("freshness", "--site", "gov")
+    (gov,) = report["sites"]
+    assert gov["counts"]["blank"] == 9 and "空白栏目" in gov["vetoes"]
+    assert {c["state"] for c in gov["countdowns"]} == {"blank"}
+    assert cli.ok("supervise")["opened"]
+    assert cli.ok("supervise") == {"opened": [], "joined": [], "closed": []}
+    orders = cli.ok("orders", "--site", "gov", "--problem", "blank_column")
+    assert len(orders) == 9 and {o["unit"] for o in orders} == {"示范省人民政府门户网站"}
+    assert cli.ok("orders", "--as", "zhoumin", "--site", "gov") == []  # another site's editor
+    order = orders[0]["order_id"]
+
+    refused = cli.fails("order", "dispatch", order[:10], "--unit", "省政府办公厅",
+                        "--deadline", "2026-12-31 18:00", "--as", "zhangwei")  # fmt: skip
+    assert refused["code"] == "SITE_ROLE_REQUIRED"
+    dispatched = cli.ok("order", "dispatch", order[:10], "--unit", "省政府办公厅",
+                        "--deadline", "2026-12-31 18:00", "--note", "请尽快发布", "--as", "zhouyan")  # fmt: skip
+    assert dispatched["status"] == "dispatched" and dispatched["deadline"].startswith(
+        "2026-12-31T10:00"
+    )
+    assert cli.ok("order", "rectify", order[:10], "--note", "已安排", "--as", "zhangwei")[
+        "status"
+    ] == ("rectified")
+    assert cli.fails("order", "close", order[:10], "--as", "zhouyan")["code"] == (
+        "WORK_ORDER_NOT_VERIFIED"
+    )
+    returned = cli.ok("order", "return", order[:10], "--reason", "栏目仍为空", "--as", "zhouyan")
+    assert returned["status"] == "dispatched" and returned["returned"] == 1
+    shown = cli.ok("order", "show", order[:10])
+    assert [h["type"] for h in shown["history"]] == [
+        "WorkOrderOpened", "WorkOrderDispatched", "WorkOrderRectified", "WorkOrderReturned"]  # fmt: skip
+
+    # Bad input: one line each, with its code.
+    assert cli.fails("order", "show", "ffffffffffff")["code"] == "WORK_ORDER_NOT_FOUND"
+    assert cli.fails("order", "show", "abc")["code"] == "WORK_ORDER_NOT_FOUND"
+    assert cli.fails("order", "extend", order[:10], "--until", "2026-12-01", "--reason", "顺延",
+                     "--as", "zhouyan")["code"] == "INVALID_INPUT"  # fmt: skip
+    assert cli.fails("order", "extend", order[:10], "--until", "2027-01-10", "--reason", " ",
+                     "--as", "zhouyan")["code"] == "REASON_REQUIRED"  # fmt: skip
+    assert cli.fails("order", "dispatch", order[:10], "--unit", "x", "--deadline", "明天",
+                     "--as", "zhouyan")["code"] == "USAGE"  # fmt: skip
+    assert cli.fails("orders", "--as", "nobody")["code"] == "USER_UNKNOWN"
+    assert cli.fails("orders", "--state", "lost")["code"] == "USAGE"
+    assert cli.fails("freshness", "--site", "nowhere")["code"] == "SITE_UNKNOWN"
