@@ -9,7 +9,14 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from hub.runtime.embedded import EmbeddedHub
-from hub.web import console_article, console_board, console_forms, console_lists, console_login
+from hub.web import (
+    console_article,
+    console_board,
+    console_forms,
+    console_lists,
+    console_login,
+    console_supervision,
+)
 from hub.web.console_page import STATIC, Console, LoginNeeded, to_login
 
 __all__ = ["STATIC", "LoginNeeded", "router", "to_login"]
@@ -20,6 +27,7 @@ def router(hub: EmbeddedHub) -> APIRouter:
     pages = APIRouter(include_in_schema=False)
     # The forms come before the article's actions: /articles/new, /{id}/edit and
     # /{id}/presence are matched before /{id} and /{id}/{action}.
-    for group in (console_login, console_lists, console_forms, console_article, console_board):
+    for group in (console_login, console_lists, console_forms, console_article, console_board,
+                  console_supervision):  # fmt: skip
         pages.include_router(group.routes(console))
     return pages

@@ -30,6 +30,11 @@ NOTICES: dict[str, str] = {
     "retried": "已重试",
     "cancelled": "已取消投递",
     "bulk": "批量操作已完成",
+    "dispatched": "已派单",
+    "rectified": "已报告整改，等待自动复核",
+    "returned_order": "已退回整改",
+    "extended": "已延期",
+    "closed_order": "已销号",
     **{name: f"已{action.label}" for name, action in ACTIONS.items()},
 }
 

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from hub.runtime.clock import utc_now
+from hub.supervision.sweep import sweep_freshness
 from tests.conftest import ROOT
 from tests.helpers import approve_all
 from tests.web.conftest import Web
@@ -54,8 +56,12 @@ def test_console_and_site_pass_axe_at_desktop_and_phone_sizes(web: Web, browser)
     article_html = requests.get(f"{web.url}/sites/gov/notices/{article}.html", timeout=30).text
     for tool in ('data-size="large"', "data-print", "data-close", "索引号"):
         assert tool in article_html, tool
+    sweep_freshness(web.hub.work_orders, web.hub.config.directory, web.hub.store, utc_now(), 4)
+    order = web.hub.work_orders.open_order("blank_column:website:9900000001/interpretation")
+    assert order is not None
     pages = ["/console", "/console/articles", "/console/articles/new",
              f"/console/articles/{article}", "/console/deliveries", "/console/reviews",
+             "/console/supervision", f"/console/supervision/orders/{order['order_id']}",
              "/sites/gov/index.html", f"/sites/gov/notices/{article}.html",
              "/sites/gov/sitemap.html"]  # fmt: skip
     for width in (1280, 390):

@@ -1,0 +1,71 @@
+"""The one screen (一屏调度) and the work order page in the console: what a supervisor and a
+site's staff see, what each may do, and what an attacker's or a careless request gets."""
+
+from __future__ import annotations
+
+import re
+
+from hub.runtime.clock import utc_now
+from hub.supervision.sweep import sweep_freshness
+from tests.web.conftest import Web
+
+
+def test_one_screen_and_a_work_order_through_the_console(web: Web) -> None:
+    hub = web.hub
+    sweep_freshness(hub.work_orders, hub.config.directory, hub.store, utc_now(), 4)
+    supervisor, csrf = web.login("zhouyan")
+    page = supervisor.get(f"{web.url}/console/supervision", timeout=30)
+    assert page.status_code == 200
+    html = page.text
+    assert "一屏调度" in html and "触及单项否决" in html
+    for site in hub.config.directory.sites:
+        assert f'data-site="{site.code}"' in html  # every site, for a supervisor of all
+    order = hub.work_orders.open_order("blank_column:website:9900000001/interpretation")
+    assert order is not None and f'data-order="{order["order_id"]}"' in html
+    order_id = str(order["order_id"])
+
+    # Another site's editor sees neither the province portal's row nor its orders.
+    editor, editor_csrf = web.login("zhoumin")
+    theirs = editor.get(f"{web.url}/console/supervision", timeout=30).text
+    assert 'data-site="9900000012"' in theirs and 'data-site="9900000001"' not in theirs
+    assert order_id not in theirs
+    assert "不存在" in editor.get(f"{web.url}/console/supervision/orders/{order_id}",
+                                  timeout=30).text  # fmt: skip
+    refused = editor.post(f"{web.url}/console/supervision/orders/{order_id}/rectify",
+                          data={"csrf_token": editor_csrf, "note": "x"}, timeout=30)  # fmt: skip
+    assert refused.status_code == 404 and str(order["summary"]) not in refused.text
+
+    # The supervisor dispatches (a bad deadline is refused with a reason first).
+    url = f"{web.url}/console/supervision/orders/{order_id}"
+    bad = supervisor.post(f"{url}/dispatch", data={"csrf_token": csrf, "unit": "省政府办公厅",
+                                                   "deadline": "明天"}, timeout=30)  # fmt: skip
+    assert bad.status_code == 400 and "格式如" in bad.text
+    done = supervisor.post(f"{url}/dispatch", data={"csrf_token": csrf, "unit": "省政府办公厅",
+                           "deadline": "2026-12-31T18:00", "note": "请发布解读"}, timeout=30)  # fmt: skip
+    assert (
+        done.status_code == 200
+        and "已派单" in done.text
+        and 'data-status="dispatched"' in done.text
+    )
+    # Without the CSRF token nothing happens; an unknown step is refused.
+    forged = supervisor.post(f"{url}/close", data={}, timeout=30)
+    assert forged.status_code == 403
+    unknown = supervisor.post(f"{url}/delete", data={"csrf_token": csrf}, timeout=30)
+    assert unknown.status_code == 400 and "没有这个操作" in unknown.text
+    # The portal's editor reports it fixed; the supervisor may not close it yet.
+    staff, staff_csrf = web.login("zhangwei")
+    fixed = staff.post(f"{url}/rectify", data={"csrf_token": staff_csrf, "note": "已发布解读"},
+                       timeout=30)  # fmt: skip
+    assert 'data-status="rectified"' in fixed.text
+    not_yet = supervisor.post(f"{url}/close", data={"csrf_token": csrf}, timeout=30)
+    assert not_yet.status_code == 409 and "WORK_ORDER_NOT_VERIFIED" in not_yet.text
+    # A site's staff may not dispatch or return; the page offers them no such form.
+    assert staff.post(f"{url}/return", data={"csrf_token": staff_csrf, "reason": "x"},
+                      timeout=30).status_code == 403  # fmt: skip
+    page = staff.get(url, timeout=30).text
+    assert "/return" not in page and "/dispatch" not in page
+    history = re.findall(r'data-type="(\w+)"', supervisor.get(url, timeout=30).text)
+    assert history == ["WorkOrderOpened", "WorkOrderDispatched", "WorkOrderRectified"]
+    # A hostile order reference: not found, escaped, no trace.
+    odd = supervisor.get(f"{web.url}/console/supervision/orders/%3Cscript%3E", timeout=30)
+    assert odd.status_code == 404 and "<script>" not in odd.text
