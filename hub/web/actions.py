@@ -59,6 +59,21 @@ class RequiredReasonBody(Body):
     reason: Reason
 
 
+class DispatchBody(Body):
+    unit: Annotated[str, StringConstraints(min_length=1, max_length=80, strip_whitespace=True)]
+    deadline: datetime
+    note: Text = ""
+
+
+class NoteBody(Body):
+    note: Reason
+
+
+class ExtendBody(Body):
+    until: datetime
+    reason: Reason
+
+
 class PublishBody(Body):
     to: list[Ref] = Field(default_factory=list, max_length=5000)
     at: datetime | None = None

@@ -1,7 +1,7 @@
 """The JSON HTTP API (`/api/v1`): every article command and query, for machines (API tokens)
 and for the web pages' own scripts (session + CSRF header). OpenAPI at /api/openapi.json."""
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, UploadFile
@@ -12,8 +12,18 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from hub.commands.dictionary_records import change_json, dictionary_history
 from hub.content.docx_import import import_docx
 from hub.content.media import MAX_ATTACHMENT_BYTES, download_name
+from hub.runtime.clock import as_beijing, utc_now
 from hub.runtime.embedded import EmbeddedHub
-from hub.web.actions import ACTIONS, Action, RequiredReasonBody, result_json
+from hub.supervision.freshness import Countdown, platform_freshness
+from hub.web.actions import (
+    ACTIONS,
+    Action,
+    DispatchBody,
+    ExtendBody,
+    NoteBody,
+    RequiredReasonBody,
+    result_json,
+)
 from hub.web.api_models import (
     AccountHealth,
     ArticleDetail,
@@ -29,6 +39,8 @@ from hub.web.api_models import (
     RecheckReport,
     SiteGroup,
     StoredEvent,
+    WorkOrder,
+    WorkOrderDetail,
 )
 from hub.web.errors import ERROR_RESPONSES
 from hub.web.limits import MAX_CURSOR
@@ -52,6 +64,13 @@ from workflows.publication import Channel
 from workflows.vocabulary import Role
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=80)]
+
+
+def _aware(moment: datetime) -> datetime:
+    """A time from a request: one without a zone is Beijing time."""
+    aware = as_beijing(moment)
+    assert aware is not None
+    return aware
 
 
 class CommandResponse(BaseModel):
@@ -400,5 +419,90 @@ def router(hub: EmbeddedHub) -> APIRouter:
         if not ids:
             raise DomainError("INVALID_INPUT", "请选择投递，或给出筛选条件")
         return hub.delivery_service.bulk(you.user_id, body.action, ids, body.reason)
+
+    # -- supervision (管网) ----------------------------------------------------------------
+
+    @api.get("/supervision/freshness", summary="更新情况：各站点栏目、首页与新媒体距单项否决的倒计时",
+             tags=["监管"])  # fmt: skip
+    def freshness(you: You) -> dict[str, Any]:
+        now = utc_now()
+        sites, accounts = platform_freshness(hub.config.directory, hub.store, now,
+                                             hub.config.settings.freshness_warning_days)  # fmt: skip
+        orders = hub.work_orders
+
+        def countdown(c: Countdown) -> dict[str, Any]:
+            left = c.days_left(now)
+            return {"kind": c.kind, "subject": c.subject, "name": c.name, "category": c.category,
+                    "rule_days": c.days, "state": str(c.state),
+                    "last_update": c.last_update.isoformat() if c.last_update else None,
+                    "days_left": round(left, 2) if left is not None else None}  # fmt: skip
+
+        return {
+            "sites": [{"site": s.site, "name": s.name, "vetoes": s.vetoes(),
+                       "warnings": s.warnings(),
+                       "counts": {w: s.count(w) for w in ("A", "B", "blank")},
+                       "countdowns": [countdown(c) for c in s.countdowns]}
+                      for s in sites if orders.may_see(you.user_id, s.site)],
+            "accounts": [countdown(a) for a in accounts if orders.may_see(you.user_id, a.site)],
+        }  # fmt: skip
+
+    @api.get("/work-orders", response_model=list[WorkOrder], summary="工单列表", tags=["监管"])
+    def work_orders(
+        you: You,
+        status: Annotated[Literal["open", "found", "dispatched", "rectified", "closed"] | None,
+                          Query()] = "open",
+        site: Annotated[str | None, Query(max_length=80)] = None,
+        problem: Annotated[str | None, Query(max_length=40)] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    ) -> list[dict[str, Any]]:  # fmt: skip
+        code = hub.config.directory.site(site).code if site else None
+        return hub.work_orders.find(status, code, problem, limit, for_user=you.user_id)
+
+    def visible_order(you: Caller, order_ref: str) -> str:
+        order_id = hub.work_orders.resolve(order_ref)
+        if not hub.work_orders.may_see(you.user_id, str(hub.work_orders.get(order_id)["site"])):
+            raise DomainError("WORK_ORDER_NOT_FOUND", f"工单 {order_ref} 不存在")
+        return order_id
+
+    @api.get("/work-orders/{order_ref}", response_model=WorkOrderDetail,
+             summary="工单详情与全部记录（含证据）", tags=["监管"])  # fmt: skip
+    def work_order(order_ref: Id, you: You) -> dict[str, Any]:
+        order_id = visible_order(you, order_ref)
+        return {**hub.work_orders.get(order_id), "history": hub.work_orders.history(order_id)}
+
+    @api.post("/work-orders/{order_ref}/dispatch", response_model=WorkOrder, summary="派单",
+              tags=["监管"])  # fmt: skip
+    def dispatch_order(order_ref: Id, body: DispatchBody, you: You) -> dict[str, Any]:
+        order_id = visible_order(you, order_ref)
+        hub.work_orders.dispatch(you.user_id, order_id, body.unit, _aware(body.deadline), body.note)
+        return hub.work_orders.get(order_id)
+
+    @api.post("/work-orders/{order_ref}/rectify", response_model=WorkOrder,
+              summary="报告整改完成（等待自动复核）", tags=["监管"])  # fmt: skip
+    def rectify_order(order_ref: Id, body: NoteBody, you: You) -> dict[str, Any]:
+        order_id = visible_order(you, order_ref)
+        hub.work_orders.rectify(you.user_id, order_id, body.note)
+        return hub.work_orders.get(order_id)
+
+    @api.post("/work-orders/{order_ref}/return", response_model=WorkOrder, summary="退回整改",
+              tags=["监管"])  # fmt: skip
+    def return_order(order_ref: Id, body: RequiredReasonBody, you: You) -> dict[str, Any]:
+        order_id = visible_order(you, order_ref)
+        hub.work_orders.return_(you.user_id, order_id, body.reason)
+        return hub.work_orders.get(order_id)
+
+    @api.post("/work-orders/{order_ref}/extend", response_model=WorkOrder, summary="延期",
+              tags=["监管"])  # fmt: skip
+    def extend_order(order_ref: Id, body: ExtendBody, you: You) -> dict[str, Any]:
+        order_id = visible_order(you, order_ref)
+        hub.work_orders.extend(you.user_id, order_id, body.reason, _aware(body.until))
+        return hub.work_orders.get(order_id)
+
+    @api.post("/work-orders/{order_ref}/close", response_model=WorkOrder,
+              summary="销号（复核通过后）", tags=["监管"])  # fmt: skip
+    def close_order(order_ref: Id, you: You) -> dict[str, Any]:
+        order_id = visible_order(you, order_ref)
+        hub.work_orders.close(you.user_id, order_id)
+        return hub.work_orders.get(order_id)
 
     return api

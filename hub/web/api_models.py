@@ -236,3 +236,23 @@ EVENT_STREAM: dict[int | str, dict[str, Any]] = {
         "content": {"text/event-stream": {"schema": {"type": "string"}}},
     }
 }
+
+
+class WorkOrder(Answer):
+    order_id: str
+    problem: str
+    subject: str
+    site: str
+    unit: str
+    summary: str
+    status: str
+    opened_at: str
+    due_by: str | None
+    deadline: str | None
+    passes: int
+    passes_required: int
+    observed: int
+
+
+class WorkOrderDetail(WorkOrder):
+    history: list[dict[str, Any]]

@@ -98,8 +98,10 @@ class LoginStore:
     def __init__(self, place: Place, hasher: PasswordHasher | None = None) -> None:
         self._db = open_local_db(place, _SCHEMA)
         for table, column, kind in _ADDED_COLUMNS:
-            if column not in columns_of(self._db, table):
-                with write_transaction(self._db):
+            # Looked for inside the write transaction: processes starting together (web nodes,
+            # workers sharing one database) add it once.
+            with write_transaction(self._db):
+                if column not in columns_of(self._db, table):
                     self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
         self._lock = threading.Lock()
         self.hasher = hasher or PasswordHasher()

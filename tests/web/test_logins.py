@@ -204,3 +204,20 @@ def test_web_nodes_of_the_distributed_runtime_share_sessions_and_the_lockout(
     finally:
         first.close()
         second.close()
+
+
+def test_processes_opening_the_store_at_once_each_get_it_whole(
+    place: Callable[[str], Place],
+) -> None:
+    """Web nodes and workers start together on one shared database: each opens the store
+    (creating it, adding the columns of later releases) without tripping over the others."""
+    where = place("logins")
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        stores = list(pool.map(lambda _: LoginStore(where, FAST), range(6)))
+    try:
+        stores[0].set_password("zhangwei", "correct horse battery")
+        made, secret = stores[1].create_token("zhangwei", "脚本")
+        assert all(s.token_user(secret) == "zhangwei" for s in stores) and made.expires_at
+    finally:
+        for store in stores:
+            store.close()

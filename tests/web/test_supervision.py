@@ -69,3 +69,39 @@ def test_one_screen_and_a_work_order_through_the_console(web: Web) -> None:
     # A hostile order reference: not found, escaped, no trace.
     odd = supervisor.get(f"{web.url}/console/supervision/orders/%3Cscript%3E", timeout=30)
     assert odd.status_code == 404 and "<script>" not in odd.text
+
+
+def test_work_orders_through_the_api(web: Web) -> None:
+    hub = web.hub
+    sweep_freshness(hub.work_orders, hub.config.directory, hub.store, utc_now(), 4)
+    freshness = web.api("zhouyan", "GET", "/supervision/freshness").json()
+    assert {s["site"] for s in freshness["sites"]} == {s.code for s in hub.config.directory.sites}
+    mine = web.api("zhoumin", "GET", "/supervision/freshness").json()
+    assert {s["site"] for s in mine["sites"]} == {"9900000012"}
+    orders = web.api("zhouyan", "GET", "/work-orders", params={"site": "edu"}).json()
+    assert orders and {o["site"] for o in orders} == {"9900000023"}
+    order = orders[0]["order_id"]
+    assert web.api("zhoumin", "GET", f"/work-orders/{order}").status_code == 404
+    assert web.api(None, "GET", "/work-orders").status_code == 401
+    bad = web.api("zhouyan", "POST", f"/work-orders/{order}/dispatch",
+                  json={"unit": "省教育厅", "deadline": "not a time"})  # fmt: skip
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "INVALID_INPUT"
+    extra = web.api("zhouyan", "POST", f"/work-orders/{order}/dispatch",
+                    json={"unit": "省教育厅", "deadline": "2026-12-31T18:00", "admin": True})  # fmt: skip
+    assert extra.status_code == 400
+    done = web.api("zhouyan", "POST", f"/work-orders/{order[:12]}/dispatch",
+                   json={"unit": "省教育厅", "deadline": "2026-12-31T18:00"})  # fmt: skip
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == "dispatched" and done.json()["deadline"].startswith(
+        "2026-12-31T10:00")  # fmt: skip
+    assert web.api("sunyan", "POST", f"/work-orders/{order}/return",
+                   json={"reason": "x"}).status_code == 403  # fmt: skip
+    fixed = web.api("sunyan", "POST", f"/work-orders/{order}/rectify", json={"note": "已发布"})
+    assert fixed.json()["status"] == "rectified"
+    closing = web.api("zhouyan", "POST", f"/work-orders/{order}/close")
+    assert (
+        closing.status_code == 409 and closing.json()["error"]["code"] == "WORK_ORDER_NOT_VERIFIED"
+    )
+    detail = web.api("sunyan", "GET", f"/work-orders/{order}").json()
+    assert [h["type"] for h in detail["history"]][-2:] == ["WorkOrderDispatched",
+                                                           "WorkOrderRectified"]  # fmt: skip
