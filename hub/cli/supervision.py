@@ -236,5 +236,59 @@ def supervise(ctx: click.Context, as_json: bool) -> None:
 
 def register(cli: click.Group) -> None:
     """Add the supervision commands."""
-    for command in (freshness, orders, order, supervise):
+    for command in (freshness, orders, order, supervise, probe):
         cli.add_command(command)
+
+
+@click.command("probe")
+@click.option("--once", is_flag=True, help="只探测一轮后退出")
+@click.option("--vantage", default="", help="探测点名称（默认本机名）")
+@click.option("--url", "pattern", default=None,
+              help="首页地址模式，含 {domain} {key} {code}（默认 hub.yaml 的 probe_url）")  # fmt: skip
+@json_option
+@click.pass_context
+def probe(ctx: click.Context, once: bool, vantage: str, pattern: str | None, as_json: bool) -> None:
+    """可用性探测：按国家检查方法（15 秒超时，连续两次失败确认）探测各站点首页与栏目页。"""
+    import os
+    import signal
+    import threading
+
+    from hub.supervision.probes import Prober, probe_forever, probe_targets
+
+    hub = hub_of(ctx)
+    settings = hub.config.settings
+    pattern = pattern or settings.probe_url
+    if not pattern:
+        raise click.UsageError(
+            "请用 --url 或 hub.yaml 的 probe_url 给出首页地址模式，如 https://{domain}/"
+        )
+    if not all(part in "{domain}{key}{code}" for part in _placeholders(pattern)):
+        raise click.UsageError("地址模式只能含 {domain}、{key}、{code}")
+    targets = probe_targets(hub.config.directory, pattern)
+    prober = Prober(hub.store, hub.work_orders, hub.config.directory, targets,
+                    vantage or os.uname().nodename)  # fmt: skip
+    if once:
+        results = prober.run_once(utc_now())
+        prober.flush()
+        failed = [r for r in results if not r.ok]
+        if as_json:
+            emit_json({"probed": len(results), "failed": [
+                {"url": r.target.url, "detail": r.detail} for r in failed]})  # fmt: skip
+            return
+        click.echo(f"探测 {len(results)} 个页面，失败 {len(failed)} 个")
+        for result in failed:
+            click.echo(f"  {result.target.url}  {result.detail}")
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    click.echo(
+        f"探测中：{len(targets)} 个页面，每 {settings.probe_interval_s:.0f} 秒一轮。按 Ctrl-C 退出。"
+    )
+    probe_forever(prober, settings.probe_interval_s, stop)
+
+
+def _placeholders(pattern: str) -> list[str]:
+    import re
+
+    return re.findall(r"\{[^}]*\}", pattern)

@@ -12,6 +12,7 @@ from hub.projections.delivery_sources import DeliverySourcesProjection
 from hub.projections.history import HistoryProjection, Names
 from hub.projections.index_numbers import IndexNumbersProjection
 from hub.projections.media_refs import MediaRefsProjection
+from hub.projections.probes import ProbesProjection
 from hub.projections.publications import PublicationsProjection
 from hub.projections.work_orders import WorkOrdersProjection
 
@@ -29,4 +30,5 @@ def all_projections(store: EventStore, names: Names | None = None) -> list[Subsc
         MediaRefsProjection(),
         ArticleSearchProjection(),
         WorkOrdersProjection(),
+        ProbesProjection(),
     ]

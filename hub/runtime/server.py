@@ -14,6 +14,7 @@ import uvicorn
 from channels.contract import ChannelError
 from hub.delivery.accounts import accounts_of, is_local, safe_domain
 from hub.runtime.embedded import EmbeddedHub
+from hub.supervision.probes import Prober, probe_forever, probe_targets
 from hub.web.app import create_app
 from sandboxes import sandbox_app
 from sandboxes.jpush import JPushSandbox
@@ -128,12 +129,17 @@ class Serving:
     sandbox_server: BackgroundServer | None
     engine: EngineLoop | None
     sandboxes: Sandboxes | None
+    probes: tuple[threading.Event, threading.Thread] | None = None
 
     @property
     def jpush(self) -> JPushSandbox | None:
         return self.sandboxes.jpush if self.sandboxes else None
 
     def stop(self) -> None:
+        if self.probes:
+            stop, thread = self.probes
+            stop.set()
+            thread.join(timeout=20)
         if self.engine:
             self.engine.stop()
         if self.sandboxes:
@@ -229,4 +235,19 @@ def serve(
     if sandboxes is not None:
         connect_wechat(hub, sandboxes.wechat, server.url)
     loop = EngineLoop(hub).start() if engine else None
-    return Serving(server, sandbox, loop, sandboxes)
+    probes = start_probes(hub, server.url) if engine else None
+    return Serving(server, sandbox, loop, sandboxes, probes)
+
+
+def start_probes(hub: EmbeddedHub, served: str) -> tuple[threading.Event, threading.Thread]:
+    """Probe the sites on a thread of their own (`probe_url`; unset: the sites this process
+    serves, for the demo's one screen)."""
+    settings = hub.config.settings
+    pattern = settings.probe_url or f"{served}/sites/{{key}}/index.html"
+    prober = Prober(hub.store, hub.work_orders, hub.config.directory,
+                    probe_targets(hub.config.directory, pattern), "hub-serve")  # fmt: skip
+    stop = threading.Event()
+    thread = threading.Thread(target=probe_forever, args=(prober, settings.probe_interval_s, stop),
+                              name="probes", daemon=True)  # fmt: skip
+    thread.start()
+    return stop, thread

@@ -82,6 +82,10 @@ class Settings(BaseModel):
     # how many days before its threshold a countdown warns.
     supervision_interval_s: float = Field(default=300.0, ge=1, le=86400)
     freshness_warning_days: int = Field(default=4, ge=0, le=60)
+    # Probes: each site's homepage address with {domain}, {key}, {code} (https://{domain}/ in
+    # production; unset, `hub serve` probes the sites it serves itself), and how often.
+    probe_url: str = ""
+    probe_interval_s: float = Field(default=300.0, ge=5, le=86400)
     # embedded: one process does everything (the default). distributed: web nodes (`hub
     # serve`), the relay (`hub relay`) and workers (`hub worker`) as separate processes on
     # several machines, sharing PostgreSQL, Kafka and Redis (README, "Distributed runtime").

@@ -15,8 +15,10 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
+from hub.projections.probes import OUTAGES
 from hub.runtime.clock import as_beijing, utc_now
 from hub.supervision.freshness import SITE_LIMITS, STATE_LABELS, SiteFreshness, platform_freshness
+from hub.supervision.probes import VETO_RATIO, WARNING_RATIO, homepage_ratios
 from hub.web.console_page import Console, field
 from hub.web.errors import status_of
 from workflows.errors import DomainError
@@ -57,6 +59,12 @@ def routes(console: Console) -> APIRouter:
         sites = [s for s in sites if orders.may_see(user, s.site)]
         accounts = [a for a in accounts if orders.may_see(user, a.site)]
         open_orders = orders.find(status="open", for_user=user)
+        ratios = homepage_ratios(hub.store, now)
+        down = [dict(zip(("url", "site", "homepage", "since", "vantage", "detail"), row,
+                         strict=True))
+                for row in hub.store.rows(OUTAGES, {"ended_at": None},
+                                          ("url", "site", "homepage", "since", "vantage", "detail"))
+                if orders.may_see(user, str(row[1]))]  # fmt: skip
         by_problem = Counter(str(o["problem"]) for o in open_orders)
         return {
             "now": now, "sites": sorted(sites, key=_severity), "accounts": accounts,
@@ -65,6 +73,8 @@ def routes(console: Console) -> APIRouter:
             "warned": sum(1 for s in sites if not s.vetoes() and s.warnings()),
             "accounts_overdue": sum(1 for a in accounts if a.state == "overdue"),
             "supervisor": any(orders.supervises(user, s.site) for s in sites),
+            "ratios": ratios, "down": down, "veto_ratio": VETO_RATIO,
+            "warning_ratio": WARNING_RATIO,
         }  # fmt: skip
 
     def render(

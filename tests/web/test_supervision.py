@@ -105,3 +105,33 @@ def test_work_orders_through_the_api(web: Web) -> None:
     detail = web.api("sunyan", "GET", f"/work-orders/{order}").json()
     assert [h["type"] for h in detail["history"]][-2:] == ["WorkOrderDispatched",
                                                            "WorkOrderRectified"]  # fmt: skip
+
+
+def test_the_one_screen_shows_outages_and_each_sites_availability(web: Web) -> None:
+    from datetime import timedelta
+
+    from hub.runtime.server import BackgroundServer
+    from hub.supervision.probes import Prober, probe_targets
+    from sandboxes.supervised_sites import SupervisedSites
+
+    sandbox = SupervisedSites(faults={"city": "down"})
+    server = BackgroundServer(sandbox.app()).start()
+    base = server.url
+    try:
+        hub = web.hub
+        targets = [t for t in probe_targets(hub.config.directory, base + "/{key}/")
+                   if t.homepage]  # fmt: skip
+        prober = Prober(hub.store, hub.work_orders, hub.config.directory, targets, "测试点")
+        now = utc_now()
+        prober.run_once(now)
+        prober.run_once(now + timedelta(minutes=5))
+        prober.flush()
+        hub.catch_up()
+    finally:
+        server.stop()
+    session, _ = web.login("zhouyan")
+    html = session.get(f"{web.url}/console/supervision", timeout=30).text
+    assert f'data-url="{base}/city/"' in html and "HTTP 503" in html
+    assert "失败 100.0%（2/2 次）" in html and "失败 0.0%（0/2 次）" in html
+    order = hub.work_orders.open_order("unreachable:9901000001")
+    assert order is not None and f'data-order="{order["order_id"]}"' in html

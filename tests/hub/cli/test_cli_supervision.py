@@ -51,3 +51,21 @@ def test_freshness_sweep_and_a_work_order(cli: Hub) -> None:
     assert cli.fails("orders", "--as", "nobody")["code"] == "USER_UNKNOWN"
     assert cli.fails("orders", "--state", "lost")["code"] == "USAGE"
     assert cli.fails("freshness", "--site", "nowhere")["code"] == "SITE_UNKNOWN"
+
+
+def test_probe_once_from_the_command_line(cli: Hub) -> None:
+    from hub.runtime.server import BackgroundServer
+    from sandboxes.supervised_sites import SupervisedSites
+
+    sandbox = SupervisedSites(faults={"edu": "down"})
+    server = BackgroundServer(sandbox.app()).start()
+    try:
+        done = cli.ok("probe", "--once", "--vantage", "北京", "--url", server.url + "/{key}/")
+        assert done["probed"] == sum(sandbox.requests.values()) > 4
+        assert {f["url"].split("/")[3] for f in done["failed"]} == {"edu"}
+        assert all(f["detail"] == "HTTP 503" for f in done["failed"])
+    finally:
+        server.stop()
+    assert cli.fails("probe", "--once")["code"] == "USAGE"  # no address pattern anywhere
+    assert cli.fails("probe", "--once", "--url", "https://{host}/")["code"] == "USAGE"
+    assert cli.fails("probe", "--once", "--url", "https://{domain}/{0}")["code"] == "USAGE"

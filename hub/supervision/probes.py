@@ -1,0 +1,244 @@
+"""Probes (管网 · 可用性): every site's homepage and column pages fetched on a cadence by the
+national method — a page not answered within 15 s, or answered with an error status, is a
+failure; the share of failed homepage probes over a week is the site's ratio (single veto at
+5 %, warning at 3 %).
+
+Politeness: at most `per_host` requests at once to one government host. An outage is confirmed
+after two failures of a page in a row (one failure is often the network, not the site), and
+its homepage's confirmed outage opens a work order (站点无法访问) at once; each later probe
+that passes re-checks the order, which closes after its passes.
+
+Storage stays bounded: results are rolled up per site, vantage point and hour
+(`ProbeHourRecorded`; the failed addresses kept as evidence), and outages are events when they
+begin and end — not one event per request (research/supervision.md: Uptime Kuma's database
+grew to 8 GB). A prober is a process that can run on any machine (`hub probe --vantage`)
+with access to the store; several vantage points confirm one another's outages on the screen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+import structlog
+
+from events.decider import derived_id
+from events.envelope import SYSTEM_ACTOR, Event, NewEvent
+from events.recorder import AtLeast
+from events.store import ConcurrencyConflict, EventStore
+from hub.projections.probes import OUTAGES, PROBE_HOURS, PROBES
+from hub.setup.directory import Directory
+from hub.supervision.work_orders import WorkOrderService
+from workflows.probe_events import OutageConfirmed, OutageEnded, ProbeHourRecorded
+from workflows.work_order_events import Evidence, Problem
+
+log = structlog.get_logger(__name__)
+
+TIMEOUT_S = 15.0  # the national method's limit
+CONFIRM_AFTER = 2  # failures in a row before an outage is confirmed
+VETO_RATIO, WARNING_RATIO = 0.05, 0.03
+RECTIFY = timedelta(days=1)  # an unreachable site is fixed the same day
+
+
+@dataclass(frozen=True)
+class ProbeTarget:
+    site: str  # site code
+    url: str
+    homepage: bool
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    target: ProbeTarget
+    ok: bool
+    detail: str  # "HTTP 200", "HTTP 503", "超时 15 秒", "连接失败：…"
+    elapsed_ms: int
+
+
+def probe_targets(directory: Directory, pattern: str, columns: bool = True) -> list[ProbeTarget]:
+    """Each site's homepage (and its first-level column pages): `pattern` is the homepage's
+    address with {domain}, {key} and {code} (https://{domain}/ in production)."""
+    found = []
+    for site in directory.sites:
+        home = pattern.format(domain=site.domain, key=site.key, code=site.code)
+        found.append(ProbeTarget(site.code, home, True))
+        if columns:
+            base = home if home.endswith("/") else home.rsplit("/", 1)[0] + "/"
+            found += [ProbeTarget(site.code, f"{base}{c.id}/index.html", False)
+                      for c in site.columns]  # fmt: skip
+    return found
+
+
+async def probe_all(
+    targets: Iterable[ProbeTarget], *, timeout: float = TIMEOUT_S, per_host: int = 2,
+    concurrency: int = 64,
+) -> list[ProbeResult]:  # fmt: skip
+    """Fetch every target once, at most `per_host` at a time per host."""
+    import aiohttp
+
+    hosts: dict[str, asyncio.Semaphore] = {}
+    overall = asyncio.Semaphore(concurrency)
+    limit = aiohttp.ClientTimeout(total=timeout)
+
+    async def one(session: aiohttp.ClientSession, target: ProbeTarget) -> ProbeResult:
+        host = urlsplit(target.url).netloc
+        gate = hosts.setdefault(host, asyncio.Semaphore(per_host))
+        async with overall, gate:
+            started = time.perf_counter()
+            try:
+                async with session.get(target.url, allow_redirects=True) as answer:
+                    await answer.read()
+                    ok, detail = answer.status < 400, f"HTTP {answer.status}"
+            except TimeoutError:
+                ok, detail = False, f"超时 {timeout:.0f} 秒"
+            except aiohttp.ClientError as exc:
+                ok, detail = False, f"连接失败：{type(exc).__name__}"
+            elapsed = int((time.perf_counter() - started) * 1000)
+            return ProbeResult(target, ok, detail, elapsed)
+
+    headers = {"User-Agent": "Mozilla/5.0 (compatible; GovHubProbe/1.0)"}
+    async with aiohttp.ClientSession(timeout=limit, headers=headers) as session:
+        return list(await asyncio.gather(*(one(session, t) for t in targets)))
+
+
+def homepage_ratios(store: EventStore, now: datetime) -> dict[str, tuple[int, int]]:
+    """Each site's homepage (attempts, failures) over the last 7 days (the national window)."""
+    since = (now - timedelta(days=7)).replace(minute=0, second=0, microsecond=0)
+    rows = store.rows(PROBE_HOURS, {"hour": AtLeast(since.isoformat())},
+                      ("site", "homepage_attempts", "homepage_failures"))  # fmt: skip
+    totals: dict[str, tuple[int, int]] = {}
+    for site, attempts, failures in rows:
+        a, f = totals.get(str(site), (0, 0))
+        totals[str(site)] = (a + int(attempts or 0), f + int(failures or 0))
+    return totals
+
+
+# -- a prober ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Hour:
+    attempts: int = 0
+    failures: int = 0
+    homepage_attempts: int = 0
+    homepage_failures: int = 0
+    slowest_ms: int = 0
+    failed: list[str] = field(default_factory=list)
+
+
+class Prober:
+    """Probes, and records what it saw: rollups when an hour is over, outages as they begin
+    and end, work orders for homepages down (see the module's docstring)."""
+
+    def __init__(
+        self, store: EventStore, orders: WorkOrderService, directory: Directory,
+        targets: list[ProbeTarget], vantage: str = "local", per_host: int = 2,
+        timeout: float = TIMEOUT_S,
+    ) -> None:  # fmt: skip
+        self.store, self.orders, self.directory = store, orders, directory
+        self.targets, self.vantage = targets, vantage
+        self.per_host, self.timeout = per_host, timeout
+        self._streak: dict[str, int] = {}
+        self._hours: dict[tuple[str, datetime], _Hour] = {}
+        # Outages still open when the prober (re)starts, whoever saw them.
+        self._down = {str(url) for (url,) in store.rows(OUTAGES, {"ended_at": None}, ("url",))}
+
+    def run_once(self, now: datetime) -> list[ProbeResult]:
+        results = asyncio.run(probe_all(self.targets, timeout=self.timeout,
+                                        per_host=self.per_host))  # fmt: skip
+        self.record(results, now)
+        return results
+
+    def record(self, results: list[ProbeResult], now: datetime) -> None:
+        hour = now.replace(minute=0, second=0, microsecond=0)
+        for (site, started), _ in list(self._hours.items()):
+            if started < hour:
+                self._flush(site, started)
+        units = {s.code: s.name for s in self.directory.sites}
+        for result in results:
+            target = result.target
+            rollup = self._hours.setdefault((target.site, hour), _Hour())
+            rollup.attempts += 1
+            rollup.slowest_ms = max(rollup.slowest_ms, result.elapsed_ms)
+            if target.homepage:
+                rollup.homepage_attempts += 1
+            if not result.ok:
+                rollup.failures += 1
+                rollup.homepage_failures += int(target.homepage)
+                if len(rollup.failed) < 5:
+                    rollup.failed.append(f"{target.url} {result.detail}")
+            self._outage(result, now, units)
+
+    def _outage(self, result: ProbeResult, now: datetime, units: dict[str, str]) -> None:
+        target, url = result.target, result.target.url
+        evidence = Evidence(kind="http", summary=f"{url} {result.detail}，耗时 "
+                            f"{result.elapsed_ms / 1000:.1f} 秒", vantage=self.vantage,
+                            seen_at=now)  # fmt: skip
+        key = f"{Problem.UNREACHABLE}:{target.site}"
+        if result.ok:
+            self._streak.pop(url, None)
+            if url in self._down:
+                self._down.discard(url)
+                self._append(target.site, now, OutageEnded(url=url, at=now, vantage=self.vantage),
+                             derived_id("outage-end", url, now.isoformat(), self.vantage))  # fmt: skip
+            if target.homepage:
+                found = self.orders.open_order(key)
+                if found is not None:
+                    self.orders.recheck(str(found["order_id"]), True, evidence)
+            return
+        streak = self._streak[url] = self._streak.get(url, 0) + 1
+        if streak < CONFIRM_AFTER or url in self._down:
+            return
+        self._down.add(url)
+        self._append(target.site, now, OutageConfirmed(
+            url=url, homepage=target.homepage, since=now, vantage=self.vantage,
+            detail=result.detail), derived_id("outage", url, now.isoformat(), self.vantage))  # fmt: skip
+        log.warning("probe.outage_confirmed", site=target.site, url=url, detail=result.detail)
+        if target.homepage:
+            unit = units.get(target.site, target.site)
+            self.orders.report(Problem.UNREACHABLE, target.site, target.site, unit,
+                               f"{unit} › 首页无法访问：{result.detail}", key, now + RECTIFY,
+                               evidence)  # fmt: skip
+
+    def _flush(self, site: str, hour: datetime) -> None:
+        rollup = self._hours.pop((site, hour))
+        self._append(site, hour, ProbeHourRecorded(
+            hour=hour, vantage=self.vantage, attempts=rollup.attempts, failures=rollup.failures,
+            homepage_attempts=rollup.homepage_attempts,
+            homepage_failures=rollup.homepage_failures, slowest_ms=rollup.slowest_ms,
+            failed_urls=tuple(rollup.failed)),
+            derived_id("probe-hour", site, hour.isoformat(), self.vantage))  # fmt: skip
+
+    def flush(self) -> None:
+        """Record every hour still open (a prober stopping)."""
+        for site, hour in list(self._hours):
+            self._flush(site, hour)
+
+    def _append(self, site: str, month: datetime, payload: Event, event_id: str) -> None:
+        """Append to the site's stream of the month (bounded streams; a repeat of an event
+        id is the store's idempotent no-op)."""
+        stream = PROBES(f"{site}-{month:%Y%m}")
+        event = NewEvent(payload, SYSTEM_ACTOR, event_id, event_id=event_id)
+        for _ in range(5):
+            try:
+                self.store.append(stream, [event], self.store.stream_version(stream))
+                return
+            except ConcurrencyConflict:  # another vantage point wrote meanwhile
+                continue
+
+
+def probe_forever(prober: Prober, interval: float, stop: threading.Event) -> None:
+    """Probe every `interval` seconds until `stop` is set (then record the open hours)."""
+    while not stop.is_set():
+        started = time.monotonic()
+        try:
+            prober.run_once(datetime.now(UTC))
+        except Exception as exc:
+            log.error("probe.round_failed", error=repr(exc))
+        stop.wait(max(0.0, interval - (time.monotonic() - started)))
+    prober.flush()

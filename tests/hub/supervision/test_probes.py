@@ -1,0 +1,83 @@
+"""Probes against sites with scripted faults (sandboxes/supervised_sites.py, a real HTTP
+server): an outage is confirmed after two failures in a row and opens a work order at once;
+a timeout counts as a failure; recovery re-checks and closes the order; the hour's rollup and
+the week's homepage ratio come from the log; never more than two requests at once to a host."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from hub.projections.probes import OUTAGES
+from hub.runtime.embedded import EmbeddedHub
+from hub.runtime.server import BackgroundServer
+from hub.supervision.probes import Prober, homepage_ratios, probe_targets
+from sandboxes.supervised_sites import SupervisedSites
+
+
+@pytest.fixture
+def sites() -> Iterator[tuple[SupervisedSites, str]]:
+    sandbox = SupervisedSites(slow_s=2.0)
+    server = BackgroundServer(sandbox.app()).start()
+    yield sandbox, server.url
+    server.stop()
+
+
+def test_outages_are_confirmed_dispatched_and_closed(
+    hub: EmbeddedHub, sites: tuple[SupervisedSites, str]
+) -> None:
+    sandbox, url = sites
+    targets = probe_targets(hub.config.directory, url + "/{key}/")
+    assert len([t for t in targets if t.homepage]) == 4 and len(targets) > 4
+    prober = Prober(hub.store, hub.work_orders, hub.config.directory, targets, "test-1",
+                    timeout=1.0)  # fmt: skip
+    now = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
+    key = "unreachable:9900000001"
+
+    def probe(minutes: int) -> None:
+        prober.run_once(now + timedelta(minutes=minutes))
+        hub.catch_up()
+
+    probe(0)
+    sandbox.faults["gov"] = "down"
+    probe(5)
+    assert hub.work_orders.open_order(key) is None  # one failure: not yet an outage
+    sandbox.faults["gov"] = "slow"  # past the timeout: a failure too
+    probe(10)
+    order = hub.work_orders.open_order(key)
+    assert order is not None and "首页无法访问：超时" in order["summary"]
+    (outage,) = hub.store.rows(OUTAGES, {"site": "9900000001", "homepage": 1, "ended_at": None},
+                               ("url", "detail"))  # fmt: skip
+    assert outage[0] == url + "/gov/" and "超时" in outage[1]
+    probe(15)  # still down: the same order, no second outage
+    assert len(hub.store.rows(OUTAGES, {"site": "9900000001", "homepage": 1})) == 1
+    assert len(hub.work_orders.find(status="open", problem="unreachable")) == 1  # pages: no order
+
+    sandbox.faults.clear()
+    probe(20)
+    assert hub.store.rows(OUTAGES, {"site": "9900000001", "ended_at": None}) == []
+    assert hub.work_orders.get(str(order["order_id"]))["passes"] == 1
+    probe(25)
+    assert hub.work_orders.get(str(order["order_id"]))["status"] == "closed"
+    history = [h["type"] for h in hub.work_orders.history(str(order["order_id"]))]
+    assert history == ["WorkOrderOpened", "WorkOrderRechecked", "WorkOrderRechecked",
+                       "WorkOrderClosed"]  # fmt: skip
+
+    # The hour's rollup, then the week's homepage ratio: 3 failures in 6 probes.
+    probe(65)  # the next hour: the first one is recorded
+    prober.flush()
+    hub.catch_up()
+    attempts, failures = homepage_ratios(hub.store, now + timedelta(hours=2))["9900000001"]
+    assert (attempts, failures) == (7, 3)
+    assert sum(sandbox.requests.values()) == 7 * len(targets)
+    # Politeness: every page of every site is on this one host; never more than 2 at once
+    # (measured once the slow answers the probes gave up on have ended on the server).
+    deadline = time.monotonic() + 10
+    while sandbox.in_flight and time.monotonic() < deadline:
+        time.sleep(0.05)
+    sandbox.most_at_once = 0
+    probe(70)
+    assert sandbox.most_at_once == 2

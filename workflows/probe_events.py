@@ -1,0 +1,45 @@
+"""Events of a site's probe stream (`probe-<site code>`): what the probes saw, rolled up by
+the hour (raw results are not kept: 359 sites × 50 pages every 5 minutes would be 5 million
+events a day), and each outage once confirmed and once over."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from events.envelope import Event
+from events.registry import event_type
+
+
+@event_type("ProbeHourRecorded")
+class ProbeHourRecorded(Event):
+    """One vantage point's probes of one site in one hour: how many, how many failed (no
+    answer within the timeout, or an error status), of them the homepage's."""
+
+    hour: datetime
+    vantage: str
+    attempts: int
+    failures: int
+    homepage_attempts: int
+    homepage_failures: int
+    slowest_ms: int
+    failed_urls: tuple[str, ...] = ()  # a few, for the evidence
+
+
+@event_type("OutageConfirmed")
+class OutageConfirmed(Event):
+    """A page failed twice in a row (or from two vantage points): it is down."""
+
+    url: str
+    homepage: bool
+    since: datetime
+    vantage: str
+    detail: str  # the last failure: "HTTP 503", "超时 15 秒", "连接被拒绝"
+
+
+@event_type("OutageEnded")
+class OutageEnded(Event):
+    """A page that was down answered again."""
+
+    url: str
+    at: datetime
+    vantage: str
