@@ -56,6 +56,7 @@ def serve(
     base = serving.hub_server.url
     click.echo(f"发布中枢已启动：{base}/")
     click.echo(f"  工作台（编辑、审核、运维）：{base}/console    接口文档：{base}/api/docs")
+    click.echo(f"  一屏调度（监管：更新倒计时、可用性、工单）：{base}/console/supervision")
     passwords = hub.demo_passwords()
     if passwords:
         click.echo("  演示用户（用户名 / 密码，角色）：")
