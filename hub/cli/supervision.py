@@ -254,6 +254,7 @@ def probe(ctx: click.Context, once: bool, vantage: str, pattern: str | None, as_
     import threading
 
     from hub.supervision.probes import Prober, probe_forever, probe_targets
+    from hub.supervision.visibility import VisibilityChecker
 
     hub = hub_of(ctx)
     settings = hub.config.settings
@@ -267,6 +268,8 @@ def probe(ctx: click.Context, once: bool, vantage: str, pattern: str | None, as_
     targets = probe_targets(hub.config.directory, pattern)
     prober = Prober(hub.store, hub.work_orders, hub.config.directory, targets,
                     vantage or os.uname().nodename)  # fmt: skip
+    prober.also.append(VisibilityChecker(hub.store, hub.work_orders, hub.config.directory, pattern,
+                                         hub.articles.titles, prober.vantage).run_once)  # fmt: skip
     if once:
         results = prober.run_once(utc_now())
         prober.flush()

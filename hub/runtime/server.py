@@ -15,6 +15,7 @@ from channels.contract import ChannelError
 from hub.delivery.accounts import accounts_of, is_local, safe_domain
 from hub.runtime.embedded import EmbeddedHub
 from hub.supervision.probes import Prober, probe_forever, probe_targets
+from hub.supervision.visibility import VisibilityChecker
 from hub.web.app import create_app
 from sandboxes import sandbox_app
 from sandboxes.jpush import JPushSandbox
@@ -246,6 +247,8 @@ def start_probes(hub: EmbeddedHub, served: str) -> tuple[threading.Event, thread
     pattern = settings.probe_url or f"{served}/sites/{{key}}/index.html"
     prober = Prober(hub.store, hub.work_orders, hub.config.directory,
                     probe_targets(hub.config.directory, pattern), "hub-serve")  # fmt: skip
+    prober.also.append(VisibilityChecker(hub.store, hub.work_orders, hub.config.directory, pattern,
+                                         hub.articles.titles, "hub-serve").run_once)  # fmt: skip
     stop = threading.Event()
     thread = threading.Thread(target=probe_forever, args=(prober, settings.probe_interval_s, stop),
                               name="probes", daemon=True)  # fmt: skip

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -58,6 +58,8 @@ class ProbeResult:
     ok: bool
     detail: str  # "HTTP 200", "HTTP 503", "超时 15 秒", "连接失败：…"
     elapsed_ms: int
+    status: int = 0  # the HTTP status (0: no answer)
+    body: str = ""  # the page's text, when asked for (`keep_body`)
 
 
 def probe_targets(directory: Directory, pattern: str, columns: bool = True) -> list[ProbeTarget]:
@@ -76,7 +78,7 @@ def probe_targets(directory: Directory, pattern: str, columns: bool = True) -> l
 
 async def probe_all(
     targets: Iterable[ProbeTarget], *, timeout: float = TIMEOUT_S, per_host: int = 2,
-    concurrency: int = 64,
+    concurrency: int = 64, keep_body: bool = False,
 ) -> list[ProbeResult]:  # fmt: skip
     """Fetch every target once, at most `per_host` at a time per host."""
     import aiohttp
@@ -90,16 +92,20 @@ async def probe_all(
         gate = hosts.setdefault(host, asyncio.Semaphore(per_host))
         async with overall, gate:
             started = time.perf_counter()
+            status, body = 0, ""
             try:
                 async with session.get(target.url, allow_redirects=True) as answer:
-                    await answer.read()
-                    ok, detail = answer.status < 400, f"HTTP {answer.status}"
+                    raw = await answer.read()
+                    status = answer.status
+                    ok, detail = status < 400, f"HTTP {status}"
+                    if keep_body:
+                        body = raw.decode(answer.charset or "utf-8", errors="replace")
             except TimeoutError:
                 ok, detail = False, f"超时 {timeout:.0f} 秒"
             except aiohttp.ClientError as exc:
                 ok, detail = False, f"连接失败：{type(exc).__name__}"
             elapsed = int((time.perf_counter() - started) * 1000)
-            return ProbeResult(target, ok, detail, elapsed)
+            return ProbeResult(target, ok, detail, elapsed, status, body)
 
     headers = {"User-Agent": "Mozilla/5.0 (compatible; GovHubProbe/1.0)"}
     async with aiohttp.ClientSession(timeout=limit, headers=headers) as session:
@@ -143,6 +149,8 @@ class Prober:
         self.store, self.orders, self.directory = store, orders, directory
         self.targets, self.vantage = targets, vantage
         self.per_host, self.timeout = per_host, timeout
+        # Further checks of each round (the pages the ledger says should, or should not, show).
+        self.also: list[Callable[[datetime], object]] = []
         self._streak: dict[str, int] = {}
         self._hours: dict[tuple[str, datetime], _Hour] = {}
         # Outages still open when the prober (re)starts, whoever saw them.
@@ -152,6 +160,8 @@ class Prober:
         results = asyncio.run(probe_all(self.targets, timeout=self.timeout,
                                         per_host=self.per_host))  # fmt: skip
         self.record(results, now)
+        for check in self.also:
+            check(now)
         return results
 
     def record(self, results: list[ProbeResult], now: datetime) -> None:

@@ -135,3 +135,45 @@ def test_the_one_screen_shows_outages_and_each_sites_availability(web: Web) -> N
     assert "失败 100.0%（2/2 次）" in html and "失败 0.0%（0/2 次）" in html
     order = hub.work_orders.open_order("unreachable:9901000001")
     assert order is not None and f'data-order="{order["order_id"]}"' in html
+
+
+def test_pages_the_ledger_says_are_live_or_gone_are_looked_at_on_the_site(web: Web) -> None:
+    """A published page missing from the live site (a failed sync) and a retracted page still
+    served (a stale copy) each open a work order; putting things right closes them."""
+    from datetime import timedelta
+
+    from hub.supervision.visibility import VisibilityChecker
+    from tests.helpers import published_to, settled
+
+    hub = web.hub
+    shown, missing, retracted = (published_to(web, ["gov/notices"]) for _ in range(3))
+    for article in (shown, missing, retracted):
+        assert [r["status"] for r in settled(web, article)] == ["delivered"]
+    docroot = hub.config.sites_root / "gov" / "notices"
+    lost = docroot / f"{missing}.html"
+    kept = lost.read_bytes()
+    lost.unlink()  # the page never reached the web servers
+    stale = (docroot / f"{retracted}.html").read_bytes()
+    assert web.api("qianli", "POST", f"/articles/{retracted}/retract",
+                   json={"reason": "内容有误"}).status_code == 200  # fmt: skip
+    assert [r["status"] for r in settled(web, retracted, ("delivered", "retracting"))] == [
+        "retracted"]  # fmt: skip
+    (docroot / f"{retracted}.html").write_bytes(stale)  # a cache still serves the old copy
+
+    checker = VisibilityChecker(hub.store, hub.work_orders, hub.config.directory,
+                                web.url + "/sites/{key}/index.html", hub.articles.titles, "测试")  # fmt: skip
+    now = utc_now()
+    assert checker.run_once(now) == []  # within the 15 minutes a sync may take: not yet
+    later = now + timedelta(minutes=16)
+    opened = checker.run_once(later)
+    assert len(opened) == 2
+    summaries = {hub.work_orders.get(o)["summary"] for o in opened}
+    assert any("已发布但网站上看不到（HTTP 404）" in s for s in summaries)
+    assert any("已撤稿仍可访问" in s for s in summaries)
+
+    lost.write_bytes(kept)
+    (docroot / f"{retracted}.html").unlink()
+    checker.run_once(later + timedelta(minutes=5))
+    checker.run_once(later + timedelta(minutes=10))
+    assert {hub.work_orders.get(o)["status"] for o in opened} == {"closed"}
+    assert checker.run_once(later + timedelta(minutes=15)) == []  # seen right: left alone
