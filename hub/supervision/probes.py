@@ -4,7 +4,8 @@ failure; the share of failed homepage probes over a week is the site's ratio (si
 5 %, warning at 3 %).
 
 Politeness: at most `per_host` requests at once to one government host. An outage is confirmed
-after two failures of a page in a row (one failure is often the network, not the site), and
+after two failures of a page in a row (one failure is often the network, not the site; the
+second probe comes `RETRY_S` after the first failure, not a whole cycle later), and
 its homepage's confirmed outage opens a work order (站点无法访问) at once; each later probe
 that passes re-checks the order, which closes after its passes.
 
@@ -41,6 +42,7 @@ log = structlog.get_logger(__name__)
 
 TIMEOUT_S = 15.0  # the national method's limit
 CONFIRM_AFTER = 2  # failures in a row before an outage is confirmed
+RETRY_S = 30.0  # a page that failed is probed again this soon (not a whole cycle later)
 VETO_RATIO, WARNING_RATIO = 0.05, 0.03
 RECTIFY = timedelta(days=1)  # an unreachable site is fixed the same day
 
@@ -164,6 +166,20 @@ class Prober:
             check(now)
         return results
 
+    def suspects(self) -> list[ProbeTarget]:
+        """Pages that failed once and are not confirmed down yet: probed again soon (an
+        outage is confirmed in `RETRY_S`, not in a whole cycle)."""
+        return [t for t in self.targets
+                if self._streak.get(t.url, 0) and t.url not in self._down]  # fmt: skip
+
+    def recheck_suspects(self, now: datetime) -> list[ProbeResult]:
+        suspects = self.suspects()
+        if not suspects:
+            return []
+        results = asyncio.run(probe_all(suspects, timeout=self.timeout, per_host=self.per_host))
+        self.record(results, now)
+        return results
+
     def record(self, results: list[ProbeResult], now: datetime) -> None:
         hour = now.replace(minute=0, second=0, microsecond=0)
         for (site, started), _ in list(self._hours.items()):
@@ -243,12 +259,20 @@ class Prober:
 
 
 def probe_forever(prober: Prober, interval: float, stop: threading.Event) -> None:
-    """Probe every `interval` seconds until `stop` is set (then record the open hours)."""
+    """Probe every `interval` seconds until `stop` is set (then record the open hours); a page
+    that failed is probed again after `RETRY_S` to confirm its outage."""
+    next_round = time.monotonic()
     while not stop.is_set():
-        started = time.monotonic()
         try:
-            prober.run_once(datetime.now(UTC))
+            if time.monotonic() >= next_round:
+                next_round = time.monotonic() + interval
+                prober.run_once(datetime.now(UTC))
+            else:
+                prober.recheck_suspects(datetime.now(UTC))
         except Exception as exc:
             log.error("probe.round_failed", error=repr(exc))
-        stop.wait(max(0.0, interval - (time.monotonic() - started)))
+        wait = next_round - time.monotonic()
+        if prober.suspects():
+            wait = min(wait, RETRY_S)
+        stop.wait(max(0.0, wait))
     prober.flush()

@@ -81,3 +81,23 @@ def test_outages_are_confirmed_dispatched_and_closed(
     sandbox.most_at_once = 0
     probe(70)
     assert sandbox.most_at_once == 2
+
+
+def test_a_failed_page_is_probed_again_soon_to_confirm_its_outage(
+    hub: EmbeddedHub, sites: tuple[SupervisedSites, str]
+) -> None:
+    sandbox, url = sites
+    targets = [t for t in probe_targets(hub.config.directory, url + "/{key}/") if t.homepage]
+    prober = Prober(hub.store, hub.work_orders, hub.config.directory, targets, "test-2",
+                    timeout=1.0)  # fmt: skip
+    now = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
+    sandbox.faults["drc"] = "refuse"
+    prober.run_once(now)
+    assert [t.site for t in prober.suspects()] == ["9900000012"]
+    before = dict(sandbox.requests)
+    prober.recheck_suspects(now + timedelta(seconds=30))  # only the suspect is asked again
+    assert {k: v - before.get(k, 0) for k, v in sandbox.requests.items()
+            if v != before.get(k, 0)} == {"drc/": 1}  # fmt: skip
+    hub.catch_up()
+    assert hub.work_orders.open_order("unreachable:9900000012") is not None
+    assert prober.suspects() == []  # confirmed: no more quick re-probes
