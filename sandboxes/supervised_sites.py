@@ -23,6 +23,7 @@ class SupervisedSites:
     faults: dict[str, str] = field(default_factory=dict)  # site key -> down | refuse | slow
     flaky: dict[str, float] = field(default_factory=dict)  # site key -> share of failures
     slow_s: float = 3.0
+    latency_s: float = 0.01  # every answer takes this long (a real server's time)
     requests: dict[str, int] = field(default_factory=dict)
     in_flight: int = 0
     most_at_once: int = 0
@@ -38,7 +39,7 @@ class SupervisedSites:
         self.in_flight += 1
         self.most_at_once = max(self.most_at_once, self.in_flight)
         try:
-            await asyncio.sleep(0.01)  # a real server takes a moment: requests overlap
+            await asyncio.sleep(self.latency_s)  # a real server takes a moment: requests overlap
             fault = self.faults.get(key)
             if fault == "down":
                 return Response("Service Unavailable", status_code=503)

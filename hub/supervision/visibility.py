@@ -1,6 +1,7 @@
 """Published but not visible (已发布未可见), and retracted but still visible: the hub knows
 every page it put on a site and every page it took down (the delivery ledger), so each is
-looked at on the live site. A page delivered more than `GRACE` ago that the live site does
+looked at on the live site. A page delivered more than `GRACE` ago (10 minutes; with the
+probes' 5-minute cycle an invisible page is flagged within 15) that the live site does
 not show (no answer, an error, or a page without the article's title: a stale cache, a failed
 sync to the web servers, a CDN serving the old copy) opens a work order; so does a retracted
 page still answering with the article. Each order closes after its passing re-checks.
@@ -26,7 +27,7 @@ from hub.supervision.work_orders import WorkOrderService
 from workflows.publication import Channel, Target
 from workflows.work_order_events import Evidence, Problem
 
-GRACE = timedelta(minutes=15)
+GRACE = timedelta(minutes=10)  # a sync may take this long; checked every cycle: flagged by 15
 WINDOW = timedelta(days=2)
 
 

@@ -53,6 +53,12 @@ CASES = {
         rf"distributed_fanout: targets=17 embedded_s={NUMBER} distributed_s={NUMBER} "
         rf"ratio={NUMBER}$",
     ),
+    # Every scripted fault found, nothing else reported, even on this small workload.
+    "supervision": (
+        ["--sites", "30", "--pages", "5", "--published", "20"],
+        rf"supervision: min_precision=1.00 min_recall=1.00 outage_alert_s={NUMBER} "
+        rf"invisible_incident_s=900 probes_per_s={NUMBER} cpu_share={NUMBER}$",
+    ),
     "search": (
         ["--articles", "3000", "--queries", "20"],
         rf"search: articles=3000 p95_ms={NUMBER} deep_page_p95_ms={NUMBER}$",

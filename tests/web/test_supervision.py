@@ -163,7 +163,7 @@ def test_pages_the_ledger_says_are_live_or_gone_are_looked_at_on_the_site(web: W
     checker = VisibilityChecker(hub.store, hub.work_orders, hub.config.directory,
                                 web.url + "/sites/{key}/index.html", hub.articles.titles, "测试")  # fmt: skip
     now = utc_now()
-    assert checker.run_once(now) == []  # within the 15 minutes a sync may take: not yet
+    assert checker.run_once(now) == []  # within the 10 minutes a sync may take: not yet
     later = now + timedelta(minutes=16)
     opened = checker.run_once(later)
     assert len(opened) == 2

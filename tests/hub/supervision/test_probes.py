@@ -72,7 +72,7 @@ def test_outages_are_confirmed_dispatched_and_closed(
     hub.catch_up()
     attempts, failures = homepage_ratios(hub.store, now + timedelta(hours=2))["9900000001"]
     assert (attempts, failures) == (7, 3)
-    assert sum(sandbox.requests.values()) == 7 * len(targets)
+    assert sandbox.requests["gov/"] == 7  # (this host: every site; silent rounds skip the rest)
     # Politeness: every page of every site is on this one host; never more than 2 at once
     # (measured once the slow answers the probes gave up on have ended on the server).
     deadline = time.monotonic() + 10
@@ -101,3 +101,23 @@ def test_a_failed_page_is_probed_again_soon_to_confirm_its_outage(
     hub.catch_up()
     assert hub.work_orders.open_order("unreachable:9900000012") is not None
     assert prober.suspects() == []  # confirmed: no more quick re-probes
+
+
+def test_a_host_that_does_not_answer_holds_the_round_for_two_timeouts_not_all_its_pages(
+    hub: EmbeddedHub, sites: tuple[SupervisedSites, str]
+) -> None:
+    sandbox, url = sites
+    sandbox.faults["edu"] = "slow"  # every page past the timeout
+    targets = [t for t in probe_targets(hub.config.directory, url + "/{key}/")
+               if "/edu/" in t.url] * 4  # fmt: skip
+    prober = Prober(hub.store, hub.work_orders, hub.config.directory, targets, "test-3",
+                    timeout=0.5)  # fmt: skip
+    started = time.monotonic()
+    results = prober.run_once(datetime(2026, 12, 4, 9, 0, tzinfo=UTC))
+    assert time.monotonic() - started < 2.0  # two at once time out, the rest are skipped
+    assert sum(not r.skipped for r in results) == 2 and len(results) == len(targets) > 10
+    prober.flush()
+    hub.catch_up()
+    attempts, failures = homepage_ratios(hub.store, datetime(2026, 12, 4, 10, 0, tzinfo=UTC))[
+        "9900000023"]  # fmt: skip
+    assert failures <= attempts <= 2  # the skipped pages counted neither way
