@@ -34,7 +34,13 @@ def routes(console: Console) -> APIRouter:
             visibility(hub, caller.user_id),
         )  # fmt: skip
         queue = await run_in_threadpool(hub.articles.review_queue, caller.user_id)
-        return render(request, "dashboard.html", caller, mine=mine[:50], queue=queue)
+        # Work orders waiting on the user's sites: to dispatch (supervisors), to fix (staff).
+        orders = await run_in_threadpool(
+            lambda: [o for o in hub.work_orders.find(status="open", for_user=caller.user_id)
+                     if o["status"] == "dispatched"
+                     or hub.work_orders.supervises(caller.user_id, str(o["site"]))][:20])  # fmt: skip
+        return render(request, "dashboard.html", caller, mine=mine[:50], queue=queue,
+                      orders=orders)  # fmt: skip
 
     @pages.get("/console/articles")
     async def articles(request: Request) -> Response:

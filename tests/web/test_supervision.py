@@ -52,6 +52,10 @@ def test_one_screen_and_a_work_order_through_the_console(web: Web) -> None:
     assert forged.status_code == 403
     unknown = supervisor.post(f"{url}/delete", data={"csrf_token": csrf}, timeout=30)
     assert unknown.status_code == 400 and "没有这个操作" in unknown.text
+    # The portal's staff see it on their dashboard, waiting for them.
+    staff_dashboard = web.login("zhangwei")[0].get(f"{web.url}/console", timeout=30).text
+    assert f'data-order="{order_id}"' in staff_dashboard and "整改中" in staff_dashboard
+    assert order_id not in editor.get(f"{web.url}/console", timeout=30).text
     # The portal's editor reports it fixed; the supervisor may not close it yet.
     staff, staff_csrf = web.login("zhangwei")
     fixed = staff.post(f"{url}/rectify", data={"csrf_token": staff_csrf, "note": "已发布解读"},
