@@ -27,6 +27,7 @@ from channels.contract import (
     Receipt,
 )
 from channels.website.lists import SiteLists, write_atomically
+from channels.website.manifest import write_manifest
 from channels.website.site_index import Listed, SiteIndex
 from workflows.beijing_time import beijing_text
 from workflows.delivery_events import ErrorKind
@@ -151,7 +152,9 @@ class WebsiteAdapter:
         first = index.get(column, item.article_id)
         published_at = first.published_at if first else item.published_at.isoformat()
         path = self.page_path(item)
-        write_atomically(path, self.render(item, datetime.fromisoformat(published_at)))
+        page = self.render(item, datetime.fromisoformat(published_at))
+        write_atomically(path, page)
+        write_manifest(Path(self._site(item)["docroot"]), path, page)
         placed = index.put(Listed(item.article_id, column, item.content.title, self.url(item),
                                   published_at))  # fmt: skip
         keys = {m.group(2) for m in _MEDIA_LINK.finditer(item.content.body_html)}

@@ -95,12 +95,14 @@ class SiteLists:
             {"column": c, "entries": index.newest(c["id"], HOME_SIZE)}
             for c in site["columns"].values()
         ]
-        _write_list(
-            Path(site["docroot"]) / "index.html",
-            env.get_template("home.html").render(
-                site=site, sections=[s for s in sections if s["entries"]], root="."
-            ),
+        home = env.get_template("home.html").render(
+            site=site, sections=[s for s in sections if s["entries"]], root="."
         )
+        docroot = Path(site["docroot"])
+        _write_list(docroot / "index.html", home)
+        from channels.website.manifest import write_manifest  # (it writes through this module)
+
+        write_manifest(docroot, docroot / "index.html", home)
         self.site_map(env, site)
 
     def sitemap(

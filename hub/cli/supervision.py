@@ -253,6 +253,7 @@ def probe(ctx: click.Context, once: bool, vantage: str, pattern: str | None, as_
     import signal
     import threading
 
+    from hub.supervision.injection import InjectionChecker
     from hub.supervision.probes import Prober, probe_forever, probe_targets
     from hub.supervision.visibility import VisibilityChecker
 
@@ -268,6 +269,8 @@ def probe(ctx: click.Context, once: bool, vantage: str, pattern: str | None, as_
     targets = probe_targets(hub.config.directory, pattern)
     prober = Prober(hub.store, hub.work_orders, hub.config.directory, targets,
                     vantage or os.uname().nodename)  # fmt: skip
+    prober.also.append(InjectionChecker(hub.store, hub.work_orders, hub.config.directory,
+                                        hub.config.sites_root, pattern, prober.vantage).run_once)  # fmt: skip
     prober.also.append(VisibilityChecker(hub.store, hub.work_orders, hub.config.directory, pattern,
                                          hub.articles.titles, prober.vantage).run_once)  # fmt: skip
     if once:

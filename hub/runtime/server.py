@@ -14,6 +14,7 @@ import uvicorn
 from channels.contract import ChannelError
 from hub.delivery.accounts import accounts_of, is_local, safe_domain
 from hub.runtime.embedded import EmbeddedHub
+from hub.supervision.injection import InjectionChecker
 from hub.supervision.probes import Prober, probe_forever, probe_targets
 from hub.supervision.visibility import VisibilityChecker
 from hub.web.app import create_app
@@ -247,6 +248,8 @@ def start_probes(hub: EmbeddedHub, served: str) -> tuple[threading.Event, thread
     pattern = settings.probe_url or f"{served}/sites/{{key}}/index.html"
     prober = Prober(hub.store, hub.work_orders, hub.config.directory,
                     probe_targets(hub.config.directory, pattern), "hub-serve")  # fmt: skip
+    prober.also.append(InjectionChecker(hub.store, hub.work_orders, hub.config.directory,
+                                        hub.config.sites_root, pattern, "hub-serve").run_once)  # fmt: skip
     prober.also.append(VisibilityChecker(hub.store, hub.work_orders, hub.config.directory, pattern,
                                          hub.articles.titles, "hub-serve").run_once)  # fmt: skip
     stop = threading.Event()

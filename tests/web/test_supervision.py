@@ -181,3 +181,33 @@ def test_pages_the_ledger_says_are_live_or_gone_are_looked_at_on_the_site(web: W
     checker.run_once(later + timedelta(minutes=10))
     assert {hub.work_orders.get(o)["status"] for o in opened} == {"closed"}
     assert checker.run_once(later + timedelta(minutes=15)) == []  # seen right: left alone
+
+
+def test_a_link_or_script_injected_into_a_live_page_is_flagged_by_the_manifest(web: Web) -> None:
+    """The hub knows every reference it published in a page: a hidden link and a script added
+    to the live copy afterwards are reported as injected, the hub's own links are not."""
+    from hub.supervision.injection import InjectionChecker
+    from tests.helpers import published_to, settled
+
+    hub = web.hub
+    article = published_to(web, ["gov/notices"])
+    assert [r["status"] for r in settled(web, article)] == ["delivered"]
+    checker = InjectionChecker(hub.store, hub.work_orders, hub.config.directory,
+                               hub.config.sites_root, web.url + "/sites/{key}/index.html", "测试")  # fmt: skip
+    now = utc_now()
+    assert checker.run_once(now) == []  # as published: nothing injected, nothing opened
+    page = hub.config.sites_root / "gov" / "notices" / f"{article}.html"
+    clean = page.read_text(encoding="utf-8")
+    page.write_text(clean.replace(
+        "</body>", '<div style="display:none"><a href="https://bc.example/casino">博彩</a></div>'
+                   '<script src="https://cdn.example/x.js"></script></body>'), encoding="utf-8")  # fmt: skip
+    (opened,) = checker.run_once(now)
+    order = hub.work_orders.get(opened)
+    assert order["problem"] == "injected_link" and "未经发布" in order["summary"]
+    evidence = hub.work_orders.history(opened)[0]["evidence"]["detail"]
+    assert "https://bc.example/casino" in evidence and "https://cdn.example/x.js" in evidence
+    assert "/notices/" not in evidence  # the hub's own links are not in it
+    page.write_text(clean, encoding="utf-8")  # cleaned up
+    checker.run_once(now)
+    checker.run_once(now)
+    assert hub.work_orders.get(opened)["status"] == "closed"
