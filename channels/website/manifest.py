@@ -6,6 +6,7 @@ the hub did not publish is injected (暗链, 挂马), with no keyword list."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -30,8 +31,6 @@ def references(html: str) -> set[str]:
 
 
 def hash_text(text: str) -> str:
-    import hashlib
-
     return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()[:16]
 
 

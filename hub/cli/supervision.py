@@ -3,6 +3,7 @@ command line — each site's countdowns to the veto thresholds, and the work ord
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -295,6 +296,4 @@ def probe(ctx: click.Context, once: bool, vantage: str, pattern: str | None, as_
 
 
 def _placeholders(pattern: str) -> list[str]:
-    import re
-
     return re.findall(r"\{[^}]*\}", pattern)

@@ -17,7 +17,7 @@ from events.recorder import AtLeast
 from events.store import EventStore
 from hub.projections.deliveries import DELIVERIES_TABLE
 from hub.setup.directory import Directory
-from hub.supervision.probes import TIMEOUT_S, ProbeTarget, probe_all
+from hub.supervision.probes import TIMEOUT_S, ProbeTarget, probe_all, site_address
 from hub.supervision.work_orders import WorkOrderService
 from workflows.publication import Channel, Target
 from workflows.work_order_events import Evidence, Problem
@@ -37,9 +37,7 @@ class InjectionChecker:
 
     def _base(self, code: str) -> tuple[str, Path]:
         site = self.directory.site(code)
-        home = self.pattern.format(domain=site.domain, key=site.key, code=site.code)
-        return (home if home.endswith("/") else home.rsplit("/", 1)[0] + "/",
-                self.sites_root / site.key)  # fmt: skip
+        return site_address(site, self.pattern)[1], self.sites_root / site.key
 
     def pages(self, now: datetime) -> list[tuple[str, str, Path]]:
         """(site code, live URL, the file the hub wrote) of every page to look at."""

@@ -34,7 +34,7 @@ from events.envelope import SYSTEM_ACTOR, Event, NewEvent
 from events.recorder import AtLeast
 from events.store import ConcurrencyConflict, EventStore
 from hub.projections.probes import OUTAGES, PROBE_HOURS, PROBES
-from hub.setup.directory import Directory
+from hub.setup.directory import Directory, Site
 from hub.supervision.work_orders import WorkOrderService
 from workflows.probe_events import OutageConfirmed, OutageEnded, ProbeHourRecorded
 from workflows.work_order_events import Evidence, Problem
@@ -66,15 +66,21 @@ class ProbeResult:
     skipped: bool = False  # not asked: its host did not answer twice this round
 
 
+def site_address(site: Site, pattern: str) -> tuple[str, str]:
+    """A site's homepage address on the live site and the folder address its pages are
+    under: `pattern` is the homepage's address with {domain}, {key} and {code}
+    (https://{domain}/ in production)."""
+    home = pattern.format(domain=site.domain, key=site.key, code=site.code)
+    return home, home if home.endswith("/") else home.rsplit("/", 1)[0] + "/"
+
+
 def probe_targets(directory: Directory, pattern: str, columns: bool = True) -> list[ProbeTarget]:
-    """Each site's homepage (and its first-level column pages): `pattern` is the homepage's
-    address with {domain}, {key} and {code} (https://{domain}/ in production)."""
+    """Each site's homepage (and its first-level column pages), by `site_address`."""
     found = []
     for site in directory.sites:
-        home = pattern.format(domain=site.domain, key=site.key, code=site.code)
+        home, base = site_address(site, pattern)
         found.append(ProbeTarget(site.code, home, True))
         if columns:
-            base = home if home.endswith("/") else home.rsplit("/", 1)[0] + "/"
             found += [ProbeTarget(site.code, f"{base}{c.id}/index.html", False)
                       for c in site.columns]  # fmt: skip
     return found

@@ -22,7 +22,7 @@ from events.recorder import AtLeast
 from events.store import EventStore
 from hub.projections.deliveries import DELIVERIES_TABLE
 from hub.setup.directory import Directory
-from hub.supervision.probes import TIMEOUT_S, ProbeTarget, probe_all
+from hub.supervision.probes import TIMEOUT_S, ProbeTarget, probe_all, site_address
 from hub.supervision.work_orders import WorkOrderService
 from workflows.publication import Channel, Target
 from workflows.work_order_events import Evidence, Problem
@@ -56,9 +56,7 @@ class VisibilityChecker:
 
     def _live_url(self, site_code: str, url: str) -> str:
         """The page's address on the live site: its path under the site's probe address."""
-        site = self.directory.site(site_code)
-        home = self.pattern.format(domain=site.domain, key=site.key, code=site.code)
-        base = home if home.endswith("/") else home.rsplit("/", 1)[0] + "/"
+        base = site_address(self.directory.site(site_code), self.pattern)[1]
         return base + urlsplit(url).path.lstrip("/")
 
     def pages(self, now: datetime) -> list[_Page]:
