@@ -26,7 +26,8 @@ from channels.contract import (
     MediaFiles,
     Receipt,
 )
-from channels.website.lists import SiteLists, write_atomically
+from channels.website.files import write_atomically
+from channels.website.lists import SiteLists
 from channels.website.manifest import write_manifest
 from channels.website.site_index import Listed, SiteIndex
 from workflows.beijing_time import beijing_text

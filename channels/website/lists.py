@@ -11,13 +11,13 @@ changes the blocks from its own to the last.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment
 
+from channels.website.files import write_atomically
+from channels.website.manifest import write_manifest
 from channels.website.site_index import Placed, SiteIndex
 from workflows.beijing_time import beijing_iso
 
@@ -100,7 +100,6 @@ class SiteLists:
         )
         docroot = Path(site["docroot"])
         _write_list(docroot / "index.html", home)
-        from channels.website.manifest import write_manifest  # (it writes through this module)
 
         write_manifest(docroot, docroot / "index.html", home)
         self.site_map(env, site)
@@ -151,21 +150,3 @@ def _write_if_changed(path: Path, text: str) -> None:
 def _write_list(path: Path, text: str) -> None:
     """List pages are re-derived from the index on every change: atomic, not fsynced."""
     write_atomically(path, text, durable=False)
-
-
-def write_atomically(path: Path, text: str | bytes, durable: bool = True) -> None:
-    """Write `text` (UTF-8) or bytes to `path` so that readers see the old file or the new
-    one, never a part."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(text.encode("utf-8") if isinstance(text, str) else text)
-            if durable:
-                out.flush()
-                os.fsync(out.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -11,7 +11,7 @@ import json
 import re
 from pathlib import Path
 
-from channels.website.lists import write_atomically
+from channels.website.files import write_atomically
 
 _REFERENCE = re.compile(
     r"""<(?:a|script|iframe|frame|link|img|embed|object|form)\b[^>]*?\b(?:href|src|data|action)"""

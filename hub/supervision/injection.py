@@ -18,7 +18,7 @@ from events.store import EventStore
 from hub.projections.deliveries import DELIVERIES_TABLE
 from hub.setup.directory import Directory
 from hub.supervision.probes import TIMEOUT_S, ProbeTarget, probe_all, site_address
-from hub.supervision.work_orders import WorkOrderService
+from hub.supervision.work_orders import Finding, WorkOrderService
 from workflows.publication import Channel, Target
 from workflows.work_order_events import Evidence, Problem
 
@@ -77,22 +77,15 @@ class InjectionChecker:
             if not result.ok:
                 continue  # unreachable: the probes' business
             injected = sorted(references(result.body) - manifest)
-            key = f"{Problem.INJECTED_LINK}:{url}"
-            found = self.orders.open_order(key)
+            unit = units.get(code, code)
             evidence = Evidence(
                 kind="dom", summary=(f"{url} 含 {len(injected)} 处未经发布的链接或脚本"
                                      if injected else f"{url} 与发布内容一致"),
                 detail="\n".join(injected[:20]), vantage=self.vantage, seen_at=now)  # fmt: skip
-            if not injected:
-                if found is not None:
-                    self.orders.recheck(str(found["order_id"]), True, evidence)
-                continue
-            if found is None:
-                unit = units.get(code, code)
-                opened.append(self.orders.report(
-                    Problem.INJECTED_LINK, url, code, unit,
-                    f"{unit} 页面被插入未经发布的内容：{injected[0][:80]}", key,
-                    now + timedelta(hours=4), evidence))  # fmt: skip
-            elif int(str(found["passes"] or 0)) or found["status"] == "rectified":
-                self.orders.recheck(str(found["order_id"]), False, evidence)
+            finding = Finding(Problem.INJECTED_LINK, url, code, unit,
+                              f"{unit} 页面被插入未经发布的内容：{injected[0][:80]}",
+                              now + timedelta(hours=4)) if injected else None  # fmt: skip
+            seen = self.orders.observe(f"{Problem.INJECTED_LINK}:{url}", finding, evidence, now)
+            if seen.outcome == "opened":
+                opened.append(str(seen.order_id))
         return opened

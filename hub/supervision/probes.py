@@ -35,7 +35,7 @@ from events.recorder import AtLeast
 from events.store import ConcurrencyConflict, EventStore
 from hub.projections.probes import OUTAGES, PROBE_HOURS, PROBES
 from hub.setup.directory import Directory, Site
-from hub.supervision.work_orders import WorkOrderService
+from hub.supervision.work_orders import Finding, WorkOrderService
 from workflows.probe_events import OutageConfirmed, OutageEnded, ProbeHourRecorded
 from workflows.work_order_events import Evidence, Problem
 
@@ -235,9 +235,7 @@ class Prober:
                 self._append(target.site, now, OutageEnded(url=url, at=now, vantage=self.vantage),
                              derived_id("outage-end", url, now.isoformat(), self.vantage))  # fmt: skip
             if target.homepage:
-                found = self.orders.open_order(key)
-                if found is not None:
-                    self.orders.recheck(str(found["order_id"]), True, evidence)
+                self.orders.observe(key, None, evidence, now)
             return
         streak = self._streak[url] = self._streak.get(url, 0) + 1
         if streak < CONFIRM_AFTER or url in self._down:
@@ -249,9 +247,9 @@ class Prober:
         log.warning("probe.outage_confirmed", site=target.site, url=url, detail=result.detail)
         if target.homepage:
             unit = units.get(target.site, target.site)
-            self.orders.report(Problem.UNREACHABLE, target.site, target.site, unit,
-                               f"{unit} › 首页无法访问：{result.detail}", key, now + RECTIFY,
-                               evidence)  # fmt: skip
+            self.orders.observe(key, Finding(Problem.UNREACHABLE, target.site, target.site, unit,
+                                             f"{unit} › 首页无法访问：{result.detail}",
+                                             now + RECTIFY), evidence, now)  # fmt: skip
 
     def _flush(self, site: str, hour: datetime) -> None:
         rollup = self._hours.pop((site, hour))

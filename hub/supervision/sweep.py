@@ -21,13 +21,12 @@ import structlog
 from events.store import EventStore
 from hub.setup.directory import Directory
 from hub.supervision.freshness import Countdown, State, platform_freshness
-from hub.supervision.work_orders import WorkOrderService
+from hub.supervision.work_orders import Finding, WorkOrderService
 from workflows.work_order_events import Evidence, Problem
 
 log = structlog.get_logger(__name__)
 
 RECTIFY_DAYS = 10  # the time a unit is given (a county's 10 working days, in days)
-SEEN_AGAIN = timedelta(days=1)  # a persisting problem is noted on its order once a day
 _FRESHNESS = (Problem.COLUMN_STALE, Problem.BLANK_COLUMN, Problem.HOMEPAGE_STALE,
               Problem.ACCOUNT_STALE)  # fmt: skip
 
@@ -74,31 +73,21 @@ def sweep_freshness(
             continue
         key = f"{problem}:{countdown.subject}"
         present.add(key)
-        found = orders.open_order(key)
-        if found is not None and (
-            int(str(found["passes"] or 0)) > 0 or found["status"] == "rectified"
-        ):  # reported fixed, or gone and back again: the re-check fails
-            orders.recheck(str(found["order_id"]), False, _evidence(countdown, now))
-            report.joined.append(str(found["order_id"]))
-            continue
-        if (
-            found is not None
-            and found["last_seen"]
-            and (now - datetime.fromisoformat(str(found["last_seen"])) < SEEN_AGAIN)
-        ):
-            continue
-        order_id = orders.report(
+        evidence = _evidence(countdown, now)
+        seen = orders.observe(key, Finding(
             problem, countdown.subject, countdown.site, units.get(countdown.site, countdown.site),
-            f"{countdown.name}：{_evidence(countdown, now).summary}", key,
-            now + timedelta(days=RECTIFY_DAYS), _evidence(countdown, now),
-        )  # fmt: skip
-        (report.joined if found is not None else report.opened).append(order_id)
+            f"{countdown.name}：{evidence.summary}", now + timedelta(days=RECTIFY_DAYS),
+        ), evidence, now)  # fmt: skip
+        if seen.outcome == "opened":
+            report.opened.append(str(seen.order_id))
+        elif seen.outcome in ("joined", "failed"):
+            report.joined.append(str(seen.order_id))
     for order in orders.find(status="open"):
         if order["problem"] not in _FRESHNESS or order["key"] in present:
             continue
-        state = orders.recheck(str(order["order_id"]), True, Evidence(
-            kind="log", summary="已更新，复核通过", detail=str(order["subject"]), seen_at=now))  # fmt: skip
-        if str(state.status) == "closed":
+        seen = orders.observe(str(order["key"]), None, Evidence(
+            kind="log", summary="已更新，复核通过", detail=str(order["subject"]), seen_at=now), now)  # fmt: skip
+        if seen.outcome == "closed":
             report.closed.append(str(order["order_id"]))
     if report.opened or report.closed:
         log.info("supervision.swept", opened=len(report.opened), joined=len(report.joined),

@@ -23,7 +23,7 @@ from events.store import EventStore
 from hub.projections.deliveries import DELIVERIES_TABLE
 from hub.setup.directory import Directory
 from hub.supervision.probes import TIMEOUT_S, ProbeTarget, probe_all, site_address
-from hub.supervision.work_orders import WorkOrderService
+from hub.supervision.work_orders import Finding, WorkOrderService
 from workflows.publication import Channel, Target
 from workflows.work_order_events import Evidence, Problem
 
@@ -97,19 +97,13 @@ class VisibilityChecker:
             evidence = Evidence(kind="http", summary=f"{page.url} {result.detail}"
                                 f"{'，页面含标题' if shows else '，页面无此稿件'}",
                                 detail=title, vantage=self.vantage, seen_at=now)  # fmt: skip
-            found = self.orders.open_order(key)
-            if not wrong:
-                self._settled.add((page.delivery_id, page.retracted))
-                if found is not None:
-                    self.orders.recheck(str(found["order_id"]), True, evidence)
-                    self._settled.discard((page.delivery_id, page.retracted))  # until closed
-                continue
             unit = units.get(page.site, page.site)
-            if found is None:
-                opened.append(self.orders.report(
-                    Problem.NOT_VISIBLE, page.url, page.site, unit,
-                    f"{unit}《{title}》{what}（{result.detail}）", key, now + timedelta(hours=4),
-                    evidence))  # fmt: skip
-            elif int(str(found["passes"] or 0)) or found["status"] == "rectified":
-                self.orders.recheck(str(found["order_id"]), False, evidence)
+            finding = Finding(Problem.NOT_VISIBLE, page.url, page.site, unit,
+                              f"{unit}《{title}》{what}（{result.detail}）",
+                              now + timedelta(hours=4)) if wrong else None  # fmt: skip
+            seen = self.orders.observe(key, finding, evidence, now)
+            if not wrong and seen.outcome in ("none", "closed"):
+                self._settled.add((page.delivery_id, page.retracted))  # seen as it should be
+            if seen.outcome == "opened":
+                opened.append(str(seen.order_id))
         return opened

@@ -5,7 +5,8 @@ The state machine is workflows/work_order_decider.py."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from events.decider import derived_id
@@ -34,6 +35,29 @@ from workflows.work_order_decider import (
 from workflows.work_order_events import Evidence, Problem
 
 SYSTEM = SYSTEM_ACTOR.user_id
+SEEN_AGAIN = timedelta(days=1)  # a persisting problem is noted on its order once a day
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A problem a detector sees: what an order for it says."""
+
+    problem: Problem
+    subject: str
+    site: str
+    unit: str
+    summary: str
+    due_by: datetime
+
+
+@dataclass(frozen=True)
+class Observed:
+    """What `observe` did: opened | joined | failed | passed | closed | none."""
+
+    outcome: str
+    order_id: str | None
+
+
 _OPEN = [str(s) for s in OPEN]
 
 
@@ -79,6 +103,32 @@ class WorkOrderService:
         self._run(order_id, Open(order_id, problem, subject, site, unit, summary, key, due_by,
                                  evidence, passes_required), SYSTEM_ACTOR)  # fmt: skip
         return order_id
+
+    def observe(self, key: str, finding: Finding | None, evidence: Evidence,
+                now: datetime) -> Observed:  # fmt: skip
+        """What every detector does with what it saw of one problem (`key`): with a
+        `finding` the problem is there — an order opens for it, or the open one fails its
+        re-check (it was reported fixed, or had passed a re-check), or is noted as persisting
+        (at most once per `SEEN_AGAIN`); without one the problem is gone — the open order, if
+        any, passes a re-check (and closes after its passes)."""
+        found = self.open_order(key)
+        if finding is None:
+            if found is None:
+                return Observed("none", None)
+            state = self.recheck(str(found["order_id"]), True, evidence)
+            return Observed("closed" if str(state.status) == "closed" else "passed",
+                            str(found["order_id"]))  # fmt: skip
+        if found is not None:
+            order_id = str(found["order_id"])
+            if int(str(found["passes"] or 0)) > 0 or found["status"] == "rectified":
+                self.recheck(order_id, False, evidence)
+                return Observed("failed", order_id)
+            seen = found["last_seen"]
+            if seen and now - datetime.fromisoformat(str(seen)) < SEEN_AGAIN:
+                return Observed("none", order_id)
+        order_id = self.report(finding.problem, finding.subject, finding.site, finding.unit,
+                               finding.summary, key, finding.due_by, evidence)  # fmt: skip
+        return Observed("joined" if found is not None else "opened", order_id)
 
     def recheck(self, order_id: str, passed: bool, evidence: Evidence) -> WorkOrderState:
         """Record an automatic re-check; close the order once it has its passes."""
