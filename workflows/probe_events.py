@@ -43,3 +43,21 @@ class OutageEnded(Event):
     url: str
     at: datetime
     vantage: str
+
+
+@event_type("CrawlRecorded")
+class CrawlRecorded(Event):
+    """One crawl pass over a site (hub/supervision/crawler.py): how much it read and found."""
+
+    at: datetime
+    vantage: str
+    full: bool
+    pages: int
+    links: int
+    bytes: int
+    broken_pages: int
+    broken_links: int
+    outbound_hosts: int
+    hidden_pages: int
+    wording_pages: int
+    seconds: float

@@ -7,7 +7,12 @@ from events.decider import StreamName
 from events.envelope import RecordedEvent
 from events.recorder import Column, Table
 from events.store import SubscriberTransaction
-from workflows.probe_events import OutageConfirmed, OutageEnded, ProbeHourRecorded
+from workflows.probe_events import (
+    CrawlRecorded,
+    OutageConfirmed,
+    OutageEnded,
+    ProbeHourRecorded,
+)
 
 PROBES = StreamName("probe")  # probe-<site code>-<yyyymm>
 
@@ -31,6 +36,17 @@ OUTAGES = Table(
     indexes=(("site", "ended_at"),),
 )  # fmt: skip
 
+CRAWLS = Table(
+    "crawls",
+    (
+        Column("site", key=True), Column("kind", key=True), Column("vantage", key=True),
+        Column("at", required=True), Column("pages", "int"), Column("links", "int"),
+        Column("broken_pages", "int"), Column("broken_links", "int"),
+        Column("outbound_hosts", "int"), Column("hidden_pages", "int"),
+        Column("wording_pages", "int"),
+    ),
+)  # fmt: skip
+
 
 class ProbesProjection:
     """Keeps `probe_hours` and `outages` from the probe streams."""
@@ -39,10 +55,10 @@ class ProbesProjection:
     stream_prefix = PROBES.prefix
 
     def create(self, tx: SubscriberTransaction) -> bool:
-        return tx.create(PROBE_HOURS, OUTAGES)
+        return tx.create(PROBE_HOURS, OUTAGES, CRAWLS)
 
     def drop(self, tx: SubscriberTransaction) -> None:
-        tx.drop(PROBE_HOURS, OUTAGES)
+        tx.drop(PROBE_HOURS, OUTAGES, CRAWLS)
 
     def apply(self, tx: SubscriberTransaction, event: RecordedEvent) -> None:
         if not PROBES.owns(event.stream_id):
@@ -56,5 +72,10 @@ class ProbesProjection:
             case OutageConfirmed() as p:
                 tx.upsert(OUTAGES, [(p.url, site, int(p.homepage), p.since.isoformat(),
                                      p.vantage, p.detail, None)])  # fmt: skip
+            case CrawlRecorded() as p:
+                tx.upsert(CRAWLS, [(site, "full" if p.full else "incremental", p.vantage,
+                                    p.at.isoformat(), p.pages, p.links, p.broken_pages,
+                                    p.broken_links, p.outbound_hosts, p.hidden_pages,
+                                    p.wording_pages)])  # fmt: skip
             case OutageEnded() as p:
                 tx.update(OUTAGES, {"url": p.url}, {"ended_at": p.at.isoformat()})

@@ -7,7 +7,6 @@ delivered in the last day (the pages the log says changed)."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -17,7 +16,7 @@ from events.recorder import AtLeast
 from events.store import EventStore
 from hub.projections.deliveries import DELIVERIES_TABLE
 from hub.setup.directory import Directory
-from hub.supervision.probes import TIMEOUT_S, ProbeTarget, probe_all, site_address
+from hub.supervision.probes import CLOAKED_VIEWS, TIMEOUT_S, fetch_all, site_address
 from hub.supervision.work_orders import Finding, WorkOrderService
 from workflows.publication import Channel, Target
 from workflows.work_order_events import Evidence, Problem
@@ -68,15 +67,22 @@ class InjectionChecker:
                 pages.append((code, url, file, manifest))
         if not pages:
             return []
-        results = asyncio.run(probe_all([ProbeTarget(c, u, False) for c, u, _, _ in pages],
-                                        timeout=self.timeout, per_host=self.per_host,
-                                        keep_body=True))  # fmt: skip
+        views: list[tuple[str, dict[str, str] | None]] = [("浏览器", None),
+                                                          *CLOAKED_VIEWS.items()]  # fmt: skip
+        fetched = fetch_all([(url, headers) for _, url, _, _ in pages for _, headers in views],
+                            timeout=self.timeout, per_host=self.per_host)  # fmt: skip
         units = {s.code: s.name for s in self.directory.sites}
         opened = []
-        for (code, url, _, manifest), result in zip(pages, results, strict=True):
-            if not result.ok:
+        for n, (code, url, _, manifest) in enumerate(pages):
+            answers = fetched[n * len(views) : (n + 1) * len(views)]
+            if not answers[0].ok:
                 continue  # unreachable: the probes' business
-            injected = sorted(references(result.body) - manifest)
+            plain = references(answers[0].body) - manifest
+            injected = sorted(plain)
+            for (label, _), got in zip(views[1:], answers[1:], strict=True):
+                if got.ok:  # cloaking: shown only to a search spider or a search visitor
+                    injected += sorted(f"{ref}（仅{label}可见）"
+                                       for ref in references(got.body) - manifest - plain)  # fmt: skip
             unit = units.get(code, code)
             evidence = Evidence(
                 kind="dom", summary=(f"{url} 含 {len(injected)} 处未经发布的链接或脚本"

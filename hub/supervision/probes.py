@@ -86,49 +86,101 @@ def probe_targets(directory: Directory, pattern: str, columns: bool = True) -> l
     return found
 
 
+BROWSER_UA = "Mozilla/5.0 (compatible; GovHubProbe/1.0)"
+SPIDER_UA = "Mozilla/5.0 (compatible; Baiduspider/2.0; +http://www.baidu.com/search/spider.html)"
+# Cloaking (a hacked site showing its injected links only to search engines, or only to
+# visitors coming from one): a page is also fetched as these see it.
+CLOAKED_VIEWS: dict[str, dict[str, str]] = {
+    "搜索引擎爬虫": {"User-Agent": SPIDER_UA},
+    "搜索引擎来访": {"Referer": "https://www.baidu.com/s?wd=%E6%94%BF%E5%BA%9C"},
+}
+
+
+@dataclass(frozen=True)
+class Fetched:
+    ok: bool
+    status: int  # the HTTP status (0: no answer)
+    detail: str  # "HTTP 200", "超时 15 秒", "连接失败：…"
+    elapsed_ms: int
+    body: str = ""
+    answered: bool = True  # false: a timeout or no connection (the host is silent)
+
+
+async def fetch(session: Any, url: str, *, timeout: float, keep_body: bool = False,
+                headers: dict[str, str] | None = None, method: str = "GET") -> Fetched:  # fmt: skip
+    """One request by the national method: an error status or no answer within `timeout`
+    is a failure."""
+    import aiohttp
+
+    started = time.perf_counter()
+    try:
+        async with session.request(method, url, allow_redirects=True, headers=headers) as answer:
+            raw = await answer.read()
+            body = raw.decode(answer.charset or "utf-8", errors="replace") if keep_body else ""
+            elapsed = int((time.perf_counter() - started) * 1000)
+            return Fetched(answer.status < 400, answer.status, f"HTTP {answer.status}",
+                           elapsed, body)  # fmt: skip
+    except TimeoutError:
+        detail = f"超时 {timeout:.0f} 秒"
+    except aiohttp.ClientError as exc:
+        detail = f"连接失败：{type(exc).__name__}"
+    except ValueError as exc:  # an address aiohttp cannot request (a broken link's)
+        detail = f"地址无效：{type(exc).__name__}"
+    return Fetched(False, 0, detail, int((time.perf_counter() - started) * 1000),
+                   answered=False)  # fmt: skip
+
+
+def open_session(timeout: float, concurrency: int = 64, resolver: Any = None) -> Any:
+    """An aiohttp session for probes and crawls (open it inside the running loop)."""
+    import aiohttp
+
+    return aiohttp.ClientSession(
+        timeout=aiohttp.ClientTimeout(total=timeout), headers={"User-Agent": BROWSER_UA},
+        connector=aiohttp.TCPConnector(limit=concurrency, resolver=resolver),
+    )  # fmt: skip
+
+
+def fetch_all(requests: list[tuple[str, dict[str, str] | None]], *, timeout: float = TIMEOUT_S,
+              per_host: int = 2) -> list[Fetched]:  # fmt: skip
+    """Fetch every (url, extra headers) with its body, at most `per_host` at a time per host."""
+
+    async def run() -> list[Fetched]:
+        hosts: dict[str, asyncio.Semaphore] = {}
+
+        async def one(session: Any, url: str, headers: dict[str, str] | None) -> Fetched:
+            async with hosts.setdefault(urlsplit(url).netloc, asyncio.Semaphore(per_host)):
+                return await fetch(session, url, timeout=timeout, keep_body=True,
+                                   headers=headers)  # fmt: skip
+
+        async with open_session(timeout) as session:
+            return list(await asyncio.gather(*(one(session, u, h) for u, h in requests)))
+
+    return asyncio.run(run())
+
+
 async def probe_all(
     targets: Iterable[ProbeTarget], *, timeout: float = TIMEOUT_S, per_host: int = 2,
     concurrency: int = 64, keep_body: bool = False, resolver: Any = None,
 ) -> list[ProbeResult]:  # fmt: skip
     """Fetch every target once, at most `per_host` at a time per host."""
-    import aiohttp
-
     hosts: dict[str, asyncio.Semaphore] = {}
     # Hosts that did not answer at all (timeout, refused) this round: after two, their other
     # pages are skipped — a dead host would otherwise hold the round for pages × timeout / 2.
     silent: dict[str, int] = {}
     overall = asyncio.Semaphore(concurrency)
-    limit = aiohttp.ClientTimeout(total=timeout)
 
-    async def one(session: aiohttp.ClientSession, target: ProbeTarget) -> ProbeResult:
+    async def one(session: Any, target: ProbeTarget) -> ProbeResult:
         host = urlsplit(target.url).netloc
         gate = hosts.setdefault(host, asyncio.Semaphore(per_host))
         async with gate, overall:  # the host first: a task waiting for its host holds no slot
             if silent.get(host, 0) >= 2:
                 return ProbeResult(target, False, "跳过（主机无响应）", 0, skipped=True)
-            started = time.perf_counter()
-            status, body = 0, ""
-            try:
-                async with session.get(target.url, allow_redirects=True) as answer:
-                    raw = await answer.read()
-                    status = answer.status
-                    ok, detail = status < 400, f"HTTP {status}"
-                    if keep_body:
-                        body = raw.decode(answer.charset or "utf-8", errors="replace")
-            except TimeoutError:
-                ok, detail = False, f"超时 {timeout:.0f} 秒"
+            got = await fetch(session, target.url, timeout=timeout, keep_body=keep_body)
+            if not got.answered:
                 silent[host] = silent.get(host, 0) + 1
-            except aiohttp.ClientError as exc:
-                ok, detail = False, f"连接失败：{type(exc).__name__}"
-                silent[host] = silent.get(host, 0) + 1
-            elapsed = int((time.perf_counter() - started) * 1000)
-            return ProbeResult(target, ok, detail, elapsed, status, body)
+            return ProbeResult(target, got.ok, got.detail, got.elapsed_ms, got.status, got.body)
 
-    headers = {"User-Agent": "Mozilla/5.0 (compatible; GovHubProbe/1.0)"}
-    connector = aiohttp.TCPConnector(limit=concurrency, resolver=resolver)
-    async with aiohttp.ClientSession(
-        timeout=limit, headers=headers, connector=connector
-    ) as session:
+    async with open_session(timeout, concurrency, resolver) as session:
         return list(await asyncio.gather(*(one(session, t) for t in targets)))
 
 
@@ -266,16 +318,21 @@ class Prober:
             self._flush(site, hour)
 
     def _append(self, site: str, month: datetime, payload: Event, event_id: str) -> None:
-        """Append to the site's stream of the month (bounded streams; a repeat of an event
-        id is the store's idempotent no-op)."""
-        stream = PROBES(f"{site}-{month:%Y%m}")
-        event = NewEvent(payload, SYSTEM_ACTOR, event_id, event_id=event_id)
-        for _ in range(5):
-            try:
-                self.store.append(stream, [event], self.store.stream_version(stream))
-                return
-            except ConcurrencyConflict:  # another vantage point wrote meanwhile
-                continue
+        record_site_event(self.store, site, month, payload, event_id)
+
+
+def record_site_event(store: EventStore, site: str, month: datetime, payload: Event,
+                      event_id: str) -> None:  # fmt: skip
+    """Append to the site's probe stream of the month (bounded streams; a repeat of an event
+    id is the store's idempotent no-op; several vantage points may write at once)."""
+    stream = PROBES(f"{site}-{month:%Y%m}")
+    event = NewEvent(payload, SYSTEM_ACTOR, event_id, event_id=event_id)
+    for _ in range(5):
+        try:
+            store.append(stream, [event], store.stream_version(stream))
+            return
+        except ConcurrencyConflict:
+            continue
 
 
 def probe_forever(prober: Prober, interval: float, stop: threading.Event) -> None:

@@ -211,3 +211,44 @@ def test_a_link_or_script_injected_into_a_live_page_is_flagged_by_the_manifest(w
     checker.run_once(now)
     checker.run_once(now)
     assert hub.work_orders.get(opened)["status"] == "closed"
+
+
+def test_cloaking_on_a_page_the_hub_wrote_is_caught_by_looking_as_a_spider_and_a_visitor(
+    web: Web,
+) -> None:
+    """A hacked web server adds links only for search spiders, and a redirect script only for
+    visitors coming from a search engine: a browser never sees them; the checker looks as
+    each would and compares with the page's manifest."""
+    from hub.runtime.server import BackgroundServer
+    from hub.supervision.injection import InjectionChecker
+    from sandboxes.supervised_sites import HackedFront
+    from tests.helpers import published_to, settled
+
+    hub = web.hub
+    article = published_to(web, ["gov/notices"])
+    assert [r["status"] for r in settled(web, article)] == ["delivered"]
+    front = HackedFront(hub.config.sites_root)
+    server = BackgroundServer(front.app()).start()
+    try:
+        checker = InjectionChecker(hub.store, hub.work_orders, hub.config.directory,
+                                   hub.config.sites_root, server.url + "/{key}/index.html",
+                                   "测试")  # fmt: skip
+        now = utc_now()
+        checker.run_once(now)
+        page = f"gov/notices/{article}.html"
+        assert hub.work_orders.open_order(f"injected_link:{server.url}/{page}") is None
+        front.cloak_ua[page] = '<a href="https://bc.example/spider">娱乐</a>'
+        front.cloak_referrer[page] = '<script src="https://bc.example/go.js"></script>'
+        checker.run_once(now)
+        order = hub.work_orders.open_order(f"injected_link:{server.url}/{page}")
+        assert order is not None
+        detail = hub.work_orders.history(str(order["order_id"]))[0]["evidence"]["detail"]
+        assert "https://bc.example/spider（仅搜索引擎爬虫可见）" in detail
+        assert "https://bc.example/go.js（仅搜索引擎来访可见）" in detail
+        front.cloak_ua.clear()
+        front.cloak_referrer.clear()
+        checker.run_once(now)
+        checker.run_once(now)
+        assert hub.work_orders.get(str(order["order_id"]))["status"] == "closed"
+    finally:
+        server.stop()

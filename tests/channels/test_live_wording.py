@@ -1,0 +1,85 @@
+"""Wording errors live: the checks run again over the copies the public reads (the WeChat
+article page, the Weibo post page — from the sandboxes, as followers see them). A phrase the
+dictionaries learn after publication opens one work order for the article, whose evidence
+names the revision, its reviewers and every copy; one correction reaches every copy and the
+order closes on its re-checks."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+from hub.delivery.planner import run_planner
+from hub.supervision.wording import WordingChecker, live_findings
+from tests.channels.social_world import STAGES, World
+from workflows.checks.dictionaries import SensitiveWord
+from workflows.checks.matcher import CompiledDictionaries
+
+
+def run(world: World, rounds: int = 3) -> None:
+    now = datetime.now(UTC)
+    for n in range(rounds):
+        world.engine("w1").run_once(now + timedelta(seconds=n))
+        time.sleep(0.25)
+    world.hub.catch_up()
+
+
+def test_a_wording_error_on_every_platform_is_traced_and_one_correction_closes_it(
+    world: World,
+) -> None:
+    hub = world.hub
+    created = hub.articles.create("zhangwei", "gov", ["notices"], "关于开展违规自查工作的通知",
+                                  "<p>请于月底前完成自查。</p>")  # fmt: skip
+    article = created.article_id
+    hub.articles.submit("zhangwei", article)
+    for user, gates in STAGES:
+        hub.articles.approve(user, article, gates)
+    hub.publishing.publish("zhangwei", article, ["wechat:sf-wechat", "weibo:sf-weibo"],
+                           feeds=False)  # fmt: skip
+    run_planner(hub.store)
+    run(world)
+
+    before = hub.config.checks
+    learned = CompiledDictionaries(hub.config.dictionaries.model_copy(update={
+        "sensitive_words": (*hub.config.dictionaries.sensitive_words,
+                            SensitiveWord(word="违规自查", category="测试"))}))  # fmt: skip
+    dictionaries = [before]
+    checker = WordingChecker(hub.store, hub.work_orders, hub.config.directory,
+                             "http://unused.invalid/{key}/", lambda: dictionaries[0],
+                             lambda a: hub.articles.state(a)[0], "测试")  # fmt: skip
+    now = datetime.now(UTC)
+    assert checker.run_once(now) == []  # as reviewed: nothing wrong
+    dictionaries[0] = learned  # the dictionaries learn the phrase: every copy is read again
+    (opened,) = checker.run_once(now)
+    order = hub.work_orders.get(opened)
+    assert order["problem"] == "wording_error" and order["subject"] == article
+    assert "违规自查" in order["summary"] and order["site"] == "9900000001"
+    detail = hub.work_orders.history(opened)[0]["evidence"]["detail"]
+    assert f"稿件 {article} 第 1 版" in detail
+    for reviewer in ("liting", "wangqiang", "chenjing"):
+        assert reviewer in detail  # who approved the revision the public reads
+    assert "微信公众号 wechat:sf-wechat" in detail and "微博 weibo:sf-weibo" in detail
+    assert checker.run_once(now) == []  # the same finding again: no second order
+
+    # One correction reaches both platforms; the re-checks pass and the order closes.
+    hub.publishing.correct("zhangwei", article, title="关于开展自查工作的通知")
+    for user, gates in STAGES:
+        hub.articles.approve(user, article, gates)
+    hub.react()
+    run_planner(hub.store)
+    run(world)
+    checker.run_once(now + timedelta(minutes=5))
+    checker.run_once(now + timedelta(minutes=10))
+    closed = hub.work_orders.get(opened)
+    assert closed["status"] == "closed", hub.work_orders.history(opened)[-1]
+    assert "第 2 版" in hub.work_orders.history(opened)[-2]["evidence"]["detail"]
+
+
+def test_live_findings_read_the_content_not_the_page_frame(world: World) -> None:
+    compiled = world.hub.config.checks
+    page = ("<html><body><nav>网上赌场</nav><main><p>本市开展网上赌场专项整治。</p></main>"
+            "</body></html>")  # fmt: skip
+    (finding,) = live_findings(page, compiled, datetime.now(UTC).date())
+    assert finding.rule == "P07" and finding.text == "网上赌场"
+    assert live_findings("<main><p>各有关单位：请按时报送。</p></main>", compiled,
+                         datetime.now(UTC).date()) == []  # fmt: skip

@@ -1,0 +1,102 @@
+"""The crawler over sites the hub did not write (the sandbox's small sites, over real HTTP):
+broken links, outside links hidden by CSS, cloaking for spiders and search visitors, and
+wording errors each open a work order with evidence; the next passes, once the faults are
+gone, re-check and close them; the host is never asked more than twice at once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from hub.projections.probes import CRAWLS
+from hub.runtime.embedded import EmbeddedHub
+from hub.runtime.server import BackgroundServer
+from hub.supervision.crawler import Crawler, hidden_outside_links, page_links
+from sandboxes.supervised_sites import SupervisedSites
+
+
+@pytest.fixture
+def sites() -> Iterator[tuple[SupervisedSites, str]]:
+    sandbox = SupervisedSites(pages=6, latency_s=0.005)
+    server = BackgroundServer(sandbox.app()).start()
+    sandbox.outside = server.url.replace("127.0.0.1", "localhost") + "/_outside"
+    yield sandbox, server.url
+    server.stop()
+
+
+def test_a_full_crawl_finds_every_scripted_fault_and_later_passes_close_them(
+    hub: EmbeddedHub, sites: tuple[SupervisedSites, str]
+) -> None:
+    sandbox, url = sites
+    sandbox.broken.add("gov")
+    sandbox.hidden.add("drc")
+    sandbox.wording.add("edu")
+    sandbox.cloak_ua.add("city")
+    sandbox.cloak_referrer.add("city")
+    crawler = Crawler(hub.store, hub.work_orders, hub.config.directory, url + "/{key}/",
+                      lambda: hub.config.checks, vantage="测试", timeout=2.0)  # fmt: skip
+    now = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
+    assert crawler.full_due(now)
+    crawls = {c.site: c for c in crawler.run_once(now)}
+    hub.catch_up()
+    assert {c.pages for c in crawls.values()} == {7} and all(c.full for c in crawls.values())
+    assert sandbox.most_at_once <= 2  # one host: at most two requests at once
+
+    orders = {(o["problem"], o["subject"]): o for o in hub.work_orders.find(status="open")
+              if o["problem"] in ("broken_link", "injected_link", "wording_error")}  # fmt: skip
+    assert set(orders) == {
+        ("broken_link", f"{url}/gov/p1.html"),
+        ("injected_link", f"{url}/drc/"),
+        ("wording_error", f"{url}/edu/p2.html"),
+        ("injected_link", f"{url}/city/"),
+    }
+    broken = hub.work_orders.history(str(orders["broken_link", f"{url}/gov/p1.html"]["order_id"]))
+    assert f"{url}/gov/missing.html HTTP 404" in broken[0]["evidence"]["detail"]
+    cloaked = hub.work_orders.history(str(orders["injected_link", f"{url}/city/"]["order_id"]))
+    detail = cloaked[0]["evidence"]["detail"]
+    assert (
+        "for-spiders（仅搜索引擎爬虫可见）" in detail
+        and "redirect.js（仅搜索引擎来访可见）" in detail
+    )
+    assert "网上赌场" in str(orders["wording_error", f"{url}/edu/p2.html"]["summary"])
+    assert orders["broken_link", f"{url}/gov/p1.html"]["unit"] == "示范省人民政府门户网站"
+    # Each pass is one event per site: the table of the last passes.
+    (row,) = hub.store.rows(CRAWLS, {"site": "9900000001"}, ("kind", "pages", "broken_links"))
+    assert row == ("full", 7, 1)
+    assert not crawler.full_due(now + timedelta(days=1))
+    assert crawler.full_due(now + timedelta(days=7))
+
+    # The same faults again: joined, not a second order.
+    crawler.run_once(now + timedelta(hours=1), full=False)
+    assert len(hub.work_orders.find(status="open", problem="broken_link")) == 1
+
+    # Fixed: the incremental passes look at the pages of the open orders and close them.
+    for faults in (sandbox.broken, sandbox.hidden, sandbox.wording, sandbox.cloak_ua,
+                   sandbox.cloak_referrer):  # fmt: skip
+        faults.clear()
+    passed = {c.site: c for c in crawler.run_once(now + timedelta(hours=2), full=False)}
+    crawler.run_once(now + timedelta(hours=3), full=False)
+    for order in orders.values():
+        assert hub.work_orders.get(str(order["order_id"]))["status"] == "closed"
+    # An incremental pass reads the homepages, columns and the pages of open orders (their
+    # links are checked), not the whole site.
+    assert passed["9900000001"].looked_at == {f"{url}/gov/", f"{url}/gov/p1.html"}
+    assert passed["9900000012"].looked_at == {f"{url}/drc/"}
+
+
+def test_links_and_hidden_links_are_read_from_the_page() -> None:
+    page = ('<a href="a.html#top">a</a><a href="mailto:x@y.cn">m</a><img src="/i.png">'
+            '<a href="javascript:void(0)">j</a><script>var a=1;</script>'
+            '<div style="position:absolute; left:-9999px"><a href="https://bad.example/">x</a>'
+            '<a href="/ok.html">ok</a></div>')  # fmt: skip
+    assert sorted(page_links(page, "http://s.gov.cn/c/index.html")) == [
+        "http://s.gov.cn/c/a.html",
+        "http://s.gov.cn/i.png",
+        "http://s.gov.cn/ok.html",
+        "https://bad.example/",
+    ]
+    assert hidden_outside_links(page, "s.gov.cn") == ["https://bad.example/"]
+    assert hidden_outside_links('<div style="display:block"><a href="https://x.cn/">x</a></div>',
+                                "s.gov.cn") == []  # fmt: skip
