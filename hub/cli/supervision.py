@@ -237,7 +237,7 @@ def supervise(ctx: click.Context, as_json: bool) -> None:
 
 def register(cli: click.Group) -> None:
     """Add the supervision commands."""
-    for command in (freshness, orders, order, supervise, probe):
+    for command in (freshness, orders, order, supervise, probe, crawl):
         cli.add_command(command)
 
 
@@ -254,26 +254,14 @@ def probe(ctx: click.Context, once: bool, vantage: str, pattern: str | None, as_
     import signal
     import threading
 
-    from hub.supervision.injection import InjectionChecker
-    from hub.supervision.probes import Prober, probe_forever, probe_targets
-    from hub.supervision.visibility import VisibilityChecker
+    from hub.supervision.probes import probe_forever
+    from hub.supervision.watch import prober_for
 
     hub = hub_of(ctx)
     settings = hub.config.settings
-    pattern = pattern or settings.probe_url
-    if not pattern:
-        raise click.UsageError(
-            "请用 --url 或 hub.yaml 的 probe_url 给出首页地址模式，如 https://{domain}/"
-        )
-    if not all(part in "{domain}{key}{code}" for part in _placeholders(pattern)):
-        raise click.UsageError("地址模式只能含 {domain}、{key}、{code}")
-    targets = probe_targets(hub.config.directory, pattern)
-    prober = Prober(hub.store, hub.work_orders, hub.config.directory, targets,
-                    vantage or os.uname().nodename)  # fmt: skip
-    prober.also.append(InjectionChecker(hub.store, hub.work_orders, hub.config.directory,
-                                        hub.config.sites_root, pattern, prober.vantage).run_once)  # fmt: skip
-    prober.also.append(VisibilityChecker(hub.store, hub.work_orders, hub.config.directory, pattern,
-                                         hub.articles.titles, prober.vantage).run_once)  # fmt: skip
+    pattern = _pattern(pattern or settings.probe_url)
+    prober = prober_for(hub, pattern, vantage or os.uname().nodename)
+    targets = prober.targets
     if once:
         results = prober.run_once(utc_now())
         prober.flush()
@@ -295,5 +283,60 @@ def probe(ctx: click.Context, once: bool, vantage: str, pattern: str | None, as_
     probe_forever(prober, settings.probe_interval_s, stop)
 
 
-def _placeholders(pattern: str) -> list[str]:
-    return re.findall(r"\{[^}]*\}", pattern)
+def _pattern(pattern: str) -> str:
+    """The homepage address pattern given, checked."""
+    if not pattern:
+        raise click.UsageError(
+            "请用 --url 或 hub.yaml 的 probe_url 给出首页地址模式，如 https://{domain}/"
+        )
+    if not all(part in "{domain}{key}{code}" for part in re.findall(r"\{[^}]*\}", pattern)):
+        raise click.UsageError("地址模式只能含 {domain}、{key}、{code}")
+    if not pattern.startswith(("http://", "https://")):
+        raise click.UsageError("地址模式须以 http:// 或 https:// 开头")
+    return pattern
+
+
+@click.command("crawl")
+@click.option("--once", is_flag=True, help="只巡查一遍后退出")
+@click.option("--full", is_flag=True, help="全量巡查（默认：每周一次全量，其余为增量）")
+@click.option("--vantage", default="", help="巡查点名称（默认本机名）")
+@click.option("--url", "pattern", default=None,
+              help="首页地址模式，含 {domain} {key} {code}（默认 hub.yaml 的 probe_url）")  # fmt: skip
+@json_option
+@click.pass_context
+def crawl(ctx: click.Context, once: bool, full: bool, vantage: str, pattern: str | None,
+          as_json: bool) -> None:  # fmt: skip
+    """链接巡查：错链断链、外链暗链、线上页面与各渠道副本的严重表述错误。"""
+    import os
+    import signal
+    import threading
+
+    from hub.supervision.crawler import crawl_forever
+    from hub.supervision.watch import CrawlPass
+
+    hub = hub_of(ctx)
+    settings = hub.config.settings
+    worker = CrawlPass(hub, _pattern(pattern or settings.probe_url),
+                       vantage or os.uname().nodename)  # fmt: skip
+    if once:
+        crawls = worker.crawler.run_once(utc_now(), True if full else None)
+        worker.wording.run_once(utc_now(), True if full else None)
+        rows = [{"site": c.site, "full": c.full, "pages": c.pages, "links": c.links,
+                 "broken_pages": len(c.broken), "hidden_pages": len(c.hidden),
+                 "wording_pages": len(c.wording), "outbound_hosts": len(c.outbound)}
+                for c in crawls]  # fmt: skip
+        if as_json:
+            emit_json(rows)
+            return
+        for row in rows:
+            click.echo(f"{row['site']}  {'全量' if row['full'] else '增量'}  页面 {row['pages']}  "
+                       f"链接 {row['links']}  错链页 {row['broken_pages']}  "
+                       f"暗链页 {row['hidden_pages']}  表述错误页 {row['wording_pages']}")  # fmt: skip
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    click.echo(
+        f"巡查中：每 {settings.crawl_interval_s:.0f} 秒一遍增量、每周一遍全量。按 Ctrl-C 退出。"
+    )
+    crawl_forever(worker, settings.crawl_interval_s, stop)

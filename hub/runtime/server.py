@@ -14,9 +14,7 @@ import uvicorn
 from channels.contract import ChannelError
 from hub.delivery.accounts import accounts_of, is_local, safe_domain
 from hub.runtime.embedded import EmbeddedHub
-from hub.supervision.injection import InjectionChecker
-from hub.supervision.probes import Prober, probe_forever, probe_targets
-from hub.supervision.visibility import VisibilityChecker
+from hub.supervision.watch import Watching
 from hub.web.app import create_app
 from sandboxes import sandbox_app
 from sandboxes.jpush import JPushSandbox
@@ -131,7 +129,7 @@ class Serving:
     sandbox_server: BackgroundServer | None
     engine: EngineLoop | None
     sandboxes: Sandboxes | None
-    probes: tuple[threading.Event, threading.Thread] | None = None
+    probes: Watching | None = None
 
     @property
     def jpush(self) -> JPushSandbox | None:
@@ -139,9 +137,7 @@ class Serving:
 
     def stop(self) -> None:
         if self.probes:
-            stop, thread = self.probes
-            stop.set()
-            thread.join(timeout=20)
+            self.probes.stop()
         if self.engine:
             self.engine.stop()
         if self.sandboxes:
@@ -241,19 +237,8 @@ def serve(
     return Serving(server, sandbox, loop, sandboxes, probes)
 
 
-def start_probes(hub: EmbeddedHub, served: str) -> tuple[threading.Event, threading.Thread]:
-    """Probe the sites on a thread of their own (`probe_url`; unset: the sites this process
-    serves, for the demo's one screen)."""
-    settings = hub.config.settings
-    pattern = settings.probe_url or f"{served}/sites/{{key}}/index.html"
-    prober = Prober(hub.store, hub.work_orders, hub.config.directory,
-                    probe_targets(hub.config.directory, pattern), "hub-serve")  # fmt: skip
-    prober.also.append(InjectionChecker(hub.store, hub.work_orders, hub.config.directory,
-                                        hub.config.sites_root, pattern, "hub-serve").run_once)  # fmt: skip
-    prober.also.append(VisibilityChecker(hub.store, hub.work_orders, hub.config.directory, pattern,
-                                         hub.articles.titles, "hub-serve").run_once)  # fmt: skip
-    stop = threading.Event()
-    thread = threading.Thread(target=probe_forever, args=(prober, settings.probe_interval_s, stop),
-                              name="probes", daemon=True)  # fmt: skip
-    thread.start()
-    return stop, thread
+def start_probes(hub: EmbeddedHub, served: str) -> Watching:
+    """Probe and crawl the sites on threads of their own (`probe_url`; unset: the sites this
+    process serves, for the demo's one screen)."""
+    pattern = hub.config.settings.probe_url or f"{served}/sites/{{key}}/index.html"
+    return Watching(hub, pattern, "hub-serve")

@@ -86,6 +86,10 @@ class Settings(BaseModel):
     # production; unset, `hub serve` probes the sites it serves itself), and how often.
     probe_url: str = ""
     probe_interval_s: float = Field(default=300.0, ge=5, le=86400)
+    # The crawler: an incremental pass this often (a full one weekly), at most this many
+    # pages of one site in a full pass.
+    crawl_interval_s: float = Field(default=3600.0, ge=5, le=7 * 86400)
+    crawl_max_pages: int = Field(default=5000, ge=1, le=1_000_000)
     # embedded: one process does everything (the default). distributed: web nodes (`hub
     # serve`), the relay (`hub relay`) and workers (`hub worker`) as separate processes on
     # several machines, sharing PostgreSQL, Kafka and Redis (README, "Distributed runtime").

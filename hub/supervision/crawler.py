@@ -23,7 +23,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import structlog
@@ -321,7 +321,11 @@ class Crawler:
 _CRAWL_PROBLEMS = (Problem.BROKEN_LINK, Problem.INJECTED_LINK, Problem.WORDING_ERROR)
 
 
-def crawl_forever(crawler: Crawler, interval: float, stop: threading.Event) -> None:
+class _Pass(Protocol):
+    def run_once(self, now: datetime) -> object: ...
+
+
+def crawl_forever(crawler: _Pass, interval: float, stop: threading.Event) -> None:
     """An incremental pass every `interval` seconds, a full one when a week has passed."""
     while not stop.is_set():
         try:

@@ -69,3 +69,25 @@ def test_probe_once_from_the_command_line(cli: Hub) -> None:
     assert cli.fails("probe", "--once")["code"] == "USAGE"  # no address pattern anywhere
     assert cli.fails("probe", "--once", "--url", "https://{host}/")["code"] == "USAGE"
     assert cli.fails("probe", "--once", "--url", "https://{domain}/{0}")["code"] == "USAGE"
+
+
+def test_crawl_once_from_the_command_line(cli: Hub) -> None:
+    from hub.runtime.server import BackgroundServer
+    from sandboxes.supervised_sites import SupervisedSites
+
+    sandbox = SupervisedSites(pages=3, broken={"drc"})
+    server = BackgroundServer(sandbox.app()).start()
+    try:
+        rows = cli.ok("crawl", "--once", "--full", "--vantage", "北京", "--url",
+                      server.url + "/{key}/")  # fmt: skip
+        by_site = {r["site"]: r for r in rows}
+        assert by_site["9900000012"]["broken_pages"] == 1 and by_site["9900000012"]["pages"] == 4
+        assert by_site["9900000001"]["broken_pages"] == 0
+        listed = cli.ok("orders", "--as", "zhouyan")
+        assert any(o["problem"] == "broken_link" and o["subject"].endswith("/drc/p1.html")
+                   for o in listed)  # fmt: skip
+    finally:
+        server.stop()
+    assert cli.fails("crawl", "--once")["code"] == "USAGE"  # no address pattern anywhere
+    assert cli.fails("crawl", "--once", "--url", "file:///{key}/")["code"] == "USAGE"
+    assert cli.fails("crawl", "--once", "--url", "https://{domain}/{__class__}")["code"] == "USAGE"

@@ -1,0 +1,90 @@
+"""Everything that looks at the live sites, put together once for `hub serve`, `hub probe`
+and `hub crawl`: the prober (each round: reachability, injected references, published but
+not visible) and the crawler (each pass: links, pages the hub did not write, and the wording
+of every live copy)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from channels.website.manifest import manifest_path
+from hub.runtime.embedded import EmbeddedHub
+from hub.setup.directory import Directory
+from hub.supervision.crawler import Crawler, crawl_forever
+from hub.supervision.injection import InjectionChecker
+from hub.supervision.probes import Prober, probe_forever, probe_targets, site_address
+from hub.supervision.visibility import VisibilityChecker
+from hub.supervision.wording import WordingChecker
+
+
+def written_by_hub(directory: Directory, sites_root: Path, pattern: str) -> Callable[[str], bool]:
+    """Whether the page at a live address is one the hub wrote (it has a manifest)."""
+    bases = [(site_address(s, pattern)[1], sites_root / s.key) for s in directory.sites]
+
+    def check(url: str) -> bool:
+        for base, docroot in bases:
+            if url.startswith(base):
+                page = docroot / (url[len(base) :].split("?")[0] or "index.html")
+                return manifest_path(docroot, page).is_file()
+        return False
+
+    return check
+
+
+def prober_for(hub: EmbeddedHub, pattern: str, vantage: str) -> Prober:
+    directory = hub.config.directory
+    prober = Prober(hub.store, hub.work_orders, directory, probe_targets(directory, pattern),
+                    vantage)  # fmt: skip
+    prober.also.append(InjectionChecker(hub.store, hub.work_orders, directory,
+                                        hub.config.sites_root, pattern, vantage).run_once)  # fmt: skip
+    prober.also.append(VisibilityChecker(hub.store, hub.work_orders, directory, pattern,
+                                         hub.articles.titles, vantage).run_once)  # fmt: skip
+    return prober
+
+
+class CrawlPass:
+    """The crawler and the live wording checker, one after the other."""
+
+    def __init__(self, hub: EmbeddedHub, pattern: str, vantage: str) -> None:
+        config = hub.config
+        self.crawler = Crawler(
+            hub.store, hub.work_orders, config.directory, pattern, lambda: config.checks,
+            vantage=vantage, max_pages=config.settings.crawl_max_pages,
+            hub_pages=written_by_hub(config.directory, config.sites_root, pattern),
+        )  # fmt: skip
+        self.wording = WordingChecker(hub.store, hub.work_orders, config.directory, pattern,
+                                      lambda: config.checks,
+                                      lambda a: hub.articles.state(a)[0], vantage)  # fmt: skip
+
+    def run_once(self, now: datetime, full: bool | None = None) -> object:
+        crawls = self.crawler.run_once(now, full)
+        self.wording.run_once(now, full)
+        return crawls
+
+
+class Watching:
+    """Probes and crawls on threads of their own until stopped."""
+
+    def __init__(self, hub: EmbeddedHub, pattern: str, vantage: str) -> None:
+        settings = hub.config.settings
+        self.halt = threading.Event()
+        jobs = (
+            ("probes", probe_forever, prober_for(hub, pattern, vantage),
+             settings.probe_interval_s),
+            ("crawler", crawl_forever, CrawlPass(hub, pattern, vantage),
+             settings.crawl_interval_s),
+        )  # fmt: skip
+        self.threads = [threading.Thread(target=loop, args=(worker, interval, self.halt),
+                                         name=name, daemon=True)
+                        for name, loop, worker, interval in jobs]  # fmt: skip
+        for thread in self.threads:
+            thread.start()
+
+    def stop(self, timeout: float = 20) -> None:
+        """Stop, letting the prober record its open hours."""
+        self.halt.set()
+        for thread in self.threads:
+            thread.join(timeout=timeout)
