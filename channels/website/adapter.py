@@ -40,6 +40,22 @@ _DELIVERY = re.compile(r'<meta name="hub-delivery" content="([^"]*)">')
 _MEDIA_LINK = re.compile(r'\b(src|href)="/media/([0-9a-f]{64}\.[a-z]{3,4})(?:/[^"]*)?"')
 
 
+def column_page(site: dict[str, Any], column_id: str, here: str | None = None) -> str | None:
+    """The column whose page a link to `column_id` opens, or None when the column is not on
+    the site. A column is on the site once it has had content (its index page exists) or
+    the page being written (`here`) is its first; a parent column without articles of its
+    own opens its first child that is on the site. A column that never had content is not
+    put online at all (not in the navigation, not in the maps): a blank column (空白栏目) is
+    a single-veto finding."""
+    if column_id == here or (Path(site["docroot"]) / column_id / "index.html").is_file():
+        return column_id
+    for child in site["columns"].get(column_id, {}).get("children", ()):
+        found = column_page(site, child, here)
+        if found is not None:
+            return found
+    return None
+
+
 class WebsiteAdapter:
     """One adapter for every site; `sites` maps site codes to their facts and docroots."""
 
@@ -101,6 +117,7 @@ class WebsiteAdapter:
                     if local_media
                     else item.content.body_html
                 ),
+                here=column["id"],  # the page being written puts its column online
                 meta=item.content.metadata,
                 published_at=beijing_text(published_at or item.published_at),
                 root="..",
@@ -204,6 +221,7 @@ class WebsiteAdapter:
                     keep_trailing_newline=True,
                     auto_reload=False,  # a theme changed on disk applies from the next start
                 )
+                self._envs[theme].globals.update(column_page=column_page, here=None)
             return self._envs[theme]
 
     def _index(self, item: DeliveryItem) -> SiteIndex:

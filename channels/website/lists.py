@@ -57,7 +57,7 @@ class SiteLists:
             _write_list(
                 folder / f"list-{number}.html",
                 env.get_template("column.html").render(
-                    site=site, column=column, items=list(reversed(entries)), root="..",
+                    site=site, column=column, here=column["id"], items=list(reversed(entries)), root="..",
                     page=number, pages=last, count=count,
                 ),
             )  # fmt: skip
@@ -69,7 +69,7 @@ class SiteLists:
         _write_list(
             folder / "index.html",
             env.get_template("column.html").render(
-                site=site, column=column, items=newest[:PAGE_SIZE], root="..", page=None,
+                site=site, column=column, here=column["id"], items=newest[:PAGE_SIZE], root="..", page=None,
                 pages=last, count=count,
             ),
         )  # fmt: skip
@@ -78,7 +78,7 @@ class SiteLists:
         _write_list(
             folder / "atom.xml",
             env.get_template("atom.xml").render(
-                site=site, column=column, items=feed,
+                site=site, column=column, here=column["id"], items=feed,
                 updated=feed[0]["updated"] if feed else "1970-01-01T00:00:00+00:00",
             ),
         )  # fmt: skip
@@ -122,7 +122,7 @@ class SiteLists:
         if removed:
             (docroot / f"sitemap-{last + 1}.xml").unlink(missing_ok=True)
         columns = [{"url": f"https://{site['domain']}/{c}/index.html", "updated": None}
-                   for c in site["columns"]]  # fmt: skip
+                   for c in site["columns"] if (docroot / c / "index.html").is_file()]  # fmt: skip
         columns.insert(0, {"url": f"https://{site['domain']}/index.html", "updated": None})
         _write_if_changed(
             docroot / "sitemap-columns.xml",

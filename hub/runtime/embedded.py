@@ -79,6 +79,7 @@ def website_sites(config: HubConfig) -> dict[str, dict[str, Any]]:
                     "name": column.name,
                     "type": column.type,
                     "top": not parents,
+                    "children": [c.id for c in column.children],
                 }
                 for column, parents in site.walk()
             },

@@ -74,15 +74,18 @@ def site_address(site: Site, pattern: str) -> tuple[str, str]:
     return home, home if home.endswith("/") else home.rsplit("/", 1)[0] + "/"
 
 
-def probe_targets(directory: Directory, pattern: str, columns: bool = True) -> list[ProbeTarget]:
-    """Each site's homepage (and its first-level column pages), by `site_address`."""
+def probe_targets(
+    directory: Directory, pattern: str, columns: bool = True,
+    online: Callable[[Site, str], bool] = lambda site, column: True,
+) -> list[ProbeTarget]:  # fmt: skip
+    """Each site's homepage (and its column pages that are `online`), by `site_address`."""
     found = []
     for site in directory.sites:
         home, base = site_address(site, pattern)
         found.append(ProbeTarget(site.code, home, True))
         if columns:
             found += [ProbeTarget(site.code, f"{base}{c.id}/index.html", False)
-                      for c in site.columns]  # fmt: skip
+                      for c in site.columns if online(site, c.id)]  # fmt: skip
     return found
 
 
@@ -224,12 +227,15 @@ class Prober:
         self.resolver: Any = None  # an aiohttp resolver (the benchmark's hosts are all local)
         # Further checks of each round (the pages the ledger says should, or should not, show).
         self.also: list[Callable[[datetime], object]] = []
+        self.targets_of: Callable[[], list[ProbeTarget]] | None = None
         self._streak: dict[str, int] = {}
         self._hours: dict[tuple[str, datetime], _Hour] = {}
         # Outages still open when the prober (re)starts, whoever saw them.
         self._down = {str(url) for (url,) in store.rows(OUTAGES, {"ended_at": None}, ("url",))}
 
     def run_once(self, now: datetime) -> list[ProbeResult]:
+        if self.targets_of is not None:  # columns come online as they get content
+            self.targets = self.targets_of()
         results = asyncio.run(probe_all(self.targets, timeout=self.timeout,
                                         per_host=self.per_host, resolver=self.resolver))  # fmt: skip
         self.record(results, now)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from channels.website.manifest import manifest_path
 from hub.runtime.embedded import EmbeddedHub
-from hub.setup.directory import Directory
+from hub.setup.directory import Directory, Site
 from hub.supervision.crawler import Crawler, crawl_forever
 from hub.supervision.injection import InjectionChecker
 from hub.supervision.probes import Prober, probe_forever, probe_targets, site_address
@@ -36,8 +36,16 @@ def written_by_hub(directory: Directory, sites_root: Path, pattern: str) -> Call
 
 def prober_for(hub: EmbeddedHub, pattern: str, vantage: str) -> Prober:
     directory = hub.config.directory
-    prober = Prober(hub.store, hub.work_orders, directory, probe_targets(directory, pattern),
-                    vantage)  # fmt: skip
+    root = hub.config.sites_root
+
+    def online(site: Site, column: str) -> bool:
+        """Columns are online once they have had content (where this machine sees the
+        sites' folders; elsewhere every column is probed)."""
+        return not root.is_dir() or (root / site.key / column / "index.html").is_file()
+
+    prober = Prober(hub.store, hub.work_orders, directory,
+                    probe_targets(directory, pattern, online=online), vantage)  # fmt: skip
+    prober.targets_of = lambda: probe_targets(directory, pattern, online=online)
     prober.also.append(InjectionChecker(hub.store, hub.work_orders, directory,
                                         hub.config.sites_root, pattern, vantage).run_once)  # fmt: skip
     prober.also.append(VisibilityChecker(hub.store, hub.work_orders, directory, pattern,

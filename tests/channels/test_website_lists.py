@@ -3,6 +3,7 @@ last archive pages and sitemap block; a retraction shifts the blocks after it.""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -87,3 +88,39 @@ def test_a_site_theme_overrides_the_default_templates(tmp_path: Path) -> None:
     website.send(item(1))
     page = (tmp_path / "demo" / "news" / "a0001.html").read_text("utf-8")
     assert 'class="red-theme"' in page and '<meta name="ArticleTitle" content="第1篇">' in page
+
+
+def test_a_column_without_content_is_not_put_online(tmp_path: Path) -> None:
+    """A blank column (空白栏目) is a single-veto finding: it appears in the navigation and
+    the maps with its first article, never before; a parent without articles of its own
+    links to its first child that has some."""
+    site = {"key": "demo", "code": "9900000099", "name": "示范站", "domain": "www.demo.gov.cn",
+            "docroot": str(tmp_path / "demo"), "theme": None,
+            "columns": {
+                "news": {"id": "news", "name": "要闻", "type": "动态要闻", "top": True,
+                         "children": []},
+                "policy": {"id": "policy", "name": "政策文件", "type": "政策文件", "top": True,
+                           "children": ["policy-gov", "policy-dept"]},
+                "policy-gov": {"id": "policy-gov", "name": "省政府文件", "type": "政策文件",
+                               "top": False, "children": []},
+                "policy-dept": {"id": "policy-dept", "name": "部门文件", "type": "政策文件",
+                                "top": False, "children": []},
+            }}  # fmt: skip
+    website = WebsiteAdapter({"9900000099": site})
+    docroot = tmp_path / "demo"
+    website.send(item(1))
+    home = (docroot / "index.html").read_text("utf-8")
+    assert 'href="./news/index.html">要闻' in home and "政策文件" not in home
+    assert "policy" not in (docroot / "sitemap.html").read_text("utf-8")
+    assert "policy" not in (docroot / "sitemap-columns.xml").read_text("utf-8")
+    assert not (docroot / "policy-gov").exists()
+
+    first = dataclasses.replace(item(2), target=Target(
+        channel=Channel.WEBSITE, account="9900000099", column="policy-dept"))  # fmt: skip
+    website.send(first)
+    page = (docroot / "policy-dept" / "a0002.html").read_text("utf-8")
+    assert 'href="../policy-dept/index.html">政策文件' in page  # its own page already links it
+    home = (docroot / "index.html").read_text("utf-8")
+    assert 'href="./policy-dept/index.html">政策文件' in home
+    assert "policy-gov" not in home  # still blank: still not online
+    assert "policy-dept/index.html" in (docroot / "sitemap-columns.xml").read_text("utf-8")
