@@ -14,6 +14,7 @@ from hub.projections.index_numbers import IndexNumbersProjection
 from hub.projections.media_refs import MediaRefsProjection
 from hub.projections.probes import ProbesProjection
 from hub.projections.publications import PublicationsProjection
+from hub.projections.published_items import PublishedItemsProjection
 from hub.projections.work_orders import WorkOrdersProjection
 
 
@@ -31,4 +32,5 @@ def all_projections(store: EventStore, names: Names | None = None) -> list[Subsc
         ArticleSearchProjection(),
         WorkOrdersProjection(),
         ProbesProjection(),
+        PublishedItemsProjection(),
     ]

@@ -15,6 +15,7 @@ from hub.web import (
     console_forms,
     console_lists,
     console_login,
+    console_reports,
     console_supervision,
 )
 from hub.web.console_page import STATIC, Console, LoginNeeded, to_login
@@ -28,6 +29,6 @@ def router(hub: EmbeddedHub) -> APIRouter:
     # The forms come before the article's actions: /articles/new, /{id}/edit and
     # /{id}/presence are matched before /{id} and /{id}/{action}.
     for group in (console_login, console_lists, console_forms, console_article, console_board,
-                  console_supervision):  # fmt: skip
+                  console_supervision, console_reports):  # fmt: skip
         pages.include_router(group.routes(console))
     return pages

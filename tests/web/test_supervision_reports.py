@@ -1,0 +1,86 @@
+"""The scorecard, the report figures with their drill-down, and the xlsx and docx exports,
+through the console as a supervisor and as a site's editor (who sees only their own site
+and may not export the platform's reports); bad and hostile requests are refused."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import requests
+from docx import Document
+from openpyxl import load_workbook
+
+from hub.runtime.clock import utc_now
+from tests.helpers import published_to, settled
+from tests.web.conftest import Web
+from workflows.beijing_time import BEIJING
+
+
+def test_scorecard_reports_and_their_evidence(web: Web) -> None:
+    article = published_to(web, ["gov/notices"])
+    assert [r["status"] for r in settled(web, article)] == ["delivered"]
+    year = utc_now().astimezone(BEIJING).year
+    supervisor, _ = web.login("zhouyan")
+
+    card = supervisor.get(f"{web.url}/console/supervision/scorecard", timeout=30).text
+    for site in web.hub.config.directory.sites:
+        assert f'data-site="{site.code}"' in card
+    # A site nobody published to has a blank homepage: a single veto, no score.
+    drc = re.search(r'<tr data-site="9900000012" data-verdict="([^"]+)"', card)
+    assert drc is not None and drc.group(1) == "不合格"
+    assert "未监测" in card  # what the hub cannot measure is never shown as passed
+
+    page = supervisor.get(f"{web.url}/console/supervision/reports",
+                          params={"site": "gov", "year": year}, timeout=30).text  # fmt: skip
+    total = re.search(r'data-label="信息发布总数（条）".*?<a href="([^"]+)">(\d+)</a>', page, re.S)
+    assert total is not None and int(total.group(2)) >= 1
+    assert "季度政府网站和政务新媒体检查情况通报（草稿）" in page
+    drill = supervisor.get(web.url + total.group(1).replace("&amp;", "&"), timeout=30).text
+    assert "关于做好冬季安全生产工作的通知" in drill and f"/console/articles/{article}" in drill
+    notices = re.search(r'data-label="其中：通知公告（条）".*?<a href="([^"]+)">(\d+)</a>', page,
+                        re.S)  # fmt: skip
+    assert notices is not None and int(notices.group(2)) >= 1
+
+    xlsx = supervisor.get(f"{web.url}/console/supervision/reports/annual.xlsx",
+                          params={"year": year}, timeout=30)  # fmt: skip
+    assert xlsx.status_code == 200 and "spreadsheetml" in xlsx.headers["content-type"]
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    header = [c.value for c in sheet[1]]
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == "9900000001")
+    cell = row[header.index("信息发布·信息发布总数（条）")]
+    assert int(cell.value) >= 1 and "/console/supervision/evidence?" in cell.hyperlink.target
+    docx = supervisor.get(f"{web.url}/console/supervision/reports/bulletin.docx",
+                          params={"year": year, "quarter": 4}, timeout=30)  # fmt: skip
+    assert docx.status_code == 200
+    text = "\n".join(p.text for p in Document(io.BytesIO(docx.content)).paragraphs)
+    assert f"{year}年第4季度" in text and "一、总体情况" in text and "合格率" in text
+
+    # A site's editor: their own site only, and no platform export.
+    editor, _ = web.login("zhoumin")
+    theirs = editor.get(f"{web.url}/console/supervision/scorecard", timeout=30).text
+    assert 'data-site="9900000012"' in theirs and 'data-site="9900000001"' not in theirs
+    refused = editor.get(f"{web.url}/console/supervision/reports/annual.xlsx", timeout=30)
+    assert refused.status_code == 403 and "spreadsheetml" not in refused.headers["content-type"]
+    other = editor.get(f"{web.url}/console/supervision/reports", params={"site": "gov"},
+                       timeout=30)  # fmt: skip
+    assert other.status_code == 400 and "不存在" in other.text and "信息发布总数" not in other.text
+    peek = editor.get(f"{web.url}/console/supervision/evidence",
+                      params={"what": "published", "account": "9900000001"}, timeout=30)  # fmt: skip
+    assert peek.status_code == 400 and "不存在" in peek.text and "冬季安全生产" not in peek.text
+
+    # Bad input: refused with a reason, never a 500.
+    for params in ({"what": "passwords"}, {"what": "probes"}, {"what": "orders", "year": "x"},
+                   {"what": "orders", "quarter": "2026-Q9"},
+                   {"what": "published", "account": "<script>"}):  # fmt: skip
+        bad = supervisor.get(f"{web.url}/console/supervision/evidence", params=params, timeout=30)
+        assert bad.status_code == 400, (params, bad.status_code)
+        assert "<script>" not in bad.text
+    for params in ({"year": "1900"}, {"quarter": "5"}, {"year": "二〇二六"}):
+        bad = supervisor.get(f"{web.url}/console/supervision/reports", params=params, timeout=30)
+        assert bad.status_code == 400
+    assert supervisor.get(f"{web.url}/console/supervision/reports/passwd",
+                          timeout=30).status_code == 400  # fmt: skip
+    anonymous = requests.get(f"{web.url}/console/supervision/scorecard", timeout=30,
+                                  allow_redirects=False)  # fmt: skip
+    assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login?")
