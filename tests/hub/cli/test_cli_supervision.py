@@ -4,6 +4,8 @@ dates, missing reasons)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.helpers import Hub
 
 
@@ -91,3 +93,39 @@ def test_crawl_once_from_the_command_line(cli: Hub) -> None:
     assert cli.fails("crawl", "--once")["code"] == "USAGE"  # no address pattern anywhere
     assert cli.fails("crawl", "--once", "--url", "file:///{key}/")["code"] == "USAGE"
     assert cli.fails("crawl", "--once", "--url", "https://{domain}/{__class__}")["code"] == "USAGE"
+
+
+def test_scorecard_and_reports_from_the_command_line(cli: Hub, tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from docx import Document
+    from openpyxl import load_workbook
+
+    from tests.helpers import cli_approved
+    from workflows.beijing_time import BEIJING
+
+    article = cli_approved(cli)
+    cli.ok("publish", article, "--to", "gov/notices", "--as", "qianli", "--wait")
+    cards = cli.ok("scorecard", "--site", "gov")
+    (gov,) = cards["sites"]
+    assert gov["verdict"] == "不合格"  # 9 blank columns: a single veto
+    assert any(i["label"] == "栏目不更新" and i["status"] == "met" for i in gov["items"])
+    assert any(i["status"] == "unmeasured" for i in gov["items"])
+    year = datetime.now(BEIJING).year
+    sheet_file = tmp_path / "annual.xlsx"
+    annual = cli.ok("report", "annual", "--year", str(year), "--site", "gov", "--xlsx",
+                    str(sheet_file))  # fmt: skip
+    figures = {f["label"]: f["value"] for f in annual["sites"]["9900000001"]}
+    assert figures["信息发布总数（条）"] == 1 and figures["其中：通知公告（条）"] == 1
+    sheet = load_workbook(sheet_file).active
+    assert [c.value for c in sheet[2]][:3] == ["9900000001", "示范省人民政府门户网站", 1]
+    doc_file = tmp_path / "q.docx"
+    bulletin = cli.ok("report", "quarterly", "--year", str(year), "--quarter", "4", "--docx",
+                      str(doc_file))  # fmt: skip
+    assert bulletin["title"].startswith(f"{year}年第4季度")
+    assert any(f["name"] == "示范省人民政府门户网站" for f in bulletin["failing"])
+    assert bulletin["title"] in "\n".join(p.text for p in Document(doc_file).paragraphs)
+    assert cli.fails("report", "quarterly", "--quarter", "5")["code"] == "USAGE"
+    assert cli.fails("report", "annual", "--year", "1800")["code"] == "USAGE"
+    assert cli.fails("report", "annual", "--site", "nowhere")["code"] == "SITE_UNKNOWN"
+    assert cli.fails("scorecard", "--site", "../etc")["code"] == "SITE_UNKNOWN"
