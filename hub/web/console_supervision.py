@@ -19,6 +19,7 @@ from hub.projections.probes import OUTAGES
 from hub.runtime.clock import as_beijing, utc_now
 from hub.supervision.freshness import SITE_LIMITS, STATE_LABELS, SiteFreshness, platform_freshness
 from hub.supervision.probes import VETO_RATIO, WARNING_RATIO, homepage_ratios
+from hub.supervision.trends import availability_trend, freshness_trend
 from hub.web.console_page import Console, field
 from hub.web.errors import status_of
 from workflows.errors import DomainError
@@ -89,6 +90,22 @@ def routes(console: Console) -> APIRouter:
         caller = await console.staff(request)
         data = await run_in_threadpool(screen, caller.user_id)
         return render(request, "supervision.html", caller, **data)
+
+    def wall(user: str) -> dict[str, Any]:
+        data = screen(user)
+        now = data["now"]
+        data["trends"] = {s.site: (availability_trend(hub.store, s.site, now),
+                                   freshness_trend(hub.store, s.site, now))
+                          for s in data["sites"]}  # fmt: skip
+        return data
+
+    @pages.get("/console/supervision/wall")
+    async def duty_wall(request: Request) -> Response:
+        """The one screen for the duty room's large screen: big figures, live incidents,
+        the units nearest a veto and their trends; it refreshes itself every minute."""
+        caller = await console.staff(request)
+        data = await run_in_threadpool(wall, caller.user_id)
+        return render(request, "wall.html", caller, **data)
 
     def order_page(request: Request, caller: Any, order_id: str,
                    error: DomainError | None = None) -> Response:  # fmt: skip

@@ -84,3 +84,28 @@ def test_scorecard_reports_and_their_evidence(web: Web) -> None:
     anonymous = requests.get(f"{web.url}/console/supervision/scorecard", timeout=30,
                                   allow_redirects=False)  # fmt: skip
     assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login?")
+
+
+def test_the_duty_wall_shows_trends_per_unit(web: Web) -> None:
+    from datetime import timedelta
+
+    from hub.supervision.probes import Prober, ProbeResult, ProbeTarget
+
+    hub = web.hub
+    article = published_to(web, ["gov/notices"])
+    assert [r["status"] for r in settled(web, article)] == ["delivered"]
+    # A day of probes of the portal's homepage, a tenth of them failing.
+    prober = Prober(hub.store, hub.work_orders, hub.config.directory, [], "测试")
+    target = ProbeTarget("9900000001", "http://gov.invalid/", True)
+    yesterday = utc_now() - timedelta(days=1)
+    prober.record([ProbeResult(target, n % 10 != 0, "HTTP 200", 5) for n in range(40)], yesterday)
+    prober.flush()
+    hub.catch_up()
+    wall = web.login("zhouyan")[0].get(f"{web.url}/console/supervision/wall", timeout=30)
+    assert wall.status_code == 200 and "/console/static/wall.js" in wall.text
+    row = re.search(r'<tr data-site="9900000001">(.*?)</tr>', wall.text, re.S)
+    assert row is not None
+    assert "首页打不开比例，最近一天 10.0%" in row.group(1) and "<polyline" in row.group(1)
+    assert "距上次更新天数，最近 0 天" in row.group(1)
+    mine = web.login("zhoumin")[0].get(f"{web.url}/console/supervision/wall", timeout=30).text
+    assert 'data-site="9900000001"' not in mine and 'data-site="9900000012"' in mine
