@@ -12,10 +12,12 @@ from hub.projections.delivery_sources import DeliverySourcesProjection
 from hub.projections.history import HistoryProjection, Names
 from hub.projections.index_numbers import IndexNumbersProjection
 from hub.projections.media_refs import MediaRefsProjection
+from hub.projections.notifications import NotificationsProjection
 from hub.projections.probes import ProbesProjection
 from hub.projections.publications import PublicationsProjection
 from hub.projections.published_items import PublishedItemsProjection
 from hub.projections.work_orders import WorkOrdersProjection
+from hub.setup.directory import Directory
 
 
 def all_projections(store: EventStore, names: Names | None = None) -> list[Subscriber]:
@@ -33,4 +35,5 @@ def all_projections(store: EventStore, names: Names | None = None) -> list[Subsc
         WorkOrdersProjection(),
         ProbesProjection(),
         PublishedItemsProjection(),
+        NotificationsProjection(names if isinstance(names, Directory) else None),
     ]

@@ -49,6 +49,7 @@ from hub.runtime.foreground import Foreground
 from hub.setup.config import HubConfig, load_config
 from hub.setup.party_mark import footer_mark
 from hub.setup.secrets import SecretStore
+from hub.supervision.inbox import Inbox
 from hub.supervision.sweep import sweep_freshness
 from hub.supervision.work_orders import WorkOrderService
 from hub.web.logins import LoginStore
@@ -183,6 +184,7 @@ class EmbeddedHub:
         self.work_orders = WorkOrderService(
             self.store, config.directory, lambda: self.catch_up(WORK_ORDERS.prefix)
         )
+        self.inbox = Inbox(self.store, lambda: self.catch_up(""))
         # The first sweep one interval after the start (a hub that runs a minute sweeps none).
         self._next_sweep = utc_now() + timedelta(seconds=config.settings.supervision_interval_s)
         self.rechecker = Rechecker(

@@ -222,6 +222,17 @@ class Directory:
             raise DomainError("USER_UNKNOWN", f"未知用户 {user_id!r}", user=user_id)
         return user
 
+    def staff_of(self, site_code: str) -> list[str]:
+        """The users with a role on this site itself (not through `*`): its unit's staff."""
+        key = self.site(site_code).key
+        return [u.id for u in self.users if u.roles.get(key)]
+
+    def supervisors_of(self, site_code: str) -> list[str]:
+        """The users who supervise the site (监管 on it or on every site)."""
+        key = self.site(site_code).key
+        return [u.id for u in self.users
+                if Role.SUPERVISOR in (*u.roles.get(key, ()), *u.roles.get(ALL_SITES, ()))]  # fmt: skip
+
     def acting(self, user_id: str) -> ActingUser:
         """The user as the decider sees them: roles keyed by site code."""
         user = self.user(user_id)

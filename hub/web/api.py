@@ -505,4 +505,45 @@ def router(hub: EmbeddedHub) -> APIRouter:
         hub.work_orders.close(you.user_id, order_id)
         return hub.work_orders.get(order_id)
 
+    @api.get("/notifications", summary="我的通知（工单的发现、派单、退回、待复核、销号）",
+             tags=["监管"])  # fmt: skip
+    def notifications(you: You, limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict[str, Any]:
+        return {"unread": hub.inbox.unread(you.user_id),
+                "items": hub.inbox.latest(you.user_id, limit)}  # fmt: skip
+
+    @api.post("/notifications/read", summary="全部标为已读", tags=["监管"])
+    def notifications_read(you: You) -> dict[str, Any]:
+        hub.inbox.mark_read(you.user_id, utc_now())
+        return {"unread": hub.inbox.unread(you.user_id)}
+
+    @api.get("/supervision/scorecard", summary="检查指标模拟评分（单项否决、扣分、未监测）",
+             tags=["监管"])  # fmt: skip
+    def scorecard_api(you: You) -> dict[str, Any]:
+        from hub.supervision.scorecard import scorecard
+
+        sites, accounts = scorecard(hub.store, hub.config.directory, hub.work_orders, utc_now(),
+                                    hub.config.settings.freshness_warning_days)  # fmt: skip
+
+        def card(c: Any) -> dict[str, Any]:
+            return {"subject": c.subject, "name": c.name, "site": c.site, "kind": c.kind,
+                    "verdict": c.verdict, "score": c.score,
+                    "items": [vars(i) for i in c.items]}  # fmt: skip
+
+        seen = hub.work_orders.may_see
+        return {"sites": [card(c) for c in sites if seen(you.user_id, c.site)],
+                "accounts": [card(a) for a in accounts if seen(you.user_id, a.site)]}  # fmt: skip
+
+    @api.get("/supervision/reports/annual", summary="年度报表数据（每个数字附明细链接）",
+             tags=["监管"])  # fmt: skip
+    def annual_api(
+        you: You, year: Annotated[int, Query(ge=2000, le=2100)],
+        site: Annotated[str, Query(max_length=80)],
+    ) -> list[dict[str, Any]]:  # fmt: skip
+        from hub.supervision.reports import annual_figures
+
+        found = hub.config.directory.site(site)
+        if not hub.work_orders.may_see(you.user_id, found.code):
+            raise DomainError("SITE_UNKNOWN", f"站点 {site} 不存在")
+        return [vars(f) for f in annual_figures(hub.store, hub.config.directory, found, year)]
+
     return api

@@ -13,6 +13,7 @@ from hub.web import (
     console_article,
     console_board,
     console_forms,
+    console_inbox,
     console_lists,
     console_login,
     console_reports,
@@ -29,6 +30,6 @@ def router(hub: EmbeddedHub) -> APIRouter:
     # The forms come before the article's actions: /articles/new, /{id}/edit and
     # /{id}/presence are matched before /{id} and /{id}/{action}.
     for group in (console_login, console_lists, console_forms, console_article, console_board,
-                  console_supervision, console_reports):  # fmt: skip
+                  console_supervision, console_reports, console_inbox):  # fmt: skip
         pages.include_router(group.routes(console))
     return pages

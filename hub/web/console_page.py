@@ -74,6 +74,7 @@ class Console:
         done = request.query_params.get("done", "")[:40]
         page = TEMPLATES.get_template(f"console/{name}").render(
             me=me, me_roles=roles, csrf=caller.csrf if caller else "",
+            unread=self.hub.inbox.unread(caller.user_id) if caller else 0,
             status_labels=STATUS_LABELS, notice=NOTICES.get(done, ""),
             notice_code=done if done in NOTICES else "", **context,
         )  # fmt: skip

@@ -109,3 +109,39 @@ def test_the_duty_wall_shows_trends_per_unit(web: Web) -> None:
     assert "距上次更新天数，最近 0 天" in row.group(1)
     mine = web.login("zhoumin")[0].get(f"{web.url}/console/supervision/wall", timeout=30).text
     assert 'data-site="9900000001"' not in mine and 'data-site="9900000012"' in mine
+
+
+def test_notifications_reach_the_unit_and_the_supervisor(web: Web) -> None:
+    from hub.supervision.sweep import sweep_freshness
+
+    hub = web.hub
+    sweep_freshness(hub.work_orders, hub.config.directory, hub.store, utc_now(), 4)
+    order = hub.work_orders.open_order("blank_column:website:9900000001/interpretation")
+    assert order is not None
+    order_id = str(order["order_id"])
+    hub.catch_up()
+    staff, staff_csrf = web.login("zhangwei")
+    page = staff.get(f"{web.url}/console/notifications", timeout=30).text
+    assert "发现问题：空白栏目" in page and f"/console/supervision/orders/{order_id}" in page
+    unread = re.search(r'data-unread="(\d+)"', page)
+    assert unread is not None and int(unread.group(1)) >= 1
+    # Another site's editor hears nothing of it.
+    assert order_id not in web.login("zhoumin")[0].get(f"{web.url}/console/notifications",
+                                                       timeout=30).text  # fmt: skip
+
+    hub.work_orders.dispatch("zhouyan", order_id, "省政府办公厅", utc_now(), "请补充解读")
+    hub.work_orders.rectify("zhangwei", order_id, "已发布解读")
+    hub.catch_up()
+    assert "已派单" in staff.get(f"{web.url}/console/notifications", timeout=30).text
+    answer = web.api("zhouyan", "GET", "/notifications").json()
+    assert answer["unread"] >= 1 and any(
+        "报告已整改，待复核" in n["text"] and n["order_id"] == order_id for n in answer["items"])
+
+    # Marking read needs the session's CSRF token; with it, nothing is left unread.
+    forged = staff.post(f"{web.url}/console/notifications/read", data={}, timeout=30)
+    assert forged.status_code == 403
+    done = staff.post(f"{web.url}/console/notifications/read",
+                      data={"csrf_token": staff_csrf}, timeout=30)  # fmt: skip
+    assert done.status_code == 200 and 'data-unread="0"' in done.text
+    assert web.api("zhangwei", "GET", "/notifications").json()["unread"] == 0
+    assert web.api("zhangwei", "GET", "/notifications", params={"limit": 0}).status_code == 400

@@ -1,0 +1,33 @@
+"""A user's notifications (通知): what the console's header counts and its inbox lists."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from events.envelope import Actor, NewEvent, new_id
+from events.store import EventStore
+from hub.projections.notifications import INBOX, NOTIFICATIONS
+from workflows.inbox_events import NotificationsRead
+
+
+class Inbox:
+    def __init__(self, store: EventStore, caught_up: Callable[[], object]) -> None:
+        self.store, self._caught_up = store, caught_up
+
+    def unread(self, user: str) -> int:
+        rows = self.store.tally(NOTIFICATIONS, {"user_id": user, "read": 0})
+        return int(rows[0][0]) if rows else 0
+
+    def latest(self, user: str, limit: int = 100) -> list[dict[str, Any]]:
+        rows = self.store.rows(NOTIFICATIONS, {"user_id": user}, order_by=("at",))
+        found = [dict(zip(NOTIFICATIONS.names, r, strict=True)) for r in rows]
+        return list(reversed(found))[:limit]
+
+    def mark_read(self, user: str, now: datetime) -> None:
+        """Everything up to now is read (one event on the user's inbox stream)."""
+        stream = INBOX(user)
+        event = NewEvent(NotificationsRead(up_to=now), Actor(user, "user"), new_id())
+        self.store.append(stream, [event], self.store.stream_version(stream))
+        self._caught_up()
