@@ -11,7 +11,9 @@ a homepage linking to `p1.html` … `pN.html`, each page linking to the homepage
 page, anything else a 404 — and the faults a crawl must find: a broken link (`broken`), an
 outside link hidden by CSS on the homepage (`hidden`), a serious wording error on a page
 (`wording`), and cloaking: an outside link only search spiders see (`cloak_ua`) or only
-visitors coming from a search engine see (`cloak_referrer`)."""
+visitors coming from a search engine see (`cloak_referrer`); and what only a rendered page
+shows: an outside link hidden by a style sheet's class (`hidden_css`) and one a script writes
+for spiders and search visitors (`script_cloak`)."""
 
 from __future__ import annotations
 
@@ -43,6 +45,8 @@ class SupervisedSites:
     wording: set[str] = field(default_factory=set)
     cloak_ua: set[str] = field(default_factory=set)
     cloak_referrer: set[str] = field(default_factory=set)
+    hidden_css: set[str] = field(default_factory=set)  # an outside link hidden by a class
+    script_cloak: set[str] = field(default_factory=set)  # a link a script writes for searchers
     # Where injected links point: another host (the server's /_outside/ by another name, so
     # the links answer as a real gambling site's would); set once the server runs.
     outside: str = "http://127.0.0.1:1/_outside"
@@ -90,6 +94,14 @@ class SupervisedSites:
             body += "<p>本网站提供网上赌场入口。</p>"
         if home and key in self.hidden:
             body += f'<div style="display:none"><a href="{self.outside}/hidden">娱乐</a></div>'
+        if home and key in self.hidden_css:
+            body += ('<style>.friend-links{position:absolute;left:-9999px}</style>'
+                     f'<div class="friend-links"><a href="{self.outside}/css-hidden">娱乐</a></div>')  # fmt: skip
+        if home and key in self.script_cloak:
+            body += ("<script>if(document.referrer.indexOf('baidu.com')>=0||/spider/i.test("
+                     "navigator.userAgent)){var a=document.createElement('a');"
+                     f"a.href='{self.outside}/js-cloak';a.textContent='娱乐';"
+                     "document.body.appendChild(a)}</script>")  # fmt: skip
         agent = request.headers.get("user-agent", "").lower()
         if home and key in self.cloak_ua and ("spider" in agent or "bot" in agent):
             body += f'<a href="{self.outside}/for-spiders">娱乐</a>'

@@ -90,6 +90,8 @@ class Settings(BaseModel):
     # pages of one site in a full pass.
     crawl_interval_s: float = Field(default=3600.0, ge=5, le=7 * 86400)
     crawl_max_pages: int = Field(default=5000, ge=1, le=1_000_000)
+    # The Chromium the rendered checks use (empty: Debian's `chromium`, else playwright's).
+    render_chromium: str = ""
     # embedded: one process does everything (the default). distributed: web nodes (`hub
     # serve`), the relay (`hub relay`) and workers (`hub worker`) as separate processes on
     # several machines, sharing PostgreSQL, Kafka and Redis (README, "Distributed runtime").

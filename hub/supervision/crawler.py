@@ -43,6 +43,7 @@ from hub.supervision.probes import (
     record_site_event,
     site_address,
 )
+from hub.supervision.render import Renderer
 from hub.supervision.wording import describe, live_findings
 from hub.supervision.work_orders import Finding, WorkOrderService
 from workflows.checks.matcher import CompiledDictionaries
@@ -115,16 +116,22 @@ class Crawler:
         self, store: EventStore, orders: WorkOrderService, directory: Directory, pattern: str,
         compiled: Callable[[], CompiledDictionaries], *, vantage: str = "local",
         max_pages: int = 5000, timeout: float = TIMEOUT_S, per_host: int = 2,
-        hub_pages: Callable[[str], bool] = lambda url: False,
+        manifest_of: Callable[[str], set[str] | None] = lambda url: None,
+        renderer: Renderer | None = None,
     ) -> None:  # fmt: skip
         self.store, self.orders, self.directory = store, orders, directory
         self.pattern, self.compiled, self.vantage = pattern, compiled, vantage
         self.max_pages, self.timeout, self.per_host = max_pages, timeout, per_host
-        self.hub_pages = hub_pages  # whether the hub wrote the page at this live address
+        # What the hub published in the page at a live address (None: not a page it wrote).
+        self.manifest_of = manifest_of
+        self.renderer = renderer  # pages rendered in Chromium too (render.py), if available
         self.resolver: Any = None
         self._links: OrderedDict[str, tuple[bool, str]] = OrderedDict()
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._since: datetime | None = None
+
+    def hub_pages(self, url: str) -> bool:
+        return self.manifest_of(url) is not None
 
     # -- what to crawl -------------------------------------------------------------------------
 
@@ -160,6 +167,8 @@ class Crawler:
         started = time.monotonic()
         crawls = asyncio.run(self._crawl_all(now, full))
         self._since = now
+        if self.renderer is not None:
+            self._rendered(crawls, now)
         for crawl in crawls:
             self._judge(crawl, now)
             self._record(crawl, now, time.monotonic() - started)
@@ -270,6 +279,47 @@ class Crawler:
         self._links.move_to_end(link)
         while len(self._links) > LINK_CACHE:
             self._links.popitem(last=False)
+
+    def _rendered(self, crawls: list[SiteCrawl], now: datetime) -> None:
+        """Each homepage rendered as a browser, a spider and a search visitor: on pages the
+        hub wrote, anything rendered that it did not publish (a script's doing, which no
+        fetch sees); on others, outside links rendered invisible and links only a spider or
+        a search visitor gets."""
+        assert self.renderer is not None
+        homes = {site_address(self.directory.site(c.site), self.pattern)[0]: c for c in crawls}
+        try:
+            seen = self.renderer.render([u for u, c in homes.items() if u in c.looked_at])
+        except Exception as exc:  # no browser here after all: the HTTP checks stand
+            log.warning("crawl.render_failed", error=repr(exc)[:300])
+            return
+        for url, views in seen.items():
+            crawl, manifest = homes[url], self.manifest_of(url)
+            browser = views.get("浏览器")
+            if browser is None or not browser.ok:
+                continue
+            host = urlsplit(url).netloc
+            if manifest is None:
+                found = {f"{link}（样式隐藏）" for link in browser.hidden
+                         if urlsplit(urljoin(url, link)).netloc not in ("", host)}  # fmt: skip
+            else:
+                found = {f"{ref}（脚本写入）" for ref in browser.refs - manifest}
+            base = browser.refs | (manifest or set())
+            for view, rendered in views.items():
+                if view != "浏览器" and rendered.ok:
+                    found |= {f"{ref}（仅{view}可见）" for ref in rendered.refs - base}
+            if manifest is None:
+                if found:
+                    crawl.hidden[url] = sorted(set(crawl.hidden.get(url, [])) | found)
+                continue
+            site = self.directory.site(crawl.site)
+            evidence = Evidence(kind="dom", summary=f"{url} 渲染后含 {len(found)} 处未经发布的内容"
+                                if found else f"{url} 渲染结果与发布内容一致",
+                                detail="\n".join(sorted(found)[:20]), vantage=self.vantage,
+                                seen_at=now)  # fmt: skip
+            self.orders.observe(f"{Problem.INJECTED_LINK}:rendered:{url}", Finding(
+                Problem.INJECTED_LINK, url, site.code, site.name,
+                f"{site.name} 页面渲染后出现未经发布的内容：{sorted(found)[0][:80]}",
+                now + timedelta(hours=4)) if found else None, evidence, now)  # fmt: skip
 
     # -- what it means ---------------------------------------------------------------------------
 

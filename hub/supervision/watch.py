@@ -10,28 +10,33 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from channels.website.manifest import manifest_path
+import structlog
+
+from channels.website.manifest import read_manifest
 from hub.runtime.embedded import EmbeddedHub
 from hub.setup.directory import Directory, Site
 from hub.supervision.crawler import Crawler, crawl_forever
 from hub.supervision.injection import InjectionChecker
 from hub.supervision.probes import Prober, probe_forever, probe_targets, site_address
+from hub.supervision.render import Renderer, available
 from hub.supervision.visibility import VisibilityChecker
 from hub.supervision.wording import WordingChecker
 
 
-def written_by_hub(directory: Directory, sites_root: Path, pattern: str) -> Callable[[str], bool]:
-    """Whether the page at a live address is one the hub wrote (it has a manifest)."""
+def manifests(
+    directory: Directory, sites_root: Path, pattern: str
+) -> Callable[[str], set[str] | None]:
+    """What the hub published in the page at a live address (None: not a page it wrote)."""
     bases = [(site_address(s, pattern)[1], sites_root / s.key) for s in directory.sites]
 
-    def check(url: str) -> bool:
+    def manifest(url: str) -> set[str] | None:
         for base, docroot in bases:
             if url.startswith(base):
-                page = docroot / (url[len(base) :].split("?")[0] or "index.html")
-                return manifest_path(docroot, page).is_file()
-        return False
+                return read_manifest(docroot, docroot / (url[len(base):].split("?")[0]
+                                                         or "index.html"))  # fmt: skip
+        return None
 
-    return check
+    return manifest
 
 
 def prober_for(hub: EmbeddedHub, pattern: str, vantage: str) -> Prober:
@@ -53,6 +58,9 @@ def prober_for(hub: EmbeddedHub, pattern: str, vantage: str) -> Prober:
     return prober
 
 
+log = structlog.get_logger(__name__)
+
+
 class CrawlPass:
     """The crawler and the live wording checker, one after the other."""
 
@@ -61,8 +69,12 @@ class CrawlPass:
         self.crawler = Crawler(
             hub.store, hub.work_orders, config.directory, pattern, lambda: config.checks,
             vantage=vantage, max_pages=config.settings.crawl_max_pages,
-            hub_pages=written_by_hub(config.directory, config.sites_root, pattern),
+            manifest_of=manifests(config.directory, config.sites_root, pattern),
+            renderer=Renderer(config.settings.render_chromium)
+            if available(config.settings.render_chromium) else None,
         )  # fmt: skip
+        if self.crawler.renderer is None:
+            log.info("crawl.no_renderer", hint="pip install '.[render]' 以启用 Chromium 渲染检查")
         self.wording = WordingChecker(hub.store, hub.work_orders, config.directory, pattern,
                                       lambda: config.checks,
                                       lambda a: hub.articles.state(a)[0], vantage)  # fmt: skip

@@ -135,7 +135,8 @@ def test_notifications_reach_the_unit_and_the_supervisor(web: Web) -> None:
     assert "已派单" in staff.get(f"{web.url}/console/notifications", timeout=30).text
     answer = web.api("zhouyan", "GET", "/notifications").json()
     assert answer["unread"] >= 1 and any(
-        "报告已整改，待复核" in n["text"] and n["order_id"] == order_id for n in answer["items"])
+        "报告已整改，待复核" in n["text"] and n["order_id"] == order_id for n in answer["items"]
+    )
 
     # Marking read needs the session's CSRF token; with it, nothing is left unread.
     forged = staff.post(f"{web.url}/console/notifications/read", data={}, timeout=30)

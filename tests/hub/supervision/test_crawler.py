@@ -5,8 +5,10 @@ gone, re-check and close them; the host is never asked more than twice at once."
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +16,7 @@ from hub.projections.probes import CRAWLS
 from hub.runtime.embedded import EmbeddedHub
 from hub.runtime.server import BackgroundServer
 from hub.supervision.crawler import Crawler, hidden_outside_links, page_links
+from hub.supervision.render import Renderer
 from sandboxes.supervised_sites import SupervisedSites
 
 
@@ -100,3 +103,81 @@ def test_links_and_hidden_links_are_read_from_the_page() -> None:
     assert hidden_outside_links(page, "s.gov.cn") == ["https://bad.example/"]
     assert hidden_outside_links('<div style="display:block"><a href="https://x.cn/">x</a></div>',
                                 "s.gov.cn") == []  # fmt: skip
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+def test_rendered_pages_show_links_hidden_by_style_sheets_and_written_by_scripts(
+    hub: EmbeddedHub, sites: tuple[SupervisedSites, str]
+) -> None:
+    """Neither fault is in what a fetch returns; Chromium, as a browser, a spider and a search
+    visitor, sees both; the work order closes once they are gone."""
+    sandbox, url = sites
+    sandbox.hidden_css.add("gov")
+    sandbox.script_cloak.add("drc")
+    crawler = Crawler(hub.store, hub.work_orders, hub.config.directory, url + "/{key}/",
+                      lambda: hub.config.checks, vantage="测试", timeout=5.0)  # fmt: skip
+    now = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
+    crawler.run_once(now, full=False)
+    assert hub.work_orders.find(status="open", problem="injected_link") == []  # HTTP alone
+    crawler.renderer = Renderer(CHROMIUM, timeout=10)
+    crawler.run_once(now + timedelta(hours=1), full=False)
+    gov = hub.work_orders.open_order(f"injected_link:{url}/gov/")
+    drc = hub.work_orders.open_order(f"injected_link:{url}/drc/")
+    assert gov is not None and drc is not None
+    gov_detail = hub.work_orders.history(str(gov["order_id"]))[0]["evidence"]["detail"]
+    assert f"{sandbox.outside}/css-hidden（样式隐藏）" in gov_detail
+    drc_detail = hub.work_orders.history(str(drc["order_id"]))[0]["evidence"]["detail"]
+    assert f"{sandbox.outside}/js-cloak（仅搜索引擎爬虫可见）" in drc_detail
+    assert f"{sandbox.outside}/js-cloak（仅搜索引擎来访可见）" in drc_detail
+    sandbox.hidden_css.clear()
+    sandbox.script_cloak.clear()
+    crawler.run_once(now + timedelta(hours=2), full=False)
+    crawler.run_once(now + timedelta(hours=3), full=False)
+    assert hub.work_orders.get(str(gov["order_id"]))["status"] == "closed"
+    assert hub.work_orders.get(str(drc["order_id"]))["status"] == "closed"
+
+
+@pytest.mark.slow
+def test_a_page_the_hub_wrote_rendered_with_a_script_written_link(
+    hub: EmbeddedHub, tmp_path: Path
+) -> None:
+    """On a page the hub wrote, whatever the rendered page holds that the manifest does not
+    is reported (here: a link an injected script writes, and the script itself)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed")
+    from channels.website.manifest import write_manifest
+    from sandboxes.supervised_sites import HackedFront
+
+    docroot = tmp_path / "sites" / "gov"
+    docroot.mkdir(parents=True)
+    page = '<!DOCTYPE html><html lang="zh-CN"><title>首页</title><body><main><a href="notices/index.html">通知</a></main></body></html>'
+    (docroot / "index.html").write_text(page, encoding="utf-8")
+    write_manifest(docroot, docroot / "index.html", page)
+    front = HackedFront(tmp_path / "sites")
+    server = BackgroundServer(front.app()).start()
+    try:
+        pattern = server.url + "/{key}/"
+        from hub.supervision.watch import manifests
+
+        crawler = Crawler(hub.store, hub.work_orders, hub.config.directory, pattern,
+                          lambda: hub.config.checks, vantage="测试", timeout=5.0,
+                          manifest_of=manifests(hub.config.directory, tmp_path / "sites", pattern),
+                          renderer=Renderer(CHROMIUM, timeout=10))  # fmt: skip
+        now = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
+        crawler.run_once(now, full=False)
+        key = f"injected_link:rendered:{server.url}/gov/"
+        assert hub.work_orders.open_order(key) is None  # as published
+        (docroot / "index.html").write_text(page.replace("</body>", (
+            "<script>var a=document.createElement('a');a.href='https://bc.example/x';"
+            "document.body.appendChild(a)</script></body>")), encoding="utf-8")  # fmt: skip
+        crawler.run_once(now + timedelta(hours=1), full=False)
+        order = hub.work_orders.open_order(key)
+        assert order is not None
+        detail = hub.work_orders.history(str(order["order_id"]))[0]["evidence"]["detail"]
+        assert "https://bc.example/x（脚本写入）" in detail and "inline-script:" in detail
+    finally:
+        server.stop()
