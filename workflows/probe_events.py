@@ -61,3 +61,13 @@ class CrawlRecorded(Event):
     hidden_pages: int
     wording_pages: int
     seconds: float
+
+
+@event_type("AccountPostSeen")
+class AccountPostSeen(Event):
+    """The newest post of a new-media account as its platform lists it (posts made with other
+    tools than the hub count for the account's freshness too)."""
+
+    account: str  # the target key: wechat:<id>, weibo:<id>
+    latest_at: datetime
+    vantage: str

@@ -8,6 +8,7 @@ from events.envelope import RecordedEvent
 from events.recorder import Column, Table
 from events.store import SubscriberTransaction
 from workflows.probe_events import (
+    AccountPostSeen,
     CrawlRecorded,
     OutageConfirmed,
     OutageEnded,
@@ -47,6 +48,11 @@ CRAWLS = Table(
     ),
 )  # fmt: skip
 
+ACCOUNT_POSTS = Table(
+    "account_posts",
+    (Column("account", key=True), Column("latest_at", required=True), Column("seen_at")),
+)  # fmt: skip
+
 
 class ProbesProjection:
     """Keeps `probe_hours` and `outages` from the probe streams."""
@@ -55,10 +61,10 @@ class ProbesProjection:
     stream_prefix = PROBES.prefix
 
     def create(self, tx: SubscriberTransaction) -> bool:
-        return tx.create(PROBE_HOURS, OUTAGES, CRAWLS)
+        return tx.create(PROBE_HOURS, OUTAGES, CRAWLS, ACCOUNT_POSTS)
 
     def drop(self, tx: SubscriberTransaction) -> None:
-        tx.drop(PROBE_HOURS, OUTAGES, CRAWLS)
+        tx.drop(PROBE_HOURS, OUTAGES, CRAWLS, ACCOUNT_POSTS)
 
     def apply(self, tx: SubscriberTransaction, event: RecordedEvent) -> None:
         if not PROBES.owns(event.stream_id):
@@ -72,6 +78,9 @@ class ProbesProjection:
             case OutageConfirmed() as p:
                 tx.upsert(OUTAGES, [(p.url, site, int(p.homepage), p.since.isoformat(),
                                      p.vantage, p.detail, None)])  # fmt: skip
+            case AccountPostSeen() as p:
+                tx.upsert(ACCOUNT_POSTS, [(p.account, p.latest_at.isoformat(),
+                                           event.occurred_at.isoformat())])  # fmt: skip
             case CrawlRecorded() as p:
                 tx.upsert(CRAWLS, [(site, "full" if p.full else "incremental", p.vantage,
                                     p.at.isoformat(), p.pages, p.links, p.broken_pages,

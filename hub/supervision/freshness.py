@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from events.store import EventStore
+from hub.projections.probes import ACCOUNT_POSTS
 from hub.projections.publications import LIVE_TARGETS
 from hub.setup.directory import Column, Directory, Site
 from workflows.publication import Channel
@@ -135,9 +136,15 @@ def _countdown(kind: str, subject: str, site: str, name: str, category: str, day
 
 
 def last_updates(store: EventStore) -> dict[str, datetime]:
-    """Each target's newest first publication still live (one grouped read)."""
+    """Each target's newest first publication still live (one grouped read); for new-media
+    accounts, also the newest post their platform lists (made with the hub or not)."""
     rows = store.tally(LIVE_TARGETS, {}, by=("target",), latest="published_at")
-    return {str(t): datetime.fromisoformat(str(at)) for t, _, at in rows if at}
+    found = {str(t): datetime.fromisoformat(str(at)) for t, _, at in rows if at}
+    for account, at in store.rows(ACCOUNT_POSTS, {}, ("account", "latest_at")):
+        seen = datetime.fromisoformat(str(at))
+        if str(account) not in found or seen > found[str(account)]:
+            found[str(account)] = seen
+    return found
 
 
 def site_freshness(

@@ -7,8 +7,8 @@ homepage past 14 days (首页不更新) and every new-media account past 14 days
 or joins the open one, at most once a day (the order's evidence says the problem persists,
 without an event every five minutes). An open order whose problem is gone is re-checked
 (passed) at each sweep and closes after its passes; one whose problem came back is re-checked
-as failed. An account the hub never published to is not judged (it may post by other means:
-the crawler's business, not the log's).
+as failed. An account's last update is the newer of its last publication through the hub
+and its newest post its platform lists (accounts.py); an account with neither is not judged.
 """
 
 from __future__ import annotations

@@ -13,8 +13,10 @@ from pathlib import Path
 import structlog
 
 from channels.website.manifest import read_manifest
+from hub.delivery.accounts import wechat_accounts, weibo_accounts
 from hub.runtime.embedded import EmbeddedHub
 from hub.setup.directory import Directory, Site
+from hub.supervision.accounts import AccountWatcher
 from hub.supervision.crawler import Crawler, crawl_forever
 from hub.supervision.injection import InjectionChecker
 from hub.supervision.probes import Prober, probe_forever, probe_targets, site_address
@@ -75,6 +77,10 @@ class CrawlPass:
         )  # fmt: skip
         if self.crawler.renderer is None:
             log.info("crawl.no_renderer", hint="pip install '.[render]' 以启用 Chromium 渲染检查")
+        self.accounts = AccountWatcher(
+            hub.store, config.directory,
+            wechat_accounts(config, hub.secrets, hub.tokens).apis,
+            weibo_accounts(config, hub.secrets, hub.tokens).apis, vantage)  # fmt: skip
         self.wording = WordingChecker(hub.store, hub.work_orders, config.directory, pattern,
                                       lambda: config.checks,
                                       lambda a: hub.articles.state(a)[0], vantage)  # fmt: skip
@@ -82,6 +88,7 @@ class CrawlPass:
     def run_once(self, now: datetime, full: bool | None = None) -> object:
         crawls = self.crawler.run_once(now, full)
         self.wording.run_once(now, full)
+        self.accounts.run_once(now)
         return crawls
 
 

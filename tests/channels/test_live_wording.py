@@ -83,3 +83,46 @@ def test_live_findings_read_the_content_not_the_page_frame(world: World) -> None
     assert finding.rule == "P07" and finding.text == "网上赌场"
     assert live_findings("<main><p>各有关单位：请按时报送。</p></main>", compiled,
                          datetime.now(UTC).date()) == []  # fmt: skip
+
+
+def test_an_account_posting_with_other_tools_is_fresh_by_what_its_platform_lists(
+    world: World,
+) -> None:
+    """A unit posts on WeChat and Weibo with the platforms' own tools: the hub never
+    published there, yet the accounts are up to date — the platforms say so."""
+    from hub.supervision.accounts import AccountWatcher
+    from hub.supervision.freshness import State, platform_freshness
+
+    hub = world.hub
+    now = datetime.now(UTC)
+    _, before = platform_freshness(hub.config.directory, hub.store, now)
+    states = {c.subject: c.state for c in before}
+    assert states["wechat:sf-wechat"] is State.BLANK and states["weibo:sf-weibo"] is State.BLANK
+    draft = world.wechat_api.add_draft([{"title": "本周政务服务提示", "content": "<p>提示</p>",
+                                         "thumb_media_id": world.wechat_api.add_thumb(_jpeg())}])  # fmt: skip
+    world.wechat_api.submit(draft)
+    world.weibo_api.share("【提示】本周政务服务大厅照常开放 https://www.sf.gov.cn/")
+    time.sleep(0.3)  # the sandbox publishes after its delay
+    watcher = AccountWatcher(hub.store, hub.config.directory, {"sf-wechat": world.wechat_api},
+                             {"sf-weibo": world.weibo_api}, "测试")  # fmt: skip
+    seen = watcher.run_once(now)
+    assert set(seen) == {"wechat:sf-wechat", "weibo:sf-weibo"}
+    position = hub.store.head_position()
+    watcher.run_once(now)  # nothing new: nothing appended
+    assert hub.store.head_position() == position
+    hub.catch_up()
+    _, after = platform_freshness(hub.config.directory, hub.store, now)
+    for countdown in after:
+        if countdown.subject in seen:
+            assert countdown.state is State.OK and countdown.last_update is not None
+            assert abs((countdown.last_update - now).total_seconds()) < 120
+
+
+def _jpeg() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (300, 200), (20, 90, 160)).save(out, "JPEG")
+    return out.getvalue()
