@@ -40,31 +40,37 @@ import shutil
 import socket
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from bench.fanout import BODY, CONFIG, STAGES, province
-from hub.projections.deliveries import unsettled_count
+from hub.projections.deliveries import DELIVERIES_TABLE, unsettled_count
 from hub.runtime.embedded import EmbeddedHub
 from hub.runtime.logs import configure_logging
+from hub.runtime.server import BackgroundServer
+from hub.supervision.crawler import Crawler
+from hub.supervision.injection import InjectionChecker
 from hub.supervision.probes import RETRY_S, Prober, ProbeTarget
 from hub.supervision.sweep import sweep_freshness
-from hub.supervision.visibility import GRACE
+from hub.supervision.visibility import VisibilityChecker
 
 INTERVAL_S = 300.0  # the default probe cycle
 
 
 def _serve(port_out: Any, faults: dict[str, str], flaky: dict[str, float], latency: float,
-           slow: float) -> None:  # fmt: skip
+           slow: float, pages: int, crawl_faults: dict[str, set[str]]) -> None:  # fmt: skip
     import uvicorn
 
     from sandboxes.supervised_sites import SupervisedSites
 
-    sites = SupervisedSites(faults=faults, flaky=flaky, latency_s=latency, slow_s=slow)
+    sites = SupervisedSites(faults=faults, flaky=flaky, latency_s=latency, slow_s=slow,
+                            pages=pages, **crawl_faults)  # fmt: skip
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    port_out.put(sock.getsockname()[1])
+    port = sock.getsockname()[1]
+    sites.outside = f"http://outside.bench.test:{port}/_outside"  # another host: outside links
+    port_out.put(port)
     config = uvicorn.Config(sites.app(), log_level="warning", lifespan="off",
                             backlog=4096, limit_concurrency=10_000)  # fmt: skip
     uvicorn.Server(config).run(sockets=[sock])
@@ -91,6 +97,76 @@ def _cpu() -> float:
 def _scores(found: set[str], truth: set[str]) -> tuple[float, float]:
     hits = len(found & truth)
     return (hits / len(found) if found else 1.0), (hits / len(truth) if truth else 1.0)
+
+
+def _crawl(hub: EmbeddedHub, port: int, pages: int) -> dict[str, float]:
+    """One full crawl pass of every sandbox site: its time, CPU and the process's peak memory
+    (ru_maxrss: the whole benchmark's, an upper bound of the crawler's)."""
+    crawler = Crawler(hub.store, hub.work_orders, hub.config.directory,
+                      f"http://{{key}}.bench.test:{port}/{{key}}/", lambda: hub.config.checks,
+                      vantage="bench", max_pages=pages + 10, timeout=2.0)  # fmt: skip
+    crawler.resolver = _Loopback()
+    cpu, started = _cpu(), time.perf_counter()
+    crawls = crawler.run_once(datetime.now(UTC), full=True)
+    hub.catch_up()
+    return {"seconds": time.perf_counter() - started, "cpu": _cpu() - cpu,
+            "pages": sum(c.pages for c in crawls), "links": sum(c.links for c in crawls),
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}  # fmt: skip
+
+
+def _hub_pages(hub: EmbeddedHub, published: list[Any]) -> dict[str, Any]:
+    """The detectors of pages the hub wrote, on its own docroot served as the live site:
+    10 published pages missing (a failed sync), 10 homepages tampered with (a hidden link) and
+    5 cloaked for spiders. The checkers run on a clock of 5-minute rounds, the first one
+    299 s after the pages went out (the worst offset)."""
+    from sandboxes.supervised_sites import HackedFront
+
+    root = hub.config.sites_root
+    missing = published[:10]
+    for site in missing:
+        for page in (root / site.key / "notices").glob("*.html"):
+            if page.name != "index.html":
+                page.unlink()
+    front = HackedFront(root)
+    server = BackgroundServer(front.app()).start()
+    try:
+        pattern = server.url + "/{key}/index.html"
+        orders, directory = hub.work_orders, hub.config.directory
+        rows = hub.store.rows(DELIVERIES_TABLE, {"channel": "website", "status": "delivered"},
+                              ("updated_at",))  # fmt: skip
+        delivered = max(datetime.fromisoformat(str(at)) for (at,) in rows)
+        checker = VisibilityChecker(hub.store, orders, directory, pattern, hub.articles.titles,
+                                    "bench", timeout=5.0, per_host=8)  # fmt: skip
+        moment, opened_after = delivered + timedelta(seconds=INTERVAL_S - 1), 0.0
+        while moment - delivered < timedelta(hours=1):
+            if checker.run_once(moment):
+                opened_after = (moment - delivered).total_seconds()
+                break
+            moment += timedelta(seconds=INTERVAL_S)
+        hub.catch_up()
+        invisible = {str(o["site"]) for o in orders.find(status="open", problem="not_visible")}
+        visible = _scores(invisible, {s.code for s in missing})
+        tampered, cloaked = published[10:20], published[20:25]
+        for site in tampered:
+            home = root / site.key / "index.html"
+            home.write_text(home.read_text(encoding="utf-8").replace("</body>", (
+                '<div style="display:none"><a href="https://bc.example/">娱乐</a></div></body>')),
+                encoding="utf-8")  # fmt: skip
+        for site in cloaked:
+            front.cloak_ua[f"{site.key}/index.html"] = '<a href="https://bc.example/s">娱乐</a>'
+        injection = InjectionChecker(hub.store, orders, directory, root, pattern, "bench",
+                                     timeout=5.0, per_host=8)  # fmt: skip
+        started = time.perf_counter()
+        injection.run_once(moment)
+        round_s = time.perf_counter() - started
+        hub.catch_up()
+        injected = {str(o["site"]) for o in orders.find(status="open", problem="injected_link")
+                    if str(o["subject"]).startswith(server.url)}  # fmt: skip
+        return {"visible": visible, "invisible_s": opened_after,
+                "injected": _scores(injected, {s.code for s in tampered + cloaked}),
+                "injected_s": INTERVAL_S + round_s}  # fmt: skip
+    finally:
+        server.stop()
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
@@ -120,6 +196,9 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             down, slow = set(keys[10:20]), set(keys[20:25])
             flaky = {k: 0.05 for k in keys[25:35]} | {k: 0.03 for k in keys[35:45]}
             faults = {k: "down" for k in down} | {k: "slow" for k in slow}
+            crawl_faults = {"broken": set(keys[45:55]), "hidden": set(keys[55:65]),
+                            "wording": set(keys[65:75]), "cloak_ua": set(keys[75:80]),
+                            "cloak_referrer": set(keys[80:85])}  # fmt: skip
             # The blank-column detector's truth: every column with no article.
             published = [s for s in sites if s.column("notices")][: args.published]
             created = hub.articles.create(
@@ -137,8 +216,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
 
             ports: Any = multiprocessing.get_context("spawn").Queue()
             server = multiprocessing.get_context("spawn").Process(
-                target=_serve, args=(ports, faults, flaky, args.latency, args.timeout + 1.0),
-                daemon=True)  # fmt: skip
+                target=_serve, args=(ports, faults, flaky, args.latency, args.timeout + 1.0,
+                                     args.pages, crawl_faults), daemon=True)  # fmt: skip
             server.start()
             port = ports.get(timeout=60)
             time.sleep(1.0)
@@ -169,6 +248,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
                     if order is not None:
                         opened = datetime.fromisoformat(str(order["opened_at"]))
                         alerts.append((opened - first).total_seconds())
+                crawl = _crawl(hub, port, args.pages)
             finally:
                 server.terminate()
                 server.join(10)
@@ -181,12 +261,24 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             blank_truth = {f"website:{s.code}/{c.id}" for s in hub.config.directory.sites
                            for c, _ in s.walk()}  # fmt: skip
             blank_truth -= {f"website:{s.code}/notices" for s in published}
+            by_problem: dict[str, set[str]] = {}
+            for order in hub.work_orders.find(status="open", limit=100_000):
+                by_problem.setdefault(str(order["problem"]), set()).add(str(order["site"]))
+            crawl_scores = {
+                "broken": _scores(by_problem.get("broken_link", set()),
+                                  {codes[k] for k in crawl_faults["broken"]}),
+                "injected": _scores(by_problem.get("injected_link", set()), {
+                    codes[k] for f in ("hidden", "cloak_ua", "cloak_referrer")
+                    for k in crawl_faults[f]}),
+                "wording": _scores(by_problem.get("wording_error", set()),
+                                   {codes[k] for k in crawl_faults["wording"]}),
+            }  # fmt: skip
+            hub_pages = _hub_pages(hub, published)
     outage = _scores(outage_found, outage_truth)
     blank = _scores(blank_found, blank_truth)
     # From the round's start to the last down homepage's order, plus the RETRY_S the re-probe
     # waits in a running prober (this benchmark re-probes at once).
     alert_s = RETRY_S + max(alerts) if alerts else float("nan")
-    invisible = GRACE.total_seconds() + INTERVAL_S
     print(
         f"machine: {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}"
     )
@@ -197,7 +289,18 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
           f"{outage[0]:.2f} recall {outage[1]:.2f}; blank columns precision {blank[0]:.2f} "
           f"recall {blank[1]:.2f} ({len(blank_truth)} blank)")  # fmt: skip
     print("  " + json.dumps({"outage_orders_opened_after_s": [round(a, 1) for a in alerts[:5]]}))
-    precision, recall = min(outage[0], blank[0]), min(outage[1], blank[1])
+    print(f"crawl (full, {crawl['pages']} pages, {crawl['links']} links): {crawl['seconds']:.1f} s "
+          f"wall, {crawl['cpu']:.1f} s CPU, peak memory {crawl['peak_mb']:.0f} MB; "
+          + "; ".join(f"{name} precision {p:.2f} recall {r:.2f}"
+                      for name, (p, r) in crawl_scores.items()))  # fmt: skip
+    print(f"hub pages: visibility precision {hub_pages['visible'][0]:.2f} recall "
+          f"{hub_pages['visible'][1]:.2f}, incident after {hub_pages['invisible_s']:.0f} s at "
+          f"worst; injection (a probe round) precision {hub_pages['injected'][0]:.2f} recall "
+          f"{hub_pages['injected'][1]:.2f}, flagged {hub_pages['injected_s']:.0f} s after the "
+          f"change at worst (one {INTERVAL_S:.0f} s cycle + the round)")  # fmt: skip
+    scores = [outage, blank, *crawl_scores.values(), hub_pages["visible"], hub_pages["injected"]]
+    precision, recall = min(p for p, _ in scores), min(r for _, r in scores)
+    invisible = hub_pages["invisible_s"]
     print(f"supervision: min_precision={precision:.2f} min_recall={recall:.2f} "
           f"outage_alert_s={alert_s:.0f} invisible_incident_s={invisible:.0f} "
           f"probes_per_s={probes_per_s:.0f} cpu_share={cpu_share:.2f}")  # fmt: skip

@@ -55,7 +55,7 @@ log = structlog.get_logger(__name__)
 
 FULL_EVERY = timedelta(days=7)
 LINK_CACHE = 50_000  # links whose state is remembered within a pass
-SITES_AT_ONCE = 8
+SITES_AT_ONCE = 32
 RECTIFY = timedelta(days=5)
 _SKIP = ("mailto:", "tel:", "javascript:", "data:", "inline-script:", "#")
 _NOT_PAGES = re.compile(r"\.(?:pdf|docx?|xlsx?|pptx?|zip|rar|jpe?g|png|gif|webp|svg|mp[34]|"
@@ -261,15 +261,13 @@ class Crawler:
         return found
 
     async def _check_links(self, session: Any, links: set[str]) -> None:
-        """The state of every link not known yet (outside links failing once are tried
-        again: a foreign server's hiccup is not a broken link)."""
+        """The state of every link not known yet; a link that failed (as a link or as a page
+        of the crawl) is asked once more: a server's hiccup is not a broken link."""
         unknown = [link for link in links if link not in self._links]
         results = await asyncio.gather(*(self._get(session, u, False) for u in unknown))
-        retry = []
         for link, (ok, detail, _) in zip(unknown, results, strict=True):
             self._remember(link, ok, detail)
-            if not ok:
-                retry.append(link)
+        retry = [link for link in links if link in self._links and not self._links[link][0]]
         again = await asyncio.gather(*(self._get(session, u, False) for u in retry))
         for link, (ok, detail, _) in zip(retry, again, strict=True):
             self._remember(link, ok, detail)
