@@ -56,6 +56,7 @@ log = structlog.get_logger(__name__)
 FULL_EVERY = timedelta(days=7)
 LINK_CACHE = 50_000  # links whose state is remembered within a pass
 SITES_AT_ONCE = 32
+FIRST_PASS_AFTER_S = 120.0
 RECTIFY = timedelta(days=5)
 _SKIP = ("mailto:", "tel:", "javascript:", "data:", "inline-script:", "#")
 _NOT_PAGES = re.compile(r"\.(?:pdf|docx?|xlsx?|pptx?|zip|rar|jpe?g|png|gif|webp|svg|mp[34]|"
@@ -374,7 +375,9 @@ class _Pass(Protocol):
 
 
 def crawl_forever(crawler: _Pass, interval: float, stop: threading.Event) -> None:
-    """An incremental pass every `interval` seconds, a full one when a week has passed."""
+    """An incremental pass every `interval` seconds, a full one when a week has passed; the
+    first pass a little after the start (a process starting is busy enough)."""
+    stop.wait(min(interval, FIRST_PASS_AFTER_S))
     while not stop.is_set():
         try:
             crawler.run_once(datetime.now(UTC))

@@ -67,9 +67,18 @@ def routes(console: Console) -> APIRouter:
                                           ("url", "site", "homepage", "since", "vantage", "detail"))
                 if orders.may_see(user, str(row[1]))]  # fmt: skip
         by_problem = Counter(str(o["problem"]) for o in open_orders)
+        units: dict[str, Counter[str]] = {}
+        oldest: dict[str, float] = {}
+        for o in open_orders:
+            unit = str(o["unit"])
+            units.setdefault(unit, Counter())[str(o["problem"])] += 1
+            age = (now - datetime.fromisoformat(str(o["opened_at"]))).total_seconds() / 86400
+            oldest[unit] = max(oldest.get(unit, 0.0), age)
+        by_unit = sorted(((u, c, int(oldest[u])) for u, c in units.items()),
+                         key=lambda row: -sum(row[1].values()))  # fmt: skip
         return {
             "now": now, "sites": sorted(sites, key=_severity), "accounts": accounts,
-            "orders": open_orders, "by_problem": by_problem,
+            "orders": open_orders, "by_problem": by_problem, "by_unit": by_unit,
             "vetoed": sum(1 for s in sites if s.vetoes()),
             "warned": sum(1 for s in sites if not s.vetoes() and s.warnings()),
             "accounts_overdue": sum(1 for a in accounts if a.state == "overdue"),

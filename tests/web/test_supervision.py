@@ -23,6 +23,9 @@ def test_one_screen_and_a_work_order_through_the_console(web: Web) -> None:
     order = hub.work_orders.open_order("blank_column:website:9900000001/interpretation")
     assert order is not None and f'data-order="{order["order_id"]}"' in html
     order_id = str(order["order_id"])
+    # Counts by unit and problem class, with the oldest open order's age.
+    unit = re.search(r'<tr data-unit="示范省人民政府门户网站">(.*?)</tr>', html, re.S)
+    assert unit is not None and "<td>9</td>" in unit.group(1) and "0 天" in unit.group(1)
 
     # Another site's editor sees neither the province portal's row nor its orders.
     editor, editor_csrf = web.login("zhoumin")
