@@ -4,6 +4,8 @@ command line — each site's countdowns to the veto thresholds, and the work ord
 from __future__ import annotations
 
 import re
+import signal
+import threading
 from datetime import datetime
 from typing import Any
 
@@ -251,8 +253,6 @@ def register(cli: click.Group) -> None:
 def probe(ctx: click.Context, once: bool, vantage: str, pattern: str | None, as_json: bool) -> None:
     """可用性探测：按国家检查方法（15 秒超时，连续两次失败确认）探测各站点首页与栏目页。"""
     import os
-    import signal
-    import threading
 
     from hub.supervision.probes import probe_forever
     from hub.supervision.watch import prober_for
@@ -274,13 +274,19 @@ def probe(ctx: click.Context, once: bool, vantage: str, pattern: str | None, as_
         for result in failed:
             click.echo(f"  {result.target.url}  {result.detail}")
         return
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop = until_signalled()
     click.echo(
         f"探测中：{len(targets)} 个页面，每 {settings.probe_interval_s:.0f} 秒一轮。按 Ctrl-C 退出。"
     )
     probe_forever(prober, settings.probe_interval_s, stop)
+
+
+def until_signalled() -> threading.Event:
+    """An event set by SIGTERM or SIGINT (Ctrl-C): a long-running command's stop."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    return stop
 
 
 def _pattern(pattern: str) -> str:
@@ -308,8 +314,6 @@ def crawl(ctx: click.Context, once: bool, full: bool, vantage: str, pattern: str
           as_json: bool) -> None:  # fmt: skip
     """链接巡查：错链断链、外链暗链、线上页面与各渠道副本的严重表述错误。"""
     import os
-    import signal
-    import threading
 
     from hub.supervision.crawler import crawl_forever
     from hub.supervision.watch import CrawlPass
@@ -319,8 +323,7 @@ def crawl(ctx: click.Context, once: bool, full: bool, vantage: str, pattern: str
     worker = CrawlPass(hub, _pattern(pattern or settings.probe_url),
                        vantage or os.uname().nodename)  # fmt: skip
     if once:
-        crawls = worker.crawler.run_once(utc_now(), True if full else None)
-        worker.wording.run_once(utc_now(), True if full else None)
+        crawls = worker.run_once(utc_now(), True if full else None)
         rows = [{"site": c.site, "full": c.full, "pages": c.pages, "links": c.links,
                  "broken_pages": len(c.broken), "hidden_pages": len(c.hidden),
                  "wording_pages": len(c.wording), "outbound_hosts": len(c.outbound)}
@@ -333,9 +336,7 @@ def crawl(ctx: click.Context, once: bool, full: bool, vantage: str, pattern: str
                        f"链接 {row['links']}  错链页 {row['broken_pages']}  "
                        f"暗链页 {row['hidden_pages']}  表述错误页 {row['wording_pages']}")  # fmt: skip
         return
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop = until_signalled()
     click.echo(
         f"巡查中：每 {settings.crawl_interval_s:.0f} 秒一遍增量、每周一遍全量。按 Ctrl-C 退出。"
     )

@@ -17,7 +17,7 @@ from hub.delivery.accounts import wechat_accounts, weibo_accounts
 from hub.runtime.embedded import EmbeddedHub
 from hub.setup.directory import Directory, Site
 from hub.supervision.accounts import AccountWatcher
-from hub.supervision.crawler import Crawler, crawl_forever
+from hub.supervision.crawler import Crawler, SiteCrawl, crawl_forever
 from hub.supervision.injection import InjectionChecker
 from hub.supervision.probes import Prober, probe_forever, probe_targets, site_address
 from hub.supervision.render import Renderer, available
@@ -85,7 +85,7 @@ class CrawlPass:
                                       lambda: config.checks,
                                       lambda a: hub.articles.state(a)[0], vantage)  # fmt: skip
 
-    def run_once(self, now: datetime, full: bool | None = None) -> object:
+    def run_once(self, now: datetime, full: bool | None = None) -> list[SiteCrawl]:
         crawls = self.crawler.run_once(now, full)
         self.wording.run_once(now, full)
         self.accounts.run_once(now)

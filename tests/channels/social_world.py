@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -55,19 +55,28 @@ class World:
         return DeliveryEngine(self.hub.store, self.adapters, after_write=self.hub.catch_up,
                               worker=worker, lease=timedelta(seconds=30))  # fmt: skip
 
-    def publish(self, target: str, title: str = TITLE, mass_send: bool = False) -> str:
+    def publish(self, target: str | list[str], title: str = TITLE, mass_send: bool = False,
+                body: str = "<p>各有关单位：请于本月底前完成自查。</p>") -> str:  # fmt: skip
         hub = self.hub
-        created = hub.articles.create("zhangwei", "gov", ["notices"], title,
-                                      "<p>各有关单位：请于本月底前完成自查。</p>")  # fmt: skip
+        created = hub.articles.create("zhangwei", "gov", ["notices"], title, body)
         hub.articles.submit("zhangwei", created.article_id)
         for user, gates in STAGES:
             hub.articles.approve(user, created.article_id, gates)
-        hub.publishing.publish("zhangwei", created.article_id, [target], feeds=False,
+        targets = [target] if isinstance(target, str) else target
+        hub.publishing.publish("zhangwei", created.article_id, targets, feeds=False,
                                mass_send=mass_send)  # fmt: skip
         run_planner(hub.store)
         hub.catch_up()
         self.article = created.article_id
         return created.article_id
+
+    def deliver(self, rounds: int = 3) -> None:
+        """A few rounds of one delivery engine, the sandboxes' delays between them."""
+        now = datetime.now(UTC)
+        for n in range(rounds):
+            self.engine("w1").run_once(now + timedelta(seconds=n))
+            time.sleep(0.25)
+        self.hub.catch_up()
 
     def delivery(self, article: str) -> Any:
         self.hub.catch_up()

@@ -16,28 +16,12 @@ from workflows.checks.dictionaries import SensitiveWord
 from workflows.checks.matcher import CompiledDictionaries
 
 
-def run(world: World, rounds: int = 3) -> None:
-    now = datetime.now(UTC)
-    for n in range(rounds):
-        world.engine("w1").run_once(now + timedelta(seconds=n))
-        time.sleep(0.25)
-    world.hub.catch_up()
-
-
 def test_a_wording_error_on_every_platform_is_traced_and_one_correction_closes_it(
     world: World,
 ) -> None:
     hub = world.hub
-    created = hub.articles.create("zhangwei", "gov", ["notices"], "关于开展违规自查工作的通知",
-                                  "<p>请于月底前完成自查。</p>")  # fmt: skip
-    article = created.article_id
-    hub.articles.submit("zhangwei", article)
-    for user, gates in STAGES:
-        hub.articles.approve(user, article, gates)
-    hub.publishing.publish("zhangwei", article, ["wechat:sf-wechat", "weibo:sf-weibo"],
-                           feeds=False)  # fmt: skip
-    run_planner(hub.store)
-    run(world)
+    article = world.publish(["wechat:sf-wechat", "weibo:sf-weibo"], "关于开展违规自查工作的通知")
+    world.deliver()
 
     before = hub.config.checks
     learned = CompiledDictionaries(hub.config.dictionaries.model_copy(update={
@@ -67,7 +51,7 @@ def test_a_wording_error_on_every_platform_is_traced_and_one_correction_closes_i
         hub.articles.approve(user, article, gates)
     hub.react()
     run_planner(hub.store)
-    run(world)
+    world.deliver()
     checker.run_once(now + timedelta(minutes=5))
     checker.run_once(now + timedelta(minutes=10))
     closed = hub.work_orders.get(opened)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import time
-from datetime import UTC, datetime, timedelta
 
 import requests
 from PIL import Image
@@ -15,14 +14,6 @@ from PIL import Image
 from hub.delivery.planner import run_planner
 from hub.projections.deliveries import deliveries_of
 from tests.channels.social_world import APPID, STAGES, UID, World
-
-
-def run(world: World, rounds: int = 3) -> None:
-    now = datetime.now(UTC)
-    for n in range(rounds):
-        world.engine("w1").run_once(now + timedelta(seconds=n))
-        time.sleep(0.25)
-    world.hub.catch_up()
 
 
 def by_channel(world: World, article: str) -> dict[str, list]:
@@ -46,7 +37,7 @@ def test_published_corrected_and_retracted_on_both_platforms(world: World) -> No
     hub.publishing.publish("zhangwei", article, ["wechat:sf-wechat", "weibo:sf-weibo"],
                            feeds=False)  # fmt: skip
     run_planner(hub.store)
-    run(world)
+    world.deliver()
     first = by_channel(world, article)
     assert [str(d.status) for d in first["wechat"] + first["weibo"]] == ["delivered"] * 2
     (post,) = world.weibo.posted(UID)
@@ -67,7 +58,7 @@ def test_published_corrected_and_retracted_on_both_platforms(world: World) -> No
         hub.articles.approve(user, article, gates)
     hub.react()  # the correction policy publishes it
     run_planner(hub.store)
-    run(world)
+    world.deliver()
     corrected = by_channel(world, article)
     assert [str(d.status) for d in corrected["wechat"]] == ["delivered"] * 2, corrected
     assert [str(d.status) for d in corrected["weibo"]] == ["delivered"] * 2, corrected
@@ -84,7 +75,7 @@ def test_published_corrected_and_retracted_on_both_platforms(world: World) -> No
     # A retraction deletes what each platform allows deleting: here, everything.
     hub.publishing.retract("qianli", article, "政策调整")
     run_planner(hub.store)
-    run(world)
+    world.deliver()
     assert world.wechat.published(APPID) == [] and world.weibo.posted(UID) == []
     statuses = {str(d.status) for ds in by_channel(world, article).values() for d in ds}
     assert statuses == {"retracted"}
