@@ -30,8 +30,8 @@ PROBE_HOURS = Table(
 OUTAGES = Table(
     "outages",
     (
-        Column("url", key=True), Column("site", required=True), Column("homepage", "int"),
-        Column("since", required=True), Column("vantage"), Column("detail"),
+        Column("url", key=True), Column("vantage", key=True), Column("site", required=True),
+        Column("homepage", "int"), Column("since", required=True), Column("detail"),
         Column("ended_at"),
     ),
     indexes=(("site", "ended_at"),),
@@ -76,8 +76,8 @@ class ProbesProjection:
                                          p.failures, p.homepage_attempts, p.homepage_failures,
                                          p.slowest_ms)])  # fmt: skip
             case OutageConfirmed() as p:
-                tx.upsert(OUTAGES, [(p.url, site, int(p.homepage), p.since.isoformat(),
-                                     p.vantage, p.detail, None)])  # fmt: skip
+                tx.upsert(OUTAGES, [(p.url, p.vantage, site, int(p.homepage),
+                                     p.since.isoformat(), p.detail, None)])  # fmt: skip
             case AccountPostSeen() as p:
                 tx.upsert(ACCOUNT_POSTS, [(p.account, p.latest_at.isoformat(),
                                            event.occurred_at.isoformat())])  # fmt: skip
@@ -87,4 +87,5 @@ class ProbesProjection:
                                     p.broken_links, p.outbound_hosts, p.hidden_pages,
                                     p.wording_pages)])  # fmt: skip
             case OutageEnded() as p:
-                tx.update(OUTAGES, {"url": p.url}, {"ended_at": p.at.isoformat()})
+                tx.update(OUTAGES, {"url": p.url, "vantage": p.vantage},
+                          {"ended_at": p.at.isoformat()})  # fmt: skip

@@ -230,8 +230,9 @@ class Prober:
         self.targets_of: Callable[[], list[ProbeTarget]] | None = None
         self._streak: dict[str, int] = {}
         self._hours: dict[tuple[str, datetime], _Hour] = {}
-        # Outages still open when the prober (re)starts, whoever saw them.
-        self._down = {str(url) for (url,) in store.rows(OUTAGES, {"ended_at": None}, ("url",))}
+        # This vantage point's outages still open when the prober (re)starts.
+        self._down = {str(url) for (url,) in store.rows(
+            OUTAGES, {"ended_at": None, "vantage": vantage}, ("url",))}  # fmt: skip
 
     def run_once(self, now: datetime) -> list[ProbeResult]:
         if self.targets_of is not None:  # columns come online as they get content
@@ -292,12 +293,12 @@ class Prober:
                 self._down.discard(url)
                 self._append(target.site, now, OutageEnded(url=url, at=now, vantage=self.vantage),
                              derived_id("outage-end", url, now.isoformat(), self.vantage))  # fmt: skip
-            if target.homepage:
-                self.orders.observe(key, None, evidence, now)
+            if target.homepage and not self._down_elsewhere(url):
+                self.orders.observe(key, None, evidence, now)  # up from everywhere: passes
             return
         streak = self._streak[url] = self._streak.get(url, 0) + 1
-        if streak < CONFIRM_AFTER or url in self._down:
-            return
+        if url in self._down or (streak < CONFIRM_AFTER and not self._down_elsewhere(url)):
+            return  # one failure, and no other vantage point sees it down: not yet
         self._down.add(url)
         self._append(target.site, now, OutageConfirmed(
             url=url, homepage=target.homepage, since=now, vantage=self.vantage,
@@ -308,6 +309,11 @@ class Prober:
             self.orders.observe(key, Finding(Problem.UNREACHABLE, target.site, target.site, unit,
                                              f"{unit} › 首页无法访问：{result.detail}",
                                              now + RECTIFY), evidence, now)  # fmt: skip
+
+    def _down_elsewhere(self, url: str) -> bool:
+        """Whether another vantage point has the page in a confirmed outage now."""
+        rows = self.store.rows(OUTAGES, {"url": url, "ended_at": None}, ("vantage",))
+        return any(str(v) != self.vantage for (v,) in rows)
 
     def _flush(self, site: str, hour: datetime) -> None:
         rollup = self._hours.pop((site, hour))

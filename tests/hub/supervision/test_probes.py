@@ -121,3 +121,38 @@ def test_a_host_that_does_not_answer_holds_the_round_for_two_timeouts_not_all_it
     attempts, failures = homepage_ratios(hub.store, datetime(2026, 12, 4, 10, 0, tzinfo=UTC))[
         "9900000023"]  # fmt: skip
     assert failures <= attempts <= 2  # the skipped pages counted neither way
+
+
+def test_two_vantage_points_confirm_each_other_and_close_only_when_both_see_it_up(
+    hub: EmbeddedHub, sites: tuple[SupervisedSites, str]
+) -> None:
+    sandbox, url = sites
+    targets = [t for t in probe_targets(hub.config.directory, url + "/{key}/") if t.homepage]
+    beijing = Prober(hub.store, hub.work_orders, hub.config.directory, targets, "北京",
+                     timeout=1.0)  # fmt: skip
+    shanghai = Prober(hub.store, hub.work_orders, hub.config.directory, targets, "上海",
+                      timeout=1.0)  # fmt: skip
+    now = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
+    key = "unreachable:9900000001"
+    sandbox.faults["gov"] = "down"
+    beijing.run_once(now)
+    beijing.run_once(now + timedelta(seconds=30))
+    hub.catch_up()
+    order = hub.work_orders.open_order(key)
+    assert order is not None  # two failures in a row from 北京
+    shanghai.run_once(now + timedelta(seconds=40))  # one failure, but 北京 has it down
+    hub.catch_up()
+    down = {str(v) for (v,) in hub.store.rows(OUTAGES, {"url": url + "/gov/", "ended_at": None},
+                                              ("vantage",))}  # fmt: skip
+    assert down == {"北京", "上海"}
+
+    # Up again, seen from 上海 only (北京's network still fails, say): no passing re-check.
+    sandbox.faults.clear()
+    shanghai.run_once(now + timedelta(minutes=5))
+    hub.catch_up()
+    assert hub.work_orders.get(str(order["order_id"]))["passes"] == 0
+    beijing.run_once(now + timedelta(minutes=6))  # and from 北京: both agree, it passes
+    hub.catch_up()
+    shanghai.run_once(now + timedelta(minutes=10))
+    hub.catch_up()
+    assert hub.work_orders.get(str(order["order_id"]))["status"] == "closed"
