@@ -12,7 +12,7 @@ from hub.projections.delivery_sources import DeliverySourcesProjection
 from hub.projections.history import HistoryProjection, Names
 from hub.projections.index_numbers import IndexNumbersProjection
 from hub.projections.media_refs import MediaRefsProjection
-from hub.projections.notifications import NotificationsProjection
+from hub.projections.notifications import InboxProjection, NotificationsProjection
 from hub.projections.probes import ProbesProjection
 from hub.projections.publications import PublicationsProjection
 from hub.projections.published_items import PublishedItemsProjection
@@ -36,4 +36,5 @@ def all_projections(store: EventStore, names: Names | None = None) -> list[Subsc
         ProbesProjection(),
         PublishedItemsProjection(),
         NotificationsProjection(names if isinstance(names, Directory) else None),
+        InboxProjection(),
     ]

@@ -1,14 +1,15 @@
 """Notifications (通知) to the people a work order concerns: the site's staff when a problem
 of their site is found, dispatched to them, returned, extended or closed; the site's
 supervisors when the unit reports it fixed and it waits for their re-check. Folded from the
-work order events, with the recipients as configured (users.yaml); read marks come from
-each user's inbox stream."""
+work order events, with the recipients as configured (users.yaml). What each user has read is
+folded from their inbox stream by a projection of its own (`InboxProjection`), so neither
+reads more of the log than its streams."""
 
 from __future__ import annotations
 
 from events.decider import StreamName
 from events.envelope import RecordedEvent
-from events.recorder import AtMost, Column, Table
+from events.recorder import Column, Table
 from events.store import SubscriberTransaction
 from hub.setup.directory import Directory
 from workflows.beijing_time import beijing_text
@@ -31,10 +32,11 @@ NOTIFICATIONS = Table(
     "notifications",
     (
         Column("user_id", key=True), Column("event_id", key=True), Column("order_id"),
-        Column("text", required=True), Column("at", required=True), Column("read", "int"),
+        Column("text", required=True), Column("at", required=True),
     ),
-    indexes=(("user_id", "read", "at"),),
+    indexes=(("user_id", "at"),),
 )  # fmt: skip
+INBOX_READS = Table("inbox_reads", (Column("user_id", key=True), Column("up_to", required=True)))
 _ORDERS = Table(
     "notification_orders",
     (Column("order_id", key=True), Column("site", required=True), Column("summary")),
@@ -43,7 +45,7 @@ _ORDERS = Table(
 
 class NotificationsProjection:
     name = "notifications"
-    stream_prefix = ""  # work orders and inboxes
+    stream_prefix = WORK_ORDERS.prefix
 
     def __init__(self, directory: Directory | None) -> None:
         self.directory = directory
@@ -66,11 +68,6 @@ class NotificationsProjection:
 
     def apply(self, tx: SubscriberTransaction, event: RecordedEvent) -> None:
         payload, at = event.payload, event.occurred_at.isoformat()
-        if INBOX.owns(event.stream_id) and isinstance(payload, NotificationsRead):
-            tx.update(NOTIFICATIONS, {"user_id": INBOX.entity(event.stream_id),
-                                      "at": AtMost(payload.up_to.isoformat()), "read": 0},
-                      {"read": 1})  # fmt: skip
-            return
         if not WORK_ORDERS.owns(event.stream_id):
             return
         order_id = WORK_ORDERS.entity(event.stream_id)
@@ -99,5 +96,23 @@ class NotificationsProjection:
                 text, supervisors = f"{by} 报告已整改，待复核：{summary}", True
             case _:
                 return
-        tx.insert_new(NOTIFICATIONS, [(user, event.event_id, order_id, text[:300], at, 0)
+        tx.insert_new(NOTIFICATIONS, [(user, event.event_id, order_id, text[:300], at)
                                       for user in self._recipients(site, supervisors)])  # fmt: skip
+
+
+class InboxProjection:
+    """Keeps `inbox_reads`: up to when each user has read their notifications."""
+
+    name = "inbox"
+    stream_prefix = INBOX.prefix
+
+    def create(self, tx: SubscriberTransaction) -> bool:
+        return tx.create(INBOX_READS)
+
+    def drop(self, tx: SubscriberTransaction) -> None:
+        tx.drop(INBOX_READS)
+
+    def apply(self, tx: SubscriberTransaction, event: RecordedEvent) -> None:
+        if INBOX.owns(event.stream_id) and isinstance(event.payload, NotificationsRead):
+            tx.upsert(INBOX_READS, [(INBOX.entity(event.stream_id),
+                                     event.payload.up_to.isoformat())])  # fmt: skip

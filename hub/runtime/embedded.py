@@ -44,6 +44,7 @@ from hub.distributed.rate_limits import RedisRateLimiter
 from hub.distributed.redis_client import redis_client
 from hub.projections import all_projections
 from hub.projections.deliveries import DeliveriesProjection
+from hub.projections.notifications import INBOX
 from hub.runtime.clock import utc_now
 from hub.runtime.foreground import Foreground
 from hub.setup.config import HubConfig, load_config
@@ -184,7 +185,7 @@ class EmbeddedHub:
         self.work_orders = WorkOrderService(
             self.store, config.directory, lambda: self.catch_up(WORK_ORDERS.prefix)
         )
-        self.inbox = Inbox(self.store, lambda: self.catch_up(""))
+        self.inbox = Inbox(self.store, lambda: self.catch_up(INBOX.prefix))
         # The first sweep one interval after the start (a hub that runs a minute sweeps none).
         self._next_sweep = utc_now() + timedelta(seconds=config.settings.supervision_interval_s)
         self.rechecker = Rechecker(
