@@ -1,6 +1,6 @@
 """The crawler (周检测): every site's pages followed from its homepage, every link on them
-checked — broken links (错链、断链: an error status or no answer; an outside link is tried
-twice before it counts), outbound links counted per host — and, on pages the hub did not
+checked — broken links (错链、断链: a 4xx, or no answer or a server error three times in a
+row: a flaky server is not a broken link), outbound links counted per host — and, on pages the hub did not
 write, hidden outside links (暗链: a link to another host inside an element styled invisible)
 and wording errors (the live rules of hub/supervision/wording.py). Pages the hub wrote are
 judged by their manifests (injection.py) and their articles' copies (wording.py) instead.
@@ -56,6 +56,9 @@ log = structlog.get_logger(__name__)
 FULL_EVERY = timedelta(days=7)
 LINK_CACHE = 50_000  # links whose state is remembered within a pass
 SITES_AT_ONCE = 32
+# A link with no answer or a server error is asked this many more times before it counts as
+# broken (a 4xx is the server's word: once is enough).
+RETRIES = 2
 FIRST_PASS_AFTER_S = 120.0
 RECTIFY = timedelta(days=5)
 _SKIP = ("mailto:", "tel:", "javascript:", "data:", "inline-script:", "#")
@@ -128,6 +131,7 @@ class Crawler:
         self.renderer = renderer  # pages rendered in Chromium too (render.py), if available
         self.resolver: Any = None
         self._links: OrderedDict[str, tuple[bool, str]] = OrderedDict()
+        self._gone: set[str] = set()  # links answered 4xx this pass (not asked again)
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._since: datetime | None = None
 
@@ -181,6 +185,7 @@ class Crawler:
         slots = asyncio.Semaphore(SITES_AT_ONCE)
         self._hosts = {}
         self._links.clear()
+        self._gone.clear()
 
         async def one(session: Any, site: Site) -> SiteCrawl:
             async with slots:
@@ -193,6 +198,8 @@ class Crawler:
         gate = self._hosts.setdefault(urlsplit(url).netloc, asyncio.Semaphore(self.per_host))
         async with gate:
             got = await fetch(session, url, timeout=self.timeout, keep_body=keep_body)
+        if 400 <= got.status < 500:
+            self._gone.add(url)  # the server says so: no need to ask again
         return got.ok, got.detail, got.body
 
     async def _crawl_site(self, session: Any, site: Site, now: datetime, full: bool) -> SiteCrawl:
@@ -268,10 +275,12 @@ class Crawler:
         results = await asyncio.gather(*(self._get(session, u, False) for u in unknown))
         for link, (ok, detail, _) in zip(unknown, results, strict=True):
             self._remember(link, ok, detail)
-        retry = [link for link in links if link in self._links and not self._links[link][0]]
-        again = await asyncio.gather(*(self._get(session, u, False) for u in retry))
-        for link, (ok, detail, _) in zip(retry, again, strict=True):
-            self._remember(link, ok, detail)
+        for _ in range(RETRIES):
+            retry = [link for link in links if link in self._links
+                     and not self._links[link][0] and link not in self._gone]  # fmt: skip
+            again = await asyncio.gather(*(self._get(session, u, False) for u in retry))
+            for link, (ok, detail, _) in zip(retry, again, strict=True):
+                self._remember(link, ok, detail)
 
     def _remember(self, link: str, ok: bool, detail: str) -> None:
         self._links[link] = (ok, detail)

@@ -75,7 +75,11 @@ def test_a_full_crawl_finds_every_scripted_fault_and_later_passes_close_them(
     crawler.run_once(now + timedelta(hours=1), full=False)
     assert len(hub.work_orders.find(status="open", problem="broken_link")) == 1
 
-    # Fixed: the incremental passes look at the pages of the open orders and close them.
+    # The supervisor dispatches each to its unit, which fixes it; the incremental passes
+    # look at the pages of the open orders and close them.
+    for order in orders.values():
+        hub.work_orders.dispatch("zhouyan", str(order["order_id"]), str(order["unit"]),
+                                 now + timedelta(days=3), "请整改")  # fmt: skip
     for faults in (sandbox.broken, sandbox.hidden, sandbox.wording, sandbox.cloak_ua,
                    sandbox.cloak_referrer):  # fmt: skip
         faults.clear()
