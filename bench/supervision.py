@@ -59,13 +59,14 @@ INTERVAL_S = 300.0  # the default probe cycle
 
 
 def _serve(port_out: Any, faults: dict[str, str], flaky: dict[str, float], latency: float,
-           slow: float, pages: int, crawl_faults: dict[str, set[str]]) -> None:  # fmt: skip
+           slow: float, pages: int, crawl_faults: dict[str, set[str]],
+           nav: int = 0) -> None:  # fmt: skip
     import uvicorn
 
     from sandboxes.supervised_sites import SupervisedSites
 
     sites = SupervisedSites(faults=faults, flaky=flaky, latency_s=latency, slow_s=slow,
-                            pages=pages, **crawl_faults)  # fmt: skip
+                            pages=pages, nav=nav, **crawl_faults)  # fmt: skip
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]

@@ -40,6 +40,7 @@ class SupervisedSites:
     most_at_once: int = 0
     seed: int = 7
     pages: int = 0  # pages per site (0: any address answers with a plain page)
+    nav: int = 0  # links every page carries to the first pages (a site's navigation)
     broken: set[str] = field(default_factory=set)
     hidden: set[str] = field(default_factory=set)
     wording: set[str] = field(default_factory=set)
@@ -88,6 +89,9 @@ class SupervisedSites:
             f'<p>第 {number} 条信息。</p><p><a href="index.html">首页</a>'
             + (f' <a href="p{number + 1}.html">下一条</a>' if number < self.pages else "")
             + "</p>")  # fmt: skip
+        if self.nav:
+            body += "<nav>" + "".join(f'<a href="p{n}.html">栏目 {n}</a>'
+                                      for n in range(1, min(self.nav, self.pages) + 1)) + "</nav>"  # fmt: skip
         if number == 1 and key in self.broken:
             body += '<p><a href="missing.html">相关文件</a></p>'
         if number == 2 and key in self.wording:

@@ -209,12 +209,18 @@ class Crawler:
         seeds = [home] if full else self.seeds(site, now)
         seen: set[str] = {_canonical(u) for u in seeds}
         queue: deque[str] = deque(seeds)
-        pending: list[tuple[str, str]] = []  # (page, link) whose state is not known yet
+        queued: set[str] = set(seeds)  # to be fetched as pages: the fetch tells their state
+        # Links whose state is not known yet -> the pages that have them. Resolved batch by
+        # batch (a site's navigation is known after its first pages), so memory holds the
+        # frontier, not every (page, link) pair of the site.
+        waiting: dict[str, list[str]] = {}
         compiled = self.compiled()
         home_body = ""
         while queue:
             batch = [queue.popleft() for _ in range(min(len(queue), self.per_host * 2))]
+            queued.difference_update(batch)
             results = await asyncio.gather(*(self._get(session, u, True) for u in batch))
+            found: dict[str, list[str]] = {}  # link -> pages of this batch
             for url, (ok, detail, body) in zip(batch, results, strict=True):
                 self._remember(url, ok, detail)
                 if not ok:
@@ -236,7 +242,8 @@ class Crawler:
                     if follow:
                         seen.add(_canonical(link))
                         queue.append(link)
-                    pending.append((url, link))
+                        queued.add(link)
+                    found.setdefault(link, []).append(url)
                 if not self.hub_pages(url):
                     hidden = hidden_outside_links(body, host)
                     if hidden:
@@ -244,16 +251,32 @@ class Crawler:
                     findings = live_findings(body, compiled, now.date())
                     if findings:
                         crawl.wording[url] = describe(findings)
+            # Links no fetch of this crawl will tell about, and pages of this batch that did
+            # not answer (asked again: a hiccup is not a broken link).
+            await self._check_links(session, {link for link in found if link not in queued}
+                                    | set(batch))  # fmt: skip
+            for link, pages in found.items():
+                waiting.setdefault(link, []).extend(pages)
+            self._resolve(crawl, waiting, {*found, *batch}, queued)
+        await self._check_links(session, set(waiting))  # whatever is left (none, normally)
+        self._resolve(crawl, waiting, set(waiting), set())
         if home in crawl.looked_at and not self.hub_pages(home):
             cloaked = await self._cloaked(session, home, set(page_links(home_body, home)))
             if cloaked:
                 crawl.hidden.setdefault(home, []).extend(cloaked)
-        await self._check_links(session, {link for _, link in pending})
-        for page, link in pending:
-            state = self._links.get(link)
-            if state is not None and not state[0]:
-                crawl.broken.setdefault(page, []).append(f"{link} {state[1]}")
         return crawl
+
+    def _resolve(self, crawl: SiteCrawl, waiting: dict[str, list[str]], links: set[str],
+                 queued: set[str]) -> None:  # fmt: skip
+        """The pages waiting on each of `links` whose state is known now: broken or not."""
+        for link in links:
+            state = self._links.get(link)
+            if link in queued or state is None or link not in waiting:
+                continue
+            pages = waiting.pop(link)
+            if not state[0]:
+                for page in pages:
+                    crawl.broken.setdefault(page, []).append(f"{link} {state[1]}")
 
     async def _cloaked(self, session: Any, url: str, seen: set[str]) -> list[str]:
         """What the page references only for a search spider or a search visitor."""

@@ -57,7 +57,11 @@ CASES = {
     "supervision": (
         ["--sites", "30", "--pages", "5", "--published", "20"],
         rf"supervision: min_precision=1.00 min_recall=1.00 outage_alert_s={NUMBER} "
-        rf"invisible_incident_s=900 probes_per_s={NUMBER} cpu_share={NUMBER}$",
+        rf"invisible_incident_s={NUMBER} probes_per_s={NUMBER} cpu_share={NUMBER}$",
+    ),
+    "crawl_memory": (
+        ["--sites", "4", "--pages", "30", "--nav", "10"],
+        rf"crawl_memory: sites=4 pages=124 links={NUMBER} seconds={NUMBER} peak_mb={NUMBER}$",
     ),
     "search": (
         ["--articles", "3000", "--queries", "20"],
