@@ -50,6 +50,8 @@ class Evidence(BaseModel):
     detail: str = ""  # the trace, the DOM hash, the finding's text
     vantage: str = ""  # where it was seen from (a probe's name)
     seen_at: datetime
+    dom_hash: str = ""  # the page as it was seen (SHA-256 of its HTML, first 16 hex digits)
+    screenshot: str = ""  # the media store's address of a screenshot of the rendered page
 
 
 @event_type("WorkOrderOpened")

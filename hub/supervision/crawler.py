@@ -39,11 +39,12 @@ from hub.supervision.probes import (
     CLOAKED_VIEWS,
     TIMEOUT_S,
     fetch,
+    hash_page,
     open_session,
     record_site_event,
     site_address,
 )
-from hub.supervision.render import Renderer
+from hub.supervision.render import Rendered, Renderer
 from hub.supervision.wording import describe, live_findings
 from hub.supervision.work_orders import Finding, WorkOrderService
 from workflows.checks.matcher import CompiledDictionaries
@@ -113,6 +114,8 @@ class SiteCrawl:
     hidden: dict[str, list[str]] = field(default_factory=dict)  # page -> hidden outside links
     wording: dict[str, str] = field(default_factory=dict)  # page -> findings
     looked_at: set[str] = field(default_factory=set)  # pages fetched (the re-checks' scope)
+    hashes: dict[str, str] = field(default_factory=dict)  # page -> its HTML's fingerprint
+    screenshots: dict[str, str] = field(default_factory=dict)  # page -> stored screenshot
 
 
 class Crawler:
@@ -122,6 +125,7 @@ class Crawler:
         max_pages: int = 5000, timeout: float = TIMEOUT_S, per_host: int = 2,
         manifest_of: Callable[[str], set[str] | None] = lambda url: None,
         renderer: Renderer | None = None,
+        keep_screenshot: Callable[[bytes, str], str] | None = None,
     ) -> None:  # fmt: skip
         self.store, self.orders, self.directory = store, orders, directory
         self.pattern, self.compiled, self.vantage = pattern, compiled, vantage
@@ -129,6 +133,7 @@ class Crawler:
         # What the hub published in the page at a live address (None: not a page it wrote).
         self.manifest_of = manifest_of
         self.renderer = renderer  # pages rendered in Chromium too (render.py), if available
+        self.keep_screenshot = keep_screenshot  # stores a screenshot (evidence); its address
         self.resolver: Any = None
         self._links: OrderedDict[str, tuple[bool, str]] = OrderedDict()
         self._gone: set[str] = set()  # links answered 4xx this pass (not asked again)
@@ -230,6 +235,7 @@ class Crawler:
                 crawl.pages += 1
                 crawl.bytes += len(body)
                 crawl.looked_at.add(url)
+                crawl.hashes[url] = hash_page(body)
                 links = page_links(body, url)
                 crawl.links += len(links)
                 for link in links:
@@ -318,8 +324,18 @@ class Crawler:
         a search visitor gets."""
         assert self.renderer is not None
         homes = {site_address(self.directory.site(c.site), self.pattern)[0]: c for c in crawls}
+
+        def suspicious(url: str, browser: Rendered) -> bool:
+            manifest = self.manifest_of(url)
+            if manifest is not None:
+                return bool(browser.refs - manifest)
+            host = urlsplit(url).netloc
+            return any(urlsplit(urljoin(url, link)).netloc not in ("", host)
+                       for link in browser.hidden)  # fmt: skip
+
         try:
-            seen = self.renderer.render([u for u, c in homes.items() if u in c.looked_at])
+            seen = self.renderer.render([u for u, c in homes.items() if u in c.looked_at],
+                                        suspicious if self.keep_screenshot else None)  # fmt: skip
         except Exception as exc:  # no browser here after all: the HTTP checks stand
             log.warning("crawl.render_failed", error=repr(exc)[:300])
             return
@@ -329,6 +345,8 @@ class Crawler:
             if browser is None or not browser.ok:
                 continue
             host = urlsplit(url).netloc
+            if browser.screenshot and self.keep_screenshot is not None:
+                crawl.screenshots[url] = self.keep_screenshot(browser.screenshot, url)
             if manifest is None:
                 found = {f"{link}（样式隐藏）" for link in browser.hidden
                          if urlsplit(urljoin(url, link)).netloc not in ("", host)}  # fmt: skip
@@ -346,7 +364,8 @@ class Crawler:
             evidence = Evidence(kind="dom", summary=f"{url} 渲染后含 {len(found)} 处未经发布的内容"
                                 if found else f"{url} 渲染结果与发布内容一致",
                                 detail="\n".join(sorted(found)[:20]), vantage=self.vantage,
-                                seen_at=now)  # fmt: skip
+                                seen_at=now, dom_hash=crawl.hashes.get(url, ""),
+                                screenshot=crawl.screenshots.get(url, ""))  # fmt: skip
             self.orders.observe(f"{Problem.INJECTED_LINK}:rendered:{url}", Finding(
                 Problem.INJECTED_LINK, url, site.code, site.name,
                 f"{site.name} 页面渲染后出现未经发布的内容：{sorted(found)[0][:80]}",
@@ -364,7 +383,8 @@ class Crawler:
             for page, items in found.items():
                 evidence = Evidence(kind="http", summary=f"{page} 有 {len(items)} 处{label}",
                                     detail="\n".join(items[:50]), vantage=self.vantage,
-                                    seen_at=now)  # fmt: skip
+                                    seen_at=now, dom_hash=crawl.hashes.get(page, ""),
+                                    screenshot=crawl.screenshots.get(page, ""))  # fmt: skip
                 self.orders.observe(f"{problem}:{page}", Finding(
                     problem, page, site.code, site.name,
                     f"{site.name} 页面有 {len(items)} 处{label}：{items[0][:80]}", now + due),
@@ -374,7 +394,8 @@ class Crawler:
                 Problem.WORDING_ERROR, page, site.code, site.name,
                 f"{site.name} 页面含严重表述错误：{text[:80]}", now + timedelta(days=1)),
                 Evidence(kind="check", summary=f"{page} 含严重表述错误", detail=text,
-                         vantage=self.vantage, seen_at=now), now)  # fmt: skip
+                         vantage=self.vantage, seen_at=now,
+                         dom_hash=crawl.hashes.get(page, "")), now)  # fmt: skip
         # Open orders of pages this pass looked at and found clean: a passing re-check.
         problems: dict[str, set[str]] = {
             Problem.BROKEN_LINK: set(crawl.broken), Problem.INJECTED_LINK: set(crawl.hidden),

@@ -16,7 +16,7 @@ from events.recorder import AtLeast
 from events.store import EventStore
 from hub.projections.deliveries import DELIVERIES_TABLE
 from hub.setup.directory import Directory
-from hub.supervision.probes import CLOAKED_VIEWS, TIMEOUT_S, fetch_all, site_address
+from hub.supervision.probes import CLOAKED_VIEWS, TIMEOUT_S, fetch_all, hash_page, site_address
 from hub.supervision.work_orders import Finding, WorkOrderService
 from workflows.publication import Channel, Target
 from workflows.work_order_events import Evidence, Problem
@@ -87,7 +87,8 @@ class InjectionChecker:
             evidence = Evidence(
                 kind="dom", summary=(f"{url} 含 {len(injected)} 处未经发布的链接或脚本"
                                      if injected else f"{url} 与发布内容一致"),
-                detail="\n".join(injected[:20]), vantage=self.vantage, seen_at=now)  # fmt: skip
+                detail="\n".join(injected[:20]), vantage=self.vantage, seen_at=now,
+                dom_hash=hash_page(answers[0].body))  # fmt: skip
             finding = Finding(Problem.INJECTED_LINK, url, code, unit,
                               f"{unit} 页面被插入未经发布的内容：{injected[0][:80]}",
                               now + timedelta(hours=4)) if injected else None  # fmt: skip

@@ -19,6 +19,7 @@ with access to the store; several vantage points confirm one another's outages o
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -64,6 +65,11 @@ class ProbeResult:
     status: int = 0  # the HTTP status (0: no answer)
     body: str = ""  # the page's text, when asked for (`keep_body`)
     skipped: bool = False  # not asked: its host did not answer twice this round
+
+
+def hash_page(html: str) -> str:
+    """A page's fingerprint as evidence: SHA-256 of its HTML, first 16 hex digits."""
+    return hashlib.sha256(html.encode("utf-8", "replace")).hexdigest()[:16]
 
 
 def site_address(site: Site, pattern: str) -> tuple[str, str]:

@@ -12,6 +12,7 @@ rendered checks are skipped (said once in the log) and the HTTP checks still run
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +54,7 @@ class Rendered:
     hidden: frozenset[str]  # the links among them rendered invisible
     ok: bool = True
     detail: str = ""
+    screenshot: bytes = b""  # taken when `shoot` asked for it (the browser view only)
 
 
 def chromium_path(configured: str = "") -> str | None:
@@ -85,7 +87,11 @@ class Renderer:
     def __init__(self, chromium: str = "", timeout: float = TIMEOUT_S) -> None:
         self.chromium, self.timeout = chromium, timeout
 
-    def render(self, urls: list[str]) -> dict[str, dict[str, Rendered]]:
+    def render(
+        self, urls: list[str], shoot: Callable[[str, Rendered], bool] | None = None
+    ) -> dict[str, dict[str, Rendered]]:
+        """Each page in each view; a screenshot of the browser view of the pages `shoot`
+        picks (the suspicious ones: evidence)."""
         from playwright.sync_api import Error, sync_playwright
 
         found: dict[str, dict[str, Rendered]] = {}
@@ -113,8 +119,11 @@ class Renderer:
                         all_refs = {str(r) for r, _, _ in refs if r}
                         all_refs |= {"inline-script:" + hash_text(s) for s in scripts}
                         hidden = {str(r) for r, h, tag in refs if r and h and tag == "a"}
-                        found.setdefault(url, {})[view] = Rendered(frozenset(all_refs),
-                                                                   frozenset(hidden))  # fmt: skip
+                        seen = Rendered(frozenset(all_refs), frozenset(hidden))
+                        if shoot is not None and not headers and shoot(url, seen):
+                            seen = Rendered(seen.refs, seen.hidden,
+                                            screenshot=page.screenshot(type="png"))  # fmt: skip
+                        found.setdefault(url, {})[view] = seen
                     context.close()
             finally:
                 browser.close()

@@ -74,6 +74,7 @@ class CrawlPass:
             manifest_of=manifests(config.directory, config.sites_root, pattern),
             renderer=Renderer(config.settings.render_chromium)
             if available(config.settings.render_chromium) else None,
+            keep_screenshot=lambda png, url: hub.media.put(png, "screenshot.png").url,
         )  # fmt: skip
         if self.crawler.renderer is None:
             log.info("crawl.no_renderer", hint="pip install '.[render]' 以启用 Chromium 渲染检查")

@@ -26,6 +26,10 @@ from workflows.errors import DomainError
 from workflows.work_order_decider import ORDER_STATUS_LABELS
 from workflows.work_order_events import PROBLEM_LABELS
 
+STEP_LABELS = {"WorkOrderOpened": "发现", "WorkOrderObserved": "再次发现",
+               "WorkOrderDispatched": "派单", "WorkOrderRectified": "报告整改",
+               "WorkOrderRechecked": "自动复核", "WorkOrderReturned": "退回",
+               "WorkOrderExtended": "延期", "WorkOrderClosed": "销号"}  # fmt: skip
 ACTIONS = ("dispatch", "rectify", "return", "extend", "close")
 DONE = {"dispatch": "dispatched", "rectify": "rectified", "return": "returned_order",
         "extend": "extended", "close": "closed_order"}  # fmt: skip
@@ -91,6 +95,7 @@ def routes(console: Console) -> APIRouter:
         request: Request, name: str, caller: Any, code: int = 200, **context: Any
     ) -> Response:
         return console.render(request, name, caller, code, problem_labels=PROBLEM_LABELS,
+                              step_labels=STEP_LABELS,
                               order_labels=ORDER_STATUS_LABELS, state_labels=STATE_LABELS,
                               limits=SITE_LIMITS, **context)  # fmt: skip
 

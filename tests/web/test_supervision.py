@@ -210,6 +210,11 @@ def test_a_link_or_script_injected_into_a_live_page_is_flagged_by_the_manifest(w
     evidence = hub.work_orders.history(opened)[0]["evidence"]["detail"]
     assert "https://bc.example/casino" in evidence and "https://cdn.example/x.js" in evidence
     assert "/notices/" not in evidence  # the hub's own links are not in it
+    page_html = web.login("zhouyan")[0].get(f"{web.url}/console/supervision/orders/{opened}",
+                                            timeout=30).text  # fmt: skip
+    assert "<strong>发现</strong>" in page_html and "证据详情" in page_html
+    assert "https://bc.example/casino" in page_html and "页面指纹" in page_html
+    assert "WorkOrderOpened</strong>" not in page_html  # steps in Chinese, not event names
     page.write_text(clean, encoding="utf-8")  # cleaned up
     checker.run_once(now)
     checker.run_once(now)

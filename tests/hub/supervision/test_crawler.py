@@ -5,6 +5,7 @@ gone, re-check and close them; the host is never asked more than twice at once."
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -128,12 +129,18 @@ def test_rendered_pages_show_links_hidden_by_style_sheets_and_written_by_scripts
     crawler.run_once(now, full=False)
     assert hub.work_orders.find(status="open", problem="injected_link") == []  # HTTP alone
     crawler.renderer = Renderer(CHROMIUM, timeout=10)
+    shots: dict[str, bytes] = {}
+    crawler.keep_screenshot = lambda png, page: shots.setdefault(page, png) and f"/media/{page}"
     crawler.run_once(now + timedelta(hours=1), full=False)
     gov = hub.work_orders.open_order(f"injected_link:{url}/gov/")
     drc = hub.work_orders.open_order(f"injected_link:{url}/drc/")
     assert gov is not None and drc is not None
     gov_detail = hub.work_orders.history(str(gov["order_id"]))[0]["evidence"]["detail"]
     assert f"{sandbox.outside}/css-hidden（样式隐藏）" in gov_detail
+    evidence = hub.work_orders.history(str(gov["order_id"]))[0]["evidence"]
+    assert shots[f"{url}/gov/"].startswith(b"\x89PNG") and evidence["screenshot"]
+    assert re.fullmatch(r"[0-9a-f]{16}", evidence["dom_hash"])
+    assert set(shots) == {f"{url}/gov/"}  # only the page that looked suspicious
     drc_detail = hub.work_orders.history(str(drc["order_id"]))[0]["evidence"]["detail"]
     assert f"{sandbox.outside}/js-cloak（仅搜索引擎爬虫可见）" in drc_detail
     assert f"{sandbox.outside}/js-cloak（仅搜索引擎来访可见）" in drc_detail
