@@ -41,6 +41,9 @@ class SupervisedSites:
     seed: int = 7
     pages: int = 0  # pages per site (0: any address answers with a plain page)
     nav: int = 0  # links every page carries to the first pages (a site's navigation)
+    # The date a site's homepage and column pages (…/<column>/index.html) show as their
+    # newest item's (a site the hub does not write: its freshness is read off its pages).
+    updated: dict[str, str] = field(default_factory=dict)
     broken: set[str] = field(default_factory=set)
     hidden: set[str] = field(default_factory=set)
     wording: set[str] = field(default_factory=set)
@@ -82,6 +85,10 @@ class SupervisedSites:
     def _site_page(self, request: Request, key: str, rest: str) -> Response:
         home = rest in ("", "index.html")
         number = int(rest[1:-5]) if re.fullmatch(r"p\d+\.html", rest) else 0
+        if key in self.updated and rest.endswith("/index.html"):  # a column's list
+            return HTMLResponse(f'<!DOCTYPE html><html lang="zh-CN"><title>{key}</title><body>'
+                                f'<main><ul><li><a href="../p1.html">信息 1</a> '
+                                f"<span>{self.updated[key]}</span></li></ul></main></body></html>")  # fmt: skip
         if not home and not 1 <= number <= self.pages:
             return HTMLResponse("<p>页面不存在</p>", status_code=404)
         links = [f'<li><a href="p{n}.html">信息 {n}</a></li>' for n in range(1, self.pages + 1)]
@@ -92,6 +99,8 @@ class SupervisedSites:
         if self.nav:
             body += "<nav>" + "".join(f'<a href="p{n}.html">栏目 {n}</a>'
                                       for n in range(1, min(self.nav, self.pages) + 1)) + "</nav>"  # fmt: skip
+        if home and key in self.updated:
+            body += f"<p>更新日期：{self.updated[key]}</p>"
         if number == 1 and key in self.broken:
             body += '<p><a href="missing.html">相关文件</a></p>'
         if number == 2 and key in self.wording:

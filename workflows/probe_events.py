@@ -63,11 +63,13 @@ class CrawlRecorded(Event):
     seconds: float
 
 
-@event_type("AccountPostSeen")
-class AccountPostSeen(Event):
-    """The newest post of a new-media account as its platform lists it (posts made with other
-    tools than the hub count for the account's freshness too)."""
+@event_type("UpdateSeen")
+class UpdateSeen(Event):
+    """The newest item of something the hub does not publish by itself, as seen from outside:
+    a new-media account's newest post as its platform lists it (posts made with other tools
+    count), or the newest date on a column or homepage the hub did not write (crawled)."""
 
-    account: str  # the target key: wechat:<id>, weibo:<id>
+    target: str  # wechat:<id>, weibo:<id>, website:<site code>/<column>, website:<site code>
     latest_at: datetime
     vantage: str
+    source: str  # platform | crawl

@@ -8,11 +8,11 @@ from events.envelope import RecordedEvent
 from events.recorder import Column, Table
 from events.store import SubscriberTransaction
 from workflows.probe_events import (
-    AccountPostSeen,
     CrawlRecorded,
     OutageConfirmed,
     OutageEnded,
     ProbeHourRecorded,
+    UpdateSeen,
 )
 
 PROBES = StreamName("probe")  # probe-<site code>-<yyyymm>
@@ -48,9 +48,10 @@ CRAWLS = Table(
     ),
 )  # fmt: skip
 
-ACCOUNT_POSTS = Table(
-    "account_posts",
-    (Column("account", key=True), Column("latest_at", required=True), Column("seen_at")),
+SEEN_UPDATES = Table(
+    "seen_updates",
+    (Column("target", key=True), Column("latest_at", required=True), Column("seen_at"),
+     Column("source")),
 )  # fmt: skip
 
 
@@ -61,10 +62,10 @@ class ProbesProjection:
     stream_prefix = PROBES.prefix
 
     def create(self, tx: SubscriberTransaction) -> bool:
-        return tx.create(PROBE_HOURS, OUTAGES, CRAWLS, ACCOUNT_POSTS)
+        return tx.create(PROBE_HOURS, OUTAGES, CRAWLS, SEEN_UPDATES)
 
     def drop(self, tx: SubscriberTransaction) -> None:
-        tx.drop(PROBE_HOURS, OUTAGES, CRAWLS, ACCOUNT_POSTS)
+        tx.drop(PROBE_HOURS, OUTAGES, CRAWLS, SEEN_UPDATES)
 
     def apply(self, tx: SubscriberTransaction, event: RecordedEvent) -> None:
         if not PROBES.owns(event.stream_id):
@@ -78,9 +79,9 @@ class ProbesProjection:
             case OutageConfirmed() as p:
                 tx.upsert(OUTAGES, [(p.url, p.vantage, site, int(p.homepage),
                                      p.since.isoformat(), p.detail, None)])  # fmt: skip
-            case AccountPostSeen() as p:
-                tx.upsert(ACCOUNT_POSTS, [(p.account, p.latest_at.isoformat(),
-                                           event.occurred_at.isoformat())])  # fmt: skip
+            case UpdateSeen() as p:
+                tx.upsert(SEEN_UPDATES, [(p.target, p.latest_at.isoformat(),
+                                          event.occurred_at.isoformat(), p.source)])  # fmt: skip
             case CrawlRecorded() as p:
                 tx.upsert(CRAWLS, [(site, "full" if p.full else "incremental", p.vantage,
                                     p.at.isoformat(), p.pages, p.links, p.broken_pages,

@@ -17,7 +17,7 @@ from events.decider import derived_id
 from events.store import EventStore
 from hub.setup.directory import Directory
 from hub.supervision.probes import record_site_event
-from workflows.probe_events import AccountPostSeen
+from workflows.probe_events import UpdateSeen
 from workflows.publication import Channel
 
 log = structlog.get_logger(__name__)
@@ -60,6 +60,6 @@ class AccountWatcher:
             found[key] = latest
             site = self.directory.site(account.site).code
             event_id = derived_id("account-post", key, latest.isoformat())
-            record_site_event(self.store, site, now, AccountPostSeen(
-                account=key, latest_at=latest, vantage=self.vantage), event_id)  # fmt: skip
+            record_site_event(self.store, site, now, UpdateSeen(
+                target=key, latest_at=latest, vantage=self.vantage, source="platform"), event_id)  # fmt: skip
         return found

@@ -2,12 +2,14 @@
 checked — broken links (错链、断链: a 4xx, or no answer or a server error three times in a
 row: a flaky server is not a broken link), outbound links counted per host — and, on pages the hub did not
 write, hidden outside links (暗链: a link to another host inside an element styled invisible)
-and wording errors (the live rules of hub/supervision/wording.py). Pages the hub wrote are
-judged by their manifests (injection.py) and their articles' copies (wording.py) instead.
+and wording errors (the live rules of hub/supervision/wording.py); the newest date on their
+homepage and column pages is their freshness (`UpdateSeen`: what the log cannot tell). Pages
+the hub wrote are judged by their manifests (injection.py) and their articles' copies
+(wording.py) instead.
 
-Two passes: an incremental one every `crawl_interval_s` — each homepage, its first-level
-column pages, the pages the ledger says changed since the last pass, and the pages of open
-crawl orders — and a full one every week, following every page of the site (at most
+Two passes: an incremental one every `crawl_interval_s` — each homepage, its column pages,
+the pages the ledger says changed since the last pass, and the pages of open crawl orders —
+and a full one every week, following every page of the site (at most
 `max_pages` per site). Memory stays bounded: sites are crawled a few at a time and each
 site's page set is dropped when it is done; the link cache holds at most `LINK_CACHE` links.
 A site's pass is one event (`CrawlRecorded`), not one per page.
@@ -22,7 +24,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import urldefrag, urljoin, urlsplit
 
@@ -45,10 +47,11 @@ from hub.supervision.probes import (
     site_address,
 )
 from hub.supervision.render import Rendered, Renderer
-from hub.supervision.wording import describe, live_findings
+from hub.supervision.wording import describe, live_findings, page_content
 from hub.supervision.work_orders import Finding, WorkOrderService
+from workflows.beijing_time import BEIJING
 from workflows.checks.matcher import CompiledDictionaries
-from workflows.probe_events import CrawlRecorded
+from workflows.probe_events import CrawlRecorded, UpdateSeen
 from workflows.publication import Channel
 from workflows.work_order_events import Evidence, Problem
 
@@ -87,6 +90,25 @@ def page_links(html: str, url: str) -> list[str]:
     return list(found)
 
 
+_DATE = re.compile(r"(20\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+
+
+def newest_date(html: str, now: datetime) -> datetime | None:
+    """The newest date (not in the future) a page's content shows: 2026-11-20, 2026/11/20,
+    2026年11月20日 (midnight, Beijing time) — what a reader and an inspector go by on a page
+    the hub did not write."""
+    today = now.astimezone(BEIJING).date()
+    found = None
+    for match in _DATE.finditer(page_content(html)):
+        try:
+            day = date(*(int(g) for g in match.groups()))
+        except ValueError:
+            continue
+        if day <= today and (found is None or day > found):
+            found = day
+    return datetime.combine(found, datetime.min.time(), BEIJING) if found else None
+
+
 def _canonical(url: str) -> str:
     """One name for a folder's page: `…/index.html` is `…/`."""
     return url[: -len("index.html")] if url.endswith("/index.html") else url
@@ -115,6 +137,8 @@ class SiteCrawl:
     wording: dict[str, str] = field(default_factory=dict)  # page -> findings
     looked_at: set[str] = field(default_factory=set)  # pages fetched (the re-checks' scope)
     hashes: dict[str, str] = field(default_factory=dict)  # page -> its HTML's fingerprint
+    # Freshness of what the hub did not write: target -> the newest date on its page.
+    dates: dict[str, datetime] = field(default_factory=dict)
     screenshots: dict[str, str] = field(default_factory=dict)  # page -> stored screenshot
 
 
@@ -154,7 +178,7 @@ class Crawler:
     def seeds(self, site: Site, now: datetime) -> list[str]:
         """The incremental pass's pages of a site (see the module's docstring)."""
         home, base = site_address(site, self.pattern)
-        found = {home: None, **{f"{base}{c.id}/index.html": None for c in site.columns}}
+        found = {home: None, **{f"{base}{c.id}/index.html": None for c, _ in site.walk()}}
         since = self._since or now - timedelta(days=1)
         rows = self.store.rows(DELIVERIES_TABLE, {
             "channel": str(Channel.WEBSITE), "updated_at": AtLeast(since.isoformat()),
@@ -182,6 +206,10 @@ class Crawler:
         for crawl in crawls:
             self._judge(crawl, now)
             self._record(crawl, now, time.monotonic() - started)
+            for target, newest in crawl.dates.items():
+                record_site_event(self.store, crawl.site, now, UpdateSeen(
+                    target=target, latest_at=newest, vantage=self.vantage, source="crawl"),
+                    derived_id("update-seen", target, newest.isoformat()))  # fmt: skip
         log.info("crawl.done", full=full, sites=len(crawls), pages=sum(c.pages for c in crawls),
                  broken=sum(len(c.broken) for c in crawls))  # fmt: skip
         return crawls
@@ -221,6 +249,10 @@ class Crawler:
         waiting: dict[str, list[str]] = {}
         compiled = self.compiled()
         home_body = ""
+        # The pages whose newest date tells a column's (or the homepage's) freshness.
+        freshness_targets = {_canonical(f"{base}{c.id}/index.html"): f"website:{site.code}/{c.id}"
+                             for c, _ in site.walk()}  # fmt: skip
+        freshness_targets[_canonical(home)] = f"website:{site.code}"
         while queue:
             batch = [queue.popleft() for _ in range(min(len(queue), self.per_host * 2))]
             queued.difference_update(batch)
@@ -251,6 +283,10 @@ class Crawler:
                         queued.add(link)
                     found.setdefault(link, []).append(url)
                 if not self.hub_pages(url):
+                    dated = freshness_targets.get(_canonical(url))
+                    newest = newest_date(body, now) if dated else None
+                    if dated and newest:
+                        crawl.dates[dated] = newest
                     hidden = hidden_outside_links(body, host)
                     if hidden:
                         crawl.hidden[url] = hidden

@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from events.store import EventStore
-from hub.projections.probes import ACCOUNT_POSTS
+from hub.projections.probes import SEEN_UPDATES
 from hub.projections.publications import LIVE_TARGETS
 from hub.setup.directory import Column, Directory, Site
 from workflows.publication import Channel
@@ -136,14 +136,15 @@ def _countdown(kind: str, subject: str, site: str, name: str, category: str, day
 
 
 def last_updates(store: EventStore) -> dict[str, datetime]:
-    """Each target's newest first publication still live (one grouped read); for new-media
-    accounts, also the newest post their platform lists (made with the hub or not)."""
+    """Each target's newest first publication still live (one grouped read), or the newest
+    item seen from outside when newer: an account's newest post on its platform (made with the
+    hub or not), the newest date on a column or homepage the hub did not write (crawled)."""
     rows = store.tally(LIVE_TARGETS, {}, by=("target",), latest="published_at")
     found = {str(t): datetime.fromisoformat(str(at)) for t, _, at in rows if at}
-    for account, at in store.rows(ACCOUNT_POSTS, {}, ("account", "latest_at")):
+    for target, at in store.rows(SEEN_UPDATES, {}, ("target", "latest_at")):
         seen = datetime.fromisoformat(str(at))
-        if str(account) not in found or seen > found[str(account)]:
-            found[str(account)] = seen
+        if str(target) not in found or seen > found[str(target)]:
+            found[str(target)] = seen
     return found
 
 
@@ -167,6 +168,9 @@ def site_freshness(
             days, category = 365, "B"
         countdowns.append(_countdown("column", own, site.code, f"{site.name} › {column.name}",
                                      category, days, last, now, warning))  # fmt: skip
+    seen_home = updates.get(f"{Channel.WEBSITE}:{site.code}")  # a homepage crawled
+    if seen_home and (newest_on_site is None or seen_home > newest_on_site):
+        newest_on_site = seen_home
     countdowns.insert(0, _countdown("homepage", site.code, site.code, f"{site.name} › 首页",
                                     "homepage", HOMEPAGE_DAYS, newest_on_site, now, warning))  # fmt: skip
     return SiteFreshness(site.code, site.name, tuple(countdowns))

@@ -19,6 +19,7 @@ from hub.runtime.server import BackgroundServer
 from hub.supervision.crawler import Crawler, hidden_outside_links, page_links
 from hub.supervision.render import Renderer
 from sandboxes.supervised_sites import SupervisedSites
+from workflows.beijing_time import BEIJING
 
 
 @pytest.fixture
@@ -192,3 +193,38 @@ def test_a_page_the_hub_wrote_rendered_with_a_script_written_link(
         assert "https://bc.example/x（脚本写入）" in detail and "inline-script:" in detail
     finally:
         server.stop()
+
+
+def test_the_freshness_of_pages_the_hub_did_not_write_is_read_off_them(
+    hub: EmbeddedHub, sites: tuple[SupervisedSites, str]
+) -> None:
+    from hub.supervision.crawler import newest_date
+    from hub.supervision.freshness import State, platform_freshness
+
+    sandbox, url = sites
+    now = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
+    sandbox.updated["edu"] = "2026年11月30日"
+    crawler = Crawler(hub.store, hub.work_orders, hub.config.directory, url + "/{key}/",
+                      lambda: hub.config.checks, vantage="测试", timeout=2.0)  # fmt: skip
+    crawler.run_once(now, full=False)
+    position = hub.store.head_position()
+    crawler.run_once(now + timedelta(hours=1), full=False)  # the same dates: nothing new
+    assert [e.type for e in hub.store.read_all(position)] == ["CrawlRecorded"] * 4
+    hub.catch_up()
+    sites_now, _ = platform_freshness(hub.config.directory, hub.store, now)
+    (edu,) = [s for s in sites_now if s.site == hub.config.directory.site("edu").code]
+    assert edu.homepage.state is State.OK
+    assert edu.homepage.last_update is not None and edu.homepage.last_update.day == 30
+    assert {c.state for c in edu.countdowns if c.kind == "column"} == {State.OK}
+    (gov,) = [s for s in sites_now if s.site == "9900000001"]
+    assert gov.homepage.state is State.BLANK  # no date on its pages, nothing published
+
+    def on(html: str) -> datetime | None:
+        return newest_date(f"<main>{html}</main>", now)
+
+    assert on("2026-11-02 <span>2026/11/20</span> 2025年12月31日") == datetime(
+        2026, 11, 20, tzinfo=BEIJING
+    )
+    assert on("2027年1月1日 规划 2026-13-40") is None  # the future and no such day
+    assert on("<nav>2026-12-03</nav>") == datetime(2026, 12, 3, tzinfo=BEIJING)
+    assert newest_date("<nav>2026-12-03</nav><main>无日期</main>", now) is None
