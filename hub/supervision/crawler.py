@@ -1,18 +1,18 @@
 """The crawler (周检测): every site's pages followed from its homepage, every link on them
 checked — broken links (错链、断链: a 4xx, or no answer or a server error three times in a
-row: a flaky server is not a broken link), outbound links counted per host — and, on pages the hub did not
-write, hidden outside links (暗链: a link to another host inside an element styled invisible)
-and wording errors (the live rules of hub/supervision/wording.py); the newest date on their
-homepage and column pages is their freshness (`UpdateSeen`: what the log cannot tell). Pages
-the hub wrote are judged by their manifests (injection.py) and their articles' copies
-(wording.py) instead.
+row: a flaky server is not a broken link), outbound links counted per host — and, on pages
+the hub did not write, hidden outside links (暗链: a link to another host inside an element
+styled invisible) and wording errors (the live rules of hub/supervision/wording.py); the
+newest date on their homepage and column pages is their freshness (`UpdateSeen`: what the
+log cannot tell). Pages the hub wrote are judged by their manifests (injection.py) and their
+articles' copies (wording.py) instead.
 
 Two passes: an incremental one every `crawl_interval_s` — each homepage, its column pages,
 the pages the ledger says changed since the last pass, and the pages of open crawl orders —
-and a full one every week, following every page of the site (at most
-`max_pages` per site). Memory stays bounded: sites are crawled a few at a time and each
-site's page set is dropped when it is done; the link cache holds at most `LINK_CACHE` links.
-A site's pass is one event (`CrawlRecorded`), not one per page.
+and a full one every week, following every page of the site (at most `max_pages` per site).
+Memory stays bounded: sites are crawled 32 at a time, each site's page set is dropped when
+it is done, (page, link) pairs are resolved batch by batch, and the link cache holds at most
+`LINK_CACHE` links. A site's pass is one event (`CrawlRecorded`), not one per page.
 """
 
 from __future__ import annotations
