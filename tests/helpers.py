@@ -43,6 +43,14 @@ class Hub:
         assert done.returncode == 0, done.stdout + done.stderr
         return json.loads(done.stdout)
 
+    def check(self, *args: str) -> dict:
+        """`hub check … --json`: its report; the exit status says whether anything blocks
+        (3) or not (0), as scripts gating on it read it."""
+        done = self.run("check", *args, "--json")
+        report = json.loads(done.stdout)
+        assert done.returncode == (3 if report["blocked"] else 0), done.stdout + done.stderr
+        return report
+
     def fails(self, *args: str) -> dict:
         done = self.run(*args, "--json")
         assert done.returncode != 0

@@ -101,7 +101,7 @@ def metadata_options(fn: Any) -> Any:
         click.option("--disclosure-reason", help="不予公开理由"),
         click.option(
             "--sensitivity",
-            type=click.Choice(list(SENSITIVITY_LABELS)),
+            type=click.Choice([str(s) for s in SENSITIVITY_LABELS]),
             help="信息等级: normal 普通 / important 重要 / sensitive 敏感",
         ),
         click.option("--major/--not-major", default=None, help="重大事项（须领导签批）"),

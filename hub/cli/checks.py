@@ -21,6 +21,10 @@ from workflows.checks.html_parse import html_to_text
 from workflows.content import ArticleMetadata
 from workflows.errors import DomainError
 
+# Exit status of `hub check` (README): 0 nothing blocks, 3 a BLOCK finding (the document may
+# not be published as it is), 1 an error, 2 a usage error — a script can gate on it.
+BLOCKED_EXIT = 3
+
 _FIELD_LABELS = {"title": "标题", "body": "正文", "article": "稿件", "metadata.summary": "摘要"}
 
 
@@ -104,7 +108,9 @@ def check(
     meta_file: Path | None,
     as_json: bool,
 ) -> None:
-    """校验一个文件（.txt .html .docx .pdf .xlsx）作为稿件正文，列出问题与修改建议。"""
+    """校验一个文件（.txt .html .docx .pdf .xlsx）作为稿件正文，列出问题与修改建议。
+
+    退出码：0 无拦截项；3 有拦截项（不能照此发布）；1 出错；2 用法错误。"""
     state = ctx.find_object(HubContext)
     assert state is not None  # the group made it
     config = load_config(state.config_dir)
@@ -131,6 +137,8 @@ def check(
     )
     if as_json:
         emit_json(report_json(report))
+        if report.blocked:
+            ctx.exit(BLOCKED_EXIT)
         return
     counts = report.counts()
     click.echo(
@@ -145,6 +153,8 @@ def check(
     for finding in report.findings:
         key = finding.field.removeprefix("attachment:")
         click.echo("\n".join(finding_lines(finding, plains.get(finding.field, plains.get(key)))))
+    if report.blocked:
+        ctx.exit(BLOCKED_EXIT)
 
 
 def _text_of(path: Path) -> str:

@@ -51,11 +51,11 @@ def test_check_reads_docx_pdf_and_xlsx(cli: Hub, tmp_path: Path) -> None:
     for suffix, maker in ((".docx", make_docx), (".pdf", make_pdf), (".xlsx", make_xlsx)):
         path = tmp_path / f"doc{suffix}"
         maker(path)
-        result = cli.ok("check", str(path))
+        result = cli.check(str(path))
         assert {"P09", "P10", "P13"} <= rules(result), (suffix, result)
         for finding in result["findings"]:
             assert set(finding) >= {"rule", "severity", "start", "end", "text", "message", "fix"}
-    pdf = cli.ok("check", str(tmp_path / "doc.pdf"))
+    pdf = cli.check(str(tmp_path / "doc.pdf"))
     p02 = [f for f in pdf["findings"] if f["rule"] == "P02"]
     assert p02 and p02[0]["fix"] == "周海峰" and p02[0]["severity"] == "BLOCK"
 
@@ -65,12 +65,15 @@ def test_check_attachments_and_human_output(cli: Hub, tmp_path: Path) -> None:
     body.write_text("名单见附件。", encoding="utf-8")
     sheet = tmp_path / "名单.xlsx"
     make_xlsx(sheet)
-    result = cli.ok("check", str(body), "--attach", str(sheet))
+    result = cli.check(str(body), "--attach", str(sheet))
     assert any(
         f["field"] == "attachment:名单.xlsx" and f["rule"] == "P09" for f in result["findings"]
     )
     human = cli.run("check", str(body), "--attach", str(sheet))
-    assert human.returncode == 0 and "拦截" in human.stdout and "36*************071" in human.stdout
+    assert human.returncode == 3 and "拦截" in human.stdout and "36*************071" in human.stdout
+    clean = tmp_path / "clean.txt"
+    clean.write_text("各有关单位：请按时报送材料。", encoding="utf-8")
+    assert cli.run("check", str(clean)).returncode == 0  # nothing blocks: a script goes on
 
 
 def test_check_bad_input(cli: Hub, tmp_path: Path) -> None:
@@ -94,7 +97,7 @@ def test_check_bad_input(cli: Hub, tmp_path: Path) -> None:
     meta.write_text("unknown_field: 1\n", encoding="utf-8")
     assert cli.fails("check", str(text), "--meta", str(meta))["code"] == "INVALID_INPUT"
     meta.write_text("doc_number: 国办发[2017]47号\n", encoding="utf-8")
-    fixed = cli.ok("check", str(text), "--meta", str(meta))
+    fixed = cli.check(str(text), "--meta", str(meta))
     assert [f["fix"] for f in fixed["findings"] if f["rule"] == "P16"] == ["国办发〔2017〕47号"]
 
 
@@ -152,3 +155,14 @@ def test_findings_fix_and_override_bad_input(cli: Hub) -> None:
         cli.fails(*override, "--reason", "x", "--as", "zhangwei")["code"] == "STAGE_ROLE_REQUIRED"
     )
     assert cli.fails(*override, "--as", "liting")["code"] == "USAGE"
+
+
+def test_the_options_the_readme_documents_work(cli: Hub) -> None:
+    """`--sensitivity normal|important|sensitive` as README.md writes it (the choices were
+    the enum's names, NORMAL…, so the documented spelling failed)."""
+    for grade in ("normal", "important", "sensitive"):
+        article = cli.create("zhangwei", "--sensitivity", grade)
+        assert cli.ok("article", "show", article)["metadata"]["sensitivity"] == grade
+    assert cli.fails("article", "create", "--site", "gov", "--column", "notices", "--title", "x",
+                     "--body-file", str(cli.body), "--sensitivity", "NORMAL",
+                     "--as", "zhangwei")["code"] == "USAGE"  # fmt: skip
