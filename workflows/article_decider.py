@@ -218,7 +218,7 @@ def _approve(command: ApproveStage, state: ArticleState) -> list[Event]:
     if command.stage is not None and command.stage != stage.id:
         raise DomainError(
             "STAGE_NOT_CURRENT",
-            f"当前待审环节为“{stage.name}”，不是 {command.stage}",
+            f"当前待审环节为“{stage.name}”，不是“{state.stage_name(command.stage)}”",
             stage=stage.id,
         )
     require_role(command.actor, state.site, stage.role, "STAGE_ROLE_REQUIRED")
@@ -270,7 +270,9 @@ def _return(command: ReturnArticle, state: ArticleState) -> list[Event]:
     assert state.workflow is not None
     waiting = state.waiting_for or ""
     if command.stage is not None and command.stage != waiting:
-        raise DomainError("STAGE_NOT_CURRENT", f"当前待审环节为 {waiting}", stage=waiting)
+        raise DomainError("STAGE_NOT_CURRENT",
+                          f"当前待审环节为“{state.stage_name(waiting)}”，"
+                          f"不是“{state.stage_name(command.stage)}”", stage=waiting)  # fmt: skip
     stage = require_waiting_role(command.actor, state)
     stage_name = stage.name if stage else "领导签批"
     if command.actor.user_id == state.author:

@@ -65,7 +65,8 @@ def require_separation(state: ArticleState, user_id: str) -> None:
         if approval.user_id == user_id:
             raise DomainError(
                 "REVIEWER_ALREADY_APPROVED",
-                f"用户 {user_id} 已审核过本版本的“{approval.stage}”环节，三审须由不同人员完成",
+                f"用户 {user_id} 已审核过本版本的“{state.stage_name(approval.stage)}”环节，"
+                "三审须由不同人员完成",
                 user=user_id,
                 stage=approval.stage,
             )

@@ -110,6 +110,13 @@ class ArticleState(NamedTuple):
         stage = self.current_stage
         return stage.id if stage else None
 
+    def stage_name(self, stage_id: str) -> str:
+        """A stage as people name it (初审, not its id); an unknown id as it was given."""
+        if stage_id == SIGNOFF_STAGE:
+            return "领导签批"
+        stage = self.workflow.stage(stage_id) if self.workflow else None
+        return stage.name if stage else stage_id
+
     @property
     def needs_signoff(self) -> bool:
         """Whether the current content needs a leader's sign-off after the last stage."""

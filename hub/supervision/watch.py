@@ -6,6 +6,7 @@ of every live copy)."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -111,8 +112,11 @@ class Watching:
         for thread in self.threads:
             thread.start()
 
-    def stop(self, timeout: float = 20) -> None:
-        """Stop, letting the prober record its open hours."""
+    def stop(self, timeout: float = 1.0) -> None:
+        """Stop: a prober between rounds records its open hours; one in the middle of a
+        round (or a crawl pass) is left behind (its threads are daemons) — a process asked
+        to stop must stop within 2 s; the probes of its unfinished hour are not counted."""
         self.halt.set()
+        deadline = time.monotonic() + timeout
         for thread in self.threads:
-            thread.join(timeout=timeout)
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))

@@ -226,3 +226,34 @@ def test_hub_serve_refuses_a_port_in_use_with_a_clear_error(config_dir: Path) ->
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert bad.returncode == 2 and "USAGE" in bad.stderr
+
+
+def test_hub_serve_stops_within_two_seconds_of_sigterm(config_dir: Path) -> None:
+    """A service manager's stop: SIGTERM, and the process is gone in under 2 s (whatever the
+    probes and the crawler were doing)."""
+    import signal
+    import time
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hub", "--config", str(config_dir), "serve", "--port", "0",
+         "--sandbox-port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ},
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if "按 Ctrl-C 退出" in line:
+                break
+        else:
+            raise AssertionError("hub serve did not start")
+        time.sleep(1.0)  # the probes are at work (their first round runs at the start)
+        stopped = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+        assert time.monotonic() - stopped < 2.0
+        assert process.returncode == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
