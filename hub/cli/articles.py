@@ -271,6 +271,8 @@ def show(ctx: click.Context, article_ref: str, as_json: bool) -> None:
         )
     if data["signed_off_by"]:
         lines.append(f"签批    {person(directory, data['signed_off_by'])}")
+    if data["delivery"] and data["delivery"]["label"]:
+        lines.append(f"投递    {data['delivery']['label']}")
     if data["approved_hash"]:
         lines.append(f"审定    第 {data['approved_revision']} 版 {data['approved_hash']}")
     for label, key in (("已发布", "live"), ("定时", "scheduled")):

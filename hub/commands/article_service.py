@@ -18,6 +18,7 @@ from hub.commands.check_service import CheckService
 from hub.commands.fixes import apply_fixes
 from hub.commands.validation_messages import chinese, problems
 from hub.content.sanitize import clean_html
+from hub.delivery.summary import summaries
 from hub.projections.articles import ARTICLE_LIST, REVIEW_QUEUE
 from hub.projections.history import timeline_of
 from hub.projections.index_numbers import next_serial
@@ -64,10 +65,7 @@ def invalid_input(exc: ValidationError) -> DomainError:
 
 def _stage_label(state: ArticleState, stage_id: str | None) -> str | None:
     """The configured name of a stage (or 领导签批) for people."""
-    if stage_id is None or state.workflow is None:
-        return None
-    stage = state.workflow.stage(stage_id)
-    return stage.name if stage else "领导签批"
+    return state.stage_name(stage_id) if stage_id is not None and state.workflow else None
 
 
 def build_content(title: str, body_html: str, metadata: Mapping[str, Any]) -> ArticleContent:
@@ -360,6 +358,7 @@ class ArticleService:
         state, version = self.state(article_ref)
         assert state.content is not None and state.workflow is not None
         site = self.config.directory.site(state.site)
+        delivery = summaries(self.store, [state.article_id]).get(state.article_id)
         return {
             "id": state.article_id,
             "site": {"key": site.key, "code": site.code, "name": site.name},
@@ -405,6 +404,7 @@ class ArticleService:
             "approved_revision": state.approved_revision,
             "approved_hash": state.approved_hash,
             "live": state.live.as_json() if state.live else None,
+            "delivery": delivery.as_json() if delivery else None,
             "scheduled": state.scheduled.as_json() if state.scheduled else None,
             "last_return": None
             if state.last_return is None

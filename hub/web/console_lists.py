@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
+from hub.delivery.summary import summaries
 from hub.queries.article_search import ArticleQuery
 from hub.web.console_page import Console
 from hub.web.search_params import article_query
@@ -39,8 +40,9 @@ def routes(console: Console) -> APIRouter:
             lambda: [o for o in hub.work_orders.find(status="open", for_user=caller.user_id)
                      if o["status"] == "dispatched"
                      or hub.work_orders.supervises(caller.user_id, str(o["site"]))][:20])  # fmt: skip
+        deliveries = await run_in_threadpool(summaries, hub.store, [m["id"] for m in mine[:50]])
         return render(request, "dashboard.html", caller, mine=mine[:50], queue=queue,
-                      orders=orders)  # fmt: skip
+                      orders=orders, deliveries=deliveries)  # fmt: skip
 
     @pages.get("/console/articles")
     async def articles(request: Request) -> Response:
@@ -64,8 +66,10 @@ def routes(console: Console) -> APIRouter:
         authors = sorted({u.id for u in directory.users for s in sites if s.key in u.roles})
         more = urlencode({**{k: v for k, v in params.items() if v}, "cursor": next_cursor}
                          ) if next_cursor else ""  # fmt: skip
+        deliveries = await run_in_threadpool(summaries, hub.store, [i["id"] for i in items])
         return render(request, "articles.html", caller, 400 if error else 200, items=items,
-                      sites=sites, params=params, error=error, next_page=more,
+                      deliveries=deliveries, sites=sites, params=params, error=error,
+                      next_page=more,
                       authors=authors, channels=list(CHANNEL_LABELS.items()))  # fmt: skip
 
     @pages.get("/console/reviews")
