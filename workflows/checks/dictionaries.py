@@ -101,6 +101,8 @@ class Dictionaries(_Frozen):
     repost_sources: tuple[Term, ...] = ()  # P22: whitelisted 稿源单位 for new media
     ad_phrases: tuple[Term, ...] = ()  # P23
     sensitive_periods: tuple[SensitivePeriod, ...] = ()  # P24
+    agencies: tuple[Term, ...] = ()  # P25: the issuing agencies (发文机关) a document may name
+    subject_categories: tuple[Term, ...] = ()  # P25: the 主题分类 taxonomy
 
     def digest(self) -> str:
         """A short, stable version id of the content (sha256 of canonical JSON)."""

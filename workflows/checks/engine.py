@@ -16,6 +16,7 @@ from workflows.checks.rules_metadata import (
     check_doc_number,
     check_index_number,
     check_interpretation_links,
+    check_metadata_values,
     check_publish_time,
     check_repost_source,
     check_sensitive_period,
@@ -59,6 +60,7 @@ RULES: tuple[Rule, ...] = (
     check_repost_source,
     check_ads,
     check_sensitive_period,
+    check_metadata_values,
 )
 
 

@@ -31,7 +31,7 @@ class Finding(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str = ""  # filled from the other fields: see `_stable_id`
-    rule: str  # P01 ... P24
+    rule: str  # P01 ... P25
     severity: Severity
     field: str  # title, body, metadata.<name>, attachment:<file name>
     start: int  # character offsets into the field's plain text

@@ -1,5 +1,5 @@
-"""Metadata rules: publish time, 文号, 索引号, disclosure, interpretation links, repost source and
-sensitive periods (P15-P19, P22, P24)."""
+"""Metadata rules: publish time, 文号, 索引号, disclosure, interpretation links, repost source,
+sensitive periods and the values of 发文机关, 主题分类 and 成文日期 (P15-P19, P22, P24, P25)."""
 
 from __future__ import annotations
 
@@ -244,3 +244,42 @@ def check_sensitive_period(doc: Document) -> Iterator[Finding]:
 
 def _article_finding(rule: str, severity: Severity, message: str) -> Finding:
     return Document.whole_finding("article", "", rule, severity, message)
+
+
+# -- P25 metadata values -------------------------------------------------------------------------
+
+
+def check_metadata_values(doc: Document) -> Iterator[Finding]:
+    """P25: 发文机关 from the agency list, 主题分类 from the taxonomy (each when configured);
+    成文日期 neither in the future nor after the publication (a document is written, then
+    published)."""
+    meta, compiled = doc.metadata, doc.compiled.dictionaries
+    agency = meta.issuing_agency
+    if agency and compiled.agencies and agency not in compiled.agencies:
+        yield Document.whole_finding(
+            "metadata.issuing_agency", agency, "P25", Severity.REVIEW,
+            f"发文机关“{agency}”不在机构名录中：请核对全称（机构改革后的名称）", _closest(agency, compiled.agencies))  # fmt: skip
+    category = meta.subject_category
+    if category and compiled.subject_categories and category not in compiled.subject_categories:
+        yield Document.whole_finding(
+            "metadata.subject_category", category, "P25", Severity.BLOCK,
+            f"主题分类“{category}”不在分类表中", _closest(category, compiled.subject_categories))  # fmt: skip
+    written = meta.written_date
+    if written is None:
+        return
+    text = written.isoformat()
+    if written > doc.context.as_of:
+        yield Document.whole_finding("metadata.written_date", text, "P25", Severity.BLOCK,
+                                     "成文日期不能晚于今天")  # fmt: skip
+    published = doc.context.publish_time
+    if published is not None and written > published.date():
+        yield Document.whole_finding("metadata.written_date", text, "P25", Severity.BLOCK,
+                                     "成文日期不能晚于发布日期")  # fmt: skip
+
+
+def _closest(value: str, choices: tuple[str, ...]) -> str | None:
+    """The listed value most like `value`, when one is close (a suggested fix)."""
+    from rapidfuzz import fuzz, process
+
+    found = process.extractOne(value, choices, scorer=fuzz.ratio, score_cutoff=60)
+    return str(found[0]) if found else None

@@ -166,3 +166,17 @@ def test_the_options_the_readme_documents_work(cli: Hub) -> None:
     assert cli.fails("article", "create", "--site", "gov", "--column", "notices", "--title", "x",
                      "--body-file", str(cli.body), "--sensitivity", "NORMAL",
                      "--as", "zhangwei")["code"] == "USAGE"  # fmt: skip
+
+
+def test_metadata_values_are_checked_from_the_command_line(cli: Hub, tmp_path: Path) -> None:
+    body = tmp_path / "body.txt"
+    body.write_text("各有关单位：现将工作方案印发给你们。", encoding="utf-8")
+    meta = tmp_path / "meta.yaml"
+    meta.write_text("issuing_agency: 示范省人民政府办公室\nsubject_category: 天气\n"
+                    "written_date: 2099-01-01\n", encoding="utf-8")  # fmt: skip
+    report = cli.check(str(body), "--meta", str(meta))
+    found = {(f["field"], f["severity"]) for f in report["findings"] if f["rule"] == "P25"}
+    assert found == {("metadata.issuing_agency", "REVIEW"),
+                     ("metadata.subject_category", "BLOCK"),
+                     ("metadata.written_date", "BLOCK")}  # fmt: skip
+    assert report["blocked"]
