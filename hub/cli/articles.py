@@ -71,10 +71,8 @@ def report(result: ArticleResult, as_json: bool, done: str) -> None:
     state = result.state
     where = STATUS_LABELS[state.status]
     stage = state.current_stage
-    if stage is not None:
+    if stage is not None:  # 审核中，待初审 (待领导签批 says it all by itself)
         where += f"，待{stage.name}"
-    elif state.status is ArticleStatus.AWAITING_SIGNOFF:
-        where += "，待领导签批"
     title = f"《{state.content.title}》" if state.content else ""
     click.echo(f"{done}：稿件{title} {result.article_id}（第 {state.revision} 版，{where}）")
 
@@ -258,7 +256,7 @@ def show(ctx: click.Context, article_ref: str, as_json: bool) -> None:
         f"标题    {data['title']}",
         f"站点    {data['site']['name']}（{data['site']['code']}）  栏目 {columns}",
         f"状态    {data['status_label']}"
-        + (f"，待{data['waiting_label']}" if data["waiting_for"] else ""),
+        + (f"，待{data['waiting_label']}" if data["status"] == "in_review" else ""),
         f"版本    第 {data['revision']} 版  {data['content_hash']}",
         f"作者    {person(directory, data['author'])}    流程 {data['workflow']['name']}"
         + ("（须领导签批）" if data["needs_signoff"] else ""),

@@ -180,3 +180,21 @@ def test_metadata_values_are_checked_from_the_command_line(cli: Hub, tmp_path: P
                      ("metadata.subject_category", "BLOCK"),
                      ("metadata.written_date", "BLOCK")}  # fmt: skip
     assert report["blocked"]
+
+
+def test_a_status_is_said_once(cli: Hub) -> None:
+    """待领导签批 is the status and what the article waits for: said once, not twice."""
+    from tests.helpers import STAGES
+
+    article = cli.create("zhangwei", "--major")
+    cli.ok("article", "submit", article, "--as", "zhangwei")
+    for user, gates in STAGES[:-1]:
+        cli.ok("review", "approve", article, "--gates", ",".join(gates), "--as", user)
+    user, gates = STAGES[-1]
+    last = cli.run("review", "approve", article, "--gates", ",".join(gates), "--as", user)
+    assert last.returncode == 0 and "待领导签批" in last.stdout, last.stdout + last.stderr
+    assert last.stdout.count("待领导签批") == 1, last.stdout
+    shown = cli.run("article", "show", article).stdout
+    assert "状态    待领导签批\n" in shown and shown.count("待领导签批") == 1
+    waiting = cli.run("article", "show", cli.create()).stdout
+    assert "状态    草稿\n" in waiting
