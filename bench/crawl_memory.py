@@ -14,14 +14,12 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import resource
-import shutil
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.fanout import CONFIG, province
-from bench.supervision import _Loopback, _serve
+from bench.supervision import _Loopback, _serve, province_config
 from hub.runtime.embedded import EmbeddedHub
 from hub.runtime.logs import configure_logging
 from hub.supervision.crawler import Crawler
@@ -35,15 +33,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     configure_logging("error")
     with tempfile.TemporaryDirectory(prefix="hub-crawl-") as name:
-        tmp = Path(name)
-        config = tmp / "config"
-        shutil.copytree(CONFIG, config)
-        province(config, tmp, args.sites, 0)
-        (config / "hub.yaml").write_text(
-            f"database: {tmp}/hub.sqlite3\nsites_root: {tmp}/sites\nchannels_root: {tmp}/ch\n"
-            f"media_root: {tmp}/media\nsecrets_file: {tmp}/secrets.json\nlog_level: error\n",
-            encoding="utf-8",
-        )
+        config = province_config(Path(name), args.sites)
         spawn = multiprocessing.get_context("spawn")
         ports = spawn.Queue()
         server = spawn.Process(target=_serve, args=(ports, {}, {}, 0.0, 3.0, args.pages, {},

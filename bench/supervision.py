@@ -177,6 +177,19 @@ def _hub_pages(hub: EmbeddedHub, published: list[Any]) -> dict[str, Any]:
         server.stop()
 
 
+def province_config(tmp: Path, sites: int) -> Path:
+    """A configuration of `sites` sites whose every file lives under `tmp`."""
+    config = tmp / "config"
+    shutil.copytree(CONFIG, config)
+    province(config, tmp, sites, 0)
+    (config / "hub.yaml").write_text(
+        f"database: {tmp}/hub.sqlite3\nsites_root: {tmp}/sites\nchannels_root: {tmp}/ch\n"
+        f"media_root: {tmp}/media\nsecrets_file: {tmp}/secrets.json\nlog_level: error\n",
+        encoding="utf-8",
+    )
+    return config
+
+
 def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sites", type=int, default=359)
@@ -189,15 +202,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     args = parser.parse_args(argv)
     configure_logging("error")
     with tempfile.TemporaryDirectory(prefix="hub-supervise-") as name:
-        tmp = Path(name)
-        config = tmp / "config"
-        shutil.copytree(CONFIG, config)
-        province(config, tmp, args.sites, 0)
-        (config / "hub.yaml").write_text(
-            f"database: {tmp}/hub.sqlite3\nsites_root: {tmp}/sites\nchannels_root: {tmp}/ch\n"
-            f"media_root: {tmp}/media\nsecrets_file: {tmp}/secrets.json\nlog_level: error\n",
-            encoding="utf-8",
-        )
+        config = province_config(Path(name), args.sites)
         with EmbeddedHub.open(config) as hub:
             sites = list(hub.config.directory.sites)[: args.sites]
             keys = [s.key for s in sites]
