@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import signal
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -243,11 +244,17 @@ def register(cli: click.Group) -> None:
         cli.add_command(command)
 
 
+def where_from(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The options of a process that looks at the live sites: its vantage point's name and
+    the sites' address pattern."""
+    command = click.option("--url", "pattern", default=None,
+                           help="首页地址模式，含 {domain} {key} {code}（默认 hub.yaml 的 probe_url）")(command)  # fmt: skip
+    return click.option("--vantage", default="", help="探测点、巡查点名称（默认本机名）")(command)
+
+
 @click.command("probe")
 @click.option("--once", is_flag=True, help="只探测一轮后退出")
-@click.option("--vantage", default="", help="探测点名称（默认本机名）")
-@click.option("--url", "pattern", default=None,
-              help="首页地址模式，含 {domain} {key} {code}（默认 hub.yaml 的 probe_url）")  # fmt: skip
+@where_from
 @json_option
 @click.pass_context
 def probe(ctx: click.Context, once: bool, vantage: str, pattern: str | None, as_json: bool) -> None:
@@ -305,9 +312,7 @@ def _pattern(pattern: str) -> str:
 @click.command("crawl")
 @click.option("--once", is_flag=True, help="只巡查一遍后退出")
 @click.option("--full", is_flag=True, help="全量巡查（默认：每周一次全量，其余为增量）")
-@click.option("--vantage", default="", help="巡查点名称（默认本机名）")
-@click.option("--url", "pattern", default=None,
-              help="首页地址模式，含 {domain} {key} {code}（默认 hub.yaml 的 probe_url）")  # fmt: skip
+@where_from
 @json_option
 @click.pass_context
 def crawl(ctx: click.Context, once: bool, full: bool, vantage: str, pattern: str | None,
