@@ -43,6 +43,7 @@ from workflows.work_order_events import Evidence, Problem
 log = structlog.get_logger(__name__)
 
 TIMEOUT_S = 15.0  # the national method's limit
+MAX_PAGE_BYTES = 5 * 1024 * 1024  # what is read of one answer at most
 CONFIRM_AFTER = 2  # failures in a row before an outage is confirmed
 RETRY_S = 30.0  # a page that failed is probed again this soon (not a whole cycle later)
 VETO_RATIO, WARNING_RATIO = 0.05, 0.03
@@ -124,7 +125,7 @@ async def fetch(session: Any, url: str, *, timeout: float, keep_body: bool = Fal
     started = time.perf_counter()
     try:
         async with session.request(method, url, allow_redirects=True, headers=headers) as answer:
-            raw = await answer.read()
+            raw = await _read_capped(answer.content)
             body = raw.decode(answer.charset or "utf-8", errors="replace") if keep_body else ""
             elapsed = int((time.perf_counter() - started) * 1000)
             return Fetched(answer.status < 400, answer.status, f"HTTP {answer.status}",
@@ -137,6 +138,18 @@ async def fetch(session: Any, url: str, *, timeout: float, keep_body: bool = Fal
         detail = f"地址无效：{type(exc).__name__}"
     return Fetched(False, 0, detail, int((time.perf_counter() - started) * 1000),
                    answered=False)  # fmt: skip
+
+
+async def _read_capped(stream: Any) -> bytes:
+    """The answer's body up to MAX_PAGE_BYTES (a hostile site's endless page stops there)."""
+    parts, size = [], 0
+    while size < MAX_PAGE_BYTES:
+        chunk = await stream.read(min(65_536, MAX_PAGE_BYTES - size))
+        if not chunk:
+            break
+        parts.append(chunk)
+        size += len(chunk)
+    return b"".join(parts)
 
 
 def open_session(timeout: float, concurrency: int = 64, resolver: Any = None) -> Any:

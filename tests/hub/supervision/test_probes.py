@@ -156,3 +156,43 @@ def test_two_vantage_points_confirm_each_other_and_close_only_when_both_see_it_u
     shanghai.run_once(now + timedelta(minutes=10))
     hub.catch_up()
     assert hub.work_orders.get(str(order["order_id"]))["status"] == "closed"
+
+
+def test_an_endless_page_is_read_only_so_far() -> None:
+    """A hostile site answering with a huge body does not fill the prober's memory."""
+    import asyncio
+
+    from starlette.applications import Starlette
+    from starlette.responses import StreamingResponse
+    from starlette.routing import Route
+
+    from hub.supervision.probes import MAX_PAGE_BYTES, fetch, open_session
+
+    async def endless(request: object) -> StreamingResponse:
+        async def chunks():
+            for _ in range(1000):  # 64 MB, if anyone read it all
+                yield b"<p>" + b"x" * 65_533
+
+        return StreamingResponse(chunks(), media_type="text/html")
+
+    async def long_page(request: object) -> StreamingResponse:
+        async def chunks():
+            for _ in range(4):  # 256 KB in pieces: read whole
+                yield b"y" * 65_536
+
+        return StreamingResponse(chunks(), media_type="text/html")
+
+    server = BackgroundServer(Starlette(routes=[Route("/", endless),
+                                                Route("/long", long_page)])).start()  # fmt: skip
+    try:
+
+        async def run(path: str) -> int:
+            async with open_session(10.0) as session:
+                got = await fetch(session, server.url + path, timeout=10.0, keep_body=True)
+                assert got.ok
+                return len(got.body)
+
+        assert asyncio.run(run("/")) <= MAX_PAGE_BYTES
+        assert asyncio.run(run("/long")) == 4 * 65_536
+    finally:
+        server.stop()
