@@ -78,13 +78,13 @@ def province(config: Path, tmp: Path, sites: int, accounts: int) -> list[dict[st
 
 
 @contextmanager
-def jpush_sandbox(tmp: Path, apps: list[dict[str, object]]) -> Iterator[str]:
-    """The protocol sandboxes in a process of their own, knowing `apps`; HUB_JPUSH_URL points
-    the hub's app accounts at it."""
+def jpush_sandbox(tmp: Path, apps: list[dict[str, object]], latency: float = 0.0) -> Iterator[str]:
+    """The protocol sandboxes in a process of their own, knowing `apps` and answering each push
+    `latency` seconds late; HUB_JPUSH_URL points the hub's app accounts at it."""
     (tmp / "apps.json").write_text(json.dumps(apps), "utf-8")
     sandbox = subprocess.Popen(
         [sys.executable, "-m", "sandboxes", "--port", "0", "--apps",
-         str(tmp / "apps.json")],
+         str(tmp / "apps.json"), "--latency", str(latency)],
         stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:

@@ -149,7 +149,10 @@ def test_a_file_is_public_only_while_a_live_article_links_it(web: Web) -> None:
     assert served.status_code == 200 and "immutable" not in served.headers["cache-control"]
     assert served.headers["cache-control"] == "public, max-age=300"
     site_media = web.hub.config.sites_root / "gov" / "media"
-    assert (site_media / pdf["url"].split("/")[2]).exists()
+    deadline = time.monotonic() + 20  # the site's copy is written by its delivery
+    while not (site_media / pdf["url"].split("/")[2]).exists():
+        assert time.monotonic() < deadline, "the site copy was not written"
+        time.sleep(0.1)
     retracted = web.api("zhangwei", "POST", f"/articles/{first}/retract", json={"reason": "有误"})
     assert retracted.status_code == 200
     deadline = time.monotonic() + 20
