@@ -46,9 +46,17 @@ from psycopg.pq import TransactionStatus
 from psycopg_pool import ConnectionPool
 
 from events.envelope import RecordedEvent
+from events.integrity import ZERO, AuditKey
 from events.recorder import POSTGRESQL
 from events.registry import EventRegistry
-from events.sql_store import COLUMNS, CheckpointedTransaction, Reader, SQLEventStore, _Request
+from events.sql_store import (
+    COLUMNS,
+    CheckpointedTransaction,
+    Reader,
+    SQLEventStore,
+    _Request,
+    link_stored,
+)
 from events.store import (
     AppendResult,
     ConcurrencyConflict,
@@ -74,37 +82,59 @@ _SCHEMA = (
         correlation_id TEXT NOT NULL,
         causation_id TEXT,
         payload TEXT NOT NULL,
+        stream_hash BYTEA,
+        chain_hash BYTEA,
+        mac BYTEA,
         UNIQUE (stream_id, stream_version))""",
     """CREATE TABLE IF NOT EXISTS checkpoints (
         subscriber TEXT PRIMARY KEY,
         position BIGINT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS seals (
+        position BIGINT PRIMARY KEY,
+        chain_hash BYTEA NOT NULL,
+        sealed_at TEXT NOT NULL,
+        key TEXT NOT NULL,
+        signature BYTEA NOT NULL)""",
 )
+# The log is append-only: the database refuses to change, remove or truncate an event or a
+# signed checkpoint, whoever asks (the table's owner too; whoever drops these triggers is
+# still found by `hub audit`).
+_IMMUTABLE = (
+    """CREATE OR REPLACE FUNCTION hub_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP; END $$""",
+    *(statement.format(table=table) for table in ("events", "seals") for statement in (
+        "CREATE OR REPLACE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+        "FOR EACH ROW EXECUTE FUNCTION hub_append_only()",
+        "CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION hub_append_only()",
+    )),
+)  # fmt: skip
 _VALUES = ("event_id, stream_id, stream_version, type, schema_version, occurred_at, actor_id, "
-           "actor_role, correlation_id, causation_id, payload")  # fmt: skip
-_ROW = "(" + ", ".join(["%s"] * 12) + ")"
+           "actor_role, correlation_id, causation_id, payload, stream_hash, chain_hash, mac")  # fmt: skip
+_ROW = "(" + ", ".join(["%s"] * 15) + ")"
 _FIRST_ROW = ("(%s::text, %s::text, %s::bigint, %s::text, %s::integer, %s::text, %s::text, "
-              "%s::text, %s::text, %s::text, %s::text, %s::bigint)")  # fmt: skip
+              "%s::text, %s::text, %s::text, %s::text, %s::bytea, %s::bytea, %s::bytea, "
+              "%s::bigint)")  # fmt: skip
 
 
 @functools.cache
 def _insert_sql(rows: int) -> str:
     """Insert `rows` events: each row's values in `_VALUES` order and then its global
-    position (`_number` gave it)."""
+    position (the chainer numbered and linked them)."""
     return (f"INSERT INTO events ({_VALUES}, global_position) SELECT {_VALUES}, n FROM (VALUES "
             + ", ".join([_FIRST_ROW] + [_ROW] * (rows - 1)) + f") AS v ({_VALUES}, n)")  # fmt: skip
 
 
 @functools.cache
 def _insert_after_head_sql(rows: int, requests: int) -> str:
-    """`_insert_sql` numbering the rows after the head (n is each row's offset, 1..rows), and
-    only if every request's stream is at its expected version (the last parameters: a stream
-    id and its expected version per request); else it inserts nothing."""
+    """`_insert_sql` if the head is still the one the rows were numbered and linked after
+    (the first parameter after the rows) and every request's stream is at its expected
+    version (then a stream id and its expected version per request); else it inserts
+    nothing."""
     expected = ", ".join(["(%s::text, %s::bigint)"] + ["(%s, %s)"] * (requests - 1))
-    return _insert_sql(rows).replace(
-        f"SELECT {_VALUES}, n FROM",
-        f"SELECT {_VALUES}, (SELECT COALESCE(MAX(global_position), 0) FROM events) + n FROM",
-    ) + (
-        f" WHERE NOT EXISTS (SELECT 1 FROM (VALUES {expected}) AS x (stream_id, expected) "
+    return _insert_sql(rows) + (
+        " WHERE (SELECT COALESCE(MAX(global_position), 0) FROM events) = %s::bigint"
+        f" AND NOT EXISTS (SELECT 1 FROM (VALUES {expected}) AS x (stream_id, expected) "
         "WHERE COALESCE((SELECT MAX(e.stream_version) FROM events e "
         "WHERE e.stream_id = x.stream_id), 0) <> x.expected) RETURNING global_position"
     )
@@ -161,8 +191,10 @@ class PostgreSQLEventStore(SQLEventStore):
         *,
         pool_size: int = 16,
         busy_timeout: float = 5.0,
+        key: AuditKey | None = None,
     ) -> None:
-        super().__init__(registry)
+        super().__init__(registry, key)
+        self._head_known = False  # whether `_head` is the head after this process's last commit
         self.url = url
         # A writer waits this long for another's lock (an append, a subscriber's
         # transaction) before it answers StoreBusy, as the SQLite store does.
@@ -175,6 +207,9 @@ class PostgreSQLEventStore(SQLEventStore):
         with self._writer.transaction():
             self._writer.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_LOCKS, _SCHEMA_LOCK))
             for statement in _SCHEMA:
+                self._writer.execute(statement)
+            self._upgrade()
+            for statement in _IMMUTABLE:
                 self._writer.execute(statement)
         self._write_lock = threading.Lock()  # one user of the writer connection at a time
         self._pool = ConnectionPool(
@@ -192,15 +227,37 @@ class PostgreSQLEventStore(SQLEventStore):
         _plan_each_time(conn)
         conn.execute(self._lock_timeout)
 
+    def _upgrade(self) -> None:
+        """A store made before the log was chained: add the hash columns and link every
+        stored event (inside the schema transaction, before the append-only triggers)."""
+        conn = self._writer
+        found = conn.execute("SELECT 1 FROM information_schema.columns WHERE table_name = "
+                             "'events' AND column_name = 'chain_hash' "
+                             "AND table_schema = current_schema()").fetchall()  # fmt: skip
+        if found:
+            return
+        for column in ("stream_hash", "chain_hash", "mac"):
+            conn.execute(f"ALTER TABLE events ADD COLUMN {column} BYTEA")
+        linked = link_stored(
+            lambda sql, params: conn.execute(sql, params).fetchall(),
+            lambda sql, rows: conn.cursor().executemany(sql, rows), POSTGRESQL, self.chainer,
+        )  # fmt: skip
+        log.info("store.chained", events=linked)
+
     # -- appending ---------------------------------------------------------------------
 
     def _commit(self, batch: list[_Request]) -> None:
         with self._write_lock:
             conn = self._writer
             try:
-                if not self._commit_at_once(conn, batch):
-                    self._commit_checked(conn, batch)
+                tips: dict[str, tuple[int, bytes]] = {}
+                if not self._commit_at_once(conn, batch, tips):
+                    tips = {}
+                    self._commit_checked(conn, batch, tips)
+                self.chainer.remember(tips)
+                self._head_known = True
             except BaseException as exc:
+                self._head_known = False
                 if conn.info.transaction_status != TransactionStatus.IDLE:
                     with contextlib.suppress(psycopg.Error):
                         conn.execute("ROLLBACK")
@@ -214,28 +271,45 @@ class PostgreSQLEventStore(SQLEventStore):
                 return
         log.debug("store.committed", batch=len(batch))
 
-    def _commit_at_once(self, conn: psycopg.Connection[Any], batch: list[_Request]) -> bool:
-        """The usual batch, in one round trip: every request's events inserted together,
-        numbered after the head by the server, if every stream is at its expected version
-        (a version taken twice or an event id stored: the table refuses the whole batch).
-        False when anything was refused: then each request is checked on its own
+    def _commit_at_once(
+        self, conn: psycopg.Connection[Any], batch: list[_Request],
+        tips: dict[str, tuple[int, bytes]],
+    ) -> bool:  # fmt: skip
+        """The usual batch, in one round trip: every request's events numbered and linked
+        after the head of this process's last commit and inserted together, if that is still
+        the head and every stream is at its expected version (a version taken twice or an
+        event id stored: the table refuses the whole batch). False when anything was refused,
+        or a stream's last hash is not known here: then each request is checked on its own
         (`_commit_checked`)."""
+        if not self._head_known:
+            return False
         values: list[Any] = []
         offset = 0
         seen: set[str] = set()
+        head = self._head
         for request in batch:
             if seen.intersection(request.event_ids) or len(set(request.event_ids)) != len(
                 request.event_ids
             ):
                 return False  # a repeat within the batch: answered by the checked path
             seen.update(request.event_ids)
+            tip = tips.get(request.stream_id) or self.chainer.tip(request.stream_id)
+            if request.expected == 0:
+                previous = ZERO
+            elif tip is not None and tip[0] == request.expected:
+                previous = tip[1]
+            else:
+                return False  # the stream's last hash is read by the checked path
             version = request.expected
             for row in request.rows:
                 version += 1
-                offset += 1
                 row[2] = version
+            linked, last, head = self.chainer.link(request.rows, previous, head)
+            tips[request.stream_id] = (version, last)
+            offset += len(linked)
+            for row in linked:
                 values += row
-                values.append(offset)
+        values.append(self._head[0])
         try:
             with conn.pipeline():
                 conn.execute("BEGIN")
@@ -253,10 +327,11 @@ class PostgreSQLEventStore(SQLEventStore):
                 if not self.hold_before_commit:
                     conn.execute("COMMIT")  # the same round trip
             positions = sorted(int(row[0]) for row in inserted.fetchall())
-            if len(positions) != offset:  # a stream was not at its expected version
+            if len(positions) != offset:  # another process appended, or a version moved on
                 if conn.info.transaction_status != TransactionStatus.IDLE:
                     conn.execute("ROLLBACK")
                 return False
+            self._head = head
             if self.hold_before_commit:
                 self._before_commit()
                 conn.execute("COMMIT")
@@ -272,14 +347,19 @@ class PostgreSQLEventStore(SQLEventStore):
             first += count
         return True
 
-    def _commit_checked(self, conn: psycopg.Connection[Any], batch: list[_Request]) -> None:
-        """A batch with a refusal in it, in two round trips: the lock and the batch's checks
-        (`_checks`); then the accepted requests' events, numbered here, and the commit."""
+    def _commit_checked(
+        self, conn: psycopg.Connection[Any], batch: list[_Request],
+        tips: dict[str, tuple[int, bytes]],
+    ) -> None:  # fmt: skip
+        """A batch with a refusal in it, or after another process appended, in two round
+        trips: the lock and the batch's checks (`_checks`: the head, the streams' versions
+        and last hashes); then the accepted requests' events, numbered and linked here, and
+        the commit."""
         with conn.pipeline():
             conn.execute("BEGIN")
             conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_LOCKS, _APPEND_LOCK))
             read = self._checks(conn, batch)
-        rows = self._number(batch, read.fetchall())
+        rows = self._number(batch, read.fetchall(), tips)
         with conn.pipeline():
             if rows:
                 conn.execute(_insert_sql(len(rows)), [v for row in rows for v in row])
@@ -298,26 +378,32 @@ class PostgreSQLEventStore(SQLEventStore):
         streams = sorted({request.stream_id for request in batch})
         ids = [event_id for request in batch for event_id in request.event_ids]
         return conn.execute(
-            "SELECT 'h', NULL, NULL, NULL, COALESCE(MAX(global_position), 0) FROM events "
-            "UNION ALL SELECT 'v', stream_id, NULL, MAX(stream_version), NULL FROM events "
-            f"WHERE stream_id IN ({', '.join(['%s'] * len(streams))}) GROUP BY stream_id "
-            "UNION ALL SELECT 'e', stream_id, event_id, stream_version, global_position "
+            "(SELECT 'h', NULL, NULL, NULL, global_position, chain_hash FROM events "
+            "ORDER BY global_position DESC LIMIT 1) "
+            "UNION ALL (SELECT DISTINCT ON (stream_id) 'v', stream_id, NULL, stream_version, "
+            f"NULL, stream_hash FROM events WHERE stream_id IN ({', '.join(['%s'] * len(streams))})"
+            " ORDER BY stream_id, stream_version DESC) "
+            "UNION ALL SELECT 'e', stream_id, event_id, stream_version, global_position, NULL "
             f"FROM events WHERE event_id IN ({', '.join(['%s'] * len(ids))})",
             [*streams, *ids],
         )
 
-    @staticmethod
-    def _number(batch: list[_Request], checked: list[tuple[Any, ...]]) -> list[list[Any]]:
+    def _number(
+        self, batch: list[_Request], checked: list[tuple[Any, ...]],
+        tips: dict[str, tuple[int, bytes]],
+    ) -> list[list[Any]]:  # fmt: skip
         """Check each request against the stored streams and ids (and the requests before
-        it in the batch) and answer it; the accepted ones' events, numbered after the head."""
-        head = 0
+        it in the batch) and answer it; the accepted ones' events, numbered and linked after
+        the head."""
+        head: tuple[int, bytes] = (0, ZERO)
         versions: dict[str, int] = {}
         stored: dict[str, tuple[str, int, int]] = {}
-        for tag, stream, event_id, version, position in checked:
+        for tag, stream, event_id, version, position, link in checked:
             if tag == "h":
-                head = int(position)
+                head = (int(position), bytes(link or ZERO))
             elif tag == "v":
                 versions[str(stream)] = int(version)
+                tips[str(stream)] = (int(version), bytes(link or ZERO))
             else:
                 stored[str(event_id)] = (str(stream), int(version), int(position))
         rows: list[list[Any]] = []
@@ -338,16 +424,20 @@ class PostgreSQLEventStore(SQLEventStore):
                 actual = versions.get(request.stream_id, 0)
                 request.error = ConcurrencyConflict(request.stream_id, request.expected, actual)
             else:
-                version, first = request.expected, head + 1
-                for event_id, row in zip(ids, request.rows, strict=True):
+                version, first = request.expected, head[0] + 1
+                for row in request.rows:
                     version += 1
-                    head += 1
                     row[2] = version
-                    rows.append([*row, head])
-                    stored[event_id] = (request.stream_id, version, head)
+                previous = tips[request.stream_id][1] if request.expected else ZERO
+                linked, last, head = self.chainer.link(request.rows, previous, head)
+                rows += linked
+                for event_id, row in zip(ids, linked, strict=True):
+                    stored[event_id] = (request.stream_id, row[2], row[-1])
                 versions[request.stream_id] = version
+                tips[request.stream_id] = (version, last)
                 request.result = AppendResult(request.stream_id, request.expected + 1, version,
-                                              tuple(range(first, head + 1)))  # fmt: skip
+                                              tuple(range(first, head[0] + 1)))  # fmt: skip
+        self._head = head
         return rows
 
     hold_before_commit = False  # True: `_before_commit` runs between the inserts and COMMIT

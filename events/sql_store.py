@@ -29,6 +29,17 @@ from typing import Any
 import structlog
 
 from events.envelope import Actor, Event, NewEvent, RecordedEvent
+from events.integrity import (
+    FIELDS,
+    ZERO,
+    AuditKey,
+    Chainer,
+    Seal,
+    chain_link,
+    make_seal,
+    stream_link,
+)
+from events.integrity import digest as content_digest
 from events.recorder import Dialect, Reading, Recording
 from events.registry import EventRegistry, default_registry
 from events.store import (
@@ -53,6 +64,45 @@ _LARGE_PAYLOAD = 16_384  # characters of JSON from which a decoded payload is wo
 _LARGE_KEPT = 32
 
 _MAX_BATCH = 512
+_PAGE = 5000  # rows per page of the integrity reads
+_FIELDS = ", ".join(FIELDS)
+_SEAL_COLUMNS = "position, chain_hash, sealed_at, key, signature"
+
+
+def link_stored(
+    read: Callable[[str, Sequence[Any]], list[tuple[Any, ...]]],
+    write: Callable[[str, list[tuple[Any, ...]]], Any],
+    dialect: Dialect, chainer: Chainer,
+) -> int:  # fmt: skip
+    """Link every stored event of a log made before the chains (inside the upgrading
+    transaction): each stream's hashes in stream order, then the chain (and macs) in global
+    order, a page at a time. Returns the number of events linked."""
+    mark = dialect.placeholder
+    after: tuple[str, int] = ("", 0)
+    stream, previous = None, ZERO
+    while rows := read(f"SELECT {_FIELDS}, global_position FROM events WHERE "
+                       f"(stream_id, stream_version) > ({mark}, {mark}) "
+                       f"ORDER BY stream_id, stream_version LIMIT {_PAGE}", after):  # fmt: skip
+        updates = []
+        for row in rows:
+            if row[1] != stream:
+                stream, previous = row[1], ZERO
+            previous = stream_link(previous, content_digest(row))
+            updates.append((previous, row[len(FIELDS)]))
+        write(f"UPDATE events SET stream_hash = {mark} WHERE global_position = {mark}", updates)
+        after = (rows[-1][1], rows[-1][2])
+    position, chain, total = 0, ZERO, 0
+    while rows := read(f"SELECT global_position, stream_hash FROM events WHERE global_position > "
+                       f"{mark} ORDER BY global_position LIMIT {_PAGE}", (position,)):  # fmt: skip
+        links = []
+        for position, stream_hash in rows:
+            chain = chain_link(chain, position, bytes(stream_hash))
+            mac = chainer.key.mac(chain) if chainer.key is not None else None
+            links.append((chain, mac, position))
+        write(f"UPDATE events SET chain_hash = {mark}, mac = {mark} WHERE global_position = {mark}",
+              links)  # fmt: skip
+        total += len(rows)
+    return total
 
 
 class _Request:
@@ -164,9 +214,15 @@ class SQLEventStore(Reading, EventStore):
     # Whether a bulk read (`iter_payloads`) reads its next page in a thread while the caller
     # decodes this one (worth it when a server answers meanwhile).
     read_ahead = False
+    _writer: Any  # the connection appends and seals are written on (under `_write_lock`)
+    _write_lock: threading.Lock
 
-    def __init__(self, registry: EventRegistry | None) -> None:
+    def __init__(self, registry: EventRegistry | None, key: AuditKey | None = None) -> None:
         self.registry = registry or default_registry
+        # Links each appended event into the hash chains (events/integrity.py); the head
+        # (position, chain hash) the last batch was numbered after.
+        self.chainer = Chainer(key)
+        self._head: tuple[int, bytes] = (0, ZERO)
         self._queue_lock = threading.Lock()
         self._pending: list[_Request] = []
         self._leader_active = False
@@ -295,6 +351,70 @@ class SQLEventStore(Reading, EventStore):
                 yield rows
                 if not full:
                     return
+
+    # -- integrity ---------------------------------------------------------------------
+
+    def seal(self, sealed_at: str) -> Seal | None:
+        """Sign the chain head as a checkpoint (None without the audit key, on an empty log,
+        or when the head is sealed already)."""
+        key = self.chainer.key
+        if key is None:
+            return None
+        head = self._read("SELECT global_position, chain_hash FROM events "
+                          "ORDER BY global_position DESC LIMIT 1")  # fmt: skip
+        if not head or head[0][1] is None:
+            return None
+        last = self._read("SELECT MAX(position) FROM seals")
+        if last and last[0][0] is not None and int(last[0][0]) >= int(head[0][0]):
+            return None
+        seal = make_seal(key, int(head[0][0]), bytes(head[0][1]), sealed_at)
+        with self._write_lock:
+            self._writer.execute(
+                f"INSERT INTO seals ({_SEAL_COLUMNS}) VALUES ({self.dialect.marks(5)}) "
+                "ON CONFLICT (position) DO NOTHING",
+                (seal.position, seal.chain_hash, seal.sealed_at, seal.key, seal.signature),
+            )
+        log.info("store.sealed", position=seal.position, key=seal.key)
+        return seal
+
+    def seals(self) -> list[Seal]:
+        """The signed checkpoints, oldest first."""
+        rows = self._read(f"SELECT {_SEAL_COLUMNS} FROM seals ORDER BY position")
+        return [Seal(int(r[0]), bytes(r[1]), str(r[2]), str(r[3]), bytes(r[4])) for r in rows]
+
+    def rows_by_stream(self) -> Iterator[tuple[Any, ...]]:
+        """Every stored event in (stream, version) order: its `FIELDS`, global position and
+        stream_hash (the streams' chains are checked on these)."""
+        mark = self.dialect.placeholder
+        sql = (f"SELECT {_FIELDS}, global_position, stream_hash FROM events "
+               f"WHERE (stream_id, stream_version) > ({mark}, {mark}) "
+               f"ORDER BY stream_id, stream_version LIMIT {_PAGE}")  # fmt: skip
+        after: tuple[str, int] = ("", 0)
+        while rows := self._read_in_order(sql, after):
+            yield from rows
+            after = (rows[-1][1], rows[-1][2])
+
+    def rows_by_position(self, after: int = 0) -> Iterator[tuple[Any, ...]]:
+        """Every stored event in global order: position, event id, stream id, stream_hash,
+        chain_hash and mac (the global chain is checked on these)."""
+        mark = self.dialect.placeholder
+        sql = ("SELECT global_position, event_id, stream_id, stream_hash, chain_hash, mac "
+               f"FROM events WHERE global_position > {mark} ORDER BY global_position "
+               f"LIMIT {_PAGE}")  # fmt: skip
+        while rows := self._read_in_order(sql, (after,)):
+            yield from rows
+            after = int(rows[-1][0])
+
+    def export_rows(self) -> Iterator[tuple[Any, ...]]:
+        """Every stored event in global order with its hashes: the `FIELDS`, position,
+        stream_hash, chain_hash (what an export bundle holds)."""
+        mark = self.dialect.placeholder
+        sql = (f"SELECT {_FIELDS}, global_position, stream_hash, chain_hash FROM events "
+               f"WHERE global_position > {mark} ORDER BY global_position LIMIT {_PAGE}")  # fmt: skip
+        after = 0
+        while rows := self._read_in_order(sql, (after,)):
+            yield from rows
+            after = int(rows[-1][len(FIELDS)])
 
     # -- appending ---------------------------------------------------------------------
 

@@ -16,9 +16,17 @@ from typing import Any
 import structlog
 
 from events.envelope import RecordedEvent
+from events.integrity import ZERO, AuditKey
 from events.recorder import SQLITE
 from events.registry import EventRegistry
-from events.sql_store import COLUMNS, CheckpointedTransaction, Reader, SQLEventStore, _Request
+from events.sql_store import (
+    COLUMNS,
+    CheckpointedTransaction,
+    Reader,
+    SQLEventStore,
+    _Request,
+    link_stored,
+)
 from events.store import (
     AppendResult,
     ConcurrencyConflict,
@@ -45,20 +53,40 @@ CREATE TABLE IF NOT EXISTS events (
     correlation_id TEXT NOT NULL,
     causation_id TEXT,
     payload TEXT NOT NULL,
+    stream_hash BLOB,
+    chain_hash BLOB,
+    mac BLOB,
     UNIQUE (stream_id, stream_version)
 );
 CREATE TABLE IF NOT EXISTS checkpoints (
     subscriber TEXT PRIMARY KEY,
     position INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS seals (
+    position INTEGER PRIMARY KEY,
+    chain_hash BLOB NOT NULL,
+    sealed_at TEXT NOT NULL,
+    key TEXT NOT NULL,
+    signature BLOB NOT NULL
+);
 """
+
+# The log is append-only: the database itself refuses to change or remove an event or a
+# signed checkpoint (whoever drops these triggers is still found by `hub audit`).
+_IMMUTABLE = "".join(
+    f"CREATE TRIGGER IF NOT EXISTS {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+    f"BEGIN SELECT RAISE(ABORT, '{table} are append-only: {verb} refused'); END;\n"
+    for table in ("events", "seals")
+    for verb in ("UPDATE", "DELETE")
+)
 
 _COLUMNS = COLUMNS
 _INSERT_COLUMNS = (
     "event_id, stream_id, stream_version, type, schema_version, occurred_at, actor_id, "
-    "actor_role, correlation_id, causation_id, payload"
+    "actor_role, correlation_id, causation_id, payload, stream_hash, chain_hash, mac, "
+    "global_position"
 )
-_ROW = "(?,?,?,?,?,?,?,?,?,?,?)"
+_ROW = "(" + ",".join("?" * 15) + ")"
 
 
 @functools.cache
@@ -84,10 +112,11 @@ class SQLiteEventStore(SQLEventStore):
         *,
         durable: bool = True,
         busy_timeout: float = 5.0,
+        key: AuditKey | None = None,
     ) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        super().__init__(registry)
+        super().__init__(registry, key)
         self._durable = durable
         self._busy_timeout = busy_timeout
         _check_header(self.path)
@@ -95,6 +124,8 @@ class SQLiteEventStore(SQLEventStore):
             self._writer = self._connect()
             self._writer.executescript(_SCHEMA)
             _check_integrity(self._writer, self.path)
+            self._upgrade()
+            self._writer.executescript(_IMMUTABLE)
         except sqlite3.OperationalError as exc:
             if is_busy(exc):
                 raise StoreBusy() from exc
@@ -130,14 +161,41 @@ class SQLiteEventStore(SQLEventStore):
 
     # -- appending ---------------------------------------------------------------------
 
+    def _upgrade(self) -> None:
+        """A store made before the log was chained: add the hash columns and link every
+        stored event, in one transaction (before the triggers that forbid updates)."""
+        conn = self._writer
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(events)")}
+        if "chain_hash" in columns:
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for column in ("stream_hash", "chain_hash", "mac"):
+                conn.execute(f"ALTER TABLE events ADD COLUMN {column} BLOB")
+            linked = link_stored(
+                lambda sql, params: conn.execute(sql, params).fetchall(),
+                lambda sql, rows: conn.executemany(sql, rows), SQLITE, self.chainer,
+            )  # fmt: skip
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        log.info("store.chained", events=linked, path=str(self.path))
+
     def _commit(self, batch: list[_Request]) -> None:
         with self._write_lock:
             conn = self._writer
             try:
                 conn.execute("BEGIN IMMEDIATE")
+                # The chain's head: under the write lock no other process appends.
+                head = conn.execute("SELECT global_position, chain_hash FROM events "
+                                    "ORDER BY global_position DESC LIMIT 1").fetchone()  # fmt: skip
+                self._head = (int(head[0]), bytes(head[1] or ZERO)) if head else (0, ZERO)
+                tips: dict[str, tuple[int, bytes]] = {}
                 for request in batch:
-                    self._apply(conn, request)
+                    self._apply(conn, request, tips)
                 conn.execute("COMMIT")
+                self.chainer.remember(tips)
             except BaseException as exc:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
@@ -152,7 +210,9 @@ class SQLiteEventStore(SQLEventStore):
                     raise
         log.debug("store.committed", batch=len(batch))
 
-    def _apply(self, conn: sqlite3.Connection, request: _Request) -> None:
+    def _apply(
+        self, conn: sqlite3.Connection, request: _Request, tips: dict[str, tuple[int, bytes]]
+    ) -> None:
         """Check and insert one request inside the batch transaction.
 
         The happy path is one statement: the insert carries the version check in its WHERE
@@ -163,12 +223,23 @@ class SQLiteEventStore(SQLEventStore):
         landed is then answered with its original result) or when the insert hits one.
         """
         version = request.expected
-        params: list[Any] = []
         for row in request.rows:
             version += 1
             row[2] = version
-            params.extend(row)
-        params.append(request.stream_id)
+        stream = request.stream_id
+        tip = tips.get(stream) or self.chainer.tip(stream)
+        if request.expected == 0:
+            previous = ZERO
+        elif tip is not None and tip[0] == request.expected:
+            previous = tip[1]
+        else:  # not written by this process last: read the stream's last hash
+            last = conn.execute("SELECT stream_version, stream_hash FROM events WHERE "
+                                "stream_id = ? ORDER BY stream_version DESC LIMIT 1",
+                                (stream,)).fetchone()  # fmt: skip
+            previous = bytes(last[1] or ZERO) if last else ZERO
+        linked, last_hash, head = self.chainer.link(request.rows, previous, self._head)
+        params: list[Any] = [value for row in linked for value in row]
+        params.append(stream)
         params.append(request.expected)
         try:
             # SQLite gives each row max(global_position) + 1 under the write lock, so one
@@ -186,6 +257,8 @@ class SQLiteEventStore(SQLEventStore):
                 ).fetchone()[0]
                 request.error = ConcurrencyConflict(request.stream_id, request.expected, current)
             return
+        self._head = head
+        tips[stream] = (version, last_hash)
         first = min(row[0] for row in returned)
         request.result = AppendResult(
             request.stream_id,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from events.integrity import AuditKey
 from events.registry import EventRegistry
 from events.store import EventStore, StoreError
 
@@ -41,12 +42,14 @@ def open_store(
     *,
     durable: bool = True,
     root: Path | None = None,
+    key: AuditKey | None = None,
 ) -> EventStore:
-    """The event store at `location` (see the module's docstring)."""
+    """The event store at `location` (see the module's docstring); with the audit `key`, its
+    appends are sealed and it can sign checkpoints (events/integrity.py)."""
     if is_postgresql(location):
         from events.postgresql_store import PostgreSQLEventStore
 
-        return PostgreSQLEventStore(location, registry)
+        return PostgreSQLEventStore(location, registry, key=key)
     from events.sqlite_store import SQLiteEventStore
 
-    return SQLiteEventStore(sqlite_path(location, root), registry, durable=durable)
+    return SQLiteEventStore(sqlite_path(location, root), registry, durable=durable, key=key)

@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import sys
 import time
+import zipfile
+from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 import click
 
+from events.audit_trail import export_bundle, verify_store
+from events.integrity import describe, fingerprint, verify_bundle
+from events.sql_store import SQLEventStore
 from events.stores import open_store
 from hub.cli.articles import json_option
 from hub.cli.context import hub_of
 from hub.cli.output import emit_json
-from hub.queries.audit import audit, default_workers
+from hub.queries.audit import AuditReport, Problem, audit, default_workers
 from workflows.vocabulary import ROLE_LABELS, STATUS_LABELS
 
 
@@ -76,29 +82,67 @@ def rebuild(ctx: click.Context, as_json: bool) -> None:
     default=None,
     help="并行进程数（默认每个 CPU 一个）。",
 )
+@click.option("--export", "export", type=click.Path(dir_okay=False, path_type=Path),
+              help="核验后导出审计包（全部事件及其哈希、签名检查点、公钥与核验程序），可在其他机器上离线核验。")  # fmt: skip
+@click.option("--verify", "bundle", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="离线核验一个审计导出包（不需要事件库）。")  # fmt: skip
+@click.option(
+    "--public-key",
+    help="与 --verify 同用：核验签名的公钥（十六进制；默认用导出包所带公钥，请核对指纹）。",
+)
 @json_option
 @click.pass_context
-def audit_command(ctx: click.Context, workers: int | None, as_json: bool) -> None:
-    """按事件重放全部稿件，核查三审规则是否始终得到遵守（发现问题时退出码为 1）。"""
+def audit_command(
+    ctx: click.Context, workers: int | None, export: Path | None, bundle: Path | None,
+    public_key: str | None, as_json: bool,
+) -> None:  # fmt: skip
+    """核验事件库的完整性（哈希链、封印、签名检查点），并按事件重放全部稿件，核查三审规则
+    是否始终得到遵守。发现问题时退出码为 1，并指出第一个不成立的事件。"""
+    if bundle is not None:
+        ctx.exit(_verify_bundle(bundle, public_key, as_json))
     hub = hub_of(ctx)
     started = time.perf_counter()
+    store = hub.store
+    assert isinstance(store, SQLEventStore)
+    integrity = verify_store(store, hub.audit_key)
     location, durable = hub.config.database, hub.config.settings.durable
-    report = audit(
-        hub.store,
-        lambda: open_store(location, durable=durable),
-        workers=workers or default_workers(),
-    )
+    try:
+        report = audit(
+            hub.store,
+            lambda: open_store(location, durable=durable),
+            workers=workers or default_workers(),
+        )
+    except Exception as exc:  # a rewritten payload that no longer decodes, say
+        if integrity.ok:
+            raise
+        report = AuditReport(problems=[Problem("-", 0, "REPLAY_FAILED", f"无法重放：{exc}")])
+    exported = export_bundle(store, hub.audit_key, export) if export is not None else None
     seconds = time.perf_counter() - started
+    first = integrity.first
     result: dict[str, Any] = {
         "articles": report.articles,
         "events": report.events,
         "by_status": dict(sorted(report.by_status.items())),
         "problems": [p._asdict() for p in report.problems],
+        "integrity": {
+            "ok": integrity.ok, "events": integrity.events, "streams": integrity.streams,
+            "seals": integrity.seals, "sealed_up_to": integrity.sealed_up_to,
+            "macs_checked": integrity.macs_checked,
+            "key": fingerprint(hub.audit_key.public_key),
+            "first": asdict(first) if first is not None else None,
+            "findings": [asdict(f) for f in integrity.findings],
+        },
+        "export": exported,
         "seconds": round(seconds, 3),
-    }
+    }  # fmt: skip
     if as_json:
         emit_json(result)
     else:
+        click.echo(f"完整性：签名公钥指纹 {result['integrity']['key']}")
+        for line in describe(integrity):
+            click.echo(f"  {line}")
+        click.echo("  哈希链、封印与签名检查点全部成立" if integrity.ok
+                   else f"  完整性核验未通过：{len(integrity.findings)} 个问题")  # fmt: skip
         statuses = "，".join(
             f"{STATUS_LABELS.get(k, k)} {n}" for k, n in result["by_status"].items()
         )
@@ -113,8 +157,31 @@ def audit_command(ctx: click.Context, workers: int | None, as_json: bool) -> Non
         click.echo(
             "未发现违反审核规则的记录" if report.ok else f"发现 {len(report.problems)} 个问题"
         )
-    if not report.ok:
+        if exported is not None:
+            click.echo(f"已导出审计包 {exported['path']}：{exported['events']} 个事件，"
+                       f"{exported['seals']} 个签名检查点；核验：python verify.py（包内）或 "
+                       f"hub audit --verify")  # fmt: skip
+    if not (report.ok and integrity.ok):
         ctx.exit(1)
+
+
+def _verify_bundle(bundle: Path, public_key: str | None, as_json: bool) -> int:
+    """`hub audit --verify`: an export bundle checked on its own; the exit code."""
+    try:
+        key = bytes.fromhex(public_key) if public_key else None
+        report = verify_bundle(bundle, key)
+    except (ValueError, KeyError, OSError, zipfile.BadZipFile) as exc:
+        raise click.BadParameter(f"不是有效的审计导出包或公钥：{exc}") from exc
+    if as_json:
+        emit_json({"ok": report.ok, "events": report.events, "seals": report.seals,
+                   "first": asdict(report.first) if report.first else None,
+                   "findings": [asdict(f) for f in report.findings]})  # fmt: skip
+    else:
+        for line in describe(report):
+            click.echo(line)
+        click.echo("完整性核验通过" if report.ok
+                   else f"完整性核验未通过：{len(report.findings)} 个问题")  # fmt: skip
+    return 0 if report.ok else 1
 
 
 @click.command("sites")

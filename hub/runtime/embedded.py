@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import structlog
+
 from channels.app.adapter import AppAdapter
 from channels.app.feed import AppFeed
 from channels.contract import ChannelAdapter
@@ -20,8 +22,11 @@ from channels.wechat.adapter import WeChatAdapter
 from channels.wechat.callback import CallbackKeys
 from channels.weibo.adapter import WeiboAdapter
 from events.envelope import RecordedEvent
+from events.integrity import Seal
 from events.policies import Policy, run_policy
 from events.runner import Runner
+from events.sql_store import SQLEventStore
+from events.store import StoreError
 from events.stores import open_store
 from events.subscriptions import Progress, catch_up, rebuild
 from hub.commands.article_service import ArticleService
@@ -49,7 +54,7 @@ from hub.runtime.clock import utc_now
 from hub.runtime.foreground import Foreground
 from hub.setup.config import HubConfig, load_config
 from hub.setup.party_mark import footer_mark
-from hub.setup.secrets import SecretStore
+from hub.setup.secrets import SecretStore, audit_key
 from hub.supervision.inbox import Inbox
 from hub.supervision.sweep import sweep_freshness
 from hub.supervision.work_orders import WorkOrderService
@@ -58,6 +63,8 @@ from workflows.article_decider import ARTICLES, article_decider
 from workflows.delivery_decider import DELIVERIES
 from workflows.publication import Channel
 from workflows.work_order_decider import WORK_ORDERS
+
+log = structlog.get_logger(__name__)
 
 
 def website_sites(config: HubConfig) -> dict[str, dict[str, Any]]:
@@ -111,7 +118,16 @@ class EmbeddedHub:
         """`share` and `worker`: a delivery worker of the distributed runtime (the part of
         the deliveries it works on, and its name); by default the engine takes every one."""
         self.config = config
-        self.store = open_store(config.database, durable=config.settings.durable)
+        self.secrets = SecretStore(
+            config.path("secrets_file"),
+            shared=self._place("secrets", config.path("secrets_file"))
+            if config.settings.runtime == "distributed"
+            else None,
+        )
+        self.audit_key = audit_key(self.secrets)
+        self.store = open_store(
+            config.database, durable=config.settings.durable, key=self.audit_key
+        )
         self.commands = Runner(self.store, article_decider)
         self.projections = all_projections(self.store, config.directory)
         # Told of each commit of the delivery ledger (the live board listens).
@@ -124,12 +140,6 @@ class EmbeddedHub:
             config, self.store, self.commands, lambda: self.catch_up(ARTICLES.prefix)
         )
         self.publishing = PublishingService(config, self.articles)
-        self.secrets = SecretStore(
-            config.path("secrets_file"),
-            shared=self._place("secrets", config.path("secrets_file"))
-            if config.settings.runtime == "distributed"
-            else None,
-        )
         self.logins = LoginStore(self._place("logins", config.path("logins_file")))
         self.app_feed = AppFeed(self._place("app_feed", config.channels_root / "app-feed.sqlite3"))
         self.playlists = Playlists(self._place("screens", config.channels_root / "screens.sqlite3"))
@@ -188,6 +198,7 @@ class EmbeddedHub:
         self.inbox = Inbox(self.store, lambda: self.catch_up(INBOX.prefix))
         # The first sweep one interval after the start (a hub that runs a minute sweeps none).
         self._next_sweep = utc_now() + timedelta(seconds=config.settings.supervision_interval_s)
+        self._next_seal = utc_now() + timedelta(seconds=config.settings.seal_interval_s)
         self.rechecker = Rechecker(
             config, self.store, self.commands, self.articles.checks, self.catch_up
         )
@@ -211,6 +222,9 @@ class EmbeddedHub:
         `supervision_interval_s`) the freshness sweep. One process at a time runs them."""
         done = self.publishing.run_due(now)
         moment = now or utc_now()
+        if moment >= self._next_seal:
+            self._next_seal = moment + timedelta(seconds=self.config.settings.seal_interval_s)
+            self.seal()
         if moment >= self._next_sweep:
             settings = self.config.settings
             self._next_sweep = moment + timedelta(seconds=settings.supervision_interval_s)
@@ -323,9 +337,22 @@ class EmbeddedHub:
         """Drop and replay every projection; return the number of events replayed."""
         return sum(rebuild(self.store, p, progress=progress) for p in self.projections)
 
+    def seal(self) -> Seal | None:
+        """Sign the head of the log as a checkpoint, if it moved since the last one."""
+        store = self.store
+        if not isinstance(store, SQLEventStore):
+            return None
+        try:
+            return store.seal(utc_now().isoformat(timespec="seconds"))
+        except StoreError as exc:  # busy: the next round seals
+            log.warning("audit.seal_failed", error=str(exc))
+            return None
+
     def close(self) -> None:
-        """Stop the delivery threads; close the event store and the channels' stores."""
+        """Stop the delivery threads; sign the head of the log; close the event store and
+        the channels' stores."""
         self.deliveries.close()
+        self.seal()
         self.store.close()
         if self._ledger_publisher is not None:
             self._ledger_publisher.close()

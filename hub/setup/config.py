@@ -81,6 +81,8 @@ class Settings(BaseModel):
     # Supervision (管网): how often the freshness sweep turns countdowns into work orders, and
     # how many days before its threshold a countdown warns.
     supervision_interval_s: float = Field(default=300.0, ge=1, le=86400)
+    # How often the head of the log is signed as a checkpoint (when it moved).
+    seal_interval_s: float = Field(default=60.0, ge=1, le=86400)
     freshness_warning_days: int = Field(default=4, ge=0, le=60)
     # Probes: each site's homepage address with {domain}, {key}, {code} (https://{domain}/ in
     # production; unset, `hub serve` probes the sites it serves itself), and how often.

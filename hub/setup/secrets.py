@@ -26,6 +26,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from channels.local_db import Place, open_local_db, write_transaction
+from events.integrity import AuditKey
+
+AUDIT_KEY = "audit/key"  # HUB_SECRET_AUDIT_KEY
 
 
 def env_name(name: str) -> str:
@@ -54,15 +57,19 @@ class SecretStore:
             return {}
         return {str(k): str(v) for k, v in data.items()}
 
-    def get(self, name: str, generate: bool = False, size: int = 24) -> str | None:
-        """The secret, or None (a new random one of `size` bytes when `generate`)."""
+    def get(
+        self, name: str, generate: bool = False, size: int = 24, local: bool = False
+    ) -> str | None:
+        """The secret, or None (a new random one of `size` bytes when `generate`). A `local`
+        secret is never kept in the shared database (the audit key must not be in the
+        database it protects): the environment or this machine's file."""
         value = os.environ.get(env_name(name))
         if value:
             return value
         stored = self._read()  # a whole file: it is only ever replaced by a rename
         if name in stored:
             return stored[name]
-        if self._shared is not None:
+        if self._shared is not None and not local:
             return self._shared_get(name, generate, size)
         if not generate:
             return None
@@ -106,3 +113,13 @@ class SecretStore:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             json.dump(data, out, indent=1, sort_keys=True)
         os.replace(temporary, self.path)
+
+
+def audit_key(secrets: SecretStore) -> AuditKey:
+    """The key that seals the log and signs its checkpoints: from the environment
+    (`HUB_SECRET_AUDIT_KEY`) or this machine's secrets file, made there on first use, never in
+    the database. Machines writing one shared log need the same key: copy the secrets file, or
+    set the variable, on each."""
+    secret = secrets.get(AUDIT_KEY, generate=True, size=32, local=True)
+    assert secret is not None
+    return AuditKey(secret)
