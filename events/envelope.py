@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar, NamedTuple
@@ -29,6 +30,12 @@ class Event(BaseModel):
 
     type_name: ClassVar[str] = ""
     schema_version: ClassVar[int] = 1
+
+
+# How the actor of the events appended in this context proved who they are (set by the
+# interface that authenticated them: `cli-token:<id>`, `cli-demo`, `web-session:password`,
+# `api-token:<id>`); stored with each event, covered by its hash. None: the hub itself.
+authenticated_via: ContextVar[str | None] = ContextVar("authenticated_via", default=None)
 
 
 class Actor(NamedTuple):

@@ -4,7 +4,8 @@ The scheme, for one stored event at global position p in stream s at version v:
 
     digest      = SHA-256 over the event's stored fields, each length-prefixed: event id,
                   stream id, version, type, schema version, time, actor id, actor role,
-                  correlation id, causation id, payload (the JSON text as stored)
+                  correlation id, causation id, payload (the JSON text as stored), and how
+                  the actor was authenticated (when recorded)
     stream_hash = SHA-256(stream_hash of version v-1 of s (32 zero bytes for v = 1) || digest)
     chain_hash  = SHA-256(chain_hash at p-1 (zero bytes for p = 1) || p as 8 bytes || stream_hash)
     mac         = HMAC-SHA-256(audit MAC key, chain_hash)
@@ -39,13 +40,17 @@ ZERO = bytes(32)
 
 # The stored fields a digest covers, in order (a row of the store's encoder has them so).
 FIELDS = ("event_id", "stream_id", "stream_version", "type", "schema_version", "occurred_at",
-          "actor_id", "actor_role", "correlation_id", "causation_id", "payload")  # fmt: skip
+          "actor_id", "actor_role", "correlation_id", "causation_id", "payload", "via")  # fmt: skip
 
 
 def digest(fields: Sequence[Any]) -> bytes:
-    """The content digest of one event's stored fields (in `FIELDS` order)."""
+    """The content digest of one event's stored fields (in `FIELDS` order; `via`, how the
+    actor was authenticated, only when it was recorded)."""
     h = hashlib.sha256()
-    for value in fields[: len(FIELDS)]:
+    values = fields[: len(FIELDS)]
+    if values[-1] is None:
+        values = values[:-1]
+    for value in values:
         data = b"\x00" if value is None else b"\x01" + str(value).encode("utf-8")
         h.update(len(data).to_bytes(4, "big"))
         h.update(data)

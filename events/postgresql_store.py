@@ -82,6 +82,7 @@ _SCHEMA = (
         correlation_id TEXT NOT NULL,
         causation_id TEXT,
         payload TEXT NOT NULL,
+        via TEXT,
         stream_hash BYTEA,
         chain_hash BYTEA,
         mac BYTEA,
@@ -110,11 +111,12 @@ _IMMUTABLE = (
     )),
 )  # fmt: skip
 _VALUES = ("event_id, stream_id, stream_version, type, schema_version, occurred_at, actor_id, "
-           "actor_role, correlation_id, causation_id, payload, stream_hash, chain_hash, mac")  # fmt: skip
-_ROW = "(" + ", ".join(["%s"] * 15) + ")"
+           "actor_role, correlation_id, causation_id, payload, via, stream_hash, chain_hash, "
+           "mac")  # fmt: skip
+_ROW = "(" + ", ".join(["%s"] * 16) + ")"
 _FIRST_ROW = ("(%s::text, %s::text, %s::bigint, %s::text, %s::integer, %s::text, %s::text, "
-              "%s::text, %s::text, %s::text, %s::text, %s::bytea, %s::bytea, %s::bytea, "
-              "%s::bigint)")  # fmt: skip
+              "%s::text, %s::text, %s::text, %s::text, %s::text, %s::bytea, %s::bytea, "
+              "%s::bytea, %s::bigint)")  # fmt: skip
 
 
 @functools.cache
@@ -231,6 +233,7 @@ class PostgreSQLEventStore(SQLEventStore):
         """A store made before the log was chained: add the hash columns and link every
         stored event (inside the schema transaction, before the append-only triggers)."""
         conn = self._writer
+        conn.execute("ALTER TABLE events ADD COLUMN IF NOT EXISTS via TEXT")
         found = conn.execute("SELECT 1 FROM information_schema.columns WHERE table_name = "
                              "'events' AND column_name = 'chain_hash' "
                              "AND table_schema = current_schema()").fetchall()  # fmt: skip

@@ -28,7 +28,7 @@ from typing import Any
 
 import structlog
 
-from events.envelope import Actor, Event, NewEvent, RecordedEvent
+from events.envelope import Actor, Event, NewEvent, RecordedEvent, authenticated_via
 from events.integrity import (
     FIELDS,
     ZERO,
@@ -420,6 +420,7 @@ class SQLEventStore(Reading, EventStore):
 
     def _encode(self, stream_id: str, events: Sequence[NewEvent]) -> list[list[Any]]:
         rows = []
+        via = authenticated_via.get()
         for event in events:
             payload = event.payload
             cls = type(payload)
@@ -436,6 +437,7 @@ class SQLEventStore(Reading, EventStore):
                     event.correlation_id,
                     event.causation_id,
                     self.registry.encode(payload),
+                    via,
                 ]
             )
         return rows

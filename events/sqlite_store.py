@@ -53,6 +53,7 @@ CREATE TABLE IF NOT EXISTS events (
     correlation_id TEXT NOT NULL,
     causation_id TEXT,
     payload TEXT NOT NULL,
+    via TEXT,
     stream_hash BLOB,
     chain_hash BLOB,
     mac BLOB,
@@ -83,10 +84,10 @@ _IMMUTABLE = "".join(
 _COLUMNS = COLUMNS
 _INSERT_COLUMNS = (
     "event_id, stream_id, stream_version, type, schema_version, occurred_at, actor_id, "
-    "actor_role, correlation_id, causation_id, payload, stream_hash, chain_hash, mac, "
+    "actor_role, correlation_id, causation_id, payload, via, stream_hash, chain_hash, mac, "
     "global_position"
 )
-_ROW = "(" + ",".join("?" * 15) + ")"
+_ROW = "(" + ",".join("?" * 16) + ")"
 
 
 @functools.cache
@@ -166,6 +167,8 @@ class SQLiteEventStore(SQLEventStore):
         stored event, in one transaction (before the triggers that forbid updates)."""
         conn = self._writer
         columns = {row[1] for row in conn.execute("PRAGMA table_info(events)")}
+        if "via" not in columns:  # added empty: events written before say nothing
+            conn.execute("ALTER TABLE events ADD COLUMN via TEXT")
         if "chain_hash" in columns:
             return
         conn.execute("BEGIN IMMEDIATE")

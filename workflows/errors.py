@@ -38,5 +38,8 @@ class DomainError(Refusal):
 # Refusals that say "not you" (a role, or the separation of duties): the web answers 403 and
 # the interface does not offer what would be refused with one of them.
 ROLE_REFUSALS = frozenset(
-    code for code in ErrorCode if code.kind is Kind.FORBIDDEN and code is not ErrorCode.CSRF_FAILED
+    code
+    for code in ErrorCode
+    if code.kind is Kind.FORBIDDEN
+    and code not in (ErrorCode.CSRF_FAILED, ErrorCode.ACT_AS_OTHER, ErrorCode.ADMIN_REQUIRED)
 )

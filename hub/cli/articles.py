@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from hub.cli.auth import as_option
 from hub.cli.context import hub_of
 from hub.cli.output import emit_json, person, short_id
 from hub.commands.article_service import ArticleResult
@@ -23,7 +24,6 @@ from workflows.vocabulary import (
 )
 
 json_option = click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（供脚本使用）")
-as_option = click.option("--as", "user", required=True, metavar="USER", help="操作用户")
 
 
 def read_body(path: Path) -> str:

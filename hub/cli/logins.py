@@ -8,25 +8,34 @@ from datetime import timedelta
 import click
 
 from hub.cli.articles import json_option
+from hub.cli.auth import credentials, require_admin, token_file, write_token
 from hub.cli.context import hub_of
 from hub.cli.output import emit_json
 from workflows.beijing_time import beijing_text
+from workflows.errors import DomainError
 
 
 @click.command("passwd")
 @click.argument("user")
 @click.option("--password-stdin", is_flag=True, help="从标准输入读取新密码（脚本用）")
+@json_option
 @click.pass_context
-def passwd(ctx: click.Context, user: str, password_stdin: bool) -> None:
+def passwd(ctx: click.Context, user: str, password_stdin: bool, as_json: bool) -> None:
     """设置用户的登录密码（至少 10 个字符，不能是常见密码、重复或连续字符、键盘顺序或含用户名；
     该用户已登录的会话和接口令牌全部失效）。"""
     hub = hub_of(ctx)
     person = hub.config.directory.user(user)  # an unknown user is refused before anything else
+    found = credentials(hub)
+    if found is None or found[0] != user:  # one's own password, or an administrator's act
+        require_admin(ctx, bootstrap=True)
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("新密码", hide_input=True, confirmation_prompt="再次输入")
     hub.logins.set_password(user, password, (person.name, person.unit))
+    if as_json:
+        emit_json({"user": user, "password_set": True})
+        return
     click.echo(f"已设置 {user} 的密码（该用户的会话与接口令牌已失效）")
 
 
@@ -46,6 +55,9 @@ def create(ctx: click.Context, user: str, name: str, days: int, as_json: bool) -
     """新建令牌；令牌只显示这一次。"""
     hub = hub_of(ctx)
     hub.config.directory.user(user)
+    found = credentials(hub)
+    if found is None or found[0] != user:  # one's own token, or an administrator's act
+        require_admin(ctx)
     made, secret = hub.logins.create_token(user, name, timedelta(days=days))
     if as_json:
         emit_json({"id": made.token_id, "user": user, "name": made.name, "token": secret,
@@ -85,6 +97,54 @@ def revoke(ctx: click.Context, token_id: str) -> None:
     click.echo(f"已吊销令牌 {token_id}")
 
 
+@click.command("login")
+@click.argument("user")
+@click.option("--password-stdin", is_flag=True, help="从标准输入读取密码（脚本用）")
+@click.option("--days", type=click.IntRange(1, 30), default=7, show_default=True,
+              help="登录有效天数")  # fmt: skip
+@json_option
+@click.pass_context
+def login(ctx: click.Context, user: str, password_stdin: bool, days: int, as_json: bool) -> None:
+    """登录命令行：验证密码后，把令牌存入只有当前系统用户可读的文件；之后的命令以该用户身份执行。"""
+    hub = hub_of(ctx)
+    hub.config.directory.user(user)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("密码", hide_input=True)
+    if not hub.logins.verify(user, password, address="cli"):
+        raise DomainError("LOGIN_FAILED", "用户名或密码不正确")
+    made, secret = hub.logins.create_token(user, "命令行登录", timedelta(days=days))
+    path = token_file(hub)
+    write_token(path, secret)
+    if as_json:
+        emit_json({"user": user, "token_id": made.token_id, "file": str(path),
+                   "expires_at": made.expires_at})  # fmt: skip
+        return
+    click.echo(f"已登录为 {user}（令牌 {made.token_id}，有效至 {beijing_text(made.expires_at)}，"
+               f"存于 {path}）")  # fmt: skip
+
+
+@click.command("logout")
+@json_option
+@click.pass_context
+def logout(ctx: click.Context, as_json: bool) -> None:
+    """退出命令行登录：吊销令牌并删除令牌文件。"""
+    hub = hub_of(ctx)
+    path = token_file(hub)
+    secret = path.read_text(encoding="utf-8").strip() if path.exists() else ""
+    owner = hub.logins.token_owner(secret) if secret else None
+    if owner is not None:
+        hub.logins.revoke_token(owner[1])
+    path.unlink(missing_ok=True)
+    if as_json:
+        emit_json({"logged_out": owner[0] if owner else None})
+        return
+    click.echo(f"已退出登录（{owner[0]}）" if owner else "当前没有登录")
+
+
 def register(cli: click.Group) -> None:
     cli.add_command(passwd)
     cli.add_command(token)
+    cli.add_command(login)
+    cli.add_command(logout)

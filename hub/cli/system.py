@@ -17,6 +17,7 @@ from events.integrity import describe, fingerprint, verify_bundle
 from events.sql_store import SQLEventStore
 from events.stores import open_store
 from hub.cli.articles import json_option
+from hub.cli.auth import require_admin
 from hub.cli.context import hub_of
 from hub.cli.output import emit_json
 from hub.queries.audit import AuditReport, Problem, audit, default_workers
@@ -27,7 +28,8 @@ from workflows.vocabulary import ROLE_LABELS, STATUS_LABELS
 @json_option
 @click.pass_context
 def init(ctx: click.Context, as_json: bool) -> None:
-    """检查配置并初始化事件库。"""
+    """检查配置并初始化事件库（系统管理员；首次启动、尚无管理员密码时可直接运行）。"""
+    require_admin(ctx, bootstrap=True)
     hub = hub_of(ctx)
     info: dict[str, Any] = {
         "config": str(hub.config.root),
@@ -50,7 +52,8 @@ def init(ctx: click.Context, as_json: bool) -> None:
 @json_option
 @click.pass_context
 def rebuild(ctx: click.Context, as_json: bool) -> None:
-    """删除并按事件重放全部投影（稿件列表、待审队列、稿件历史）。"""
+    """删除并按事件重放全部投影（稿件列表、待审队列、稿件历史）。须系统管理员。"""
+    require_admin(ctx)
     hub = hub_of(ctx)
     total = hub.store.head_position() * len(hub.projections)
     started = time.perf_counter()

@@ -282,13 +282,18 @@ class LoginStore:
 
     def token_user(self, secret: str, now: datetime | None = None) -> str | None:
         """The user of a live (unrevoked, unexpired) API token, or None."""
+        owner = self.token_owner(secret, now)
+        return owner[0] if owner is not None else None
+
+    def token_owner(self, secret: str, now: datetime | None = None) -> tuple[str, str] | None:
+        """The user and the id of a live (unrevoked, unexpired) API token, or None."""
         if not secret.startswith(TOKEN_PREFIX):
             return None
         now = now or _now()
         digest = _digest(secret)
         with self._lock:
             row = self._db.execute(
-                "SELECT user_id, used_at, created_at, expires_at "
+                "SELECT user_id, used_at, created_at, expires_at, token_id "
                 "FROM api_tokens WHERE digest = ? AND revoked_at IS NULL",
                 (digest,),
             ).fetchone()
@@ -303,7 +308,7 @@ class LoginStore:
         if now >= ends:
             return None
         self._touch("UPDATE api_tokens SET used_at = ? WHERE digest = ?", digest, row[1], _now())
-        return str(row[0])
+        return str(row[0]), str(row[4])
 
     def tokens(self, user_id: str | None = None) -> list[ApiToken]:
         sql = (

@@ -26,7 +26,7 @@ NOT_ERROR_CODES = {
     "SEAL_FORGED", "SEAL_MISSING", "STREAM_GAP", "TRUNCATED", "UNSEALED",
     "REPLAY_FAILED",
     # environment variables and WeChat's own event names
-    "HUB_CONFIG", "HUB_LOG_LEVEL", "SEND_SUCCESS", "SEND_FAIL", "SYSTEM_ACTOR",
+    "HUB_CONFIG", "HUB_LOG_LEVEL", "HUB_TOKEN", "HUB_TOKEN_FILE", "XDG_CONFIG_HOME", "SEND_SUCCESS", "SEND_FAIL", "SYSTEM_ACTOR",
     "ROLE_REFUSALS",  # a name in __all__
 }  # fmt: skip
 

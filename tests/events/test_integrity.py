@@ -208,7 +208,7 @@ def test_an_inserted_event_is_named(log: tuple[SQLEventStore, Raw]) -> None:
     columns = ", ".join(FIELDS)
     raw(f"INSERT INTO events ({columns}, global_position) SELECT 'forged', stream_id, 6, type, "
         f"schema_version, occurred_at, 'chenjing', actor_role, correlation_id, causation_id, "
-        f"payload, 16 FROM events WHERE global_position = 15")  # fmt: skip
+        f"payload, via, 16 FROM events WHERE global_position = 15")  # fmt: skip
     assert first(verify_store(store, KEY)) == (16, "UNSEALED")
     raw.drop_triggers()
     raw.recompute()  # the forger links it into the chains: it still has no seal
