@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 
+from events.envelope import authenticated_via
 from events.recorder import NotNull
 from hub.delivery.operations import DeliveryService
 from hub.projections.publications import PUBLICATIONS
@@ -44,13 +45,21 @@ class NotLoggedIn(DomainError):
 
 
 def caller_of(request: Request, logins: LoginStore) -> Caller | None:
-    """The authenticated caller of a request, or None."""
+    """The authenticated caller of a request, or None. How they proved it is set for the
+    events the request writes (`authenticated_via`: the request's task context, which the
+    threads running its handlers copy)."""
     header = request.headers.get("authorization", "")
     if header[:7].lower() == "bearer ":
-        user = logins.token_user(header[7:].strip())
-        return Caller(user, "token") if user else None
+        owner = logins.token_owner(header[7:].strip())
+        if owner is None:
+            return None
+        authenticated_via.set(f"api-token:{owner[1]}")
+        return Caller(owner[0], "token")
     session = logins.session(request.cookies.get(SESSION_COOKIE, ""))
-    return Caller(session.user_id, "session", session.csrf) if session else None
+    if session is None:
+        return None
+    authenticated_via.set(f"web-session:{session.via}")
+    return Caller(session.user_id, "session", session.csrf)
 
 
 async def check_csrf(request: Request, caller: Caller) -> None:
