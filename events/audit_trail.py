@@ -23,12 +23,15 @@ from events.integrity import (
 from events.sql_store import SQLEventStore
 
 
-def verify_store(store: SQLEventStore, key: AuditKey | None) -> IntegrityReport:
+def verify_store(
+    store: SQLEventStore, key: AuditKey | None, public_key: bytes | None = None
+) -> IntegrityReport:
     """Every stream's chain, the global chain, each event's seal (with `key`) and every signed
-    checkpoint; read models that have seen events the log no longer holds."""
+    checkpoint (its signature with the key's public key, or `public_key`); read models that
+    have seen events the log no longer holds."""
     report = IntegrityReport()
     verify_streams(store.rows_by_stream(), report)
-    public = key.public_key if key is not None else None
+    public = key.public_key if key is not None else public_key
     verify_chain(store.rows_by_position(), store.seals(), report, key=key, public_key=public)
     mark = store.dialect.placeholder
     ahead = store.query(f"SELECT subscriber, position FROM checkpoints WHERE position > {mark} "
