@@ -33,6 +33,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from events.ids import new_id
+from events.integrity import AuditKey
 from events.runner import Runner
 from events.store import EventStore
 from events.stores import open_store
@@ -393,7 +394,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         tempfile.TemporaryDirectory(prefix="hub-bench-") as tmp,
         locations(args.store, Path(tmp)) as (hub_location, lib_location, durability),
     ):
-        store = open_store(hub_location, durable=True)
+        # As the hub opens it: every append chained and sealed with the audit key.
+        store = open_store(hub_location, durable=True, key=AuditKey("bench"))
         service = Runner(store, article_decider)
         lib_lifecycle, lib_replay, app = library_side(lib_location)
 

@@ -8,7 +8,7 @@ The scheme, for one stored event at global position p in stream s at version v:
                   the actor was authenticated (when recorded)
     stream_hash = SHA-256(stream_hash of version v-1 of s (32 zero bytes for v = 1) || digest)
     chain_hash  = SHA-256(chain_hash at p-1 (zero bytes for p = 1) || p as 8 bytes || stream_hash)
-    mac         = HMAC-SHA-256(audit MAC key, chain_hash)
+    mac         = BLAKE2b-256 keyed with the audit MAC key, over chain_hash
 
 The writer computes all three when it appends (under the store's write lock, so each event
 links to the one committed before it) and stores them beside the event. Changing any field
@@ -46,15 +46,15 @@ FIELDS = ("event_id", "stream_id", "stream_version", "type", "schema_version", "
 def digest(fields: Sequence[Any]) -> bytes:
     """The content digest of one event's stored fields (in `FIELDS` order; `via`, how the
     actor was authenticated, only when it was recorded)."""
-    h = hashlib.sha256()
     values = fields[: len(FIELDS)]
     if values[-1] is None:
         values = values[:-1]
+    parts = []
     for value in values:
         data = b"\x00" if value is None else b"\x01" + str(value).encode("utf-8")
-        h.update(len(data).to_bytes(4, "big"))
-        h.update(data)
-    return h.digest()
+        parts.append(len(data).to_bytes(4, "big"))
+        parts.append(data)
+    return hashlib.sha256(b"".join(parts)).digest()
 
 
 def stream_link(previous: bytes, content: bytes) -> bytes:
@@ -76,7 +76,7 @@ class AuditKey:
         self._signer: Any = None
 
     def mac(self, chain_hash: bytes) -> bytes:
-        return hmac.digest(self._mac, chain_hash, "sha256")
+        return hashlib.blake2b(chain_hash, key=self._mac, digest_size=32).digest()
 
     def _private(self) -> Any:
         if self._signer is None:
