@@ -11,7 +11,7 @@ import fcntl
 import re
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from channels.contract import (
 )
 from channels.website.files import write_atomically
 from channels.website.lists import SiteLists
-from channels.website.manifest import write_manifest
+from channels.website.manifest import manifest_path, write_manifest
 from channels.website.site_index import Listed, SiteIndex
 from workflows.beijing_time import beijing_text
 from workflows.delivery_events import ErrorKind
@@ -37,7 +37,13 @@ from workflows.publication import Channel
 TEMPLATES = Path(__file__).parent / "templates"
 _DELIVERY = re.compile(r'<meta name="hub-delivery" content="([^"]*)">')
 # A stored image or attachment as the hub links it: /media/<sha256>.<ext>[/<download name>].
+_NAV = re.compile(r'<nav class="site-nav".*?</nav>', re.S)
 _MEDIA_LINK = re.compile(r'\b(src|href)="/media/([0-9a-f]{64}\.[a-z]{3,4})(?:/[^"]*)?"')
+
+
+def media_keys(body_html: str) -> set[str]:
+    """The media store's files an article body links (by their content keys)."""
+    return {m.group(2) for m in _MEDIA_LINK.finditer(body_html)}
 
 
 def column_page(site: dict[str, Any], column_id: str, here: str | None = None) -> str | None:
@@ -95,11 +101,13 @@ class WebsiteAdapter:
         return f"https://{site['domain']}/{item.target.column}/{item.article_id}.html"
 
     def render(
-        self, item: DeliveryItem, published_at: datetime | None = None, *, local_media: bool = True
-    ) -> str:
+        self, item: DeliveryItem, published_at: datetime | None = None, *, local_media: bool = True,
+        site: dict[str, Any] | None = None,
+    ) -> str:  # fmt: skip
         """The article's page; `local_media=False` (a preview) links the hub's copies of its
-        images instead of copying them into the site."""
-        site = self._site(item)
+        images instead of copying them into the site; `site`: the site's facts with another
+        document root (a whole site rendered anew beside the live one)."""
+        site = site or self._site(item)
         column = site["columns"].get(item.target.column)
         if column is None:
             raise ChannelError(
@@ -151,11 +159,13 @@ class WebsiteAdapter:
         with self._site_lock(item):
             return self._send(item)
 
+    def _site_lock(self, item: DeliveryItem) -> AbstractContextManager[None]:
+        return self.site_lock(self._site(item))
+
     @contextmanager
-    def _site_lock(self, item: DeliveryItem) -> Iterator[None]:
+    def site_lock(self, site: dict[str, Any]) -> Iterator[None]:
         """One change at a time per site, across threads and processes (the CLI and `hub
         serve` may both deliver): the page index and the lists it renders are shared."""
-        site = self._site(item)
         with self._locks_lock:
             lock = self._locks.setdefault(site["code"], threading.Lock())
         root = self.index_root or Path(site["docroot"]).parent / ".index"
@@ -166,6 +176,8 @@ class WebsiteAdapter:
 
     def _send(self, item: DeliveryItem) -> Receipt:
         column = str(item.target.column)
+        site = self._site(item)
+        coming_online = not (Path(site["docroot"]) / column / "index.html").is_file()
         index = self._index(item)
         first = index.get(column, item.article_id)
         published_at = first.published_at if first else item.published_at.isoformat()
@@ -175,10 +187,35 @@ class WebsiteAdapter:
         write_manifest(Path(self._site(item)["docroot"]), path, page)
         placed = index.put(Listed(item.article_id, column, item.content.title, self.url(item),
                                   published_at))  # fmt: skip
-        keys = {m.group(2) for m in _MEDIA_LINK.finditer(item.content.body_html)}
+        keys = media_keys(item.content.body_html)
         self._drop_media(item, index.use_media(column, item.article_id, keys))
-        self.lists.changed(self.env_of(self._site(item)), self._site(item), index, placed, False)
+        self.lists.changed(self.env_of(site), site, index, placed, False)
+        if coming_online:
+            self.refresh_navigation(site)
         return Receipt(remote_id=str(path), url=self.url(item))
+
+    def refresh_navigation(self, site: dict[str, Any]) -> int:
+        """A column came online: every page written before links it now (the navigation
+        block of each page and list, with its manifest). Once per column in a site's life."""
+        docroot = Path(site["docroot"])
+        template = self.env_of(site).get_template("_nav.html")
+        changed = 0
+        for path in sorted(docroot.rglob("*.html")):
+            depth = len(path.relative_to(docroot).parts)
+            here = path.relative_to(docroot).parts[0] if depth > 1 else None
+            old = path.read_text(encoding="utf-8")
+            block = _NAV.search(old)
+            if block is None:
+                continue  # a theme's page without the standard navigation block
+            nav = template.render(site=site, root=".." if depth > 1 else ".", here=here).strip()
+            if block.group(0) == nav:
+                continue
+            page = old[: block.start()] + nav + old[block.end() :]
+            write_atomically(path, page, durable=False)
+            if manifest_path(docroot, path).exists():  # article pages and the homepage have one
+                write_manifest(docroot, path, page)
+            changed += 1
+        return changed
 
     def status(self, item: DeliveryItem) -> Receipt | None:
         path = self.page_path(item)
@@ -196,7 +233,9 @@ class WebsiteAdapter:
             self._retract(item)
 
     def _retract(self, item: DeliveryItem) -> None:
-        self.page_path(item).unlink(missing_ok=True)
+        page = self.page_path(item)
+        page.unlink(missing_ok=True)
+        manifest_path(Path(self._site(item)["docroot"]), page).unlink(missing_ok=True)
         index = self._index(item)
         self._drop_media(item, index.use_media(str(item.target.column), item.article_id, set()))
         placed = index.remove(str(item.target.column), item.article_id)

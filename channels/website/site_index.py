@@ -182,6 +182,12 @@ class SiteIndex:
             )
             self._db.execute("INSERT INTO counts SELECT ?, COUNT(*) FROM pages", (SITE,))
 
+    def clear(self) -> None:
+        """Forget every page (the site is about to be rendered anew from the log)."""
+        with write_transaction(self._db):
+            for table in ("pages", "counts", "media_uses"):
+                self._db.execute(f"DELETE FROM {table}")
+
     def use_media(self, column_id: str, article_id: str, keys: set[str]) -> list[str]:
         """Record the files a page links now; returns the files no page links any more."""
         if not keys and not self._page_media(column_id, article_id):

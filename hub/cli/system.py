@@ -20,6 +20,7 @@ from hub.cli.articles import json_option
 from hub.cli.auth import require_admin
 from hub.cli.context import hub_of
 from hub.cli.output import emit_json
+from hub.projections.publications import LIVE_TARGETS
 from hub.queries.audit import AuditReport, Problem, audit, default_workers
 from workflows.vocabulary import ROLE_LABELS, STATUS_LABELS
 
@@ -241,11 +242,13 @@ def restore_command(file: Path, to: Path, as_json: bool) -> None:
         raise SystemExit(1)
 
 
-@click.command("sites")
+@click.group("sites", invoke_without_command=True)
 @json_option
 @click.pass_context
 def sites(ctx: click.Context, as_json: bool) -> None:
-    """站群：站点与栏目。"""
+    """站群：站点与栏目（hub sites render 按事件重新生成站点）。"""
+    if ctx.invoked_subcommand is not None:
+        return
     directory = hub_of(ctx).config.directory
     if as_json:
         emit_json([site.model_dump(mode="json") for site in directory.sites])
@@ -254,6 +257,41 @@ def sites(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"{site.key:<6} {site.code}  {site.name}  {site.domain}")
         for column, parents in site.walk():
             click.echo(f"{'  ' * (len(parents) + 1)}- {column.id}  {column.name}（{column.type}）")
+
+
+@sites.command("render")
+@click.argument("site_refs", metavar="[SITE]...", nargs=-1)
+@json_option
+@click.pass_context
+def render_command(ctx: click.Context, site_refs: tuple[str, ...], as_json: bool) -> None:
+    """按事件重新生成站点（页面、栏目列表、首页、订阅、网站地图、媒体副本），结果与逐篇发布
+    生成的完全一致：用于文档根目录丢失、更换主题或迁移站点。不指定站点时生成全部站点。须系统管理员。"""
+    from hub.commands.site_render import render_sites
+
+    require_admin(ctx)
+    hub = hub_of(ctx)
+    directory = hub.config.directory
+    keys = [directory.site(ref).key for ref in site_refs] or [s.key for s in directory.sites]
+    started = time.perf_counter()
+    if as_json:
+        written = render_sites(hub, keys)
+    else:
+        hub.catch_up()
+        codes = tuple(f"website:{directory.site(key).code}/" for key in keys)
+        total = sum(1 for row in hub.store.rows(LIVE_TARGETS, {}, ("target",))
+                    if str(row[0]).startswith(codes))  # fmt: skip
+        with click.progressbar(length=max(total, 1), label="生成页面", show_pos=True,
+                               file=sys.stderr) as bar:  # fmt: skip
+            written = render_sites(hub, keys, bar.update)
+    seconds = time.perf_counter() - started
+    if as_json:
+        emit_json({"sites": written, "pages": sum(written.values()), "seconds": round(seconds, 3)})
+        return
+    for key, pages in written.items():
+        click.echo(f"{key}：{pages} 个页面")
+    click.echo(
+        f"已重新生成 {len(written)} 个站点，共 {sum(written.values())} 个页面，用时 {seconds:.2f} 秒"
+    )
 
 
 @click.command("users")

@@ -451,6 +451,12 @@ class DeliveryEngine:
         assert receipt is not None
         return Record(now, remote_id=receipt.remote_id, url=receipt.url)
 
+    def item_of(self, delivery: str) -> DeliveryItem:
+        """What a delivery carries, as its adapter received it (a site rendered anew)."""
+        catch_up(self.store, self.sources)
+        state, _ = self.runner.load(delivery)
+        return self._item(state)
+
     def _item(
         self, state: DeliveryState, record: Callable[[str, str], None] | None = None
     ) -> DeliveryItem:
