@@ -68,12 +68,16 @@ class Cluster:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             ours = {str(process.pid): n for n, process in enumerate(self.workers)}
-            rows = hub.store.rows(DELIVERIES_TABLE, {"status": ["sending"]}, ("worker",), limit=50)
-            for (worker,) in rows:
+            rows = hub.store.rows(DELIVERIES_TABLE, {"status": ["sending"]},
+                                  ("delivery_id", "worker"), limit=50)  # fmt: skip
+            for delivery, worker in rows:
                 pid = str(worker or "").rpartition(":")[2]
                 if pid in ours:
                     self.kill(ours[pid])
-                    return True
+                    # Landed only if the dead worker still held it: no outcome in its stream
+                    # (the ledger table may lag behind the log it folds).
+                    state, _ = hub.deliveries.runner.load(str(delivery))
+                    return str(state.status) == "sending" and state.worker == worker
             if unsettled_count(hub.store) == 0:
                 return False
             time.sleep(0.02)
@@ -137,7 +141,7 @@ def province_of(
             encoding="utf-8",
         )
         monkeypatch.setenv("HUB_CONFIG", str(config))
-        sandbox = jpush_sandbox(tmp_path, jpush_apps, latency=0.01)  # a visible window
+        sandbox = jpush_sandbox(tmp_path, jpush_apps, latency=0.05)  # a visible window
         sandbox.__enter__()
         sandboxes.append(sandbox)
         cluster = Cluster(tmp_path, config, os.environ["HUB_JPUSH_URL"])
@@ -178,14 +182,16 @@ def test_killed_delivery_workers_deliver_everything_exactly_once(
         hub.publishing.publish("qianli", article, [f"app:app-{n:04d}" for n in range(apps)],
                                feeds=False, notify=True)  # fmt: skip
         kills = 0
-        for _ in range(4):
-            time.sleep(rng.uniform(0.1, 1.0))
+        for _ in range(6):
+            time.sleep(rng.uniform(0.1, 0.5))
             kills += cluster.kill_a_holder(hub)
+            if kills >= 2:
+                break
         cluster.settled(hub, apps)
         per_app = cluster.pushes()
         assert len(per_app) == apps and set(per_app.values()) == {1}, per_app.most_common(3)
         same_as_a_rebuild(hub.store, hub, tmp_path)
-    assert kills > 0, "every delivery settled before a kill"
+    assert kills > 0, "no kill landed while a worker held a delivery"
     taken = sum(log.read_text().count("delivery.taking_over") for log in cluster.logs)
     assert taken > 0, "no worker took over the deliveries a killed one held"
 
