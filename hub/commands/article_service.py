@@ -154,6 +154,8 @@ class ArticleService:
             raise DomainError("ARTICLE_NOT_FOUND", f"稿件 {article_ref} 不存在")
         current = state.content
         merged = current.metadata.model_dump(mode="json") | dict(metadata or {})
+        if metadata and metadata.get("related_articles"):
+            merged["related_articles"] = self.related(metadata["related_articles"], article_id)
         content = build_content(
             title if title is not None else current.title,
             body_html if body_html is not None else current.body_html,
@@ -263,6 +265,8 @@ class ArticleService:
         """The metadata with what the hub fills in itself: 公开目录 items get their 索引号
         generated (P17) when none is given: unit code / year - serial."""
         completed = dict(metadata or {})
+        if completed.get("related_articles"):
+            completed["related_articles"] = self.related(completed["related_articles"])
         if (
             not completed.get("index_number")
             and site.org_code
@@ -330,6 +334,25 @@ class ArticleService:
         }
 
     # -- reads ---------------------------------------------------------------------------
+
+    def related(self, refs: Any, own: str | None = None) -> list[str]:
+        """The articles a 政策文件 or 政策解读 is linked with (P19), each resolved in this hub's
+        store to its full id: an unknown id, or the article itself, is refused."""
+        if isinstance(refs, str):
+            refs = [refs]
+        if not isinstance(refs, (list, tuple)):
+            raise DomainError("INVALID_INPUT", "关联稿件应为稿件编号列表")
+        found = []
+        for ref in refs:
+            try:
+                article = self.resolve(str(ref))
+            except DomainError:
+                raise DomainError("RELATED_NOT_FOUND", f"关联稿件 {ref} 不存在（须为本平台的稿件编号）",
+                                  article_id=str(ref)) from None  # fmt: skip
+            if article == own:
+                raise DomainError("RELATED_NOT_FOUND", "稿件不能关联它自己")
+            found.append(article)
+        return list(dict.fromkeys(found))
 
     def resolve(self, ref: str) -> str:
         """An article id from a full id or a unique start or end of one (at least 6 characters)."""

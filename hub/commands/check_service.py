@@ -17,7 +17,8 @@ from workflows.article_commands import (
     ReleasePublication,
     SubmitArticle,
 )
-from workflows.article_state import ArticleState
+from workflows.article_decider import ARTICLES
+from workflows.article_state import ArticleState, fold
 from workflows.checks.document import CheckContext
 from workflows.checks.engine import CheckReport, check_content
 from workflows.content import ArticleContent
@@ -53,6 +54,7 @@ class CheckService:
             column_type = column.type if column else None
         today = date.today()
         org_code = site.org_code if site else None
+        related_types, related_links = self._related(content.metadata.related_articles)
         index_number = content.metadata.index_number
         return CheckContext(
             phase=phase,
@@ -64,7 +66,28 @@ class CheckService:
             next_index_serial=next_serial(self.store, org_code, today.year) if org_code else None,
             publish_time=publish_time,
             new_media=new_media,
+            related_types=related_types,
+            related_links=related_links,
         )
+
+    def _related(
+        self, related: tuple[str, ...]
+    ) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
+        """For rule P19, from the store: each related article's column type and the articles
+        it links back to (its current revision)."""
+        directory = self.config.directory
+        types: dict[str, str] = {}
+        links: dict[str, tuple[str, ...]] = {}
+        for other in related:
+            state = fold([e.payload for e in self.store.read_stream(ARTICLES(other))])
+            if state.content is None:
+                continue
+            site = next((s for s in directory.sites if s.code == state.site), None)
+            column = site.column(state.columns[0]) if site and state.columns else None
+            if column is not None:
+                types[other] = column.type
+            links[other] = tuple(state.content.metadata.related_articles)
+        return types, links
 
     def check(
         self,

@@ -134,6 +134,7 @@ def routes(console: Console) -> APIRouter:
         meta = show["metadata"]
         form = {**meta, "title": show["title"], "body_html": show["body_html"],
                 "keywords": "，".join(meta.get("keywords") or []),
+                "related": "，".join(meta.get("related_articles") or []),
                 "written_date": meta.get("written_date") or ""}  # fmt: skip
         return form_page(request, caller, form, article=show)
 
@@ -172,7 +173,8 @@ def routes(console: Console) -> APIRouter:
 
 def article_form(form: FormData) -> dict[str, Any]:
     text = {name: field(form, name, 200_000 if name == "body_html" else 2000)
-            for name in ("title", "body_html", "keywords", "written_date", *_TEXT_METADATA,
+            for name in ("title", "body_html", "keywords", "related", "written_date",
+                         *_TEXT_METADATA,
                          *_CHOICE_METADATA)}  # fmt: skip
     return {**text, "major": form.get("major") == "1", "repost": form.get("repost") == "1"}
 
@@ -180,7 +182,9 @@ def article_form(form: FormData) -> dict[str, Any]:
 def metadata(values: dict[str, Any]) -> dict[str, Any]:
     keywords = [k.strip() for k in re.split(r"[,，;；\s]+", values["keywords"]) if k.strip()]
     meta: dict[str, Any] = {name: values[name] for name in _TEXT_METADATA}
-    meta |= {"keywords": keywords, "major": values["major"], "repost": values["repost"],
+    related = [r.strip() for r in re.split(r"[,，;；\s]+", values["related"]) if r.strip()]
+    meta |= {"keywords": keywords, "related_articles": related,
+             "major": values["major"], "repost": values["repost"],
              "sensitivity": values["sensitivity"] or "normal",
              "disclosure_type": values["disclosure_type"] or "proactive",
              "pii_exemption": values["pii_exemption"],
