@@ -17,13 +17,16 @@ import hashlib
 import os
 import stat
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from events.envelope import authenticated_via
 from hub.cli.context import hub_of
-from hub.runtime.embedded import EmbeddedHub
 from workflows.errors import DomainError
+
+if TYPE_CHECKING:
+    from hub.runtime.embedded import EmbeddedHub
 
 ADMIN = "admin"
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from hub.runtime.embedded import EmbeddedHub
 from hub.runtime.logs import configure_logging
+
+if TYPE_CHECKING:
+    from hub.runtime.embedded import EmbeddedHub
 
 
 def default_config_dir() -> Path:
@@ -33,6 +35,8 @@ class HubContext:
     @property
     def hub(self) -> EmbeddedHub:
         if self._hub is None:
+            from hub.runtime.embedded import EmbeddedHub  # what `--help` does not need
+
             self._hub = EmbeddedHub.open(self.config_dir, self.overrides)
             configure_logging(self._hub.config.settings.log_level)
         return self._hub

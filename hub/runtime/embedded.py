@@ -16,7 +16,6 @@ from channels.local_db import Place, SharedPlace
 from channels.screen.adapter import ScreenAdapter
 from channels.screen.playlist import Playlists
 from channels.tokens import Tokens, TokenStore
-from channels.tokens_redis import RedisTokenStore
 from channels.website.adapter import WebsiteAdapter
 from channels.wechat.adapter import WeChatAdapter
 from channels.wechat.callback import CallbackKeys
@@ -44,9 +43,6 @@ from hub.delivery.accounts import (
 )
 from hub.delivery.engine import DeliveryEngine, EngineReport, Share
 from hub.delivery.operations import DeliveryService
-from hub.distributed.ledger_channel import publish_ledger
-from hub.distributed.rate_limits import RedisRateLimiter
-from hub.distributed.redis_client import redis_client
 from hub.projections import all_projections
 from hub.projections.deliveries import DeliveriesProjection
 from hub.projections.notifications import INBOX
@@ -147,6 +143,11 @@ class EmbeddedHub:
         # Channel access tokens (WeChat, Weibo) and open circuits, shared by every worker:
         # of this machine (a file), or of every machine (Redis, the distributed runtime).
         settings = config.settings
+        if settings.runtime == "distributed":  # Redis's client loads only where it is used
+            from channels.tokens_redis import RedisTokenStore
+            from hub.distributed.ledger_channel import publish_ledger
+            from hub.distributed.rate_limits import RedisRateLimiter
+            from hub.distributed.redis_client import redis_client
         self.redis = redis_client(settings.redis_url) if settings.runtime == "distributed" else None
         self.tokens: Tokens = (
             RedisTokenStore(self.redis, prefix=f"{settings.kafka_prefix}:token:")
