@@ -164,18 +164,21 @@ class Chainer:
     def link(
         self, rows: Sequence[list[Any]], previous: bytes, head: tuple[int, bytes]
     ) -> tuple[list[list[Any]], bytes, tuple[int, bytes]]:
-        """One request's rows (versions set) numbered after `head`, each followed by its
+        """One request's rows (versions set; each the `FIELDS` and then its digest, when the
+        encoder computed it) numbered after `head`, each the `FIELDS` followed by its
         stream_hash, chain_hash, mac and global position; the stream's new last hash and the
         new head."""
         position, chain = head
         key = self.key
+        n = len(FIELDS)
         linked = []
         for row in rows:
             position += 1
-            previous = stream_link(previous, digest(row))
+            content = row[n] if len(row) > n else digest(row)
+            previous = stream_link(previous, content)
             chain = chain_link(chain, position, previous)
-            linked.append([*row, previous, chain, key.mac(chain) if key is not None else None,
-                           position])  # fmt: skip
+            linked.append([*row[:n], previous, chain,
+                           key.mac(chain) if key is not None else None, position])  # fmt: skip
         return linked, previous, (position, chain)
 
 
