@@ -59,6 +59,11 @@ CASES = {
         rf"supervision: min_precision=1.00 min_recall=1.00 outage_alert_s={NUMBER} "
         rf"invisible_incident_s={NUMBER} probes_per_s={NUMBER} cpu_share={NUMBER}$",
     ),
+    "integrity": (
+        ["--articles", "20"],
+        rf"integrity: link_us_per_event={NUMBER} audit_events_per_s={NUMBER} "
+        rf"rules_events_per_s={NUMBER}$",
+    ),
     "crawl_memory": (
         ["--sites", "4", "--pages", "30", "--nav", "10"],
         rf"crawl_memory: sites=4 pages=124 links={NUMBER} seconds={NUMBER} peak_mb={NUMBER}$",
