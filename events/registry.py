@@ -54,6 +54,10 @@ class EventRegistry:
         """Serialise a payload to its stored JSON text."""
         return payload.model_dump_json(context=STORED)
 
+    def encode_utf8(self, payload: Event) -> bytes:
+        """`encode` as the UTF-8 bytes pydantic writes (before they are made text)."""
+        return payload.__pydantic_serializer__.to_json(payload, context=STORED)
+
     def decode(self, name: str, version: int, data: str | bytes) -> Event:
         """Decode a stored payload, upcasting it first when it was stored by older code."""
         cls = self.class_for(name)

@@ -422,30 +422,28 @@ class SQLEventStore(Reading, EventStore):
         """The rows of an append, versions numbered after `expected`, each ending with its
         content digest (computed here, by the caller, not by the committing leader: the
         integrity chains then cost the leader two short hashes per event)."""
-        rows = []
+        rows: list[list[Any]] = []
         via = authenticated_via.get()
-        for event in events:
+        for version, event in enumerate(events, expected + 1):
             payload = event.payload
             cls = type(payload)
-            rows.append(
-                [
-                    event.event_id,
-                    stream_id,
-                    0,  # stream version, set when the request is applied
-                    cls.type_name,
-                    cls.schema_version,
-                    event.occurred_at.isoformat(),
-                    event.actor.user_id,
-                    event.actor.role,
-                    event.correlation_id,
-                    event.causation_id,
-                    self.registry.encode(payload),
-                    via,
-                ]
-            )
-        for version, row in enumerate(rows, expected + 1):
-            row[2] = version
-            row.append(content_digest(row))
+            utf8 = self.registry.encode_utf8(payload)
+            row: list[Any] = [
+                event.event_id,
+                stream_id,
+                version,
+                cls.type_name,
+                cls.schema_version,
+                event.occurred_at.isoformat(),
+                event.actor.user_id,
+                event.actor.role,
+                event.correlation_id,
+                event.causation_id,
+                utf8.decode("utf-8"),
+                via,
+            ]
+            row.append(content_digest(row, utf8))
+            rows.append(row)
         return rows
 
     def append(
