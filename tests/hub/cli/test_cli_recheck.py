@@ -58,5 +58,5 @@ def test_recheck_bad_input(cli: Hub) -> None:
     assert cli.fails("recheck", "--as", "zhangwei")["code"] == "SITE_ROLE_REQUIRED"
     assert cli.fails("recheck", "--as", "nobody")["code"] == "USER_UNKNOWN"
     assert cli.fails("recheck", "--as", "admin", "--site", "nowhere")["code"] == "SITE_UNKNOWN"
-    assert cli.fails("recheck")["code"] == "USAGE"
+    assert cli.fails("recheck")["code"] == "LOGIN_REQUIRED"  # nobody named, nobody logged in
     assert cli.ok("recheck", "--as", "qianli", "--site", "gov")["checked"] == 1
