@@ -12,9 +12,10 @@ import hashlib
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
-from events.envelope import Actor, Event
+if TYPE_CHECKING:
+    from events.envelope import Actor, Event
 
 C = TypeVar("C")
 S = TypeVar("S")

@@ -15,3 +15,7 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 export PATH="$ROOT/.venv/bin:$PATH"
+# The product's bytecode, written ahead: where PYTHONDONTWRITEBYTECODE is set (this machine's
+# kind sets it) every `hub` command would otherwise compile its modules again (~0.3 s each).
+# Only changed sources are compiled; Python still reads bytecode when it may not write it.
+.venv/bin/python -m compileall -q -j 0 hub events workflows channels sandboxes >/dev/null || true

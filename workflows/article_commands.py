@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from workflows.checks.engine import CheckReport
 from workflows.content import ArticleContent
 from workflows.publication import Target
 from workflows.workflow_definition import WorkflowDefinition
+
+if TYPE_CHECKING:  # the checks engine loads where checks run, not with every command
+    from workflows.checks.engine import CheckReport
 
 ALL_SITES = "*"
 

@@ -3,13 +3,17 @@ revision. Each failure is a `DomainError` with its code."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from workflows.article_commands import ActingUser
 from workflows.article_events import ArticleChecked
 from workflows.article_state import ArticleState
-from workflows.checks.engine import CheckReport
 from workflows.errors import DomainError
 from workflows.vocabulary import ROLE_LABELS, STATUS_LABELS, ArticleStatus
 from workflows.workflow_definition import Stage
+
+if TYPE_CHECKING:
+    from workflows.checks.engine import CheckReport
 
 
 def require_exists(state: ArticleState, article_id: str) -> None:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from hub.cli.auth import as_option
 from hub.cli.context import hub_of
 from hub.cli.output import emit_json, person, short_id
-from hub.commands.article_service import ArticleResult
 from hub.runtime.clock import beijing_minute
 from workflows.beijing_time import beijing_text
 from workflows.errors import DomainError
@@ -22,6 +21,9 @@ from workflows.vocabulary import (
     STATUS_LABELS,
     ArticleStatus,
 )
+
+if TYPE_CHECKING:  # the services load when a command opens the hub
+    from hub.commands.article_service import ArticleResult
 
 json_option = click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（供脚本使用）")
 

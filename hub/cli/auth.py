@@ -16,12 +16,12 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from events.envelope import authenticated_via
 from hub.cli.context import hub_of
 from workflows.errors import DomainError
 
@@ -92,7 +92,7 @@ def acting_user(ctx: click.Context, requested: str | None) -> str:
         raise DomainError("LOGIN_REQUIRED", "须先登录：hub login 用户名（或设置 HUB_TOKEN），"
                                             "演示模式下可用 --as 用户名")  # fmt: skip
     hub.config.directory.user(user)  # a user no longer configured acts no more
-    authenticated_via.set(via)
+    _via().set(via)
     return user
 
 
@@ -106,11 +106,11 @@ def require_admin(ctx: click.Context, *, bootstrap: bool = False) -> str:
     has a password yet, the OS user who runs it is trusted to set one up."""
     hub = hub_of(ctx)
     if hub.config.settings.demo_logins and credentials(hub) is None:
-        authenticated_via.set("cli-demo")
+        _via().set("cli-demo")
         return "system"
     if bootstrap and not any(hub.logins.has_password(u.id) for u in hub.config.directory.users
                              if is_admin(hub, u.id)):  # fmt: skip
-        authenticated_via.set("cli-bootstrap")
+        _via().set("cli-bootstrap")
         return "system"
     user = acting_user(ctx, None)
     if not is_admin(hub, user):
@@ -126,3 +126,10 @@ as_option = click.option(
     "--as", "user", default=None, metavar="USER", callback=_resolve, expose_value=True,
     help="操作用户：须与已登录（hub login / HUB_TOKEN）的用户一致；演示模式下可免登录直接指定",
 )  # fmt: skip
+
+
+def _via() -> ContextVar[str | None]:
+    """`events.envelope.authenticated_via` (loaded with the hub, not with `--help`)."""
+    from events.envelope import authenticated_via
+
+    return authenticated_via

@@ -4,22 +4,19 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import yaml
 
 from hub.cli.articles import json_option, read_body
 from hub.cli.context import HubContext
 from hub.cli.output import emit_json
-from hub.content.attachments import AttachmentError, extract_text
-from hub.setup.config import load_config
-from workflows.checks.document import CheckContext
-from workflows.checks.engine import CheckReport, run_checks
-from workflows.checks.findings import SEVERITY_LABELS, Finding
-from workflows.checks.html_parse import html_to_text
-from workflows.content import ArticleMetadata
 from workflows.errors import DomainError
+
+if TYPE_CHECKING:  # the checks engine loads when `hub check` runs (other commands use the lines)
+    from workflows.checks.engine import CheckReport
+    from workflows.checks.findings import Finding
+    from workflows.content import ArticleMetadata
 
 # Exit status of `hub check` (README): 0 nothing blocks, 3 a BLOCK finding (the document may
 # not be published as it is), 1 an error, 2 a usage error — a script can gate on it.
@@ -39,6 +36,8 @@ def field_label(name: str) -> str:
 
 def finding_lines(finding: Finding, plain: str | None = None) -> list[str]:
     """A finding as a few lines of text, with its surroundings when the text is at hand."""
+    from workflows.checks.findings import SEVERITY_LABELS
+
     head = (
         f"[{SEVERITY_LABELS[finding.severity]}] {finding.rule} {field_label(finding.field)}"
         + (f" {finding.start}-{finding.end}" if finding.end > finding.start else "")
@@ -111,6 +110,11 @@ def check(
     """校验一个文件（.txt .html .docx .pdf .xlsx）作为稿件正文，列出问题与修改建议。
 
     退出码：0 无拦截项；3 有拦截项（不能照此发布）；1 出错；2 用法错误。"""
+    from hub.setup.config import load_config
+    from workflows.checks.document import CheckContext
+    from workflows.checks.engine import run_checks
+    from workflows.checks.html_parse import html_to_text
+
     state = ctx.find_object(HubContext)
     assert state is not None  # the group made it
     config = load_config(state.config_dir)
@@ -158,6 +162,8 @@ def check(
 
 
 def _text_of(path: Path) -> str:
+    from hub.content.attachments import AttachmentError, extract_text
+
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -170,6 +176,10 @@ def _text_of(path: Path) -> str:
 
 def _metadata(path: Path | None) -> ArticleMetadata:
     """Metadata from a YAML (or JSON) mapping, validated like the article's own."""
+    import yaml
+
+    from workflows.content import ArticleMetadata
+
     if path is None:
         return ArticleMetadata()
     try:

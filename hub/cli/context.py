@@ -37,6 +37,7 @@ class HubContext:
         if self._hub is None:
             from hub.runtime.embedded import EmbeddedHub  # what `--help` does not need
 
+            configure_logging(os.environ.get("HUB_LOG_LEVEL", "warning").lower())
             self._hub = EmbeddedHub.open(self.config_dir, self.overrides)
             configure_logging(self._hub.config.settings.log_level)
         return self._hub

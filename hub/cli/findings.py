@@ -9,8 +9,6 @@ from hub.cli.checks import finding_lines
 from hub.cli.context import hub_of
 from hub.cli.output import emit_json
 from hub.cli.reviews import review
-from workflows.checks.findings import Finding
-from workflows.checks.html_parse import html_to_text
 
 
 @article.command("findings")
@@ -19,6 +17,9 @@ from workflows.checks.html_parse import html_to_text
 @click.pass_context
 def findings(ctx: click.Context, article_ref: str, as_json: bool) -> None:
     """查看稿件当前版本的系统校验结果（送审时记录的，以及按现行词库重新校验的）。"""
+    from workflows.checks.findings import Finding
+    from workflows.checks.html_parse import html_to_text
+
     hub = hub_of(ctx)
     data = hub.articles.findings(article_ref)
     if as_json:

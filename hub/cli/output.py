@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from events.error_codes import ErrorCode
-from hub.setup.directory import Directory
+
+if TYPE_CHECKING:
+    from hub.setup.directory import Directory
 
 
 def emit_json(data: Any) -> None:

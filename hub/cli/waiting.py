@@ -7,16 +7,16 @@ from __future__ import annotations
 import functools
 import time
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from hub.cli.articles import report, result_json
 from hub.cli.context import hub_of
 from hub.cli.output import emit_json
-from hub.commands.article_service import ArticleResult
-from hub.projections.deliveries import UNSETTLED, deliveries_of
-from workflows.delivery_decider import DELIVERY_STATUS_LABELS
+
+if TYPE_CHECKING:
+    from hub.commands.article_service import ArticleResult
 
 WAIT_LIMIT_S = 300.0
 _wait = click.option(
@@ -52,6 +52,8 @@ def wait_for_deliveries(
     """Run rounds until no delivery of the article's live publication (all of its deliveries,
     once it is taken down) is unsettled, or `timeout` passes; how many are in each status."""
     hub = hub_of(ctx)
+    from hub.projections.deliveries import UNSETTLED, deliveries_of
+
     deadline = time.monotonic() + timeout
     while True:
         done = hub.work()
@@ -71,6 +73,8 @@ def wait_for_deliveries(
 
 def echo_waited(waited: dict[str, Any]) -> None:
     """投递：已送达 3，失败 1 (and what is still open when the wait timed out)."""
+    from workflows.delivery_decider import DELIVERY_STATUS_LABELS
+
     counts = "，".join(
         f"{DELIVERY_STATUS_LABELS.get(status, status)} {n}"
         for status, n in sorted(waited["statuses"].items())

@@ -44,7 +44,6 @@ from workflows.article_commands import (
 from workflows.article_decider import ARTICLES
 from workflows.article_state import ArticleState, initial_state
 from workflows.checks.findings import Finding, Severity
-from workflows.checks.rules_metadata import CATALOGUE_COLUMN_TYPES, generate_index_number
 from workflows.content import ArticleContent
 from workflows.errors import DomainError
 from workflows.vocabulary import STATUS_LABELS, WRITING_ROLES
@@ -267,6 +266,8 @@ class ArticleService:
         completed = dict(metadata or {})
         if completed.get("related_articles"):
             completed["related_articles"] = self.related(completed["related_articles"])
+        from workflows.checks.rules_metadata import CATALOGUE_COLUMN_TYPES, generate_index_number
+
         if (
             not completed.get("index_number")
             and site.org_code

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from events.store import EventStore
 from hub.projections.index_numbers import next_serial, owners_of
@@ -19,10 +20,12 @@ from workflows.article_commands import (
 )
 from workflows.article_decider import ARTICLES
 from workflows.article_state import ArticleState, fold
-from workflows.checks.document import CheckContext
-from workflows.checks.engine import CheckReport, check_content
 from workflows.content import ArticleContent
 from workflows.publication import Channel, Target
+
+if TYPE_CHECKING:  # the checks engine loads when a check runs
+    from workflows.checks.document import CheckContext
+    from workflows.checks.engine import CheckReport
 
 
 def _new_media(targets: tuple[Target, ...]) -> bool:
@@ -56,6 +59,8 @@ class CheckService:
         org_code = site.org_code if site else None
         related_types, related_links = self._related(content.metadata.related_articles)
         index_number = content.metadata.index_number
+        from workflows.checks.document import CheckContext
+
         return CheckContext(
             phase=phase,
             as_of=today,
@@ -99,6 +104,8 @@ class CheckService:
     ) -> CheckReport:
         """The report for `content` of the article in `state`."""
         context = self.context(state, content, phase, publish_time, new_media)
+        from workflows.checks.engine import check_content
+
         return check_content(content, self.config.checks, context)
 
     def attach(self, command: ArticleCommand, state: ArticleState) -> ArticleCommand:

@@ -4,22 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from channels.app.adapter import AppAdapter
-from channels.app.feed import AppFeed
-from channels.contract import ChannelAdapter
 from channels.local_db import Place, SharedPlace
-from channels.screen.adapter import ScreenAdapter
-from channels.screen.playlist import Playlists
 from channels.tokens import Tokens, TokenStore
-from channels.website.adapter import WebsiteAdapter
-from channels.wechat.adapter import WeChatAdapter
-from channels.wechat.callback import CallbackKeys
-from channels.weibo.adapter import WeiboAdapter
 from events.envelope import RecordedEvent
 from events.integrity import Seal
 from events.policies import Policy, run_policy
@@ -29,20 +21,9 @@ from events.store import StoreError
 from events.stores import open_store
 from events.subscriptions import Progress, catch_up, rebuild
 from hub.commands.article_service import ArticleService
-from hub.commands.correction_policy import CorrectionPublisher
 from hub.commands.dictionary_records import record_dictionaries
 from hub.commands.publishing import PublishingService
-from hub.commands.recheck import Rechecker
 from hub.content.media import MediaStore
-from hub.delivery.accounts import (
-    app_accounts,
-    article_link,
-    wechat_accounts,
-    wechat_callback,
-    weibo_accounts,
-)
-from hub.delivery.engine import DeliveryEngine, EngineReport, Share
-from hub.delivery.operations import DeliveryService
 from hub.projections import all_projections
 from hub.projections.deliveries import DeliveriesProjection
 from hub.projections.notifications import INBOX
@@ -51,14 +32,23 @@ from hub.runtime.foreground import Foreground
 from hub.setup.config import HubConfig, load_config
 from hub.setup.party_mark import footer_mark
 from hub.setup.secrets import SecretStore, audit_key
-from hub.supervision.inbox import Inbox
-from hub.supervision.sweep import sweep_freshness
-from hub.supervision.work_orders import WorkOrderService
 from hub.web.logins import LoginStore
 from workflows.article_decider import ARTICLES, article_decider
 from workflows.delivery_decider import DELIVERIES
-from workflows.publication import Channel
 from workflows.work_order_decider import WORK_ORDERS
+
+# The channels, the delivery engine and the supervision services load when first used: a
+# command that reads a list (`hub article list`) imports and builds none of them.
+if TYPE_CHECKING:
+    from channels.app.feed import AppFeed
+    from channels.contract import ChannelAdapter
+    from channels.screen.playlist import Playlists
+    from channels.wechat.callback import CallbackKeys
+    from hub.commands.recheck import Rechecker
+    from hub.delivery.engine import DeliveryEngine, EngineReport, Share
+    from hub.delivery.operations import DeliveryService
+    from hub.supervision.inbox import Inbox
+    from hub.supervision.work_orders import WorkOrderService
 
 log = structlog.get_logger(__name__)
 
@@ -137,8 +127,6 @@ class EmbeddedHub:
         )
         self.publishing = PublishingService(config, self.articles)
         self.logins = LoginStore(self._place("logins", config.path("logins_file")))
-        self.app_feed = AppFeed(self._place("app_feed", config.channels_root / "app-feed.sqlite3"))
-        self.playlists = Playlists(self._place("screens", config.channels_root / "screens.sqlite3"))
         self.media = MediaStore(config.media_root)
         # Channel access tokens (WeChat, Weibo) and open circuits, shared by every worker:
         # of this machine (a file), or of every machine (Redis, the distributed runtime).
@@ -146,7 +134,6 @@ class EmbeddedHub:
         if settings.runtime == "distributed":  # Redis's client loads only where it is used
             from channels.tokens_redis import RedisTokenStore
             from hub.distributed.ledger_channel import publish_ledger
-            from hub.distributed.rate_limits import RedisRateLimiter
             from hub.distributed.redis_client import redis_client
         self.redis = redis_client(settings.redis_url) if settings.runtime == "distributed" else None
         self.tokens: Tokens = (
@@ -154,7 +141,6 @@ class EmbeddedHub:
             if self.redis is not None
             else TokenStore(config.channels_root / "tokens.sqlite3")
         )
-        self.adapters = self._adapters()
         # Every web node's board hears of the ledger's commits made in this process.
         self._ledger_publisher = (
             publish_ledger(self.projections, self.redis, settings.kafka_prefix)
@@ -163,45 +149,95 @@ class EmbeddedHub:
         )
         # Users' commands in flight (the web counts them); the engine yields to them.
         self.foreground = Foreground()
-        self.deliveries = DeliveryEngine(
-            self.store,
-            self.adapters,
-            after_write=self._engine_caught_up,
-            pause=self.foreground.yield_to_users,
-            lease=timedelta(seconds=config.settings.delivery_lease_s),
-            workers=config.settings.delivery_workers,
-            shared=self.tokens,
-            share=share,
-            worker=worker,
-            limiter=(
-                RedisRateLimiter(self.redis, settings.kafka_prefix)
-                if self.redis is not None
-                else None
-            ),
-        )
+        self._share, self._worker = share, worker
         # What the engine folds after its writes: everything in one process; a delivery
         # worker of the distributed runtime only its ledger (projection workers do the rest).
         self._engine_projections = [
             p for p in self.projections if share is None or p.name == "deliveries"
         ]
-        # Reactions (event → command) run in the worker's rounds, never in a user's request.
-        self.policies: list[Policy] = [CorrectionPublisher(self.articles)]
-        self.delivery_service = DeliveryService(
-            config,
+        # The first sweep one interval after the start (a hub that runs a minute sweeps none).
+        self._next_sweep = utc_now() + timedelta(seconds=config.settings.supervision_interval_s)
+        self._next_seal = utc_now() + timedelta(seconds=config.settings.seal_interval_s)
+
+    @cached_property
+    def app_feed(self) -> AppFeed:
+        from channels.app.feed import AppFeed
+
+        return AppFeed(self._place("app_feed", self.config.channels_root / "app-feed.sqlite3"))
+
+    @cached_property
+    def playlists(self) -> Playlists:
+        from channels.screen.playlist import Playlists
+
+        return Playlists(self._place("screens", self.config.channels_root / "screens.sqlite3"))
+
+    @cached_property
+    def adapters(self) -> dict[str, ChannelAdapter]:
+        return self._adapters()
+
+    @cached_property
+    def deliveries(self) -> DeliveryEngine:
+        from hub.delivery.engine import DeliveryEngine
+
+        limiter = None
+        if self.redis is not None:
+            from hub.distributed.rate_limits import RedisRateLimiter
+
+            limiter = RedisRateLimiter(self.redis, self.config.settings.kafka_prefix)
+        settings = self.config.settings
+        return DeliveryEngine(
+            self.store,
+            self.adapters,
+            after_write=self._engine_caught_up,
+            pause=self.foreground.yield_to_users,
+            lease=timedelta(seconds=settings.delivery_lease_s),
+            workers=settings.delivery_workers,
+            shared=self.tokens,
+            share=self._share,
+            worker=self._worker,
+            limiter=limiter,
+        )
+
+    @cached_property
+    def policies(self) -> list[Policy]:
+        """Reactions (event → command): they run in the worker's rounds, never in a user's
+        request."""
+        from hub.commands.correction_policy import CorrectionPublisher
+
+        return [CorrectionPublisher(self.articles)]
+
+    @cached_property
+    def delivery_service(self) -> DeliveryService:
+        from hub.delivery.operations import DeliveryService
+
+        return DeliveryService(
+            self.config,
             self.store,
             self.deliveries.health,
             lambda: self.catch_up(DELIVERIES.prefix),
             runner=self.deliveries.runner,
         )
-        self.work_orders = WorkOrderService(
-            self.store, config.directory, lambda: self.catch_up(WORK_ORDERS.prefix)
+
+    @cached_property
+    def work_orders(self) -> WorkOrderService:
+        from hub.supervision.work_orders import WorkOrderService
+
+        return WorkOrderService(
+            self.store, self.config.directory, lambda: self.catch_up(WORK_ORDERS.prefix)
         )
-        self.inbox = Inbox(self.store, lambda: self.catch_up(INBOX.prefix))
-        # The first sweep one interval after the start (a hub that runs a minute sweeps none).
-        self._next_sweep = utc_now() + timedelta(seconds=config.settings.supervision_interval_s)
-        self._next_seal = utc_now() + timedelta(seconds=config.settings.seal_interval_s)
-        self.rechecker = Rechecker(
-            config, self.store, self.commands, self.articles.checks, self.catch_up
+
+    @cached_property
+    def inbox(self) -> Inbox:
+        from hub.supervision.inbox import Inbox
+
+        return Inbox(self.store, lambda: self.catch_up(INBOX.prefix))
+
+    @cached_property
+    def rechecker(self) -> Rechecker:
+        from hub.commands.recheck import Rechecker
+
+        return Rechecker(
+            self.config, self.store, self.commands, self.articles.checks, self.catch_up
         )
 
     def _place(self, store: str, file: Path) -> Place:
@@ -229,6 +265,8 @@ class EmbeddedHub:
         if moment >= self._next_sweep:
             settings = self.config.settings
             self._next_sweep = moment + timedelta(seconds=settings.supervision_interval_s)
+            from hub.supervision.sweep import sweep_freshness
+
             swept = sweep_freshness(self.work_orders, self.config.directory, self.store, moment,
                                     settings.freshness_warning_days)  # fmt: skip
             if swept.opened or swept.closed:
@@ -243,6 +281,19 @@ class EmbeddedHub:
         return reacted
 
     def _adapters(self) -> dict[str, ChannelAdapter]:
+        from channels.app.adapter import AppAdapter
+        from channels.screen.adapter import ScreenAdapter
+        from channels.website.adapter import WebsiteAdapter
+        from channels.wechat.adapter import WeChatAdapter
+        from channels.weibo.adapter import WeiboAdapter
+        from hub.delivery.accounts import (
+            app_accounts,
+            article_link,
+            wechat_accounts,
+            weibo_accounts,
+        )
+        from workflows.publication import Channel
+
         config = self.config
         directory = config.directory
 
@@ -282,6 +333,8 @@ class EmbeddedHub:
 
     def wechat_callback(self, account: str) -> CallbackKeys | None:
         """The keys of what WeChat pushes for an official account (None: no callback)."""
+        from hub.delivery.accounts import wechat_callback
+
         return wechat_callback(self.config, self.secrets, account)
 
     def screen_token(self, screen: str) -> str:
@@ -352,15 +405,17 @@ class EmbeddedHub:
     def close(self) -> None:
         """Stop the delivery threads; sign the head of the log; close the event store and
         the channels' stores."""
-        self.deliveries.close()
+        if "deliveries" in self.__dict__:
+            self.deliveries.close()
         self.seal()
         self.store.close()
         if self._ledger_publisher is not None:
             self._ledger_publisher.close()
         if self.redis is not None:
             self.redis.close()
-        self.app_feed.close()
-        self.playlists.close()
+        for opened in ("app_feed", "playlists"):
+            if opened in self.__dict__:
+                self.__dict__[opened].close()
         self.logins.close()
         self.secrets.close()
 

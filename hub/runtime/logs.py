@@ -5,8 +5,6 @@ from __future__ import annotations
 import logging
 import sys
 
-import structlog
-
 _LEVELS = {
     "debug": logging.DEBUG,
     "info": logging.INFO,
@@ -17,6 +15,8 @@ _LEVELS = {
 
 def configure_logging(level: str = "warning") -> None:
     """Send structlog events at `level` and above to stderr as JSON lines."""
+    import structlog  # here: a command that logs nothing (`hub --help`) does not load it
+
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

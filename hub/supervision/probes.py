@@ -188,18 +188,32 @@ async def probe_all(
     hosts: dict[str, asyncio.Semaphore] = {}
     # Hosts that did not answer at all (timeout, refused) this round: after two, their other
     # pages are skipped — a dead host would otherwise hold the round for pages × timeout / 2.
+    # Once a page came back unanswered, the host's next page waits for the fetches still out
+    # (they started together and decide whether the host is down) instead of racing them.
     silent: dict[str, int] = {}
+    out: dict[str, int] = {}
+    settled: dict[str, asyncio.Event] = {}
     overall = asyncio.Semaphore(concurrency)
 
     async def one(session: Any, target: ProbeTarget) -> ProbeResult:
         host = urlsplit(target.url).netloc
         gate = hosts.setdefault(host, asyncio.Semaphore(per_host))
+        idle = settled.setdefault(host, asyncio.Event())
         async with gate, overall:  # the host first: a task waiting for its host holds no slot
+            if silent.get(host, 0) and out.get(host, 0):
+                await idle.wait()
             if silent.get(host, 0) >= 2:
                 return ProbeResult(target, False, "跳过（主机无响应）", 0, skipped=True)
-            got = await fetch(session, target.url, timeout=timeout, keep_body=keep_body)
-            if not got.answered:
-                silent[host] = silent.get(host, 0) + 1
+            out[host] = out.get(host, 0) + 1
+            idle.clear()
+            try:
+                got = await fetch(session, target.url, timeout=timeout, keep_body=keep_body)
+                if not got.answered:
+                    silent[host] = silent.get(host, 0) + 1
+            finally:
+                out[host] -= 1
+                if not out[host]:
+                    idle.set()
             return ProbeResult(target, got.ok, got.detail, got.elapsed_ms, got.status, got.body)
 
     async with open_session(timeout, concurrency, resolver) as session:

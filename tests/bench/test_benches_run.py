@@ -35,6 +35,11 @@ CASES = {
         ["--sizes", "30,60", "--no-rebuild"],
         rf"incremental_ms: 30={NUMBER} 60={NUMBER} full_rebuild_60_s=skipped$",
     ),
+    "cli_startup": (
+        ["--runs", "1"],
+        rf"cli_startup: help_s={NUMBER} group_help_s={NUMBER} article_list_s={NUMBER} "
+        rf"users_s={NUMBER} review_queue_s={NUMBER}$",
+    ),
     "checks": (["--articles", "30", "--terms", "300", "--runs", "2"], r"checks: article_20k_ms="),
     "recheck": (["--articles", "10"], r"recheck: articles=10 "),
     "relay": (

@@ -1,0 +1,75 @@
+"""The command line loads a command's module only when that command runs; the table `hub
+--help` lists from stays equal to the commands themselves."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+import subprocess
+import sys
+
+import click
+
+import hub.cli
+from hub.cli import COMMANDS, cli
+from hub.cli.lazy_group import load
+
+
+def test_the_table_names_every_command_with_its_own_short_help() -> None:
+    for name, entry in COMMANDS.items():
+        command = load(entry)
+        assert command.name == name, (name, command.name)
+        assert command.get_short_help_str(10**6) == entry.help, name
+
+
+def test_every_command_of_the_cli_modules_is_in_the_table() -> None:
+    """A command added to a module but not to the table would be unreachable."""
+    listed = {(entry.module, entry.attribute) for entry in COMMANDS.values()}
+    grouped = {id(c) for e in COMMANDS.values() for c in _subcommands(load(e))}
+    for info in pkgutil.iter_modules(hub.cli.__path__, "hub.cli."):
+        module = importlib.import_module(info.name)
+        for attribute, value in vars(module).items():
+            if not isinstance(value, click.Command) or value is cli:
+                continue
+            if (
+                value.__module__ != info.name
+                and getattr(value.callback, "__module__", "") != info.name
+            ):
+                continue  # imported from another module
+            assert (info.name, attribute) in listed or id(value) in grouped, (info.name, attribute)
+
+
+def _subcommands(command: click.Command) -> list[click.Command]:
+    found = []
+    for sub in getattr(command, "commands", {}).values():
+        found += [sub, *_subcommands(sub)]
+    return found
+
+
+def test_help_lists_the_table_without_importing_any_command() -> None:
+    probe = (
+        "import sys, json\n"
+        "from hub.cli import main\n"
+        "try:\n"
+        "    main(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = ('pydantic', 'structlog', 'events.envelope', 'hub.cli.articles', 'hub.runtime.embedded')\n"
+        "print(json.dumps([m for m in heavy if m in sys.modules]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    *text, loaded = done.stdout.strip().splitlines()
+    assert json.loads(loaded) == []
+    listing = "\n".join(text)
+    for name in COMMANDS:
+        assert f"  {name} " in listing
+    assert "稿件：起草、修改、送审、撤回、归档、查看。" in listing
+
+
+def test_a_command_loads_its_group_with_the_modules_that_extend_it() -> None:
+    article = cli.get_command(click.Context(cli), "article")
+    assert isinstance(article, click.Group)
+    assert {"list", "findings", "fix"} <= set(article.commands)  # findings extends the group
+    assert cli.get_command(click.Context(cli), "no-such-command") is None
