@@ -86,13 +86,13 @@ class AppAdapter:
         if item.notify and account.push_problem:
             raise ChannelError(ErrorKind.REAUTH, account.push_problem)
         if not self._wants_push(item, account):
-            stored, _ = self.feed.upsert(self._feed_item(item))
+            stored, _ = self.feed.upsert(self.feed_item(item))
             return Receipt(remote_id=f"feed:{stored.seq}", url=_deeplink(item))
         assert account.jpush is not None
         # The cid is kept with the feed item, before the push: a second attempt sends the
         # same (first kept) cid, and JPush answers it with the first result, reaching no
         # phone twice. The fresh cid a second attempt took is simply not used.
-        stored, cid = self.feed.upsert(self._feed_item(item), cid=account.jpush.new_cid())
+        stored, cid = self.feed.upsert(self.feed_item(item), cid=account.jpush.new_cid())
         try:
             msg = f"msg:{account.jpush.push(self.payload(item, account, cid))}"
         except NoAudience:
@@ -120,7 +120,10 @@ class AppAdapter:
     def _wants_push(item: DeliveryItem, account: AppAccount) -> bool:
         return item.notify and item.action is DeliveryAction.PUBLISH and account.jpush is not None
 
-    def _feed_item(self, item: DeliveryItem) -> FeedItem:
+    def feed_item(
+        self, item: DeliveryItem, updated_at: str | None = None, status: str = "published"
+    ) -> FeedItem:
+        """The feed's entry for a delivery (updated now unless told when)."""
         content = item.content
         return FeedItem(
             app=item.target.account,
@@ -135,8 +138,8 @@ class AppAdapter:
             source=content.metadata.source,
             url=_deeplink(item),
             published_at=item.published_at.isoformat(),
-            updated_at=_now_iso(),
-            status="published",
+            updated_at=updated_at or _now_iso(),
+            status=status,
         )
 
     def payload(self, item: DeliveryItem, account: AppAccount, cid: str) -> dict[str, Any]:

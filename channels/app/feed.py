@@ -112,22 +112,27 @@ class AppFeed:
             current = self._entry(item.app, item.article_id)
             if current and current[1] == item.delivery_id and current[2] == "published":
                 return self._get(item.app, item.article_id) or item, kept
-            seq = self._next_seq(item.app)
+            stored = self._write(item, self._next_seq(item.app))
+            if current and current[0] != item.revision:
+                self._forget(item.article_id)  # the revision it replaced, if no app shows it
+            return stored, kept
+
+    def _write(self, item: FeedItem, seq: int) -> FeedItem:
+        """Store the entry as change `seq` (and its content, when it shows one)."""
+        if item.status == "published":
             self._db.execute(
                 f"INSERT INTO contents ({', '.join(_CONTENT)}) "
                 f"VALUES ({', '.join('?' * len(_CONTENT))}) ON CONFLICT DO NOTHING",
                 tuple(getattr(item, f) for f in _CONTENT),
             )
-            stored = replace(item, seq=seq)
-            self._db.execute(
-                f"INSERT INTO entries ({', '.join(_ENTRY)}) "
-                f"VALUES ({', '.join('?' * len(_ENTRY))}) ON CONFLICT (app, article_id) DO UPDATE "
-                f"SET {', '.join(f'{c} = excluded.{c}' for c in _ENTRY[2:])}",
-                tuple(getattr(stored, f) for f in _ENTRY),
-            )
-            if current and current[0] != item.revision:
-                self._forget(item.article_id)  # the revision it replaced, if no app shows it
-            return stored, kept
+        stored = replace(item, seq=seq)
+        self._db.execute(
+            f"INSERT INTO entries ({', '.join(_ENTRY)}) "
+            f"VALUES ({', '.join('?' * len(_ENTRY))}) ON CONFLICT (app, article_id) DO UPDATE "
+            f"SET {', '.join(f'{c} = excluded.{c}' for c in _ENTRY[2:])}",
+            tuple(getattr(stored, f) for f in _ENTRY),
+        )
+        return stored
 
     def tombstone(self, app: str, article_id: str, at: str) -> None:
         """Replace the entry by a tombstone (a new change) unless it is gone already; the
@@ -188,6 +193,23 @@ class AppFeed:
                 sql + " ORDER BY e.seq LIMIT ?", (*params, limit + 1)
             ).fetchall()
         return [FeedItem(*row) for row in rows[:limit]], len(rows) > limit
+
+    def replace(self, app: str, items: list[FeedItem], floor: int = 0) -> int:
+        """Make `items` (oldest change first; status published or retracted) the app's whole
+        feed, numbered above `floor` and above every number it has given out, in one
+        transaction: an app syncing from any cursor it holds receives the feed once more and
+        misses nothing. Returns the new head."""
+        with self._lock, write_transaction(self._db):
+            base = max(floor, self._next_seq(app) - 1)
+            self._db.execute("DELETE FROM entries WHERE app = ?", (app,))
+            for number, item in enumerate(items, start=base + 1):
+                self._write(item, number)
+            self._db.execute(
+                "DELETE FROM contents WHERE NOT EXISTS (SELECT 1 FROM entries e WHERE "
+                "e.article_id = contents.article_id AND e.revision = contents.revision "
+                "AND e.status = 'published')"
+            )
+            return base + len(items)
 
     def close(self) -> None:
         self._db.close()

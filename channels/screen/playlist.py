@@ -135,6 +135,32 @@ class Playlists:
             ).fetchone()
         return {"version_seen": row[0], "item_on_air": row[1], "at": row[2]} if row else None
 
+    def replace(
+        self, screen: str, changes: list[tuple[str, dict[str, Any]]], floor: int = 0
+    ) -> int:
+        """Make `changes` (oldest first: ("upsert", item) or ("retract", {"id": ...}), one per
+        article, each with its delivery id under "delivery_id" for upserts) the screen's whole
+        playlist and change log, numbered above `floor` and above every version it has given
+        out, in one transaction: a screen reconnecting with any Last-Event-ID it holds gets
+        the playlist once more and misses nothing. Returns the new version."""
+        with self._lock, write_transaction(self._db):
+            base = max(floor, self._head(screen))
+            self._db.execute("DELETE FROM items WHERE screen = ?", (screen,))
+            self._db.execute("DELETE FROM changes WHERE screen = ?", (screen,))
+            for version, (kind, data) in enumerate(changes, start=base + 1):
+                delivery_id = data.pop("delivery_id", "")
+                shown = {**data, "version": version}
+                text = json.dumps(shown, ensure_ascii=False)
+                self._db.execute(
+                    "INSERT INTO changes VALUES (?, ?, ?, ?)", (screen, version, kind, text)
+                )
+                if kind == "upsert":
+                    self._db.execute(
+                        "INSERT INTO items VALUES (?, ?, ?, ?, ?)",
+                        (screen, data["id"], delivery_id, version, text),
+                    )
+            return base + len(changes)
+
     def close(self) -> None:
         self._db.close()
 

@@ -19,7 +19,7 @@ COMMANDS: dict[str, Entry] = {
     "article": Entry("hub.cli.articles", "article", "稿件：起草、修改、送审、撤回、归档、查看。", ("hub.cli.findings",)),
     "audit": Entry("hub.cli.system", "audit_command", "核验事件库的完整性（哈希链、封印、签名检查点），并按事件重放全部稿件，核查三审规则 是否始终得到遵守。发现问题时退出码为 1，并指出第一个不成立的事件。"),
     "backup": Entry("hub.cli.system", "backup_command", "在线备份嵌入式事件库（含读模型）、登录与渠道的小库和媒体文件（中枢运行时也可备份）。须系统管理员。 不含密钥文件（审计密钥须另行保管）和站点页面（可用 hub sites render 重新生成）。"),
-    "channels": Entry("hub.cli.channels", "channels", "渠道账号：健康状况、授权。"),
+    "channels": Entry("hub.cli.channels", "channels", "渠道账号：健康状况、授权；按事件重建客户端稿件流与大屏播单。"),
     "check": Entry("hub.cli.checks", "check", "校验一个文件（.txt .html .docx .pdf .xlsx）作为稿件正文，列出问题与修改建议。"),
     "correct": Entry("hub.cli.publishing", "correct", "更正已发布的稿件：新版本重新三审，审定后自动替换所有已发布目标上的旧版本。"),
     "crawl": Entry("hub.cli.supervision", "crawl", "链接巡查：错链断链、外链暗链、线上页面与各渠道副本的严重表述错误。"),

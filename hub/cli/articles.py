@@ -338,8 +338,3 @@ def list_articles(
             f"{short_id(item['id'])}  {label:<6}  v{item['revision']}  {item['title']}"
             f"  ·{hub.config.directory.site_name(item['site'])}"
         )
-
-
-def register(cli: click.Group) -> None:
-    """Add the article commands."""
-    cli.add_command(article)

@@ -16,7 +16,7 @@ from workflows.publication import CHANNEL_LABELS, Channel
 
 @click.group("channels")
 def channels() -> None:
-    """渠道账号：健康状况、授权。"""
+    """渠道账号：健康状况、授权；按事件重建客户端稿件流与大屏播单。"""
 
 
 @channels.command("health")
@@ -102,5 +102,36 @@ def authorize(ctx: click.Context, account: str, code: str | None, as_json: bool)
     click.echo(f"已授权 {account}（{found.name}），令牌 {days:.1f} 天后到期")
 
 
-def register(cli: click.Group) -> None:
-    cli.add_command(channels)
+@channels.command("render")
+@click.argument("account_refs", metavar="[ACCOUNT]...", nargs=-1)
+@click.option("--channel", "channel_name", type=click.Choice(["app", "screen"]), default=None,
+              help="只重建这个渠道（默认客户端与大屏都重建）")  # fmt: skip
+@json_option
+@click.pass_context
+def render_command(
+    ctx: click.Context, account_refs: tuple[str, ...], channel_name: str | None, as_json: bool
+) -> None:
+    """按事件重建客户端稿件流和大屏播单（渠道的小库丢失或损坏后）：内容、版本与顺序同原来一致，
+    变更号从原来的之后接着编，客户端和大屏从任何游标同步都不会漏掉。须系统管理员。"""
+    from hub.cli.auth import require_admin
+    from hub.commands.feed_render import FEED_CHANNELS, accounts_of, render_feeds
+
+    require_admin(ctx)
+    hub = hub_of(ctx)
+    directory = hub.config.directory
+    chosen = [c for c in FEED_CHANNELS if channel_name in (None, str(c))]
+    wanted = {c: [a for a in accounts_of(hub, c) if not account_refs or a in account_refs]
+              for c in chosen}  # fmt: skip
+    for ref in account_refs:
+        account = directory.account(ref)  # unknown: ACCOUNT_NOT_FOUND
+        if account.channel not in chosen:
+            raise DomainError("INVALID_INPUT", f"账号 {ref} 是{CHANNEL_LABELS[account.channel]}，"
+                              "只有客户端和大屏可以重建")  # fmt: skip
+    written = {str(c): render_feeds(hub, c, accounts) for c, accounts in wanted.items()}
+    if as_json:
+        emit_json(written)
+        return
+    for channel, counts in written.items():
+        for name, entries in counts.items():
+            click.echo(f"{CHANNEL_LABELS[Channel(channel)]} {name}：{entries} 条")
+    click.echo(f"已重建 {sum(len(c) for c in written.values())} 个账号")

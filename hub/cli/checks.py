@@ -200,7 +200,3 @@ def _date(value: str | None) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise DomainError("INVALID_INPUT", f"日期格式应为 YYYY-MM-DD: {value}") from None
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(check)

@@ -132,9 +132,3 @@ def deliver(ctx: click.Context, until_idle: bool, timeout: float, as_json: bool)
         return
     outcomes = "，".join(f"{k} {v}" for k, v in report.outcomes.items()) or "无"
     click.echo(f"新建投递 {report.planned} 个，处理 {report.attempted} 个（{outcomes}）")
-
-
-def register(cli: click.Group) -> None:
-    """Add the delivery commands."""
-    for command in (deliveries, delivery, deliver):
-        cli.add_command(command)

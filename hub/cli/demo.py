@@ -127,8 +127,3 @@ def demo(ctx: click.Context) -> None:
         "演示结束。继续试试：hub article list、hub review queue --as chenjing、"
         "hub correct / hub retract、hub deliveries、hub events tail、hub --help"
     )
-
-
-def register(cli: click.Group) -> None:
-    """Add the demo command."""
-    cli.add_command(demo)

@@ -83,9 +83,3 @@ def recheck(ctx: click.Context, site_ref: str | None, user: str, as_json: bool) 
             if data["new"]:
                 lines[0] += "  （新发现）"
             click.echo("\n".join("  " + line for line in lines))
-
-
-def register(cli: click.Group) -> None:
-    """Add the dictionary commands."""
-    for command in (dictionaries, recheck):
-        cli.add_command(command)

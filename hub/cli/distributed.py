@@ -197,9 +197,3 @@ def status(ctx: click.Context, as_json: bool) -> None:
     ]
     if down:
         ctx.exit(1)
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(relay)
-    cli.add_command(worker)
-    cli.add_command(status)

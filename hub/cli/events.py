@@ -64,8 +64,3 @@ def tail(
             time.sleep(interval)
     except KeyboardInterrupt:
         pass
-
-
-def register(cli: click.Group) -> None:
-    """Add the event log commands."""
-    cli.add_command(events)

@@ -78,8 +78,3 @@ def override(
     """审核人确认一项“需人工确认”的校验问题可以发布，须写明理由。"""
     result = hub_of(ctx).articles.override(user, article_ref, finding_id, reason)
     report(result, as_json, f"已确认 {finding_id}")
-
-
-def register(cli: click.Group) -> None:
-    """The commands attach to the `article` and `review` groups when this module loads."""
-    del cli

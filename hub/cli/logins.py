@@ -141,10 +141,3 @@ def logout(ctx: click.Context, as_json: bool) -> None:
         emit_json({"logged_out": owner[0] if owner else None})
         return
     click.echo(f"已退出登录（{owner[0]}）" if owner else "当前没有登录")
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(passwd)
-    cli.add_command(token)
-    cli.add_command(login)
-    cli.add_command(logout)

@@ -197,9 +197,3 @@ def timers(ctx: click.Context, as_json: bool) -> None:
     )
     if data["next"]:
         click.echo(f"下一个时间点：{beijing_minute(data['next'])}")
-
-
-def register(cli: click.Group) -> None:
-    """Add the publishing commands."""
-    for command in (publish, schedule, correct, retract, timers):
-        cli.add_command(command)

@@ -130,8 +130,3 @@ def quarterly(ctx: click.Context, year: int | None, quarter: int, docx: Path | N
         click.echo(f"  不合格：{name} — {reasons}")
     if docx is not None:
         click.echo(f"已导出 {docx}")
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(scorecard_command)
-    cli.add_command(report)

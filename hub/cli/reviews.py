@@ -116,8 +116,3 @@ def signoff(
     """领导签批（重大或敏感事项）。"""
     result = hub_of(ctx).articles.sign_off(user, article_ref, revision=revision, opinion=opinion)
     report_waiting(ctx, result, as_json, wait, "已签批")
-
-
-def register(cli: click.Group) -> None:
-    """Add the review commands."""
-    cli.add_command(review)

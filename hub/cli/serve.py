@@ -98,10 +98,6 @@ def serve(
     serving.stop()
 
 
-def register(cli: click.Group) -> None:
-    cli.add_command(serve)
-
-
 def free_port(host: str) -> int:
     """A port nobody listens on now (the sandboxes take it a moment later)."""
     with socket.socket() as probe:

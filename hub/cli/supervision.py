@@ -238,12 +238,6 @@ def supervise(ctx: click.Context, as_json: bool) -> None:
                f"销号 {len(report.closed)} 个")  # fmt: skip
 
 
-def register(cli: click.Group) -> None:
-    """Add the supervision commands."""
-    for command in (freshness, orders, order, supervise, probe, crawl):
-        cli.add_command(command)
-
-
 def where_from(command: Callable[..., Any]) -> Callable[..., Any]:
     """The options of a process that looks at the live sites: its vantage point's name and
     the sites' address pattern."""

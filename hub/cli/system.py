@@ -308,9 +308,3 @@ def users(ctx: click.Context, as_json: bool) -> None:
             f"{site}: " + "、".join(ROLE_LABELS[r] for r in rs) for site, rs in user.roles.items()
         )
         click.echo(f"{user.id:<10} {user.name}  {user.unit}  [{roles}]")
-
-
-def register(cli: click.Group) -> None:
-    """Add the system commands."""
-    for command in (init, rebuild, audit_command, backup_command, restore_command, sites, users):
-        cli.add_command(command)
