@@ -38,6 +38,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 _DELIVERY = re.compile(r'<meta name="hub-delivery" content="([^"]*)">')
 # A stored image or attachment as the hub links it: /media/<sha256>.<ext>[/<download name>].
 _NAV = re.compile(r'<nav class="site-nav".*?</nav>', re.S)
+_RELATED = re.compile(r'<aside class="related".*?</aside>', re.S)
 _MEDIA_LINK = re.compile(r'\b(src|href)="/media/([0-9a-f]{64}\.[a-z]{3,4})(?:/[^"]*)?"')
 
 
@@ -102,11 +103,12 @@ class WebsiteAdapter:
 
     def render(
         self, item: DeliveryItem, published_at: datetime | None = None, *, local_media: bool = True,
-        site: dict[str, Any] | None = None,
+        site: dict[str, Any] | None = None, related: list[Listed] | None = None,
     ) -> str:  # fmt: skip
         """The article's page; `local_media=False` (a preview) links the hub's copies of its
         images instead of copying them into the site; `site`: the site's facts with another
-        document root (a whole site rendered anew beside the live one)."""
+        document root (a whole site rendered anew beside the live one); `related`: the live
+        pages it links as related (policy ⇄ interpretation)."""
         site = site or self._site(item)
         column = site["columns"].get(item.target.column)
         if column is None:
@@ -132,6 +134,7 @@ class WebsiteAdapter:
                 url=self.url(item),
                 delivery_id=item.delivery_id,
                 content_hash=item.content_hash,
+                related=related or [],
             )
         )
 
@@ -182,7 +185,9 @@ class WebsiteAdapter:
         first = index.get(column, item.article_id)
         published_at = first.published_at if first else item.published_at.isoformat()
         path = self.page_path(item)
-        page = self.render(item, datetime.fromisoformat(published_at))
+        touched = index.relate(column, item.article_id, item.content.metadata.related_articles)
+        page = self.render(item, datetime.fromisoformat(published_at),
+                           related=index.related_pages(item.article_id))  # fmt: skip
         write_atomically(path, page)
         write_manifest(Path(self._site(item)["docroot"]), path, page)
         placed = index.put(Listed(item.article_id, column, item.content.title, self.url(item),
@@ -190,9 +195,37 @@ class WebsiteAdapter:
         keys = media_keys(item.content.body_html)
         self._drop_media(item, index.use_media(column, item.article_id, keys))
         self.lists.changed(self.env_of(site), site, index, placed, False)
+        self.refresh_related(site, index, touched)
         if coming_online:
             self.refresh_navigation(site)
         return Receipt(remote_id=str(path), url=self.url(item))
+
+    def refresh_related(self, site: dict[str, Any], index: SiteIndex, articles: set[str]) -> int:
+        """The related block of every live page of `articles` as the index says it is now
+        (a page declaring this one went live, was corrected or taken off: both ways)."""
+        docroot = Path(site["docroot"])
+        template = self.env_of(site).get_template("_related.html")
+        changed = 0
+        for article_id in sorted(articles):
+            related = index.related_pages(article_id)
+            for listed in index.pages_of(article_id):
+                path = docroot / listed.column_id / f"{article_id}.html"
+                try:
+                    old = path.read_text(encoding="utf-8")
+                except FileNotFoundError:
+                    continue
+                block = _RELATED.search(old)
+                column = site["columns"].get(listed.column_id)
+                if block is None or column is None:
+                    continue  # a theme's page without the standard related block
+                fresh = template.render(related=related, root="..", column=column).strip()
+                if block.group(0) == fresh:
+                    continue
+                page = old[: block.start()] + fresh + old[block.end() :]
+                write_atomically(path, page, durable=False)
+                write_manifest(docroot, path, page)
+                changed += 1
+        return changed
 
     def refresh_navigation(self, site: dict[str, Any]) -> int:
         """A column came online: every page written before links it now (the navigation
@@ -238,9 +271,11 @@ class WebsiteAdapter:
         manifest_path(Path(self._site(item)["docroot"]), page).unlink(missing_ok=True)
         index = self._index(item)
         self._drop_media(item, index.use_media(str(item.target.column), item.article_id, set()))
+        touched = index.relate(str(item.target.column), item.article_id, ())
         placed = index.remove(str(item.target.column), item.article_id)
         if placed is not None:
             self.lists.changed(self.env_of(self._site(item)), self._site(item), index, placed, True)
+        self.refresh_related(self._site(item), index, touched)
 
     def _drop_media(self, item: DeliveryItem, keys: list[str]) -> None:
         """Remove the site's copies of files no page of the site links any more."""

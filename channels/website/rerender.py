@@ -60,18 +60,22 @@ def rerender_site(
             (staging / column_id / "index.html").touch()
         index = adapter.index_of(site)
         index.clear()
+        # The index first (each page's related block shows the pages live in the end).
         listed = []
         for item, published_at in pages:
             column = str(item.target.column)
-            path = staging / column / f"{item.article_id}.html"
-            page = adapter.render(item, datetime.fromisoformat(published_at), site=staged)
-            write_atomically(path, page, durable=False)
-            write_manifest(staging, path, page)
             listed.append(Listed(item.article_id, column, item.content.title,
                                  adapter.url(item), published_at))  # fmt: skip
             index.use_media(column, item.article_id, media_keys(item.content.body_html))
-            progress(1)
+            index.relate(column, item.article_id, item.content.metadata.related_articles)
         index.put_many(listed)
+        for item, published_at in pages:
+            path = staging / str(item.target.column) / f"{item.article_id}.html"
+            page = adapter.render(item, datetime.fromisoformat(published_at), site=staged,
+                                  related=index.related_pages(item.article_id))  # fmt: skip
+            write_atomically(path, page, durable=False)
+            write_manifest(staging, path, page)
+            progress(1)
         env = adapter.env_of(site)
         for column_id in site["columns"]:
             if column_id in columns:

@@ -10,6 +10,7 @@ does not grow with the site. Ranks are counted from the newest end for the same 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,13 @@ _SCHEMA = (
         media_key TEXT NOT NULL, column_id TEXT NOT NULL, article_id TEXT NOT NULL,
         PRIMARY KEY (media_key, column_id, article_id))""",
     "CREATE INDEX IF NOT EXISTS media_uses_page ON media_uses (column_id, article_id)",
+    # The articles each live page declares related (a policy and its interpretations, P19):
+    # a page shows the live pages of those and of the articles that declare it (both ways).
+    """CREATE TABLE IF NOT EXISTS relations (
+        column_id TEXT NOT NULL, article_id TEXT NOT NULL, related_id TEXT NOT NULL,
+        PRIMARY KEY (column_id, article_id, related_id))""",
+    "CREATE INDEX IF NOT EXISTS relations_related ON relations (related_id)",
+    "CREATE INDEX IF NOT EXISTS pages_article ON pages (article_id, column_id)",
 )
 _FIELDS = "article_id, column_id, title, url, published_at"
 SITE = ""  # the key of the whole site's count
@@ -94,12 +102,57 @@ class SiteIndex:
             current = self.get(column_id, article_id)
             placed = self._placed(current) if current else None
             if current is not None:
-                self._db.execute(
-                    "DELETE FROM pages WHERE column_id = ? AND article_id = ?",
-                    (column_id, article_id),
-                )
+                for table in ("pages", "relations"):
+                    self._db.execute(
+                        f"DELETE FROM {table} WHERE column_id = ? AND article_id = ?",
+                        (column_id, article_id),
+                    )
                 self._bump(column_id, -1)
         return placed
+
+    def relate(self, column_id: str, article_id: str, related: Iterable[str]) -> set[str]:
+        """Record the articles the page declares related. Returns the articles whose pages'
+        related blocks may change: those it declared before and now, those that declare it,
+        and itself."""
+        with write_transaction(self._db):
+            before = self._related_ids("SELECT related_id FROM relations WHERE column_id = ? "
+                                       "AND article_id = ?", (column_id, article_id))  # fmt: skip
+            self._db.execute(
+                "DELETE FROM relations WHERE column_id = ? AND article_id = ?",
+                (column_id, article_id),
+            )
+            now = {r for r in related if r != article_id}
+            self._db.executemany(
+                "INSERT INTO relations VALUES (?, ?, ?)",
+                [(column_id, article_id, r) for r in sorted(now)],
+            )
+        return before | now | self.declaring(article_id) | {article_id}
+
+    def declaring(self, article_id: str) -> set[str]:
+        """The articles whose live pages declare `article_id` related."""
+        return self._related_ids(
+            "SELECT article_id FROM relations WHERE related_id = ?", (article_id,)
+        )
+
+    def _related_ids(self, sql: str, params: tuple[str, ...]) -> set[str]:
+        return {str(row[0]) for row in self._db.execute(sql, params).fetchall()}
+
+    def related_pages(self, article_id: str) -> list[Listed]:
+        """The live pages an article's pages link as related, both ways: one page per
+        related article (its first column), oldest first."""
+        ids = self._related_ids(
+            "SELECT related_id FROM relations WHERE article_id = ?", (article_id,)
+        ) | self.declaring(article_id)
+        ids.discard(article_id)
+        pages = [found[0] for found in (self.pages_of(i) for i in sorted(ids)) if found]
+        return sorted(pages, key=lambda p: (p.published_at, p.article_id))
+
+    def pages_of(self, article_id: str) -> list[Listed]:
+        """The article's live pages in this site, by column."""
+        rows = self._db.execute(
+            f"SELECT {_FIELDS} FROM pages WHERE article_id = ? ORDER BY column_id", (article_id,)
+        ).fetchall()
+        return [Listed(*row) for row in rows]
 
     def _bump(self, column_id: str, delta: int) -> None:
         for key in (column_id, SITE):
@@ -185,7 +238,7 @@ class SiteIndex:
     def clear(self) -> None:
         """Forget every page (the site is about to be rendered anew from the log)."""
         with write_transaction(self._db):
-            for table in ("pages", "counts", "media_uses"):
+            for table in ("pages", "counts", "media_uses", "relations"):
                 self._db.execute(f"DELETE FROM {table}")
 
     def use_media(self, column_id: str, article_id: str, keys: set[str]) -> list[str]:
