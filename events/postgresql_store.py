@@ -196,7 +196,6 @@ class PostgreSQLEventStore(SQLEventStore):
         key: AuditKey | None = None,
     ) -> None:
         super().__init__(registry, key)
-        self._head_known = False  # whether `_head` is the head after this process's last commit
         self.url = url
         # A writer waits this long for another's lock (an append, a subscriber's
         # transaction) before it answers StoreBusy, as the SQLite store does.

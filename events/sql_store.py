@@ -223,6 +223,7 @@ class SQLEventStore(Reading, EventStore):
         # (position, chain hash) the last batch was numbered after.
         self.chainer = Chainer(key)
         self._head: tuple[int, bytes] = (0, ZERO)
+        self._head_known = False  # whether `_head` is the head after this process's commit
         self._queue_lock = threading.Lock()
         self._pending: list[_Request] = []
         self._leader_active = False

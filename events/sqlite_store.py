@@ -190,16 +190,19 @@ class SQLiteEventStore(SQLEventStore):
             conn = self._writer
             try:
                 conn.execute("BEGIN IMMEDIATE")
-                # The chain's head: under the write lock no other process appends.
-                head = conn.execute("SELECT global_position, chain_hash FROM events "
-                                    "ORDER BY global_position DESC LIMIT 1").fetchone()  # fmt: skip
-                self._head = (int(head[0]), bytes(head[1] or ZERO)) if head else (0, ZERO)
+                # The chain's head after this process's last commit; read when unknown. When
+                # another process appended since, the first insert collides with its
+                # positions (they are explicit and contiguous) and `_apply` reads it then.
+                if not self._head_known:
+                    self._head = self._read_head(conn)
+                    self._head_known = True
                 tips: dict[str, tuple[int, bytes]] = {}
                 for request in batch:
                     self._apply(conn, request, tips)
                 conn.execute("COMMIT")
                 self.chainer.remember(tips)
             except BaseException as exc:
+                self._head_known = False  # rolled back: what was linked is not stored
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 failure = (
@@ -240,18 +243,25 @@ class SQLiteEventStore(SQLEventStore):
                                 "stream_id = ? ORDER BY stream_version DESC LIMIT 1",
                                 (stream,)).fetchone()  # fmt: skip
             previous = bytes(last[1] or ZERO) if last else ZERO
-        linked, last_hash, head = self.chainer.link(request.rows, previous, self._head)
-        params: list[Any] = [value for row in linked for value in row]
-        params.append(stream)
-        params.append(request.expected)
-        try:
-            # SQLite gives each row max(global_position) + 1 under the write lock, so one
-            # request's positions are consecutive and insert order is commit order.
-            returned = conn.execute(_insert_sql(len(request.rows)), params).fetchall()
-        except sqlite3.IntegrityError:
-            if not self._answer_repeat(conn, request):
-                request.error = EventIdReused("an append repeats an event id")
-            return
+        for attempt in range(2):
+            # Positions are the head's + 1, + 2, …: one request's are consecutive and insert
+            # order is commit order.
+            linked, last_hash, head = self.chainer.link(request.rows, previous, self._head)
+            params: list[Any] = [value for row in linked for value in row]
+            params.append(stream)
+            params.append(request.expected)
+            try:
+                returned = conn.execute(_insert_sql(len(request.rows)), params).fetchall()
+                break
+            except sqlite3.IntegrityError:
+                if attempt == 0:
+                    actual = self._read_head(conn)
+                    if actual != self._head:  # another process appended: link after its events
+                        self._head = actual
+                        continue
+                if not self._answer_repeat(conn, request):
+                    request.error = EventIdReused("an append repeats an event id")
+                return
         if not returned:  # the stream is not at the expected version
             if not self._answer_repeat(conn, request):
                 current = conn.execute(
@@ -269,6 +279,13 @@ class SQLiteEventStore(SQLEventStore):
             version,
             tuple(range(first, first + len(returned))),
         )
+
+    @staticmethod
+    def _read_head(conn: sqlite3.Connection) -> tuple[int, bytes]:
+        """The chain's head as stored (read under the write lock)."""
+        head = conn.execute("SELECT global_position, chain_hash FROM events "
+                            "ORDER BY global_position DESC LIMIT 1").fetchone()  # fmt: skip
+        return (int(head[0]), bytes(head[1] or ZERO)) if head else (0, ZERO)
 
     def _answer_repeat(self, conn: sqlite3.Connection, request: _Request) -> bool:
         """If the request's event ids are stored, answer it (replayed or refused); else False."""

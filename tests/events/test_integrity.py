@@ -131,8 +131,16 @@ def test_appends_are_chained_and_verify(log: tuple[SQLEventStore, Raw], database
     other.append("article-a", [NewEvent(Noted(text="x"), Actor("u", "editor"), "c")], 5)
     store.append("article-b", [NewEvent(Noted(text="y"), Actor("u", "editor"), "c")], 5)
     store.append("article-d", [NewEvent(Noted(text="z"), Actor("u", "editor"), "c")], 0)
+    # Again, with a batch of appends (group commit) after the other handle's: the first insert
+    # finds its positions taken, the batch links after the other handle's events.
+    other.append("article-c", [NewEvent(Noted(text=t), Actor("u", "editor"), "c") for t in "vw"], 5)
+    outcomes = store.append_many([
+        (stream, [NewEvent(Noted(text=f"{stream} 批"), Actor("u", "editor"), "c")], version)
+        for stream, version in (("article-a", 6), ("article-b", 6), ("article-e", 0))])  # fmt: skip
+    assert all(not isinstance(o, Exception) for o in outcomes), outcomes
     other.close()
-    assert verify_store(store, KEY).ok
+    report = verify_store(store, KEY)
+    assert report.ok and report.events == 23, report.findings
 
 
 def test_the_database_refuses_to_change_or_remove_events(log: tuple[SQLEventStore, Raw]) -> None:
