@@ -302,10 +302,7 @@ class PostgreSQLEventStore(SQLEventStore):
                 previous = tip[1]
             else:
                 return False  # the stream's last hash is read by the checked path
-            version = request.expected
-            for row in request.rows:
-                version += 1
-                row[2] = version
+            version = request.expected + len(request.rows)  # the encoder numbered the rows
             linked, last, head = self.chainer.link(request.rows, previous, head)
             tips[request.stream_id] = (version, last)
             offset += len(linked)
@@ -426,10 +423,7 @@ class PostgreSQLEventStore(SQLEventStore):
                 actual = versions.get(request.stream_id, 0)
                 request.error = ConcurrencyConflict(request.stream_id, request.expected, actual)
             else:
-                version, first = request.expected, head[0] + 1
-                for row in request.rows:
-                    version += 1
-                    row[2] = version
+                version, first = request.expected + len(request.rows), head[0] + 1
                 previous = tips[request.stream_id][1] if request.expected else ZERO
                 linked, last, head = self.chainer.link(request.rows, previous, head)
                 rows += linked

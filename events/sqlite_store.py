@@ -228,10 +228,7 @@ class SQLiteEventStore(SQLEventStore):
         are looked up only when the version does not match (a retried append that already
         landed is then answered with its original result) or when the insert hits one.
         """
-        version = request.expected
-        for row in request.rows:
-            version += 1
-            row[2] = version
+        version = request.expected + len(request.rows)  # the encoder numbered the rows
         stream = request.stream_id
         tip = tips.get(stream) or self.chainer.tip(stream)
         if request.expected == 0:

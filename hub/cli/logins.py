@@ -28,10 +28,7 @@ def passwd(ctx: click.Context, user: str, password_stdin: bool, as_json: bool) -
     found = credentials(hub)
     if found is None or found[0] != user:  # one's own password, or an administrator's act
         require_admin(ctx, bootstrap=True)
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = click.prompt("新密码", hide_input=True, confirmation_prompt="再次输入")
+    password = read_password("新密码", password_stdin, confirm=True)
     hub.logins.set_password(user, password, (person.name, person.unit))
     if as_json:
         emit_json({"user": user, "password_set": True})
@@ -108,10 +105,7 @@ def login(ctx: click.Context, user: str, password_stdin: bool, days: int, as_jso
     """登录命令行：验证密码后，把令牌存入只有当前系统用户可读的文件；之后的命令以该用户身份执行。"""
     hub = hub_of(ctx)
     hub.config.directory.user(user)
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = click.prompt("密码", hide_input=True)
+    password = read_password("密码", password_stdin)
     if not hub.logins.verify(user, password, address="cli"):
         raise DomainError("LOGIN_FAILED", "用户名或密码不正确")
     made, secret = hub.logins.create_token(user, "命令行登录", timedelta(days=days))
@@ -141,3 +135,12 @@ def logout(ctx: click.Context, as_json: bool) -> None:
         emit_json({"logged_out": owner[0] if owner else None})
         return
     click.echo(f"已退出登录（{owner[0]}）" if owner else "当前没有登录")
+
+
+def read_password(label: str, from_stdin: bool, *, confirm: bool = False) -> str:
+    """A password from the first line of standard input (scripts), or typed unseen."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return str(
+        click.prompt(label, hide_input=True, confirmation_prompt="再次输入" if confirm else False)
+    )
