@@ -7,7 +7,11 @@ Workload: a private copy of the demo configuration (its own SQLite file) with on
 drafted; each command runs `runs` times as a fresh process (`python -m hub`), the median wall
 time is reported. The product's bytecode is compiled first, as the setup scripts do.
 
-Ends with: cli_startup: help_s=X group_help_s=Y article_list_s=Z users_s=W review_queue_s=V
+Also every command's `--help` once (`every_help_max_s`: the slowest of them): a command
+starts (its function is entered) at that cost; what it then loads is what it needs.
+
+Ends with: cli_startup: help_s=X group_help_s=Y every_help_max_s=M article_list_s=Z users_s=W
+review_queue_s=V
 """
 
 from __future__ import annotations
@@ -31,6 +35,13 @@ COMMANDS = {
     "users": ["users"],
     "review_queue": ["review", "queue", "--as", "liting"],
 }
+
+
+def hub_commands() -> list[str]:
+    """Every top-level command (from the command line's own table)."""
+    from hub.cli import COMMANDS as TABLE
+
+    return sorted(TABLE)
 
 
 def main() -> None:
@@ -67,6 +78,12 @@ def main() -> None:
             times = [hub(*argv) for _ in range(args.runs)]
             medians[name] = statistics.median(times)
             print(f"{name:14s} median {medians[name]:.3f} s  min {min(times):.3f} s")
+            if name == "group_help":
+                every = {command: hub(command, "--help") for command in hub_commands()}
+                slowest = max(every, key=lambda c: every[c])
+                medians["every_help_max"] = every[slowest]
+                print(f"every --help   max {every[slowest]:.3f} s ({slowest}), "
+                      f"median {statistics.median(every.values()):.3f} s")  # fmt: skip
     print("cli_startup: " + " ".join(f"{k}_s={v:.3f}" for k, v in medians.items()))
 
 

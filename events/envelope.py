@@ -26,7 +26,7 @@ def from_store(info: ValidationInfo | SerializationInfo) -> bool:
 class Event(BaseModel):
     """Base of every event payload; subclasses are registered with `@event_type`."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     type_name: ClassVar[str] = ""
     schema_version: ClassVar[int] = 1

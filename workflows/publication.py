@@ -3,32 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from functools import cached_property, lru_cache
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 
+# Defined with the other fixed words (light to import); part of this module's names too.
+from workflows.vocabulary import CHANNEL_LABELS as CHANNEL_LABELS
+from workflows.vocabulary import Channel as Channel
+
 _Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
-
-
-class Channel(StrEnum):
-    """Kinds of targets; each has a channel adapter."""
-
-    WEBSITE = "website"
-    APP = "app"
-    SCREEN = "screen"
-    WECHAT = "wechat"
-    WEIBO = "weibo"
-
-
-CHANNEL_LABELS: dict[str, str] = {
-    Channel.WEBSITE: "网站",
-    Channel.APP: "移动客户端",
-    Channel.SCREEN: "大屏",
-    Channel.WECHAT: "微信公众号",
-    Channel.WEIBO: "微博",
-}
 
 
 class Target(BaseModel):

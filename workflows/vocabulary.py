@@ -101,3 +101,52 @@ STATUS_LABELS: dict[str, str] = {
 }
 
 SIGNOFF_STAGE = "signoff"
+
+
+# -- channels and supervision problems (light, so the command line can list them) ----------
+
+
+class Channel(StrEnum):
+    """Kinds of targets; each has a channel adapter."""
+
+    WEBSITE = "website"
+    APP = "app"
+    SCREEN = "screen"
+    WECHAT = "wechat"
+    WEIBO = "weibo"
+
+
+CHANNEL_LABELS: dict[str, str] = {
+    Channel.WEBSITE: "网站",
+    Channel.APP: "移动客户端",
+    Channel.SCREEN: "大屏",
+    Channel.WECHAT: "微信公众号",
+    Channel.WEIBO: "微博",
+}
+
+
+class Problem(StrEnum):
+    """The classes of problem the national inspection names (government-rules.md §1)."""
+
+    UNREACHABLE = "unreachable"  # 站点无法访问
+    HOMEPAGE_STALE = "homepage_stale"  # 首页不更新
+    COLUMN_STALE = "column_stale"  # 栏目不更新
+    BLANK_COLUMN = "blank_column"  # 空白栏目
+    BROKEN_LINK = "broken_link"  # 错链、断链
+    INJECTED_LINK = "injected_link"  # 外链、暗链
+    WORDING_ERROR = "wording_error"  # 严重表述错误
+    ACCOUNT_STALE = "account_stale"  # 新媒体不更新
+    NOT_VISIBLE = "not_visible"  # 已发布但页面上看不到
+
+
+PROBLEM_LABELS: dict[str, str] = {
+    Problem.UNREACHABLE: "站点无法访问",
+    Problem.HOMEPAGE_STALE: "首页不更新",
+    Problem.COLUMN_STALE: "栏目不更新",
+    Problem.BLANK_COLUMN: "空白栏目",
+    Problem.BROKEN_LINK: "错链断链",
+    Problem.INJECTED_LINK: "外链暗链",
+    Problem.WORDING_ERROR: "严重表述错误",
+    Problem.ACCOUNT_STALE: "新媒体不更新",
+    Problem.NOT_VISIBLE: "已发布未可见",
+}

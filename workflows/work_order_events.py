@@ -5,39 +5,13 @@ and every piece of evidence is one of these events; the supervisors' screen is t
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
 from events.envelope import Event
 from events.registry import event_type
-
-
-class Problem(StrEnum):
-    """The classes of problem the national inspection names (government-rules.md §1)."""
-
-    UNREACHABLE = "unreachable"  # 站点无法访问
-    HOMEPAGE_STALE = "homepage_stale"  # 首页不更新
-    COLUMN_STALE = "column_stale"  # 栏目不更新
-    BLANK_COLUMN = "blank_column"  # 空白栏目
-    BROKEN_LINK = "broken_link"  # 错链、断链
-    INJECTED_LINK = "injected_link"  # 外链、暗链
-    WORDING_ERROR = "wording_error"  # 严重表述错误
-    ACCOUNT_STALE = "account_stale"  # 新媒体不更新
-    NOT_VISIBLE = "not_visible"  # 已发布但页面上看不到
-
-
-PROBLEM_LABELS: dict[str, str] = {
-    Problem.UNREACHABLE: "站点无法访问",
-    Problem.HOMEPAGE_STALE: "首页不更新",
-    Problem.COLUMN_STALE: "栏目不更新",
-    Problem.BLANK_COLUMN: "空白栏目",
-    Problem.BROKEN_LINK: "错链断链",
-    Problem.INJECTED_LINK: "外链暗链",
-    Problem.WORDING_ERROR: "严重表述错误",
-    Problem.ACCOUNT_STALE: "新媒体不更新",
-    Problem.NOT_VISIBLE: "已发布未可见",
-}
+from workflows.vocabulary import PROBLEM_LABELS as PROBLEM_LABELS
+from workflows.vocabulary import Problem as Problem
 
 
 class Evidence(BaseModel):

@@ -9,8 +9,6 @@ import click
 from hub.cli.articles import as_option, json_option
 from hub.cli.context import hub_of
 from hub.cli.output import emit_json
-from hub.projections.deliveries import unsettled_count
-from workflows.delivery_decider import DELIVERY_ACTION_LABELS
 
 
 @click.command("deliveries")
@@ -35,6 +33,8 @@ def deliveries(
     as_json: bool,
 ) -> None:
     """投递台账：每篇稿件每个发布目标的投递状态。"""
+    from workflows.delivery_decider import DELIVERY_ACTION_LABELS
+
     hub = hub_of(ctx)
     article_id = hub.articles.resolve(article_ref) if article_ref else None
     items = hub.delivery_service.find(article_id, account, status, limit)
@@ -107,6 +107,8 @@ def cancel(ctx: click.Context, delivery_ref: str, reason: str, user: str, as_jso
 @click.pass_context
 def deliver(ctx: click.Context, until_idle: bool, timeout: float, as_json: bool) -> None:
     """执行一轮后台工作（到时的定时发布与到期下线、更正稿自动发布、投递）；hub serve 会持续执行。"""
+    from hub.projections.deliveries import unsettled_count
+
     hub = hub_of(ctx)
     first = hub.work()
     timers, report = first.timers, first.deliveries

@@ -12,10 +12,7 @@ from hub.cli.articles import as_option, json_option
 from hub.cli.checks import finding_lines
 from hub.cli.context import hub_of
 from hub.cli.output import emit_json
-from hub.commands.dictionary_records import change_json, dictionary_history
 from workflows.beijing_time import beijing_text
-from workflows.checks.findings import Finding
-from workflows.dictionary_events import DICTIONARY_LABELS
 
 
 @click.command("dictionaries")
@@ -23,6 +20,9 @@ from workflows.dictionary_events import DICTIONARY_LABELS
 @click.pass_context
 def dictionaries(ctx: click.Context, as_json: bool) -> None:
     """校验词库：现行版本、各词库条目数，以及每次变更的记录。"""
+    from hub.commands.dictionary_records import change_json, dictionary_history
+    from workflows.dictionary_events import DICTIONARY_LABELS
+
     hub = hub_of(ctx)
     current = hub.config.dictionaries
     history = [change_json(e) for e in dictionary_history(hub.store)]
@@ -53,6 +53,8 @@ def dictionaries(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def recheck(ctx: click.Context, site_ref: str | None, user: str, as_json: bool) -> None:
     """词库更新后，用现行词库复检全部已审定（及已发布）的稿件，列出现在不能通过的。"""
+    from workflows.checks.findings import Finding
+
     hub = hub_of(ctx)
     site = hub.config.directory.site(site_ref).code if site_ref else None
     ids = hub.rechecker.candidates(site)

@@ -9,19 +9,22 @@ import subprocess
 import sys
 import threading
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import click
 
-from events.sql_store import SQLEventStore
-from events.stores import open_store
 from hub.cli.articles import json_option
 from hub.cli.context import HubContext
 from hub.cli.output import emit_json
 from hub.runtime.logs import configure_logging
-from hub.setup.config import ConfigError, HubConfig, load_config
+
+if TYPE_CHECKING:  # loaded where the commands run, not with `--help`
+    from hub.setup.config import HubConfig
 
 
 def _config(ctx: click.Context) -> HubConfig:
+    from hub.setup.config import ConfigError, load_config
+
     context = ctx.find_object(HubContext)
     assert context is not None  # the group made it
     config = load_config(context.config_dir, context.overrides)
@@ -53,6 +56,8 @@ def _until_signalled() -> threading.Event:
 @click.pass_context
 def relay(ctx: click.Context, once: bool, batch_size: int, as_json: bool) -> None:
     """把事件库的事件按提交顺序发布到 Kafka（分布式运行时；崩溃后从检查点续发，不遗漏）。"""
+    from events.sql_store import SQLEventStore
+    from events.stores import open_store
     from hub.distributed.relay import Relay, producer
     from hub.distributed.topics import Topics, ensure_topics
 
@@ -88,6 +93,8 @@ def relay(ctx: click.Context, once: bool, batch_size: int, as_json: bool) -> Non
 @click.pass_context
 def worker(ctx: click.Context, role: str, as_json: bool) -> None:
     """分布式运行时的工作进程（Faust）：从 Kafka 消费事件。可在多台机器上运行多个。"""
+    from hub.setup.config import ConfigError
+
     config = _config(ctx)
     context = ctx.find_object(HubContext)
     assert context is not None
@@ -106,6 +113,7 @@ def worker(ctx: click.Context, role: str, as_json: bool) -> None:
 def _run_projections(config: HubConfig) -> None:
     from faust import Worker
 
+    from events.stores import open_store
     from hub.distributed.ledger_channel import publish_ledger
     from hub.distributed.redis_client import redis_client
     from hub.distributed.topics import Topics, ensure_topics
@@ -160,7 +168,9 @@ def _run_both(context: HubContext) -> None:
 @click.pass_context
 def status(ctx: click.Context, as_json: bool) -> None:
     """各组件状态：事件库、转发进程（relay）积压、Kafka 消费组积压、Redis 与存活的投递进程。"""
+    from events.stores import open_store
     from hub.distributed.status import status as collect
+    from hub.setup.config import load_config
 
     context = ctx.find_object(HubContext)
     assert context is not None

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import json
 import time
+from typing import TYPE_CHECKING
 
 import click
 
-from events.envelope import RecordedEvent
 from hub.cli.articles import json_option
 from hub.cli.context import hub_of
-from hub.projections.history import describe
-from hub.setup.directory import Directory
 from workflows.beijing_time import beijing_text
+
+if TYPE_CHECKING:  # loaded where the commands run, not with `--help`
+    from events.envelope import RecordedEvent
+    from hub.setup.directory import Directory
 
 
 def _line(event: RecordedEvent, as_json: bool, directory: Directory) -> str:
     """One event of the log: where it is (position, stream, type, for operators) and what it
     says (who, by name, and what, naming sites and targets)."""
+    from hub.projections.history import describe
+
     if as_json:
         return json.dumps(event.as_dict(), ensure_ascii=False)
     return (

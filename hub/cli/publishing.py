@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -21,10 +21,12 @@ from hub.cli.articles import (
 from hub.cli.context import hub_of
 from hub.cli.output import emit_json
 from hub.cli.waiting import echo_waited, report_waiting, wait_for_deliveries, wait_option
-from hub.commands.article_service import ArticleResult
 from hub.runtime.clock import beijing_minute
-from hub.setup.directory import Directory
-from workflows.publication import CHANNEL_LABELS, Target
+
+if TYPE_CHECKING:  # loaded where the commands run, not with `--help`
+    from hub.commands.article_service import ArticleResult
+    from hub.setup.directory import Directory
+    from workflows.publication import Target
 
 _TIME = click.DateTime(["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S%z"])
 _TIME_HELP = "（YYYY-MM-DD HH:MM，北京时间）"
@@ -32,6 +34,8 @@ _TIME_HELP = "（YYYY-MM-DD HH:MM，北京时间）"
 
 def _target_label(directory: Directory, target: Target) -> str:
     """网站 示范省人民政府门户网站·通知公告, 微信公众号 示范省人民政府 (names, not codes)."""
+    from workflows.vocabulary import CHANNEL_LABELS
+
     return (
         f"{CHANNEL_LABELS.get(target.channel, target.channel)} {directory.target_name(target.key)}"
     )

@@ -5,7 +5,7 @@ reports are filed in."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -13,8 +13,10 @@ from hub.cli.articles import json_option
 from hub.cli.context import hub_of
 from hub.cli.output import emit_json
 from hub.runtime.clock import utc_now
-from hub.supervision.scorecard import STATUS_LABELS, Score
 from workflows.beijing_time import BEIJING
+
+if TYPE_CHECKING:  # loaded where the commands run, not with `--help`
+    from hub.supervision.scorecard import Score
 
 
 def _card_json(card: Score) -> dict[str, Any]:
@@ -31,7 +33,7 @@ def _card_json(card: Score) -> dict[str, Any]:
 @click.pass_context
 def scorecard_command(ctx: click.Context, site_ref: str | None, as_json: bool) -> None:
     """检查指标模拟评分：单项否决、已知扣分项与未监测项（来自发布、探测与工单记录）。"""
-    from hub.supervision.scorecard import scorecard
+    from hub.supervision.scorecard import STATUS_LABELS, scorecard
 
     hub = hub_of(ctx)
     sites, accounts = scorecard(hub.store, hub.config.directory, hub.work_orders, utc_now(),

@@ -11,7 +11,6 @@ from types import FrameType
 import click
 
 from hub.cli.context import HubContext, hub_of
-from workflows.publication import Channel
 from workflows.vocabulary import ROLE_LABELS
 
 
@@ -33,6 +32,7 @@ def serve(
 ) -> None:
     """运行中枢：网站、客户端稿件流、大屏、渠道沙箱与投递引擎。Ctrl-C 退出。"""
     from hub.runtime.server import serve as start  # the web stack loads only for `hub serve`
+    from workflows.publication import Channel
 
     if sandbox_port is not None and not no_sandboxes:
         # The channels' URLs follow the sandboxes unless set explicitly; port 0 (any free

@@ -8,7 +8,7 @@ import signal
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -16,10 +16,10 @@ from hub.cli.articles import as_option, json_option
 from hub.cli.context import hub_of
 from hub.cli.output import emit_json
 from hub.runtime.clock import as_beijing, beijing_minute, utc_now
-from hub.supervision.freshness import SITE_LIMITS, STATE_LABELS, Countdown, platform_freshness
-from hub.supervision.sweep import sweep_freshness
-from workflows.work_order_decider import ORDER_STATUS_LABELS
-from workflows.work_order_events import PROBLEM_LABELS
+from workflows.vocabulary import PROBLEM_LABELS
+
+if TYPE_CHECKING:  # loaded where the commands run, not with `--help`
+    from hub.supervision.freshness import Countdown
 
 _TIME = click.DateTime(["%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S%z"])
 
@@ -45,6 +45,8 @@ def _left(c: Countdown, now: datetime) -> str:
 @click.pass_context
 def freshness(ctx: click.Context, site_ref: str | None, as_json: bool) -> None:
     """更新情况：每个站点的首页、栏目和新媒体账号距单项否决还有几天（来自发布记录）。"""
+    from hub.supervision.freshness import SITE_LIMITS, STATE_LABELS, platform_freshness
+
     hub = hub_of(ctx)
     directory, now = hub.config.directory, utc_now()
     sites, accounts = platform_freshness(directory, hub.store, now,
@@ -78,6 +80,8 @@ def freshness(ctx: click.Context, site_ref: str | None, as_json: bool) -> None:
 
 
 def _order_line(order: dict[str, Any]) -> str:
+    from workflows.work_order_decider import ORDER_STATUS_LABELS
+
     deadline = order["deadline"] or order["due_by"]
     return (f"{str(order['order_id'])[:13]}  {ORDER_STATUS_LABELS.get(order['status'], order['status'])}"
             f"  {PROBLEM_LABELS.get(order['problem'], order['problem'])}  {order['summary']}"
@@ -228,6 +232,8 @@ def close(ctx: click.Context, order_ref: str, user: str, as_json: bool) -> None:
 @click.pass_context
 def supervise(ctx: click.Context, as_json: bool) -> None:
     """立即按发布记录检查一遍更新情况：开出、记录或销号工单（hub serve 每 5 分钟自动执行）。"""
+    from hub.supervision.sweep import sweep_freshness
+
     hub = hub_of(ctx)
     report = sweep_freshness(hub.work_orders, hub.config.directory, hub.store, utc_now(),
                              hub.config.settings.freshness_warning_days)  # fmt: skip

@@ -12,16 +12,10 @@ from typing import Any
 
 import click
 
-from events.audit_trail import export_bundle, verify_store
-from events.integrity import describe, fingerprint, verify_bundle
-from events.sql_store import SQLEventStore
-from events.stores import open_store
 from hub.cli.articles import json_option
 from hub.cli.auth import require_admin
 from hub.cli.context import hub_of
 from hub.cli.output import emit_json
-from hub.projections.publications import LIVE_TARGETS
-from hub.queries.audit import AuditReport, Problem, audit, default_workers
 from workflows.vocabulary import ROLE_LABELS, STATUS_LABELS
 
 
@@ -102,6 +96,12 @@ def audit_command(
 ) -> None:  # fmt: skip
     """核验事件库的完整性（哈希链、封印、签名检查点），并按事件重放全部稿件，核查三审规则
     是否始终得到遵守。发现问题时退出码为 1，并指出第一个不成立的事件。"""
+    from events.audit_trail import export_bundle, verify_store
+    from events.integrity import describe, fingerprint
+    from events.sql_store import SQLEventStore
+    from events.stores import open_store
+    from hub.queries.audit import AuditReport, Problem, audit, default_workers
+
     if bundle is not None:
         ctx.exit(_verify_bundle(bundle, public_key, as_json))
     hub = hub_of(ctx)
@@ -171,6 +171,8 @@ def audit_command(
 
 def _verify_bundle(bundle: Path, public_key: str | None, as_json: bool) -> int:
     """`hub audit --verify`: an export bundle checked on its own; the exit code."""
+    from events.integrity import describe, verify_bundle
+
     try:
         key = bytes.fromhex(public_key) if public_key else None
         report = verify_bundle(bundle, key)
@@ -218,6 +220,7 @@ def backup_command(ctx: click.Context, file: Path, as_json: bool) -> None:
 @json_option
 def restore_command(file: Path, to: Path, as_json: bool) -> None:
     """把备份恢复到新目录，逐个核对文件并核验事件库的哈希链与签名检查点（不改动正在运行的中枢）。"""
+    from events.integrity import describe
     from hub.setup.backup import STORE, restore
 
     manifest, report = restore(file, to)
@@ -267,6 +270,7 @@ def render_command(ctx: click.Context, site_refs: tuple[str, ...], as_json: bool
     """按事件重新生成站点（页面、栏目列表、首页、订阅、网站地图、媒体副本），结果与逐篇发布
     生成的完全一致：用于文档根目录丢失、更换主题或迁移站点。不指定站点时生成全部站点。须系统管理员。"""
     from hub.commands.site_render import render_sites
+    from hub.projections.publications import LIVE_TARGETS
 
     require_admin(ctx)
     hub = hub_of(ctx)

@@ -37,7 +37,8 @@ CASES = {
     ),
     "cli_startup": (
         ["--runs", "1"],
-        rf"cli_startup: help_s={NUMBER} group_help_s={NUMBER} article_list_s={NUMBER} "
+        rf"cli_startup: help_s={NUMBER} group_help_s={NUMBER} every_help_max_s={NUMBER} "
+        rf"article_list_s={NUMBER} "
         rf"users_s={NUMBER} review_queue_s={NUMBER}$",
     ),
     "checks": (["--articles", "30", "--terms", "300", "--runs", "2"], r"checks: article_20k_ms="),

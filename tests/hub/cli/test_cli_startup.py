@@ -73,3 +73,19 @@ def test_a_command_loads_its_group_with_the_modules_that_extend_it() -> None:
     assert isinstance(article, click.Group)
     assert {"list", "findings", "fix"} <= set(article.commands)  # findings extends the group
     assert cli.get_command(click.Context(cli), "no-such-command") is None
+
+
+def test_no_command_module_loads_the_hub_before_its_command_runs() -> None:
+    """Every command starts (its `--help` prints, its function is entered) with click and
+    the standard library only: pydantic, structlog, the event models and the hub load when
+    the command opens the hub."""
+    probe = (
+        "import sys, json, pkgutil, importlib, hub.cli\n"
+        "for info in pkgutil.iter_modules(hub.cli.__path__, 'hub.cli.'):\n"
+        "    importlib.import_module(info.name)\n"
+        "heavy = ('pydantic', 'structlog', 'yaml', 'events.envelope', 'hub.runtime.embedded')\n"
+        "print(json.dumps([m for m in heavy if m in sys.modules]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == []
