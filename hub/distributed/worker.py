@@ -23,6 +23,7 @@ from typing import Any
 import faust
 import structlog
 
+import workflows.event_types  # noqa: F401  (every event type: this reads events it did not write)
 from events.registry import default_registry
 from events.store import EventStore
 from events.stream_order import Applied, apply_in_stream_order

@@ -3,6 +3,7 @@ publications, deliveries, search, work orders."""
 
 from __future__ import annotations
 
+import workflows.event_types  # noqa: F401  (every event type: this reads events it did not write)
 from events.store import EventStore
 from events.subscriptions import Subscriber
 from hub.projections.article_search import ArticleSearchProjection

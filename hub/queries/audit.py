@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 
 import structlog
 
+import workflows.event_types  # noqa: F401  (every event type: this reads events it did not write)
 from events.store import EventStore, StreamRange
 from workflows.article_decider import ARTICLES
 from workflows.article_events import (

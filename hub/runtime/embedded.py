@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
+import workflows.event_types  # noqa: F401  (every event type: this reads events it did not write)
 from channels.local_db import Place, SharedPlace
 from channels.tokens import Tokens, TokenStore
 from events.envelope import RecordedEvent

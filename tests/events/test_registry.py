@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import re
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -92,3 +96,22 @@ def test_article_events_are_all_registered() -> None:
         "ArticleWithdrawn",
         "ArticleArchived",
     } <= set(default_registry.names())
+
+
+@pytest.mark.parametrize(
+    "entry",
+    ["hub.runtime.embedded", "hub.distributed.worker", "hub.queries.audit", "hub.projections"],
+)
+def test_every_reader_of_the_log_knows_every_event_type(entry: str) -> None:
+    """Commands load lazily, so no reader may depend on which modules happened to be loaded:
+    each entry point that decodes events it did not write knows every declared type."""
+    root = Path(__file__).resolve().parents[2]
+    declared = set()
+    for package in ("events", "workflows", "hub", "channels"):
+        for path in (root / package).rglob("*.py"):
+            declared |= set(re.findall(r'@event_type\("(\w+)"', path.read_text("utf-8")))
+    probe = f"import json, {entry}\nfrom events.registry import default_registry\nprint(json.dumps(default_registry.names()))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert declared - set(json.loads(done.stdout)) == set()
+    assert len(declared) > 40
