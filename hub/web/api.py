@@ -420,6 +420,38 @@ def router(hub: EmbeddedHub) -> APIRouter:
             raise DomainError("INVALID_INPUT", "请选择投递，或给出筛选条件")
         return hub.delivery_service.bulk(you.user_id, body.action, ids, body.reason)
 
+    # -- time-travel -----------------------------------------------------------------------
+
+    @api.get("/live", summary="回溯：某一时刻站点（栏目）或账号上在线的稿件、版本、发出时间与审核签发人",
+             tags=["投递"])  # fmt: skip
+    def live(
+        you: You,
+        site: Annotated[str | None, Query(max_length=40)] = None,
+        column: Annotated[str | None, Query(max_length=64)] = None,
+        account: Annotated[str | None, Query(max_length=64)] = None,
+        at: Annotated[
+            datetime | None, Query(description="时刻（无时区按北京时间；默认现在）")
+        ] = None,
+    ) -> dict[str, Any]:
+        from hub.queries.live_at import live_at
+
+        directory = hub.config.directory
+        if (site is None) == (account is None) or (column is not None and site is None):
+            raise DomainError("INVALID_INPUT", "请给出 site（可加 column）或 account，二者选一")
+        code = directory.site(site).code if site else directory.site(directory.account(
+            str(account)).site).code  # fmt: skip
+        if not can_see_site(directory.acting(you.user_id), code):
+            raise DomainError("SITE_ROLE_REQUIRED", "只能回看本人有角色的站点及其账号")
+        if site is not None and column is not None:
+            column = directory.column(directory.site(site), column).id
+        moment = as_beijing(at) or utc_now()
+        if moment > utc_now():
+            raise DomainError("INVALID_INPUT", "时刻不能晚于现在：只能回看已发生的情况")
+        hub.catch_up()
+        items = live_at(hub.store, moment, site=code if site else None, column=column,
+                        account=account)  # fmt: skip
+        return {"at": moment.isoformat(), "items": [i.as_json() for i in items]}
+
     # -- supervision (管网) ----------------------------------------------------------------
 
     @api.get("/supervision/freshness", summary="更新情况：各站点栏目、首页与新媒体距单项否决的倒计时",

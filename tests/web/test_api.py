@@ -432,3 +432,33 @@ def test_validation_messages_are_chinese_where_people_read_them(web: Web) -> Non
                         data={"csrf_token": csrf})  # fmt: skip
     assert form.status_code == 400 and "至少 1 项" in form.text
     assert not ENGLISH.search(re.sub(r"<[^>]+>", "", form.text.split("<main", 1)[1])[:3000])
+
+
+def test_time_travel_over_the_api(web: Web) -> None:
+    """GET /api/v1/live: what a site or an account showed at a moment, for its own staff."""
+    from tests.helpers import approved
+
+    hub = web.hub
+    article = approved(hub, title="关于开展冬季消防检查的通知")
+    hub.publishing.publish("qianli", article, ["gov/notices"], feeds=False)
+    deadline = time.monotonic() + 30
+    while True:
+        answer = web.api("liting", "GET", "/live", params={"site": "gov", "column": "notices"})
+        assert answer.status_code == 200, answer.text
+        found = [i for i in answer.json()["items"] if i["article_id"] == article]
+        if found or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert found and found[0]["revision"] == 1 and found[0]["approvals"][-1]["user"] == "chenjing"
+    past = web.api(
+        "liting", "GET", "/live", params={"site": "gov", "at": "2020-01-01T00:00:00+08:00"}
+    )
+    assert past.status_code == 200 and past.json()["items"] == []
+    # Another site's staff, bad or missing places, the future: refused, never a 5xx.
+    assert web.api("zhoumin", "GET", "/live", params={"site": "gov"}).status_code == 403
+    for params in ({}, {"site": "gov", "account": "sf-app"}, {"column": "notices"},
+                   {"site": "nosuch"}, {"account": "nosuch"}, {"site": "gov", "column": "nosuch"},
+                   {"site": "gov", "at": "2999-01-01T00:00:00"}, {"site": "gov", "at": "junk"}):  # fmt: skip
+        answer = web.api("liting", "GET", "/live", params=params)
+        assert 400 <= answer.status_code < 500, (params, answer.status_code, answer.text)
+    assert web.api(None, "GET", "/live", params={"site": "gov"}).status_code == 401
