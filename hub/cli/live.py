@@ -10,8 +10,7 @@ import click
 from hub.cli.articles import json_option
 from hub.cli.context import hub_of
 from hub.cli.output import emit_json, short_id
-from hub.runtime.clock import as_beijing, beijing_minute, utc_now
-from workflows.errors import DomainError
+from hub.runtime.clock import beijing_minute
 
 _TIME = click.DateTime(["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S%z",
                         "%Y-%m-%dT%H:%M:%S.%f%z"])  # fmt: skip
@@ -30,7 +29,7 @@ def live(
     at: datetime | None, as_json: bool,
 ) -> None:  # fmt: skip
     """某一时刻站点（栏目）或账号上在线的稿件：哪一版、何时发出、谁审核签发（按事件回溯）。"""
-    from hub.queries.live_at import live_at
+    from hub.queries.live_at import live_at, moment_of, place_of
 
     if (site_ref is None) == (account is None):
         raise click.UsageError("请给出 --site 或 --account（二选一）")
@@ -38,21 +37,16 @@ def live(
         raise click.UsageError("--column 须与 --site 一起使用")
     hub = hub_of(ctx)
     directory = hub.config.directory
-    site = directory.site(site_ref) if site_ref else None
-    if site is not None and column is not None:
-        column = directory.column(site, column).id  # by id or name; unknown: refused
-    if account is not None:
-        directory.account(account)  # unknown: ACCOUNT_UNKNOWN
-    moment = as_beijing(at) or utc_now()
-    if moment > utc_now():
-        raise DomainError("INVALID_INPUT", "时刻不能晚于现在：只能回看已发生的情况")
+    where = place_of(directory, site_ref, column, account)
+    moment = moment_of(at)
     hub.catch_up()
-    items = live_at(hub.store, moment, site=site.code if site else None, column=column,
-                    account=account)  # fmt: skip
+    items = live_at(hub.store, moment, site=where.site, column=where.column,
+                    account=where.account)  # fmt: skip
     if as_json:
         emit_json({"at": moment.isoformat(), "items": [i.as_json() for i in items]})
         return
-    place = f"{site.name}{'·' + column if column else ''}" if site else account
+    place = (f"{directory.site_name(where.site)}{'·' + str(where.column) if where.column else ''}"
+             if where.site else str(where.account))  # fmt: skip
     click.echo(f"{beijing_minute(moment)} {place} 在线稿件 {len(items)} 篇")
     for item in items:
         click.echo(

@@ -17,6 +17,8 @@ from typing import Any
 
 from events.store import EventStore
 from hub.projections.deliveries import DELIVERIES_TABLE
+from hub.runtime.clock import as_beijing, utc_now
+from hub.setup.directory import Directory
 from workflows.article_decider import ARTICLES
 from workflows.article_events import (
     ArticleApproved,
@@ -27,6 +29,7 @@ from workflows.article_events import (
 )
 from workflows.delivery_decider import DELIVERIES
 from workflows.delivery_events import DeliveryPlanned, DeliveryRetracted, DeliverySucceeded
+from workflows.errors import DomainError
 from workflows.publication import Channel, Target
 
 
@@ -67,6 +70,39 @@ class LiveItem:
             "signed_off_by": self.signed_off_by,
             "signed_off_at": self.signed_off_at.isoformat() if self.signed_off_at else None,
         }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where to look: a site (by code) and perhaps one of its columns, or an account; and the
+    site whose staff may look (an account's is the site that runs it)."""
+
+    site: str | None
+    column: str | None
+    account: str | None
+    owner: str
+
+
+def place_of(directory: Directory, site: str | None, column: str | None,
+             account: str | None) -> Place:  # fmt: skip
+    """The place a user named (site by code or key, column by id or name), or refused."""
+    if (site is None) == (account is None) or (column is not None and site is None):
+        raise DomainError("INVALID_INPUT", "请给出站点（可加栏目）或账号，二者选一")
+    if account is not None:
+        found = directory.account(account)
+        return Place(None, None, found.id, directory.site(found.site).code)
+    assert site is not None
+    found_site = directory.site(site)
+    column_id = directory.column(found_site, column).id if column is not None else None
+    return Place(found_site.code, column_id, None, found_site.code)
+
+
+def moment_of(at: datetime | None) -> datetime:
+    """The moment asked about (zone-less: Beijing time; none: now); never the future."""
+    moment = as_beijing(at) or utc_now()
+    if moment > utc_now():
+        raise DomainError("INVALID_INPUT", "时刻不能晚于现在：只能回看已发生的情况")
+    return moment
 
 
 def live_at(

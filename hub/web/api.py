@@ -433,23 +433,15 @@ def router(hub: EmbeddedHub) -> APIRouter:
             datetime | None, Query(description="时刻（无时区按北京时间；默认现在）")
         ] = None,
     ) -> dict[str, Any]:
-        from hub.queries.live_at import live_at
+        from hub.queries.live_at import live_at, moment_of, place_of
 
-        directory = hub.config.directory
-        if (site is None) == (account is None) or (column is not None and site is None):
-            raise DomainError("INVALID_INPUT", "请给出 site（可加 column）或 account，二者选一")
-        code = directory.site(site).code if site else directory.site(directory.account(
-            str(account)).site).code  # fmt: skip
-        if not can_see_site(directory.acting(you.user_id), code):
+        where = place_of(hub.config.directory, site, column, account)
+        if not can_see_site(hub.config.directory.acting(you.user_id), where.owner):
             raise DomainError("SITE_ROLE_REQUIRED", "只能回看本人有角色的站点及其账号")
-        if site is not None and column is not None:
-            column = directory.column(directory.site(site), column).id
-        moment = as_beijing(at) or utc_now()
-        if moment > utc_now():
-            raise DomainError("INVALID_INPUT", "时刻不能晚于现在：只能回看已发生的情况")
+        moment = moment_of(at)
         hub.catch_up()
-        items = live_at(hub.store, moment, site=code if site else None, column=column,
-                        account=account)  # fmt: skip
+        items = live_at(hub.store, moment, site=where.site, column=where.column,
+                        account=where.account)  # fmt: skip
         return {"at": moment.isoformat(), "items": [i.as_json() for i in items]}
 
     # -- supervision (管网) ----------------------------------------------------------------

@@ -15,6 +15,7 @@ from hub.web import (
     console_forms,
     console_inbox,
     console_lists,
+    console_live,
     console_login,
     console_reports,
     console_supervision,
@@ -30,6 +31,6 @@ def router(hub: EmbeddedHub) -> APIRouter:
     # The forms come before the article's actions: /articles/new, /{id}/edit and
     # /{id}/presence are matched before /{id} and /{id}/{action}.
     for group in (console_login, console_lists, console_forms, console_article, console_board,
-                  console_supervision, console_reports, console_inbox):  # fmt: skip
+                  console_supervision, console_reports, console_inbox, console_live):  # fmt: skip
         pages.include_router(group.routes(console))
     return pages

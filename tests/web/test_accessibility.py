@@ -64,6 +64,7 @@ def test_console_and_site_pass_axe_at_desktop_and_phone_sizes(web: Web, browser)
              "/console/supervision", f"/console/supervision/orders/{order['order_id']}",
              "/console/supervision/scorecard", "/console/supervision/reports",
              "/console/supervision/wall",
+             "/console/live?site=gov&column=notices",
              "/console/supervision/evidence?what=published&account=9900000001",
              "/sites/gov/index.html", f"/sites/gov/notices/{article}.html",
              "/sites/gov/sitemap.html"]  # fmt: skip

@@ -462,3 +462,19 @@ def test_time_travel_over_the_api(web: Web) -> None:
         answer = web.api("liting", "GET", "/live", params=params)
         assert 400 <= answer.status_code < 500, (params, answer.status_code, answer.text)
     assert web.api(None, "GET", "/live", params={"site": "gov"}).status_code == 401
+    # The console page: the same answer for the site's staff, refused to others.
+    session, _ = web.login("liting")
+    page = session.get(f"{web.url}/console/live", params={"site": "gov", "column": "notices"},
+                       timeout=30)  # fmt: skip
+    assert page.status_code == 200 and "关于开展冬季消防检查的通知" in page.text
+    assert "陈静" in page.text and "第 1 版" in page.text
+    past = session.get(f"{web.url}/console/live", params={"site": "gov", "at": "2020-01-01T00:00"},
+                       timeout=30)  # fmt: skip
+    assert past.status_code == 200 and "这一时刻没有在线的稿件" in past.text
+    for params in ({"at": "junk"}, {"site": "nosuch"}, {"at": "2999-01-01T00:00"}):
+        refused = session.get(f"{web.url}/console/live", params=params, timeout=30)
+        assert 400 <= refused.status_code < 500, (params, refused.status_code)
+    other, _ = web.login("zhoumin")
+    assert (
+        other.get(f"{web.url}/console/live", params={"site": "gov"}, timeout=30).status_code == 403
+    )
