@@ -47,21 +47,26 @@ def _subcommands(command: click.Command) -> list[click.Command]:
     return found
 
 
-def test_help_lists_the_table_without_importing_any_command() -> None:
+HEAVY = ("pydantic", "structlog", "yaml", "events.envelope", "hub.runtime.embedded")
+
+
+def loaded_after(code: str) -> tuple[list[str], list[str]]:
+    """Run `code` in a fresh interpreter: what it printed, and which heavy modules it loaded."""
     probe = (
-        "import sys, json\n"
-        "from hub.cli import main\n"
-        "try:\n"
-        "    main(['--help'])\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "heavy = ('pydantic', 'structlog', 'events.envelope', 'hub.cli.articles', 'hub.runtime.embedded')\n"
-        "print(json.dumps([m for m in heavy if m in sys.modules]))\n"
+        f"{code}\nimport sys, json\nprint(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     *text, loaded = done.stdout.strip().splitlines()
-    assert json.loads(loaded) == []
+    return text, json.loads(loaded)
+
+
+def test_help_lists_the_table_without_importing_any_command() -> None:
+    text, loaded = loaded_after(
+        "from hub.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass",
+        also=("hub.cli.articles",),
+    )
+    assert loaded == []
     listing = "\n".join(text)
     for name in COMMANDS:
         assert f"  {name} " in listing
@@ -79,13 +84,9 @@ def test_no_command_module_loads_the_hub_before_its_command_runs() -> None:
     """Every command starts (its `--help` prints, its function is entered) with click and
     the standard library only: pydantic, structlog, the event models and the hub load when
     the command opens the hub."""
-    probe = (
-        "import sys, json, pkgutil, importlib, hub.cli\n"
+    _, loaded = loaded_after(
+        "import pkgutil, importlib, hub.cli\n"
         "for info in pkgutil.iter_modules(hub.cli.__path__, 'hub.cli.'):\n"
-        "    importlib.import_module(info.name)\n"
-        "heavy = ('pydantic', 'structlog', 'yaml', 'events.envelope', 'hub.runtime.embedded')\n"
-        "print(json.dumps([m for m in heavy if m in sys.modules]))\n"
+        "    importlib.import_module(info.name)"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == []
+    assert loaded == []
