@@ -50,10 +50,12 @@ def _subcommands(command: click.Command) -> list[click.Command]:
 HEAVY = ("pydantic", "structlog", "yaml", "events.envelope", "hub.runtime.embedded")
 
 
-def loaded_after(code: str) -> tuple[list[str], list[str]]:
-    """Run `code` in a fresh interpreter: what it printed, and which heavy modules it loaded."""
+def loaded_after(code: str, also: tuple[str, ...] = ()) -> tuple[list[str], list[str]]:
+    """Run `code` in a fresh interpreter: what it printed, and which heavy modules (and
+    `also`) it loaded."""
+    names = HEAVY + also
     probe = (
-        f"{code}\nimport sys, json\nprint(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
+        f"{code}\nimport sys, json\nprint(json.dumps([m for m in {names!r} if m in sys.modules]))"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
