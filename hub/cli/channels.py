@@ -5,10 +5,11 @@ from __future__ import annotations
 import click
 
 from hub.cli.articles import json_option
+from hub.cli.auth import require_admin
 from hub.cli.context import hub_of
 from hub.cli.output import emit_json
 from workflows.errors import DomainError
-from workflows.vocabulary import Channel
+from workflows.vocabulary import CHANNEL_LABELS, Channel
 
 
 @click.group("channels")
@@ -25,7 +26,6 @@ def channels() -> None:
 def health(ctx: click.Context, channel: str | None, everything: bool, as_json: bool) -> None:
     """每个账号的健康状况：令牌、配额、熔断、投递情况与最近的错误。"""
     from workflows.delivery_decider import DELIVERY_STATUS_LABELS
-    from workflows.vocabulary import CHANNEL_LABELS
 
     rows = [
         row
@@ -65,7 +65,6 @@ def authorize(ctx: click.Context, account: str, code: str | None, as_json: bool)
     """微博账号授权（OAuth2 授权码）：先打印授权页地址，持有人同意后用 --code 换取令牌。"""
     from channels.contract import ChannelError
     from hub.delivery.accounts import is_local
-    from workflows.vocabulary import CHANNEL_LABELS
 
     hub = hub_of(ctx)
     found = hub.config.directory.account(account)
@@ -117,9 +116,7 @@ def render_command(
 ) -> None:
     """按事件重建客户端稿件流和大屏播单（渠道的小库丢失或损坏后）：内容、版本与顺序同原来一致，
     变更号从原来的之后接着编，客户端和大屏从任何游标同步都不会漏掉。须系统管理员。"""
-    from hub.cli.auth import require_admin
     from hub.commands.feed_render import FEED_CHANNELS, accounts_of, render_feeds
-    from workflows.vocabulary import CHANNEL_LABELS
 
     require_admin(ctx)
     hub = hub_of(ctx)

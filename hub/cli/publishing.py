@@ -22,6 +22,7 @@ from hub.cli.context import hub_of
 from hub.cli.output import emit_json
 from hub.cli.waiting import echo_waited, report_waiting, wait_for_deliveries, wait_option
 from hub.runtime.clock import beijing_minute
+from workflows.vocabulary import CHANNEL_LABELS
 
 if TYPE_CHECKING:  # loaded where the commands run, not with `--help`
     from hub.commands.article_service import ArticleResult
@@ -34,8 +35,6 @@ _TIME_HELP = "（YYYY-MM-DD HH:MM，北京时间）"
 
 def _target_label(directory: Directory, target: Target) -> str:
     """网站 示范省人民政府门户网站·通知公告, 微信公众号 示范省人民政府 (names, not codes)."""
-    from workflows.vocabulary import CHANNEL_LABELS
-
     return (
         f"{CHANNEL_LABELS.get(target.channel, target.channel)} {directory.target_name(target.key)}"
     )
