@@ -53,6 +53,7 @@ from hub.web.security import (
     caller_of,
     can_see_site,
     check_csrf,
+    live_for,
     require_writer,
     visibility,
     visible_article,
@@ -433,15 +434,7 @@ def router(hub: EmbeddedHub) -> APIRouter:
             datetime | None, Query(description="时刻（无时区按北京时间；默认现在）")
         ] = None,
     ) -> dict[str, Any]:
-        from hub.queries.live_at import live_at, moment_of, place_of
-
-        where = place_of(hub.config.directory, site, column, account)
-        if not can_see_site(hub.config.directory.acting(you.user_id), where.owner):
-            raise DomainError("SITE_ROLE_REQUIRED", "只能回看本人有角色的站点及其账号")
-        moment = moment_of(at)
-        hub.catch_up()
-        items = live_at(hub.store, moment, site=where.site, column=where.column,
-                        account=where.account)  # fmt: skip
+        _, moment, items = live_for(hub, you.user_id, site, column, account, at)
         return {"at": moment.isoformat(), "items": [i.as_json() for i in items]}
 
     # -- supervision (管网) ----------------------------------------------------------------

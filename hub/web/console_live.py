@@ -11,10 +11,9 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from hub.queries.live_at import LiveItem, live_at, moment_of, place_of
 from hub.runtime.clock import utc_now
 from hub.web.console_page import Console
-from hub.web.security import can_see_site
+from hub.web.security import can_see_site, live_for
 from workflows.beijing_time import BEIJING
 from workflows.errors import DomainError
 
@@ -37,13 +36,8 @@ def routes(console: Console) -> APIRouter:
             raise DomainError("INVALID_INPUT", "时刻格式有误（应为 2026-12-04T09:30）") from None
         account = params.get("account") or None
         site = None if account else (params.get("site") or sites[0].key)
-        where = place_of(directory, site, params.get("column") or None, account)
-        if not can_see_site(actor, where.owner):
-            raise DomainError("SITE_ROLE_REQUIRED", "只能回看本人有角色的站点及其账号")
-        moment = moment_of(at)
-        hub.catch_up()
-        items: list[LiveItem] = live_at(hub.store, moment, site=where.site, column=where.column,
-                                        account=where.account)  # fmt: skip
+        where, moment, items = live_for(hub, user, site, params.get("column") or None, account,
+                                        at)  # fmt: skip
         shown = moment.astimezone(BEIJING)
         if where.account:
             label = directory.account(where.account).name

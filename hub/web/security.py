@@ -7,6 +7,7 @@ from __future__ import annotations
 import hmac
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
@@ -24,6 +25,7 @@ from workflows.publication import Target
 from workflows.vocabulary import WRITING_ROLES
 
 if TYPE_CHECKING:
+    from hub.queries.live_at import LiveItem, Place
     from hub.runtime.embedded import EmbeddedHub
 
 SESSION_COOKIE = "hub_session"
@@ -153,3 +155,21 @@ def visibility(hub: EmbeddedHub, user: str) -> Visibility | None:
     }
     return Visibility(frozenset(sites), frozenset(accounts),
                       frozenset(f"website:{code}/" for code in sites))  # fmt: skip
+
+
+def live_for(
+    hub: EmbeddedHub, user: str, site: str | None, column: str | None, account: str | None,
+    at: datetime | None,
+) -> tuple[Place, datetime, list[LiveItem]]:  # fmt: skip
+    """Time-travel for a user of the web (API and console): the place, the moment and what
+    was live there then, for the staff of the place's site only."""
+    from hub.queries.live_at import live_at, moment_of, place_of
+
+    where = place_of(hub.config.directory, site, column, account)
+    if not can_see_site(hub.config.directory.acting(user), where.owner):
+        raise DomainError("SITE_ROLE_REQUIRED", "只能回看本人有角色的站点及其账号")
+    moment = moment_of(at)
+    hub.catch_up()
+    items = live_at(hub.store, moment, site=where.site, column=where.column,
+                    account=where.account)  # fmt: skip
+    return where, moment, items
