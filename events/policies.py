@@ -15,13 +15,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-import structlog
-
 from events.envelope import RecordedEvent
+from events.log import get_logger
 from events.store import EventStore, SubscriberTransaction
 from events.subscriptions import created_in
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 
 class Policy(Protocol):

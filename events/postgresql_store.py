@@ -41,12 +41,12 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg
-import structlog
 from psycopg.pq import TransactionStatus
 from psycopg_pool import ConnectionPool
 
 from events.envelope import RecordedEvent
 from events.integrity import ZERO, AuditKey
+from events.log import get_logger
 from events.recorder import POSTGRESQL
 from events.registry import EventRegistry
 from events.sql_store import (
@@ -66,7 +66,7 @@ from events.store import (
     prefix_range,
 )
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS events (

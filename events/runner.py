@@ -17,14 +17,13 @@ from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-import structlog
-
 from events.decider import Decider, Refusal, derived_id
 from events.envelope import SYSTEM_ACTOR, Actor, Event, NewEvent
 from events.ids import new_id
+from events.log import get_logger
 from events.store import AppendResult, ConcurrencyConflict, EventStore, StoreError
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 C = TypeVar("C")
 S = TypeVar("S")

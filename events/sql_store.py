@@ -16,7 +16,6 @@ A stored row has the columns of `COLUMNS`, in that order, in every database.
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import threading
 from abc import abstractmethod
@@ -24,9 +23,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any
-
-import structlog
+from typing import TYPE_CHECKING, Any
 
 from events.envelope import Actor, Event, NewEvent, RecordedEvent, authenticated_via
 from events.integrity import (
@@ -40,6 +37,7 @@ from events.integrity import (
     stream_link,
 )
 from events.integrity import digest as content_digest
+from events.log import get_logger
 from events.recorder import Dialect, Reading, Recording
 from events.registry import EventRegistry, default_registry
 from events.store import (
@@ -52,7 +50,10 @@ from events.store import (
     split_offsets,
 )
 
-log = structlog.get_logger(__name__)
+if TYPE_CHECKING:
+    import asyncio
+
+log = get_logger(__name__)
 Reader = Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]
 
 COLUMNS = (
@@ -492,6 +493,8 @@ class SQLEventStore(Reading, EventStore):
     async def append_async(
         self, stream_id: str, events: Sequence[NewEvent], expected_version: int
     ) -> AppendResult:
+        import asyncio  # here: a command that never awaits does not load it
+
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
         request = self._request(stream_id, events, expected_version, future)

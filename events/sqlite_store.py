@@ -13,10 +13,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import structlog
-
 from events.envelope import RecordedEvent
 from events.integrity import ZERO, AuditKey
+from events.log import get_logger
 from events.recorder import SQLITE
 from events.registry import EventRegistry
 from events.sql_store import (
@@ -37,7 +36,7 @@ from events.store import (
     prefix_range,
 )
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (

@@ -10,7 +10,6 @@ The contract is what the rest of the hub may rely on:
 
 from __future__ import annotations
 
-import asyncio
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -235,6 +234,8 @@ class EventStore(ABC):
         self, stream_id: str, events: Sequence[NewEvent], expected_version: int
     ) -> AppendResult:
         """`append` for asyncio callers; concurrent tasks are group-committed like threads."""
+        import asyncio  # here: a command that never awaits does not load it
+
         return await asyncio.to_thread(self.append, stream_id, events, expected_version)
 
     @abstractmethod

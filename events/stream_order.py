@@ -18,13 +18,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import structlog
-
 from events.envelope import RecordedEvent
+from events.log import get_logger
 from events.store import EventStore
 from events.subscriptions import STREAM_VERSIONS, Subscriber, prepare, tracked_versions
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 
 @dataclass

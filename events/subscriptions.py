@@ -6,13 +6,12 @@ import weakref
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-import structlog
-
 from events.envelope import RecordedEvent
+from events.log import get_logger
 from events.recorder import Column, Table
 from events.store import EventStore, SubscriberTransaction
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 # The subscribers whose tables were created (or upgraded) through each open store.
 _created: weakref.WeakKeyDictionary[EventStore, set[str]] = weakref.WeakKeyDictionary()
 

@@ -14,14 +14,13 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import structlog
-
 from channels.contract import ChannelError
 from channels.http_client import HttpClient, HttpFailure, shared_client
 from channels.tokens import REFRESH_EARLY_S, CachedToken, Tokens
+from events.log import get_logger
 from workflows.delivery_events import ErrorKind
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 TOKEN_ERRORS = frozenset({40001, 40014, 42001})
 RETRYABLE = frozenset(

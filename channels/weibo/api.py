@@ -14,14 +14,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-import structlog
-
 from channels.contract import ChannelError
 from channels.http_client import HttpClient, HttpFailure, shared_client
 from channels.tokens import CachedToken, Tokens
+from events.log import get_logger
 from workflows.delivery_events import ErrorKind
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 DEFAULT_REDIRECT = "https://api.weibo.com/oauth2/default.html"  # Weibo's page for apps w/o site
 RETRYABLE = frozenset({10001, 10002, 10003, 10009, 10010, 20016, 20022})

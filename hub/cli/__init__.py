@@ -75,11 +75,9 @@ COMMANDS: dict[str, Entry] = {
 def cli(ctx: click.Context, config_dir: Path | None) -> None:
     """政府网站集约化平台 · 发布中枢（publishing hub）命令行。"""
     from hub.cli.context import HubContext, default_config_dir
+    from hub.runtime.logs import configure_logging  # applied when something first logs
 
-    if "structlog" in sys.modules:  # else the hub configures it before it opens
-        from hub.runtime.logs import configure_logging
-
-        configure_logging(os.environ.get("HUB_LOG_LEVEL", "warning").lower())
+    configure_logging(os.environ.get("HUB_LOG_LEVEL", "warning").lower())
     if isinstance(ctx.obj, HubContext) and config_dir is None:
         return  # a command another command runs (the demo's steps): its configuration and hub
     state = HubContext(config_dir or default_config_dir())
@@ -136,9 +134,9 @@ def _report(exc: Exception, as_json: bool) -> int:
         busy = StoreBusy()
         emit_error(busy.code, busy.message, as_json)
     else:
-        import structlog
+        from events.log import get_logger
 
-        log = structlog.get_logger(__name__)
+        log = get_logger(__name__)
         log.error("cli.internal_error", error=repr(exc))
         log.debug("cli.internal_error_trace", exc_info=True)
         emit_error(ErrorCode.INTERNAL, f"内部错误: {exc!r}", as_json)

@@ -178,12 +178,13 @@ def _metadata(path: Path | None) -> ArticleMetadata:
     """Metadata from a YAML (or JSON) mapping, validated like the article's own."""
     import yaml
 
+    from hub.setup.config import parse_yaml
     from workflows.content import ArticleMetadata
 
     if path is None:
         return ArticleMetadata()
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = parse_yaml(path.read_text(encoding="utf-8")) or {}
     except OSError as exc:
         raise DomainError("FILE_UNREADABLE", f"无法读取文件 {path}: {exc.strerror}") from None
     except yaml.YAMLError as exc:

@@ -12,6 +12,7 @@ from hub.runtime.logs import configure_logging
 
 if TYPE_CHECKING:
     from hub.runtime.embedded import EmbeddedHub
+    from hub.setup.config import HubConfig
 
 
 def default_config_dir() -> Path:
@@ -31,6 +32,19 @@ class HubContext:
         self.config_dir = config_dir
         self.overrides: dict[str, Any] = {}  # settings a command's options set before opening
         self._hub: EmbeddedHub | None = None
+        self._config: HubConfig | None = None
+
+    @property
+    def config(self) -> HubConfig:
+        """The configuration alone (the hub's, if it is open): a command that only reads
+        the sites, users or accounts opens no database."""
+        if self._hub is not None:
+            return self._hub.config
+        if self._config is None:
+            from hub.setup.config import load_config
+
+            self._config = load_config(self.config_dir, self.overrides)
+        return self._config
 
     @property
     def hub(self) -> EmbeddedHub:
@@ -51,3 +65,9 @@ def hub_of(ctx: click.Context) -> EmbeddedHub:
     """The embedded hub of this invocation."""
     obj: Any = ctx.find_object(HubContext)
     return obj.hub
+
+
+def config_of(ctx: click.Context) -> HubConfig:
+    """The configuration of this invocation, without opening the hub."""
+    obj: Any = ctx.find_object(HubContext)
+    return obj.config

@@ -14,7 +14,7 @@ import click
 
 from hub.cli.articles import json_option
 from hub.cli.auth import require_admin
-from hub.cli.context import hub_of
+from hub.cli.context import config_of, hub_of
 from hub.cli.output import emit_json
 from workflows.vocabulary import ROLE_LABELS, STATUS_LABELS
 
@@ -252,7 +252,7 @@ def sites(ctx: click.Context, as_json: bool) -> None:
     """站群：站点与栏目（hub sites render 按事件重新生成站点）。"""
     if ctx.invoked_subcommand is not None:
         return
-    directory = hub_of(ctx).config.directory
+    directory = config_of(ctx).directory
     if as_json:
         emit_json([site.model_dump(mode="json") for site in directory.sites])
         return
@@ -303,7 +303,7 @@ def render_command(ctx: click.Context, site_refs: tuple[str, ...], as_json: bool
 @click.pass_context
 def users(ctx: click.Context, as_json: bool) -> None:
     """用户与各站点角色。"""
-    directory = hub_of(ctx).config.directory
+    directory = config_of(ctx).directory
     if as_json:
         emit_json([user.model_dump(mode="json") for user in directory.users])
         return

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import structlog
-
 from events.decider import derived_id
 from events.envelope import RecordedEvent
+from events.log import get_logger
 from events.store import SubscriberTransaction
 from hub.commands.article_service import ArticleService
 from hub.commands.publishing import SYSTEM
@@ -24,7 +23,7 @@ from workflows.article_decider import ARTICLES
 from workflows.article_events import ArticleApproved
 from workflows.errors import DomainError
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 
 class CorrectionPublisher:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import structlog
-
 from events.envelope import SYSTEM_ACTOR, Actor, RecordedEvent
+from events.log import get_logger
 from events.runner import Runner
 from events.store import EventStore
 from workflows.checks.dictionaries import Dictionaries
@@ -17,7 +16,7 @@ from workflows.dictionary_events import (
     dictionaries_decider,
 )
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 
 def dictionary_history(store: EventStore) -> list[RecordedEvent]:

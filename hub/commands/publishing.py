@@ -8,9 +8,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-import structlog
-
 from events.ids import new_id
+from events.log import get_logger
 from hub.commands.article_service import ArticleResult, ArticleService
 from hub.projections.publications import due_expiries, due_releases, next_timer
 from hub.runtime.clock import as_beijing, utc_now
@@ -29,7 +28,7 @@ from workflows.publication import Channel, Target, merge_targets
 from workflows.publication_decider import retraction_scope
 from workflows.vocabulary import ArticleStatus, Role
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 # The hub itself, acting on timers and on approved corrections.
 SYSTEM = ActingUser("system", {ALL_SITES: frozenset({Role.OPERATOR})})

@@ -7,8 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import structlog
-
+from events.log import get_logger
 from events.store import EventStore
 from hub.commands.article_service import ArticleRunner
 from hub.commands.check_service import CheckService
@@ -19,7 +18,7 @@ from workflows.article_commands import RecheckArticle
 from workflows.article_decider import RECHECKABLE
 from workflows.checks.findings import Finding, Severity
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 
 @dataclass

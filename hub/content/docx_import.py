@@ -24,16 +24,16 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 import mammoth
-import structlog
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
+from events.log import get_logger
 from hub.content.docx_fields import DocumentFields, apply_alignment, mark_alignment, read_fields
 from hub.content.media import Media, MediaStore, sniff
 from hub.content.sanitize import clean_html
 from workflows.errors import DomainError
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 _STYLE_MAP = """
 p[style-name='Title'] => h1:fresh

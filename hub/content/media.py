@@ -21,11 +21,10 @@ import zipfile
 from pathlib import Path
 from typing import NamedTuple
 
-import structlog
-
+from events.log import get_logger
 from workflows.errors import DomainError
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024

@@ -22,8 +22,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-import structlog
-
 from channels.contract import (
     Capability,
     ChannelAdapter,
@@ -33,6 +31,7 @@ from channels.contract import (
     limit_problems,
 )
 from channels.tokens import CachedToken
+from events.log import get_logger
 from events.store import EventStore, StoreError
 from events.subscriptions import catch_up
 from hub.delivery.planner import DeliveryRunner, delivery_runner, run_planner
@@ -59,7 +58,7 @@ from workflows.delivery_events import DeliveryAction, ErrorKind, Operation
 from workflows.errors import DomainError
 from workflows.publication import Target
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 
 @dataclass

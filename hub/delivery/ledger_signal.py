@@ -13,9 +13,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-import structlog
+from events.log import get_logger
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 Listener = Callable[[int], None]
 

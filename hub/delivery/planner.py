@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import structlog
-
 from events.envelope import RecordedEvent
+from events.log import get_logger
 from events.policies import run_policy
 from events.recorder import Column, Table
 from events.runner import Runner
@@ -27,7 +26,7 @@ from workflows.delivery_decider import (
 )
 from workflows.delivery_events import DeliveryAction, DeliveryPlanned
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 PLANNER = "delivery-planner"
 
 # Delivery commands run on the generic runner over the delivery decider.

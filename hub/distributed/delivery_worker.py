@@ -23,10 +23,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-import structlog
 from faust import Worker
 from redis.exceptions import RedisError
 
+from events.log import get_logger
 from hub.distributed.liveness import Liveness
 from hub.distributed.redis_client import redis_client
 from hub.distributed.share import AccountShare
@@ -35,7 +35,7 @@ from hub.distributed.worker import faust_app
 from hub.runtime.embedded import EmbeddedHub
 from hub.setup.config import load_config
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 ROUND_S = 1.0  # the longest a due retry waits for a round
 

@@ -15,12 +15,12 @@ import threading
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
-import structlog
 from redis.exceptions import RedisError
 
+from events.log import get_logger
 from hub.delivery.ledger_signal import LedgerSignal
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 RECONNECT_S = 1.0
 

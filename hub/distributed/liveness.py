@@ -14,10 +14,11 @@ import threading
 import time
 from typing import Any
 
-import structlog
 from redis.exceptions import RedisError
 
-log = structlog.get_logger(__name__)
+from events.log import get_logger
+
+log = get_logger(__name__)
 
 
 class Liveness:

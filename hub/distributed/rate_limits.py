@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import structlog
 from redis.exceptions import RedisError
 
+from events.log import get_logger
 from hub.delivery.engine import RateLimiter
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 # KEYS[1] the account's bucket; ARGV rate, burst. Returns the tokens left ×1000, or -1 (none).
 _TAKE = """

@@ -21,17 +21,17 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import structlog
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
+from events.log import get_logger
 from events.sql_store import SQLEventStore
 from events.wire import message_value
 from hub.distributed.signing import Signer, bus_key
 from hub.distributed.topics import Topics, partition_of
 from workflows.delivery_decider import DELIVERIES
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 RELAY = "relay"  # the relay's checkpoint in the store
 

@@ -7,15 +7,15 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 
-import structlog
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kafka.partitioner.default import murmur2
 
+from events.log import get_logger
 from hub.distributed.errors import BusError
 from hub.setup.config import Settings
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 # A week: Kafka is the bus, the store keeps everything (a consumer further behind than that
 # rebuilds from the store).

@@ -21,9 +21,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import faust
-import structlog
 
 import workflows.event_types  # noqa: F401  (every event type: this reads events it did not write)
+from events.log import get_logger
 from events.registry import default_registry
 from events.store import EventStore
 from events.stream_order import Applied, apply_in_stream_order
@@ -33,7 +33,7 @@ from hub.distributed.signing import Signer, bus_key
 from hub.distributed.topics import Topics
 from hub.setup.config import HubConfig
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 
 class ProjectionFolder:

@@ -21,9 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-import structlog
-
 import workflows.event_types  # noqa: F401  (every event type: this reads events it did not write)
+from events.log import get_logger
 from events.store import EventStore, StreamRange
 from workflows.article_decider import ARTICLES
 from workflows.article_events import (
@@ -35,7 +34,7 @@ from workflows.article_events import (
 )
 from workflows.article_state import ArticleState, evolve, initial_state
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 ARTICLE_PREFIX = ARTICLES.prefix
 

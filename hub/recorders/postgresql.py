@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import structlog
-
+from events.log import get_logger
 from events.store import SubscriberTransaction
 from hub.recorders.search import SearchBackend, like_pattern
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 _CREATE = (
     "CREATE TABLE IF NOT EXISTS article_text (article_id TEXT PRIMARY KEY, "

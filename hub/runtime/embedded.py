@@ -8,13 +8,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import structlog
-
 import workflows.event_types  # noqa: F401  (every event type: this reads events it did not write)
 from channels.local_db import Place, SharedPlace
 from channels.tokens import Tokens, TokenStore
 from events.envelope import RecordedEvent
 from events.integrity import Seal
+from events.log import get_logger
 from events.policies import Policy, run_policy
 from events.runner import Runner
 from events.sql_store import SQLEventStore
@@ -51,7 +50,7 @@ if TYPE_CHECKING:
     from hub.supervision.inbox import Inbox
     from hub.supervision.work_orders import WorkOrderService
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 
 def website_sites(config: HubConfig) -> dict[str, dict[str, Any]]:

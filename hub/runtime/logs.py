@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import sys
 
+from events.log import configure_when_used
+
 _LEVELS = {
     "debug": logging.DEBUG,
     "info": logging.INFO,
@@ -14,8 +16,13 @@ _LEVELS = {
 
 
 def configure_logging(level: str = "warning") -> None:
-    """Send structlog events at `level` and above to stderr as JSON lines."""
-    import structlog  # here: a command that logs nothing (`hub --help`) does not load it
+    """Send structlog events at `level` and above to stderr as JSON lines: at once if
+    structlog is loaded, else when the first logger is used (`events.log`)."""
+    configure_when_used(lambda: _configure(level), _LEVELS.get(level, logging.WARNING))
+
+
+def _configure(level: str) -> None:
+    import structlog
 
     structlog.configure(
         processors=[

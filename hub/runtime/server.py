@@ -8,10 +8,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import structlog
 import uvicorn
 
 from channels.contract import ChannelError
+from events.log import get_logger
 from hub.delivery.accounts import accounts_of, is_local, safe_domain
 from hub.runtime.embedded import EmbeddedHub
 from hub.supervision.watch import Watching
@@ -23,7 +23,7 @@ from sandboxes.weibo import WeiboSandbox
 from workflows.errors import DomainError
 from workflows.publication import Channel
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 
 class BackgroundServer:

@@ -8,19 +8,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import structlog
-
 from channels.contract import ChannelError
 from channels.wechat.api import WeChatApi
 from channels.weibo.api import WeiboApi
 from events.decider import derived_id
+from events.log import get_logger
 from events.store import EventStore
 from hub.setup.directory import Directory
 from hub.supervision.probes import record_site_event
 from workflows.probe_events import UpdateSeen
 from workflows.publication import Channel
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 
 def weibo_time(text: str) -> datetime:

@@ -28,10 +28,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-import structlog
-
 from channels.website.manifest import references
 from events.decider import derived_id
+from events.log import get_logger
 from events.recorder import AtLeast
 from events.store import EventStore
 from hub.projections.deliveries import DELIVERIES_TABLE
@@ -55,7 +54,7 @@ from workflows.probe_events import CrawlRecorded, UpdateSeen
 from workflows.publication import Channel
 from workflows.work_order_events import Evidence, Problem
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 FULL_EVERY = timedelta(days=7)
 LINK_CACHE = 50_000  # links whose state is remembered within a pass

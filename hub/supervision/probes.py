@@ -28,10 +28,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-import structlog
-
 from events.decider import derived_id
 from events.envelope import SYSTEM_ACTOR, Event, NewEvent
+from events.log import get_logger
 from events.recorder import AtLeast
 from events.store import ConcurrencyConflict, EventStore
 from hub.projections.probes import OUTAGES, PROBE_HOURS, PROBES
@@ -40,7 +39,7 @@ from hub.supervision.work_orders import Finding, WorkOrderService
 from workflows.probe_events import OutageConfirmed, OutageEnded, ProbeHourRecorded
 from workflows.work_order_events import Evidence, Problem
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 TIMEOUT_S = 15.0  # the national method's limit
 MAX_PAGE_BYTES = 5 * 1024 * 1024  # what is read of one answer at most

@@ -16,12 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import structlog
-
 from channels.website.manifest import hash_text
+from events.log import get_logger
 from hub.supervision.probes import BROWSER_UA, CLOAKED_VIEWS, TIMEOUT_S
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 # Every element that references something, whether it is rendered visible, and every inline
 # script's text (fingerprinted like the manifests do).

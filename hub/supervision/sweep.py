@@ -16,15 +16,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-import structlog
-
+from events.log import get_logger
 from events.store import EventStore
 from hub.setup.directory import Directory
 from hub.supervision.freshness import Countdown, State, platform_freshness
 from hub.supervision.work_orders import Finding, WorkOrderService
 from workflows.work_order_events import Evidence, Problem
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 RECTIFY_DAYS = 10  # the time a unit is given (a county's 10 working days, in days)
 _FRESHNESS = (Problem.COLUMN_STALE, Problem.BLANK_COLUMN, Problem.HOMEPAGE_STALE,

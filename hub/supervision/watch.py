@@ -11,9 +11,8 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-import structlog
-
 from channels.website.manifest import read_manifest
+from events.log import get_logger
 from hub.delivery.accounts import wechat_accounts, weibo_accounts
 from hub.runtime.embedded import EmbeddedHub
 from hub.setup.directory import Directory, Site
@@ -61,7 +60,7 @@ def prober_for(hub: EmbeddedHub, pattern: str, vantage: str) -> Prober:
     return prober
 
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 
 class CrawlPass:

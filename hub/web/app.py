@@ -10,7 +10,6 @@ import sqlite3
 from pathlib import Path
 
 import fastapi_offline
-import structlog
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import (
     http_exception_handler,
@@ -23,6 +22,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from channels.website.adapter import WebsiteAdapter
+from events.log import get_logger
 from events.sqlite_store import is_busy
 from events.store import StoreBusy, StoreError
 from hub.commands.validation_messages import problems
@@ -35,7 +35,7 @@ from hub.web.pages import TEMPLATES
 from workflows.errors import DomainError, ErrorCode
 from workflows.publication import Channel
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -27,10 +26,11 @@ from channels.wechat.callback import (
     decrypt,
     parse_finish,
 )
+from events.log import get_logger
 from hub.delivery.operations import DeliveryService
 from workflows.publication import Channel, Target
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 
 def router(

@@ -22,15 +22,16 @@ import secrets
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-
-import structlog
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+from typing import TYPE_CHECKING
 
 from channels.local_db import Place, columns_of, open_local_db, write_transaction
+from events.log import get_logger
 from workflows.errors import DomainError
 
-log = structlog.get_logger(__name__)
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
+log = get_logger(__name__)
 
 MAX_FAILURES = 5
 MAX_ADDRESS_FAILURES = 30
@@ -103,7 +104,16 @@ class LoginStore:
                 if column not in columns_of(self._db, table):
                     self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
         self._lock = threading.Lock()
-        self.hasher = hasher or PasswordHasher()
+        self._hasher = hasher
+
+    @functools.cached_property
+    def hasher(self) -> PasswordHasher:
+        """Argon2id, loaded by the first command that hashes or verifies a password."""
+        if self._hasher is not None:
+            return self._hasher
+        from argon2 import PasswordHasher
+
+        return PasswordHasher()
 
     @functools.cached_property
     def _dummy(self) -> str:
@@ -154,6 +164,8 @@ class LoginStore:
                 "SELECT hash FROM passwords WHERE user_id = ?", (user_id,)
             ).fetchone()
         hashed = row[0] if row else self._dummy
+        from argon2.exceptions import InvalidHashError, VerificationError
+
         try:
             self.hasher.verify(hashed, password)
         except (VerificationError, InvalidHashError):

@@ -8,6 +8,7 @@ import json
 import pkgutil
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 
@@ -92,3 +93,20 @@ def test_no_command_module_loads_the_hub_before_its_command_runs() -> None:
         "    importlib.import_module(info.name)"
     )
     assert loaded == []
+
+
+def test_reading_commands_load_only_what_they_use(config_dir: Path) -> None:
+    """`hub users` reads the configuration and opens no database; `hub article list` opens
+    the hub but, with nothing to log, never loads structlog (or asyncio, or Argon2)."""
+    env = f"import os\nos.environ['HUB_CONFIG'] = {str(config_dir)!r}\n"
+    run = "from hub.cli import main\ntry:\n    main({args!r})\nexcept SystemExit:\n    pass"
+    text, loaded = loaded_after(env + run.format(args=["users"]))
+    assert any("zhangwei" in line for line in text)
+    assert "hub.runtime.embedded" not in loaded and "structlog" not in loaded, loaded
+    assert not (config_dir.parent / "hub.sqlite3").exists()  # no database opened
+    text, loaded = loaded_after(
+        env + run.format(args=["article", "list", "--json"]), also=("asyncio", "argon2")
+    )
+    assert json.loads("\n".join(text)) == []
+    assert "structlog" not in loaded and "asyncio" not in loaded and "argon2" not in loaded
+    assert "hub.runtime.embedded" in loaded
