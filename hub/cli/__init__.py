@@ -48,6 +48,7 @@ COMMANDS: dict[str, Entry] = {
     "review": Entry("hub.cli.reviews", "review", "审核：待审队列、审核通过、退回、领导签批。", ("hub.cli.findings",)),
     "schedule": Entry("hub.cli.publishing", "schedule", "修改定时发布时间或到期下线时间；已审定未发布的稿件则按 --at 定时发布。"),
     "scorecard": Entry("hub.cli.reports", "scorecard_command", "检查指标模拟评分：单项否决、已知扣分项与未监测项（来自发布、探测与工单记录）。"),
+    "search": Entry("hub.cli.search", "search", "一搜即达：检索各站点在线的信息（标题、正文、文号、发文机关），可按站点、栏目、频道、发文机关、年份筛选。"),
     "serve": Entry("hub.cli.serve", "serve", "运行中枢：网站、客户端稿件流、大屏、渠道沙箱与投递引擎。Ctrl-C 退出。"),
     "sites": Entry("hub.cli.system", "sites", "站群：站点与栏目（hub sites render 按事件重新生成站点）。"),
     "status": Entry("hub.cli.distributed", "status", "各组件状态：事件库、转发进程（relay）积压、Kafka 消费组积压、Redis 与存活的投递进程。"),

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from hub.commands.recheck import Rechecker
     from hub.delivery.engine import DeliveryEngine, EngineReport, Share
     from hub.delivery.operations import DeliveryService
+    from hub.search.service import SearchService
     from hub.supervision.inbox import Inbox
     from hub.supervision.work_orders import WorkOrderService
 
@@ -93,6 +94,7 @@ class Round:
     timers: dict[str, list[str]]
     reacted: int
     deliveries: EngineReport
+    indexed: int = 0  # articles the search index took in (or let go)
 
 
 class EmbeddedHub:
@@ -219,6 +221,16 @@ class EmbeddedHub:
         )
 
     @cached_property
+    def search(self) -> SearchService:
+        from hub.search.service import SearchService
+        from hub.search.settings import load_search_settings
+        from hub.search.tantivy_engine import TantivyEngine
+
+        engine = TantivyEngine(self.config.path("search_root"))
+        settings = load_search_settings(self.config.root)
+        return SearchService(self.store, self.config.directory, settings, engine)
+
+    @cached_property
     def work_orders(self) -> WorkOrderService:
         from hub.supervision.work_orders import WorkOrderService
 
@@ -252,7 +264,20 @@ class EmbeddedHub:
         then the delivery engine (it plans from the new events and attempts what is due).
         The engine loop of `hub serve` runs it; so do `hub deliver` and a CLI `--wait`."""
         timers = self.timers(now)
-        return Round(timers, self.react(), self.deliveries.run_once(now))
+        reacted, delivered = self.react(), self.deliveries.run_once(now)
+        return Round(timers, reacted, delivered, self.index_for_search())
+
+    def index_for_search(self) -> int:
+        """Bring the search index up to the read models (the engine loop's rounds and a
+        `hub search` do; a delivery worker of the distributed runtime does not). A failing
+        index is logged and does not stop the round's other work."""
+        if self._share is not None:
+            return 0
+        try:
+            return self.search.sync()
+        except Exception:
+            log.exception("search.sync_failed")
+            return 0
 
     def timers(self, now: datetime | None = None) -> dict[str, list[str]]:
         """What is due by the clock: scheduled releases and expiries, and (every
@@ -388,8 +413,11 @@ class EmbeddedHub:
         )
 
     def rebuild(self, progress: Progress | None = None) -> int:
-        """Drop and replay every projection; return the number of events replayed."""
-        return sum(rebuild(self.store, p, progress=progress) for p in self.projections)
+        """Drop and replay every projection, then index the live articles for search again;
+        return the number of events replayed."""
+        replayed = sum(rebuild(self.store, p, progress=progress) for p in self.projections)
+        self.search.rebuild()
+        return replayed
 
     def seal(self) -> Seal | None:
         """Sign the head of the log as a checkpoint, if it moved since the last one."""

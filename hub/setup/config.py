@@ -57,6 +57,7 @@ class Settings(BaseModel):
     sites_root: str = "var/sites"  # each site's pages go to <sites_root>/<site key>/
     channels_root: str = "var/channels"  # the app feed and the screen playlists
     media_root: str = "var/media"  # images and attachments of articles, by content
+    search_root: str = "var/search"  # the embedded search engine's index (a projection)
     secrets_file: str = "var/secrets.json"  # generated secrets (mode 0600), never in config/
     logins_file: str = "var/logins.sqlite3"  # password hashes, sessions, API tokens
     # Every configured user gets a generated password (kept in the secrets file, printed by

@@ -14,6 +14,7 @@ from hub.content.docx_import import import_docx
 from hub.content.media import MAX_ATTACHMENT_BYTES, download_name
 from hub.runtime.clock import as_beijing, utc_now
 from hub.runtime.embedded import EmbeddedHub
+from hub.search.query import MAX_QUERY
 from hub.supervision.freshness import Countdown, platform_freshness
 from hub.web.actions import (
     ACTIONS,
@@ -37,6 +38,7 @@ from hub.web.api_models import (
     PublicationPlan,
     QueueItem,
     RecheckReport,
+    SearchAnswer,
     SiteGroup,
     StoredEvent,
     WorkOrder,
@@ -46,6 +48,7 @@ from hub.web.errors import ERROR_RESPONSES
 from hub.web.limits import MAX_CURSOR
 from hub.web.publication_plan import publication_plan
 from hub.web.search_params import article_query
+from hub.web.search_view import MAX_PAGE, page_as_json, search_query
 from hub.web.security import (
     SESSION_COOKIE,
     Caller,
@@ -436,6 +439,26 @@ def router(hub: EmbeddedHub) -> APIRouter:
     ) -> dict[str, Any]:
         _, moment, items = live_for(hub, you.user_id, site, column, account, at)
         return {"at": moment.isoformat(), "items": [i.as_json() for i in items]}
+
+    @api.get("/search", response_model=SearchAnswer, tags=["检索"],
+             summary="一搜即达：各站点在线信息的检索（分词、同义词、文号、频道与分面筛选、高亮）")  # fmt: skip
+    def search(
+        you: You,
+        q: Annotated[str, Query(max_length=MAX_QUERY)] = "",
+        site: Annotated[str | None, Query(max_length=40)] = None,
+        column: Annotated[str | None, Query(max_length=40)] = None,
+        vertical: Annotated[
+            str | None, Query(pattern="^(policy|interpretation|service|organisation|news)$")
+        ] = None,
+        agency: Annotated[str | None, Query(max_length=50)] = None,
+        year: Annotated[str | None, Query(pattern=r"^\d{4}$")] = None,
+        sort: Annotated[str, Query(pattern="^(relevance|date)$")] = "relevance",
+        page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+    ) -> dict[str, Any]:
+        """Only what is live on the sites is indexed, so every signed-in user may search it."""
+        key = hub.config.directory.site(site).key if site else None
+        query = search_query(q, key, column, vertical, agency, year, sort, page)
+        return page_as_json(hub.search.search(query))
 
     # -- supervision (管网) ----------------------------------------------------------------
 

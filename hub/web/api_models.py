@@ -256,3 +256,33 @@ class WorkOrder(Answer):
 
 class WorkOrderDetail(WorkOrder):
     history: list[dict[str, Any]]
+
+
+class SearchHit(Answer):
+    article_id: str
+    site: str
+    site_name: str
+    columns: list[str]
+    column_names: list[str]
+    vertical: str
+    title: str
+    title_html: str
+    snippet_html: str
+    doc_number: str
+    agency: str
+    published_at: str
+    url: str
+    score: float
+
+
+class FacetValue(Answer):
+    value: str
+    count: int
+
+
+class SearchAnswer(Answer):
+    total: int
+    page: int
+    partial: bool
+    hits: list[SearchHit]
+    facets: dict[str, list[FacetValue]]

@@ -32,6 +32,7 @@ from hub.web.errors import error_response, http_code, status_of
 from hub.web.headers import SecurityHeaders
 from hub.web.limits import BodyLimit, BodyTooLarge, Commands
 from hub.web.pages import TEMPLATES
+from hub.web.search_view import search_query, site_search_page
 from workflows.errors import DomainError, ErrorCode
 from workflows.publication import Channel
 
@@ -131,17 +132,25 @@ def create_app(hub: EmbeddedHub) -> FastAPI:
     website = website if isinstance(website, WebsiteAdapter) else None
 
     @app.get("/sites/{site_key}/search", response_class=HTMLResponse, include_in_schema=False)
-    def site_search(site_key: str, q: str = "") -> HTMLResponse:
-        """A site's search box: live pages of that site by title, in the site's own theme."""
+    def site_search(
+        site_key: str, q: str = "", column: str | None = None, vertical: str | None = None,
+        agency: str | None = None, year: str | None = None, sort: str = "relevance",
+        page: str = "1",
+    ) -> HTMLResponse:  # fmt: skip
+        """A site's search box (一搜即达): what is live on that site, ranked, with facets and
+        highlighting, in the site's own theme."""
         site = next((s for s in directory.sites if s.key == site_key[:40]), None)
         if site is None or website is None:
             return HTMLResponse("未知站点", status_code=404)
         config = website.sites[site.code]
-        text = q.strip()[:50]
-        entries = website.index_of(config).search(text) if text else []
-        page = website.env_of(config).get_template("search.html").render(
-            site=config, root=".", q=text, entries=entries)  # fmt: skip
-        return HTMLResponse(page)
+        query = search_query(q, site.key, column, vertical, agency, year, sort,
+                             int(page) if page.isdigit() and len(page) < 6 else 1)  # fmt: skip
+        searched = bool(query.q or query.column or query.vertical or query.agency or query.year)
+        found = hub.search.search(query) if searched else None
+        context = site_search_page(directory, query, found)
+        page_html = website.env_of(config).get_template("search.html").render(
+            site=config, root=".", **context)  # fmt: skip
+        return HTMLResponse(page_html)
 
     for site in directory.sites:
         docroot = hub.config.sites_root / site.key

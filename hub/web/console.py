@@ -18,6 +18,7 @@ from hub.web import (
     console_live,
     console_login,
     console_reports,
+    console_search,
     console_supervision,
 )
 from hub.web.console_page import STATIC, Console, LoginNeeded, to_login
@@ -31,6 +32,7 @@ def router(hub: EmbeddedHub) -> APIRouter:
     # The forms come before the article's actions: /articles/new, /{id}/edit and
     # /{id}/presence are matched before /{id} and /{id}/{action}.
     for group in (console_login, console_lists, console_forms, console_article, console_board,
-                  console_supervision, console_reports, console_inbox, console_live):  # fmt: skip
+                  console_supervision, console_reports, console_inbox, console_live,
+                  console_search):  # fmt: skip
         pages.include_router(group.routes(console))
     return pages

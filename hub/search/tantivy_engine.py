@@ -1,0 +1,235 @@
+"""The embedded search engine: a tantivy index in a folder beside the hub's database.
+
+Each text is indexed twice (hub/search/analysis.py): as bigrams (`*_bi`, a phrase of them is
+an exact substring) and as jieba words (`*_w`, ranking). Facets are tantivy's term
+aggregations over raw fast fields. The log position the index reflects is kept in
+`position.json`, written after each commit: a crash between the two re-applies a batch,
+which replaces the same articles' documents with the same documents."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from hub.search.analysis import bigram_terms, query_phrase, runs, word_terms
+from hub.search.documents import SearchDoc
+from hub.search.engine import Found
+from hub.search.query import FACETS, SearchQuery, Term, doc_number_key
+
+SCHEMA_VERSION = 1
+_WRITER_HEAP = 64_000_000
+# How much a match counts by where it is: the title most, a 文号 exactly more still.
+_TITLE, _BODY, _WORDS_TITLE, _WORDS_BODY, _NUMBER = 5.0, 1.0, 2.0, 0.5, 20.0
+_FACET_SIZE = 20
+
+
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    for raw in ("id", "article", "number"):
+        builder.add_text_field(raw, tokenizer_name="raw", index_option="basic")
+    for facet in FACETS:
+        builder.add_text_field(facet, tokenizer_name="raw", fast=True, index_option="basic")
+    for text in ("title_bi", "body_bi"):
+        builder.add_text_field(text, tokenizer_name="whitespace")
+    for words in ("title_w", "body_w"):
+        builder.add_text_field(words, tokenizer_name="whitespace", index_option="freq")
+    builder.add_integer_field("published", fast=True)
+    builder.add_bytes_field("data", stored=True)
+    return builder.build()
+
+
+def _document(doc: SearchDoc) -> tantivy.Document:
+    fields: dict[str, Any] = {
+        "id": doc.id, "article": doc.article_id,
+        "number": doc_number_key(doc.doc_number) or "-",
+        "site": doc.site, "column": list(doc.columns), "vertical": doc.vertical,
+        "agency": doc.agency or "-", "year": doc.year or "-",
+        "title_bi": " ".join(bigram_terms(doc.title)),
+        "body_bi": " ".join(bigram_terms(f"{doc.doc_number} {doc.agency} {doc.text}")),
+        "title_w": " ".join(word_terms(doc.title)),
+        "body_w": " ".join(word_terms(doc.text)),
+        "published": _ordinal(doc.published_at),
+        "data": json.dumps(doc.as_json(), ensure_ascii=False).encode("utf-8"),
+    }  # fmt: skip
+    return tantivy.Document(**fields)
+
+
+def _ordinal(iso: str) -> int:
+    """An ISO time as a sortable integer (digits only: 2026-12-04T10:00:00+00:00 → 20261204100000)."""
+    digits = "".join(ch for ch in iso[:19] if ch.isdigit())
+    return int(digits or 0)
+
+
+class TantivyEngine:
+    name = "tantivy"
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.schema = _schema()
+        self._lock = threading.Lock()  # one writer of this process at a time
+        self._position_file = folder / "position.json"
+        folder.mkdir(parents=True, exist_ok=True)
+        if self._stored_state().get("schema") != SCHEMA_VERSION:
+            shutil.rmtree(folder)  # an index of another schema: rebuilt from the log
+            folder.mkdir(parents=True)
+            self._write_position(0)
+        self.index = tantivy.Index(self.schema, path=str(folder), reuse=True)
+
+    # -- position ----------------------------------------------------------------------
+
+    def _stored_state(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self._position_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _write_position(self, position: int) -> None:
+        temporary = self._position_file.with_suffix(".tmp")
+        temporary.write_text(json.dumps({"schema": SCHEMA_VERSION, "position": position}),
+                             encoding="utf-8")  # fmt: skip
+        os.replace(temporary, self._position_file)
+
+    def position(self) -> int:
+        return int(self._stored_state().get("position", 0))
+
+    # -- writing -----------------------------------------------------------------------
+
+    def replace(self, articles: Mapping[str, Sequence[SearchDoc]], position: int) -> None:
+        with self._lock:
+            writer = self.index.writer(_WRITER_HEAP, 1)
+            try:
+                for article_id, docs in articles.items():
+                    writer.delete_documents_by_term("article", article_id)
+                    for doc in docs:
+                        writer.add_document(_document(doc))
+                writer.commit()
+            except BaseException:
+                writer.rollback()
+                raise
+            finally:
+                writer.wait_merging_threads()
+            self._write_position(position)
+            self.index.reload()
+
+    def clear(self) -> None:
+        with self._lock:
+            writer = self.index.writer(_WRITER_HEAP, 1)
+            writer.delete_all_documents()
+            writer.commit()
+            writer.wait_merging_threads()
+            self._write_position(0)
+            self.index.reload()
+
+    def count(self) -> int:
+        self.index.reload()
+        return int(self.index.searcher().num_docs)
+
+    def close(self) -> None:
+        return None
+
+    # -- searching ---------------------------------------------------------------------
+
+    def _text_clause(self, spelling: str) -> tantivy.Query | None:
+        """One spelling of a term: in the title or the body as a substring (bigram phrase),
+        ranked higher where its words are words of the text."""
+        phrase = query_phrase(spelling)
+        if not phrase:
+            return None
+        places = []
+        for field, boost in (("title_bi", _TITLE), ("body_bi", _BODY)):
+            if len(phrase) == 1 and len(phrase[0]) == 1 and not phrase[0].isascii():
+                found = tantivy.Query.regex_query(self.schema, field, f"{phrase[0]}.|.{phrase[0]}")
+            elif len(phrase) == 1:
+                found = tantivy.Query.term_query(self.schema, field, phrase[0])
+            else:
+                found = tantivy.Query.phrase_query(
+                    self.schema, field, list[str | tuple[int, str]](phrase)
+                )
+            places.append(tantivy.Query.boost_query(found, boost))
+        # The spelling must be there as written; its words, where they are words, only rank.
+        clauses = [
+            (
+                tantivy.Occur.Must,
+                tantivy.Query.boolean_query([(tantivy.Occur.Should, p) for p in places]),
+            )
+        ]
+        for word in word_terms(spelling):
+            for field, boost in (("title_w", _WORDS_TITLE), ("body_w", _WORDS_BODY)):
+                term = tantivy.Query.term_query(self.schema, field, word)
+                clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(term, boost)))
+        return tantivy.Query.boolean_query(clauses)
+
+    def _term_clause(self, term: Term) -> tantivy.Query | None:
+        clauses = []
+        if term.doc_number:
+            number = tantivy.Query.term_query(self.schema, "number", term.doc_number)
+            clauses.append(tantivy.Query.boost_query(number, _NUMBER))
+        for rank, spelling in enumerate(term.spellings):
+            clause = self._text_clause(spelling)
+            if clause is not None:  # a synonym counts a little less than the word typed
+                clauses.append(tantivy.Query.boost_query(clause, 1.0 if rank == 0 else 0.8))
+        if not clauses:
+            return None
+        return tantivy.Query.boolean_query([(tantivy.Occur.Should, c) for c in clauses])
+
+    def _filters(self, query: SearchQuery) -> list[tantivy.Query]:
+        wanted = {"site": query.site, "column": query.column, "vertical": query.vertical,
+                  "agency": query.agency, "year": query.year}  # fmt: skip
+        return [tantivy.Query.term_query(self.schema, name, value)
+                for name, value in wanted.items() if value]  # fmt: skip
+
+    def _query(self, query: SearchQuery, terms: list[Term], occur: tantivy.Occur) -> tantivy.Query:
+        clauses = [c for c in (self._term_clause(t) for t in terms) if c is not None]
+        parts: list[tuple[tantivy.Occur, tantivy.Query]] = []
+        if clauses:
+            text = tantivy.Query.boolean_query([(occur, c) for c in clauses])
+            parts.append((tantivy.Occur.Must, text))
+        elif terms:  # only punctuation was asked for: nothing matches
+            return tantivy.Query.empty_query()
+        parts += [(tantivy.Occur.Must, f) for f in self._filters(query)]
+        if not parts:
+            return tantivy.Query.all_query()
+        return tantivy.Query.boolean_query(parts)
+
+    @staticmethod
+    def _count(searcher: tantivy.Searcher, query: tantivy.Query) -> int:
+        counted: Any = searcher.search(query, limit=1, count=True)
+        return int(counted.count)
+
+    def search(self, query: SearchQuery, terms: list[Term]) -> Found:
+        searcher = self.index.searcher()
+        partial = False
+        found = self._query(query, terms, tantivy.Occur.Must)
+        total = self._count(searcher, found)
+        if total == 0 and len(terms) > 1:
+            found, partial = self._query(query, terms, tantivy.Occur.Should), True
+            total = self._count(searcher, found)
+        offset = (query.page - 1) * query.size
+        by_date = query.sort == "date" or not any(runs(t.text) for t in terms)
+        if by_date:
+            result = searcher.search(found, limit=query.size, offset=offset,
+                                     order_by_field="published")  # fmt: skip
+        else:
+            result = searcher.search(found, limit=query.size, offset=offset)
+        docs = []
+        for score, address in result.hits:
+            data = searcher.doc(address)["data"][0]
+            docs.append((SearchDoc.from_json(json.loads(bytes(data))), float(score)))
+        facets: dict[str, list[tuple[str, int]]] = {}
+        if total:
+            aggregations = {name: {"terms": {"field": name, "size": _FACET_SIZE}}
+                            for name in FACETS}  # fmt: skip
+            answer = searcher.aggregate(found, aggregations)
+            for name in FACETS:
+                buckets = answer.get(name, {}).get("buckets", [])
+                facets[name] = [(str(b["key"]), int(b["doc_count"])) for b in buckets
+                                if str(b["key"]) != "-"]  # fmt: skip
+        return Found(total, docs, facets, partial)
