@@ -67,6 +67,7 @@ def test_outside_demo_mode_the_cli_needs_credentials(cli: Cli, tmp_path: Path) -
     cli.ok("passwd", "admin", "--password-stdin", stdin=ADMIN_PASSWORD + "\n")
     # From now on, administrative commands need an administrator.
     cli.refused("LOGIN_REQUIRED", "rebuild")
+    cli.refused("LOGIN_REQUIRED", "search", "--rebuild")
     cli.refused("LOGIN_REQUIRED", "passwd", "zhangwei", "--password-stdin",
                 stdin=EDITOR_PASSWORD + "\n")  # fmt: skip
     cli.refused("LOGIN_FAILED", "login", "admin", "--password-stdin", stdin="wrong\n")
@@ -84,6 +85,7 @@ def test_outside_demo_mode_the_cli_needs_credentials(cli: Cli, tmp_path: Path) -
     cli.refused("ACT_AS_OTHER", "article", "submit", article, "--as", "liting")
     cli.ok("article", "submit", article)  # --as may be left out: the logged-in user
     cli.refused("ADMIN_REQUIRED", "rebuild")
+    cli.refused("ADMIN_REQUIRED", "search", "--rebuild")
     cli.refused("ADMIN_REQUIRED", "token", "create", "--as", "liting")
     # A token file others can read is refused (a copied or carelessly made one).
     token_file.chmod(0o644)
