@@ -35,6 +35,7 @@ class SearchDoc:
     written_date: str  # 成文日期 (ISO date or "")
     published_at: str  # when it first went live on that site (ISO, UTC)
     url: str  # the page, relative to the site's root
+    authority: float = 0.0  # the vertical's weight in ranking (search.yaml `authority`)
 
     @property
     def year(self) -> str:
@@ -94,5 +95,6 @@ def documents_of(
             agency=meta.issuing_agency, subject=meta.subject_category,
             written_date=meta.written_date.isoformat() if meta.written_date else "",
             published_at=first, url=f"{columns[0].id}/{article_id}.html",
+            authority=settings.authority.get(settings.vertical_of(columns[0].type), 0.0),
         ))  # fmt: skip
     return docs

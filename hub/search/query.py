@@ -50,6 +50,7 @@ class Term:
     text: str
     spellings: tuple[str, ...]
     doc_number: str = ""
+    prefer: str = ""  # a vertical: the term says what kind of item is wanted, not a word in it
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,8 @@ class SearchPage:
 
 def terms_of(q: str, settings: SearchSettings) -> list[Term]:
     """The terms of a query: words separated by spaces, a quoted phrase kept whole, a long
-    question split into its words (less the stop words); each with its synonyms."""
+    question split into its words (less the stop words); each with its synonyms; a word of
+    intent (解读, 办事指南) marked with the vertical it prefers."""
     terms: list[Term] = []
     for quoted, plain in re.findall(r'"([^"]+)"|(\S+)', q[:MAX_QUERY]):
         chunk = quoted or plain
@@ -85,11 +87,15 @@ def terms_of(q: str, settings: SearchSettings) -> list[Term]:
             words = [w for w in _question_words(chunk) if w not in settings.stop_words]
         for word in words:
             if runs(word) and word not in settings.stop_words:
-                terms.append(Term(word, (word, *settings.synonyms_of(word))))
+                intent = settings.intents.get(word, "")
+                terms.append(Term(word, (word, *settings.synonyms_of(word)), prefer=intent))
     unique: dict[str, Term] = {}
     for term in terms:
         unique.setdefault(term.text, term)
-    return list(unique.values())
+    found = list(unique.values())
+    if all(t.prefer for t in found):  # 解读 alone: then it is what to look for
+        found = [Term(t.text, t.spellings, t.doc_number) for t in found]
+    return found
 
 
 def _question_words(chunk: str) -> list[str]:

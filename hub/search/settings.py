@@ -27,6 +27,15 @@ class SearchSettings(BaseModel):
     synonyms: tuple[tuple[Word, ...], ...] = ()
     verticals: dict[Word, Vertical] = Field(default_factory=dict)
     stop_words: frozenset[Word] = frozenset()
+    # Words that say which vertical is wanted rather than what it must contain (公积金 解读:
+    # an interpretation about 公积金 first, the document itself after it).
+    intents: dict[Word, Vertical] = Field(default_factory=dict)
+    # How much an item of each vertical counts for the same match (scores × log2(2 + w)):
+    # the document itself above its interpretation and guide, those above news. Changing it
+    # takes `hub search --rebuild`.
+    authority: dict[Vertical, Annotated[float, Field(ge=0, le=10)]] = Field(
+        default_factory=lambda: {"policy": 1.0, "interpretation": 0.5, "service": 0.5,
+                                 "organisation": 0.5, "news": 0.0})  # fmt: skip
 
     @field_validator("synonyms")
     @classmethod

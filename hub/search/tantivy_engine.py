@@ -23,10 +23,11 @@ from hub.search.documents import SearchDoc
 from hub.search.engine import Found
 from hub.search.query import FACETS, SearchQuery, Term, doc_number_key
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _WRITER_HEAP = 64_000_000
 # How much a match counts by where it is: the title most, a 文号 exactly more still.
 _TITLE, _BODY, _WORDS_TITLE, _WORDS_BODY, _NUMBER = 5.0, 1.0, 2.0, 0.5, 20.0
+_INTENT = 10.0  # an item of the vertical a word of intent asks for
 _FACET_SIZE = 20
 
 
@@ -41,6 +42,7 @@ def _schema() -> tantivy.Schema:
     for words in ("title_w", "body_w"):
         builder.add_text_field(words, tokenizer_name="whitespace", index_option="freq")
     builder.add_integer_field("published", fast=True)
+    builder.add_float_field("authority", fast=True)
     builder.add_bytes_field("data", stored=True)
     return builder.build()
 
@@ -56,6 +58,7 @@ def _document(doc: SearchDoc) -> tantivy.Document:
         "title_w": " ".join(word_terms(doc.title)),
         "body_w": " ".join(word_terms(doc.text)),
         "published": _ordinal(doc.published_at),
+        "authority": float(doc.authority),
         "data": json.dumps(doc.as_json(), ensure_ascii=False).encode("utf-8"),
     }  # fmt: skip
     return tantivy.Document(**fields)
@@ -187,13 +190,17 @@ class TantivyEngine:
                 for name, value in wanted.items() if value]  # fmt: skip
 
     def _query(self, query: SearchQuery, terms: list[Term], occur: tantivy.Occur) -> tantivy.Query:
-        clauses = [c for c in (self._term_clause(t) for t in terms) if c is not None]
+        required = [t for t in terms if not t.prefer]
+        clauses = [c for c in (self._term_clause(t) for t in required) if c is not None]
         parts: list[tuple[tantivy.Occur, tantivy.Query]] = []
         if clauses:
             text = tantivy.Query.boolean_query([(occur, c) for c in clauses])
             parts.append((tantivy.Occur.Must, text))
-        elif terms:  # only punctuation was asked for: nothing matches
+        elif required:  # only punctuation was asked for: nothing matches
             return tantivy.Query.empty_query()
+        for vertical in sorted({t.prefer for t in terms if t.prefer}):
+            wanted = tantivy.Query.term_query(self.schema, "vertical", vertical)
+            parts.append((tantivy.Occur.Should, tantivy.Query.boost_query(wanted, _INTENT)))
         parts += [(tantivy.Occur.Must, f) for f in self._filters(query)]
         if not parts:
             return tantivy.Query.all_query()
@@ -209,7 +216,7 @@ class TantivyEngine:
         partial = False
         found = self._query(query, terms, tantivy.Occur.Must)
         total = self._count(searcher, found)
-        if total == 0 and len(terms) > 1:
+        if total == 0 and len([t for t in terms if not t.prefer]) > 1:
             found, partial = self._query(query, terms, tantivy.Occur.Should), True
             total = self._count(searcher, found)
         offset = (query.page - 1) * query.size
@@ -218,7 +225,8 @@ class TantivyEngine:
             result = searcher.search(found, limit=query.size, offset=offset,
                                      order_by_field="published")  # fmt: skip
         else:
-            result = searcher.search(found, limit=query.size, offset=offset)
+            result = searcher.search(found, limit=query.size, offset=offset,
+                                     weight_by_field="authority")  # fmt: skip
         docs = []
         for score, address in result.hits:
             data = searcher.doc(address)["data"][0]

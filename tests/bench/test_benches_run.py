@@ -41,6 +41,11 @@ CASES = {
         rf"article_list_s={NUMBER} "
         rf"users_s={NUMBER} review_queue_s={NUMBER}$",
     ),
+    "search_engines": (
+        ["--items", "2000"],
+        rf"search_engines: items=2000 tantivy_ndcg10={NUMBER} tantivy_plain_ndcg10={NUMBER} "
+        rf"fts5_ndcg10={NUMBER} index_per_s={NUMBER} p95_ms={NUMBER}$",
+    ),
     "checks": (["--articles", "30", "--terms", "300", "--runs", "2"], r"checks: article_20k_ms="),
     "recheck": (["--articles", "10"], r"recheck: articles=10 "),
     "relay": (

@@ -124,3 +124,10 @@ def test_documents_are_replaced_whole_and_the_position_survives_a_reopen(tmp_pat
     (tmp_path / "index" / "position.json").write_text('{"schema": 0, "position": 9}')
     assert TantivyEngine(tmp_path / "index").position() == 0  # another schema: made anew
     assert TantivyEngine(tmp_path / "index").count() == 0
+
+
+def test_a_word_of_intent_prefers_a_vertical_unless_it_is_all_that_was_asked() -> None:
+    rules = SearchSettings(intents={"解读": "interpretation", "办事指南": "service"})
+    asked = terms_of("公积金 解读", rules)
+    assert [(t.text, t.prefer) for t in asked] == [("公积金", ""), ("解读", "interpretation")]
+    assert [(t.text, t.prefer) for t in terms_of("解读", rules)] == [("解读", "")]
