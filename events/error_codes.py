@@ -82,6 +82,10 @@ class ErrorCode(StrEnum):
     GATE_UNKNOWN = "GATE_UNKNOWN", Kind.INPUT
     GATES_MISSING = "GATES_MISSING", Kind.INPUT
     SITE_UNKNOWN = "SITE_UNKNOWN", Kind.INPUT
+    REUSE_OWN_SITE = "REUSE_OWN_SITE", Kind.INPUT  # reusing or offering on the article's own site
+    TARGET_OTHER_SITE = "TARGET_OTHER_SITE", Kind.INPUT  # a reference onto someone else's site
+    NOT_UPWARD = "NOT_UPWARD", Kind.INPUT  # a 信息报送 to a site that is not the one above
+    NO_PARENT_SITE = "NO_PARENT_SITE", Kind.INPUT  # the site has no site above it
     COLUMN_UNKNOWN = "COLUMN_UNKNOWN", Kind.INPUT
     ACCOUNT_UNKNOWN = "ACCOUNT_UNKNOWN", Kind.INPUT
     TARGETS_REQUIRED = "TARGETS_REQUIRED", Kind.INPUT
@@ -133,6 +137,7 @@ class ErrorCode(StrEnum):
     # -- not there (or not visible) ---------------------------------------------------------
     NOT_FOUND = "NOT_FOUND", Kind.NOT_FOUND
     ARTICLE_NOT_FOUND = "ARTICLE_NOT_FOUND", Kind.NOT_FOUND
+    REUSE_NOT_FOUND = "REUSE_NOT_FOUND", Kind.NOT_FOUND
     DELIVERY_NOT_FOUND = "DELIVERY_NOT_FOUND", Kind.NOT_FOUND
     WORK_ORDER_NOT_FOUND = "WORK_ORDER_NOT_FOUND", Kind.NOT_FOUND
     REVISION_NOT_FOUND = "REVISION_NOT_FOUND", Kind.NOT_FOUND
@@ -181,6 +186,10 @@ class ErrorCode(StrEnum):
     BULK_PARTIAL = "BULK_PARTIAL", Kind.CONFLICT
     STREAM_VERSION_CONFLICT = "STREAM_VERSION_CONFLICT", Kind.CONFLICT
     EVENT_ID_REUSED = "EVENT_ID_REUSED", Kind.CONFLICT
+    ALREADY_REUSED = "ALREADY_REUSED", Kind.CONFLICT  # the columns show it already
+    REUSE_EXISTS = "REUSE_EXISTS", Kind.CONFLICT  # offered (submitted) there already
+    REUSE_NOT_OFFERED = "REUSE_NOT_OFFERED", Kind.CONFLICT  # not waiting to be adopted
+    REUSE_NOT_ACCEPTED = "REUSE_NOT_ACCEPTED", Kind.CONFLICT
 
     # -- too large ----------------------------------------------------------------------------
     BODY_TOO_LARGE = "BODY_TOO_LARGE", Kind.TOO_LARGE

@@ -195,8 +195,24 @@ class ArchiveArticle:
     reason: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class ReuseArticle:
+    """Place the live revision of another site's article on columns of the actor's site
+    (共享调用): a reference, reviewed where it was written."""
+
+    article_id: str
+    actor: ActingUser
+    now: datetime
+    publication_id: str
+    site: str  # the receiving site's code
+    targets: tuple[Target, ...]
+    target_sites: Mapping[str, str] = field(default_factory=dict)
+    reuse_id: str = ""
+
+
 ArticleCommand = (
     CreateArticle
+    | ReuseArticle
     | EditArticle
     | SubmitArticle
     | ApproveStage

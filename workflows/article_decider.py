@@ -18,6 +18,7 @@ from workflows.article_commands import (
     ReschedulePublication,
     RetractArticle,
     ReturnArticle,
+    ReuseArticle,
     SignOff,
     SubmitArticle,
     WithdrawArticle,
@@ -98,6 +99,8 @@ def decide(command: ArticleCommand, state: ArticleState) -> list[Event]:
             return publication_decider.release(command, state)
         case RetractArticle():
             return publication_decider.retract(command, state)
+        case ReuseArticle():
+            return publication_decider.reuse(command, state)
     raise DomainError("COMMAND_UNKNOWN", f"未知命令 {type(command).__name__}")
 
 
@@ -115,6 +118,8 @@ def acting_role(command: ArticleCommand, state: ArticleState) -> str:
             return Role.ADMIN
         case PublishArticle() | ReschedulePublication() | ReleasePublication() | RetractArticle():
             return publication_decider.publishing_role(command.actor, state.site)
+        case ReuseArticle():
+            return publication_decider.publishing_role(command.actor, command.site)
         case RecheckArticle():
             held = command.actor.roles_on(state.site)
             return next((r for r in _RECHECK_ROLES if r in held), Role.ADMIN)

@@ -209,6 +209,21 @@ class PublicationCancelled(Event):
     reason: str
 
 
+@event_type("ArticleReused")
+class ArticleReused(Event):
+    """Staff of another site placed the live revision on that site's columns (共享调用, a
+    reference): the source's reviews stand for it, and its corrections and retraction reach
+    it as they reach every target. The publication that follows carries the new targets."""
+
+    site: str  # the receiving site's code
+    targets: tuple[Target, ...]
+    revision: int
+    content_hash: str
+    reused_by: str
+    source_site: str  # the article's own site (code)
+    reuse_id: str = ""  # the offer it answers, if any
+
+
 @event_type("TargetsWithdrawn")
 class TargetsWithdrawn(Event):
     """The live revision is taken off the targets of one site by that site's own staff (its

@@ -9,6 +9,7 @@ import workflows.delivery_events
 import workflows.dictionary_events
 import workflows.inbox_events
 import workflows.probe_events
+import workflows.reuse_events
 import workflows.work_order_events
 
 MODULES = (
@@ -17,5 +18,6 @@ MODULES = (
     workflows.dictionary_events,
     workflows.inbox_events,
     workflows.probe_events,
+    workflows.reuse_events,
     workflows.work_order_events,
 )

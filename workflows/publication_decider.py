@@ -14,10 +14,12 @@ from workflows.article_commands import (
     ReleasePublication,
     ReschedulePublication,
     RetractArticle,
+    ReuseArticle,
 )
 from workflows.article_events import (
     ArticlePublished,
     ArticleRetracted,
+    ArticleReused,
     PublicationCancelled,
     PublicationRescheduled,
     PublicationScheduled,
@@ -271,3 +273,36 @@ def _withdraw(command: RetractArticle, state: ArticleState) -> list[Event]:
             )
         )
     return events
+
+
+def reuse(command: ReuseArticle, state: ArticleState) -> list[Event]:
+    """A receiving site's staff place the live revision on their columns. They need a
+    publishing role there, none on the source's site: the source's three reviews stand for
+    the revision they take (and follow it: a correction or a retraction reaches them)."""
+    live = state.live
+    if live is None:  # (a correction in review does not stop it: it follows when approved)
+        raise DomainError("NOT_PUBLISHED", "只能引用已发布的稿件")
+    targets = merge_targets(command.targets)
+    if not targets:
+        raise DomainError("TARGETS_REQUIRED", "请至少选择本站的一个栏目")
+    foreign = [
+        t.key for t in targets if target_site(t, command.target_sites, state) != command.site
+    ]
+    if foreign:
+        raise DomainError("TARGET_OTHER_SITE", f"引用只能放到本站的栏目或账号: {', '.join(foreign)}",
+                          targets=foreign)  # fmt: skip
+    _require_publisher_on_targets(command.actor, targets, command.target_sites, state)
+    if command.site == state.site:
+        raise DomainError("REUSE_OWN_SITE", "本站稿件请直接发布到本站栏目，无需引用")
+    added = tuple(t for t in targets if t not in live.targets)
+    if not added:
+        raise DomainError("ALREADY_REUSED", "所选栏目已在展示该稿件")
+    publication = Publication(
+        publication_id=command.publication_id, revision=live.revision,
+        content_hash=live.content_hash, targets=merge_targets(live.targets, added),
+        publish_at=command.now, expire_at=live.expire_at,
+    )  # fmt: skip
+    reused = ArticleReused(site=command.site, targets=added, revision=live.revision,
+                           content_hash=live.content_hash, reused_by=command.actor.user_id,
+                           source_site=state.site, reuse_id=command.reuse_id)  # fmt: skip
+    return [reused, _published(publication, state, command.actor.user_id)]

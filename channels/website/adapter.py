@@ -135,8 +135,20 @@ class WebsiteAdapter:
                 delivery_id=item.delivery_id,
                 content_hash=item.content_hash,
                 related=related or [],
+                origin=self._origin(item, site),
             )
         )
+
+    def _origin(self, item: DeliveryItem, site: dict[str, Any]) -> dict[str, str] | None:
+        """The site an article placed here by another site came from (转载自), with its page
+        there; None for the site's own articles."""
+        home = self.sites.get(item.article_site) or next(
+            (s for s in self.sites.values() if s["key"] == item.article_site), None)  # fmt: skip
+        if home is None or home["code"] == site["code"]:
+            return None
+        column = item.article_column
+        url = f"https://{home['domain']}/{column}/{item.article_id}.html" if column else ""
+        return {"name": str(home["name"]), "url": url}
 
     def _with_media(self, site: dict[str, Any], html: str) -> str:
         """The body with its images and attachments copied into the site's own `media/`

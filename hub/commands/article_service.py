@@ -127,14 +127,18 @@ class ArticleService:
         title: str,
         body_html: str,
         metadata: Mapping[str, Any] | None = None,
+        *,
+        article_id: str | None = None,
     ) -> ArticleResult:
-        """Draft a new article for a site and one or more columns."""
+        """Draft a new article for a site and one or more columns (`article_id`: a derived id,
+        so a command run again cannot draft it twice)."""
         actor = self.config.directory.acting(user)
         site, columns = self._placement(site_ref, column_refs)
         content = build_content(title, body_html, self._completed(site, columns, metadata))
         workflow = self.config.workflow_for(site, columns[0])
         column_ids = tuple(dict.fromkeys(c.id for c in columns))
-        return self.run(CreateArticle(new_id(), site.code, column_ids, content, workflow, actor))
+        return self.run(CreateArticle(article_id or new_id(), site.code, column_ids, content,
+                                      workflow, actor))  # fmt: skip
 
     def edit(
         self,

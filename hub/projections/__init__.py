@@ -17,6 +17,7 @@ from hub.projections.notifications import InboxProjection, NotificationsProjecti
 from hub.projections.probes import ProbesProjection
 from hub.projections.publications import PublicationsProjection
 from hub.projections.published_items import PublishedItemsProjection
+from hub.projections.reuses import ReferencesProjection, ReusesProjection
 from hub.projections.work_orders import WorkOrdersProjection
 from hub.setup.directory import Directory
 
@@ -38,4 +39,6 @@ def all_projections(store: EventStore, names: Names | None = None) -> list[Subsc
         PublishedItemsProjection(),
         NotificationsProjection(names if isinstance(names, Directory) else None),
         InboxProjection(),
+        ReusesProjection(),
+        ReferencesProjection(),
     ]

@@ -91,6 +91,16 @@ def _one(store: EventStore, stream: str, version: int) -> RecordedEvent:
     return event
 
 
+def revision_content(store: EventStore, article_id: str, revision: int) -> ArticleContent:
+    """The content of one revision of an article, read by its stream version."""
+    found = store.rows(REVISIONS, {"article_id": article_id, "revision": revision}, ("version",))
+    if not found:
+        raise DomainError("REVISION_NOT_FOUND", f"稿件 {article_id} 没有第 {revision} 版")
+    revised = _one(store, ARTICLES(article_id), int(found[0][0])).payload
+    assert isinstance(revised, ArticleCreated | ArticleRevised)
+    return revised.content
+
+
 def delivery_source(
     store: EventStore, article_id: str, revision: int, publication_id: str
 ) -> DeliverySource:

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from channels.screen.playlist import Playlists
     from channels.wechat.callback import CallbackKeys
     from hub.commands.recheck import Rechecker
+    from hub.commands.reuse_service import ReuseService
     from hub.delivery.engine import DeliveryEngine, EngineReport, Share
     from hub.delivery.operations import DeliveryService
     from hub.search.service import SearchService
@@ -205,8 +206,9 @@ class EmbeddedHub:
         """Reactions (event → command): they run in the worker's rounds, never in a user's
         request."""
         from hub.commands.correction_policy import CorrectionPublisher
+        from hub.commands.reuse_policy import SourceFollower
 
-        return [CorrectionPublisher(self.articles)]
+        return [CorrectionPublisher(self.articles), SourceFollower(self.reuse)]
 
     @cached_property
     def delivery_service(self) -> DeliveryService:
@@ -219,6 +221,13 @@ class EmbeddedHub:
             lambda: self.catch_up(DELIVERIES.prefix),
             runner=self.deliveries.runner,
         )
+
+    @cached_property
+    def reuse(self) -> ReuseService:
+        from hub.commands.reuse_service import ReuseService
+
+        return ReuseService(self.config, self.store, self.articles, self.publishing,
+                            lambda: self.catch_up())  # fmt: skip
 
     @cached_property
     def search(self) -> SearchService:

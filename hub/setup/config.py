@@ -285,6 +285,22 @@ def _parse(model: type[M], path: Path) -> M:
         raise ConfigError(_validation_message(path, exc)) from None
 
 
+def _check_parents(directory: Directory) -> None:
+    """A site's parent (where its 信息报送 go) is another configured site, and following
+    parents never comes back to where it started."""
+    keys = {s.key: s for s in directory.sites}
+    for site in directory.sites:
+        seen = {site.key}
+        parent = site.parent
+        while parent is not None:
+            if parent not in keys:
+                raise ConfigError(f"sites.yaml: 站点 {site.key} 的 parent 指向未知站点 {parent!r}")
+            if parent in seen:
+                raise ConfigError(f"sites.yaml: 站点 {site.key} 的上级站点形成循环")
+            seen.add(parent)
+            parent = keys[parent].parent
+
+
 def _check_accounts(directory: Directory) -> None:
     """Accounts belong to known sites; column feeds name known accounts."""
     keys = {s.key for s in directory.sites}
@@ -339,6 +355,7 @@ def load_config(root: str | Path, overrides: dict[str, Any] | None = None) -> Hu
         except PartyMarkError as exc:
             raise ConfigError(f"sites.yaml: {exc}") from None
     _check_accounts(directory)
+    _check_parents(directory)
     site_keys = {s.key for s in sites} | {s.code for s in sites}
     for user in users:
         for key in user.roles:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -69,6 +69,13 @@ class Site(BaseModel):
     # 组织机构代码 (9) or 统一社会信用代码 (18) of the publishing unit: the 索引号 prefix.
     org_code: str | None = None
     theme: str | None = None  # a folder of templates (relative to config/) over the default
+    # The site above this one (its key): where its 信息报送 go (a department's or a city's
+    # portal; a provincial portal has none).
+    parent: Key | None = None
+    # What an accepted copy does when its source is corrected or retracted: `auto` changes it
+    # (a correction goes into this site's review again; a retraction takes it down), `task`
+    # tells this site's editors and leaves it to them.
+    reuse_follow: Literal["auto", "task"] = "auto"
     footer: SiteFooter = Field(default_factory=SiteFooter)
     columns: tuple[Column, ...] = ()
 
