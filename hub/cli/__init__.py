@@ -32,6 +32,7 @@ COMMANDS: dict[str, Entry] = {
     "freshness": Entry("hub.cli.supervision", "freshness", "更新情况：每个站点的首页、栏目和新媒体账号距单项否决还有几天（来自发布记录）。"),
     "init": Entry("hub.cli.system", "init", "检查配置并初始化事件库（系统管理员；首次启动、尚无管理员密码时可直接运行）。"),
     "login": Entry("hub.cli.logins", "login", "登录命令行：验证密码后，把令牌存入只有当前系统用户可读的文件；之后的命令以该用户身份执行。"),
+    "library": Entry("hub.cli.library", "library", "资源库流转：引用（共享调用）、推送与采用、信息报送与退回、转载时效。"),
     "live": Entry("hub.cli.live", "live", "某一时刻站点（栏目）或账号上在线的稿件：哪一版、何时发出、谁审核签发（按事件回溯）。"),
     "logout": Entry("hub.cli.logins", "logout", "退出命令行登录：吊销令牌并删除令牌文件。"),
     "order": Entry("hub.cli.supervision", "order", "单个工单：查看、派单、整改、退回、延期、销号。"),

@@ -83,6 +83,24 @@ class PublishBody(Body):
     mass_send: bool = False
 
 
+class ReuseBody(Body):
+    to: list[Ref] = Field(min_length=1, max_length=50)  # columns of one site: `drc/notices`
+    feeds: bool = True
+
+
+class OfferBody(Body):
+    to_site: Ref
+    note: Text = ""
+
+
+class SubmitUpBody(Body):
+    note: Text = ""
+
+
+class AcceptBody(Body):
+    columns: list[Ref] = Field(min_length=1, max_length=20)
+
+
 class OverrideBody(Body):
     finding_id: Annotated[str, StringConstraints(min_length=1, max_length=80)]
     reason: Reason

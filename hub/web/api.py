@@ -18,11 +18,15 @@ from hub.search.query import MAX_QUERY
 from hub.supervision.freshness import Countdown, platform_freshness
 from hub.web.actions import (
     ACTIONS,
+    AcceptBody,
     Action,
     DispatchBody,
     ExtendBody,
     NoteBody,
+    OfferBody,
     RequiredReasonBody,
+    ReuseBody,
+    SubmitUpBody,
     result_json,
 )
 from hub.web.api_models import (
@@ -33,6 +37,7 @@ from hub.web.api_models import (
     Dictionaries,
     DraftCheck,
     Findings,
+    Flow,
     HistoryEntry,
     Me,
     PublicationPlan,
@@ -285,6 +290,70 @@ def router(hub: EmbeddedHub) -> APIRouter:
 
     for action in ACTIONS.values():
         add_action(action)
+
+    # -- the resource library (用网): references, offers, submissions ----------------------
+
+    def visible_flow(user: str, flow_id: str) -> str:
+        actor = hub.config.directory.acting(user)
+        flow = hub.reuse.get(flow_id)
+        if not (can_see_site(actor, str(flow["to_site"]))
+                or can_see_site(actor, str(flow["source_site"]))):  # fmt: skip
+            raise DomainError("REUSE_NOT_FOUND", f"没有流转记录 {flow_id}")
+        return flow_id
+
+    @api.post("/articles/{article_id}/reuse", response_model=CommandResponse, tags=["资源库"],
+              summary="引用（共享调用）：把其他站点已发布的稿件放到本站栏目，沿用来源的三审并随来源更正、撤稿")  # fmt: skip
+    def reuse(article_id: Id, body: ReuseBody, you: You) -> CommandResponse:
+        state, _ = hub.articles.state(hub.articles.resolve(article_id))
+        # What is live is public: any site's staff may find it in the library and reuse it.
+        target = state.article_id if state.live is not None else visible(you.user_id, article_id)
+        result = hub.reuse.reuse(you.user_id, target, body.to, feeds=body.feeds)
+        return CommandResponse(**result_json(result))
+
+    @api.post("/articles/{article_id}/offer", response_model=Flow, tags=["资源库"],
+              summary="推送：把本单位审定的稿件推送给其他站点，由对方审核后采用")  # fmt: skip
+    def offer(article_id: Id, body: OfferBody, you: You) -> dict[str, Any]:
+        flow_id = hub.reuse.offer(you.user_id, visible(you.user_id, article_id), body.to_site,
+                                  body.note)  # fmt: skip
+        return hub.reuse.get(flow_id)
+
+    @api.post("/articles/{article_id}/submit-up", response_model=Flow, tags=["资源库"],
+              summary="信息报送：报送到上级站点，由上级采用或退回")  # fmt: skip
+    def submit_up(article_id: Id, you: You, body: SubmitUpBody | None = None) -> dict[str, Any]:
+        note = body.note if body else ""
+        return hub.reuse.get(hub.reuse.submit(you.user_id, visible(you.user_id, article_id), note))
+
+    @api.get("/articles/{article_id}/reposts", tags=["资源库"],
+             summary="转载时效：各站点何时转载（引用或采用）了这份文件，距来源发布多少小时")  # fmt: skip
+    def reposts(article_id: Id, you: You) -> dict[str, Any]:
+        return hub.reuse.repost_speed(visible(you.user_id, article_id))
+
+    @api.get("/library/flows", response_model=list[Flow], tags=["资源库"],
+             summary="收到（direction=in）或推送、报送出去（out）的信息及其状态")  # fmt: skip
+    def flows(
+        you: You,
+        direction: Annotated[str, Query(pattern="^(in|out)$")] = "in",
+        site: Annotated[str | None, Query(max_length=40)] = None,
+        kind: Annotated[str | None, Query(pattern="^(reference|offer|submission)$")] = None,
+        status: Annotated[str | None, Query(pattern="^(offered|accepted|declined)$")] = None,
+    ) -> list[dict[str, Any]]:
+        directory = hub.config.directory
+        actor = directory.acting(you.user_id)
+        codes = [s.code for s in directory.sites if can_see_site(actor, s.code)]
+        if site is not None:
+            code = directory.site(site).code
+            codes = [code] if code in codes else []
+        return hub.reuse.listing(codes, incoming=direction == "in", kind=kind, status=status)
+
+    @api.post("/library/flows/{flow_id}/accept", response_model=Flow, tags=["资源库"],
+              summary="采用：在本站建立副本（保留来源），进入本站三审")  # fmt: skip
+    def accept(flow_id: Id, body: AcceptBody, you: You) -> dict[str, Any]:
+        return hub.reuse.accept(you.user_id, visible_flow(you.user_id, flow_id), body.columns)
+
+    @api.post("/library/flows/{flow_id}/decline", response_model=Flow, tags=["资源库"],
+              summary="退回（不予采用），说明理由")  # fmt: skip
+    def decline(flow_id: Id, body: RequiredReasonBody, you: You) -> dict[str, Any]:
+        return hub.reuse.decline(you.user_id, visible_flow(you.user_id, flow_id), body.reason)
 
     @api.post("/media", status_code=201, summary="上传图片或附件（正文以返回的 url 引用）",
               tags=["素材"])  # fmt: skip

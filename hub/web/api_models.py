@@ -286,3 +286,20 @@ class SearchAnswer(Answer):
     partial: bool
     hits: list[SearchHit]
     facets: dict[str, list[FacetValue]]
+
+
+class Flow(Answer):
+    reuse_id: str
+    kind: str
+    source_article: str
+    source_site: str
+    source_site_name: str
+    to_site: str
+    to_site_name: str
+    status: str
+    title: str | None = None
+    copy_article: str | None = None
+    columns: list[str]
+    reason: str | None = None
+    change: str | None = None
+    followed: bool | None = None

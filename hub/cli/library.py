@@ -1,0 +1,182 @@
+"""`hub library`: content flowing between sites (用网) — references (共享调用), offers (推送),
+upward submissions (信息报送), adopting or returning them, and how fast a document was
+reposted by every site."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from hub.cli.articles import as_option, json_option, report, result_json
+from hub.cli.context import hub_of
+from hub.cli.output import emit_json, short_id
+from hub.cli.waiting import wait_for_deliveries, wait_option
+
+_STATUS = {"offered": "待采用", "accepted": "已采用", "declined": "已退回"}
+_KIND = {"reference": "引用", "offer": "推送", "submission": "报送"}
+_CHANGE = {"corrected": "来源已更正", "retracted": "来源已撤稿"}
+
+
+@click.group("library")
+def library() -> None:
+    """资源库流转：引用（共享调用）、推送与采用、信息报送与退回、转载时效。"""
+
+
+def _flow_line(row: dict[str, Any]) -> str:
+    change = _CHANGE.get(str(row.get("change") or ""), "")
+    if change:
+        change = f"  【{change}{'，已跟随' if row.get('followed') else '，待处理'}】"
+    reason = f"  退回理由：{row['reason']}" if row.get("reason") else ""
+    return (f"{short_id(str(row['reuse_id']))}  {_KIND.get(str(row['kind']), row['kind'])}"
+            f"  {_STATUS.get(str(row['status']), row['status'])}  {row.get('title') or ''}"
+            f"  {row['source_site_name']} → {row['to_site_name']}{change}{reason}")  # fmt: skip
+
+
+@library.command("reuse")
+@click.argument("article_ref", metavar="ARTICLE")
+@click.option("--to", "targets", multiple=True, required=True,
+              help="本站栏目，如 drc/notices（可重复）")  # fmt: skip
+@click.option("--no-feeds", is_flag=True, help="不带上栏目配置的联动账号（feeds）")
+@wait_option
+@as_option
+@json_option
+@click.pass_context
+def reuse(ctx: click.Context, article_ref: str, targets: tuple[str, ...], no_feeds: bool,
+          wait: float | None, user: str, as_json: bool) -> None:  # fmt: skip
+    """引用（共享调用）其他站点已发布的稿件到本站栏目：沿用来源的三审，来源更正、撤稿时随之更新。"""
+    hub = hub_of(ctx)
+    result = hub.reuse.reuse(user, article_ref, list(targets), feeds=not no_feeds)
+    waited = None if wait is None else wait_for_deliveries(ctx, result.article_id, wait)
+    if as_json:
+        emit_json(result_json(result) | ({"deliveries": waited} if waited else {}))
+        return
+    report(result, as_json, "已引用")
+
+
+@library.command("offer")
+@click.argument("article_ref", metavar="ARTICLE")
+@click.option("--to", "to_site", required=True, help="接收站点（代码或简称）")
+@click.option("--note", default="", help="附言")
+@as_option
+@json_option
+@click.pass_context
+def offer(ctx: click.Context, article_ref: str, to_site: str, note: str, user: str,
+          as_json: bool) -> None:  # fmt: skip
+    """推送：把本单位审定的稿件推送给其他站点，由对方审核后采用。"""
+    hub = hub_of(ctx)
+    row = hub.reuse.get(hub.reuse.offer(user, article_ref, to_site, note))
+    emit_json(row) if as_json else click.echo(_flow_line(row))
+
+
+@library.command("submit")
+@click.argument("article_ref", metavar="ARTICLE")
+@click.option("--note", default="", help="附言")
+@as_option
+@json_option
+@click.pass_context
+def submit(ctx: click.Context, article_ref: str, note: str, user: str, as_json: bool) -> None:
+    """信息报送：把本单位审定的稿件报送到上级站点（sites.yaml 的 parent）。"""
+    hub = hub_of(ctx)
+    row = hub.reuse.get(hub.reuse.submit(user, article_ref, note))
+    emit_json(row) if as_json else click.echo(_flow_line(row))
+
+
+@library.command("accept")
+@click.argument("reuse_id", metavar="FLOW")
+@click.option(
+    "--column", "columns", multiple=True, required=True, help="采用到本站的栏目（可重复）"
+)
+@as_option
+@json_option
+@click.pass_context
+def accept(ctx: click.Context, reuse_id: str, columns: tuple[str, ...], user: str,
+           as_json: bool) -> None:  # fmt: skip
+    """采用：在本站建立副本（保留来源），进入本站三审。"""
+    hub = hub_of(ctx)
+    row = hub.reuse.accept(user, _flow_id(ctx, reuse_id), list(columns))
+    if as_json:
+        emit_json(row)
+        return
+    click.echo(_flow_line(row))
+    click.echo(f"  本站副本 {short_id(str(row['copy_article']))} 已送审")
+
+
+@library.command("decline")
+@click.argument("reuse_id", metavar="FLOW")
+@click.option("--reason", required=True, help="退回理由（对方可见）")
+@as_option
+@json_option
+@click.pass_context
+def decline(ctx: click.Context, reuse_id: str, reason: str, user: str, as_json: bool) -> None:
+    """退回（不予采用），说明理由。"""
+    row = hub_of(ctx).reuse.decline(user, _flow_id(ctx, reuse_id), reason)
+    emit_json(row) if as_json else click.echo(_flow_line(row))
+
+
+@library.command("list")
+@click.option("--site", "site_ref", default=None, help="站点（默认：您有角色的全部站点）")
+@click.option("--outgoing", is_flag=True, help="看本站推送、报送出去的（默认看收到的）")
+@click.option("--kind", type=click.Choice(["reference", "offer", "submission"]), default=None)
+@click.option("--status", type=click.Choice(["offered", "accepted", "declined"]), default=None)
+@as_option
+@json_option
+@click.pass_context
+def list_flows(ctx: click.Context, site_ref: str | None, outgoing: bool, kind: str | None,
+               status: str | None, user: str, as_json: bool) -> None:  # fmt: skip
+    """收到（或推送、报送出去）的信息及其状态。"""
+    hub = hub_of(ctx)
+    directory = hub.config.directory
+    actor = directory.acting(user)
+    from hub.web.security import can_see_site
+
+    sites = [s.code for s in directory.sites if can_see_site(actor, s.code)]
+    if site_ref:
+        code = directory.site(site_ref).code
+        sites = [code] if code in sites else []
+    rows = hub.reuse.listing(sites, incoming=not outgoing, kind=kind, status=status)
+    if as_json:
+        emit_json(rows)
+        return
+    click.echo(f"共 {len(rows)} 条")
+    for row in rows:
+        click.echo(_flow_line(row))
+
+
+@library.command("speed")
+@click.argument("article_ref", metavar="ARTICLE")
+@json_option
+@click.pass_context
+def speed(ctx: click.Context, article_ref: str, as_json: bool) -> None:
+    """转载时效：各站点何时转载（引用或采用）了这份文件，距来源发布多少小时。"""
+    found = hub_of(ctx).reuse.repost_speed(article_ref)
+    if as_json:
+        emit_json(found)
+        return
+    click.echo(
+        f"已转载 {found['reposted']}/{found['of']} 个站点，其中 24 小时内 {found['within_24h']} 个"
+    )
+    for site in found["sites"]:
+        when = f"{site['hours']} 小时" if site["hours"] is not None else "—"
+        click.echo(
+            f"  {site['site_name']}  {'已转载' if site['reposted_at'] else '未转载'}  {when}"
+        )
+
+
+def _flow_id(ctx: click.Context, ref: str) -> str:
+    """A flow by its id or the end of it (as lists show it)."""
+    from hub.projections.reuses import REUSES_TABLE
+    from workflows.errors import DomainError
+
+    hub = hub_of(ctx)
+    hub.catch_up()
+    if len(ref) >= 36:
+        return ref
+    ids = [
+        str(r[0])
+        for r in hub.store.rows(REUSES_TABLE, {}, ("reuse_id",))
+        if str(r[0]).endswith(ref)
+    ]
+    if len(ids) != 1:
+        raise DomainError("REUSE_NOT_FOUND", f"没有（或不止一条）流转记录 {ref}")
+    return ids[0]

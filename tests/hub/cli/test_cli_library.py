@@ -1,0 +1,82 @@
+"""`hub library` from the command line: a reference, an offer adopted, a submission returned
+with its reason, the lists both ways, the repost speed; bad input refused with codes."""
+
+from __future__ import annotations
+
+from tests.helpers import Hub, cli_approve, cli_approved
+
+
+def test_references_offers_and_submissions(cli: Hub) -> None:
+    article = cli_approved(cli, "<p>各有关单位：请做好冬季供暖保障工作。</p>")
+    cli.ok("publish", article, "--to", "gov/notices", "--no-feeds", "--as", "qianli")
+    reused = cli.ok("library", "reuse", article, "--to", "drc/notices", "--no-feeds", "--wait",
+                    "--as", "zhoumin")  # fmt: skip
+    assert [e["type"] for e in reused["events"]] == ["ArticleReused", "ArticlePublished"]
+    assert (
+        cli.fails("library", "reuse", article, "--to", "drc/notices", "--as", "zhoumin")["code"]
+        == "ALREADY_REUSED"
+    )
+    assert (
+        cli.fails("library", "reuse", article, "--to", "gov/news-gov", "--as", "zhoumin")["code"]
+        == "SITE_ROLE_REQUIRED"
+    )
+    speed = cli.ok("library", "speed", article)
+    assert (speed["reposted"], speed["of"]) == (1, 3)
+    assert "已转载 1/3 个站点" in cli.run("library", "speed", article).stdout
+    # gov offers it to the city; the city returns it, with a reason the sender sees.
+    flow = cli.ok(
+        "library", "offer", article, "--to", "city", "--note", "请转载", "--as", "zhangwei"
+    )
+    assert (flow["kind"], flow["status"], flow["to_site_name"]) == (
+        "offer",
+        "offered",
+        "示范市人民政府门户网站",
+    )
+    assert (
+        cli.fails(
+            "library", "decline", flow["reuse_id"], "--reason", "不适合本站", "--as", "zhangwei"
+        )["code"]
+        == "SITE_ROLE_REQUIRED"
+    )
+    returned = cli.ok(
+        "library", "decline", flow["reuse_id"][-12:], "--reason", "不适合本站", "--as", "linfang"
+    )
+    assert (returned["status"], returned["reason"]) == ("declined", "不适合本站")
+    sent = cli.ok("library", "list", "--outgoing", "--as", "zhangwei")
+    assert [(r["kind"], r["status"]) for r in sent] == [
+        ("offer", "declined"),
+        ("reference", "accepted"),
+    ]
+    text = cli.run("library", "list", "--outgoing", "--as", "zhangwei").stdout
+    assert "已退回" in text and "退回理由：不适合本站" in text
+    # The city submits its own item upward; gov adopts it into its review.
+    cli.body.write_text("<p>我市开展冬季安全生产检查。</p>", encoding="utf-8")
+    city_item = cli.ok("article", "create", "--site", "city", "--column", "news", "--title",
+                       "示范市开展冬季安全生产检查", "--body-file", str(cli.body), "--as", "linfang")["id"]  # fmt: skip
+    cli.ok("article", "submit", city_item, "--as", "linfang")
+    for user, gates in (("huangbo", "wording,secrecy"), ("yangfan", "legal,policy,wording"),
+                        ("zhengkai", "political,policy,public_opinion")):  # fmt: skip
+        cli.ok("review", "approve", city_item, "--gates", gates, "--as", user)
+    assert (
+        cli.fails("library", "offer", city_item, "--to", "drc", "--as", "zhoumin")["code"]
+        == "SITE_ROLE_REQUIRED"
+    )
+    submitted = cli.ok("library", "submit", city_item, "--note", "请采用", "--as", "linfang")
+    incoming = cli.ok("library", "list", "--status", "offered", "--as", "zhangwei")
+    assert [r["reuse_id"] for r in incoming] == [submitted["reuse_id"]]
+    adopted = cli.ok(
+        "library", "accept", submitted["reuse_id"], "--column", "news-local", "--as", "zhangwei"
+    )
+    copy = adopted["copy_article"]
+    shown = cli.ok("article", "show", copy)
+    assert (
+        shown["status"] == "in_review" and shown["metadata"]["source"] == "示范市人民政府门户网站"
+    )
+    cli_approve(cli, copy)
+    assert (
+        cli.fails("library", "accept", "no-such-flow", "--column", "news", "--as", "zhangwei")[
+            "code"
+        ]
+        == "REUSE_NOT_FOUND"
+    )
+    assert cli.run("library", "offer", article, "--as", "zhangwei").returncode == 2  # --to missing
