@@ -14,6 +14,7 @@ from hub.web import (
     console_board,
     console_forms,
     console_inbox,
+    console_library,
     console_lists,
     console_live,
     console_login,
@@ -33,6 +34,6 @@ def router(hub: EmbeddedHub) -> APIRouter:
     # /{id}/presence are matched before /{id} and /{id}/{action}.
     for group in (console_login, console_lists, console_forms, console_article, console_board,
                   console_supervision, console_reports, console_inbox, console_live,
-                  console_search):  # fmt: skip
+                  console_search, console_library):  # fmt: skip
         pages.include_router(group.routes(console))
     return pages

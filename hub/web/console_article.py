@@ -25,9 +25,12 @@ from hub.web.preview import HEADERS as PREVIEW_HEADERS
 from hub.web.preview import preview_targets, render_preview
 from hub.web.publication_plan import publication_plan
 from hub.web.security import Caller
+from workflows.article_commands import ActingUser
 from workflows.article_events import ArticleCreated, ArticleRevised
+from workflows.article_state import ArticleState
 from workflows.errors import DomainError
 from workflows.permissions import may
+from workflows.publication_decider import publishes_on
 from workflows.vocabulary import ArticleStatus, Role
 
 # Which actions a page offers in which state (the service decides whether the user may).
@@ -67,11 +70,12 @@ def routes(console: Console) -> APIRouter:
         ]
         can_edit = state.status in _EDITABLE and bool(
             {Role.EDITOR, Role.ADMIN} & actor.roles_on(state.site))  # fmt: skip
+        offer_to = offer_choices(state, actor)
         return console.render(
             request, "article.html", caller, status_of(error) if error else 200, a=show,
             stage=state.current_stage, offered=offered,
             labels={n: a.label for n, a in ACTIONS.items()},
-            can_edit=can_edit, timeline=hub.articles.timeline(article_id),
+            can_edit=can_edit, offer_to=offer_to, timeline=hub.articles.timeline(article_id),
             findings=[f.model_dump(mode="json") for f in state.findings],
             overridden=state.overridden, fixable=any(f.fix for f in state.findings),
             marked_body=mark_findings(show["body_html"], state.findings),
@@ -131,6 +135,22 @@ def routes(console: Console) -> APIRouter:
         except DomainError as exc:
             return await run_in_threadpool(article_view, request, caller, article_id[:80], exc)
         return back_to_article(target, action)
+
+    def offer_choices(state: ArticleState, actor: ActingUser) -> list[tuple[str, str]]:
+        """Where the user may offer a reviewed article of their site (推送), and the site
+        above it (报送上级, value `parent`); none for an unreviewed one."""
+        reviewed = state.live is not None or (
+            state.content is not None and state.approved_hash == state.content_hash)  # fmt: skip
+        if not reviewed or not ({Role.EDITOR} & actor.roles_on(state.site)
+                                or publishes_on(actor, state.site)):  # fmt: skip
+            return []
+        site = directory.site(state.site)
+        choices = (
+            [("parent", f"报送上级：{directory.site_name(site.parent)}")] if site.parent else []
+        )
+        return choices + [
+            (s.key, f"推送到：{s.name}") for s in directory.sites if s.code != site.code
+        ]
 
     return pages
 

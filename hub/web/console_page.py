@@ -35,6 +35,10 @@ NOTICES: dict[str, str] = {
     "returned_order": "已退回整改",
     "extended": "已延期",
     "closed_order": "已销号",
+    "adopted": "已采用，本站副本已送审",
+    "declined_flow": "已退回",
+    "reused": "已引用到本站",
+    "offered": "已推送（报送）",
     **{name: f"已{action.label}" for name, action in ACTIONS.items()},
 }
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
+from hub.web.console_library import reuse_choices
 from hub.web.console_page import Console
 from hub.web.search_view import search_query, site_search_page
 
@@ -32,6 +33,9 @@ def routes(console: Console) -> APIRouter:
                         or query.agency or query.year)  # fmt: skip
         found = await run_in_threadpool(hub.search.search, query) if searched else None
         context = site_search_page(directory, query, found, with_site=True)
-        return console.render(request, "search.html", caller, sites=directory.sites, **context)
+        places = {site.key: reuse_choices(console, caller.user_id, site.key)
+                  for site in directory.sites}  # fmt: skip
+        return console.render(request, "search.html", caller, sites=directory.sites,
+                              places=places, **context)  # fmt: skip
 
     return pages
