@@ -60,6 +60,27 @@ class DisclosureType(StrEnum):
     NOT_DISCLOSED = "not_disclosed"  # 不予公开
 
 
+class Validity(StrEnum):
+    """有效性 of a policy document (政策文件): in force, amended, repealed ("" not stated)."""
+
+    NONE = ""
+    IN_FORCE = "现行有效"
+    AMENDED = "已修改"
+    REPEALED = "已废止"
+
+
+class InterpretationForm(StrEnum):
+    """How a 政策解读 explains its document (the forms the 三同步 rules name)."""
+
+    NONE = ""
+    TEXT = "文字"
+    GRAPHIC = "图解"
+    VIDEO = "视频"
+    AUDIO = "音频"
+    H5 = "H5"
+    COMIC = "漫画"
+
+
 class PiiExemption(StrEnum):
     """Why personal data may be published (2018年政务公开工作要点): 惩戒公示 or 强制性披露."""
 
@@ -89,6 +110,9 @@ class ArticleMetadata(BaseModel):
     repost: bool = False  # 转载: the source (来源) is then required
     pii_exemption: PiiExemption = PiiExemption.NONE  # 惩戒公示 / 强制性信息披露
     related_articles: tuple[ShortText, ...] = ()  # 解读关联: policy <-> interpretation
+    validity: Validity = Validity.NONE  # 有效性 of a 政策文件
+    replaced_by: ShortText = ""  # the document that amends or repeals it (an article id)
+    interpretation_form: InterpretationForm = InterpretationForm.NONE  # 解读形式
 
     @field_validator("*", mode="after")
     @classmethod
@@ -103,6 +127,10 @@ class ArticleMetadata(BaseModel):
             return self
         if self.disclosure_type is DisclosureType.NOT_DISCLOSED and not self.disclosure_reason:
             raise ValueError("不予公开必须填写理由 (disclosure_reason)")
+        if self.validity in (Validity.AMENDED, Validity.REPEALED) and not self.replaced_by:
+            raise ValueError(f"有效性为“{self.validity}”时须指明修改或废止它的文件 (replaced_by)")
+        if self.replaced_by and self.validity not in (Validity.AMENDED, Validity.REPEALED):
+            raise ValueError("只有已修改或已废止的文件才有 replaced_by")
         return self
 
 

@@ -136,8 +136,17 @@ class WebsiteAdapter:
                 content_hash=item.content_hash,
                 related=related or [],
                 origin=self._origin(item, site),
+                replacement=self._replacement(item, site),
             )
         )
+
+    def _replacement(self, item: DeliveryItem, site: dict[str, Any]) -> Listed | None:
+        """The live page, on this site, of the document that amends or repeals this one."""
+        replaced_by = item.content.metadata.replaced_by
+        if not replaced_by:
+            return None
+        found = self.index_of(site).pages_of(replaced_by)
+        return found[0] if found else None
 
     def _origin(self, item: DeliveryItem, site: dict[str, Any]) -> dict[str, str] | None:
         """The site an article placed here by another site came from (转载自), with its page

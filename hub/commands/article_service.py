@@ -159,6 +159,8 @@ class ArticleService:
         merged = current.metadata.model_dump(mode="json") | dict(metadata or {})
         if metadata and metadata.get("related_articles"):
             merged["related_articles"] = self.related(metadata["related_articles"], article_id)
+        if metadata and metadata.get("replaced_by"):
+            merged["replaced_by"] = self.related(metadata["replaced_by"], article_id)[0]
         content = build_content(
             title if title is not None else current.title,
             body_html if body_html is not None else current.body_html,
@@ -270,6 +272,8 @@ class ArticleService:
         completed = dict(metadata or {})
         if completed.get("related_articles"):
             completed["related_articles"] = self.related(completed["related_articles"])
+        if completed.get("replaced_by"):
+            completed["replaced_by"] = self.related(completed["replaced_by"])[0]
         from workflows.checks.rules_metadata import CATALOGUE_COLUMN_TYPES, generate_index_number
 
         if (

@@ -36,6 +36,7 @@ class SearchDoc:
     published_at: str  # when it first went live on that site (ISO, UTC)
     url: str  # the page, relative to the site's root
     authority: float = 0.0  # the vertical's weight in ranking (search.yaml `authority`)
+    validity: str = ""  # 有效性 of a policy document
 
     @property
     def year(self) -> str:
@@ -96,5 +97,6 @@ def documents_of(
             written_date=meta.written_date.isoformat() if meta.written_date else "",
             published_at=first, url=f"{columns[0].id}/{article_id}.html",
             authority=settings.authority.get(settings.vertical_of(columns[0].type), 0.0),
+            validity=str(meta.validity),
         ))  # fmt: skip
     return docs

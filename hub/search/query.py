@@ -14,7 +14,7 @@ from hub.search.settings import SearchSettings
 
 MAX_QUERY = 100
 PAGE_SIZE = 10
-FACETS = ("site", "column", "vertical", "agency", "year")
+FACETS = ("site", "column", "vertical", "agency", "year", "subject", "validity")
 # 文号: 发文机关代字〔年份〕序号号 (brackets of any kind, as people type them).
 _DOC_NUMBER = re.compile(r"^(\S+?)\s*[〔\[(（【]\s*(\d{4})\s*[〕\])）】]\s*(\d+)\s*号$")
 
@@ -37,6 +37,8 @@ class SearchQuery:
     vertical: str | None = None
     agency: str | None = None
     year: str | None = None
+    subject: str | None = None  # 主题分类
+    validity: str | None = None  # 有效性
     sort: str = "relevance"  # or "date"
     page: int = 1
     size: int = PAGE_SIZE

@@ -23,7 +23,7 @@ from hub.search.documents import SearchDoc
 from hub.search.engine import Found
 from hub.search.query import FACETS, SearchQuery, Term, doc_number_key
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _WRITER_HEAP = 64_000_000
 # How much a match counts by where it is: the title most, a 文号 exactly more still.
 _TITLE, _BODY, _WORDS_TITLE, _WORDS_BODY, _NUMBER = 5.0, 1.0, 2.0, 0.5, 20.0
@@ -53,6 +53,7 @@ def _document(doc: SearchDoc) -> tantivy.Document:
         "number": doc_number_key(doc.doc_number) or "-",
         "site": doc.site, "column": list(doc.columns), "vertical": doc.vertical,
         "agency": doc.agency or "-", "year": doc.year or "-",
+        "subject": doc.subject or "-", "validity": doc.validity or "-",
         "title_bi": " ".join(bigram_terms(doc.title)),
         "body_bi": " ".join(bigram_terms(f"{doc.doc_number} {doc.agency} {doc.text}")),
         "title_w": " ".join(word_terms(doc.title)),
@@ -185,7 +186,8 @@ class TantivyEngine:
 
     def _filters(self, query: SearchQuery) -> list[tantivy.Query]:
         wanted = {"site": query.site, "column": query.column, "vertical": query.vertical,
-                  "agency": query.agency, "year": query.year}  # fmt: skip
+                  "agency": query.agency, "year": query.year, "subject": query.subject,
+                  "validity": query.validity}  # fmt: skip
         return [tantivy.Query.term_query(self.schema, name, value)
                 for name, value in wanted.items() if value]  # fmt: skip
 

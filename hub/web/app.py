@@ -152,6 +152,28 @@ def create_app(hub: EmbeddedHub) -> FastAPI:
             site=config, root=".", **context)  # fmt: skip
         return HTMLResponse(page_html)
 
+    @app.get("/sites/{site_key}/policies", response_class=HTMLResponse, include_in_schema=False)
+    def policy_library(
+        site_key: str, q: str = "", subject: str | None = None, agency: str | None = None,
+        year: str | None = None, validity: str | None = None, sort: str = "date",
+        page: str = "1",
+    ) -> HTMLResponse:  # fmt: skip
+        """The site's 政策文件库 (一网通查): its policy documents by 主题分类, 发文机关, year and
+        有效性 (a page per topic: `?subject=`), newest first, each with its 文号 and 成文日期."""
+        site = next((s for s in directory.sites if s.key == site_key[:40]), None)
+        if site is None or website is None:
+            return HTMLResponse("未知站点", status_code=404)
+        config = website.sites[site.code]
+        query = search_query(q, site.key, None, "policy", agency, year, sort,
+                             int(page) if page.isdigit() and len(page) < 6 else 1,
+                             subject=subject, validity=validity)  # fmt: skip
+        found = hub.search.search(query)
+        context = site_search_page(directory, query, found, path="policies",
+                                   shown=("subject", "agency", "year", "validity"))  # fmt: skip
+        page_html = website.env_of(config).get_template("policies.html").render(
+            site=config, root=".", **context)  # fmt: skip
+        return HTMLResponse(page_html)
+
     for site in directory.sites:
         docroot = hub.config.sites_root / site.key
         docroot.mkdir(parents=True, exist_ok=True)

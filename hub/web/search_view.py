@@ -12,7 +12,7 @@ from hub.setup.directory import Directory
 
 MAX_PAGE = 100
 FACET_LABELS = {"site": "站点", "column": "栏目", "vertical": "频道", "agency": "发文机关",
-                "year": "年份"}  # fmt: skip
+                "year": "年份", "subject": "主题分类", "validity": "有效性"}  # fmt: skip
 
 
 def page_as_json(page: SearchPage) -> dict[str, Any]:
@@ -54,13 +54,15 @@ def facet_label(directory: Directory, name: str, value: str, site: str | None = 
 
 
 VERTICALS = tuple(VERTICAL_LABELS)
-_FILTERS = ("column", "vertical", "agency", "year")
+_FILTERS = ("column", "vertical", "agency", "year", "subject", "validity")
+VALIDITIES = ("现行有效", "已修改", "已废止")
 
 
 def search_query(
     q: str = "", site: str | None = None, column: str | None = None,
     vertical: str | None = None, agency: str | None = None, year: str | None = None,
-    sort: str = "relevance", page: int = 1,
+    sort: str = "relevance", page: int = 1, *, subject: str | None = None,
+    validity: str | None = None,
 ) -> SearchQuery:  # fmt: skip
     """A search from a page's or the API's parameters, values out of range dropped (a page
     link someone edited is a search, not an error): at most 100 characters, a known
@@ -71,16 +73,21 @@ def search_query(
         vertical=vertical if vertical in VERTICALS else None,
         agency=(agency or "")[:50] or None,
         year=year if year and len(year) == 4 and year.isdigit() else None,
+        subject=(subject or "")[:50] or None,
+        validity=validity if validity in VALIDITIES else None,
         sort="date" if sort == "date" else "relevance",
         page=min(max(page, 1), MAX_PAGE),
     )  # fmt: skip
 
 
 def site_search_page(directory: Directory, query: SearchQuery, found: SearchPage | None,
-                     *, with_site: bool = False) -> dict[str, Any]:  # fmt: skip
+                     *, with_site: bool = False, path: str = "search",
+                     shown: tuple[str, ...] = ("column", "vertical", "year", "agency")
+                     ) -> dict[str, Any]:  # fmt: skip
     """What a site's search page template needs besides the site: the query, the answer,
     the facets with names, the verticals, and `link(**changes)` for every filter link.
-    `with_site`: the console's search over every site (the site is a facet too)."""
+    `with_site`: the console's search over every site (the site is a facet too); `path`:
+    the page the links go to; `shown`: the facets it shows."""
     state = {"q": query.q, **({"site": query.site} if with_site else {}),
              **{name: getattr(query, name) for name in _FILTERS},
              "sort": None if query.sort == "relevance" else query.sort}  # fmt: skip
@@ -89,11 +96,11 @@ def site_search_page(directory: Directory, query: SearchQuery, found: SearchPage
         values = {**state, **changes}
         if "page" not in changes:
             values.pop("page", None)  # a new filter starts at the first page
-        return "search?" + urlencode({k: v for k, v in values.items() if v})
+        return f"{path}?" + urlencode({k: v for k, v in values.items() if v})
 
     facets = []
     if found is not None:
-        for name in (("site",) if with_site else ()) + ("column", "vertical", "year", "agency"):
+        for name in (("site",) if with_site else ()) + shown:
             values = [(v, facet_label(directory, name, v, query.site), c)
                       for v, c in found.facets.get(name, [])]  # fmt: skip
             facets.append((name, FACET_LABELS[name], values))

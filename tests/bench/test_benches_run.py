@@ -46,6 +46,11 @@ CASES = {
         rf"search_engines: items=2000 tantivy_ndcg10={NUMBER} tantivy_plain_ndcg10={NUMBER} "
         rf"fts5_ndcg10={NUMBER} index_per_s={NUMBER} p95_ms={NUMBER}$",
     ),
+    "library": (
+        ["--items", "2000", "--sites", "12"],
+        rf"library: items=2000 search_p95_ms={NUMBER} ndcg10={NUMBER} index_per_s={NUMBER} "
+        rf"reuse_propagation_s={NUMBER}$",
+    ),
     "checks": (["--articles", "30", "--terms", "300", "--runs", "2"], r"checks: article_20k_ms="),
     "recheck": (["--articles", "10"], r"recheck: articles=10 "),
     "relay": (

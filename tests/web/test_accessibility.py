@@ -68,7 +68,7 @@ def test_console_and_site_pass_axe_at_desktop_and_phone_sizes(web: Web, browser)
              "/console/supervision/evidence?what=published&account=9900000001",
              "/sites/gov/index.html", f"/sites/gov/notices/{article}.html",
              "/sites/gov/sitemap.html", "/sites/gov/search?q=安全生产",
-             "/console/search?q=安全生产", "/console/library"]  # fmt: skip
+             "/console/search?q=安全生产", "/console/library", "/sites/gov/policies"]  # fmt: skip
     for width in (1280, 390):
         page = log_in(browser, web, "zhangwei")
         page.set_viewport_size({"width": width, "height": 860})

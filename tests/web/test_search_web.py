@@ -136,5 +136,8 @@ def test_the_search_pages_are_valid_html(web: Web, library: dict[str, str], tmp_
         file = tmp_path / f"{name}.html"
         file.write_text(page(web, **params).text, encoding="utf-8")
         assert html_validator(file) == [], name
+    library = tmp_path / "policies.html"
+    library.write_text(page(web, path="/sites/gov/policies").text, encoding="utf-8")
+    assert html_validator(library) == []
     raw = requests.get(f"{web.url}/sites/gov/search?q=%ff%fe%00&page=%80", timeout=30)
     assert raw.status_code in (200, 400) and "Traceback" not in raw.text
