@@ -11,6 +11,10 @@ from hub.search.documents import SearchDoc
 from hub.search.query import SearchQuery, Term
 
 
+class EngineBusy(Exception):
+    """Another process is writing the index now (it brings it up to date)."""
+
+
 @dataclass(frozen=True)
 class Found:
     """An engine's answer, before highlighting."""

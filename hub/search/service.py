@@ -5,14 +5,16 @@ the query's terms, its answer highlighted."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
+from events.log import get_logger
 from events.store import EventStore
 from hub.projections.delivery_sources import DeliverySourcesProjection
 from hub.projections.publications import PUBLICATIONS, PublicationsProjection
 from hub.search.analysis import add_words
 from hub.search.documents import SearchDoc, documents_of
-from hub.search.engine import SearchEngine
+from hub.search.engine import EngineBusy, SearchEngine
 from hub.search.query import Hit, SearchPage, SearchQuery, highlight, terms_of
 from hub.search.settings import SearchSettings
 from hub.setup.directory import Directory
@@ -20,6 +22,8 @@ from workflows.article_decider import ARTICLES
 from workflows.article_events import ArticlePublished, ArticleRetracted, TargetsWithdrawn
 
 SNIPPET = 120
+FOLLOW_EVERY_S = 1.0
+log = get_logger(__name__)
 # The read models a document is made from: the index never runs ahead of them.
 _SOURCES = (PublicationsProjection.name, DeliverySourcesProjection.name)
 _CHANGES_WHAT_IS_LIVE = (ArticlePublished, ArticleRetracted, TargetsWithdrawn)
@@ -32,6 +36,7 @@ class SearchService:
     ) -> None:  # fmt: skip
         self.store, self.directory, self.settings, self.engine = store, directory, settings, engine
         self._writing = threading.Lock()  # one sync or rebuild of this process at a time
+        self._followed = 0.0  # when a search last caught the index up (monotonic seconds)
         add_words(settings.dictionary())
 
     def _documents(self, article_ids: list[str]) -> dict[str, list[SearchDoc]]:
@@ -42,9 +47,30 @@ class SearchService:
         return min(self.store.checkpoint(name) for name in _SOURCES)
 
     def sync(self, batch_size: int = 1000) -> int:
-        """Bring the index up to the read models; return how many articles were re-indexed."""
+        """Bring the index up to the read models; return how many articles were re-indexed
+        (none when another process is writing the index: it brings it up to date)."""
         with self._writing:
-            return self._sync(batch_size)
+            try:
+                return self._sync(batch_size)
+            except EngineBusy:
+                return 0
+
+    def _follow(self) -> None:
+        """Before a search: catch up at most once a second, and never wait for a sync under
+        way (a web node of the distributed runtime runs no engine loop: its searches keep
+        its index following the shared log)."""
+        now = time.monotonic()
+        if now - self._followed < FOLLOW_EVERY_S or not self._writing.acquire(blocking=False):
+            return
+        try:
+            self._followed = now
+            self._sync(1000)
+        except EngineBusy:
+            pass
+        except Exception:
+            log.exception("search.follow_failed")
+        finally:
+            self._writing.release()
 
     def _sync(self, batch_size: int) -> int:
         changed = 0
@@ -85,6 +111,7 @@ class SearchService:
         return len(live)
 
     def search(self, query: SearchQuery) -> SearchPage:
+        self._follow()
         terms = terms_of(query.q, self.settings)
         found = self.engine.search(query, terms)
         hits = [Hit(doc, score, highlight(doc.title, terms), highlight(doc.text, terms, SNIPPET))

@@ -20,7 +20,7 @@ import tantivy
 
 from hub.search.analysis import bigram_terms, query_phrase, runs, word_terms
 from hub.search.documents import SearchDoc
-from hub.search.engine import Found
+from hub.search.engine import EngineBusy, Found
 from hub.search.query import FACETS, SearchQuery, Term, doc_number_key
 
 SCHEMA_VERSION = 3
@@ -80,9 +80,11 @@ class TantivyEngine:
         self._lock = threading.Lock()  # one writer of this process at a time
         self._position_file = folder / "position.json"
         folder.mkdir(parents=True, exist_ok=True)
-        if self._stored_state().get("schema") != SCHEMA_VERSION:
-            shutil.rmtree(folder)  # an index of another schema: rebuilt from the log
-            folder.mkdir(parents=True)
+        state = self._stored_state()
+        if state.get("schema") != SCHEMA_VERSION:
+            if state or any(folder.iterdir()):  # an index of another schema: made anew
+                shutil.rmtree(folder, ignore_errors=True)
+                folder.mkdir(parents=True, exist_ok=True)
             self._write_position(0)
         self.index = tantivy.Index(self.schema, path=str(folder), reuse=True)
 
@@ -108,7 +110,7 @@ class TantivyEngine:
 
     def replace(self, articles: Mapping[str, Sequence[SearchDoc]], position: int) -> None:
         with self._lock:
-            writer = self.index.writer(_WRITER_HEAP, 1)
+            writer = self._writer()
             try:
                 for article_id, docs in articles.items():
                     writer.delete_documents_by_term("article", article_id)
@@ -123,9 +125,17 @@ class TantivyEngine:
             self._write_position(position)
             self.index.reload()
 
+    def _writer(self) -> tantivy.IndexWriter:
+        try:
+            return self.index.writer(_WRITER_HEAP, 1)
+        except ValueError as exc:
+            if "LockBusy" in str(exc):  # another process (a web node on this machine) writes
+                raise EngineBusy(str(exc)) from None
+            raise
+
     def clear(self) -> None:
         with self._lock:
-            writer = self.index.writer(_WRITER_HEAP, 1)
+            writer = self._writer()
             writer.delete_all_documents()
             writer.commit()
             writer.wait_merging_threads()

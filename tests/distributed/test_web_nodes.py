@@ -175,6 +175,9 @@ def test_two_web_nodes_and_two_workers_serve_the_console_story(
     site = operator.context.new_page()
     site.goto(f"{first}/sites/gov/index.html")
     expect(site.locator("body")).to_contain_text("关于做好今冬明春安全生产工作的通知")
+    # A web node runs no engine loop: its searches keep the search index following the log.
+    site.goto(f"{second}/sites/gov/search?q=今冬明春")
+    expect(site.locator(".search-hits")).to_contain_text("关于做好今冬明春安全生产工作的通知")
 
     # The app's feed, written by a delivery worker, reads the same from either web node (one
     # store in the shared database); so does a session: the operator's cookie from the
