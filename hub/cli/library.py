@@ -13,9 +13,9 @@ from hub.cli.context import hub_of
 from hub.cli.output import emit_json, short_id
 from hub.cli.waiting import wait_for_deliveries, wait_option
 
-_STATUS = {"offered": "待采用", "accepted": "已采用", "declined": "已退回"}
+_STATUS = {"offered": "待采用", "accepted": "已采用", "declined": "已退回", "withdrawn": "已撤下"}
 _KIND = {"reference": "引用", "offer": "推送", "submission": "报送"}
-_CHANGE = {"corrected": "来源已更正", "retracted": "来源已撤稿"}
+_CHANGE = {"corrected": "来源已更正", "retracted": "来源已撤稿", "withdrawn": "本站已撤下"}
 
 
 @click.group("library")
@@ -118,7 +118,8 @@ def decline(ctx: click.Context, reuse_id: str, reason: str, user: str, as_json: 
 @click.option("--site", "site_ref", default=None, help="站点（默认：您有角色的全部站点）")
 @click.option("--outgoing", is_flag=True, help="看本站推送、报送出去的（默认看收到的）")
 @click.option("--kind", type=click.Choice(["reference", "offer", "submission"]), default=None)
-@click.option("--status", type=click.Choice(["offered", "accepted", "declined"]), default=None)
+@click.option("--status", type=click.Choice(["offered", "accepted", "declined", "withdrawn"]),
+              default=None)  # fmt: skip
 @as_option
 @json_option
 @click.pass_context

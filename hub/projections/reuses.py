@@ -11,7 +11,7 @@ from events.envelope import RecordedEvent
 from events.recorder import Column, Table
 from events.store import SubscriberTransaction
 from workflows.article_decider import ARTICLES
-from workflows.article_events import ArticleReused
+from workflows.article_events import ArticleRetracted, ArticleReused, TargetsWithdrawn
 from workflows.reuse_decider import REUSES
 from workflows.reuse_events import ReuseAccepted, ReuseDeclined, ReuseOffered, SourceChanged
 
@@ -90,11 +90,16 @@ class ReferencesProjection:
         tx.delete(REUSES_TABLE, {"kind": "reference"})
 
     def apply(self, tx: SubscriberTransaction, event: RecordedEvent) -> None:
-        if not isinstance(event.payload, ArticleReused) or not ARTICLES.owns(event.stream_id):
+        if not ARTICLES.owns(event.stream_id):
+            return
+        if isinstance(event.payload, TargetsWithdrawn | ArticleRetracted):
+            self._gone(tx, ARTICLES.entity(event.stream_id), event)
+        if not isinstance(event.payload, ArticleReused):
             return
         reused, article_id = event.payload, ARTICLES.entity(event.stream_id)
         reuse_id = reference_id(article_id, reused.site)
-        earlier = tx.rows(REUSES_TABLE, {"reuse_id": reuse_id}, ("columns", "offered_at"))
+        earlier = tx.rows(REUSES_TABLE, {"reuse_id": reuse_id, "status": "accepted"},
+                          ("columns", "offered_at"))  # fmt: skip
         columns = json.loads(str(earlier[0][0])) if earlier and earlier[0][0] else []
         columns += [t.key for t in reused.targets if t.key not in columns]
         row = dict.fromkeys(_FIELDS)
@@ -105,3 +110,16 @@ class ReferencesProjection:
                    decided_at=event.occurred_at.isoformat(), columns=json.dumps(columns),
                    revision=reused.revision, note=reused.reuse_id)  # fmt: skip
         tx.upsert(REUSES_TABLE, [tuple(row[f] for f in _FIELDS)])
+
+    def _gone(self, tx: SubscriberTransaction, article_id: str, event: RecordedEvent) -> None:
+        """A reference whose columns no longer show it (the receiving site took it off, or the
+        source was retracted) is withdrawn; reusing it again places it anew."""
+        gone = event.payload
+        assert isinstance(gone, TargetsWithdrawn | ArticleRetracted)
+        sites = {t.account for t in gone.targets}
+        at = event.occurred_at.isoformat()
+        for site in sites:
+            tx.update(REUSES_TABLE, {"reuse_id": reference_id(article_id, site),
+                                     "status": "accepted"},
+                      {"status": "withdrawn", "change": "retracted" if isinstance(
+                          gone, ArticleRetracted) else "withdrawn", "changed_at": at})  # fmt: skip

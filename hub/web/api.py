@@ -335,7 +335,9 @@ def router(hub: EmbeddedHub) -> APIRouter:
         direction: Annotated[str, Query(pattern="^(in|out)$")] = "in",
         site: Annotated[str | None, Query(max_length=40)] = None,
         kind: Annotated[str | None, Query(pattern="^(reference|offer|submission)$")] = None,
-        status: Annotated[str | None, Query(pattern="^(offered|accepted|declined)$")] = None,
+        status: Annotated[
+            str | None, Query(pattern="^(offered|accepted|declined|withdrawn)$")
+        ] = None,
     ) -> list[dict[str, Any]]:
         directory = hub.config.directory
         actor = directory.acting(you.user_id)

@@ -30,7 +30,7 @@ def routes(console: Console) -> APIRouter:
         incoming = hub.reuse.listing(codes)
         return {
             "waiting": [f for f in incoming if f["status"] == "offered"],
-            "taken": [f for f in incoming if f["status"] == "accepted"],
+            "taken": [f for f in incoming if f["status"] in ("accepted", "withdrawn")],
             "sent": hub.reuse.listing(codes, incoming=False),
             "columns": {s.code: [(c.id, c.name) for c, _ in s.walk()] for s in mine},
         }

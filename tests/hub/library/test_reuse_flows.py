@@ -62,6 +62,27 @@ def test_a_reference_follows_its_source(hub: EmbeddedHub) -> None:
     hub.publishing.retract("qianli", source, "有误")
     settle(hub)
     assert not page.exists()
+    gone = hub.reuse.listing(["9900000012"])
+    assert [(r["kind"], r["status"], r["change"]) for r in gone] == [
+        ("reference", "withdrawn", "retracted")
+    ]
+
+
+def test_a_site_takes_a_reference_off_and_places_it_again(hub: EmbeddedHub) -> None:
+    source = approved(hub, title="关于做好2026年春节期间安全生产工作的通知")
+    hub.publishing.publish("qianli", source, ["gov/notices"], feeds=False)
+    hub.reuse.reuse("zhoumin", source, ["drc/notices"], feeds=False)
+    settle(hub)
+    hub.publishing.retract("zhoumin", source, "与本站职能无关")  # drc's own: off drc only
+    settle(hub)
+    assert [(r["status"], r["change"]) for r in hub.reuse.listing(["9900000012"])] == [
+        ("withdrawn", "withdrawn")]  # fmt: skip
+    assert live_sites(hub, source) == {"9900000001"}
+    hub.reuse.reuse("zhoumin", source, ["drc/notices"], feeds=False)
+    settle(hub)
+    again = hub.reuse.listing(["9900000012"])
+    assert [(r["status"], r["change"], r["columns"]) for r in again] == [
+        ("accepted", None, ["website:9900000012/notices"])]  # fmt: skip
 
 
 def test_an_offer_is_adopted_as_a_copy_reviewed_by_the_receiving_site(hub: EmbeddedHub) -> None:
