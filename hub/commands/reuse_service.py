@@ -20,6 +20,7 @@ from events.store import EventStore
 from hub.commands.article_service import ArticleResult, ArticleService
 from hub.commands.publishing import PublishingService
 from hub.projections.delivery_sources import revision_content
+from hub.projections.publications import LIVE_TARGETS
 from hub.projections.published_items import PUBLISHED_ITEMS
 from hub.projections.reuses import REUSES_TABLE
 from hub.runtime.clock import utc_now
@@ -195,6 +196,33 @@ class ReuseService:
         return {"article_id": article_id, "source_site": directory.site(state.site).key,
                 "first_published_at": first, "sites": sites, "reposted": len(done),
                 "within_24h": sum(1 for s in done if s["within_24h"]), "of": len(sites)}  # fmt: skip
+
+    def key_documents(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The policy documents live on the provincial (and national) portals, newest first,
+        each with how many other sites reposted it and how many within 24 hours (the check
+        counts it): what a supervisor follows."""
+        self._caught_up()
+        directory = self.config.directory
+        keys: dict[str, str] = {}
+        for site in directory.sites:
+            if site.level not in ("province", "national"):
+                continue
+            policy = {c.id for c, _ in site.walk() if c.type == "政策文件"}
+            for target, article_id, published_at in self.store.rows(
+                LIVE_TARGETS, {}, ("target", "article_id", "published_at")
+            ):
+                prefix, _, column = str(target).partition("/")
+                if prefix == f"{Channel.WEBSITE}:{site.code}" and column in policy:
+                    at = str(published_at or "")
+                    keys[str(article_id)] = max(keys.get(str(article_id), ""), at)
+        newest = sorted(keys, key=lambda a: keys[a], reverse=True)[:limit]
+        documents = []
+        for article_id in newest:
+            speed = self.repost_speed(article_id)
+            state, _ = self.articles.commands.load(article_id)
+            title = state.content.title if state.content else article_id
+            documents.append({**speed, "title": title})
+        return documents
 
     def _first_live(self, article_id: str, site_code: str) -> str | None:
         rows = self.store.rows(PUBLISHED_ITEMS, {"article_id": article_id, "account": site_code,

@@ -59,6 +59,19 @@ def routes(console: Console) -> APIRouter:
         return console.render(request, "scorecard.html", caller, sites=sites,
                               accounts=accounts, score_labels=STATUS_LABELS)  # fmt: skip
 
+    @pages.get("/console/supervision/reposts")
+    async def reposts_page(request: Request) -> Response:
+        """转载时效: how fast the portals' policy documents were reposted by every site."""
+        caller = await console.staff(request)
+        if not supervisor(caller.user_id):
+            refused = DomainError("SITE_ROLE_REQUIRED", "转载时效仅监管人员可查看")
+            return console.refused(request, caller, refused)
+        article = request.query_params.get("article", "")[:80]
+        documents = await run_in_threadpool(hub.reuse.key_documents)
+        chosen = next((d for d in documents if d["article_id"] == article), None)
+        return console.render(request, "reposts.html", caller, documents=documents,
+                              chosen=chosen)  # fmt: skip
+
     def reports_data(user: str, year: int, quarter: int, site_ref: str) -> dict[str, Any]:
         visible = [s for s in directory.sites if orders.may_see(user, s.code)]
         if not visible:

@@ -98,3 +98,25 @@ def test_an_offer_is_adopted_or_returned_by_the_receiving_site_only(web: Web) ->
     )
     sideways = web.api("zhangwei", "POST", f"/articles/{article}/submit-up")
     assert sideways.status_code == 400 and sideways.json()["error"]["code"] == "NO_PARENT_SITE"
+
+
+def test_a_supervisor_sees_how_fast_the_portals_documents_were_reposted(web: Web) -> None:
+    from tests.web.test_policy_library import publish
+
+    document = publish(web, "policy-gov", "示范省人民政府关于加强安全生产工作的意见",
+                       doc_number="示政发〔2026〕21号", issuing_agency="示范省人民政府")  # fmt: skip
+    taken = web.api("zhoumin", "POST", f"/articles/{document}/reuse",
+                    json={"to": ["drc/notices"], "feeds": False})  # fmt: skip
+    assert taken.status_code == 200, taken.text
+    settled(web, document)
+    session, _ = web.login("zhouyan")  # 监管
+    listing = session.get(f"{web.url}/console/supervision/reposts", timeout=30).text
+    row = listing.split(f'data-article="{document}"')[1].split("</tr>")[0]
+    assert "示范省人民政府关于加强安全生产工作的意见" in row and "1 / 3" in row
+    detail = session.get(f"{web.url}/console/supervision/reposts", params={"article": document},
+                         timeout=30).text  # fmt: skip
+    drc = detail.split('data-site="drc"')[1].split("</tr>")[0]
+    assert "示范省发展和改革委员会" in drc and "是" in drc
+    assert "未转载" in detail.split('data-site="city"')[1].split("</tr>")[0]
+    editor, _ = web.login("zhoumin")
+    assert editor.get(f"{web.url}/console/supervision/reposts", timeout=30).status_code == 403
