@@ -86,6 +86,7 @@ class ErrorCode(StrEnum):
     TARGET_OTHER_SITE = "TARGET_OTHER_SITE", Kind.INPUT  # a reference onto someone else's site
     NOT_UPWARD = "NOT_UPWARD", Kind.INPUT  # a 信息报送 to a site that is not the one above
     NO_PARENT_SITE = "NO_PARENT_SITE", Kind.INPUT  # the site has no site above it
+    FEED_INVALID = "FEED_INVALID", Kind.INPUT  # not an RSS 2.0 or Atom document
     COLUMN_UNKNOWN = "COLUMN_UNKNOWN", Kind.INPUT
     ACCOUNT_UNKNOWN = "ACCOUNT_UNKNOWN", Kind.INPUT
     TARGETS_REQUIRED = "TARGETS_REQUIRED", Kind.INPUT
@@ -197,6 +198,7 @@ class ErrorCode(StrEnum):
 
     # -- try again later ----------------------------------------------------------------------
     STORE_BUSY = "STORE_BUSY", Kind.UNAVAILABLE
+    FEED_UNREACHABLE = "FEED_UNREACHABLE", Kind.UNAVAILABLE  # another site's feed did not answer
     STORE_ERROR = "STORE_ERROR", Kind.UNAVAILABLE
     PORT_UNAVAILABLE = "PORT_UNAVAILABLE", Kind.UNAVAILABLE
     BUS_UNAVAILABLE = "BUS_UNAVAILABLE", Kind.UNAVAILABLE  # Kafka (the distributed runtime)

@@ -144,6 +144,26 @@ def list_flows(ctx: click.Context, site_ref: str | None, outgoing: bool, kind: s
         click.echo(_flow_line(row))
 
 
+@library.command("ingest")
+@click.argument("where", metavar="FEED")
+@click.option("--site", "site_ref", required=True, help="收录到的站点（代码或简称）")
+@click.option("--column", required=True, help="收录到的栏目")
+@as_option
+@json_option
+@click.pass_context
+def ingest(ctx: click.Context, where: str, site_ref: str, column: str, user: str,
+           as_json: bool) -> None:  # fmt: skip
+    """网上抓取：把其他站点 RSS/Atom 订阅源（地址或文件）中的信息收录为本站栏目的草稿（保留来源和原文链接，重复的不再收录），再经本站三审发布。"""
+    from hub.commands.ingest_service import IngestService
+
+    report = IngestService(hub_of(ctx).articles).ingest(user, where, site_ref, column)
+    if as_json:
+        emit_json(report.as_json())
+        return
+    click.echo(f"新收录 {len(report.created)} 条，更新 {len(report.updated)} 条，"
+               f"已收录未变 {len(report.unchanged)} 条，跳过 {len(report.skipped)} 条")  # fmt: skip
+
+
 @library.command("speed")
 @click.argument("article_ref", metavar="ARTICLE")
 @json_option
