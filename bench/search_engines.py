@@ -25,6 +25,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from bench.search_corpus import EXTRA_SYNONYMS, Item, corpus, judged, ndcg_at_10
 from hub.search.analysis import add_words, runs
@@ -106,10 +107,33 @@ def quality(rank: Ranker, items: list[Item]) -> tuple[float, dict[str, float]]:
     return statistics.mean(every), {k: statistics.mean(v) for k, v in by_kind.items()}
 
 
-def speed(folder: Path, total: int, rules: SearchSettings) -> tuple[float, float]:
-    """Items per second indexed (batches of 10,000) and p95 ms of the judged queries."""
+def opensearch_ranker(url: str, items: list[Item], rules: SearchSettings) -> Ranker:
+    from hub.search.opensearch_engine import OpenSearchEngine
+
+    add_words(rules.dictionary())
+    engine = OpenSearchEngine(url, "bench-judged")
+    engine.clear()
+    engine.replace({i.key: [doc_of(i)] for i in items}, 1)
+
+    def rank(q: str) -> list[str]:
+        found = engine.search(SearchQuery(q=q, size=10), terms_of(q, rules))
+        return [doc.article_id for doc, _ in found.docs]
+
+    return rank
+
+
+def speed(folder: Path, total: int, rules: SearchSettings, url: str = "") -> tuple[float, float]:
+    """Items per second indexed (batches of 10,000) and p95 ms of the judged queries (by the
+    embedded engine; by the OpenSearch node at `url` if given)."""
     items = corpus(noise=max(0, total - len(corpus(noise=0))))
-    engine = TantivyEngine(folder)
+    engine: Any
+    if url:
+        from hub.search.opensearch_engine import OpenSearchEngine
+
+        engine = OpenSearchEngine(url, "bench-speed")
+        engine.clear()
+    else:
+        engine = TantivyEngine(folder)
     started = time.perf_counter()
     for start in range(0, len(items), 10_000):
         batch = items[start : start + 10_000]
@@ -129,6 +153,7 @@ def speed(folder: Path, total: int, rules: SearchSettings) -> tuple[float, float
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--items", type=int, default=100_000)
+    parser.add_argument("--opensearch", default="", help="also an OpenSearch node (its URL)")
     args = parser.parse_args()
     items = corpus()
     full, plain = settings(True), settings(False)
@@ -143,6 +168,13 @@ def main() -> None:
             scores[name] = mean
             shown = " ".join(f"{k}={v:.3f}" for k, v in sorted(kinds.items()))
             print(f"{name:<14} nDCG@10 {mean:.3f}  ({shown})")
+        if args.opensearch:
+            mean, kinds = quality(opensearch_ranker(args.opensearch, items, full), items)
+            shown = " ".join(f"{k}={v:.3f}" for k, v in sorted(kinds.items()))
+            print(f"{'opensearch':<14} nDCG@10 {mean:.3f}  ({shown})")
+            os_per_s, os_p95 = speed(Path(tmp) / "os", args.items, full, args.opensearch)
+            print(f"opensearch: items={args.items} index_per_s={os_per_s:.0f} p95_ms={os_p95:.2f} "
+                  "(over HTTP, one node)")  # fmt: skip
         per_s, p95 = speed(Path(tmp) / "speed", args.items, full)
     print(f"machine: {platform.machine()} {platform.python_version()}; items={args.items}")
     print(f"search_engines: items={args.items} tantivy_ndcg10={scores['tantivy']:.3f} "

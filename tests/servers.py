@@ -363,3 +363,112 @@ def kafka() -> Iterator[KafkaBroker]:
     """The session's Kafka broker (tests use topics and groups of their own names)."""
     with kafka_server() as broker:
         yield broker
+
+
+# -- OpenSearch ----------------------------------------------------------------------------
+# The scale-out search engine a province runs (research/library.md): the integ-test zip from
+# Maven Central (core and transport-netty4 only; the hub sends its own bigram and word terms,
+# so the core `whitespace` analyzer is all it needs), run with the machine's Java 17 as
+# `nobody` (OpenSearch refuses to run as root), one node, on loopback.
+
+OPENSEARCH_VERSION = "2.19.4"
+
+
+def opensearch_home() -> Path | None:
+    """The unpacked distribution, fetched on first use (None: no Java or Maven)."""
+    home = ROOT / ".cache" / "opensearch" / f"opensearch-{OPENSEARCH_VERSION}"
+    if (home / ".complete").exists():
+        return home
+    if shutil.which("mvn") is None or shutil.which("java") is None:
+        return None
+    work = home.parent
+    work.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        ["mvn", "-B", "-ntp", "-q", f"-Dmaven.repo.local={work / 'm2'}",
+         "org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy",
+         f"-Dartifact=org.opensearch.distribution.integ-test-zip:opensearch:{OPENSEARCH_VERSION}:zip",
+         f"-DoutputDirectory={work}"],
+        check=True, cwd=work,
+    )  # fmt: skip
+    shutil.unpack_archive(work / f"opensearch-{OPENSEARCH_VERSION}.zip", work)
+    for script in (home / "bin").iterdir():  # a zip keeps no file modes
+        script.chmod(0o755)
+    (home / ".complete").touch()
+    return home
+
+
+def _java_home() -> str:
+    if os.environ.get("JAVA_HOME"):
+        return os.environ["JAVA_HOME"]
+    java = Path(shutil.which("java") or "/usr/bin/java").resolve()
+    return str(java.parent.parent)
+
+
+class OpenSearchServer:
+    """A running single-node OpenSearch: its URL."""
+
+    def __init__(self, home: Path, folder: Path) -> None:
+        self.home, self.folder = home, folder
+        self.port, self.transport = _free_port(), _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 180) -> None:
+        # Its own copy of the configuration and folders, owned by `nobody` (the unpacked
+        # distribution stays root's and read-only to it).
+        config = self.folder / "config"
+        shutil.copytree(self.home / "config", config)
+        options = config / "jvm.options"  # its files relative to the home: here, where nobody writes
+        options.write_text(options.read_text(encoding="utf-8").replace(
+            "logs/", f"{self.folder}/logs/").replace("=data", f"={self.folder}/data"), encoding="utf-8")  # fmt: skip
+        for name in ("data", "logs", "tmp"):
+            (self.folder / name).mkdir()
+        self.folder.chmod(0o755)
+        for path in [self.folder, *self.folder.rglob("*")]:
+            os.chown(path, 65534, 65534)
+        env = {**os.environ, "OPENSEARCH_JAVA_HOME": _java_home(), "OPENSEARCH_PATH_CONF": str(config),
+               "OPENSEARCH_JAVA_OPTS": "-Xms256m -Xmx512m", "OPENSEARCH_TMPDIR": str(self.folder / "tmp"),
+               "HOME": str(self.folder)}  # fmt: skip
+        command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                   str(self.home / "bin" / "opensearch"), "-Ediscovery.type=single-node",
+                   f"-Ehttp.port={self.port}", f"-Etransport.port={self.transport}",
+                   "-Enetwork.host=127.0.0.1", f"-Epath.data={self.folder / 'data'}",
+                   f"-Epath.logs={self.folder / 'logs'}", "-Ecluster.routing.allocation.disk.threshold_enabled=false"]  # fmt: skip
+        log = self.folder / "server.log"
+        with log.open("ab") as out:
+            self._process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                             start_new_session=True, cwd=self.folder)  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    break
+            except OSError:
+                if self._process.poll() is not None or time.monotonic() > deadline:
+                    tail = log.read_bytes()[-3000:].decode(errors="replace")
+                    self.stop()
+                    raise RuntimeError(f"OpenSearch did not start:\n{tail}") from None
+                time.sleep(0.5)
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        try:
+            os.killpg(process.pid, 15)
+            process.wait(30)
+        except ProcessLookupError:
+            pass  # it had stopped
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, 9)
+            process.wait(10)
+
+
+@pytest.fixture(scope="session")
+def opensearch() -> Iterator[OpenSearchServer]:
+    """The session's OpenSearch node (tests use indexes of their own names)."""
+    home = opensearch_home()
+    if home is None or shutil.which("setpriv") is None:
+        _missing("java, maven and setpriv (for OpenSearch)")
+    assert home is not None
+    yield from _running(lambda folder: OpenSearchServer(home, folder), "hub-opensearch-")

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from hub.commands.reuse_service import ReuseService
     from hub.delivery.engine import DeliveryEngine, EngineReport, Share
     from hub.delivery.operations import DeliveryService
+    from hub.search.engine import SearchEngine
     from hub.search.service import SearchService
     from hub.supervision.inbox import Inbox
     from hub.supervision.work_orders import WorkOrderService
@@ -233,11 +234,19 @@ class EmbeddedHub:
     def search(self) -> SearchService:
         from hub.search.service import SearchService
         from hub.search.settings import load_search_settings
-        from hub.search.tantivy_engine import TantivyEngine
 
-        engine = TantivyEngine(self.config.path("search_root"))
-        settings = load_search_settings(self.config.root)
-        return SearchService(self.store, self.config.directory, settings, engine)
+        settings = self.config.settings
+        engine: SearchEngine
+        if settings.search_url:
+            from hub.search.opensearch_engine import OpenSearchEngine
+
+            engine = OpenSearchEngine(settings.search_url, settings.search_index)
+        else:
+            from hub.search.tantivy_engine import TantivyEngine
+
+            engine = TantivyEngine(self.config.path("search_root"))
+        rules = load_search_settings(self.config.root)
+        return SearchService(self.store, self.config.directory, rules, engine)
 
     @cached_property
     def work_orders(self) -> WorkOrderService:
@@ -450,6 +459,8 @@ class EmbeddedHub:
             self._ledger_publisher.close()
         if self.redis is not None:
             self.redis.close()
+        if "search" in self.__dict__:
+            self.search.engine.close()
         for opened in ("app_feed", "playlists"):
             if opened in self.__dict__:
                 self.__dict__[opened].close()

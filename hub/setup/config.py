@@ -46,7 +46,7 @@ class ConfigError(Exception):
 class Settings(BaseModel):
     """Runtime settings (hub.yaml), with environment overrides (HUB_DATABASE, HUB_LOG_LEVEL,
     HUB_PORT, HUB_SANDBOX_PORT, HUB_JPUSH_URL, HUB_WECHAT_URL, HUB_WEIBO_URL, HUB_RUNTIME,
-    HUB_KAFKA_SERVERS, HUB_REDIS_URL)."""
+    HUB_KAFKA_SERVERS, HUB_REDIS_URL, HUB_SEARCH_URL)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -58,6 +58,10 @@ class Settings(BaseModel):
     channels_root: str = "var/channels"  # the app feed and the screen playlists
     media_root: str = "var/media"  # images and attachments of articles, by content
     search_root: str = "var/search"  # the embedded search engine's index (a projection)
+    # An OpenSearch node (http://host:9200) instead of the embedded index: what a province
+    # runs for several web nodes; `search_index` names its index there.
+    search_url: str = Field(default="", pattern=r"^(https?://\S+)?$")
+    search_index: str = Field(default="hub-search", pattern=r"^[a-z0-9][a-z0-9_-]{0,60}$")
     secrets_file: str = "var/secrets.json"  # generated secrets (mode 0600), never in config/
     logins_file: str = "var/logins.sqlite3"  # password hashes, sessions, API tokens
     # Every configured user gets a generated password (kept in the secrets file, printed by
@@ -325,7 +329,7 @@ def load_config(root: str | Path, overrides: dict[str, Any] | None = None) -> Hu
         raise ConfigError(f"配置目录不存在: {root}")
     settings_data = _read_yaml(root / "hub.yaml") if (root / "hub.yaml").exists() else {}
     for name in ("database", "jpush_url", "wechat_url", "weibo_url", "port", "sandbox_port",
-                 "runtime", "kafka_servers", "redis_url"):  # fmt: skip
+                 "runtime", "kafka_servers", "redis_url", "search_url"):  # fmt: skip
         if os.environ.get(f"HUB_{name.upper()}"):
             settings_data[name] = os.environ[f"HUB_{name.upper()}"]
     if os.environ.get("HUB_LOG_LEVEL"):

@@ -244,10 +244,10 @@ def test_rebuild_reproduces_the_read_models(cli: Hub) -> None:
     cli.ok("article", "archive", second, "--as", "zhangwei", "--reason", "重复")
     before = (cli.ok("article", "list"), cli.ok("review", "queue", "--as", "wangqiang"))
     result = cli.ok("rebuild")
-    # Eight projections fold the six article events (articles, history, 索引号, publications,
-    # published items, delivery sources, media references, full text); the deliveries
-    # projection reads none of them, and none of them reads the dictionaries event.
-    assert result["applied"] == 8 * 6
+    # Nine projections fold the six article events (articles, history, 索引号, publications,
+    # published items, delivery sources, media references, full text, references); the
+    # deliveries and reuse projections read none of them, none reads the dictionaries event.
+    assert result["applied"] == 9 * 6
     after = (cli.ok("article", "list"), cli.ok("review", "queue", "--as", "wangqiang"))
     assert after == before
     tail = cli.run("events", "tail", "-n", "3", "--json")
