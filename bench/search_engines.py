@@ -1,12 +1,13 @@
 """Search engines compared on the labelled set (bench/search_corpus.py) and timed at scale.
 
-    python -m bench.search_engines --items 1000000
+    python -m bench.search_engines --items 1000000 [--opensearch http://127.0.0.1:9200]
 
 Quality: mean nDCG@10 of the 60 judged queries over the corpus (480 items), per engine:
 `tantivy` (the hub's embedded engine: bigram phrases, jieba words for ranking, synonyms),
 `tantivy_plain` (the same without synonyms: what the synonym list buys), `fts5` (SQLite FTS5's
 trigram tokenizer with bm25, titles weighted 5, terms under three characters by LIKE — the
-zero-dependency option of research/library.md). Speed: the corpus padded with general
+zero-dependency option of research/library.md), and with `--opensearch` the scale-out engine
+(the same terms and query sent to an OpenSearch node, timed over HTTP). Speed: the corpus padded with general
 government items to `--items`, indexed in batches of 10,000 (items per second, one thread),
 then the 60 queries asked again and again (p95 of the first page, milliseconds).
 
