@@ -418,7 +418,9 @@ class OpenSearchServer:
         # distribution stays root's and read-only to it).
         config = self.folder / "config"
         shutil.copytree(self.home / "config", config)
-        options = config / "jvm.options"  # its files relative to the home: here, where nobody writes
+        options = (
+            config / "jvm.options"
+        )  # its files relative to the home: here, where nobody writes
         options.write_text(options.read_text(encoding="utf-8").replace(
             "logs/", f"{self.folder}/logs/").replace("=data", f"={self.folder}/data"), encoding="utf-8")  # fmt: skip
         for name in ("data", "logs", "tmp"):

@@ -4,6 +4,7 @@ reposted by every site."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
@@ -162,6 +163,24 @@ def ingest(ctx: click.Context, where: str, site_ref: str, column: str, user: str
         return
     click.echo(f"新收录 {len(report.created)} 条，更新 {len(report.updated)} 条，"
                f"已收录未变 {len(report.unchanged)} 条，跳过 {len(report.skipped)} 条")  # fmt: skip
+
+
+@library.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--site", "sites", multiple=True, help="只导出这些站点（可重复；默认全部）")
+@json_option
+@click.pass_context
+def export(ctx: click.Context, path: Path, sites: tuple[str, ...], as_json: bool) -> None:
+    """归档导出：各站点在线的全部页面及其元数据（网页元数据、政策文件元数据、审核签发记录），附校验清单（系统管理员）。"""
+    from hub.cli.auth import require_admin
+    from hub.commands.library_export import export_library
+
+    require_admin(ctx)
+    done = export_library(hub_of(ctx), path, list(sites) or None)
+    if as_json:
+        emit_json(done)
+        return
+    click.echo(f"已导出 {done['records']} 个页面（{done['files']} 个文件）到 {done['path']}")
 
 
 @library.command("speed")

@@ -3,6 +3,11 @@ with its reason, the lists both ways, the repost speed; bad input refused with c
 
 from __future__ import annotations
 
+import hashlib
+import json
+import zipfile
+from pathlib import Path
+
 from tests.helpers import Hub, cli_approve, cli_approved
 
 
@@ -80,3 +85,38 @@ def test_references_offers_and_submissions(cli: Hub) -> None:
         == "REUSE_NOT_FOUND"
     )
     assert cli.run("library", "offer", article, "--as", "zhangwei").returncode == 2  # --to missing
+
+
+def test_the_library_exports_for_archiving(cli: Hub, tmp_path: Path) -> None:
+    article = cli_approved(cli, "<p>各有关单位：请做好档案归档工作。</p>")
+    cli.ok("publish", article, "--to", "gov/notices", "--no-feeds", "--wait", "--as", "qianli")
+    cli.ok(
+        "library",
+        "reuse",
+        article,
+        "--to",
+        "drc/notices",
+        "--no-feeds",
+        "--wait",
+        "--as",
+        "zhoumin",
+    )
+    done = cli.ok("library", "export", str(tmp_path / "archive.zip"))
+    assert done["records"] == 2
+    with zipfile.ZipFile(tmp_path / "archive.zip") as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+        for name, digest in manifest["files"].items():
+            assert hashlib.sha256(archive.read(name)).hexdigest() == digest, name
+        record = json.loads(archive.read(f"items/drc/notices/{article}.json"))
+        page = archive.read(f"items/gov/notices/{article}.html").decode()
+    assert (record["SiteIDCode"], record["ColumnName"], record["ArticleTitle"]) == (
+        "9900000012", "通知公告", "关于开展自查工作的通知")  # fmt: skip
+    assert record["Url"] == f"https://fgw.sf.gov.cn/notices/{article}.html"
+    assert [a["stage"] for a in record["provenance"]["approvals"]] == ["初审", "复审", "终审"]
+    assert record["provenance"]["revision"] == 1
+    assert '<meta name="ArticleTitle" content="关于开展自查工作的通知">' in page
+    only = cli.ok("library", "export", str(tmp_path / "drc.zip"), "--site", "drc")
+    assert only["records"] == 1
+    assert (
+        cli.fails("library", "export", str(tmp_path / "no" / "x.zip"))["code"] == "FILE_UNREADABLE"
+    )

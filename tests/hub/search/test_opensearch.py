@@ -25,8 +25,9 @@ pytestmark = pytest.mark.slow
 
 
 def test_both_engines_answer_the_judged_set_alike(
-    opensearch: OpenSearchServer, tmp_path: Path
-) -> None:  # noqa: F811
+    opensearch: OpenSearchServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
     items, rules = corpus(), settings(True)
     add_words(rules.dictionary())
     embedded = TantivyEngine(tmp_path / "index")
@@ -52,8 +53,9 @@ def test_both_engines_answer_the_judged_set_alike(
 
 
 def test_a_hub_keeps_an_opensearch_index_from_its_log(
-    opensearch: OpenSearchServer, tmp_path: Path
-) -> None:  # noqa: F811
+    opensearch: OpenSearchServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
     config = tmp_path / "config"
     shutil.copytree(CONFIG, config)
     (config / "hub.yaml").write_text(
