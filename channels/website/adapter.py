@@ -63,6 +63,13 @@ def column_page(site: dict[str, Any], column_id: str, here: str | None = None) -
     return None
 
 
+def linked_articles(item: DeliveryItem) -> tuple[str, ...]:
+    """The articles a page links both ways in its related block: the documents it interprets
+    (or its interpretations) and the document that amends or repeals it."""
+    meta = item.content.metadata
+    return (*meta.related_articles, *((meta.replaced_by,) if meta.replaced_by else ()))
+
+
 class WebsiteAdapter:
     """One adapter for every site; `sites` maps site codes to their facts and docroots."""
 
@@ -206,7 +213,7 @@ class WebsiteAdapter:
         first = index.get(column, item.article_id)
         published_at = first.published_at if first else item.published_at.isoformat()
         path = self.page_path(item)
-        touched = index.relate(column, item.article_id, item.content.metadata.related_articles)
+        touched = index.relate(column, item.article_id, linked_articles(item))
         page = self.render(item, datetime.fromisoformat(published_at),
                            related=index.related_pages(item.article_id))  # fmt: skip
         write_atomically(path, page)

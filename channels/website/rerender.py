@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from channels.contract import DeliveryItem
-from channels.website.adapter import WebsiteAdapter, media_keys
+from channels.website.adapter import WebsiteAdapter, linked_articles, media_keys
 from channels.website.files import write_atomically
 from channels.website.manifest import manifest_path, write_manifest
 from channels.website.site_index import Listed
@@ -67,7 +67,7 @@ def rerender_site(
             listed.append(Listed(item.article_id, column, item.content.title,
                                  adapter.url(item), published_at))  # fmt: skip
             index.use_media(column, item.article_id, media_keys(item.content.body_html))
-            index.relate(column, item.article_id, item.content.metadata.related_articles)
+            index.relate(column, item.article_id, linked_articles(item))
         index.put_many(listed)
         for item, published_at in pages:
             path = staging / str(item.target.column) / f"{item.article_id}.html"

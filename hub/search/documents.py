@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from events.store import EventStore
@@ -100,3 +101,37 @@ def documents_of(
             validity=str(meta.validity),
         ))  # fmt: skip
     return docs
+
+
+def indexed_fields(doc: SearchDoc) -> dict[str, Any]:
+    """What every engine indexes of a document, named alike: raw values for filters and facets
+    ("-" for none), bigram and word terms joined by spaces (hub/search/analysis.py), the
+    publication time as a sortable number, and the vertical's authority."""
+    from hub.search.analysis import bigram_terms, word_terms
+    from hub.search.query import doc_number_key
+
+    return {
+        "id": doc.id, "article": doc.article_id,
+        "number": doc_number_key(doc.doc_number) or "-",
+        "site": doc.site, "column": list(doc.columns), "vertical": doc.vertical,
+        "agency": doc.agency or "-", "year": doc.year or "-",
+        "subject": doc.subject or "-", "validity": doc.validity or "-",
+        "title_bi": " ".join(bigram_terms(doc.title)),
+        "body_bi": " ".join(bigram_terms(f"{doc.doc_number} {doc.agency} {doc.text}")),
+        "title_w": " ".join(word_terms(doc.title)), "body_w": " ".join(word_terms(doc.text)),
+        "published": ordinal(doc.published_at), "authority": float(doc.authority),
+    }  # fmt: skip
+
+
+def ordinal(iso: str) -> int:
+    """An ISO time as a sortable integer: microseconds since the epoch (0 for none), so two
+    items published in the same second still sort by time."""
+    if not iso:
+        return 0
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return 0
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp() * 1_000_000)

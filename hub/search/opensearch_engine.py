@@ -14,10 +14,10 @@ from typing import Any
 
 import requests
 
-from hub.search.analysis import bigram_terms, query_phrase, runs, word_terms
-from hub.search.documents import SearchDoc
+from hub.search.analysis import query_phrase, runs, word_terms
+from hub.search.documents import SearchDoc, indexed_fields
 from hub.search.engine import Found
-from hub.search.query import FACETS, SearchQuery, Term, doc_number_key
+from hub.search.query import FACETS, SearchQuery, Term
 
 TIMEOUT_S = 30
 _TITLE, _BODY, _WORDS_TITLE, _WORDS_BODY, _NUMBER, _INTENT = 5.0, 1.0, 2.0, 0.5, 20.0, 10.0
@@ -40,20 +40,7 @@ MAPPING = {
 
 
 def _source(doc: SearchDoc) -> dict[str, Any]:
-    from hub.search.tantivy_engine import _ordinal
-
-    return {
-        "id": doc.id, "article": doc.article_id,
-        "number": doc_number_key(doc.doc_number) or "-",
-        "site": doc.site, "column": list(doc.columns), "vertical": doc.vertical,
-        "agency": doc.agency or "-", "year": doc.year or "-",
-        "subject": doc.subject or "-", "validity": doc.validity or "-",
-        "title_bi": " ".join(bigram_terms(doc.title)),
-        "body_bi": " ".join(bigram_terms(f"{doc.doc_number} {doc.agency} {doc.text}")),
-        "title_w": " ".join(word_terms(doc.title)), "body_w": " ".join(word_terms(doc.text)),
-        "published": _ordinal(doc.published_at), "authority": float(doc.authority),
-        "data": doc.as_json(),
-    }  # fmt: skip
+    return {**indexed_fields(doc), "data": doc.as_json()}
 
 
 class OpenSearchEngine:

@@ -18,12 +18,12 @@ from typing import Any
 
 import tantivy
 
-from hub.search.analysis import bigram_terms, query_phrase, runs, word_terms
-from hub.search.documents import SearchDoc
+from hub.search.analysis import query_phrase, runs, word_terms
+from hub.search.documents import SearchDoc, indexed_fields
 from hub.search.engine import EngineBusy, Found
-from hub.search.query import FACETS, SearchQuery, Term, doc_number_key
+from hub.search.query import FACETS, SearchQuery, Term
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _WRITER_HEAP = 64_000_000
 # How much a match counts by where it is: the title most, a 文号 exactly more still.
 _TITLE, _BODY, _WORDS_TITLE, _WORDS_BODY, _NUMBER = 5.0, 1.0, 2.0, 0.5, 20.0
@@ -48,27 +48,8 @@ def _schema() -> tantivy.Schema:
 
 
 def _document(doc: SearchDoc) -> tantivy.Document:
-    fields: dict[str, Any] = {
-        "id": doc.id, "article": doc.article_id,
-        "number": doc_number_key(doc.doc_number) or "-",
-        "site": doc.site, "column": list(doc.columns), "vertical": doc.vertical,
-        "agency": doc.agency or "-", "year": doc.year or "-",
-        "subject": doc.subject or "-", "validity": doc.validity or "-",
-        "title_bi": " ".join(bigram_terms(doc.title)),
-        "body_bi": " ".join(bigram_terms(f"{doc.doc_number} {doc.agency} {doc.text}")),
-        "title_w": " ".join(word_terms(doc.title)),
-        "body_w": " ".join(word_terms(doc.text)),
-        "published": _ordinal(doc.published_at),
-        "authority": float(doc.authority),
-        "data": json.dumps(doc.as_json(), ensure_ascii=False).encode("utf-8"),
-    }  # fmt: skip
-    return tantivy.Document(**fields)
-
-
-def _ordinal(iso: str) -> int:
-    """An ISO time as a sortable integer (digits only: 2026-12-04T10:00:00+00:00 → 20261204100000)."""
-    digits = "".join(ch for ch in iso[:19] if ch.isdigit())
-    return int(digits or 0)
+    data = json.dumps(doc.as_json(), ensure_ascii=False).encode("utf-8")
+    return tantivy.Document(**indexed_fields(doc), data=data)
 
 
 class TantivyEngine:

@@ -110,9 +110,10 @@ def test_a_column_without_content_is_not_put_online(tmp_path: Path) -> None:
     docroot = tmp_path / "demo"
     website.send(item(1))
     home = (docroot / "index.html").read_text("utf-8")
-    assert 'href="./news/index.html">要闻' in home and "政策文件" not in home
-    assert "policy" not in (docroot / "sitemap.html").read_text("utf-8")
-    assert "policy" not in (docroot / "sitemap-columns.xml").read_text("utf-8")
+    assert 'href="./news/index.html">要闻' in home and ">政策文件<" not in home
+    assert 'href="./policy/' not in home
+    assert "policy/index.html" not in (docroot / "sitemap.html").read_text("utf-8")
+    assert "/policy/" not in (docroot / "sitemap-columns.xml").read_text("utf-8")
     assert not (docroot / "policy-gov").exists()
 
     first = dataclasses.replace(item(2), target=Target(

@@ -51,13 +51,15 @@ def test_validity_replacement_forms_and_the_library_pages(web: Web) -> None:
     wait_indexed(web, "政务公开工作", 3)
     deadline = time.monotonic() + 20
     page = hub.config.sites_root / "gov" / "policy-gov" / f"{old}.html"
-    while "已废止" not in page.read_text(encoding="utf-8"):
+    link = f'href="../policy-gov/{new}.html"'
+    # The repealed page links the new one in its related block (both ways, whichever page
+    # was written first), and says so in its 有效性.
+    while "已废止" not in (html := page.read_text(encoding="utf-8")) or link not in html:
         assert time.monotonic() < deadline
         time.sleep(0.1)
-    html = page.read_text(encoding="utf-8")
-    assert (
-        f'有效性：已废止（见<a href="../policy-gov/{new}.html">示范省政务公开工作办法</a>）' in html
-    )
+    assert "有效性：已废止" in html
+    newer = (hub.config.sites_root / "gov" / "policy-gov" / f"{new}.html").read_text("utf-8")
+    assert f'href="../policy-gov/{old}.html"' in newer
     reading = hub.config.sites_root / "gov" / "interpretation" / f"{reading_id}.html"
     assert "解读形式：图解" in reading.read_text(encoding="utf-8")
     library = requests.get(f"{web.url}/sites/gov/policies", timeout=30).text
