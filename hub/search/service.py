@@ -113,6 +113,8 @@ class SearchService:
     def search(self, query: SearchQuery) -> SearchPage:
         self._follow()
         terms = terms_of(query.q, self.settings)
+        if query.q.strip() and not terms:  # only punctuation or stop words: nothing matches
+            return SearchPage(query, 0, [], {})
         found = self.engine.search(query, terms)
         hits = [Hit(doc, score, highlight(doc.title, terms), highlight(doc.text, terms, SNIPPET))
                 for doc, score in found.docs]  # fmt: skip
