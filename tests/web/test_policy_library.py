@@ -67,7 +67,12 @@ def test_validity_replacement_forms_and_the_library_pages(web: Web) -> None:
         assert time.monotonic() < deadline
         time.sleep(0.1)
     assert "解读形式：图解" in reading.read_text(encoding="utf-8")
-    library = requests.get(f"{web.url}/sites/gov/policies", timeout=30).text
+    # The index takes in the correction in the same engine round, just after the page.
+    while "已废止" not in (
+        library := requests.get(f"{web.url}/sites/gov/policies", timeout=30).text
+    ):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
     assert (
         "政策文件库" in library
         and "示政发〔2020〕3号" in library
