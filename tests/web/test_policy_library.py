@@ -68,6 +68,7 @@ def test_validity_replacement_forms_and_the_library_pages(web: Web) -> None:
         time.sleep(0.1)
     assert "解读形式：图解" in reading.read_text(encoding="utf-8")
     # The index takes in the correction in the same engine round, just after the page.
+    deadline = time.monotonic() + 30
     while "已废止" not in (
         library := requests.get(f"{web.url}/sites/gov/policies", timeout=30).text
     ):
