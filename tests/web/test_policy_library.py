@@ -60,8 +60,10 @@ def test_validity_replacement_forms_and_the_library_pages(web: Web) -> None:
         assert time.monotonic() < deadline
         time.sleep(0.1)
     assert "有效性：已废止" in html
-    newer = (hub.config.sites_root / "gov" / "policy-gov" / f"{new}.html").read_text("utf-8")
-    assert f'href="../policy-gov/{old}.html"' in newer
+    newer = hub.config.sites_root / "gov" / "policy-gov" / f"{new}.html"  # and back, just after
+    while f'href="../policy-gov/{old}.html"' not in newer.read_text("utf-8"):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
     reading = hub.config.sites_root / "gov" / "interpretation" / f"{reading_id}.html"
     while not reading.exists():
         assert time.monotonic() < deadline
