@@ -17,11 +17,22 @@ import requests
 from hub.search.analysis import query_phrase, runs, word_terms
 from hub.search.documents import SearchDoc, indexed_fields
 from hub.search.engine import Found
-from hub.search.query import FACETS, SearchQuery, Term
+from hub.search.query import (
+    BODY_BOOST,
+    FACET_SIZE,
+    FACETS,
+    INTENT_BOOST,
+    NUMBER_BOOST,
+    SYNONYM_BOOST,
+    TITLE_BOOST,
+    WORDS_BODY_BOOST,
+    WORDS_TITLE_BOOST,
+    SearchQuery,
+    Term,
+    filters_of,
+)
 
 TIMEOUT_S = 30
-_TITLE, _BODY, _WORDS_TITLE, _WORDS_BODY, _NUMBER, _INTENT = 5.0, 1.0, 2.0, 0.5, 20.0, 10.0
-_FACET_SIZE = 20
 _TEXT = {"type": "text", "analyzer": "whitespace", "norms": True}
 MAPPING = {
     "settings": {"number_of_shards": 1, "number_of_replicas": 0},
@@ -127,7 +138,7 @@ class OpenSearchEngine:
         if not phrase:
             return None
         places = []
-        for field, boost in (("title_bi", _TITLE), ("body_bi", _BODY)):
+        for field, boost in (("title_bi", TITLE_BOOST), ("body_bi", BODY_BOOST)):
             if len(phrase) == 1 and len(phrase[0]) == 1 and not phrase[0].isascii():
                 char = phrase[0]
                 places.append({"regexp": {field: {"value": f"{char}.|.{char}", "boost": boost}}})
@@ -138,17 +149,17 @@ class OpenSearchEngine:
                     {"match_phrase": {field: {"query": " ".join(phrase), "boost": boost}}}
                 )
         words = [{"term": {field: {"value": word, "boost": boost}}} for word in word_terms(spelling)
-                 for field, boost in (("title_w", _WORDS_TITLE), ("body_w", _WORDS_BODY))]  # fmt: skip
+                 for field, boost in (("title_w", WORDS_TITLE_BOOST), ("body_w", WORDS_BODY_BOOST))]  # fmt: skip
         return {"bool": {"must": [{"bool": {"should": places}}], "should": words}}
 
     def _term_clause(self, term: Term) -> dict[str, Any] | None:
         clauses: list[dict[str, Any]] = []
         if term.doc_number:
-            clauses.append({"term": {"number": {"value": term.doc_number, "boost": _NUMBER}}})
+            clauses.append({"term": {"number": {"value": term.doc_number, "boost": NUMBER_BOOST}}})
         for rank, spelling in enumerate(term.spellings):
             clause = self._text_clause(spelling)
             if clause is not None:
-                clause["bool"]["boost"] = 1.0 if rank == 0 else 0.8
+                clause["bool"]["boost"] = 1.0 if rank == 0 else SYNONYM_BOOST
                 clauses.append(clause)
         return {"bool": {"should": clauses}} if clauses else None
 
@@ -157,12 +168,9 @@ class OpenSearchEngine:
         clauses = [c for c in (self._term_clause(t) for t in required) if c is not None]
         if required and not clauses:
             return {"match_none": {}}
-        wanted = {"site": query.site, "column": query.column, "vertical": query.vertical,
-                  "agency": query.agency, "year": query.year, "subject": query.subject,
-                  "validity": query.validity}  # fmt: skip
         bool_query: dict[str, Any] = {
-            "filter": [{"term": {name: value}} for name, value in wanted.items() if value],
-            "should": [{"term": {"vertical": {"value": t.prefer, "boost": _INTENT}}}
+            "filter": [{"term": {name: value}} for name, value in filters_of(query).items()],
+            "should": [{"term": {"vertical": {"value": t.prefer, "boost": INTENT_BOOST}}}
                        for t in terms if t.prefer],
         }  # fmt: skip
         if clauses:
@@ -181,7 +189,7 @@ class OpenSearchEngine:
                                                                  "missing": 0}}}  # fmt: skip
         body: dict[str, Any] = {"query": matched, "size": size,
                                 "from": (query.page - 1) * query.size, "track_total_hits": True,
-                                "aggs": {name: {"terms": {"field": name, "size": _FACET_SIZE}}
+                                "aggs": {name: {"terms": {"field": name, "size": FACET_SIZE}}
                                          for name in FACETS}}  # fmt: skip
         if by_date:
             body["sort"] = [{"published": "desc"}]

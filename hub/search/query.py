@@ -12,6 +12,12 @@ from hub.search.analysis import normalize, runs, word_terms
 from hub.search.documents import SearchDoc
 from hub.search.settings import SearchSettings
 
+# How much a match counts, the same in every engine (so they rank alike): the title most,
+# a 文号 exactly more still, jieba words only as a bonus, a synonym a little less than the
+# word typed, an item of the vertical a word of intent asks for; facets show 20 values.
+TITLE_BOOST, BODY_BOOST, WORDS_TITLE_BOOST, WORDS_BODY_BOOST = 5.0, 1.0, 2.0, 0.5
+NUMBER_BOOST, INTENT_BOOST, SYNONYM_BOOST = 20.0, 10.0, 0.8
+FACET_SIZE = 20
 MAX_QUERY = 100
 PAGE_SIZE = 10
 FACETS = ("site", "column", "vertical", "agency", "year", "subject", "validity")
@@ -125,3 +131,11 @@ def highlight(text: str, terms: list[Term], limit: int | None = None) -> Markup:
         last = found.end()
     out.append(escape(text[last:]))
     return Markup("").join(out)
+
+
+def filters_of(query: SearchQuery) -> dict[str, str]:
+    """The facet values a search is narrowed to (field → value)."""
+    wanted = {"site": query.site, "column": query.column, "vertical": query.vertical,
+              "agency": query.agency, "year": query.year, "subject": query.subject,
+              "validity": query.validity}  # fmt: skip
+    return {name: value for name, value in wanted.items() if value}

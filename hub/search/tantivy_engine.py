@@ -21,14 +21,24 @@ import tantivy
 from hub.search.analysis import query_phrase, runs, word_terms
 from hub.search.documents import SearchDoc, indexed_fields
 from hub.search.engine import EngineBusy, Found
-from hub.search.query import FACETS, SearchQuery, Term
+from hub.search.query import (
+    BODY_BOOST,
+    FACET_SIZE,
+    FACETS,
+    INTENT_BOOST,
+    NUMBER_BOOST,
+    SYNONYM_BOOST,
+    TITLE_BOOST,
+    WORDS_BODY_BOOST,
+    WORDS_TITLE_BOOST,
+    SearchQuery,
+    Term,
+    filters_of,
+)
 
 SCHEMA_VERSION = 4
 _WRITER_HEAP = 64_000_000
 # How much a match counts by where it is: the title most, a 文号 exactly more still.
-_TITLE, _BODY, _WORDS_TITLE, _WORDS_BODY, _NUMBER = 5.0, 1.0, 2.0, 0.5, 20.0
-_INTENT = 10.0  # an item of the vertical a word of intent asks for
-_FACET_SIZE = 20
 
 
 def _schema() -> tantivy.Schema:
@@ -139,7 +149,7 @@ class TantivyEngine:
         if not phrase:
             return None
         places = []
-        for field, boost in (("title_bi", _TITLE), ("body_bi", _BODY)):
+        for field, boost in (("title_bi", TITLE_BOOST), ("body_bi", BODY_BOOST)):
             if len(phrase) == 1 and len(phrase[0]) == 1 and not phrase[0].isascii():
                 found = tantivy.Query.regex_query(self.schema, field, f"{phrase[0]}.|.{phrase[0]}")
             elif len(phrase) == 1:
@@ -157,7 +167,7 @@ class TantivyEngine:
             )
         ]
         for word in word_terms(spelling):
-            for field, boost in (("title_w", _WORDS_TITLE), ("body_w", _WORDS_BODY)):
+            for field, boost in (("title_w", WORDS_TITLE_BOOST), ("body_w", WORDS_BODY_BOOST)):
                 term = tantivy.Query.term_query(self.schema, field, word)
                 clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(term, boost)))
         return tantivy.Query.boolean_query(clauses)
@@ -166,21 +176,20 @@ class TantivyEngine:
         clauses = []
         if term.doc_number:
             number = tantivy.Query.term_query(self.schema, "number", term.doc_number)
-            clauses.append(tantivy.Query.boost_query(number, _NUMBER))
+            clauses.append(tantivy.Query.boost_query(number, NUMBER_BOOST))
         for rank, spelling in enumerate(term.spellings):
             clause = self._text_clause(spelling)
             if clause is not None:  # a synonym counts a little less than the word typed
-                clauses.append(tantivy.Query.boost_query(clause, 1.0 if rank == 0 else 0.8))
+                clauses.append(
+                    tantivy.Query.boost_query(clause, 1.0 if rank == 0 else SYNONYM_BOOST)
+                )
         if not clauses:
             return None
         return tantivy.Query.boolean_query([(tantivy.Occur.Should, c) for c in clauses])
 
     def _filters(self, query: SearchQuery) -> list[tantivy.Query]:
-        wanted = {"site": query.site, "column": query.column, "vertical": query.vertical,
-                  "agency": query.agency, "year": query.year, "subject": query.subject,
-                  "validity": query.validity}  # fmt: skip
         return [tantivy.Query.term_query(self.schema, name, value)
-                for name, value in wanted.items() if value]  # fmt: skip
+                for name, value in filters_of(query).items()]  # fmt: skip
 
     def _query(self, query: SearchQuery, terms: list[Term], occur: tantivy.Occur) -> tantivy.Query:
         required = [t for t in terms if not t.prefer]
@@ -193,7 +202,7 @@ class TantivyEngine:
             return tantivy.Query.empty_query()
         for vertical in sorted({t.prefer for t in terms if t.prefer}):
             wanted = tantivy.Query.term_query(self.schema, "vertical", vertical)
-            parts.append((tantivy.Occur.Should, tantivy.Query.boost_query(wanted, _INTENT)))
+            parts.append((tantivy.Occur.Should, tantivy.Query.boost_query(wanted, INTENT_BOOST)))
         parts += [(tantivy.Occur.Must, f) for f in self._filters(query)]
         if not parts:
             return tantivy.Query.all_query()
@@ -226,7 +235,7 @@ class TantivyEngine:
             docs.append((SearchDoc.from_json(json.loads(bytes(data))), float(score)))
         facets: dict[str, list[tuple[str, int]]] = {}
         if total:
-            aggregations = {name: {"terms": {"field": name, "size": _FACET_SIZE}}
+            aggregations = {name: {"terms": {"field": name, "size": FACET_SIZE}}
                             for name in FACETS}  # fmt: skip
             answer = searcher.aggregate(found, aggregations)
             for name in FACETS:
