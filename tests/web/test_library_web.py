@@ -120,3 +120,39 @@ def test_a_supervisor_sees_how_fast_the_portals_documents_were_reposted(web: Web
     assert "未转载" in detail.split('data-site="city"')[1].split("</tr>")[0]
     editor, _ = web.login("zhoumin")
     assert editor.get(f"{web.url}/console/supervision/reposts", timeout=30).status_code == 403
+
+
+def test_the_consoles_library_forms_refuse_forgeries_and_strangers(web: Web) -> None:
+    article = live_article(web)
+    flow = web.api("zhangwei", "POST", f"/articles/{article}/offer",
+                   json={"to_site": "city"}).json()["reuse_id"]  # fmt: skip
+    city, csrf = web.login("linfang")
+    forged = city.post(
+        f"{web.url}/console/library/{flow}/accept",
+        data={"columns": "notices"},
+        timeout=30,
+        allow_redirects=False,
+    )  # fmt: skip  (no CSRF token)
+    assert forged.status_code == 403
+    stranger, stranger_csrf = web.login("zhoumin")  # drc: not the receiving site
+    refused = stranger.post(f"{web.url}/console/library/{flow}/accept", timeout=30,
+                            data={"csrf_token": stranger_csrf, "columns": "notices"})  # fmt: skip
+    assert refused.status_code == 403 and "没有编辑权限" in refused.text
+    for path, data in ((f"/console/library/{flow}/accept", {}),
+                       (f"/console/library/{flow}/decline", {"reason": ""}),
+                       ("/console/library/no-such-flow/accept", {"columns": "notices"}),
+                       ("/console/library/reuse", {"article": "no-such", "to": "city/notices"}),
+                       ("/console/library/offer", {"article": article, "to_site": "<script>"})):  # fmt: skip
+        answer = city.post(f"{web.url}{path}", data={"csrf_token": csrf, **data}, timeout=30)
+        assert answer.status_code in (400, 403, 404), (path, answer.status_code)
+        assert "<script>" not in answer.text and "Traceback" not in answer.text
+    assert web.api("linfang", "GET", "/library/flows", params={"status": "offered"}).json()[0][
+        "reuse_id"] == flow  # nothing was adopted or returned  # fmt: skip
+    replayed = city.post(f"{web.url}/console/library/{flow}/accept", timeout=30,
+                         data={"csrf_token": csrf, "columns": "notices"})  # fmt: skip
+    assert replayed.status_code == 200 and "已采用" in replayed.text
+    again = city.post(f"{web.url}/console/library/{flow}/accept", timeout=30,
+                      data={"csrf_token": csrf, "columns": "notices"})  # fmt: skip
+    assert (
+        again.status_code == 409 and "不在待采用状态" in again.text
+    )  # a replay adopts nothing twice
