@@ -129,6 +129,7 @@ def routes(console: Console) -> APIRouter:
         supervisor = orders.supervises(caller.user_id, str(found["site"]))
         return render(request, "work_order.html", caller, status_of(error) if error else 200,
                       order=found, history=orders.history(order_id), supervisor=supervisor,
+                      staff=bool(orders.staff_roles(caller.user_id, str(found["site"]))),
                       error=error)  # fmt: skip
 
     @pages.get("/console/supervision/orders/{order_ref}")

@@ -83,6 +83,9 @@ def test_a_stale_column_is_dispatched_rectified_and_returned_when_still_stale(
     with pytest.raises(DomainError) as other_site:
         orders.rectify("zhoumin", order_id, "已更新")  # an editor of another site
     assert other_site.value.code == "SITE_ROLE_REQUIRED"
+    with pytest.raises(DomainError) as checker:
+        orders.rectify("zhouyan", order_id, "已更新")  # the supervisor checks, it does not fix
+    assert checker.value.code == "SITE_ROLE_REQUIRED"
     orders.rectify("zhangwei", order_id, "已安排专人更新")
     assert orders.get(order_id)["status"] == "rectified"
     sweep(hub, later + timedelta(hours=1))  # still stale: the re-check fails, back to the unit
