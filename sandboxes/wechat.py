@@ -549,6 +549,7 @@ class WeChatSandbox:
         offset, count = _field(body, "offset"), _field(body, "count")
         if not isinstance(offset, int) or not isinstance(count, int) or not 1 <= count <= 20:
             raise WxFailure(47001)
+        bare = body.get("no_content") == 1  # the platform then leaves out `content`
         now = self.clock()
         done = [t for t in self.publishes.values()
                 if t.appid == account.appid and self._status(t, now) in (0, 5)]  # fmt: skip
@@ -556,7 +557,7 @@ class WeChatSandbox:
         chosen = done[offset : offset + count]
         return {"total_count": len(done), "item_count": len(chosen), "item": [
             {"article_id": t.article_id, "update_time": int(t.ready_at),
-             "content": self.get_article(account, t.article_id)}
+             **({} if bare else {"content": self.get_article(account, t.article_id)})}
             for t in chosen]}  # fmt: skip
 
     def article_url(self, task: Published, idx: int) -> str:

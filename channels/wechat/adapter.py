@@ -213,7 +213,7 @@ class WeChatAdapter:
         """This delivery's article among the account's latest published ones (same title and
         阅读原文 link, not deleted), recorded as if the publish task had answered."""
         title, source = item.content.title, self._source_url(item)
-        for entry in api.published():
+        for entry in api.published(content=True):
             for news in entry.get("content", {}).get("news_item", [])[:1]:
                 if news.get("is_deleted") or news.get("title") != title:
                     continue

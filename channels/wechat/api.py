@@ -210,10 +210,11 @@ class WeChatApi:
     def publish_status(self, publish_id: str) -> dict[str, Any]:
         return self.call("/cgi-bin/freepublish/get", json_body={"publish_id": publish_id})
 
-    def published(self, count: int = 20) -> list[dict[str, Any]]:
-        """The account's latest published articles (`freepublish/batchget`), newest first."""
-        data = self.call("/cgi-bin/freepublish/batchget",
-                         json_body={"offset": 0, "count": count, "no_content": 1})  # fmt: skip
+    def published(self, count: int = 20, content: bool = False) -> list[dict[str, Any]]:
+        """The account's latest published articles (`freepublish/batchget`), newest first;
+        with `content`, each with its `news_item` list (titles, URLs, `is_deleted`)."""
+        data = self.call("/cgi-bin/freepublish/batchget", json_body={
+            "offset": 0, "count": count, "no_content": 0 if content else 1})  # fmt: skip
         return [i for i in data.get("item", []) if isinstance(i, dict)]
 
     def quota(self, api: str) -> dict[str, int]:

@@ -102,7 +102,12 @@ class VisibilityChecker:
                               f"{unit}《{title}》{what}（{result.detail}）",
                               now + timedelta(hours=4)) if wrong else None  # fmt: skip
             seen = self.orders.observe(key, finding, evidence, now)
-            if not wrong and seen.outcome in ("none", "closed"):
+            settled = not wrong and seen.outcome in ("none", "closed")
+            if page.retracted and not shows:  # taken down on purpose: no longer "missing"
+                missing = self.orders.observe(f"{Problem.NOT_VISIBLE}:{page.delivery_id}:live",
+                                              None, evidence, now)  # fmt: skip
+                settled = settled and missing.outcome in ("none", "closed")
+            if settled:
                 self._settled.add((page.delivery_id, page.retracted))  # seen as it should be
             if seen.outcome == "opened":
                 opened.append(str(seen.order_id))

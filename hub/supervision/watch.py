@@ -1,6 +1,6 @@
 """Everything that looks at the live sites, put together once for `hub serve`, `hub probe`
 and `hub crawl`: the prober (each round: reachability, injected references, published but
-not visible) and the crawler (each pass: links, pages the hub did not write, and the wording
+not visible on the sites and on the new-media platforms) and the crawler (each pass: links, pages the hub did not write, and the wording
 of every live copy)."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from hub.setup.directory import Directory, Site
 from hub.supervision.accounts import AccountWatcher
 from hub.supervision.crawler import Crawler, SiteCrawl, crawl_forever
 from hub.supervision.injection import InjectionChecker
+from hub.supervision.platform_visibility import PlatformVisibility
 from hub.supervision.probes import Prober, probe_forever, probe_targets, site_address
 from hub.supervision.render import Renderer, available
 from hub.supervision.visibility import VisibilityChecker
@@ -57,6 +58,11 @@ def prober_for(hub: EmbeddedHub, pattern: str, vantage: str) -> Prober:
                                         hub.config.sites_root, pattern, vantage).run_once)  # fmt: skip
     prober.also.append(VisibilityChecker(hub.store, hub.work_orders, directory, pattern,
                                          hub.articles.titles, vantage).run_once)  # fmt: skip
+    prober.also.append(PlatformVisibility(
+        hub.store, hub.work_orders, directory,
+        wechat_accounts(hub.config, hub.secrets, hub.tokens).apis,
+        weibo_accounts(hub.config, hub.secrets, hub.tokens).apis,
+        hub.articles.titles, vantage).run_once)  # fmt: skip
     return prober
 
 

@@ -185,6 +185,19 @@ def test_pages_the_ledger_says_are_live_or_gone_are_looked_at_on_the_site(web: W
     assert {hub.work_orders.get(o)["status"] for o in opened} == {"closed"}
     assert checker.run_once(later + timedelta(minutes=15)) == []  # seen right: left alone
 
+    # A page missing from the site that its editor then retracts: missing is what is meant
+    # now, so the order closes on its re-checks.
+    dropped = published_to(web, ["gov/notices"])
+    assert [r["status"] for r in settled(web, dropped)] == ["delivered"]
+    (docroot / f"{dropped}.html").unlink()
+    (gone,) = checker.run_once(utc_now() + timedelta(minutes=11))
+    assert web.api("qianli", "POST", f"/articles/{dropped}/retract",
+                   json={"reason": "不再发布"}).status_code == 200  # fmt: skip
+    settled(web, dropped, ("delivered", "retracting"))
+    checker.run_once(utc_now() + timedelta(minutes=11))
+    checker.run_once(utc_now() + timedelta(minutes=16))
+    assert hub.work_orders.get(gone)["status"] == "closed"
+
 
 def test_a_link_or_script_injected_into_a_live_page_is_flagged_by_the_manifest(web: Web) -> None:
     """The hub knows every reference it published in a page: a hidden link and a script added
