@@ -34,9 +34,7 @@ def test_copies_missing_from_the_platforms_open_orders_and_retractions_close_the
 ) -> None:
     hub = world.hub
     watch = checker(world)
-    shown = world.publish(
-        ["wechat:sf-wechat", "weibo:sf-weibo"], "关于公布第一批政务服务事项的通知"
-    )
+    world.publish(["wechat:sf-wechat", "weibo:sf-weibo"], "关于公布第一批政务服务事项的通知")
     world.deliver()
     now = datetime.now(UTC)
     assert watch.run_once(now) == []  # within the grace period: not asked yet
