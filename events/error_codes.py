@@ -87,6 +87,9 @@ class ErrorCode(StrEnum):
     NOT_UPWARD = "NOT_UPWARD", Kind.INPUT  # a 信息报送 to a site that is not the one above
     NO_PARENT_SITE = "NO_PARENT_SITE", Kind.INPUT  # the site has no site above it
     FEED_INVALID = "FEED_INVALID", Kind.INPUT  # not an RSS 2.0 or Atom document
+    ARCHIVE_INVALID = "ARCHIVE_INVALID", Kind.INPUT  # a migration's archive: no folder or zip
+    SOURCE_REQUIRED = "SOURCE_REQUIRED", Kind.INPUT  # a migration without the old site's address
+    PUBLISHED_IN_FUTURE = "PUBLISHED_IN_FUTURE", Kind.INPUT  # a migrated page dated ahead
     COLUMN_UNKNOWN = "COLUMN_UNKNOWN", Kind.INPUT
     ACCOUNT_UNKNOWN = "ACCOUNT_UNKNOWN", Kind.INPUT
     TARGETS_REQUIRED = "TARGETS_REQUIRED", Kind.INPUT

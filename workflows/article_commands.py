@@ -42,6 +42,24 @@ class CreateArticle:
 
 
 @dataclass(frozen=True, slots=True)
+class ImportArticle:
+    """Bring over a page the site's previous system published (迁移): created, taken as
+    approved and published to its columns with its original date, at once."""
+
+    article_id: str
+    site: str
+    columns: tuple[str, ...]
+    content: ArticleContent
+    workflow: WorkflowDefinition
+    actor: ActingUser
+    source_url: str
+    published_at: datetime
+    publication_id: str
+    now: datetime
+    source_system: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class EditArticle:
     """Replace the content with a new revision.
 
@@ -212,6 +230,7 @@ class ReuseArticle:
 
 ArticleCommand = (
     CreateArticle
+    | ImportArticle
     | ReuseArticle
     | EditArticle
     | SubmitArticle

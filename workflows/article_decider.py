@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from events.decider import Decider, StreamName
 from events.envelope import Actor, Event
-from workflows import publication_decider
+from workflows import migration_decider, publication_decider
 from workflows.article_commands import (
     ApproveStage,
     ArchiveArticle,
     ArticleCommand,
     CreateArticle,
     EditArticle,
+    ImportArticle,
     OverrideFinding,
     PublishArticle,
     RecheckArticle,
@@ -71,6 +72,8 @@ def decide(command: ArticleCommand, state: ArticleState) -> list[Event]:
     """Return the events `command` causes in `state`, or raise a `DomainError`."""
     if isinstance(command, CreateArticle):
         return _create(command, state)
+    if isinstance(command, ImportArticle):
+        return migration_decider.import_article(command, state)
     require_exists(state, command.article_id)
     match command:
         case EditArticle():
@@ -120,6 +123,9 @@ def acting_role(command: ArticleCommand, state: ArticleState) -> str:
             return publication_decider.publishing_role(command.actor, state.site)
         case ReuseArticle():
             return publication_decider.publishing_role(command.actor, command.site)
+        case ImportArticle():
+            held = command.actor.roles_on(command.site)
+            return next((r for r in migration_decider.IMPORTERS if r in held), Role.ADMIN)
         case RecheckArticle():
             held = command.actor.roles_on(state.site)
             return next((r for r in _RECHECK_ROLES if r in held), Role.ADMIN)

@@ -76,6 +76,21 @@ class ArticleRevised(Event):
     review_restarted: bool
 
 
+@event_type("ArticleImported")
+class ArticleImported(Event):
+    """An article brought over from the site's previous system (迁移) with its archive: it was
+    reviewed and published there (`source_url`, `original_published_at`); its revision 1 is
+    what that system published, taken as approved, and it goes live on the site's columns with
+    its original date. Who imported it, from where, is kept with it."""
+
+    revision: int
+    content_hash: str
+    source_url: str
+    original_published_at: datetime
+    imported_by: str
+    source_system: str = ""  # the old system's name, as the migration was told
+
+
 @event_type("ArticleSubmitted")
 class ArticleSubmitted(Event):
     """The article entered review at the first stage."""
@@ -188,6 +203,7 @@ class ArticlePublished(Event):
     published_by: str
     added_targets: tuple[Target, ...] = ()  # targets that did not show the article before
     replaces_revision: int | None = None  # a correction: the live revision it replaces
+    original_published_at: datetime | None = None  # migrated: when the old system published it
 
 
 @event_type("PublicationRescheduled")

@@ -11,6 +11,7 @@ from workflows.article_events import (
     ArticleArchived,
     ArticleChecked,
     ArticleCreated,
+    ArticleImported,
     ArticlePublished,
     ArticleRetracted,
     ArticleReturned,
@@ -255,7 +256,7 @@ def _signed_off(state: ArticleState, event: ArticleSignedOff) -> ArticleState:
     return _set(state, signed_off_by=event.leader, signoff_opinion=event.opinion)
 
 
-def _approved(state: ArticleState, event: ArticleApproved) -> ArticleState:
+def _approved(state: ArticleState, event: ArticleApproved | ArticleImported) -> ArticleState:
     values = list(state)
     values[_STATUS] = ArticleStatus.APPROVED
     values[_APPROVED_REVISION] = event.revision
@@ -332,6 +333,7 @@ _APPLY: dict[type[Event], Callable[[ArticleState, Any], ArticleState]] = {
     ArticleReturned: _returned,
     ArticleSignedOff: _signed_off,
     ArticleApproved: _approved,
+    ArticleImported: _approved,  # reviewed and published by the previous system
     ArticleWithdrawn: _withdrawn,
     ArticleArchived: _archived,
     PublicationScheduled: _scheduled,

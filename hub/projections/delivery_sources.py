@@ -136,7 +136,7 @@ def delivery_source(
     return DeliverySource(
         revised.content,
         published.payload.publication,
-        published.occurred_at,
+        published.payload.original_published_at or published.occurred_at,
         str(site),
         str(column),
         tuple(earlier),

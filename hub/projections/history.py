@@ -14,6 +14,7 @@ from workflows.article_events import (
     ArticleArchived,
     ArticleChecked,
     ArticleCreated,
+    ArticleImported,
     ArticlePublished,
     ArticleRetracted,
     ArticleReturned,
@@ -99,6 +100,10 @@ def describe(payload: Event, names: Names | None = None) -> str:
             return f"领导签批第 {payload.revision} 版"
         case ArticleApproved():
             return f"第 {payload.revision} 版审定，可以发布（{payload.content_hash[:19]}…）"
+        case ArticleImported():
+            system = f"（{payload.source_system}）" if payload.source_system else ""
+            return (f"从原网站系统{system}迁移：原地址 {payload.source_url}，原发布时间 "
+                    f"{beijing_minute(payload.original_published_at)}，已在原系统审核发布")  # fmt: skip
         case ArticleWithdrawn():
             return f"撤回送审{('：' + payload.reason) if payload.reason else ''}"
         case ArticleArchived():

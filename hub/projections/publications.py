@@ -95,16 +95,17 @@ class PublicationsProjection:
                     "scheduled_expire_at": utc_iso(p.expire_at),
                 })  # fmt: skip
             case ArticlePublished(publication=p):
+                went_out = payload.original_published_at or event.occurred_at
                 first = dict(tx.rows(LIVE_TARGETS, {"article_id": article_id},
                                      ("target", "published_at")))  # fmt: skip
                 tx.delete(LIVE_TARGETS, {"article_id": article_id})
-                tx.insert_new(LIVE_TARGETS, [(t.key, article_id, first.get(t.key) or at)
-                                             for t in p.targets])  # fmt: skip
+                tx.insert_new(LIVE_TARGETS, [(t.key, article_id, first.get(t.key)
+                                              or went_out.isoformat()) for t in p.targets])  # fmt: skip
                 tx.update(PUBLICATIONS, {"article_id": article_id}, {
                     "live_id": p.publication_id,
                     "live_revision": p.revision,
                     "live_targets": _keys(p.targets),
-                    "published_at": utc_iso(event.occurred_at),
+                    "published_at": utc_iso(went_out),
                     "expire_at": utc_iso(p.expire_at),
                     **_NO_SCHEDULE,
                 })  # fmt: skip

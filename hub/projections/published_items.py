@@ -39,9 +39,10 @@ class PublishedItemsProjection:
         article_id = ARTICLES.entity(event.stream_id)
         at = event.occurred_at.isoformat()
         match event.payload:
-            case ArticlePublished(publication=p):
+            case ArticlePublished(publication=p, original_published_at=original):
+                went_out = original.isoformat() if original else at
                 tx.insert_new(PUBLISHED_ITEMS, [
-                    (t.key, article_id, str(t.channel), t.account, t.column, at,
+                    (t.key, article_id, str(t.channel), t.account, t.column, went_out,
                      event.event_id, event.global_position, None) for t in p.targets])  # fmt: skip
                 tx.update(PUBLISHED_ITEMS, {"article_id": article_id,
                                             "target": [t.key for t in p.targets]},

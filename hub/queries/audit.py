@@ -28,11 +28,13 @@ from workflows.article_decider import ARTICLES
 from workflows.article_events import (
     ArticleApproved,
     ArticleCreated,
+    ArticleImported,
     ArticlePublished,
     PublicationScheduled,
     StageApproved,
 )
 from workflows.article_state import ArticleState, evolve, initial_state
+from workflows.vocabulary import ArticleStatus
 
 log = get_logger(__name__)
 
@@ -125,6 +127,16 @@ def _published(
     return []
 
 
+def _imported(state: ArticleState, event: ArticleImported) -> list[tuple[str, str]]:
+    """An import stands for the previous system's review only as the article's first step:
+    its revision 1, nothing reviewed or published here before it."""
+    fresh = (state.status is ArticleStatus.DRAFT and state.revision == 1 == event.revision
+             and not state.approvals and state.approved_hash is None and state.live is None)  # fmt: skip
+    if not fresh or event.content_hash != state.content_hash:
+        return [("IMPORT_NOT_FIRST", "迁移记录不在稿件创建之后（迁移只能带入原系统发布的第 1 版）")]
+    return []
+
+
 def _created_again(state: ArticleState, event: ArticleCreated) -> list[tuple[str, str]]:
     return [("CREATED_AGAIN", "稿件被重复创建（将抹去此前的审核记录）")]
 
@@ -136,6 +148,7 @@ _RULES: dict[type, Callable[[ArticleState, Any], list[tuple[str, str]]]] = {
     ArticlePublished: _published,
     PublicationScheduled: _published,
     ArticleCreated: _created_again,
+    ArticleImported: _imported,
 }
 
 
