@@ -413,5 +413,5 @@ article_decider: Decider[ArticleCommand, ArticleState] = Decider(
     evolve=evolve,
     entity=lambda command: command.article_id,
     actor=_recorded_as,
-    creates=lambda command: isinstance(command, CreateArticle),
+    creates=lambda command: isinstance(command, CreateArticle | ImportArticle),
 )

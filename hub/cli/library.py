@@ -188,7 +188,7 @@ def migrate(ctx: click.Context, where: Path, site_ref: str, base_url: str, colum
     from hub.commands.migration_service import MigrationService, iter_pairs
 
     hub = hub_of(ctx)
-    service = MigrationService(hub.articles, hub.media)
+    service = MigrationService(hub.articles, hub.media, hub.catch_up)
     mapping = dict(iter_pairs(pairs))
     if as_json:
         report = service.migrate(user, where, site_ref, base_url, column=column,

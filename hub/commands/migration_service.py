@@ -20,11 +20,13 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from events.decider import derived_id
+from events.store import StoreError
 from hub.commands.article_service import ArticleService, build_content
 from hub.content.gov_page import GovPage, parse_gov_page
 from hub.content.media import MediaStore
 from hub.setup.directory import Site
 from workflows.article_commands import ActingUser, ImportArticle
+from workflows.article_state import initial_state
 from workflows.errors import DomainError
 from workflows.migration_decider import IMPORTERS
 
@@ -103,9 +105,13 @@ class Archive:
             self._zip.close()
 
 
+BATCH = 200  # pages imported in one group commit; read models caught up after each
+
+
 class MigrationService:
-    def __init__(self, articles: ArticleService, media: MediaStore) -> None:
-        self.articles, self.media = articles, media
+    def __init__(self, articles: ArticleService, media: MediaStore,
+                 caught_up: Callable[[], object]) -> None:  # fmt: skip
+        self.articles, self.media, self.caught_up = articles, media, caught_up
 
     def migrate(
         self, user: str, where: Path, site_ref: str, base_url: str, *,
@@ -133,33 +139,85 @@ class MigrationService:
             pages = archive.pages()
             if limit is not None:
                 pages = pages[:limit]
+            steps = 2 * len(pages)
+            # First pass: which pages are articles still to import, and their dates. They are
+            # imported oldest first, as the old site published them: each lands at the end of
+            # its site's lists and sitemaps, so the website channel rewrites only their last
+            # blocks (in the archive's order every page would reshuffle all later blocks).
+            dated: list[tuple[datetime, str]] = []
             for done, path in enumerate(pages, start=1):
                 report.pages += 1
-                self._one(archive, path, base, site, default, mapping, actor, source_system,
-                          report)  # fmt: skip
+                page = self._page(archive, base, site, path, report)
+                if page is not None and page.published_at is not None:
+                    dated.append((page.published_at, path))
                 if progress is not None:
-                    progress(done, len(pages))
+                    progress(done, steps)
+            dated.sort()
+            batch: list[tuple[str, ImportArticle]] = []
+            for done, (_, path) in enumerate(dated, start=1):
+                page = parse_gov_page(archive.read(path, MAX_PAGE) or b"", base + path)
+                command = self._command(archive, path, base, page, site, default, mapping,
+                                        actor, source_system, report)  # fmt: skip
+                if command is not None:
+                    batch.append((path, command))
+                if len(batch) >= BATCH or done == len(dated):
+                    self._import(batch, report)
+                    batch = []
+                if progress is not None:
+                    progress(len(pages) + done * len(pages) // max(len(dated), 1), steps)
+            if progress is not None:
+                progress(steps, steps)
         finally:
             archive.close()
         return report
 
-    def _one(self, archive: Archive, path: str, base: str, site: Site, default: str | None,
-             mapping: dict[str, str], actor: ActingUser, source_system: str,
-             report: MigrationReport) -> None:  # fmt: skip
-        url = base + path
-        article_id = derived_id("migrate", site.code, url)
-        if self.articles.commands.load(article_id)[0].exists:
-            report.already += 1
+    def _import(self, batch: list[tuple[str, ImportArticle]], report: MigrationReport) -> None:
+        """One group commit for the batch (a page refused alone if the batch is refused)."""
+        if not batch:
             return
+        runner = self.articles.commands
+        try:
+            results = runner.execute_batch([(c, initial_state, 0) for _, c in batch])
+        except DomainError:
+            results = []
+            for _, command in batch:
+                try:
+                    results.append(runner.execute(command))
+                except DomainError as exc:
+                    results.append(exc)  # type: ignore[arg-type]
+        for (path, _), result in zip(batch, results, strict=True):
+            if isinstance(result, StoreError):  # imported meanwhile by another run
+                report.already += 1
+            elif isinstance(result, DomainError):
+                report.failed += 1
+                report.problem(f"{path}：{result.message}")
+            else:
+                report.imported += 1
+        self.caught_up()
+
+    def _page(self, archive: Archive, base: str, site: Site, path: str,
+              report: MigrationReport) -> GovPage | None:  # fmt: skip
+        """The page at `path` if it is an article not imported yet (counted otherwise)."""
+        url = base + path
+        if self.articles.commands.load(derived_id("migrate", site.code, url))[0].exists:
+            report.already += 1
+            return None
         data = archive.read(path, MAX_PAGE)
         if data is None:
             report.failed += 1
             report.problem(f"{path}：无法读取或超过 5 MB")
-            return
+            return None
         page = parse_gov_page(data, url)
         if not page.is_article:
             report.not_articles += 1
-            return
+            return None
+        return page
+
+    def _command(self, archive: Archive, path: str, base: str, page: GovPage, site: Site,
+                 default: str | None, mapping: dict[str, str], actor: ActingUser,
+                 source_system: str, report: MigrationReport) -> ImportArticle | None:  # fmt: skip
+        url = base + path
+        article_id = derived_id("migrate", site.code, url)
         named = site.column(page.column_name) if page.column_name else None
         column = mapping.get(page.column_name) or (named.id if named else default)
         placed = site.column(column) if column else None
@@ -168,28 +226,29 @@ class MigrationService:
             report.problem(
                 f"{path}：栏目「{page.column_name or '未注明'}」没有对应的本站栏目（用 --column 或 --map）"
             )
-            return
+            return None
+        assert page.published_at is not None  # is_article
+        if page.published_at > datetime.now(UTC):
+            report.failed += 1
+            report.problem(f"{path}：发布时间 {page.published_at:%Y-%m-%d %H:%M} 晚于现在")
+            return None
         body = self._files(archive, base, page, report)
         metadata: dict[str, object] = {"source": page.source or site.name}
         if page.author:
             metadata["author"] = page.author
-        assert page.published_at is not None  # is_article
         try:
             content = build_content(page.title, body, metadata)
-            self.articles.run(ImportArticle(
-                article_id=article_id, site=site.code, columns=(column,), content=content,
-                workflow=self.articles.config.workflow_for(site, placed),
-                actor=actor, source_url=url,
-                published_at=page.published_at,
-                publication_id=derived_id("migrate-publication", article_id),
-                now=datetime.now(UTC), source_system=source_system))  # fmt: skip
         except DomainError as exc:
-            if exc.code in ("SITE_ROLE_REQUIRED", "COLUMN_UNKNOWN"):
-                raise
             report.failed += 1
             report.problem(f"{path}：{exc.message}")
-            return
-        report.imported += 1
+            return None
+        return ImportArticle(
+            article_id=article_id, site=site.code, columns=(column,), content=content,
+            workflow=self.articles.config.workflow_for(site, placed), actor=actor,
+            source_url=url, published_at=page.published_at,
+            publication_id=derived_id("migrate-publication", article_id),
+            now=datetime.now(UTC), source_system=source_system,
+        )  # fmt: skip
 
     def _files(self, archive: Archive, base: str, page: GovPage, report: MigrationReport) -> str:
         """The body with every linked file of the old site that the archive holds stored in

@@ -27,7 +27,7 @@ OLD = "http://www.old-city.gov.cn/"
 
 
 def migrate(hub: EmbeddedHub, where: Path, **kwargs: object):  # type: ignore[no-untyped-def]
-    service = MigrationService(hub.articles, hub.media)
+    service = MigrationService(hub.articles, hub.media, hub.catch_up)
     return service.migrate("qianli", where, "gov", OLD, columns_by_name=MAP,
                            source_system="旧版网站群", **kwargs)  # type: ignore[arg-type]  # fmt: skip
 
@@ -38,7 +38,8 @@ def test_an_archive_comes_over_with_its_dates_files_and_source(
     old = write_old_site(tmp_path / "mirror", 60)
     seen: list[tuple[int, int]] = []
     first = migrate(hub, old.root, limit=25, progress=lambda d, t: seen.append((d, t)))
-    assert seen[-1] == (25, 25) and first.pages == 25
+    assert seen[-1] == (50, 50) and first.pages == 25  # two passes: read, then import
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
     # Interrupted after 25 pages; run again: it goes on, nothing is imported twice.
     second = migrate(hub, old.root)
     total = len(old.articles)
@@ -102,7 +103,7 @@ def test_a_zip_archive_and_what_is_refused(hub: EmbeddedHub, tmp_path: Path) -> 
                 z.write(file, file.relative_to(old.root).as_posix())
     z_report = migrate(hub, bundle)
     assert z_report.imported == 8 and z_report.files == len(old.files)
-    service = MigrationService(hub.articles, hub.media)
+    service = MigrationService(hub.articles, hub.media, hub.catch_up)
     with pytest.raises(DomainError) as editor:  # an editor writes anew; migrating is staff's
         service.migrate("zhangwei", old.root, "gov", OLD, columns_by_name=MAP)
     assert editor.value.code == "SITE_ROLE_REQUIRED"
