@@ -65,11 +65,14 @@ def write_old_site(root: Path, pages: int, *, seed: int = 7, faults: bool = True
     rng = random.Random(seed)
     site = OldSite(root)
     start = datetime(2016, 1, 4, 9, 0)
+    # Spread over the years before today however many pages (a big archive starts earlier).
+    step = min(timedelta(hours=37), timedelta(days=20 * 365) / max(pages, 1))
+    start = min(start, datetime(2026, 6, 30) - step * pages)
     keys = list(COLUMNS)
     for n in range(pages):
         key = keys[n % len(keys)]
         column = COLUMNS[key]
-        when = start + timedelta(hours=37 * n + rng.randint(0, 8))
+        when = start + step * n + timedelta(minutes=rng.randint(0, 59))
         title = f"关于{rng.choice(('做好', '开展', '加强', '印发'))}第{n + 1}项重点工作的{rng.choice(('通知', '意见', '报告', '公告'))}"
         folder = f"{key}/{when:%Y%m}"
         name = f"t{when:%Y%m%d}_{n + 1}.html"

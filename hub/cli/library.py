@@ -154,10 +154,11 @@ def list_flows(ctx: click.Context, site_ref: str | None, outgoing: bool, kind: s
 @click.pass_context
 def ingest(ctx: click.Context, where: str, site_ref: str, column: str, user: str,
            as_json: bool) -> None:  # fmt: skip
-    """网上抓取：把其他站点 RSS/Atom 订阅源（地址或文件）中的信息收录为本站栏目的草稿（保留来源和原文链接，重复的不再收录），再经本站三审发布。"""
+    """网上抓取：把其他站点 RSS/Atom 订阅源（地址或文件）或网页（文章页，或栏目列表页中链接的文章，附件一并收录）中的信息收录为本站栏目的草稿（保留来源和原文链接，重复的不再收录），再经本站三审发布。"""
     from hub.commands.ingest_service import IngestService
 
-    report = IngestService(hub_of(ctx).articles).ingest(user, where, site_ref, column)
+    hub = hub_of(ctx)
+    report = IngestService(hub.articles, hub.media).ingest(user, where, site_ref, column)
     if as_json:
         emit_json(report.as_json())
         return

@@ -1,4 +1,6 @@
-"""Bringing other sites' published items into the hub from their feeds (网上抓取): each entry
+"""Bringing other sites' published items into the hub from their feeds or their pages (网上抓取:
+an article page, or a column's list page whose articles are read with their 网页设计规范 tags
+and attachments): each entry
 becomes a draft of the receiving site's column with its source and link recorded, to be
 reviewed there like any article (先审后发). An entry is recognised again by its id: read a
 second time it creates nothing; changed at the source while still a draft, the draft gets
@@ -10,14 +12,20 @@ import html
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from events.decider import derived_id
 from hub.commands.article_service import ArticleService
 from hub.content.feeds import FeedEntry, parse_feed
+from hub.content.gov_page import GovPage, looks_like_html, page_links, parse_gov_page
+from hub.content.media import MediaStore
 from workflows.errors import DomainError
 from workflows.vocabulary import ArticleStatus, Role
 
 MAX_FEED = 5_000_000  # bytes
+MAX_FILE = 20_000_000
+MAX_FILES = 10  # attachments and images fetched per page
+MAX_CRAWL = 50  # articles read from one list page
 TIMEOUT_S = 15
 
 
@@ -54,8 +62,8 @@ def read_feed(where: str) -> bytes:
 
 
 class IngestService:
-    def __init__(self, articles: ArticleService) -> None:
-        self.articles = articles
+    def __init__(self, articles: ArticleService, media: MediaStore | None = None) -> None:
+        self.articles, self.media = articles, media
 
     def ingest(self, user: str, where: str, site: str, column: str) -> IngestReport:
         directory = self.articles.config.directory
@@ -64,7 +72,8 @@ class IngestService:
             raise DomainError(
                 "SITE_ROLE_REQUIRED", f"用户 {user} 在该站点没有编辑权限，不能收录信息"
             )
-        entries = parse_feed(read_feed(where))
+        data = read_feed(where)
+        entries = self._crawled(where, data) if looks_like_html(data) else parse_feed(data)
         report = IngestReport()
         for entry in entries:
             self._one(user, entry, site, code, column, report)
@@ -96,6 +105,50 @@ class IngestService:
                 report.skipped.append(entry.guid)
             else:
                 raise
+
+    def _crawled(self, where: str, data: bytes) -> list[FeedEntry]:
+        """A page of a government site (网上抓取): the article it is, or — a column's list
+        page — the articles it links on its own site (at most `MAX_CRAWL`), each with its
+        tags, body and attachments."""
+        if not where.startswith(("http://", "https://")):
+            raise DomainError("FEED_INVALID", "网页须以 http(s) 地址抓取（页面中的链接按地址解析）")
+        page = parse_gov_page(data, where)
+        pages = [page] if page.is_article else []
+        if not pages:
+            for link in page_links(data, where)[:MAX_CRAWL]:
+                try:
+                    found = parse_gov_page(read_feed(link), link)
+                except DomainError:
+                    continue  # a link that does not answer: not an item
+                if found.is_article:
+                    pages.append(found)
+        if not pages:
+            raise DomainError(
+                "FEED_INVALID", "不是订阅源，页面中也没有可收录的文章（标题、正文和发布时间）"
+            )
+        return [FeedEntry(guid=p.url, title=p.title, link=p.url, body_html=self._files(p),
+                          published=p.published_at,
+                          source=p.source or p.meta.get("sitename", ""))
+                for p in pages]  # fmt: skip
+
+    def _files(self, page: GovPage) -> str:
+        """The page's body with its attachments and images from its own site stored in the
+        media store (at most `MAX_FILES`, each at most 20 MB); others keep their links."""
+        body = page.body_html
+        if self.media is None:
+            return body
+        host = urlsplit(page.url).netloc
+        for link in [f for f in page.files if urlsplit(f).netloc == host][:MAX_FILES]:
+            try:
+                with urllib.request.urlopen(link, timeout=TIMEOUT_S) as answer:
+                    data = answer.read(MAX_FILE + 1)
+                if len(data) > MAX_FILE:
+                    continue
+                stored = self.media.put(data, link.rsplit("/", 1)[-1])
+            except (OSError, DomainError, ValueError):
+                continue  # not there or not a file the store keeps: the link stays
+            body = body.replace(f'"{link}"', f'"{stored.url}"')
+        return body
 
     @staticmethod
     def _cleaned(body: str) -> str:

@@ -5,8 +5,9 @@ article's body from the container content management systems put it in, and the 
 links (attachments and images). Pages from before the tags (or without them) fall back to
 the page's <title>, a 发布时间 line in the text and the largest block of text.
 
-Parsed with lxml (tolerant of the broken markup and GBK pages old sites serve; the bytes'
-own <meta charset> decides the encoding); the body is cleaned by the shared sanitizer."""
+Parsed with lxml (tolerant of the broken markup old sites serve), from the text in the
+charset the page declares, else UTF-8, else GB18030; the body is cleaned by the shared
+sanitizer."""
 
 from __future__ import annotations
 
@@ -41,6 +42,8 @@ _FILE_EXTENSIONS = (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", "
                     ".zip", ".rar", ".et", ".txt")  # fmt: skip
 _IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([-\w]+)""", re.I)
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _SPACE = re.compile(r"\s+")
 _SITE_SUFFIX = re.compile(r"\s*[_|]\s*|\s+-\s+")
 _BREADCRUMB = re.compile(r"(?:当前位置|您现在的位置|你的位置|所在位置)\s*[:：]?\s*(.{1,120})")
@@ -116,10 +119,27 @@ def _inner_html(node: etree._Element) -> str:
     return "".join(parts)
 
 
+def decode_page(data: bytes) -> str:
+    """The page's text: in the charset it declares (GB2312 and GBK read as GB18030, their
+    superset), else UTF-8, else GB18030 — the two encodings Chinese government sites use."""
+    declared = _CHARSET.search(data[:4096])
+    name = declared.group(1).decode("ascii", "replace").lower() if declared else ""
+    name = "gb18030" if name in ("gb2312", "gbk", "gb_2312-80", "x-gbk") else name
+    for encoding in (name, "utf-8", "gb18030"):
+        if not encoding:
+            continue
+        try:
+            return data.decode(encoding)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return data.decode("utf-8", "replace")
+
+
 def parse_gov_page(data: bytes, url: str) -> GovPage:
     """The page at `url` (its bytes as served)."""
+    text = _XML_DECLARATION.sub("", decode_page(data), count=1)
     try:
-        tree = lxml.html.document_fromstring(data)
+        tree = lxml.html.document_fromstring(text)
     except (etree.ParserError, ValueError):
         return GovPage(url, "", "", None)
     meta = _meta(tree)
@@ -166,3 +186,29 @@ def parse_gov_page(data: bytes, url: str) -> GovPage:
         keywords=meta.get("keywords", "")[:200], author=meta.get("author", "")[:50],
         description=meta.get("description", "")[:500], files=tuple(files), meta=meta,
     )  # fmt: skip
+
+
+def page_links(data: bytes, url: str) -> list[str]:
+    """The pages a list page links on its own host (absolute, without fragments, in order)."""
+    try:
+        tree = lxml.html.document_fromstring(_XML_DECLARATION.sub("", decode_page(data), count=1))
+    except (etree.ParserError, ValueError):
+        return []
+    host = urlsplit(url).netloc
+    found: list[str] = []
+    for node in tree.iter("a"):
+        href = (node.get("href") or "").strip()
+        if not href or href.startswith(("javascript:", "mailto:", "#")):
+            continue
+        absolute = urljoin(url, href).split("#", 1)[0]
+        parts = urlsplit(absolute)
+        if parts.scheme in ("http", "https") and parts.netloc == host and absolute != url \
+                and absolute not in found and not parts.path.lower().endswith(
+                    _FILE_EXTENSIONS + _IMAGE_EXTENSIONS):  # fmt: skip
+            found.append(absolute)
+    return found
+
+
+def looks_like_html(data: bytes) -> bool:
+    head = data[:512].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html")) or b"<html" in head

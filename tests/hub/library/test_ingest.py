@@ -128,3 +128,41 @@ def test_ingest_from_the_command_line(cli: Hub, tmp_path: Path) -> None:
                      "--as", "sunyan")["code"] == "FILE_UNREADABLE"  # fmt: skip
     assert json.loads(cli.run("library", "ingest", str(feed), "--site", "nowhere", "--column", "x", "--as",
                               "sunyan", "--json").stdout)["error"]["code"] == "SITE_UNKNOWN"  # fmt: skip
+
+
+def test_pages_of_a_government_site_are_crawled_with_their_tags_and_attachments(
+    hub: EmbeddedHub, feed_server: tuple[str, Path]
+) -> None:
+    """网上抓取 from pages: an article page, and a column's list page whose articles are read;
+    attachments on the same site come into the media store; read again, nothing twice; a page
+    with nothing to take is refused; the hostile body is cleaned."""
+    from sandboxes.old_site import write_old_site
+
+    url, folder = feed_server
+    old = write_old_site(folder, 9, faults=False)
+    service = IngestService(hub.articles, hub.media)
+    with_file = next(iter(old.attached))
+    one = service.ingest("zhoumin", f"{url}/{with_file}", "drc", "notices")
+    assert len(one.created) == 1
+    state, _ = hub.articles.commands.load(one.created[0])
+    assert state.content is not None and state.content.title == old.articles[with_file][0]
+    assert state.content.metadata.source == "示范市人民政府办公室"  # ContentSource
+    assert "/media/" in state.content.body_html  # the attachment is ours now
+    assert f"{url}/{with_file}" in state.content.body_html  # 原文链接
+    listed = service.ingest("zhoumin", f"{url}/tzgg/index.html", "drc", "notices")
+    in_column = [p for p, (_, _, key) in old.articles.items() if key == "tzgg"]
+    assert len(listed.created) + len(listed.unchanged) == len(in_column)
+    assert service.ingest("zhoumin", f"{url}/tzgg/index.html", "drc", "notices").created == []
+    (folder / "hostile.html").write_text(
+        '<html><head><meta name="ArticleTitle" content="关于开展检查的通知">'
+        '<meta name="PubDate" content="2026-11-30 09:00"></head><body><div id="zoom">'
+        "<p>各单位：请按要求开展安全生产检查工作。</p><script>alert(1)</script>"
+        '<p><a href="javascript:alert(2)">点此</a><img src="x" onerror="alert(3)"></p>'
+        "</div></body></html>", encoding="utf-8")  # fmt: skip
+    (hostile,) = service.ingest("zhoumin", f"{url}/hostile.html", "drc", "notices").created
+    body = hub.articles.commands.load(hostile)[0].content.body_html  # type: ignore[union-attr]
+    assert "alert" not in body and "onerror" not in body and "开展安全生产检查" in body
+    (folder / "empty.html").write_text("<html><body><p>空</p></body></html>", encoding="utf-8")
+    with pytest.raises(DomainError) as nothing:
+        service.ingest("zhoumin", f"{url}/empty.html", "drc", "notices")
+    assert nothing.value.code == "FEED_INVALID"
