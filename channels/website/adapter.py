@@ -10,7 +10,7 @@ from __future__ import annotations
 import fcntl
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -92,6 +92,7 @@ class WebsiteAdapter:
         self._envs: dict[str | None, Environment] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._locks_lock = threading.Lock()
+        self._waiting: dict[str, int] = {}  # deliveries waiting for each site's lock
         self.lists = SiteLists()
 
     def _site(self, item: DeliveryItem) -> dict[str, Any]:
@@ -187,11 +188,37 @@ class WebsiteAdapter:
         return _MEDIA_LINK.sub(local, html)
 
     def send(self, item: DeliveryItem) -> Receipt:
-        with self._site_lock(item):
-            return self._send(item)
+        site = self._site(item)
+        with self._in_turn(site) as alone:
+            receipt = self._send(item)
+            if alone():
+                self.lists.flush(self.env_of(site), site, self.index_of(site))
+            return receipt
 
     def _site_lock(self, item: DeliveryItem) -> AbstractContextManager[None]:
         return self.site_lock(self._site(item))
+
+    @contextmanager
+    def _in_turn(self, site: dict[str, Any]) -> Iterator[Callable[[], bool]]:
+        """The site's lock, taken in turn with this process's other deliveries to the site;
+        yields a question: does no other delivery wait behind? A burst of deliveries (a
+        migration, a column's many pages) marks its lists stale and the last one renders
+        them once — each page's lists were rendered after it, quadratically, before. A
+        delivery alone renders them at once, as always."""
+        key = site["code"]
+        with self._locks_lock:
+            self._waiting[key] = self._waiting.get(key, 0) + 1
+        entered = False
+        try:
+            with self.site_lock(site):
+                with self._locks_lock:
+                    self._waiting[key] -= 1
+                entered = True
+                yield lambda: self._waiting.get(key, 0) == 0
+        finally:
+            if not entered:
+                with self._locks_lock:
+                    self._waiting[key] -= 1
 
     @contextmanager
     def site_lock(self, site: dict[str, Any]) -> Iterator[None]:
@@ -222,9 +249,10 @@ class WebsiteAdapter:
                                   published_at))  # fmt: skip
         keys = media_keys(item.content.body_html)
         self._drop_media(item, index.use_media(column, item.article_id, keys))
-        self.lists.changed(self.env_of(site), site, index, placed, False)
+        index.mark_stale(placed)
         self.refresh_related(site, index, touched)
-        if coming_online:
+        if coming_online:  # its lists now (once in a column's life): the navigation links them
+            self.lists.flush(self.env_of(site), site, index)
             self.refresh_navigation(site)
         return Receipt(remote_id=str(path), url=self.url(item))
 
@@ -290,8 +318,11 @@ class WebsiteAdapter:
         return Receipt(remote_id=str(path), url=self.url(item))
 
     def retract(self, item: DeliveryItem) -> None:
-        with self._site_lock(item):
+        site = self._site(item)
+        with self._in_turn(site) as alone:
             self._retract(item)
+            if alone():
+                self.lists.flush(self.env_of(site), site, self.index_of(site))
 
     def _retract(self, item: DeliveryItem) -> None:
         page = self.page_path(item)
@@ -302,7 +333,7 @@ class WebsiteAdapter:
         touched = index.relate(str(item.target.column), item.article_id, ())
         placed = index.remove(str(item.target.column), item.article_id)
         if placed is not None:
-            self.lists.changed(self.env_of(self._site(item)), self._site(item), index, placed, True)
+            index.mark_stale(placed)
         self.refresh_related(self._site(item), index, touched)
 
     def _drop_media(self, item: DeliveryItem, keys: list[str]) -> None:
@@ -330,9 +361,11 @@ class WebsiteAdapter:
         return self.index_of(self._site(item))
 
     def warm(self) -> None:
-        """Open every site's page index now rather than on its first delivery."""
+        """Open every site's page index now rather than on its first delivery, and render
+        the lists a process stopped in a burst left stale."""
         for site in self.sites.values():
-            self.index_of(site)
+            with self.site_lock(site):
+                self.lists.flush(self.env_of(site), site, self.index_of(site))
 
     def index_of(self, site: dict[str, Any]) -> SiteIndex:
         """The page index of a site (opened once)."""

@@ -1,4 +1,5 @@
-"""The list pages of a site, re-rendered for exactly the blocks a change touched.
+"""The list pages of a site, re-rendered for exactly the blocks the changes touched (a burst
+of changes is marked in the page index and rendered once, by `flush`).
 
 A column has `index.html` (the newest PAGE_SIZE articles, with links to the archive) and
 archive pages `list-1.html` (the oldest PAGE_SIZE) … `list-N.html` (the newest, partly
@@ -18,7 +19,7 @@ from jinja2 import Environment
 
 from channels.website.files import write_atomically
 from channels.website.manifest import write_manifest
-from channels.website.site_index import Placed, SiteIndex
+from channels.website.site_index import SiteIndex
 from workflows.beijing_time import beijing_iso
 
 PAGE_SIZE = 20
@@ -33,15 +34,21 @@ def blocks(count: int, size: int) -> int:
 
 
 class SiteLists:
-    def changed(
-        self, env: Environment, site: dict[str, Any], index: SiteIndex, placed: Placed,
-        removed: bool,
-    ) -> None:  # fmt: skip
-        """Re-render what a page put at (or removed from) `placed` changes."""
-        column = site["columns"][placed.listed.column_id]
-        self.column(env, site, index, column, placed.column_rank, removed)
+    def flush(self, env: Environment, site: dict[str, Any], index: SiteIndex) -> int:
+        """Render the lists marked stale (`SiteIndex.mark_stale`) once: each column's from its
+        first changed rank, the homepage, the sitemap; the number of scopes rendered. What
+        comes out is what rendering after each change would have left."""
+        stale = index.take_stale()
+        if not stale:
+            return 0
+        sitemap_from = stale.pop("*", 0)
+        for column_id, rank in sorted(stale.items()):
+            column = site["columns"].get(column_id)
+            if column is not None:
+                self.column(env, site, index, column, rank, True)
         self.home(env, site, index)
-        self.sitemap(env, site, index, placed.site_rank, removed)
+        self.sitemap(env, site, index, sitemap_from, True)
+        return len(stale) + 1
 
     def column(
         self, env: Environment, site: dict[str, Any], index: SiteIndex, column: dict[str, Any],
@@ -61,10 +68,11 @@ class SiteLists:
                     page=number, pages=last, count=count,
                 ),
             )  # fmt: skip
-        if removed:
-            (folder / f"list-{last + 1}.html").unlink(missing_ok=True)
-            if last == 1:
-                (folder / "list-1.html").unlink(missing_ok=True)
+        if removed:  # pages gone: the archive pages beyond the last (several, after a burst)
+            for extra in folder.glob("list-*.html"):
+                number = extra.name[len("list-") : -len(".html")]
+                if number.isdigit() and (int(number) > last or last == 1):
+                    extra.unlink(missing_ok=True)
         newest = index.newest(column["id"], max(PAGE_SIZE, FEED_SIZE))
         _write_list(
             folder / "index.html",
@@ -120,7 +128,10 @@ class SiteLists:
                 ),
             )
         if removed:
-            (docroot / f"sitemap-{last + 1}.xml").unlink(missing_ok=True)
+            for extra in docroot.glob("sitemap-*.xml"):
+                block = extra.name[len("sitemap-") : -len(".xml")]
+                if block.isdigit() and int(block) > last:
+                    extra.unlink(missing_ok=True)
         columns = [{"url": f"https://{site['domain']}/{c}/index.html", "updated": None}
                    for c in site["columns"] if (docroot / c / "index.html").is_file()]  # fmt: skip
         columns.insert(0, {"url": f"https://{site['domain']}/index.html", "updated": None})

@@ -36,6 +36,9 @@ _SCHEMA = (
         PRIMARY KEY (column_id, article_id, related_id))""",
     "CREATE INDEX IF NOT EXISTS relations_related ON relations (related_id)",
     "CREATE INDEX IF NOT EXISTS pages_article ON pages (article_id, column_id)",
+    # Lists not rendered yet since a change (a burst of deliveries renders them once, at its
+    # end): per column and for the sitemap ('*'), the first rank changed.
+    "CREATE TABLE IF NOT EXISTS stale_lists (scope TEXT PRIMARY KEY, from_rank INTEGER NOT NULL)",
 )
 _FIELDS = "article_id, column_id, title, url, published_at"
 SITE = ""  # the key of the whole site's count
@@ -75,6 +78,22 @@ class SiteIndex:
             (column_id, article_id),
         ).fetchone()
         return Listed(*row) if row else None
+
+    def mark_stale(self, placed: Placed) -> None:
+        """The lists a page put at (or removed from) `placed` changes, to render later."""
+        with write_transaction(self._db):
+            self._db.executemany(
+                "INSERT INTO stale_lists VALUES (?, ?) ON CONFLICT (scope) DO UPDATE "
+                "SET from_rank = MIN(from_rank, excluded.from_rank)",
+                ((placed.listed.column_id, placed.column_rank), ("*", placed.site_rank)),
+            )
+
+    def take_stale(self) -> dict[str, int]:
+        """The stale lists (scope -> first rank changed), no longer marked."""
+        with write_transaction(self._db):
+            rows = self._db.execute("SELECT scope, from_rank FROM stale_lists").fetchall()
+            self._db.execute("DELETE FROM stale_lists")
+        return {str(scope): int(rank) for scope, rank in rows}
 
     def put(self, item: Listed) -> Placed:
         """List the page; a page listed already keeps its place (and first publication time)."""
@@ -238,7 +257,7 @@ class SiteIndex:
     def clear(self) -> None:
         """Forget every page (the site is about to be rendered anew from the log)."""
         with write_transaction(self._db):
-            for table in ("pages", "counts", "media_uses", "relations"):
+            for table in ("pages", "counts", "media_uses", "relations", "stale_lists"):
                 self._db.execute(f"DELETE FROM {table}")
 
     def use_media(self, column_id: str, article_id: str, keys: set[str]) -> list[str]:
