@@ -68,13 +68,18 @@ def main() -> None:
             resume_s = time.perf_counter() - started
             if again.imported or again.already != report.imported:
                 raise SystemExit(f"the second run imported {again.imported}")
+            lists = hub.adapters["website"].lists
+            rendered: list[int] = []
+            flush = lists.flush
+            lists.flush = lambda *a: rendered.append(flush(*a)) or rendered[-1]  # type: ignore[method-assign]
             started = time.perf_counter()
             hub.work()
             while unsettled_count(hub.store):
                 hub.work()
             render_s = time.perf_counter() - started
             written = sum(1 for _ in (config.parent / "sites" / "gov").rglob("*.html"))
-            print(f"render: {written} files of the site in {render_s:.1f} s")
+            print(f"render: {written} files of the site in {render_s:.1f} s; lists rendered "
+                  f"{sum(1 for r in rendered if r)} times")  # fmt: skip
         finally:
             hub.close()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

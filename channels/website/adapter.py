@@ -30,10 +30,12 @@ from channels.website.files import write_atomically
 from channels.website.lists import SiteLists
 from channels.website.manifest import manifest_path, write_manifest
 from channels.website.site_index import Listed, SiteIndex
+from events.log import get_logger
 from workflows.beijing_time import beijing_text
 from workflows.delivery_events import ErrorKind
 from workflows.publication import Channel
 
+log = get_logger(__name__)
 TEMPLATES = Path(__file__).parent / "templates"
 _DELIVERY = re.compile(r'<meta name="hub-delivery" content="([^"]*)">')
 # A stored image or attachment as the hub links it: /media/<sha256>.<ext>[/<download name>].
@@ -93,6 +95,8 @@ class WebsiteAdapter:
         self._locks: dict[str, threading.Lock] = {}
         self._locks_lock = threading.Lock()
         self._waiting: dict[str, int] = {}  # deliveries waiting for each site's lock
+        self._bursts = 0  # bursts (engine chunks) under way; their sites' lists wait for them
+        self._burst_sites: dict[str, dict[str, Any]] = {}
         self.lists = SiteLists()
 
     def _site(self, item: DeliveryItem) -> dict[str, Any]:
@@ -191,9 +195,39 @@ class WebsiteAdapter:
         site = self._site(item)
         with self._in_turn(site) as alone:
             receipt = self._send(item)
-            if alone():
-                self.lists.flush(self.env_of(site), site, self.index_of(site))
+            self._settle_or_defer(site, alone())
             return receipt
+
+    def _settle_or_defer(self, site: dict[str, Any], alone: bool) -> None:
+        """Render the site's stale lists now, unless a burst will (or another delivery
+        waiting for the site's lock will)."""
+        with self._locks_lock:
+            if self._bursts:
+                self._burst_sites[site["code"]] = site
+                return
+        if alone:
+            self.lists.flush(self.env_of(site), site, self.index_of(site))
+
+    @contextmanager
+    def burst(self) -> Iterator[None]:
+        """Deliveries made together (an engine's chunk): their sites' lists are rendered once,
+        when the last burst ends."""
+        with self._locks_lock:
+            self._bursts += 1
+        try:
+            yield
+        finally:
+            with self._locks_lock:
+                self._bursts -= 1
+                sites = list(self._burst_sites.values()) if not self._bursts else []
+                if not self._bursts:
+                    self._burst_sites.clear()
+            for site in sites:
+                try:
+                    with self.site_lock(site):
+                        self.lists.flush(self.env_of(site), site, self.index_of(site))
+                except OSError as exc:  # stay marked: the site's next delivery renders them
+                    log.warning("website.lists_deferred", site=site["code"], error=str(exc))
 
     def _site_lock(self, item: DeliveryItem) -> AbstractContextManager[None]:
         return self.site_lock(self._site(item))
@@ -321,8 +355,7 @@ class WebsiteAdapter:
         site = self._site(item)
         with self._in_turn(site) as alone:
             self._retract(item)
-            if alone():
-                self.lists.flush(self.env_of(site), site, self.index_of(site))
+            self._settle_or_defer(site, alone())
 
     def _retract(self, item: DeliveryItem) -> None:
         page = self.page_path(item)

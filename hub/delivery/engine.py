@@ -18,6 +18,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -56,7 +57,7 @@ from workflows.delivery_decider import (
 )
 from workflows.delivery_events import DeliveryAction, ErrorKind, Operation
 from workflows.errors import DomainError
-from workflows.publication import Target
+from workflows.publication import Channel, Target
 
 log = get_logger(__name__)
 
@@ -105,7 +106,8 @@ class CircuitBreaker:
 
 @dataclass
 class RateLimiter:
-    """A token bucket per account: `rate` calls per second, bursts up to `burst`."""
+    """A token bucket per account: `rate` calls per second, bursts up to `burst` (the
+    platforms' accounts; a website is the hub's own document root and is not limited)."""
 
     rate: float = 50.0
     burst: float = 50.0
@@ -239,8 +241,9 @@ class DeliveryEngine:
                 seen.add(state.delivery_id)
                 assert state.target is not None
                 account = f"{state.target.channel}:{state.target.account}"
-                if self.breaker.allows(account, moment) and self.limiter.take(
-                    account, time.monotonic()
+                local = state.target.channel is Channel.WEBSITE  # our own docroot: no quota
+                if self.breaker.allows(account, moment) and (
+                    local or self.limiter.take(account, time.monotonic())
                 ):
                     chosen.append((state, version))
                 else:
@@ -316,9 +319,14 @@ class DeliveryEngine:
                 item = Record(now, ErrorKind.PERMANENT, exc.message)
             calls.append((adapter, state, item))
         if len(calls) > 1:
-            records = list(
-                self._pool().map(lambda call: self._call(call[0], call[1], call[2], now), calls)
-            )
+            # Adapters that can settle a burst's shared work once (a site's lists) do so
+            # after the chunk's calls, before their outcomes are recorded.
+            bursting = {id(a): a for a, _, _ in calls if hasattr(a, "burst")}
+            with ExitStack() as bursts:
+                for adapter in bursting.values():
+                    bursts.enter_context(adapter.burst())  # type: ignore[union-attr]
+                records = list(self._pool().map(
+                    lambda call: self._call(call[0], call[1], call[2], now), calls))  # fmt: skip
         else:
             records = [self._call(*call, now) for call in calls]
         began = [held[state.delivery_id] for state, _ in began]
