@@ -10,8 +10,8 @@ from __future__ import annotations
 import fcntl
 import re
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -94,7 +94,6 @@ class WebsiteAdapter:
         self._envs: dict[str | None, Environment] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._locks_lock = threading.Lock()
-        self._waiting: dict[str, int] = {}  # deliveries waiting for each site's lock
         self._bursts = 0  # bursts (engine chunks) under way; their sites' lists wait for them
         self._burst_sites: dict[str, dict[str, Any]] = {}
         self.lists = SiteLists()
@@ -193,20 +192,20 @@ class WebsiteAdapter:
 
     def send(self, item: DeliveryItem) -> Receipt:
         site = self._site(item)
-        with self._in_turn(site) as alone:
+        with self.site_lock(site):
             receipt = self._send(item)
-            self._settle_or_defer(site, alone())
+            self._settle_or_defer(site)
             return receipt
 
-    def _settle_or_defer(self, site: dict[str, Any], alone: bool) -> None:
-        """Render the site's stale lists now, unless a burst will (or another delivery
-        waiting for the site's lock will)."""
+    def _settle_or_defer(self, site: dict[str, Any]) -> None:
+        """Render the site's stale lists now, unless a burst under way will (once, at its
+        end): each page's lists were rendered after it before, a migration's many pages
+        rendering every list block again and again."""
         with self._locks_lock:
             if self._bursts:
                 self._burst_sites[site["code"]] = site
                 return
-        if alone:
-            self.lists.flush(self.env_of(site), site, self.index_of(site))
+        self.lists.flush(self.env_of(site), site, self.index_of(site))
 
     @contextmanager
     def burst(self) -> Iterator[None]:
@@ -228,31 +227,6 @@ class WebsiteAdapter:
                         self.lists.flush(self.env_of(site), site, self.index_of(site))
                 except OSError as exc:  # stay marked: the site's next delivery renders them
                     log.warning("website.lists_deferred", site=site["code"], error=str(exc))
-
-    def _site_lock(self, item: DeliveryItem) -> AbstractContextManager[None]:
-        return self.site_lock(self._site(item))
-
-    @contextmanager
-    def _in_turn(self, site: dict[str, Any]) -> Iterator[Callable[[], bool]]:
-        """The site's lock, taken in turn with this process's other deliveries to the site;
-        yields a question: does no other delivery wait behind? A burst of deliveries (a
-        migration, a column's many pages) marks its lists stale and the last one renders
-        them once — each page's lists were rendered after it, quadratically, before. A
-        delivery alone renders them at once, as always."""
-        key = site["code"]
-        with self._locks_lock:
-            self._waiting[key] = self._waiting.get(key, 0) + 1
-        entered = False
-        try:
-            with self.site_lock(site):
-                with self._locks_lock:
-                    self._waiting[key] -= 1
-                entered = True
-                yield lambda: self._waiting.get(key, 0) == 0
-        finally:
-            if not entered:
-                with self._locks_lock:
-                    self._waiting[key] -= 1
 
     @contextmanager
     def site_lock(self, site: dict[str, Any]) -> Iterator[None]:
@@ -353,9 +327,9 @@ class WebsiteAdapter:
 
     def retract(self, item: DeliveryItem) -> None:
         site = self._site(item)
-        with self._in_turn(site) as alone:
+        with self.site_lock(site):
             self._retract(item)
-            self._settle_or_defer(site, alone())
+            self._settle_or_defer(site)
 
     def _retract(self, item: DeliveryItem) -> None:
         page = self.page_path(item)
