@@ -27,7 +27,7 @@ from events.store import EventStore
 from hub.projections.deliveries import DELIVERIES_TABLE
 from hub.setup.directory import Directory
 from hub.supervision.accounts import weibo_time
-from hub.supervision.visibility import GRACE, WINDOW
+from hub.supervision.visibility import GRACE, WINDOW, observe_copy
 from hub.supervision.work_orders import Finding, WorkOrderService
 from workflows.publication import CHANNEL_LABELS, Channel
 from workflows.work_order_events import Evidence, Problem
@@ -156,14 +156,8 @@ class PlatformVisibility:
             finding = Finding(Problem.NOT_VISIBLE, f"{copy.channel}:{copy.account}/{copy.remote}",
                               site.code, site.name, f"{label}《{title}》{what}",
                               now + timedelta(hours=4)) if wrong else None  # fmt: skip
-            state = "retracted" if copy.retracted else "live"
-            seen = self.orders.observe(f"{Problem.NOT_VISIBLE}:{copy.delivery_id}:{state}",
-                                       finding, evidence, now)  # fmt: skip
-            settled = not wrong and seen.outcome in ("none", "closed")
-            if copy.retracted and not shown:  # taken down on purpose: not "missing" now
-                missing = self.orders.observe(f"{Problem.NOT_VISIBLE}:{copy.delivery_id}:live",
-                                              None, evidence, now)  # fmt: skip
-                settled = settled and missing.outcome in ("none", "closed")
+            seen, settled = observe_copy(self.orders, copy.delivery_id, copy.retracted, shown,
+                                         finding, evidence, now)  # fmt: skip
             if settled:
                 self._settled.add((copy.delivery_id, copy.retracted))
             if seen.outcome == "opened":

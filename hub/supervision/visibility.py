@@ -23,12 +23,34 @@ from events.store import EventStore
 from hub.projections.deliveries import DELIVERIES_TABLE
 from hub.setup.directory import Directory
 from hub.supervision.probes import TIMEOUT_S, ProbeTarget, probe_all, site_address
-from hub.supervision.work_orders import Finding, WorkOrderService
+from hub.supervision.work_orders import Finding, Observed, WorkOrderService
 from workflows.publication import Channel, Target
 from workflows.work_order_events import Evidence, Problem
 
 GRACE = timedelta(minutes=10)  # a sync may take this long; checked every cycle: flagged by 15
 WINDOW = timedelta(days=2)
+
+
+def observe_copy(
+    orders: WorkOrderService,
+    delivery_id: str,
+    retracted: bool,
+    shown: bool,
+    finding: Finding | None,
+    evidence: Evidence,
+    now: datetime,
+) -> tuple[Observed, bool]:
+    """What the website and platform checkers do with one copy they looked at: its order
+    (`not_visible:<delivery>:live|retracted`) opens, joins, passes or closes; a copy taken
+    down on purpose and gone also passes its "missing" order (it is meant to be missing
+    now). Also whether the copy is settled: seen as it should be, nothing left open."""
+    state = "retracted" if retracted else "live"
+    seen = orders.observe(f"{Problem.NOT_VISIBLE}:{delivery_id}:{state}", finding, evidence, now)
+    settled = finding is None and seen.outcome in ("none", "closed")
+    if retracted and not shown:
+        missing = orders.observe(f"{Problem.NOT_VISIBLE}:{delivery_id}:live", None, evidence, now)
+        settled = settled and missing.outcome in ("none", "closed")
+    return seen, settled
 
 
 @dataclass(frozen=True)
@@ -92,7 +114,6 @@ class VisibilityChecker:
             title = titles.get(page.article_id, "")
             shows = result.ok and bool(title) and title in unescape(result.body)
             wrong = shows if page.retracted else not shows
-            key = f"{Problem.NOT_VISIBLE}:{page.delivery_id}:{'retracted' if page.retracted else 'live'}"
             what = "已撤稿仍可访问" if page.retracted else "已发布但网站上看不到"
             evidence = Evidence(kind="http", summary=f"{page.url} {result.detail}"
                                 f"{'，页面含标题' if shows else '，页面无此稿件'}",
@@ -101,12 +122,8 @@ class VisibilityChecker:
             finding = Finding(Problem.NOT_VISIBLE, page.url, page.site, unit,
                               f"{unit}《{title}》{what}（{result.detail}）",
                               now + timedelta(hours=4)) if wrong else None  # fmt: skip
-            seen = self.orders.observe(key, finding, evidence, now)
-            settled = not wrong and seen.outcome in ("none", "closed")
-            if page.retracted and not shows:  # taken down on purpose: no longer "missing"
-                missing = self.orders.observe(f"{Problem.NOT_VISIBLE}:{page.delivery_id}:live",
-                                              None, evidence, now)  # fmt: skip
-                settled = settled and missing.outcome in ("none", "closed")
+            seen, settled = observe_copy(self.orders, page.delivery_id, page.retracted, shows,
+                                         finding, evidence, now)  # fmt: skip
             if settled:
                 self._settled.add((page.delivery_id, page.retracted))  # seen as it should be
             if seen.outcome == "opened":
