@@ -12,12 +12,11 @@ import html
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from events.decider import derived_id
 from hub.commands.article_service import ArticleService
 from hub.content.feeds import FeedEntry, parse_feed
-from hub.content.gov_page import GovPage, looks_like_html, page_links, parse_gov_page
+from hub.content.gov_page import GovPage, keep_files, looks_like_html, page_links, parse_gov_page
 from hub.content.media import MediaStore
 from workflows.errors import DomainError
 from workflows.vocabulary import ArticleStatus, Role
@@ -59,6 +58,16 @@ def read_feed(where: str) -> bytes:
     if len(data) > MAX_FEED:
         raise DomainError("FEED_INVALID", "订阅源超过 5 MB")
     return data
+
+
+def _download(link: str) -> bytes | None:
+    """A linked file (at most `MAX_FILE` bytes; None: not there, or too large)."""
+    try:
+        with urllib.request.urlopen(link, timeout=TIMEOUT_S) as answer:
+            data = answer.read(MAX_FILE + 1)
+    except (OSError, ValueError):
+        return None
+    return data if len(data) <= MAX_FILE else None
 
 
 class IngestService:
@@ -134,21 +143,9 @@ class IngestService:
     def _files(self, page: GovPage) -> str:
         """The page's body with its attachments and images from its own site stored in the
         media store (at most `MAX_FILES`, each at most 20 MB); others keep their links."""
-        body = page.body_html
         if self.media is None:
-            return body
-        host = urlsplit(page.url).netloc
-        for link in [f for f in page.files if urlsplit(f).netloc == host][:MAX_FILES]:
-            try:
-                with urllib.request.urlopen(link, timeout=TIMEOUT_S) as answer:
-                    data = answer.read(MAX_FILE + 1)
-                if len(data) > MAX_FILE:
-                    continue
-                stored = self.media.put(data, link.rsplit("/", 1)[-1])
-            except (OSError, DomainError, ValueError):
-                continue  # not there or not a file the store keeps: the link stays
-            body = body.replace(f'"{link}"', f'"{stored.url}"')
-        return body
+            return page.body_html
+        return keep_files(page, _download, self.media, MAX_FILES).body_html
 
     @staticmethod
     def _cleaned(body: str) -> str:

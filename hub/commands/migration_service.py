@@ -22,7 +22,7 @@ from urllib.parse import unquote, urlsplit
 from events.decider import derived_id
 from events.store import StoreError
 from hub.commands.article_service import ArticleService, build_content
-from hub.content.gov_page import GovPage, parse_gov_page
+from hub.content.gov_page import GovPage, keep_files, parse_gov_page
 from hub.content.media import MediaStore
 from hub.setup.directory import Site
 from workflows.article_commands import ActingUser, ImportArticle
@@ -253,26 +253,18 @@ class MigrationService:
     def _files(self, archive: Archive, base: str, page: GovPage, report: MigrationReport) -> str:
         """The body with every linked file of the old site that the archive holds stored in
         the media store and linked there; other links are kept as they were."""
-        body = page.body_html
-        host = urlsplit(base).netloc
-        for link in page.files:
-            parts = urlsplit(link)
-            if parts.netloc != host:
-                continue
-            relative = unquote(parts.path)[len(urlsplit(base).path):] if unquote(
-                parts.path).startswith(urlsplit(base).path) else None  # fmt: skip
-            data = archive.read(relative, MAX_FILE) if relative else None
-            if data is None:
-                report.missing_files += 1
-                continue
-            try:
-                stored = self.media.put(data, posixpath.basename(relative or ""))
-            except DomainError as exc:
-                report.problem(f"{page.url} 附件 {link}：{exc.message}")
-                continue
-            report.files += 1
-            body = body.replace(f'"{link}"', f'"{stored.url}"')
-        return body  # cleaned once more by build_content
+        prefix = urlsplit(base).path
+
+        def from_archive(link: str) -> bytes | None:
+            path = unquote(urlsplit(link).path)
+            return archive.read(path[len(prefix) :], MAX_FILE) if path.startswith(prefix) else None
+
+        kept = keep_files(page, from_archive, self.media)
+        report.files += kept.stored
+        report.missing_files += kept.missing
+        for refused in kept.refused:
+            report.problem(f"{page.url} 附件 {refused}")
+        return kept.body_html  # cleaned once more by build_content
 
 
 def iter_pairs(pairs: tuple[str, ...]) -> Iterator[tuple[str, str]]:

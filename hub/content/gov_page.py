@@ -12,6 +12,7 @@ sanitizer."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urljoin, urlsplit
@@ -19,7 +20,9 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
+from hub.content.media import MediaStore
 from hub.content.sanitize import clean_html
+from workflows.errors import DomainError
 
 BEIJING = timezone(timedelta(hours=8))
 # Where government content management systems put an article's body (TRS, 大汉, 拓尔思,
@@ -212,3 +215,35 @@ def page_links(data: bytes, url: str) -> list[str]:
 def looks_like_html(data: bytes) -> bool:
     head = data[:512].lstrip().lower()
     return head.startswith((b"<!doctype html", b"<html")) or b"<html" in head
+
+
+@dataclass
+class KeptFiles:
+    """The body with the page's own files in the media store, and what happened to each."""
+
+    body_html: str
+    stored: int = 0
+    missing: int = 0  # not found where they were looked for: the link is kept
+    refused: list[str] = field(default_factory=list)  # "link：reason", the link is kept
+
+
+def keep_files(page: GovPage, fetch: Callable[[str], bytes | None], media: MediaStore,
+               limit: int | None = None) -> KeptFiles:  # fmt: skip
+    """Store the attachments and images `page` links on its own site (at most `limit`) in
+    the media store and point the body at them; `fetch` gives a file's bytes (None: not
+    there). Files on other sites, and files the store refuses, keep their links."""
+    host = urlsplit(page.url).netloc
+    kept = KeptFiles(page.body_html)
+    for link in [f for f in page.files if urlsplit(f).netloc == host][:limit]:
+        data = fetch(link)
+        if data is None:
+            kept.missing += 1
+            continue
+        try:
+            stored = media.put(data, urlsplit(link).path.rsplit("/", 1)[-1])
+        except DomainError as exc:
+            kept.refused.append(f"{link}：{exc.message}")
+            continue
+        kept.stored += 1
+        kept.body_html = kept.body_html.replace(f'"{link}"', f'"{stored.url}"')
+    return kept

@@ -103,6 +103,26 @@ def test_a_zip_archive_and_what_is_refused(hub: EmbeddedHub, tmp_path: Path) -> 
                 z.write(file, file.relative_to(old.root).as_posix())
     z_report = migrate(hub, bundle)
     assert z_report.imported == 8 and z_report.files == len(old.files)
+    # A lying archive: an entry outside it (zip slip) and a page pointing its attachment
+    # out of the mirror (../../etc/hostname): neither is read.
+    (tmp_path / "secret.pdf").write_bytes(b"%PDF-1.4 secret")
+    evil = tmp_path / "evil.zip"
+    with zipfile.ZipFile(evil, "w") as z:
+        z.writestr("../escaped.html", "<html></html>")
+        page = next(iter(old.articles))
+        html = (
+            (old.root / page)
+            .read_bytes()
+            .replace(
+                b'</div>\n<div class="footer">',
+                b'<p><a href="../../../../secret.pdf">secret</a></p></div>\n<div class="footer">',
+                1,
+            )
+        )
+        z.writestr("tzgg/evil/t20200101_9.html", html)
+    lying = migrate(hub, evil)
+    assert lying.pages == 1 and lying.imported == 1 and lying.files == 0
+    assert lying.missing_files >= 1
     service = MigrationService(hub.articles, hub.media, hub.catch_up)
     with pytest.raises(DomainError) as editor:  # an editor writes anew; migrating is staff's
         service.migrate("zhangwei", old.root, "gov", OLD, columns_by_name=MAP)
