@@ -41,5 +41,5 @@ def uuid7() -> uuid.UUID:
 
 def new_id() -> str:
     """Return a new UUIDv7 as its canonical string (formatted directly: ids are hot)."""
-    h = f"{_next_value():032x}"
+    h = _next_value().to_bytes(16, "big").hex()
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"

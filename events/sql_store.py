@@ -33,6 +33,7 @@ from events.integrity import (
     Chainer,
     Seal,
     chain_link,
+    digest_encoded,
     make_seal,
     stream_link,
 )
@@ -215,6 +216,10 @@ class SQLEventStore(Reading, EventStore):
     # Whether a bulk read (`iter_payloads`) reads its next page in a thread while the caller
     # decodes this one (worth it when a server answers meanwhile).
     read_ahead = False
+    # Whether the rows carry the payload as the UTF-8 bytes pydantic wrote, bound as text by
+    # the insert (SQLite: `CAST(? AS TEXT)` stores the same text without decoding it here
+    # and encoding it again in the driver), or as text.
+    payload_as_utf8 = False
     _writer: Any  # the connection appends and seals are written on (under `_write_lock`)
     _write_lock: threading.Lock
 
@@ -441,10 +446,10 @@ class SQLEventStore(Reading, EventStore):
                 event.actor.role,
                 event.correlation_id,
                 event.causation_id,
-                utf8.decode("utf-8"),
+                utf8 if self.payload_as_utf8 else utf8.decode("utf-8"),
                 via,
             ]
-            row.append(content_digest(row, utf8))
+            row.append(digest_encoded(row, utf8))
             rows.append(row)
         return rows
 

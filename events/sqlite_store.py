@@ -86,7 +86,8 @@ _INSERT_COLUMNS = (
     "actor_role, correlation_id, causation_id, payload, via, stream_hash, chain_hash, mac, "
     "global_position"
 )
-_ROW = "(" + ",".join("?" * 16) + ")"
+# The payload arrives as UTF-8 bytes (`payload_as_utf8`) and is stored as text.
+_ROW = "(" + ",".join(["?"] * 10 + ["CAST(? AS TEXT)"] + ["?"] * 5) + ")"
 
 
 @functools.cache
@@ -96,7 +97,6 @@ def _insert_sql(rows: int) -> str:
         f"INSERT INTO events ({_INSERT_COLUMNS}) SELECT * FROM (VALUES "
         + ",".join([_ROW] * rows)
         + ") WHERE (SELECT COALESCE(MAX(stream_version), 0) FROM events WHERE stream_id = ?) = ?"
-        + " RETURNING global_position"
     )
 
 
@@ -104,6 +104,7 @@ class SQLiteEventStore(SQLEventStore):
     """Event store in one SQLite file (WAL; `durable` means synchronous=FULL)."""
 
     dialect = SQLITE
+    payload_as_utf8 = True
 
     def __init__(
         self,
@@ -215,6 +216,21 @@ class SQLiteEventStore(SQLEventStore):
                     raise
         log.debug("store.committed", batch=len(batch))
 
+    def _previous(
+        self, conn: sqlite3.Connection, request: _Request, tips: dict[str, tuple[int, bytes]]
+    ) -> bytes:
+        """The stream hash an append links after: its stream's last, as this process wrote it
+        (this batch or before), else as stored."""
+        if request.expected == 0:
+            return ZERO
+        stream = request.stream_id
+        tip = tips.get(stream) or self.chainer.tip(stream)
+        if tip is not None and tip[0] == request.expected:
+            return tip[1]
+        last = conn.execute("SELECT stream_hash FROM events WHERE stream_id = ? "
+                            "ORDER BY stream_version DESC LIMIT 1", (stream,)).fetchone()  # fmt: skip
+        return bytes(last[0] or ZERO) if last else ZERO
+
     def _apply(
         self, conn: sqlite3.Connection, request: _Request, tips: dict[str, tuple[int, bytes]]
     ) -> None:
@@ -229,16 +245,7 @@ class SQLiteEventStore(SQLEventStore):
         """
         version = request.expected + len(request.rows)  # the encoder numbered the rows
         stream = request.stream_id
-        tip = tips.get(stream) or self.chainer.tip(stream)
-        if request.expected == 0:
-            previous = ZERO
-        elif tip is not None and tip[0] == request.expected:
-            previous = tip[1]
-        else:  # not written by this process last: read the stream's last hash
-            last = conn.execute("SELECT stream_version, stream_hash FROM events WHERE "
-                                "stream_id = ? ORDER BY stream_version DESC LIMIT 1",
-                                (stream,)).fetchone()  # fmt: skip
-            previous = bytes(last[1] or ZERO) if last else ZERO
+        previous = self._previous(conn, request, tips)
         for attempt in range(2):
             # Positions are the head's + 1, + 2, …: one request's are consecutive and insert
             # order is commit order.
@@ -247,7 +254,9 @@ class SQLiteEventStore(SQLEventStore):
             params.append(stream)
             params.append(request.expected)
             try:
-                returned = conn.execute(_insert_sql(len(request.rows)), params).fetchall()
+                # No RETURNING: the positions are the ones linked, and each row a statement
+                # returns is a step that gives the GIL up and waits to take it back.
+                inserted = conn.execute(_insert_sql(len(request.rows)), params).rowcount
                 break
             except sqlite3.IntegrityError:
                 if attempt == 0:
@@ -258,7 +267,7 @@ class SQLiteEventStore(SQLEventStore):
                 if not self._answer_repeat(conn, request):
                     request.error = EventIdReused("an append repeats an event id")
                 return
-        if not returned:  # the stream is not at the expected version
+        if not inserted:  # the stream is not at the expected version
             if not self._answer_repeat(conn, request):
                 current = conn.execute(
                     "SELECT COALESCE(MAX(stream_version), 0) FROM events WHERE stream_id = ?",
@@ -268,12 +277,9 @@ class SQLiteEventStore(SQLEventStore):
             return
         self._head = head
         tips[stream] = (version, last_hash)
-        first = min(row[0] for row in returned)
+        first = head[0] - len(request.rows) + 1
         request.result = AppendResult(
-            request.stream_id,
-            request.expected + 1,
-            version,
-            tuple(range(first, first + len(returned))),
+            request.stream_id, request.expected + 1, version, tuple(range(first, head[0] + 1))
         )
 
     @staticmethod

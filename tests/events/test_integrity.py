@@ -7,6 +7,7 @@ database."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import sqlite3
@@ -27,13 +28,16 @@ from events.integrity import (
     FIELDS,
     ZERO,
     AuditKey,
+    Chainer,
     IntegrityReport,
     chain_link,
     digest,
+    digest_encoded,
     stream_link,
     verify_bundle,
 )
 from events.sql_store import SQLEventStore
+from events.store import AppendResult, ConcurrencyConflict
 from events.stores import is_postgresql, open_store
 from tests.events.sample_events import Noted
 from tests.servers import both_databases  # noqa: F401  (these tests run on both databases)
@@ -346,3 +350,82 @@ def test_any_tampering_is_found_at_or_before_the_changed_event(
     finally:
         store.close()
         path.unlink()
+
+
+_TEXT = st.text(max_size=40) | st.text(min_size=4090, max_size=4200)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    texts=st.lists(_TEXT, min_size=7, max_size=7),
+    version=st.integers(1, 10**9),
+    schema=st.integers(1, 99),
+    cause=st.none() | _TEXT,
+    payload=st.text(max_size=100) | st.text(min_size=4090, max_size=4200),
+    via=st.none() | _TEXT,
+)
+def test_the_encoders_unrolled_digest_is_the_digest(
+    texts: list[str], version: int, schema: int, cause: str | None, payload: str, via: str | None
+) -> None:
+    """Appending hashes with `digest_encoded`; an auditor recomputes with `digest`: any row the
+    encoder can make must give both the same bytes, or a sound log would fail its audit."""
+    event_id, stream_id, type_name, occurred_at, actor_id, role, correlation = texts
+    row = [event_id, stream_id, version, type_name, schema, occurred_at, actor_id, role,
+           correlation, cause, payload, via]  # fmt: skip
+    utf8 = payload.encode()
+    assert digest_encoded(row, utf8) == digest(row, utf8) == digest(row)
+
+
+def test_the_writer_remembers_the_streams_it_wrote_last_within_its_limit() -> None:
+    """The stream tips a writer keeps (to link an append without reading its stream) stay
+    within the limit, dropping the streams written longest ago, a rewritten one kept."""
+    chainer = Chainer(remembered=3)
+    chainer.remember({"a": (1, b"a1"), "b": (1, b"b1"), "c": (1, b"c1")})
+    chainer.remember({"a": (2, b"a2")})  # written again: now the most recent
+    chainer.remember({"d": (1, b"d1")})
+    assert chainer.tip("b") is None
+    assert [chainer.tip(s) for s in "acd"] == [(2, b"a2"), (1, b"c1"), (1, b"d1")]
+    chainer.remember({"e": (1, b"e1"), "f": (1, b"f1")})
+    assert [chainer.tip(s) for s in "acdef"] == [None, None, (1, b"d1"), (1, b"e1"), (1, b"f1")]
+
+
+def _note(text: str) -> NewEvent:
+    return NewEvent(Noted(text=text), Actor("zhangwei", "editor"), "c")
+
+
+def test_group_commits_with_conflicts_and_repeats_stay_one_chain(
+    log: tuple[SQLEventStore, Raw],
+) -> None:
+    """Group commits holding appends that do not hold (a stale version, a retried append)
+    between ones that do: the positions stay contiguous and every chain verifies."""
+    store, _ = log
+    retried = [_note("重发的稿件")]
+    first_try = store.append("article-r", retried, 0)
+    for round_ in range(3):
+        appends: list[tuple[str, list[NewEvent], int]] = [
+            (f"article-g{round_}-{i}", [_note(f"{i} 初稿"), _note(f"{i} 送审")], 0)
+            for i in range(6)
+        ]
+        appends.insert(2, ("article-a", [_note("过时的版本")], 1))
+        appends.insert(4, ("article-r", retried, 0))
+        outcomes = store.append_many(appends)
+        assert isinstance(outcomes[2], ConcurrencyConflict)
+        repeat = outcomes[4]  # answered with its first result, not stored again
+        assert isinstance(repeat, AppendResult) and repeat.replayed
+        assert repeat.positions == first_try.positions
+        assert all(isinstance(o, AppendResult) for i, o in enumerate(outcomes) if i not in (2, 4))
+    clean = store.append_many([(f"article-h{i}", [_note("定稿")], 0) for i in range(5)])
+    assert [o.positions for o in clean if isinstance(o, AppendResult)] == [
+        (clean[0].positions[0] + i,)
+        for i in range(5)  # type: ignore[union-attr]
+    ]
+
+    async def tasks() -> list[AppendResult]:
+        return await asyncio.gather(*(store.append_async(f"article-t{i}", [_note("并发")], 0)
+                                      for i in range(12)))  # fmt: skip
+
+    assert len({r.positions for r in asyncio.run(tasks())}) == 12
+    positions = [int(row[0]) for row in store.rows_by_position()]
+    assert positions == list(range(1, len(positions) + 1)) and len(positions) == 15 + 1 + 36 + 17
+    report = verify_store(store, KEY)
+    assert report.ok, report.findings
