@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sqlite3
 import sys
@@ -113,6 +114,11 @@ def main(argv: list[str] | None = None) -> None:
         code = exc.exit_code or 1
     except Exception as exc:  # the last line of defence: never a traceback for a user
         code = _report(exc, as_json)
+    # What is alive now (the modules, the event and configuration models, the hub's object
+    # graph) lives until the process ends: frozen, the interpreter's last collections skip
+    # it instead of tracing it all (30 ms of a command's 0.3 s). Objects are still released
+    # and finalised as modules are cleared; __del__ of objects alive at exit was never promised.
+    gc.freeze()
     sys.exit(code)
 
 
