@@ -355,7 +355,7 @@ def test_any_tampering_is_found_at_or_before_the_changed_event(
 _TEXT = st.text(max_size=40) | st.text(min_size=4090, max_size=4200)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     texts=st.lists(_TEXT, min_size=7, max_size=7),
     version=st.integers(1, 10**9),
