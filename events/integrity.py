@@ -46,8 +46,9 @@ _PAYLOAD = FIELDS.index("payload")
 
 
 # The length prefix of a field of n bytes (n + 1, 4 bytes big-endian, then 0x01), made once
-# for the lengths most fields have.
-_PREFIX = [(n + 1).to_bytes(4, "big") + b"\x01" for n in range(4096)]
+# for the lengths most fields have (ids, names, times, short payloads).
+_PREFIXED = 1024
+_PREFIX = [(n + 1).to_bytes(4, "big") + b"\x01" for n in range(_PREFIXED)]
 _NONE = b"\x00\x00\x00\x01\x00"
 
 
@@ -75,7 +76,7 @@ def digest(fields: Sequence[Any], payload: bytes | None = None) -> bytes:
         else:
             data = str(value).encode()
         size = len(data)
-        append(_PREFIX[size] if size < 4096 else (size + 1).to_bytes(4, "big") + b"\x01")
+        append(_PREFIX[size] if size < _PREFIXED else (size + 1).to_bytes(4, "big") + b"\x01")
         append(data)
     return hashlib.sha256(b"".join(parts)).digest()
 
@@ -104,12 +105,12 @@ def digest_encoded(row: Sequence[Any], payload: bytes) -> bytes:
             j = cause.encode()
             parts += (p[len(j)], j)
         size = len(payload)
-        parts += (p[size] if size < 4096 else (size + 1).to_bytes(4, "big") + b"\x01", payload)
+        parts += (p[size] if size < _PREFIXED else (size + 1).to_bytes(4, "big") + b"\x01", payload)
         via = row[11]
         if via is not None:
             k = via.encode()
             parts += (p[len(k)], k)
-    except (AttributeError, IndexError):  # a field of another type, or of 4 KB or more
+    except (AttributeError, IndexError):  # a field of another type, or of 1 KB or more
         return digest(row, payload)
     return hashlib.sha256(b"".join(parts)).digest()
 
@@ -237,24 +238,16 @@ class Chainer:
         stream_hash, chain_hash, mac and global position; the stream's new last hash and the
         new head."""
         position, chain = head
-        keyed = self.key._keyed if self.key is not None else None
-        sha256 = hashlib.sha256
+        key = self.key
         n = len(FIELDS)
         linked = []
-        # `stream_link`, `chain_link` and `AuditKey.mac` inline (the leader runs this under
-        # the write lock for every event).
         for row in rows:
             position += 1
             content = row[n] if len(row) > n else digest(row)
-            previous = sha256(previous + content).digest()
-            chain = sha256(chain + position.to_bytes(8, "big") + previous).digest()
-            if keyed is None:
-                mac = None
-            else:
-                sealer = keyed.copy()
-                sealer.update(chain)
-                mac = sealer.digest()
-            linked.append([*row[:n], previous, chain, mac, position])
+            previous = stream_link(previous, content)
+            chain = chain_link(chain, position, previous)
+            linked.append([*row[:n], previous, chain,
+                           key.mac(chain) if key is not None else None, position])  # fmt: skip
         return linked, previous, (position, chain)
 
 
