@@ -81,38 +81,39 @@ def digest(fields: Sequence[Any], payload: bytes | None = None) -> bytes:
     return hashlib.sha256(b"".join(parts)).digest()
 
 
+# The same prefixes as text (one character per byte) and, for the small ints a version or
+# schema version is, the prefix and the digits: `digest_encoded` builds a row's fields and
+# their prefixes as one string and encodes it once.
+_PREFIX_TEXT = [prefix.decode("latin-1") for prefix in _PREFIX]
+_NONE_TEXT = _NONE.decode("latin-1")
+_INT_TEXT = [_PREFIX_TEXT[len(str(n))] + str(n) for n in range(_PREFIXED)]
+
+
 def digest_encoded(row: Sequence[Any], payload: bytes) -> bytes:
     """`digest` of a row as the store's encoder makes it (every field text but the version
-    and schema version, ints, and the causation id and `via`, which may be None), unrolled:
-    appending computes one for every event, and the loop cost twice the hash."""
+    and schema version, small ints, and the causation id and `via`, which may be None; the
+    payload given as UTF-8), for the usual row in one string: appending computes one for
+    every event, and the generic loop cost three times the hash.
+
+    The string holds the fields and their length prefixes, each prefix byte a character
+    (latin-1). When all of it is ASCII, every field's length in characters is its length in
+    UTF-8 and its UTF-8 is its ASCII, so the string's bytes are `digest`'s bytes. Anything
+    else (a non-ASCII field, a length whose prefix has a byte above 127, a field of another
+    type or of 1 KB or more) takes the generic way."""
     try:
-        a = row[0].encode()
-        b = row[1].encode()
-        c = str(row[2]).encode()
-        d = row[3].encode()
-        e = str(row[4]).encode()
-        f = row[5].encode()
-        g = row[6].encode()
-        h = row[7].encode()
-        i = row[8].encode()
-        p = _PREFIX
-        parts = [p[len(a)], a, p[len(b)], b, p[len(c)], c, p[len(d)], d, p[len(e)], e,
-                 p[len(f)], f, p[len(g)], g, p[len(h)], h, p[len(i)], i]  # fmt: skip
-        cause = row[9]
-        if cause is None:
-            parts.append(_NONE)
-        else:
-            j = cause.encode()
-            parts += (p[len(j)], j)
-        size = len(payload)
-        parts += (p[size] if size < _PREFIXED else (size + 1).to_bytes(4, "big") + b"\x01", payload)
-        via = row[11]
-        if via is not None:
-            k = via.encode()
-            parts += (p[len(k)], k)
-    except (AttributeError, IndexError):  # a field of another type, or of 1 KB or more
+        p = _PREFIX_TEXT
+        a, b, c, d, e, f, g, h, i, j, _, via = row
+        text = (f"{p[len(a)]}{a}{p[len(b)]}{b}{_INT_TEXT[c]}{p[len(d)]}{d}{_INT_TEXT[e]}"
+                f"{p[len(f)]}{f}{p[len(g)]}{g}{p[len(h)]}{h}{p[len(i)]}{i}"
+                f"{_NONE_TEXT if j is None else p[len(j)] + j}")  # fmt: skip
+        after = "" if via is None else p[len(via)] + via
+    except (TypeError, IndexError, ValueError):
         return digest(row, payload)
-    return hashlib.sha256(b"".join(parts)).digest()
+    if not (text.isascii() and after.isascii() and c > 0 < e):  # (a negative index counts back)
+        return digest(row, payload)
+    size = len(payload)
+    prefix = _PREFIX[size] if size < _PREFIXED else (size + 1).to_bytes(4, "big") + b"\x01"
+    return hashlib.sha256(b"".join((text.encode(), prefix, payload, after.encode()))).digest()
 
 
 def stream_link(previous: bytes, content: bytes) -> bytes:
@@ -231,24 +232,22 @@ class Chainer:
             remembered.popitem(last=False)
 
     def link(
-        self, rows: Sequence[list[Any]], previous: bytes, head: tuple[int, bytes]
-    ) -> tuple[list[list[Any]], bytes, tuple[int, bytes]]:
-        """One request's rows (versions set; each the `FIELDS` and then its digest, when the
-        encoder computed it) numbered after `head`, each the `FIELDS` followed by its
-        stream_hash, chain_hash, mac and global position; the stream's new last hash and the
-        new head."""
+        self, rows: Sequence[Sequence[Any]], digests: Sequence[bytes], previous: bytes,
+        head: tuple[int, bytes], into: list[Any],
+    ) -> tuple[bytes, tuple[int, bytes]]:  # fmt: skip
+        """Number one request's rows (the `FIELDS`, versions set) after `head` and link them:
+        each row's fields are appended to `into` followed by its stream_hash, chain_hash,
+        mac and global position (the insert's parameters, flat); `digests`: the rows'
+        content digests. Returns the stream's new last hash and the new head."""
         position, chain = head
         key = self.key
-        n = len(FIELDS)
-        linked = []
-        for row in rows:
+        for row, content in zip(rows, digests, strict=True):
             position += 1
-            content = row[n] if len(row) > n else digest(row)
             previous = stream_link(previous, content)
             chain = chain_link(chain, position, previous)
-            linked.append([*row[:n], previous, chain,
-                           key.mac(chain) if key is not None else None, position])  # fmt: skip
-        return linked, previous, (position, chain)
+            into += row
+            into += (previous, chain, key.mac(chain) if key is not None else None, position)
+        return previous, (position, chain)
 
 
 # -- verifying ----------------------------------------------------------------------------

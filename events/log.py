@@ -40,7 +40,7 @@ def _drop(*args: Any, **kwargs: Any) -> None:
 class Logger:
     """A stand-in for `structlog.get_logger(name)` that resolves on first use."""
 
-    __slots__ = ("_bound", "_name")
+    __slots__ = ("__dict__", "_bound", "_name")
 
     def __init__(self, name: str | None) -> None:
         self._name = name
@@ -56,7 +56,27 @@ class Logger:
             while _pending:
                 _pending.pop()()
             bound = self._bound = structlog.get_logger(self._name)
-        return getattr(bound, attr)
+        method = getattr(bound, attr)
+        if attr in _METHOD_LEVELS or attr == "is_enabled_for":
+            import structlog
+
+            # A logger structlog caches on first use keeps that configuration; so can its
+            # methods here (one lookup less per call: the runner logs every command).
+            if structlog.get_config()["cache_logger_on_first_use"]:
+                self.__dict__[attr] = method
+        return method
+
+    def is_enabled_for(self, level: int) -> bool:
+        """Whether a call at `level` (`logging`'s numbers) would be logged: a caller whose
+        fields cost something to build builds them only then (the runner logs every
+        command at info; a hub at warning drops them). Does not load structlog while the
+        configuration waits."""
+        if self._bound is None and _pending:
+            return level >= _minimum[0]
+        return bool(self.__getattr__("is_enabled_for")(level))
+
+
+INFO = 20  # `logging.INFO`, for `is_enabled_for` (without importing `logging`)
 
 
 def get_logger(name: str | None = None) -> Any:

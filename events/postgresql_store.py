@@ -303,11 +303,9 @@ class PostgreSQLEventStore(SQLEventStore):
             else:
                 return False  # the stream's last hash is read by the checked path
             version = request.expected + len(request.rows)  # the encoder numbered the rows
-            linked, last, head = self.chainer.link(request.rows, previous, head)
+            last, head = self.chainer.link(request.rows, request.digests, previous, head, values)
             tips[request.stream_id] = (version, last)
-            offset += len(linked)
-            for row in linked:
-                values += row
+            offset += len(request.rows)
         values.append(self._head[0])
         try:
             with conn.pipeline():
@@ -358,10 +356,10 @@ class PostgreSQLEventStore(SQLEventStore):
             conn.execute("BEGIN")
             conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_LOCKS, _APPEND_LOCK))
             read = self._checks(conn, batch)
-        rows = self._number(batch, read.fetchall(), tips)
+        count, values = self._number(batch, read.fetchall(), tips)
         with conn.pipeline():
-            if rows:
-                conn.execute(_insert_sql(len(rows)), [v for row in rows for v in row])
+            if count:
+                conn.execute(_insert_sql(count), values)
                 conn.execute("SELECT pg_notify(%s, '')", (CHANNEL,))
             if not self.hold_before_commit:
                 conn.execute("COMMIT")
@@ -390,10 +388,10 @@ class PostgreSQLEventStore(SQLEventStore):
     def _number(
         self, batch: list[_Request], checked: list[tuple[Any, ...]],
         tips: dict[str, tuple[int, bytes]],
-    ) -> list[list[Any]]:  # fmt: skip
+    ) -> tuple[int, list[Any]]:  # fmt: skip
         """Check each request against the stored streams and ids (and the requests before
         it in the batch) and answer it; the accepted ones' events, numbered and linked after
-        the head."""
+        the head: how many, and the insert's parameters."""
         head: tuple[int, bytes] = (0, ZERO)
         versions: dict[str, int] = {}
         stored: dict[str, tuple[str, int, int]] = {}
@@ -405,7 +403,8 @@ class PostgreSQLEventStore(SQLEventStore):
                 tips[str(stream)] = (int(version), bytes(link or ZERO))
             else:
                 stored[str(event_id)] = (str(stream), int(version), int(position))
-        rows: list[list[Any]] = []
+        count = 0
+        values: list[Any] = []
         for request in batch:
             ids = request.event_ids
             found = sorted((stored[i] for i in ids if i in stored), key=lambda f: f[2])
@@ -425,16 +424,18 @@ class PostgreSQLEventStore(SQLEventStore):
             else:
                 version, first = request.expected + len(request.rows), head[0] + 1
                 previous = tips[request.stream_id][1] if request.expected else ZERO
-                linked, last, head = self.chainer.link(request.rows, previous, head)
-                rows += linked
-                for event_id, row in zip(ids, linked, strict=True):
-                    stored[event_id] = (request.stream_id, row[2], row[-1])
+                last, head = self.chainer.link(request.rows, request.digests, previous, head,
+                                               values)  # fmt: skip
+                count += len(request.rows)
+                for number, event_id in enumerate(ids):
+                    stored[event_id] = (request.stream_id, request.expected + 1 + number,
+                                        first + number)  # fmt: skip
                 versions[request.stream_id] = version
                 tips[request.stream_id] = (version, last)
                 request.result = AppendResult(request.stream_id, request.expected + 1, version,
                                               tuple(range(first, head[0] + 1)))  # fmt: skip
         self._head = head
-        return rows
+        return count, values
 
     hold_before_commit = False  # True: `_before_commit` runs between the inserts and COMMIT
 
@@ -585,7 +586,7 @@ class PostgreSQLEventStore(SQLEventStore):
                 return
             self._closed = True
         if self._committer is not None:
-            self._committer.shutdown(wait=True)  # commits what tasks queued before closing
+            self._committer.close()  # commits what tasks queued before closing
         self._pool.close()
         with self._write_lock:
             self._writer.close()

@@ -20,7 +20,7 @@ from typing import Any, Generic, TypeVar
 from events.decider import Decider, Refusal, derived_id
 from events.envelope import SYSTEM_ACTOR, Actor, Event, NewEvent
 from events.ids import new_id
-from events.log import get_logger
+from events.log import INFO, get_logger
 from events.store import AppendResult, ConcurrencyConflict, EventStore, StoreError
 
 log = get_logger(__name__)
@@ -295,6 +295,8 @@ class Runner(Generic[C, S]):
             tuple(e.type for e in step.events),
             appended,
         )
+        if not log.is_enabled_for(INFO):
+            return result
         fields: dict[str, Any] = {f"{self.decider.name}_id": step.entity_id}
         log.info(
             f"{self.decider.name}.command_handled",

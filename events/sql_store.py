@@ -25,6 +25,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from events.commit_thread import CommitThread
 from events.envelope import Actor, Event, NewEvent, RecordedEvent, authenticated_via
 from events.integrity import (
     FIELDS,
@@ -111,6 +112,7 @@ class _Request:
     """One append waiting to be committed by the current leader."""
 
     __slots__ = (
+        "digests",
         "error",
         "event_ids",
         "expected",
@@ -125,13 +127,13 @@ class _Request:
     def __init__(
         self,
         stream_id: str,
-        rows: list[list[Any]],
+        encoded: tuple[list[list[Any]], list[bytes]],
         expected: int,
         future: asyncio.Future[None] | None = None,
     ) -> None:
         self.stream_id = stream_id
-        self.rows = rows
-        self.event_ids = [row[0] for row in rows]
+        self.rows, self.digests = encoded  # the events' `FIELDS`, and their content digests
+        self.event_ids = [row[0] for row in self.rows]
         self.expected = expected
         # Threads wait on a locked lock as a one-shot signal (the waiter acquires, the leader
         # releases; much cheaper to create than a threading.Event); asyncio tasks on a future.
@@ -236,7 +238,7 @@ class SQLEventStore(Reading, EventStore):
         self._closed = False
         self._large: dict[str, Event] = {}  # event id -> payload, of the newest large events
         self._large_lock = threading.Lock()
-        self._committer: ThreadPoolExecutor | None = None  # commits for asyncio callers
+        self._committer: CommitThread | None = None  # commits for asyncio callers
         self._appended = threading.Condition()  # notified after each commit in this process
 
     @abstractmethod
@@ -425,12 +427,16 @@ class SQLEventStore(Reading, EventStore):
 
     # -- appending ---------------------------------------------------------------------
 
-    def _encode(self, stream_id: str, events: Sequence[NewEvent], expected: int) -> list[list[Any]]:
-        """The rows of an append, versions numbered after `expected`, each ending with its
-        content digest (computed here, by the caller, not by the committing leader: the
-        integrity chains then cost the leader two short hashes per event)."""
+    def _encode(
+        self, stream_id: str, events: Sequence[NewEvent], expected: int
+    ) -> tuple[list[list[Any]], list[bytes]]:
+        """The rows of an append (the `FIELDS`), versions numbered after `expected`, and their
+        content digests (computed here, by the caller, not by the committing leader: the
+        integrity chains then cost the leader two short hashes and a seal per event)."""
         rows: list[list[Any]] = []
+        digests: list[bytes] = []
         via = authenticated_via.get()
+        as_utf8 = self.payload_as_utf8
         for version, event in enumerate(events, expected + 1):
             payload = event.payload
             cls = type(payload)
@@ -446,12 +452,12 @@ class SQLEventStore(Reading, EventStore):
                 event.actor.role,
                 event.correlation_id,
                 event.causation_id,
-                utf8 if self.payload_as_utf8 else utf8.decode("utf-8"),
+                utf8 if as_utf8 else utf8.decode("utf-8"),
                 via,
             ]
-            row.append(digest_encoded(row, utf8))
+            digests.append(digest_encoded(row, utf8))
             rows.append(row)
-        return rows
+        return rows, digests
 
     def append(
         self, stream_id: str, events: Sequence[NewEvent], expected_version: int
@@ -548,11 +554,13 @@ class SQLEventStore(Reading, EventStore):
     def _commit_for_tasks(self) -> None:
         """Lead from the committer thread (asyncio requests have no thread of their own)."""
         with self._queue_lock:
-            if self._committer is None:
-                self._committer = ThreadPoolExecutor(1, thread_name_prefix="store-commit")
             committer = self._committer
+            if committer is None and not self._closed:
+                committer = self._committer = CommitThread(self._lead_as_committer)
         try:
-            committer.submit(self._lead, True)
+            if committer is None:
+                raise RuntimeError("closed before its first commit")
+            committer.wake()
         except RuntimeError:  # closed meanwhile: answer whatever is still queued
             with self._queue_lock:
                 batch, self._pending = self._pending, []
@@ -560,6 +568,9 @@ class SQLEventStore(Reading, EventStore):
             for request in batch:
                 request.error = StoreError("the event store is closed")
             self._finish(batch)
+
+    def _lead_as_committer(self) -> None:
+        self._lead(True)
 
     def _lead(self, committer: bool = False) -> None:
         """Commit what is queued (in batches), then hand leadership to a waiter or give it up.

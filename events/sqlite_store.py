@@ -249,8 +249,10 @@ class SQLiteEventStore(SQLEventStore):
         for attempt in range(2):
             # Positions are the head's + 1, + 2, …: one request's are consecutive and insert
             # order is commit order.
-            linked, last_hash, head = self.chainer.link(request.rows, previous, self._head)
-            params: list[Any] = [value for row in linked for value in row]
+            params: list[Any] = []
+            last_hash, head = self.chainer.link(
+                request.rows, request.digests, previous, self._head, params
+            )
             params.append(stream)
             params.append(request.expected)
             try:
@@ -434,7 +436,7 @@ class SQLiteEventStore(SQLEventStore):
             self._closed = True
             readers, self._readers = self._readers, []
         if self._committer is not None:
-            self._committer.shutdown(wait=True)  # commits what tasks queued before closing
+            self._committer.close()  # commits what tasks queued before closing
         with self._write_lock:
             self._writer.close()
         for conn in readers:

@@ -22,8 +22,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from events import integrity
 from events.audit_trail import export_bundle, verify_store
 from events.envelope import Actor, NewEvent
+from events.ids import new_id
 from events.integrity import (
     FIELDS,
     ZERO,
@@ -353,33 +355,49 @@ def test_any_tampering_is_found_at_or_before_the_changed_event(
 
 
 _TEXT = st.text(max_size=40)
+_ASCII = st.text(st.characters(max_codepoint=127), max_size=40)  # the encoder's usual fields
 _LONG = st.text(min_size=1000, max_size=1100)  # around the prefix table's 1 KB
+# ASCII fields whose length prefix has a byte above 127 (lengths 127–254, 383–510, …)
+_ASCII_LONG = st.text(st.characters(max_codepoint=127), min_size=100, max_size=600)
 
 
 @settings(max_examples=200, deadline=None)
-@given(
-    texts=st.lists(_TEXT, min_size=7, max_size=7),
-    version=st.integers(1, 10**9),
-    schema=st.integers(1, 99),
-    cause=st.none() | _TEXT,
-    payload=_TEXT | _LONG,
-    via=st.none() | _TEXT,
-    long_field=st.none() | st.sampled_from([0, 1, 3, 5, 6, 7, 8, 9, 11]),
-    long_text=_LONG,
-)
+@given(data=st.data(), usual=st.booleans(), payload=_TEXT | _LONG)
 def test_the_encoders_unrolled_digest_is_the_digest(
-    texts: list[str], version: int, schema: int, cause: str | None, payload: str,
-    via: str | None, long_field: int | None, long_text: str,
-) -> None:  # fmt: skip
+    data: st.DataObject, usual: bool, payload: str
+) -> None:
     """Appending hashes with `digest_encoded`; an auditor recomputes with `digest`: any row the
-    encoder can make must give both the same bytes, or a sound log would fail its audit."""
-    event_id, stream_id, type_name, occurred_at, actor_id, role, correlation = texts
+    encoder can make must give both the same bytes, or a sound log would fail its audit.
+    Half the rows are as the encoder's usually are (ASCII fields, small ints: the one-string
+    way), now and then with a field that sends them the generic way."""
+    if usual:
+        text, number = _ASCII, st.integers(1, 1023) | st.sampled_from([-1, 0, 1])
+    else:
+        text, number = _TEXT, st.integers(1, 10**9)
+    event_id, stream_id, type_name, occurred_at, actor_id, role, correlation = data.draw(
+        st.lists(text, min_size=7, max_size=7)
+    )
+    version, schema = data.draw(number), data.draw(number)
+    cause, via = data.draw(st.none() | text), data.draw(st.none() | text | _TEXT)
     row = [event_id, stream_id, version, type_name, schema, occurred_at, actor_id, role,
            correlation, cause, payload, via]  # fmt: skip
-    if long_field is not None:  # now and then one field (not the payload) of a kilobyte
-        row[long_field] = long_text
+    long_field = data.draw(st.none() | st.sampled_from([0, 1, 3, 5, 6, 7, 8, 9, 11]))
+    if long_field is not None:  # now and then one field (not the payload) much longer
+        row[long_field] = data.draw(_LONG | _ASCII_LONG)
     utf8 = payload.encode()
     assert digest_encoded(row, utf8) == digest(row, utf8) == digest(row)
+
+
+def test_the_usual_row_is_digested_in_one_string(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An append's usual row (ASCII ids, type, time and role; a Chinese payload given as
+    UTF-8) does not take the generic way, so the property test above checks that way."""
+    row = [new_id(), "article-" + new_id(), 3, "StageApproved", 1,
+           "2026-12-05T10:00:00.123456+00:00", "zhangwei", "first_reviewer", new_id(), new_id(),
+           "{}", "cli-token:7"]  # fmt: skip
+    payload = '{"opinion":"同意发布"}'.encode()
+    expected = digest(row, payload)
+    monkeypatch.setattr(integrity, "digest", lambda *args: pytest.fail("took the generic way"))
+    assert digest_encoded(row, payload) == expected
 
 
 def test_the_writer_remembers_the_streams_it_wrote_last_within_its_limit() -> None:

@@ -24,14 +24,19 @@ def test_a_logger_loads_structlog_only_to_log_what_the_level_lets_through() -> N
         configure_logging("warning")
         log.debug("quiet.debug", n=1)
         log.info("quiet.info", n=2)
+        print(log.is_enabled_for(20), log.is_enabled_for(30))
         print("loaded" if "structlog" in sys.modules else "not loaded")
         log.warning("delivery.failed", delivery_id="d-1", article_id="a-1")
         print("loaded" if "structlog" in sys.modules else "not loaded")
         log.info("still.quiet")
+        log.warning("delivery.retried", delivery_id="d-1")  # through the method kept
+        print("kept" if "warning" in vars(log) else "looked up")
+        print(log.is_enabled_for(20), log.is_enabled_for(40))  # now structlog's answer
     """)
-    assert done.stdout.split() == ["not", "loaded", "loaded"]
+    assert done.stdout.split() == ["False", "True", "not", "loaded", "loaded", "kept",
+                                   "False", "True"]  # fmt: skip
     lines = [json.loads(line) for line in done.stderr.splitlines()]
-    assert len(lines) == 1, done.stderr
+    assert [line["event"] for line in lines] == ["delivery.failed", "delivery.retried"], done.stderr
     assert lines[0]["event"] == "delivery.failed" and lines[0]["level"] == "warning"
     assert lines[0]["delivery_id"] == "d-1" and lines[0]["article_id"] == "a-1"
     assert lines[0]["timestamp"].endswith("Z")

@@ -4,7 +4,11 @@ commit together and report each refusal, and reactions with a cause append nothi
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
+import sys
 import tempfile
+import textwrap
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -191,3 +195,27 @@ def test_a_reaction_run_again_for_the_same_cause_appends_nothing_twice(
     # A different cause is a different reaction.
     other = Runner(store, counter_decider).execute(Add("a", 3), cause="event-2")
     assert other.event_ids != first.event_ids and other.version == 2
+
+
+def test_a_handled_command_is_logged_at_info_and_not_built_below_it() -> None:
+    """The runner builds its log line only when info is let through (a fresh interpreter:
+    the configuration must be the first)."""
+    code = textwrap.dedent("""
+        import json, sys, tempfile
+        from pathlib import Path
+        from hub.runtime.logs import configure_logging
+        configure_logging(sys.argv[1])
+        from events.runner import Runner
+        from tests.events.test_runner import Add, counter_decider, open_store
+        store = open_store(Path(tempfile.mkdtemp()) / "s.sqlite3")
+        Runner(store, counter_decider).execute(Add("a", 2))
+        store.close()
+    """)
+    for level, logged in (("info", True), ("warning", False)):
+        done = subprocess.run([sys.executable, "-c", code, level], capture_output=True,
+                              text=True, timeout=60, check=True)  # fmt: skip
+        lines = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
+        handled = [line for line in lines if line["event"] == "counter.command_handled"]
+        assert bool(handled) is logged, done.stderr
+        if logged:
+            assert handled[0]["counter_id"] == "a" and handled[0]["version"] == 1
