@@ -219,6 +219,17 @@ class Chainer:
     def tip(self, stream_id: str) -> tuple[int, bytes] | None:
         return self._tips.get(stream_id)
 
+    def previous(
+        self, stream_id: str, expected: int, batch: dict[str, tuple[int, bytes]]
+    ) -> bytes | None:
+        """The stream hash an append at `expected` links after, when known without a read:
+        zero bytes for a new stream, else the stream's last hash as this process wrote it —
+        in the batch being committed (`batch`) or before — if that is at `expected`."""
+        if expected == 0:
+            return ZERO
+        tip = batch.get(stream_id) or self._tips.get(stream_id)
+        return tip[1] if tip is not None and tip[0] == expected else None
+
     def remember(self, tips: dict[str, tuple[int, bytes]]) -> None:
         """The streams' last hashes after a commit (only committed events are remembered)."""
         remembered = self._tips

@@ -295,12 +295,8 @@ class PostgreSQLEventStore(SQLEventStore):
             ):
                 return False  # a repeat within the batch: answered by the checked path
             seen.update(request.event_ids)
-            tip = tips.get(request.stream_id) or self.chainer.tip(request.stream_id)
-            if request.expected == 0:
-                previous = ZERO
-            elif tip is not None and tip[0] == request.expected:
-                previous = tip[1]
-            else:
+            previous = self.chainer.previous(request.stream_id, request.expected, tips)
+            if previous is None:
                 return False  # the stream's last hash is read by the checked path
             version = request.expected + len(request.rows)  # the encoder numbered the rows
             last, head = self.chainer.link(request.rows, request.digests, previous, head, values)

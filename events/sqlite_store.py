@@ -221,12 +221,10 @@ class SQLiteEventStore(SQLEventStore):
     ) -> bytes:
         """The stream hash an append links after: its stream's last, as this process wrote it
         (this batch or before), else as stored."""
-        if request.expected == 0:
-            return ZERO
         stream = request.stream_id
-        tip = tips.get(stream) or self.chainer.tip(stream)
-        if tip is not None and tip[0] == request.expected:
-            return tip[1]
+        known = self.chainer.previous(stream, request.expected, tips)
+        if known is not None:
+            return known
         last = conn.execute("SELECT stream_hash FROM events WHERE stream_id = ? "
                             "ORDER BY stream_version DESC LIMIT 1", (stream,)).fetchone()  # fmt: skip
         return bytes(last[0] or ZERO) if last else ZERO

@@ -453,3 +453,17 @@ def test_group_commits_with_conflicts_and_repeats_stay_one_chain(
     assert positions == list(range(1, len(positions) + 1)) and len(positions) == 15 + 1 + 36 + 17
     report = verify_store(store, KEY)
     assert report.ok, report.findings
+
+
+def test_an_append_links_after_a_known_last_hash_only_at_its_expected_version() -> None:
+    """Both stores ask the writer for the hash an append links after: zero for a new stream,
+    the batch's own tip before the remembered one, nothing (read it) when neither is at the
+    expected version."""
+    chainer = Chainer()
+    chainer.remember({"a": (2, b"a2"), "b": (1, b"b1")})
+    assert chainer.previous("new", 0, {}) == ZERO
+    assert chainer.previous("a", 2, {}) == b"a2"
+    assert chainer.previous("a", 3, {"a": (3, b"a3")}) == b"a3"  # written earlier in the batch
+    assert chainer.previous("a", 3, {}) is None  # another process wrote version 3
+    assert chainer.previous("b", 2, {}) is None
+    assert chainer.previous("unknown", 4, {}) is None
